@@ -1,0 +1,111 @@
+/*  core.h: what the daemon core offers modules: the loop, bus, config, log, the command and
+ *  events channels, control commands, status sections and the narrow query interfaces. */
+#ifndef BITTEN_CORE_H
+#define BITTEN_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "bitten/bus.h"
+#include "bitten/config.h"
+#include "bitten/log.h"
+#include "bitten/proto.h"
+#include "bitten/reason.h"
+
+struct ev_loop;
+typedef struct bitten_core bitten_core_t;
+
+/* ---------------------------------------------------------------- bus payloads */
+
+/*  FRAME_REJECTED: a frame that did not decode or was refused after decoding. */
+typedef struct {
+    const char *channel;  /* "feedback", "control" */
+    bitten_reason_t reason;
+    const char *field;    /* "" when the whole frame is at fault */
+    const char *detail;
+    const void *data;     /* the raw frame */
+    size_t len;
+} bitten_reject_t;
+
+/*  EA_ONLINE / EA_OFFLINE. */
+typedef struct {
+    const char *uuid;
+    bitten_ms_t last_seen;   /* wall clock ms */
+    const char *why;         /* "first_frame", "status_startup", "silent_90s", ... */
+} bitten_ea_event_t;
+
+/*  COMMAND_PEERS: the command socket's connected peer count changed. */
+typedef struct {
+    int peers;
+    const char *endpoint;
+    bool connected;          /* true: a peer came, false: one left */
+} bitten_peers_event_t;
+
+/*  STRICT_VIOLATION: a legacy execution file exists while ZMQ_STRICT is on. */
+typedef struct {
+    const char *path;
+} bitten_strict_event_t;
+
+/* ---------------------------------------------------------------- query interfaces */
+
+/*  Filled in by the EA registry; the fire router asks it before firing. */
+typedef struct {
+    void *self;
+    /*  Connected peers on the command socket (from the socket monitor). */
+    int (*command_peers)(void *self);
+    /*  True when the account's EA has sent a frame within ea.offline_after_s. */
+    bool (*is_online)(void *self, const char *uuid);
+} bitten_ea_query_t;
+
+/* ---------------------------------------------------------------- the core */
+
+struct ev_loop *bitten_core_loop(bitten_core_t *core);
+bitten_bus_t *bitten_core_bus(bitten_core_t *core);
+const bitten_config_t *bitten_core_config(bitten_core_t *core);
+bitten_log_t *bitten_core_log(bitten_core_t *core);
+
+/*  Wall clock now, in ms (the loop's cached time). */
+bitten_ms_t bitten_core_now_ms(bitten_core_t *core);
+
+/*  Sends one frame on the command channel without blocking. Returns 0, or -1 with
+ *  BITTEN_R_NO_EA_CONNECTED when no EA can take it now (nothing is queued for later), or
+ *  BITTEN_R_INTERNAL on another error, in *reason. type counts it in the stats. */
+int bitten_core_send_command(bitten_core_t *core, bitten_frame_type_t type, const char *frame,
+                             size_t len, bitten_reason_t *reason);
+
+/*  Publishes on the events channel as one frame "topic {json}". Steals the reference to obj.
+ *  Cheap when nobody listens? No: always formats; keep events at decision rate. */
+void bitten_core_emit(bitten_core_t *core, const char *topic, json_t *obj);
+
+/*  Control commands: handler(self, request, reply) fills reply (an object) and returns
+ *  BITTEN_R_OK, or a reason (then reply may carry "error": text). */
+typedef bitten_reason_t(bitten_control_fn)(void *self, const json_t *request, json_t *reply);
+int bitten_core_control_register(bitten_core_t *core, const char *command, bitten_control_fn *fn,
+                                 void *self);
+
+/*  Status sections: fn(self, section) fills one object of `bittenctl status`. */
+typedef void(bitten_status_fn)(void *self, json_t *section);
+int bitten_core_status_register(bitten_core_t *core, const char *section, bitten_status_fn *fn,
+                                void *self);
+
+/*  Query interfaces: set by the module that answers, read by the ones that ask. */
+void bitten_core_set_ea_query(bitten_core_t *core, const bitten_ea_query_t *query);
+const bitten_ea_query_t *bitten_core_ea_query(bitten_core_t *core);
+
+/*  True while a strict-mode violation is active (a legacy file exists). */
+bool bitten_core_strict_violation(bitten_core_t *core);
+
+/* ---------------------------------------------------------------- modules */
+
+/*  One row of main.c's module table. new() returns the module or NULL (the daemon then
+ *  refuses to start); destroy() must accept *self_p == NULL. */
+typedef struct {
+    const char *name;
+    void *(*create)(bitten_core_t *core);
+    void (*destroy)(void **self_p);
+} bitten_module_t;
+
+#endif

@@ -1,0 +1,317 @@
+/*  main.c: bittend's entry point and the only file that knows every module: parse the command
+ *  line, layer the configuration, enforce ZMQ mode, start the core and the modules, run, stop. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitten/config.h"
+#include "bitten/core.h"
+#include "core/daemon.h"
+#include "core/strict.h"
+#include "modules/ea_registry/ea_registry.h"
+
+#define EXIT_CONFIG 2
+#define ERR_MAX 512
+
+/* ---------------------------------------------------------------- the module table */
+
+static void *s_ea_registry_new(bitten_core_t *core)
+{
+    return ea_registry_new(core);
+}
+
+static void s_ea_registry_destroy(void **self_p)
+{
+    ea_registry_destroy((ea_registry_t **)self_p);
+}
+
+//  Created in this order, destroyed in reverse. Adding a module is one line here.
+static const bitten_module_t s_modules[] = {
+    {"ea_registry", s_ea_registry_new, s_ea_registry_destroy},
+};
+#define MODULE_COUNT (sizeof s_modules / sizeof *s_modules)
+
+/* ---------------------------------------------------------------- command line */
+
+typedef struct {
+    const char *config_path;
+    const char *sets[64]; /* "key=value" in command-line order */
+    size_t n_sets;
+    bool print_config, print_doc, check_config;
+    bool no_zmq_mode;
+    char owned[3][512];   /* storage for the --log-* shorthands */
+} s_args_t;
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: bittend [--config FILE] [--set key=value]... [options]\n"
+            "  --config FILE        ZPL configuration file (see docs/configuration.md)\n"
+            "  --set key=value      override one key (repeatable; wins over file and env)\n"
+            "  --log-level L        debug|info|warn|error (= --set log.level=L)\n"
+            "  --log-format F       logfmt|json (= --set log.format=F)\n"
+            "  --log-file PATH      append the log to PATH, reopened on SIGHUP\n"
+            "  --zmq-mode           ZMQ mode on (the default and the only mode)\n"
+            "  --no-zmq-mode        refused: ZMQ is the only transport\n"
+            "  --zmq-enforce        endpoints must be ZMQ; file/HTTP transport keys are errors\n"
+            "  --zmq-strict         legacy files in strict.legacy_dirs block start-up and firing\n"
+            "  --print-config       print the effective configuration (ZPL) and exit\n"
+            "  --print-config-doc   print the configuration key table (Markdown) and exit\n"
+            "  --check-config       validate the configuration and exit 0, or 2 naming the key\n"
+            "  --version, --help\n"
+            "Environment: every key as BITTEN_<KEY> (dots as '_'), and ZMQ_MODE, ZMQ_ENFORCE,\n"
+            "ZMQ_STRICT. Precedence: defaults < file < environment < command line.\n");
+}
+
+//  Returns 0, 1 to exit 0 (help/version), or -1 on a usage error (message printed).
+static int s_parse_args(int argc, char **argv, s_args_t *a)
+{
+    enum { O_SET = 256, O_LEVEL, O_FORMAT, O_FILE, O_MODE, O_NO_MODE, O_ENFORCE, O_STRICT,
+           O_PRINT, O_DOC, O_CHECK, O_VERSION };
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, O_SET},
+        {"log-level", required_argument, NULL, O_LEVEL},
+        {"log-format", required_argument, NULL, O_FORMAT},
+        {"log-file", required_argument, NULL, O_FILE}, {"zmq-mode", no_argument, NULL, O_MODE},
+        {"no-zmq-mode", no_argument, NULL, O_NO_MODE},
+        {"zmq-enforce", no_argument, NULL, O_ENFORCE},
+        {"zmq-strict", no_argument, NULL, O_STRICT},
+        {"print-config", no_argument, NULL, O_PRINT},
+        {"print-config-doc", no_argument, NULL, O_DOC},
+        {"check-config", no_argument, NULL, O_CHECK}, {"version", no_argument, NULL, O_VERSION},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    //  The flag forms are --set shorthands, kept as strings so one code path parses them.
+    static const char *const fixed[] = {
+        [O_MODE - O_SET] = "zmq.mode=true", [O_ENFORCE - O_SET] = "zmq.enforce=true",
+        [O_STRICT - O_SET] = "zmq.strict=true"};
+    static const char *const prefixed[] = {[O_LEVEL - O_SET] = "log.level=",
+                                           [O_FORMAT - O_SET] = "log.format=",
+                                           [O_FILE - O_SET] = "log.file="};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        if (a->n_sets == sizeof a->sets / sizeof *a->sets) {
+            fprintf(stderr, "bittend: too many --set options\n");
+            return -1;
+        }
+        switch (c) {
+        case 'c':
+            a->config_path = optarg;
+            break;
+        case O_SET:
+            a->sets[a->n_sets++] = optarg;
+            break;
+        case O_LEVEL:
+        case O_FORMAT:
+        case O_FILE: {
+            char *buf = a->owned[c - O_LEVEL];
+            snprintf(buf, sizeof a->owned[0], "%s%s", prefixed[c - O_SET], optarg);
+            a->sets[a->n_sets++] = buf;
+            break;
+        }
+        case O_MODE:
+        case O_ENFORCE:
+        case O_STRICT:
+            a->sets[a->n_sets++] = fixed[c - O_SET];
+            break;
+        case O_NO_MODE:
+            a->no_zmq_mode = true;
+            break;
+        case O_PRINT:
+            a->print_config = true;
+            break;
+        case O_DOC:
+            a->print_doc = true;
+            break;
+        case O_CHECK:
+            a->check_config = true;
+            break;
+        case O_VERSION:
+            printf("bittend %s\n", BITTEN_VERSION);
+            return 1;
+        case 'h':
+            s_usage(stdout);
+            return 1;
+        default:
+            fprintf(stderr, "bittend: unknown or incomplete option '%s' (try --help)\n",
+                    argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "bittend: unexpected argument '%s' (try --help)\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- configuration */
+
+static int s_load_config(const s_args_t *a, bitten_config_t *cfg, char *err, size_t errlen)
+{
+    if (a->config_path && bitten_config_load_file(cfg, a->config_path, err, errlen) != 0)
+        return -1;
+    if (bitten_config_load_env(cfg, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < a->n_sets; i++) {
+        char key[128];
+        const char *eq = strchr(a->sets[i], '=');
+        if (!eq || eq == a->sets[i] || (size_t)(eq - a->sets[i]) >= sizeof key) {
+            snprintf(err, errlen, "config: --set '%s': expected key=value", a->sets[i]);
+            return -1;
+        }
+        snprintf(key, sizeof key, "%.*s", (int)(eq - a->sets[i]), a->sets[i]);
+        if (bitten_config_set(cfg, key, eq + 1, "cli", err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static bool s_is_zmq_endpoint(const char *ep)
+{
+    return strncmp(ep, "tcp://", 6) == 0 || strncmp(ep, "ipc://", 6) == 0 ||
+           strncmp(ep, "inproc://", 9) == 0;
+}
+
+static bool s_is_local_endpoint(const char *ep)
+{
+    return strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0 ||
+           strncmp(ep, "tcp://127.", 10) == 0 || strncmp(ep, "tcp://localhost:", 16) == 0 ||
+           strncmp(ep, "tcp://[::1]:", 12) == 0;
+}
+
+//  Architecture section 6 and 8: refuse to run in any mode but ZMQ. Returns 0 or -1 + err.
+static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    if (a->no_zmq_mode || !bitten_config_bool(cfg, "zmq.mode")) {
+        snprintf(err, errlen, "config: key 'zmq.mode' (ZMQ_MODE / --no-zmq-mode): ZMQ mode "
+                              "cannot be turned off; ZMQ is the only transport");
+        return -1;
+    }
+    static const char *const endpoints[] = {"command.endpoint", "feedback.endpoint",
+                                            "control.endpoint", "events.endpoint"};
+    bool enforce = bitten_config_bool(cfg, "zmq.enforce");
+    for (size_t i = 0; i < sizeof endpoints / sizeof *endpoints; i++) {
+        const char *ep = bitten_config_str(cfg, endpoints[i]);
+        if (enforce && !s_is_zmq_endpoint(ep)) {
+            snprintf(err, errlen, "config: key '%s': '%s' is not a ZMQ endpoint (tcp://, ipc://, "
+                                  "inproc://) and ZMQ_ENFORCE is on", endpoints[i], ep);
+            return -1;
+        }
+    }
+    const char *ctl = bitten_config_str(cfg, "control.endpoint");
+    if (!s_is_local_endpoint(ctl)) {
+        snprintf(err, errlen, "config: key 'control.endpoint': '%s' must be loopback or ipc://",
+                 ctl);
+        return -1;
+    }
+    const char *legacy = bitten_config_legacy_key(cfg, 0);
+    if (legacy && enforce) {
+        snprintf(err, errlen, "config: key '%s' names a file or HTTP transport; ZMQ is the only "
+                              "transport (ZMQ_ENFORCE is on)", legacy);
+        return -1;
+    }
+    if (bitten_config_bool(cfg, "zmq.strict")) {
+        char path[512];
+        if (bitten_strict_find_legacy(cfg, path, sizeof path) == 1) {
+            snprintf(err, errlen, "strict: legacy execution file '%s' exists; remove it or turn "
+                                  "ZMQ_STRICT off (key 'zmq.strict')", path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static bitten_log_t *s_open_log(const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    const char *file = bitten_config_str(cfg, "log.file");
+    int level = bitten_log_level_from_str(bitten_config_str(cfg, "log.level"));
+    bitten_log_format_t format = strcmp(bitten_config_str(cfg, "log.format"), "json") == 0
+                                     ? BITTEN_LOG_JSON
+                                     : BITTEN_LOG_LOGFMT;
+    bitten_log_t *log = bitten_log_new(file, (bitten_log_level_t)level, format,
+                                       (int)bitten_config_int(cfg, "log.repeat_window_ms"));
+    if (!log)
+        snprintf(err, errlen, "config: key 'log.file': cannot open '%s' for appending", file);
+    return log;
+}
+
+/* ---------------------------------------------------------------- run */
+
+static int s_run(const bitten_config_t *cfg, bitten_log_t *log)
+{
+    char err[ERR_MAX];
+    bitten_core_t *core = bitten_core_new(cfg, log, err, sizeof err);
+    if (!core) {
+        BLOG_ERROR(log, "core", "daemon.start_failed", "error=\"%s\"", err);
+        fprintf(stderr, "bittend: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    void *modules[MODULE_COUNT] = {0};
+    size_t started = 0;
+    for (; started < MODULE_COUNT; started++) {
+        modules[started] = s_modules[started].create(core);
+        if (!modules[started]) {
+            BLOG_ERROR(log, "core", "module.start_failed", "module=%s", s_modules[started].name);
+            break;
+        }
+    }
+    int rc = EXIT_FAILURE;
+    if (started == MODULE_COUNT) {
+        char banner[160];
+        BLOG_INFO(log, "core", "banner", "msg=%s",
+                  bitten_log_quote("BITTEN ZMQ MODE ENABLED — File fallback disabled.", banner,
+                                   sizeof banner));
+        rc = bitten_core_run(core) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        bitten_core_shutdown_begin(core);
+    }
+    while (started > 0) {
+        started--;
+        s_modules[started].destroy(&modules[started]);
+    }
+    bitten_core_destroy(&core);
+    BLOG_INFO(log, "core", "daemon.stopped", "exit=%d", rc);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    s_args_t args = {0};
+    int parsed = s_parse_args(argc, argv, &args);
+    if (parsed != 0)
+        return parsed > 0 ? EXIT_SUCCESS : EXIT_CONFIG;
+    if (args.print_doc) {
+        bitten_config_write_doc(stdout);
+        return EXIT_SUCCESS;
+    }
+    char err[ERR_MAX];
+    bitten_config_t *cfg = bitten_config_new();
+    if (!cfg || s_load_config(&args, cfg, err, sizeof err) != 0 ||
+        s_enforce(&args, cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "bittend: %s\n", cfg ? err : "out of memory");
+        bitten_config_destroy(&cfg);
+        return EXIT_CONFIG;
+    }
+    if (args.print_config || args.check_config) {
+        if (args.print_config)
+            bitten_config_print(cfg, stdout);
+        bitten_config_destroy(&cfg);
+        return EXIT_SUCCESS;
+    }
+    bitten_log_t *log = s_open_log(cfg, err, sizeof err);
+    if (!log) {
+        fprintf(stderr, "bittend: %s\n", err);
+        bitten_config_destroy(&cfg);
+        return EXIT_CONFIG;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    for (size_t i = 0; bitten_config_legacy_key(cfg, i); i++)
+        BLOG_WARN(log, "core", "config.legacy_key_ignored", "key=%s",
+                  bitten_config_legacy_key(cfg, i));
+    int rc = s_run(cfg, log);
+    bitten_log_destroy(&log);
+    bitten_config_destroy(&cfg);
+    return rc;
+}

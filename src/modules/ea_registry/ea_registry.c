@@ -1,0 +1,309 @@
+/*  ea_registry.c: EA liveness from feedback frames, command-peer count from the socket
+ *  monitor, pings for round-trip time; publishes ea.online / ea.offline. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <czmq.h>
+#include <ev.h>
+
+#include "modules/ea_registry/ea_registry.h"
+
+#define REG_PINGS 16
+#define REG_STATUS_LIST_MAX 200
+
+typedef struct {
+    char uuid[BITTEN_ID_MAX + 1];
+    bitten_ms_t first_seen, last_seen;
+    bool online;
+    uint64_t frames;
+    bitten_frame_type_t last_type;
+    char ea_version[BITTEN_NAME_MAX + 1];
+    char server[BITTEN_NAME_MAX + 1];
+    int64_t account;
+    double rtt_ms; /* < 0 until measured */
+} s_ea_t;
+
+typedef struct {
+    char ping_id[BITTEN_ID_MAX + 1];
+    bitten_ms_t sent_ms;
+} s_ping_t;
+
+struct ea_registry {
+    bitten_core_t *core;
+    bitten_log_t *log;
+    zhashx_t *eas; /* uuid -> s_ea_t* (owned) */
+    bitten_ms_t offline_after_ms;
+    int command_peers;
+    int online_count;
+    uint64_t anonymous_frames;
+    uint64_t pings_sent, pongs_matched, pongs_unmatched;
+    s_ping_t pings[REG_PINGS];
+    unsigned ping_seq;
+    ev_timer check_timer, ping_timer;
+};
+
+bool ea_registry_is_live(bitten_ms_t last_seen_ms, bitten_ms_t now_ms, bitten_ms_t offline_after_ms)
+{
+    return now_ms - last_seen_ms < offline_after_ms;
+}
+
+static void s_ea_free(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
+static void s_publish(ea_registry_t *self, s_ea_t *ea, bool online, const char *why)
+{
+    bitten_ea_event_t ev = {ea->uuid, ea->last_seen, why};
+    bitten_bus_publish(bitten_core_bus(self->core), online ? BITTEN_EV_EA_ONLINE : BITTEN_EV_EA_OFFLINE,
+                       &ev);
+    char ts[32];
+    bitten_format_time(ea->last_seen, ts, sizeof ts);
+    bitten_core_emit(self->core, online ? "ea.online" : "ea.offline",
+                     json_pack("{s:s, s:s, s:s}", "uuid", ea->uuid, "last_seen", ts, "why", why));
+    if (online)
+        BLOG_INFO(self->log, "ea_registry", "ea.online", "uuid=%s why=%s online=%d", ea->uuid, why,
+                  self->online_count);
+    else
+        BLOG_WARN(self->log, "ea_registry", "ea.offline", "uuid=%s why=%s last_seen=%s online=%d",
+                  ea->uuid, why, ts, self->online_count);
+}
+
+static void s_set_online(ea_registry_t *self, s_ea_t *ea, bool online, const char *why)
+{
+    if (ea->online == online)
+        return;
+    ea->online = online;
+    self->online_count += online ? 1 : -1;
+    s_publish(self, ea, online, why);
+}
+
+//  The EA a frame without uuid belongs to: the only one known, else none.
+static s_ea_t *s_only_ea(ea_registry_t *self)
+{
+    return zhashx_size(self->eas) == 1 ? zhashx_first(self->eas) : NULL;
+}
+
+static s_ea_t *s_touch(ea_registry_t *self, const bitten_frame_t *frame)
+{
+    const char *uuid = bitten_frame_uuid(frame);
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    s_ea_t *ea = *uuid ? zhashx_lookup(self->eas, uuid) : s_only_ea(self);
+    if (!ea && !*uuid) {
+        self->anonymous_frames++;
+        return NULL;
+    }
+    if (!ea) {
+        ea = calloc(1, sizeof(*ea));
+        if (!ea)
+            return NULL;
+        snprintf(ea->uuid, sizeof ea->uuid, "%s", uuid);
+        ea->first_seen = now;
+        ea->rtt_ms = -1;
+        zhashx_insert(self->eas, ea->uuid, ea);
+    }
+    ea->last_seen = now;
+    ea->frames++;
+    ea->last_type = frame->type;
+    return ea;
+}
+
+static void s_on_frame(void *arg, bitten_event_t event, const void *payload)
+{
+    ea_registry_t *self = arg;
+    const bitten_frame_t *frame = payload;
+    s_ea_t *ea = s_touch(self, frame);
+    if (!ea)
+        return;
+    if (frame->type == BITTEN_FRAME_STATUS) {
+        const bitten_ea_status_t *st = &frame->u.status;
+        if (st->ea_version[0])
+            snprintf(ea->ea_version, sizeof ea->ea_version, "%s", st->ea_version);
+        if (st->server[0])
+            snprintf(ea->server, sizeof ea->server, "%s", st->server);
+        if (st->has_account)
+            ea->account = st->account;
+        if (st->status == BITTEN_EA_STATUS_SHUTDOWN) {
+            s_set_online(self, ea, false, "status_shutdown");
+            return;
+        }
+    } else if (frame->type == BITTEN_FRAME_HANDSHAKE) {
+        const bitten_handshake_t *hs = &frame->u.handshake;
+        if (hs->server[0])
+            snprintf(ea->server, sizeof ea->server, "%s", hs->server);
+        if (hs->has_account)
+            ea->account = hs->account;
+    } else if (frame->type == BITTEN_FRAME_PONG) {
+        for (int i = 0; i < REG_PINGS; i++)
+            if (self->pings[i].ping_id[0] &&
+                strcmp(self->pings[i].ping_id, frame->u.pong.ping_id) == 0) {
+                ea->rtt_ms = (double)(bitten_core_now_ms(self->core) - self->pings[i].sent_ms);
+                self->pings[i].ping_id[0] = '\0';
+                self->pongs_matched++;
+                BLOG_DEBUG(self->log, "ea_registry", "ea.rtt", "uuid=%s rtt_ms=%.0f", ea->uuid,
+                           ea->rtt_ms);
+                break;
+            }
+    }
+    s_set_online(self, ea, true, ea->frames == 1 ? "first_frame" : "frame_after_silence");
+}
+
+static void s_on_peers(void *arg, bitten_event_t event, const void *payload)
+{
+    ea_registry_t *self = arg;
+    self->command_peers = ((const bitten_peers_event_t *)payload)->peers;
+}
+
+static void s_check_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    ea_registry_t *self = w->data;
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    for (s_ea_t *ea = zhashx_first(self->eas); ea; ea = zhashx_next(self->eas))
+        if (ea->online && !ea_registry_is_live(ea->last_seen, now, self->offline_after_ms))
+            s_set_online(self, ea, false, "silent");
+}
+
+static void s_ping_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    ea_registry_t *self = w->data;
+    if (self->command_peers == 0)
+        return;
+    s_ping_t *slot = &self->pings[self->ping_seq % REG_PINGS];
+    bitten_ping_t ping;
+    ping.timestamp = bitten_core_now_ms(self->core);
+    snprintf(ping.ping_id, sizeof ping.ping_id, "ping_%lld_%u", (long long)ping.timestamp,
+             self->ping_seq++);
+    char frame[256];
+    int len = bitten_encode_ping(&ping, frame, sizeof frame);
+    bitten_reason_t reason;
+    if (len > 0 &&
+        bitten_core_send_command(self->core, BITTEN_FRAME_PING, frame, (size_t)len, &reason) == 0) {
+        snprintf(slot->ping_id, sizeof slot->ping_id, "%s", ping.ping_id);
+        slot->sent_ms = ping.timestamp;
+        self->pings_sent++;
+    }
+}
+
+static bool s_query_is_online(void *arg, const char *uuid)
+{
+    ea_registry_t *self = arg;
+    s_ea_t *ea = zhashx_lookup(self->eas, uuid);
+    return ea && ea->online &&
+           ea_registry_is_live(ea->last_seen, bitten_core_now_ms(self->core), self->offline_after_ms);
+}
+
+static int s_query_peers(void *arg)
+{
+    return ((ea_registry_t *)arg)->command_peers;
+}
+
+static json_t *s_ea_json(const s_ea_t *ea, bitten_ms_t now)
+{
+    char ts[32];
+    json_t *o = json_pack("{s:s, s:b, s:s, s:f, s:I}", "uuid", ea->uuid, "online", ea->online,
+                          "last_seen", bitten_format_time(ea->last_seen, ts, sizeof ts),
+                          "age_s", (double)(now - ea->last_seen) / 1000.0, "frames",
+                          (json_int_t)ea->frames);
+    json_object_set_new(o, "last_frame", json_string(bitten_frame_type_str(ea->last_type)));
+    if (ea->rtt_ms >= 0)
+        json_object_set_new(o, "rtt_ms", json_real(ea->rtt_ms));
+    if (ea->ea_version[0])
+        json_object_set_new(o, "ea_version", json_string(ea->ea_version));
+    if (ea->server[0])
+        json_object_set_new(o, "server", json_string(ea->server));
+    if (ea->account)
+        json_object_set_new(o, "account", json_integer(ea->account));
+    return o;
+}
+
+static void s_status(void *arg, json_t *section)
+{
+    ea_registry_t *self = arg;
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    json_object_set_new(section, "known", json_integer((json_int_t)zhashx_size(self->eas)));
+    json_object_set_new(section, "online", json_integer(self->online_count));
+    json_object_set_new(section, "command_peers", json_integer(self->command_peers));
+    json_object_set_new(section, "anonymous_frames", json_integer((json_int_t)self->anonymous_frames));
+    json_object_set_new(section, "pings_sent", json_integer((json_int_t)self->pings_sent));
+    json_object_set_new(section, "pongs_matched", json_integer((json_int_t)self->pongs_matched));
+    json_t *list = json_array();
+    size_t n = 0;
+    for (s_ea_t *ea = zhashx_first(self->eas); ea; ea = zhashx_next(self->eas))
+        if (n++ < REG_STATUS_LIST_MAX)
+            json_array_append_new(list, s_ea_json(ea, now));
+    json_object_set_new(section, "list", list);
+    json_object_set_new(section, "list_truncated", json_boolean(n > REG_STATUS_LIST_MAX));
+}
+
+static bitten_reason_t s_control_eas(void *arg, const json_t *request, json_t *reply)
+{
+    ea_registry_t *self = arg;
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    json_t *list = json_array();
+    for (s_ea_t *ea = zhashx_first(self->eas); ea; ea = zhashx_next(self->eas))
+        json_array_append_new(list, s_ea_json(ea, now));
+    json_object_set_new(reply, "eas", list);
+    json_object_set_new(reply, "command_peers", json_integer(self->command_peers));
+    return BITTEN_R_OK;
+}
+
+static const char *const s_frame_events[] = {
+    "feedback.telemetry", "feedback.trade_result", "feedback.heartbeat",
+    "feedback.error",     "feedback.status",       "feedback.pong",
+    "feedback.tick",      "feedback.candle_batch", "feedback.handshake",
+};
+
+ea_registry_t *ea_registry_new(bitten_core_t *core)
+{
+    ea_registry_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    const bitten_config_t *cfg = bitten_core_config(core);
+    self->core = core;
+    self->log = bitten_core_log(core);
+    self->offline_after_ms = bitten_config_int(cfg, "ea.offline_after_s") * 1000;
+    self->eas = zhashx_new();
+    if (!self->eas) {
+        free(self);
+        return NULL;
+    }
+    zhashx_set_destructor(self->eas, s_ea_free);
+    bitten_bus_t *bus = bitten_core_bus(core);
+    for (size_t i = 0; i < sizeof s_frame_events / sizeof *s_frame_events; i++)
+        bitten_bus_subscribe(bus, s_frame_events[i], s_on_frame, self);
+    bitten_bus_subscribe(bus, "command.peers", s_on_peers, self);
+    bitten_ea_query_t query = {self, s_query_peers, s_query_is_online};
+    bitten_core_set_ea_query(core, &query);
+    bitten_core_status_register(core, "eas", s_status, self);
+    bitten_core_control_register(core, "eas", s_control_eas, self);
+
+    struct ev_loop *loop = bitten_core_loop(core);
+    double check_s = (double)bitten_config_int(cfg, "ea.check_interval_ms") / 1000.0;
+    ev_timer_init(&self->check_timer, s_check_cb, check_s, check_s);
+    self->check_timer.data = self;
+    ev_timer_start(loop, &self->check_timer);
+    double ping_s = (double)bitten_config_int(cfg, "ea.ping_interval_s");
+    ev_timer_init(&self->ping_timer, s_ping_cb, ping_s, ping_s);
+    self->ping_timer.data = self;
+    if (ping_s > 0)
+        ev_timer_start(loop, &self->ping_timer);
+    return self;
+}
+
+void ea_registry_destroy(ea_registry_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ea_registry_t *self = *self_p;
+    struct ev_loop *loop = bitten_core_loop(self->core);
+    ev_timer_stop(loop, &self->check_timer);
+    ev_timer_stop(loop, &self->ping_timer);
+    bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
+    bitten_ea_query_t none = {0};
+    bitten_core_set_ea_query(self->core, &none);
+    zhashx_destroy(&self->eas);
+    free(self);
+    *self_p = NULL;
+}

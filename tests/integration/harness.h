@@ -1,0 +1,74 @@
+/*  harness.h: integration-test helpers: start the real bittend on ephemeral loopback ports and
+ *  an ipc control socket in a fresh temp dir, talk to it over real ZeroMQ sockets, stop it. */
+#ifndef BITTEN_HARNESS_H
+#define BITTEN_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+typedef struct {
+    char dir[256];
+    char cfg_path[320];
+    char log_path[320];
+    char control[320];
+    char command[128], feedback[128], events[128]; /* effective, connectable */
+    pid_t pid;
+    void *zctx;
+} bt_daemon_t;
+
+/*  Writes a config into a new temp dir (extra_zpl appended to it, may be NULL) and starts
+ *  bittend with extra args (NULL-terminated, may be NULL). Returns 0 once `status` answers. */
+int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args);
+
+/*  Runs bittend to completion with the harness config + args, for start-up refusal tests.
+ *  Returns its exit code; its stderr goes to d->log_path. */
+int bt_daemon_run_to_exit(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args,
+                          int timeout_ms);
+
+/*  SIGTERM, wait. Returns the exit code (or 128+signal); *seconds = time to stop. */
+int bt_daemon_stop(bt_daemon_t *d, double *seconds);
+void bt_daemon_kill(bt_daemon_t *d);
+bool bt_daemon_alive(bt_daemon_t *d);
+/*  Frees the context and removes the temp dir (keeps it when BITTEN_KEEP_TEST_DIRS is set). */
+void bt_daemon_cleanup(bt_daemon_t *d);
+
+/*  One control request (JSON text); the reply, or NULL after timeout. Caller decrefs. */
+json_t *bt_ctl(bt_daemon_t *d, const char *request_json);
+json_t *bt_status(bt_daemon_t *d);
+
+/*  Integer at a dotted path of a JSON object ("rejects.BAD_JSON"), or 0 when absent. */
+int64_t bt_json_int(json_t *obj, const char *path);
+
+/*  Polls status until the integer at path >= want. Returns the last value seen. */
+int64_t bt_wait_status(bt_daemon_t *d, const char *path, int64_t want, int timeout_ms);
+
+/*  Connected sockets: feedback PUB (or PUSH when push), command PULL, events SUB (all). */
+void *bt_feedback_socket(bt_daemon_t *d, bool push);
+void *bt_command_socket(bt_daemon_t *d);
+void *bt_events_socket(bt_daemon_t *d);
+
+/*  Sends frame repeatedly until status path grows by one (the PUB slow-joiner window).
+ *  Returns 0 when seen. */
+int bt_send_until_counted(bt_daemon_t *d, void *socket, const char *frame, const char *path,
+                          int timeout_ms);
+
+/*  Sends one frame as is. */
+int bt_send(void *socket, const char *frame);
+int bt_send_bytes(void *socket, const void *data, size_t len);
+
+/*  Receives one frame into buf (NUL-terminated) within timeout_ms; length or -1. */
+int bt_recv(void *socket, char *buf, size_t size, int timeout_ms);
+
+/*  True when the daemon's log contains text (polls up to timeout_ms). */
+bool bt_log_contains(bt_daemon_t *d, const char *text, int timeout_ms);
+
+/*  Runs a command line (sh -c), captures stdout into out (may be NULL); returns exit code. */
+int bt_run(const char *cmdline, char *out, size_t size, int timeout_ms);
+
+void bt_sleep_ms(int ms);
+
+#endif

@@ -1,0 +1,446 @@
+/*  bittenctl.c: the operator's command-line client: asks bittend over the control socket
+ *  (REQ -> REP) and prints the answer for people, or as JSON; `tail` follows the events channel. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <zmq.h>
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define EXIT_UNREACHABLE 3
+#define DEFAULT_CONTROL "tcp://127.0.0.1:5557"
+
+typedef struct {
+    const char *control;
+    int timeout_ms;
+    bool json;
+    const char *events;   /* tail: events endpoint (default: asked from status) */
+    const char *topics[16];
+    size_t n_topics;
+    const char *uuid, *symbol;
+    long count;           /* tail: stop after this many events, 0 = forever */
+    int seconds;          /* tail: stop after this many seconds, 0 = forever */
+} s_opts_t;
+
+static volatile sig_atomic_t s_interrupted;
+
+static void s_on_signal(int signum)
+{
+    s_interrupted = 1;
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: bittenctl [--control EP] [--timeout-ms N] [--json] COMMAND [options]\n"
+            "commands:\n"
+            "  status                 uptime, frames in/out, rejects by reason, EAs, endpoints\n"
+            "  eas                    every known EA: online, last seen, round-trip time\n"
+            "  config                 the daemon's effective configuration, with origins\n"
+            "  tail [--topic T]... [--uuid U] [--symbol S] [--count N] [--seconds N]\n"
+            "                         print the events channel (topic prefix filters)\n"
+            "  call CMD [key=value]...  send any control command (values that parse as numbers\n"
+            "                         are sent as numbers)\n"
+            "The control endpoint is --control, else $BITTEN_CONTROL, else " DEFAULT_CONTROL ".\n"
+            "Exit codes: 0 ok, 1 bittend refused (reason printed), 2 usage, 3 bittend not "
+            "reachable.\n");
+}
+
+/* ---------------------------------------------------------------- request / reply */
+
+//  Sends one request and returns the parsed reply, or NULL (message printed) when bittend
+//  cannot be reached in time.
+static json_t *s_request(const s_opts_t *o, json_t *request)
+{
+    void *ctx = zmq_ctx_new();
+    void *req = zmq_socket(ctx, ZMQ_REQ);
+    int zero = 0;
+    zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(req, ZMQ_RCVTIMEO, &o->timeout_ms, sizeof o->timeout_ms);
+    zmq_setsockopt(req, ZMQ_SNDTIMEO, &o->timeout_ms, sizeof o->timeout_ms);
+    json_t *reply = NULL;
+    char *text = json_dumps(request, JSON_COMPACT);
+    if (zmq_connect(req, o->control) != 0) {
+        fprintf(stderr, "bittenctl: bad control endpoint '%s': %s\n", o->control,
+                zmq_strerror(errno));
+    } else if (zmq_send(req, text, strlen(text), 0) < 0) {
+        fprintf(stderr, "bittenctl: cannot send to bittend at %s: %s\n", o->control,
+                zmq_strerror(errno));
+    } else {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, req, 0) < 0)
+            fprintf(stderr, "bittenctl: no answer from bittend at %s within %d ms (is it running?)\n",
+                    o->control, o->timeout_ms);
+        else {
+            json_error_t jerr;
+            reply = json_loadb(zmq_msg_data(&msg), zmq_msg_size(&msg), 0, &jerr);
+            if (!reply)
+                fprintf(stderr, "bittenctl: bittend answered something that is not JSON\n");
+        }
+        zmq_msg_close(&msg);
+    }
+    free(text);
+    zmq_close(req);
+    zmq_ctx_term(ctx);
+    return reply;
+}
+
+static int s_refused(const json_t *reply)
+{
+    const char *reason = json_string_value(json_object_get(reply, "reason"));
+    const char *error = json_string_value(json_object_get(reply, "error"));
+    fprintf(stderr, "bittenctl: refused: %s: %s\n", reason ? reason : "?", error ? error : "");
+    return EXIT_REFUSED;
+}
+
+/* ---------------------------------------------------------------- printers */
+
+static void s_print_counts(const char *title, json_t *obj)
+{
+    printf("%-14s", title);
+    const char *key;
+    json_t *value;
+    int n = 0;
+    json_object_foreach(obj, key, value)
+    {
+        printf("%s%s=%" JSON_INTEGER_FORMAT, n++ ? " " : "", key, json_integer_value(value));
+    }
+    printf("%s\n", n ? "" : "none");
+}
+
+static void s_print_eas(json_t *list)
+{
+    size_t i;
+    json_t *ea;
+    printf("%-28s %-7s %-24s %8s %8s %s\n", "UUID", "STATE", "LAST SEEN", "AGE S", "RTT MS",
+           "FRAMES");
+    json_array_foreach(list, i, ea)
+    {
+        json_t *rtt = json_object_get(ea, "rtt_ms");
+        char rtt_text[32] = "-";
+        if (rtt)
+            snprintf(rtt_text, sizeof rtt_text, "%.0f", json_number_value(rtt));
+        printf("%-28s %-7s %-24s %8.1f %8s %" JSON_INTEGER_FORMAT "\n",
+               json_string_value(json_object_get(ea, "uuid")),
+               json_is_true(json_object_get(ea, "online")) ? "online" : "offline",
+               json_string_value(json_object_get(ea, "last_seen")),
+               json_number_value(json_object_get(ea, "age_s")), rtt_text,
+               json_integer_value(json_object_get(ea, "frames")));
+    }
+}
+
+static void s_print_status(json_t *r)
+{
+    json_t *ep = json_object_get(r, "endpoints");
+    json_t *zmq = json_object_get(r, "zmq");
+    json_t *cmd = json_object_get(r, "command");
+    json_t *fb = json_object_get(r, "feedback");
+    json_t *eas = json_object_get(r, "eas");
+    printf("bittend %s  pid %" JSON_INTEGER_FORMAT "  up %.0f s  since %s\n",
+           json_string_value(json_object_get(r, "version")),
+           json_integer_value(json_object_get(r, "pid")),
+           json_number_value(json_object_get(r, "uptime_s")),
+           json_string_value(json_object_get(r, "started_at")));
+    printf("%-14scommand %s  feedback %s (%s)\n", "endpoints",
+           json_string_value(json_object_get(ep, "command")),
+           json_string_value(json_object_get(ep, "feedback")),
+           json_string_value(json_object_get(r, "feedback_socket")));
+    printf("%-14scontrol %s  events %s\n", "", json_string_value(json_object_get(ep, "control")),
+           json_string_value(json_object_get(ep, "events")));
+    printf("%-14smode=%s enforce=%s strict=%s%s%s\n", "zmq",
+           json_is_true(json_object_get(zmq, "mode")) ? "on" : "off",
+           json_is_true(json_object_get(zmq, "enforce")) ? "on" : "off",
+           json_is_true(json_object_get(zmq, "strict")) ? "on" : "off",
+           json_is_string(json_object_get(zmq, "strict_violation")) ? "  VIOLATION: " : "",
+           json_is_string(json_object_get(zmq, "strict_violation"))
+               ? json_string_value(json_object_get(zmq, "strict_violation"))
+               : "");
+    printf("%-14speers=%" JSON_INTEGER_FORMAT " keepalives=%" JSON_INTEGER_FORMAT
+           " sends_refused=%" JSON_INTEGER_FORMAT "\n",
+           "command", json_integer_value(json_object_get(cmd, "peers")),
+           json_integer_value(json_object_get(cmd, "keepalives_sent")),
+           json_integer_value(json_object_get(cmd, "sends_refused")));
+    printf("%-14speers=%" JSON_INTEGER_FORMAT " disconnects=%" JSON_INTEGER_FORMAT
+           " bytes_in=%" JSON_INTEGER_FORMAT "\n",
+           "feedback", json_integer_value(json_object_get(fb, "peers")),
+           json_integer_value(json_object_get(fb, "disconnects")),
+           json_integer_value(json_object_get(fb, "bytes_in")));
+    s_print_counts("frames in", json_object_get(r, "frames_in"));
+    s_print_counts("frames out", json_object_get(r, "frames_out"));
+    s_print_counts("rejects", json_object_get(r, "rejects"));
+    if (eas) {
+        printf("%-14sknown=%" JSON_INTEGER_FORMAT " online=%" JSON_INTEGER_FORMAT "\n", "EAs",
+               json_integer_value(json_object_get(eas, "known")),
+               json_integer_value(json_object_get(eas, "online")));
+        s_print_eas(json_object_get(eas, "list"));
+    }
+}
+
+static void s_print_config(json_t *r)
+{
+    const char *key;
+    json_t *entry;
+    json_object_foreach(json_object_get(r, "config"), key, entry)
+    {
+        char *value = json_dumps(json_object_get(entry, "value"), JSON_ENCODE_ANY | JSON_COMPACT);
+        printf("%-32s %-40s # %s\n", key, value ? value : "?",
+               json_string_value(json_object_get(entry, "origin")));
+        free(value);
+    }
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static int s_simple(const s_opts_t *o, const char *cmd, void (*print)(json_t *))
+{
+    json_t *request = json_pack("{s:s}", "cmd", cmd);
+    json_t *reply = s_request(o, request);
+    json_decref(request);
+    if (!reply)
+        return EXIT_UNREACHABLE;
+    int rc = EXIT_SUCCESS;
+    if (!json_is_true(json_object_get(reply, "ok")))
+        rc = s_refused(reply);
+    else if (o->json || !print) {
+        char *text = json_dumps(reply, JSON_INDENT(2));
+        puts(text);
+        free(text);
+    } else
+        print(reply);
+    json_decref(reply);
+    return rc;
+}
+
+static void s_print_eas_reply(json_t *r)
+{
+    printf("command peers: %" JSON_INTEGER_FORMAT "\n",
+           json_integer_value(json_object_get(r, "command_peers")));
+    s_print_eas(json_object_get(r, "eas"));
+}
+
+static int s_call(const s_opts_t *o, int argc, char **argv)
+{
+    if (argc < 1) {
+        fprintf(stderr, "bittenctl: call needs a command name\n");
+        return EXIT_USAGE;
+    }
+    json_t *request = json_pack("{s:s}", "cmd", argv[0]);
+    for (int i = 1; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq || eq == argv[i]) {
+            fprintf(stderr, "bittenctl: call: '%s' is not key=value\n", argv[i]);
+            json_decref(request);
+            return EXIT_USAGE;
+        }
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - argv[i]), argv[i]);
+        char *end;
+        double number = strtod(eq + 1, &end);
+        json_object_set_new(request, key,
+                            (*end == '\0' && end != eq + 1) ? json_real(number)
+                                                            : json_string(eq + 1));
+    }
+    json_t *reply = s_request(o, request);
+    json_decref(request);
+    if (!reply)
+        return EXIT_UNREACHABLE;
+    char *text = json_dumps(reply, JSON_INDENT(2));
+    puts(text);
+    free(text);
+    int rc = json_is_true(json_object_get(reply, "ok")) ? EXIT_SUCCESS : s_refused(reply);
+    json_decref(reply);
+    return rc;
+}
+
+//  An event frame is "topic {json}": filters look at the topic and, parsed, uuid and symbol.
+static bool s_event_matches(const s_opts_t *o, const char *topic, json_t *body)
+{
+    if (o->n_topics) {
+        bool any = false;
+        for (size_t i = 0; i < o->n_topics && !any; i++)
+            any = strncmp(topic, o->topics[i], strlen(o->topics[i])) == 0;
+        if (!any)
+            return false;
+    }
+    if (o->uuid && (!body || !json_string_value(json_object_get(body, "uuid")) ||
+                    strcmp(json_string_value(json_object_get(body, "uuid")), o->uuid) != 0))
+        return false;
+    if (o->symbol && (!body || !json_string_value(json_object_get(body, "symbol")) ||
+                      strcmp(json_string_value(json_object_get(body, "symbol")), o->symbol) != 0))
+        return false;
+    return true;
+}
+
+static int s_tail(s_opts_t *o)
+{
+    char events_ep[256];
+    if (!o->events) {
+        json_t *request = json_pack("{s:s}", "cmd", "status");
+        json_t *reply = s_request(o, request);
+        json_decref(request);
+        if (!reply)
+            return EXIT_UNREACHABLE;
+        const char *ep = json_string_value(json_object_get(json_object_get(reply, "endpoints"), "events"));
+        snprintf(events_ep, sizeof events_ep, "%s", ep ? ep : "");
+        json_decref(reply);
+        //  A wildcard bind reports 0.0.0.0: connect over loopback instead.
+        if (strncmp(events_ep, "tcp://0.0.0.0:", 14) == 0) {
+            char port[16];
+            snprintf(port, sizeof port, "%s", events_ep + 14);
+            snprintf(events_ep, sizeof events_ep, "tcp://127.0.0.1:%s", port);
+        }
+        o->events = events_ep;
+    }
+    void *ctx = zmq_ctx_new();
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    int zero = 0, poll_ms = 200;
+    zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &poll_ms, sizeof poll_ms);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    if (zmq_connect(sub, o->events) != 0) {
+        fprintf(stderr, "bittenctl: bad events endpoint '%s'\n", o->events);
+        zmq_close(sub);
+        zmq_ctx_term(ctx);
+        return EXIT_USAGE;
+    }
+    long seen = 0;
+    int waited_ms = 0;
+    while (!s_interrupted && (o->count == 0 || seen < o->count) &&
+           (o->seconds == 0 || waited_ms < o->seconds * 1000)) {
+        char buf[65536];
+        int n = zmq_recv(sub, buf, sizeof buf - 1, 0);
+        if (n < 0) {
+            waited_ms += poll_ms;
+            continue;
+        }
+        if (n > (int)sizeof buf - 1)
+            n = (int)sizeof buf - 1;
+        buf[n] = '\0';
+        char *space = strchr(buf, ' ');
+        const char *topic = buf;
+        const char *body_text = space ? space + 1 : "";
+        if (space)
+            *space = '\0';
+        json_error_t jerr;
+        json_t *body = json_loads(body_text, 0, &jerr);
+        if (s_event_matches(o, topic, body)) {
+            seen++;
+            if (o->json)
+                printf("{\"topic\":\"%s\",\"event\":%s}\n", topic, body_text);
+            else
+                printf("%-18s %s\n", topic, body_text);
+            fflush(stdout);
+        }
+        json_decref(body);
+    }
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+    s_opts_t o = {.timeout_ms = 3000};
+    o.control = getenv("BITTEN_CONTROL") ? getenv("BITTEN_CONTROL") : DEFAULT_CONTROL;
+    static const struct option opts[] = {
+        {"control", required_argument, NULL, 'c'}, {"timeout-ms", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},          {"events", required_argument, NULL, 'e'},
+        {"topic", required_argument, NULL, 'T'},   {"uuid", required_argument, NULL, 'u'},
+        {"symbol", required_argument, NULL, 's'},  {"count", required_argument, NULL, 'n'},
+        {"seconds", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    //  '+' stops at the command name; the same options are accepted after it too.
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            o.control = optarg;
+            break;
+        case 't':
+            o.timeout_ms = atoi(optarg);
+            break;
+        case 'j':
+            o.json = true;
+            break;
+        case 'h':
+            s_usage(stdout);
+            return EXIT_SUCCESS;
+        default:
+            s_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        s_usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[optind];
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    if (strcmp(cmd, "call") == 0)
+        return s_call(&o, sub_argc - 1, sub_argv + 1);
+    optind = 1;
+    while ((c = getopt_long(sub_argc, sub_argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            o.control = optarg;
+            break;
+        case 't':
+            o.timeout_ms = atoi(optarg);
+            break;
+        case 'j':
+            o.json = true;
+            break;
+        case 'e':
+            o.events = optarg;
+            break;
+        case 'T':
+            if (o.n_topics < sizeof o.topics / sizeof *o.topics)
+                o.topics[o.n_topics++] = optarg;
+            break;
+        case 'u':
+            o.uuid = optarg;
+            break;
+        case 's':
+            o.symbol = optarg;
+            break;
+        case 'n':
+            o.count = atol(optarg);
+            break;
+        case 'S':
+            o.seconds = atoi(optarg);
+            break;
+        case 'h':
+            s_usage(stdout);
+            return EXIT_SUCCESS;
+        default:
+            s_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < sub_argc) {
+        fprintf(stderr, "bittenctl: unexpected argument '%s'\n", sub_argv[optind]);
+        return EXIT_USAGE;
+    }
+    struct sigaction sa = {0};
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (strcmp(cmd, "status") == 0)
+        return s_simple(&o, "status", s_print_status);
+    if (strcmp(cmd, "eas") == 0)
+        return s_simple(&o, "eas", s_print_eas_reply);
+    if (strcmp(cmd, "config") == 0)
+        return s_simple(&o, "config", s_print_config);
+    if (strcmp(cmd, "tail") == 0)
+        return s_tail(&o);
+    fprintf(stderr, "bittenctl: unknown command '%s' (try --help)\n", cmd);
+    return EXIT_USAGE;
+}
