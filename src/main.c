@@ -216,7 +216,7 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
     if (bitten_config_bool(cfg, "zmq.strict")) {
         char path[512];
         if (bitten_strict_find_legacy(cfg, path, sizeof path) == 1) {
-            snprintf(err, errlen, "strict: legacy execution file '%s' exists; remove it or turn "
+            snprintf(err, errlen, "strict: legacy execution file '%.400s' exists; remove it or turn "
                                   "ZMQ_STRICT off (key 'zmq.strict')", path);
             return -1;
         }

@@ -293,7 +293,7 @@ static int s_tail(s_opts_t *o)
         //  A wildcard bind reports 0.0.0.0: connect over loopback instead.
         if (strncmp(events_ep, "tcp://0.0.0.0:", 14) == 0) {
             char port[16];
-            snprintf(port, sizeof port, "%s", events_ep + 14);
+            snprintf(port, sizeof port, "%.15s", events_ep + 14);
             snprintf(events_ep, sizeof events_ep, "tcp://127.0.0.1:%s", port);
         }
         o->events = events_ep;

@@ -1,0 +1,159 @@
+/*  test_startup.c: the real bittend refusing to start: config errors and enforcement give exit
+ *  code 2 and one line naming the key or file; a normal start shows the banner and stops fast. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zmq.h>
+
+#include "harness.h"
+
+//  Reads the daemon's whole stderr; refusals must be exactly one line.
+static const char *s_output(bt_daemon_t *d)
+{
+    static char buf[8192];
+    FILE *f = fopen(d->log_path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void s_expect_refusal(const char *zpl, const char *const *args, const char *needle)
+{
+    bt_daemon_t d;
+    int rc = bt_daemon_run_to_exit(&d, zpl, args, 10000);
+    const char *out = s_output(&d);
+    if (rc != 2 || !strstr(out, needle))
+        fprintf(stderr, "rc=%d output: %s\n", rc, out);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, needle));
+    assert_non_null(strstr(out, "bittend: "));
+    //  One line: the message and its newline, nothing else.
+    assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+    bt_daemon_cleanup(&d);
+}
+
+static void test_unknown_key_exits_2_naming_the_key(void **state)
+{
+    s_expect_refusal("ea\n    offline_after = 5\n", NULL, "'ea.offline_after'");
+}
+
+static void test_out_of_range_value_exits_2_naming_the_key(void **state)
+{
+    const char *args[] = {"--set", "command.keepalive_s=0", NULL};
+    s_expect_refusal(NULL, args, "'command.keepalive_s'");
+}
+
+static void test_bad_choice_exits_2_naming_the_key(void **state)
+{
+    const char *args[] = {"--set", "feedback.socket=router", NULL};
+    s_expect_refusal(NULL, args, "'feedback.socket'");
+}
+
+static void test_unknown_option_exits_2(void **state)
+{
+    const char *args[] = {"--frobnicate", NULL};
+    s_expect_refusal(NULL, args, "--frobnicate");
+}
+
+static void test_turning_zmq_mode_off_is_refused(void **state)
+{
+    const char *args[] = {"--no-zmq-mode", NULL};
+    s_expect_refusal(NULL, args, "ZMQ is the only transport");
+    const char *args2[] = {"--set", "zmq.mode=false", NULL};
+    s_expect_refusal(NULL, args2, "'zmq.mode'");
+}
+
+static void test_enforce_refuses_non_zmq_endpoints_and_legacy_keys(void **state)
+{
+    const char *args[] = {"--set", "feedback.endpoint=http://127.0.0.1:8080", NULL};
+    s_expect_refusal(NULL, args, "'feedback.endpoint'");
+    s_expect_refusal("bridge\n    fire_file = \"/srv/mt5/fire.txt\"\n", NULL, "'bridge.fire_file'");
+}
+
+static void test_control_must_stay_local(void **state)
+{
+    const char *args[] = {"--set", "control.endpoint=tcp://0.0.0.0:5557", NULL};
+    s_expect_refusal(NULL, args, "'control.endpoint'");
+}
+
+static void test_strict_mode_refuses_to_start_beside_a_legacy_file(void **state)
+{
+    char dir[] = "/tmp/bitten-legacy-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[128];
+    snprintf(file, sizeof file, "%s/trade_result.txt", dir);
+    FILE *f = fopen(file, "w");
+    fputs("ticket=1\n", f);
+    fclose(f);
+    char set[160];
+    snprintf(set, sizeof set, "strict.legacy_dirs=/nonexistent,%s", dir);
+    const char *args[] = {"--zmq-strict", "--set", set, NULL};
+    s_expect_refusal(NULL, args, file);
+    //  With strict off the same daemon starts.
+    const char *ok_args[] = {"--set", set, "--set", "zmq.strict=false", NULL};
+    bt_daemon_t d;
+    assert_int_equal(bt_daemon_start(&d, NULL, ok_args), 0);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+    remove(file);
+    rmdir(dir);
+}
+
+static void test_start_shows_banner_and_sigterm_stops_within_two_seconds(void **state)
+{
+    bt_daemon_t d;
+    assert_int_equal(bt_daemon_start(&d, NULL, NULL), 0);
+    assert_true(bt_log_contains(&d, "BITTEN ZMQ MODE ENABLED — File fallback disabled.", 2000));
+    assert_true(bt_log_contains(&d, "daemon.ready command=tcp://127.0.0.1:", 2000));
+    //  An EA attached does not slow the stop (short linger).
+    void *pull = bt_command_socket(&d);
+    bt_sleep_ms(100);
+    double seconds = 99;
+    assert_int_equal(bt_daemon_stop(&d, &seconds), 0);
+    assert_true(seconds < 2.0);
+    assert_true(bt_log_contains(&d, "daemon.stopped exit=0", 100));
+    zmq_close(pull);
+    bt_daemon_cleanup(&d);
+}
+
+static void test_print_config_shows_layers(void **state)
+{
+    char out[16384];
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "env BITTEN_EA_OFFLINE_AFTER_S=33 %s --config %s/config/demo.cfg --set log.level=warn "
+             "--print-config",
+             BITTEND_PATH, BITTEN_SOURCE_DIR);
+    assert_int_equal(bt_run(cmd, out, sizeof out, 10000), 0);
+    assert_non_null(strstr(out, "offline_after_s = \"33\"    # from env"));
+    assert_non_null(strstr(out, "level = \"warn\"    # from cli"));
+    assert_non_null(strstr(out, "keepalive_s = \"5\"    # from file"));
+    assert_non_null(strstr(out, "sndhwm = \"1000\"    # from default"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unknown_key_exits_2_naming_the_key),
+        cmocka_unit_test(test_out_of_range_value_exits_2_naming_the_key),
+        cmocka_unit_test(test_bad_choice_exits_2_naming_the_key),
+        cmocka_unit_test(test_unknown_option_exits_2),
+        cmocka_unit_test(test_turning_zmq_mode_off_is_refused),
+        cmocka_unit_test(test_enforce_refuses_non_zmq_endpoints_and_legacy_keys),
+        cmocka_unit_test(test_control_must_stay_local),
+        cmocka_unit_test(test_strict_mode_refuses_to_start_beside_a_legacy_file),
+        cmocka_unit_test(test_start_shows_banner_and_sigterm_stops_within_two_seconds),
+        cmocka_unit_test(test_print_config_shows_layers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
