@@ -1,0 +1,687 @@
+/*  engine.c: VENOM's per-symbol evaluation (venom.md "When it looks", stops, identity, rate
+ *  control), its parameters and the read-only context CITADEL queries. Pure: market time only. */
+#include "modules/venom/venom_core.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MS_PER_S 1000
+#define S_MS_PER_DAY 86400000LL
+#define S_SPREAD_RING_MAX 1000 /* the context sorts a copy of the spread ring on the stack */
+
+/* ================================================================ words */
+
+const char *venom_direction_str(venom_direction_t d)
+{
+    return d == VENOM_BUY ? "BUY" : d == VENOM_SELL ? "SELL" : "?";
+}
+
+const char *venom_class_str(venom_class_t c)
+{
+    return c == VENOM_RAPID_ASSAULT      ? "RAPID_ASSAULT"
+           : c == VENOM_PRECISION_STRIKE ? "PRECISION_STRIKE"
+                                         : "?";
+}
+
+static const char *const s_pattern_names[VENOM_PATTERN_COUNT] = {
+    "LIQUIDITY_SWEEP_REVERSAL", "FAIR_VALUE_GAP_FILL", "ORDER_BLOCK_BOUNCE", "BB_SCALP",
+    "MOMENTUM_BURST",           "EMA_RSI_SCALP"};
+
+const char *venom_pattern_str(venom_pattern_t p)
+{
+    return (p >= 0 && p < VENOM_PATTERN_COUNT) ? s_pattern_names[p] : "?";
+}
+
+venom_class_t venom_pattern_class(venom_pattern_t p)
+{
+    return (p == VENOM_LIQUIDITY_SWEEP_REVERSAL || p == VENOM_FAIR_VALUE_GAP_FILL ||
+            p == VENOM_ORDER_BLOCK_BOUNCE)
+               ? VENOM_PRECISION_STRIKE
+               : VENOM_RAPID_ASSAULT;
+}
+
+static const char *const s_session_names[VENOM_SESSION_COUNT] = {"ASIAN", "LONDON", "OVERLAP",
+                                                                 "NEWYORK", "LATE"};
+
+const char *venom_session_str(venom_session_t s)
+{
+    return (s >= 0 && s < VENOM_SESSION_COUNT) ? s_session_names[s] : "?";
+}
+
+const char *venom_skip_str(venom_skip_t s)
+{
+    switch (s) {
+    case VENOM_SKIP_NONE:
+        return "NONE";
+    case VENOM_SKIP_FEW_CANDLES:
+        return "FEW_CANDLES";
+    case VENOM_SKIP_WEEKEND:
+        return "WEEKEND";
+    case VENOM_SKIP_STALE:
+        return "STALE";
+    case VENOM_SKIP_COUNT:
+        break;
+    }
+    return "?";
+}
+
+const char *venom_rate_verdict_str(venom_rate_verdict_t v)
+{
+    switch (v) {
+    case VENOM_RATE_OK:
+        return "OK";
+    case VENOM_RATE_COOLDOWN:
+        return "COOLDOWN";
+    case VENOM_RATE_WINDOW_CAP:
+        return "WINDOW_CAP";
+    case VENOM_RATE_DAILY_CAP:
+        return "DAILY_CAP";
+    case VENOM_RATE_COUNT:
+        break;
+    }
+    return "?";
+}
+
+/* ================================================================ parameters */
+
+void venom_params_default(venom_params_t *p)
+{
+    memset(p, 0, sizeof *p);
+    p->min_confidence = 60.0;
+    p->signal_ttl_s = 60;
+    p->min_m5_candles = 50;
+    p->stale_after_s = 60;
+    p->weekend_start_wday = 5;
+    p->weekend_start_hour = 21;
+    p->weekend_end_wday = 0;
+    p->weekend_end_hour = 21;
+
+    p->cooldown_s = 300;
+    p->max_per_window = 3;
+    p->rate_window_s = 3600;
+    p->max_per_day = 60;
+
+    p->ring_m1 = 1440;
+    p->ring_m5 = 600;
+    p->ring_m15 = 400;
+    p->spread_ring = 100;
+    p->atr_percentile_bars = 100;
+    p->sweep_m1_bars = 5;
+
+    p->atr_period = 14;
+    p->atr_floor_pips = 10.0;
+    p->ema_fast = 8;
+    p->ema_mid = 21;
+    p->ema_slow = 50;
+    p->rsi_period = 14;
+    p->bb_period = 20;
+    p->bb_k = 2.0;
+    p->swing_side = 2;
+    p->swing_lookback = 20;
+    p->swing_skip = 2;
+
+    p->session_start_hour[VENOM_SESSION_ASIAN] = 23;
+    p->session_start_hour[VENOM_SESSION_LONDON] = 7;
+    p->session_start_hour[VENOM_SESSION_OVERLAP] = 12;
+    p->session_start_hour[VENOM_SESSION_NEWYORK] = 16;
+    p->session_start_hour[VENOM_SESSION_LATE] = 21;
+    p->session_bonus[VENOM_SESSION_ASIAN] = 0.0;
+    p->session_bonus[VENOM_SESSION_LONDON] = 4.0;
+    p->session_bonus[VENOM_SESSION_OVERLAP] = 5.0;
+    p->session_bonus[VENOM_SESSION_NEWYORK] = 3.0;
+    p->session_bonus[VENOM_SESSION_LATE] = -5.0;
+
+    p->sl_cap_pips = 1000.0;
+    p->tp_ratio_rapid = 1.5;
+    p->tp_ratio_precision = 2.0;
+
+    p->lsr.sweep_min_pips = 3.0;
+    p->lsr.sweep_min_atr = 0.15;
+    p->lsr.wick_min = 0.5;
+    p->lsr.range_min_pips = 2.0;
+    p->lsr.sl_atr_mult = 2.0;
+    p->lsr.conf = (venom_conf_params_t){55.0, 60.0, 92.0};
+    p->lsr.conf_sweep_mult = 2.0;
+    p->lsr.conf_sweep_cap = 15.0;
+    p->lsr.conf_wick_mult = 30.0;
+    p->lsr.conf_wick_cap = 12.0;
+    p->lsr.conf_close_cap = 8.0;
+
+    p->fvg.gap_min_pips = 5.0;
+    p->fvg.gap_min_atr = 0.5;
+    p->fvg.middle_body_min = 0.6;
+    p->fvg.lookback = 10;
+    p->fvg.sl_atr_mult = 1.2;
+    p->fvg.conf = (venom_conf_params_t){65.0, 65.0, 90.0};
+    p->fvg.conf_gap_mult = 1.5;
+    p->fvg.conf_gap_cap = 12.0;
+    p->fvg.conf_body_mult = 12.0;
+    p->fvg.conf_body_cap = 10.0;
+
+    p->obb.impulse_min_atr = 2.0;
+    p->obb.impulse_max_candles = 3;
+    p->obb.lookback = 15;
+    p->obb.wick_min = 0.4;
+    p->obb.sl_atr_mult = 1.75;
+    p->obb.conf = (venom_conf_params_t){62.0, 62.0, 90.0};
+    p->obb.conf_impulse_mult = 3.0;
+    p->obb.conf_impulse_cap = 12.0;
+    p->obb.conf_wick_mult = 20.0;
+    p->obb.conf_wick_cap = 8.0;
+
+    p->bb.rsi_sell_min = 65.0;
+    p->bb.rsi_buy_max = 35.0;
+    p->bb.wick_min = 0.5;
+    p->bb.sl_atr_mult = 0.9;
+    p->bb.conf = (venom_conf_params_t){68.0, 65.0, 90.0};
+    p->bb.conf_rsi_mult = 0.67;
+    p->bb.conf_rsi_cap = 10.0;
+    p->bb.conf_pen_mult = 2.0;
+    p->bb.conf_pen_cap = 8.0;
+
+    p->mb.window = 9;
+    p->mb.span_max_pips = 15.0;
+    p->mb.span_max_atr = 1.5;
+    p->mb.range_ratio_min = 1.3;
+    p->mb.body_min = 0.6;
+    p->mb.beyond_min_pips = 3.0;
+    p->mb.sl_atr_mult = 1.0;
+    p->mb.conf = (venom_conf_params_t){66.0, 62.0, 90.0};
+    p->mb.conf_ratio_mult = 6.0;
+    p->mb.conf_ratio_cap = 12.0;
+    p->mb.conf_body_mult = 12.0;
+    p->mb.conf_body_cap = 6.0;
+    p->mb.conf_slope_bonus = 5.0;
+
+    p->ers.spread_min_pips = 3.0;
+    p->ers.spread_min_atr = 0.3;
+    p->ers.rsi_min = 40.0;
+    p->ers.rsi_max = 60.0;
+    p->ers.sl_atr_mult = 1.2;
+    p->ers.conf = (venom_conf_params_t){64.0, 60.0, 88.0};
+    p->ers.conf_spread_mult = 10.0; /* venom.md: 2 x spread / A x 5 */
+    p->ers.conf_spread_cap = 10.0;
+}
+
+static int s_bad(char *err, size_t errlen, const char *what)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "venom.%s out of range", what);
+    return -1;
+}
+
+int venom_params_validate(const venom_params_t *p, char *err, size_t errlen)
+{
+    if (!p)
+        return s_bad(err, errlen, "params");
+    if (p->signal_ttl_s < 1)
+        return s_bad(err, errlen, "signal_ttl_s");
+    if (p->min_m5_candles < 1 || p->min_m5_candles > p->ring_m5 + 1)
+        return s_bad(err, errlen, "min_m5_candles (1 .. ring_m5 + 1)");
+    if (p->stale_after_s < 0)
+        return s_bad(err, errlen, "stale_after_s");
+    if (p->weekend_start_wday < 0 || p->weekend_start_wday > 6 || p->weekend_end_wday < 0 ||
+        p->weekend_end_wday > 6 || p->weekend_start_hour < 0 || p->weekend_start_hour > 23 ||
+        p->weekend_end_hour < 0 || p->weekend_end_hour > 23)
+        return s_bad(err, errlen, "weekend_*");
+    if (p->cooldown_s < 0 || p->rate_window_s < 0 || p->max_per_day < 0)
+        return s_bad(err, errlen, "cooldown_s / rate_window_s / max_per_day");
+    if (p->max_per_window < 1 || p->max_per_window > VENOM_RATE_MAX)
+        return s_bad(err, errlen, "max_per_window");
+    if (p->ring_m1 < 1 || p->ring_m5 < 1 || p->ring_m15 < 1)
+        return s_bad(err, errlen, "ring_*");
+    if (p->spread_ring < 1 || p->spread_ring > S_SPREAD_RING_MAX)
+        return s_bad(err, errlen, "spread_ring");
+    if (p->atr_percentile_bars < 1 || p->sweep_m1_bars < 0)
+        return s_bad(err, errlen, "atr_percentile_bars / sweep_m1_bars");
+    if (p->atr_period < 1 || p->ema_fast < 1 || p->ema_mid < 1 || p->ema_slow < 1 ||
+        p->rsi_period < 1 || p->bb_period < 1 || !(p->atr_floor_pips >= 0.0))
+        return s_bad(err, errlen, "indicator periods");
+    if (p->swing_side < 1 || p->swing_lookback < 1 || p->swing_lookback > VENOM_SWINGS_MAX ||
+        p->swing_skip < 0)
+        return s_bad(err, errlen, "swing_*");
+    for (int s = 0; s < VENOM_SESSION_COUNT; s++)
+        if (p->session_start_hour[s] < 0 || p->session_start_hour[s] > 23)
+            return s_bad(err, errlen, "session_start_hour");
+    if (!(p->sl_cap_pips > 0.0) || !(p->tp_ratio_rapid > 0.0) || !(p->tp_ratio_precision > 0.0))
+        return s_bad(err, errlen, "sl_cap_pips / tp_ratio_*");
+    if (p->fvg.lookback < 3 || p->obb.lookback < 3 || p->obb.impulse_max_candles < 1 ||
+        p->mb.window < 1)
+        return s_bad(err, errlen, "detector windows");
+    return 0;
+}
+
+/* ================================================================ signals, skips, rate */
+
+int venom_format_signal_id(char *buf, size_t size, const char *symbol, bitten_ms_t created_at,
+                           int seq)
+{
+    long long secs = (long long)(created_at / S_MS_PER_S);
+    int len = seq >= 2 ? snprintf(buf, size, "VENOM_%s_%lld_%d", symbol, secs, seq)
+                       : snprintf(buf, size, "VENOM_%s_%lld", symbol, secs);
+    return (len < 0 || (size_t)len >= size) ? -1 : 0;
+}
+
+void venom_build_signal(const venom_params_t *p, const bitten_symbol_t *sym,
+                        const venom_detection_t *d, double a, double entry, double spread_pips,
+                        venom_session_t session, bitten_ms_t now, int seq, venom_signal_t *out)
+{
+    double m; /* SL multiple of A for the pattern */
+    switch (d->pattern) {
+    case VENOM_LIQUIDITY_SWEEP_REVERSAL:
+        m = p->lsr.sl_atr_mult;
+        break;
+    case VENOM_FAIR_VALUE_GAP_FILL:
+        m = p->fvg.sl_atr_mult;
+        break;
+    case VENOM_ORDER_BLOCK_BOUNCE:
+        m = p->obb.sl_atr_mult;
+        break;
+    case VENOM_BB_SCALP:
+        m = p->bb.sl_atr_mult;
+        break;
+    case VENOM_MOMENTUM_BURST:
+        m = p->mb.sl_atr_mult;
+        break;
+    case VENOM_EMA_RSI_SCALP:
+    default:
+        m = p->ers.sl_atr_mult;
+        break;
+    }
+    memset(out, 0, sizeof *out);
+    snprintf(out->symbol, sizeof out->symbol, "%s", sym->name);
+    if (venom_format_signal_id(out->signal_id, sizeof out->signal_id, sym->name, now, seq) != 0)
+        out->signal_id[0] = '\0';
+    out->direction = d->direction;
+    out->direction_str = venom_direction_str(d->direction);
+    out->pattern = d->pattern;
+    out->pattern_str = venom_pattern_str(d->pattern);
+    out->signal_class = venom_pattern_class(d->pattern);
+    out->class_str = venom_class_str(out->signal_class);
+    out->confidence = d->confidence;
+    out->atr_pips = a;
+
+    double sl = fmax(sym->min_stop_pips, venom_round1(a * m));
+    if (sl > p->sl_cap_pips)
+        sl = p->sl_cap_pips;
+    double ratio =
+        out->signal_class == VENOM_RAPID_ASSAULT ? p->tp_ratio_rapid : p->tp_ratio_precision;
+    double tp = venom_round1(sl * ratio);
+    double sign = d->direction == VENOM_BUY ? 1.0 : -1.0;
+    out->entry = entry;
+    out->sl_pips = sl;
+    out->tp_pips = tp;
+    out->sl_price = venom_round_digits(entry - sign * sl * sym->pip, sym->digits);
+    out->tp_price = venom_round_digits(entry + sign * tp * sym->pip, sym->digits);
+    out->rr = tp / sl;
+    out->session = session;
+    out->session_str = venom_session_str(session);
+    out->created_at = now;
+    out->expires_at = now + (bitten_ms_t)p->signal_ttl_s * S_MS_PER_S;
+    out->spread_pips = spread_pips;
+}
+
+bool venom_is_weekend(const venom_params_t *p, bitten_ms_t t)
+{
+    const long long min_per_day = 1440, min_per_hour = 60, days_per_week = 7;
+    const long long epoch_wday = 4; /* 1970-01-01 was a Thursday (0 = Sunday) */
+    long long minutes = (long long)(t / (S_MS_PER_S * 60LL));
+    if (t < 0 && t % (S_MS_PER_S * 60LL))
+        minutes--;
+    long long days = minutes / min_per_day, rem = minutes % min_per_day;
+    if (rem < 0) {
+        rem += min_per_day;
+        days--;
+    }
+    long long wday = ((days + epoch_wday) % days_per_week + days_per_week) % days_per_week;
+    long long m = wday * min_per_day + rem; /* minute of the week from Sunday 00:00 */
+    long long start = p->weekend_start_wday * min_per_day + p->weekend_start_hour * min_per_hour;
+    long long end = p->weekend_end_wday * min_per_day + p->weekend_end_hour * min_per_hour;
+    if (start <= end)
+        return m >= start && m < end;
+    return m >= start || m < end; /* wraps over Sunday 00:00 */
+}
+
+venom_skip_t venom_skip_check(const venom_params_t *p, size_t m5_count, bitten_ms_t now,
+                              bitten_ms_t last_tick, bitten_ms_t newest_tick)
+{
+    if (m5_count < (size_t)p->min_m5_candles)
+        return VENOM_SKIP_FEW_CANDLES;
+    if (venom_is_weekend(p, now))
+        return VENOM_SKIP_WEEKEND;
+    if (newest_tick - last_tick > (bitten_ms_t)p->stale_after_s * S_MS_PER_S)
+        return VENOM_SKIP_STALE;
+    return VENOM_SKIP_NONE;
+}
+
+static int64_t s_utc_day(bitten_ms_t t)
+{
+    return t >= 0 ? t / S_MS_PER_DAY : -((-t + S_MS_PER_DAY - 1) / S_MS_PER_DAY);
+}
+
+venom_rate_verdict_t venom_rate_check(const venom_params_t *p, const venom_rate_t *sym,
+                                      const venom_daily_t *day, bitten_ms_t now)
+{
+    if (sym && sym->count > 0 &&
+        now - sym->times[sym->count - 1] < (bitten_ms_t)p->cooldown_s * S_MS_PER_S)
+        return VENOM_RATE_COOLDOWN;
+    if (sym) {
+        size_t in_window = 0;
+        bitten_ms_t since = now - (bitten_ms_t)p->rate_window_s * S_MS_PER_S;
+        for (size_t i = 0; i < sym->count; i++)
+            if (sym->times[i] > since)
+                in_window++;
+        if (in_window >= (size_t)p->max_per_window)
+            return VENOM_RATE_WINDOW_CAP;
+    }
+    if (day) {
+        int count = day->day == s_utc_day(now) ? day->count : 0;
+        if (count >= p->max_per_day)
+            return VENOM_RATE_DAILY_CAP;
+    }
+    return VENOM_RATE_OK;
+}
+
+void venom_rate_record(const venom_params_t *p, venom_rate_t *sym, venom_daily_t *day,
+                       bitten_ms_t now)
+{
+    if (sym) {
+        size_t keep = (size_t)p->max_per_window;
+        if (keep > VENOM_RATE_MAX)
+            keep = VENOM_RATE_MAX;
+        if (sym->count >= keep) {
+            size_t drop = sym->count - keep + 1;
+            memmove(sym->times, sym->times + drop, (sym->count - drop) * sizeof sym->times[0]);
+            sym->count -= drop;
+        }
+        sym->times[sym->count++] = now;
+    }
+    if (day) {
+        int64_t today = s_utc_day(now);
+        if (day->day != today) {
+            day->day = today;
+            day->count = 0;
+        }
+        day->count++;
+    }
+}
+
+/* ================================================================ engine */
+
+typedef struct {
+    bitten_symbol_t sym;
+    venom_candles_t *candles;
+    bitten_ms_t last_tick;
+    double last_price;
+    double *spreads; /* ring of spread_ring, pips */
+    size_t spread_count, spread_next;
+    venom_rate_t rate;
+    int64_t last_id_second; /* collision suffix: seq within one second */
+    int last_id_seq;
+} s_symbol_state_t;
+
+struct venom_engine {
+    venom_params_t p;
+    s_symbol_state_t *syms;
+    size_t n_syms;
+    bitten_ms_t newest_tick;
+    venom_daily_t daily;
+    bitten_candle_t *series; /* scratch: ring_m5 + 1 candles */
+    venom_stats_t stats;
+};
+
+venom_engine_t *venom_engine_new(const venom_params_t *p, const bitten_symbols_t *symbols)
+{
+    if (!p || !symbols || venom_params_validate(p, NULL, 0) != 0)
+        return NULL;
+    venom_engine_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->p = *p;
+    self->daily.day = -1;
+    self->n_syms = bitten_symbols_count(symbols);
+    self->syms = calloc(self->n_syms ? self->n_syms : 1, sizeof *self->syms);
+    self->series = calloc((size_t)p->ring_m5 + 1, sizeof *self->series);
+    if (!self->syms || !self->series) {
+        venom_engine_destroy(&self);
+        return NULL;
+    }
+    for (size_t i = 0; i < self->n_syms; i++) {
+        s_symbol_state_t *st = &self->syms[i];
+        st->sym = *bitten_symbols_at(symbols, i);
+        st->candles =
+            venom_candles_new((size_t)p->ring_m1, (size_t)p->ring_m5, (size_t)p->ring_m15);
+        st->spreads = calloc((size_t)p->spread_ring, sizeof *st->spreads);
+        st->last_price = NAN;
+        st->last_id_second = -1;
+        if (!st->candles || !st->spreads) {
+            venom_engine_destroy(&self);
+            return NULL;
+        }
+    }
+    return self;
+}
+
+void venom_engine_destroy(venom_engine_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    venom_engine_t *self = *self_p;
+    if (self->syms) {
+        for (size_t i = 0; i < self->n_syms; i++) {
+            venom_candles_destroy(&self->syms[i].candles);
+            free(self->syms[i].spreads);
+        }
+    }
+    free(self->syms);
+    free(self->series);
+    free(self);
+    *self_p = NULL;
+}
+
+static s_symbol_state_t *s_find(const venom_engine_t *self, const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < self->n_syms; i++)
+        if (strcmp(self->syms[i].sym.name, name) == 0)
+            return &self->syms[i];
+    return NULL;
+}
+
+static int s_drop(bitten_reason_t *reason, bitten_reason_t why)
+{
+    if (reason)
+        *reason = why;
+    return -1;
+}
+
+/*  The tick's spread in pips: the EA's spread (points) when sent, else ask - bid. */
+static double s_tick_spread_pips(const bitten_symbol_t *sym, const bitten_tick_t *t)
+{
+    if (t->has_spread && isfinite(t->spread) && t->spread >= 0.0)
+        return t->spread * sym->point / sym->pip;
+    return (t->ask - t->bid) / sym->pip;
+}
+
+/*  Evaluates st at the M1 close brought by the tick at `now`. 1 with *out, else 0. */
+static int s_evaluate(venom_engine_t *self, s_symbol_state_t *st, bitten_ms_t now, double entry,
+                      double spread_pips, venom_signal_t *out)
+{
+    const venom_params_t *p = &self->p;
+    self->stats.evaluations++;
+    size_t n = venom_candles_m5_series(st->candles, self->series, (size_t)p->ring_m5 + 1);
+    venom_skip_t skip = venom_skip_check(p, n, now, st->last_tick, self->newest_tick);
+    if (skip != VENOM_SKIP_NONE) {
+        self->stats.skipped[skip]++;
+        return 0;
+    }
+    venom_eval_input_t in;
+    venom_eval_input_init(&in, p, self->series, n, st->sym.pip, now);
+    venom_detection_t found[VENOM_PATTERN_COUNT];
+    venom_detect_all(p, &in, found);
+    int any = venom_select(found, VENOM_PATTERN_COUNT, -INFINITY);
+    if (any < 0)
+        return 0;
+    self->stats.detections++;
+    int best = venom_select(found, VENOM_PATTERN_COUNT, p->min_confidence);
+    if (best < 0) {
+        self->stats.below_min_confidence++;
+        return 0;
+    }
+    venom_rate_verdict_t verdict = venom_rate_check(p, &st->rate, &self->daily, now);
+    if (verdict != VENOM_RATE_OK) {
+        self->stats.rate_blocked[verdict]++;
+        return 0;
+    }
+    int64_t second = now / S_MS_PER_S;
+    st->last_id_seq = second == st->last_id_second ? st->last_id_seq + 1 : 1;
+    st->last_id_second = second;
+    venom_signal_t sig;
+    venom_build_signal(p, &st->sym, &found[best], in.a, entry, spread_pips, in.session, now,
+                       st->last_id_seq, &sig);
+    venom_rate_record(p, &st->rate, &self->daily, now);
+    self->stats.signals++;
+    if (out)
+        *out = sig;
+    return 1;
+}
+
+int venom_engine_on_tick(venom_engine_t *self, const bitten_tick_t *tick, venom_signal_t *out,
+                         bitten_reason_t *reason)
+{
+    self->stats.ticks++;
+    s_symbol_state_t *st = s_find(self, tick->symbol);
+    if (!st) {
+        self->stats.unknown_symbol++;
+        return s_drop(reason, BITTEN_R_UNKNOWN_SYMBOL);
+    }
+    if (!isfinite(tick->bid) || !isfinite(tick->ask) || tick->bid <= 0.0 || tick->ask <= 0.0) {
+        self->stats.bad_price++;
+        return s_drop(reason, BITTEN_R_OUT_OF_RANGE);
+    }
+    double mid = (tick->bid + tick->ask) / 2.0;
+    double volume = isfinite(tick->volume) ? tick->volume : 0.0;
+    int closed = venom_candles_on_tick(st->candles, tick->timestamp, mid, volume, NULL);
+    if (closed < 0) {
+        self->stats.out_of_order++;
+        return s_drop(reason, BITTEN_R_TICK_OUT_OF_ORDER);
+    }
+    if (tick->timestamp > st->last_tick)
+        st->last_tick = tick->timestamp;
+    if (tick->timestamp > self->newest_tick)
+        self->newest_tick = tick->timestamp;
+    st->last_price = mid;
+    double spread = s_tick_spread_pips(&st->sym, tick);
+    st->spreads[st->spread_next] = spread;
+    st->spread_next = (st->spread_next + 1) % (size_t)self->p.spread_ring;
+    if (st->spread_count < (size_t)self->p.spread_ring)
+        st->spread_count++;
+    if (reason)
+        *reason = BITTEN_R_OK;
+    if (closed == 0)
+        return 0;
+    return s_evaluate(self, st, tick->timestamp, mid, spread, out);
+}
+
+int venom_engine_on_candles(venom_engine_t *self, const char *symbol, int timeframe_s,
+                            const bitten_candle_t *c, size_t n)
+{
+    s_symbol_state_t *st = s_find(self, symbol);
+    if (!st || (n > 0 && !c))
+        return -1;
+    return venom_candles_merge(st->candles, timeframe_s, c, n);
+}
+
+void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out)
+{
+    *out = self->stats;
+}
+
+/* ================================================================ context for CITADEL */
+
+static double s_median(const double *v, size_t n)
+{
+    double tmp[S_SPREAD_RING_MAX];
+    if (n == 0)
+        return NAN;
+    for (size_t i = 0; i < n; i++) { /* insertion sort: n <= 1000, called per signal */
+        double x = v[i];
+        size_t j = i;
+        for (; j > 0 && tmp[j - 1] > x; j--)
+            tmp[j] = tmp[j - 1];
+        tmp[j] = x;
+    }
+    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2.0;
+}
+
+static void s_trend(const venom_params_t *p, const bitten_candle_t *c, size_t n, double pip,
+                    double price, double *slope, double *vs_slow)
+{
+    double now = venom_ema(c, n, p->ema_mid);
+    double before = n > 0 ? venom_ema(c, n - 1, p->ema_mid) : NAN;
+    *slope = (now - before) / pip;
+    *vs_slow = (price - venom_ema(c, n, p->ema_slow)) / pip;
+}
+
+int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_context_t *ctx)
+{
+    const s_symbol_state_t *st = s_find(self, symbol);
+    if (!st || !ctx)
+        return -1;
+    const venom_params_t *p = &self->p;
+    double pip = st->sym.pip;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->symbol = &st->sym;
+    ctx->m1_count = venom_candles_closed(st->candles, 60, &ctx->m1);
+    ctx->m5_count = venom_candles_closed(st->candles, 300, &ctx->m5);
+    ctx->m15_count = venom_candles_closed(st->candles, 900, &ctx->m15);
+    ctx->last_tick_at = st->last_tick;
+    ctx->newest_tick_at = self->newest_tick;
+    ctx->last_price = st->last_price;
+    ctx->spread_samples = st->spread_count;
+    ctx->last_spread_pips = NAN;
+    if (st->spread_count > 0) {
+        size_t ring = (size_t)p->spread_ring;
+        ctx->last_spread_pips = st->spreads[(st->spread_next + ring - 1) % ring];
+    }
+    ctx->median_spread_pips = s_median(st->spreads, st->spread_count);
+
+    const bitten_candle_t *m5 = ctx->m5;
+    size_t n5 = ctx->m5_count;
+    ctx->atr_pips = venom_atr_pips(m5, n5, p->atr_period, pip);
+    ctx->atr_percentile = NAN;
+    if (isfinite(ctx->atr_pips)) {
+        size_t bars = (size_t)p->atr_percentile_bars, counted = 0, below = 0;
+        for (size_t k = n5 > bars ? n5 - bars : 0; k < n5; k++) {
+            double v = venom_atr_pips(m5, k + 1, p->atr_period, pip);
+            if (!isfinite(v))
+                continue;
+            counted++;
+            if (v <= ctx->atr_pips)
+                below++;
+        }
+        ctx->atr_percentile = 100.0 * (double)below / (double)counted;
+    }
+    double price = st->last_price;
+    if (!isfinite(price) && n5 > 0)
+        price = m5[n5 - 1].close;
+    s_trend(p, m5, n5, pip, price, &ctx->m5_ema_mid_slope_pips, &ctx->m5_price_vs_ema_slow_pips);
+    s_trend(p, ctx->m15, ctx->m15_count, pip, price, &ctx->m15_ema_mid_slope_pips,
+            &ctx->m15_price_vs_ema_slow_pips);
+    venom_swings(m5, n5, p->swing_side, p->swing_lookback, p->swing_skip, &ctx->swings);
+    size_t first = ctx->m1_count > (size_t)p->sweep_m1_bars ? ctx->m1_count - p->sweep_m1_bars : 0;
+    for (size_t i = first; i < ctx->m1_count; i++) {
+        const bitten_candle_t *b = &ctx->m1[i];
+        for (size_t k = 0; k < ctx->swings.n_lows; k++)
+            if (b->low < ctx->swings.lows[k] && b->close > ctx->swings.lows[k])
+                ctx->sweep_for_buy = true;
+        for (size_t k = 0; k < ctx->swings.n_highs; k++)
+            if (b->high > ctx->swings.highs[k] && b->close < ctx->swings.highs[k])
+                ctx->sweep_for_sell = true;
+    }
+    ctx->session = venom_session_at(p, st->last_tick);
+    return 0;
+}

@@ -1,0 +1,430 @@
+/*  venom_core.h: VENOM's pure core (venom.md): candles, indicators, the six detectors, the
+ *  per-symbol evaluation and rate control. Market time only; no I/O, no clock, no globals. */
+#ifndef BITTEN_VENOM_CORE_H
+#define BITTEN_VENOM_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bitten/proto.h"
+#include "bitten/reason.h"
+#include "bitten/symbols.h"
+
+/* ================================================================ enums and their words */
+
+typedef enum { VENOM_BUY, VENOM_SELL } venom_direction_t;
+typedef enum { VENOM_RAPID_ASSAULT, VENOM_PRECISION_STRIKE } venom_class_t;
+
+/*  In venom.md's table order: that order breaks confidence ties (earlier row wins). */
+typedef enum {
+    VENOM_LIQUIDITY_SWEEP_REVERSAL,
+    VENOM_FAIR_VALUE_GAP_FILL,
+    VENOM_ORDER_BLOCK_BOUNCE,
+    VENOM_BB_SCALP,
+    VENOM_MOMENTUM_BURST,
+    VENOM_EMA_RSI_SCALP,
+    VENOM_PATTERN_COUNT
+} venom_pattern_t;
+
+/*  UTC sessions: ASIAN 23-07, LONDON 07-12, OVERLAP 12-16, NEWYORK 16-21, LATE 21-23. */
+typedef enum {
+    VENOM_SESSION_ASIAN,
+    VENOM_SESSION_LONDON,
+    VENOM_SESSION_OVERLAP,
+    VENOM_SESSION_NEWYORK,
+    VENOM_SESSION_LATE,
+    VENOM_SESSION_COUNT
+} venom_session_t;
+
+const char *venom_direction_str(venom_direction_t d); /* "BUY" / "SELL" */
+const char *venom_class_str(venom_class_t c);         /* "RAPID_ASSAULT" / "PRECISION_STRIKE" */
+const char *venom_pattern_str(venom_pattern_t p);     /* "LIQUIDITY_SWEEP_REVERSAL", ... */
+const char *venom_session_str(venom_session_t s);     /* "ASIAN", "LONDON", ... */
+venom_class_t venom_pattern_class(venom_pattern_t p); /* LSR, FVG, OBB: PRECISION_STRIKE */
+
+/* ================================================================ parameters */
+
+/*  Confidence = base + pattern terms + session bonus, clamped to [min, max], then round1. */
+typedef struct {
+    double base, min, max;
+} venom_conf_params_t;
+
+/*  Every number of venom.md. Field paths map to config keys: lsr.sweep_min_pips ->
+ *  "venom.lsr.sweep_min_pips". Times in seconds, distances in pips, ratios as fractions. */
+typedef struct {
+    /* evaluation and output */
+    double min_confidence;  /* 60: emit only at or above */
+    int signal_ttl_s;       /* 60: expires_at = created_at + this */
+    int min_m5_candles;     /* 50: skip with fewer M5 candles (closed + forming) */
+    int stale_after_s;      /* 60: skip when the symbol's last tick is older than the newest
+                               tick on any symbol by more than this */
+    int weekend_start_wday; /* 5 (Friday; 0 = Sunday) */
+    int weekend_start_hour; /* 21 UTC */
+    int weekend_end_wday;   /* 0 (Sunday) */
+    int weekend_end_hour;   /* 21 UTC */
+
+    /* rate control, market time */
+    int cooldown_s;     /* 300: per symbol, after a signal */
+    int max_per_window; /* 3 signals per symbol ... */
+    int rate_window_s;  /* ... in any rolling 3600 s */
+    int max_per_day;    /* 60: all symbols, per UTC day */
+
+    /* candle rings (closed candles per symbol) and context history */
+    int ring_m1, ring_m5, ring_m15; /* 1440, 600, 400 */
+    int spread_ring;                /* 100 ticks kept for the median spread */
+    int atr_percentile_bars;        /* 100 M5 bars for the ATR percentile */
+    int sweep_m1_bars;              /* 5 M1 bars looked at for a recent liquidity sweep */
+
+    /* indicators */
+    int atr_period;                  /* 14 */
+    double atr_floor_pips;           /* 10: A = max(10, ATR14) */
+    int ema_fast, ema_mid, ema_slow; /* 8, 21, 50 */
+    int rsi_period;                  /* 14 */
+    int bb_period;                   /* 20 */
+    double bb_k;                     /* 2.0 population std devs */
+    int swing_side;                  /* 2 bars on each side, strictly lower/higher */
+    int swing_lookback;              /* 20 bars searched ... */
+    int swing_skip;                  /* ... before the last 2 */
+
+    /* sessions: start hour (UTC) and confidence bonus, indexed by venom_session_t */
+    int session_start_hour[VENOM_SESSION_COUNT]; /* 23, 7, 12, 16, 21 */
+    double session_bonus[VENOM_SESSION_COUNT];   /* 0, +4, +5, +3, -5 */
+
+    /* stops and targets */
+    double sl_cap_pips;        /* 1000 */
+    double tp_ratio_rapid;     /* 1.5 x SL for RAPID_ASSAULT */
+    double tp_ratio_precision; /* 2.0 x SL for PRECISION_STRIKE */
+
+    struct {                                    /* LIQUIDITY_SWEEP_REVERSAL */
+        double sweep_min_pips, sweep_min_atr;   /* sweep >= max(3, 0.15 A) */
+        double wick_min;                        /* 0.5 of range */
+        double range_min_pips;                  /* 2 */
+        double sl_atr_mult;                     /* 2.0 */
+        venom_conf_params_t conf;               /* 55, [60, 92] */
+        double conf_sweep_mult, conf_sweep_cap; /* min(15, 2 x sweep) */
+        double conf_wick_mult, conf_wick_cap;   /* min(12, 30 x wick) */
+        double conf_close_cap;                  /* min(8, close distance back inside) */
+    } lsr;
+    struct {                                  /* FAIR_VALUE_GAP_FILL */
+        double gap_min_pips, gap_min_atr;     /* gap >= max(5, 0.5 A) */
+        double middle_body_min;               /* 0.6 */
+        int lookback;                         /* 10 candles (cur included) */
+        double sl_atr_mult;                   /* 1.2 */
+        venom_conf_params_t conf;             /* 65, [65, 90] */
+        double conf_gap_mult, conf_gap_cap;   /* min(12, 1.5 x gap) */
+        double conf_body_mult, conf_body_cap; /* min(10, 12 x middle body) */
+    } fvg;
+    struct {                                        /* ORDER_BLOCK_BOUNCE */
+        double impulse_min_atr;                     /* 2 A */
+        int impulse_max_candles;                    /* 3 */
+        int lookback;                               /* 15 candles (cur included) */
+        double wick_min;                            /* 0.4 rejection wick */
+        double sl_atr_mult;                         /* 1.75 */
+        venom_conf_params_t conf;                   /* 62, [62, 90] */
+        double conf_impulse_mult, conf_impulse_cap; /* min(12, 3 x impulse / A) */
+        double conf_wick_mult, conf_wick_cap;       /* min(8, 20 x wick) */
+    } obb;
+    struct {                                /* BB_SCALP (bands: bb_period, bb_k) */
+        double rsi_sell_min, rsi_buy_max;   /* 65, 35 */
+        double wick_min;                    /* 0.5 */
+        double sl_atr_mult;                 /* 0.9 */
+        venom_conf_params_t conf;           /* 68, [65, 90] */
+        double conf_rsi_mult, conf_rsi_cap; /* min(10, 0.67 x RSI excess) */
+        double conf_pen_mult, conf_pen_cap; /* min(8, 2 x penetration) */
+    } bb;
+    struct {                                    /* MOMENTUM_BURST */
+        int window;                             /* 9 candles before cur */
+        double span_max_pips, span_max_atr;     /* span <= max(15, 1.5 A) */
+        double range_ratio_min;                 /* 1.3 x mean range */
+        double body_min;                        /* 0.6 */
+        double beyond_min_pips;                 /* 3 */
+        double sl_atr_mult;                     /* 1.0 */
+        venom_conf_params_t conf;               /* 66, [62, 90] */
+        double conf_ratio_mult, conf_ratio_cap; /* min(12, 6 x (ratio - 1.3)) */
+        double conf_body_mult, conf_body_cap;   /* min(6, 12 x (body - 0.6)) */
+        double conf_slope_bonus;                /* +5 with the EMA21 slope */
+    } mb;
+    struct {                                      /* EMA_RSI_SCALP */
+        double spread_min_pips, spread_min_atr;   /* EMA8 - EMA50 >= max(3, 0.3 A) */
+        double rsi_min, rsi_max;                  /* 40..60 */
+        double sl_atr_mult;                       /* 1.2 */
+        venom_conf_params_t conf;                 /* 64, [60, 88] */
+        double conf_spread_mult, conf_spread_cap; /* min(10, 2 x spread / A x 5): mult 10 */
+    } ers;
+} venom_params_t;
+
+/*  Fills *p with venom.md's numbers. The only place they are written down. */
+void venom_params_default(venom_params_t *p);
+
+/*  0, or -1 with a one-line reason in err (a ring of 0, a negative cooldown, ...). */
+int venom_params_validate(const venom_params_t *p, char *err, size_t errlen);
+
+/* ================================================================ candles (candles.c) */
+
+/*  Per-symbol M1 -> M5 -> M15 builder on market time. M1 = floor(ts / 60 s) from ticks;
+ *  M5 and M15 aggregate closed M1 (resp. M5) candles. A higher candle closes as soon as a tick
+ *  falls in a later bucket. Volume = sum of EA volume when > 0, else the tick count. */
+typedef struct venom_candles venom_candles_t;
+
+venom_candles_t *venom_candles_new(size_t ring_m1, size_t ring_m5, size_t ring_m15);
+void venom_candles_destroy(venom_candles_t **self_p);
+
+/*  Adds a tick (price = mid). Returns 1 when the tick closed the previous M1 (copied into
+ *  *closed_m1 when not NULL), 0 when it went into the current M1, -1 when it is older than the
+ *  current M1 bucket (or inside an M1 already closed): TICK_OUT_OF_ORDER, nothing changed. */
+int venom_candles_on_tick(venom_candles_t *self, bitten_ms_t ts, double price, double ea_volume,
+                          bitten_candle_t *closed_m1);
+
+/*  Merges closed candles of timeframe_s (60, 300, 900) by start time: never replaces a
+ *  candle already present (built from ticks or merged before), never touches the forming
+ *  bucket or later. M1 candles also back-fill missing M5 and M15 buckets, M5 candles missing
+ *  M15 buckets. Candles must be aligned to their timeframe (others are skipped).
+ *  Returns how many candles of timeframe_s were added, or -1 for another timeframe. */
+int venom_candles_merge(venom_candles_t *self, int timeframe_s, const bitten_candle_t *c, size_t n);
+
+/*  Closed candles of a timeframe, oldest first: pointer valid until the next change. */
+size_t venom_candles_closed(const venom_candles_t *self, int timeframe_s,
+                            const bitten_candle_t **out);
+
+/*  The forming candle: M1 from its ticks, M5 / M15 from closed M1 / M5 only. false if none. */
+bool venom_candles_forming(const venom_candles_t *self, int timeframe_s, bitten_candle_t *out);
+
+/*  VENOM's evaluation series: closed M5 then the forming M5 (when it holds a closed M1), into
+ *  buf of cap candles (cap >= ring_m5 + 1 keeps everything). Returns the count copied. */
+size_t venom_candles_m5_series(const venom_candles_t *self, bitten_candle_t *buf, size_t cap);
+
+/* ================================================================ indicators (indicators.c) */
+
+/*  Pure functions over candles oldest first. They return NAN when there is too little data. */
+
+/*  Mean of the last `period` true ranges, in pips (needs period + 1 candles). */
+double venom_atr_pips(const bitten_candle_t *c, size_t n, int period, double pip);
+
+/*  EMA of closes, alpha = 2 / (period + 1), seeded with the SMA of the first `period`. */
+double venom_ema(const bitten_candle_t *c, size_t n, int period);
+
+/*  RSI with Wilder smoothing (first averages = SMA of the first `period` changes). */
+double venom_rsi(const bitten_candle_t *c, size_t n, int period);
+
+/*  SMA(period) +/- k x population std dev of the last `period` closes. -1 if n < period. */
+int venom_bollinger(const bitten_candle_t *c, size_t n, int period, double k, double *mid,
+                    double *upper, double *lower);
+
+#define VENOM_SWINGS_MAX 64
+/*  Swing highs / lows: bar i whose high is strictly above the highs of `side` bars on each
+ *  side (lows alike), for i in the `lookback` bars before the last `skip`. Oldest first. */
+typedef struct {
+    double highs[VENOM_SWINGS_MAX];
+    size_t n_highs;
+    double lows[VENOM_SWINGS_MAX];
+    size_t n_lows;
+    double highest; /* highest swing high, NAN if none */
+    double lowest;  /* lowest swing low, NAN if none */
+} venom_swings_t;
+
+void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, int skip,
+                  venom_swings_t *out);
+
+venom_session_t venom_session_at(const venom_params_t *p, bitten_ms_t t);
+double venom_session_bonus(const venom_params_t *p, venom_session_t s);
+
+/*  Candle shape, as fractions of the range (0 for a zero-range candle). */
+double venom_body_ratio(const bitten_candle_t *c);
+double venom_upper_wick_ratio(const bitten_candle_t *c);
+double venom_lower_wick_ratio(const bitten_candle_t *c);
+
+/*  round(x * 10) / 10, half away from zero. */
+double venom_round1(double x);
+/*  Rounded to `digits` decimals. */
+double venom_round_digits(double x, int digits);
+
+/* ================================================================ detectors (detectors.c) */
+
+/*  One evaluation's input: the M5 series (closed + forming as c[n-1] = cur) and the values
+ *  the detectors share. Filled by venom_eval_input_init; tests may overwrite any field. */
+typedef struct {
+    const bitten_candle_t *c;
+    size_t n;
+    double pip;
+    double atr_pips;                    /* ATR14 over the series, NAN if n < 15 */
+    double a;                           /* max(atr_floor_pips, atr_pips) */
+    double rsi;                         /* RSI14 at cur */
+    double ema_fast, ema_mid, ema_slow; /* EMA8, 21, 50 at cur */
+    double ema_mid_prev;                /* EMA21 at prev (series without cur) */
+    double bb_mid, bb_upper, bb_lower;  /* at cur */
+    venom_swings_t swings;
+    venom_session_t session;
+    double session_bonus;
+} venom_eval_input_t;
+
+void venom_eval_input_init(venom_eval_input_t *in, const venom_params_t *p,
+                           const bitten_candle_t *c, size_t n, double pip, bitten_ms_t now);
+
+/*  A detector's answer. Metrics per pattern:
+ *          level (price)        size_pips           shape            extra
+ *    LSR   swept swing level    sweep               wick ratio       close back inside, pips
+ *    FVG   gap edge nearest k-2 gap                 middle body      index of candle k
+ *    OBB   block edge (hi/lo)   impulse             rejection wick   impulse / A
+ *    BB    band touched         penetration         wick ratio       RSI14
+ *    MB    range edge broken    close beyond edge   body             range ratio
+ *    ERS   EMA21                EMA8 - EMA50        RSI14            EMA21 slope, pips */
+typedef struct {
+    bool fired;
+    venom_pattern_t pattern;
+    venom_direction_t direction;
+    double confidence; /* clamped to the pattern's range, round1 */
+    double level, size_pips, shape, extra;
+} venom_detection_t;
+
+venom_detection_t venom_detect_liquidity_sweep(const venom_params_t *p,
+                                               const venom_eval_input_t *in);
+venom_detection_t venom_detect_fair_value_gap(const venom_params_t *p,
+                                              const venom_eval_input_t *in);
+venom_detection_t venom_detect_order_block(const venom_params_t *p, const venom_eval_input_t *in);
+venom_detection_t venom_detect_bb_scalp(const venom_params_t *p, const venom_eval_input_t *in);
+venom_detection_t venom_detect_momentum_burst(const venom_params_t *p,
+                                              const venom_eval_input_t *in);
+venom_detection_t venom_detect_ema_rsi(const venom_params_t *p, const venom_eval_input_t *in);
+
+/*  All six, out[pattern]. */
+void venom_detect_all(const venom_params_t *p, const venom_eval_input_t *in,
+                      venom_detection_t out[VENOM_PATTERN_COUNT]);
+
+/*  Index of the fired detection with the highest confidence (ties: lowest index) if that
+ *  confidence >= min_confidence, else -1. */
+int venom_select(const venom_detection_t *d, size_t n, double min_confidence);
+
+/* ================================================================ signals and rate (engine.c) */
+
+#define VENOM_SESSION_STR_MAX 16
+
+typedef struct {
+    char signal_id[BITTEN_ID_MAX + 1];
+    char symbol[BITTEN_SYMBOL_MAX + 1];
+    venom_direction_t direction;
+    const char *direction_str;
+    venom_class_t signal_class;
+    const char *class_str;
+    venom_pattern_t pattern;
+    const char *pattern_str;
+    double confidence;
+    double entry; /* mid of the closing tick */
+    double sl_pips, tp_pips;
+    double sl_price, tp_price; /* rounded to the symbol's digits */
+    double rr;                 /* tp_pips / sl_pips */
+    double atr_pips;           /* A = max(10, ATR14) used for the stops */
+    venom_session_t session;
+    const char *session_str;
+    bitten_ms_t created_at, expires_at;
+    double spread_pips; /* of the closing tick */
+} venom_signal_t;
+
+/*  "VENOM_<SYMBOL>_<unix seconds>", plus "_<seq>" when seq >= 2. -1 if it does not fit. */
+int venom_format_signal_id(char *buf, size_t size, const char *symbol, bitten_ms_t created_at,
+                           int seq);
+
+/*  Fills the stops, targets, prices and identity of a signal from a detection (pure):
+ *  SL = min(cap, max(min stop, round1(A x m))), TP = round1(SL x class ratio). seq as above. */
+void venom_build_signal(const venom_params_t *p, const bitten_symbol_t *sym,
+                        const venom_detection_t *d, double a, double entry, double spread_pips,
+                        venom_session_t session, bitten_ms_t now, int seq, venom_signal_t *out);
+
+/*  Why an evaluation is skipped, checked in this order. */
+typedef enum {
+    VENOM_SKIP_NONE,
+    VENOM_SKIP_FEW_CANDLES, /* fewer than min_m5_candles */
+    VENOM_SKIP_WEEKEND,     /* Fri 21:00 <= t < Sun 21:00 UTC */
+    VENOM_SKIP_STALE,       /* newest_tick - last_tick > stale_after_s */
+    VENOM_SKIP_COUNT
+} venom_skip_t;
+
+const char *venom_skip_str(venom_skip_t s);
+bool venom_is_weekend(const venom_params_t *p, bitten_ms_t t);
+venom_skip_t venom_skip_check(const venom_params_t *p, size_t m5_count, bitten_ms_t now,
+                              bitten_ms_t last_tick, bitten_ms_t newest_tick);
+
+/*  Rate control state: one per symbol plus one global day counter. */
+#define VENOM_RATE_MAX 64 /* max_per_window is clamped to this */
+typedef struct {
+    bitten_ms_t times[VENOM_RATE_MAX]; /* recent signal times, oldest first */
+    size_t count;
+} venom_rate_t;
+
+typedef struct {
+    int64_t day; /* UTC day number (ms / 86400000), -1 before the first signal */
+    int count;
+} venom_daily_t;
+
+typedef enum {
+    VENOM_RATE_OK,
+    VENOM_RATE_COOLDOWN,   /* now - last < cooldown_s */
+    VENOM_RATE_WINDOW_CAP, /* max_per_window signals in (now - rate_window_s, now] */
+    VENOM_RATE_DAILY_CAP,  /* max_per_day reached in now's UTC day */
+    VENOM_RATE_COUNT
+} venom_rate_verdict_t;
+
+const char *venom_rate_verdict_str(venom_rate_verdict_t v);
+venom_rate_verdict_t venom_rate_check(const venom_params_t *p, const venom_rate_t *sym,
+                                      const venom_daily_t *day, bitten_ms_t now);
+void venom_rate_record(const venom_params_t *p, venom_rate_t *sym, venom_daily_t *day,
+                       bitten_ms_t now);
+
+/* ================================================================ engine (engine.c) */
+
+typedef struct venom_engine venom_engine_t;
+
+/*  Copies the params and the symbol table (later table changes are not seen). NULL when the
+ *  params are invalid or memory runs out. */
+venom_engine_t *venom_engine_new(const venom_params_t *p, const bitten_symbols_t *symbols);
+void venom_engine_destroy(venom_engine_t **self_p);
+
+/*  Feeds one tick. Returns 1 with a signal in *out (the tick closed an M1 and the evaluation
+ *  emitted; its signal_id gets "_2", "_3" if the symbol already used that second), 0 when accepted
+ * without a signal, -1 when dropped with *reason: UNKNOWN_SYMBOL, TICK_OUT_OF_ORDER, OUT_OF_RANGE
+ * (bid/ask not finite and > 0). out / reason may be NULL. */
+int venom_engine_on_tick(venom_engine_t *self, const bitten_tick_t *tick, venom_signal_t *out,
+                         bitten_reason_t *reason);
+
+/*  Merges a candle_batch (warm-up / back-fill). Returns candles added, -1 for an unknown
+ *  symbol or an unsupported timeframe (only 60, 300, 900). */
+int venom_engine_on_candles(venom_engine_t *self, const char *symbol, int timeframe_s,
+                            const bitten_candle_t *c, size_t n);
+
+/*  Counters since creation. */
+typedef struct {
+    uint64_t ticks, unknown_symbol, out_of_order, bad_price;
+    uint64_t evaluations, skipped[VENOM_SKIP_COUNT], detections, below_min_confidence;
+    uint64_t rate_blocked[VENOM_RATE_COUNT], signals;
+} venom_stats_t;
+
+void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out);
+
+/*  What CITADEL reads about one symbol. Pointers borrow the engine's memory and stay valid
+ *  until the next on_tick / on_candles / destroy. Values are NAN when unknown. */
+typedef struct {
+    const bitten_symbol_t *symbol;
+    const bitten_candle_t *m1, *m5, *m15; /* closed candles, oldest first */
+    size_t m1_count, m5_count, m15_count;
+    bitten_ms_t last_tick_at;   /* this symbol, 0 if none */
+    bitten_ms_t newest_tick_at; /* any symbol */
+    double last_price;          /* mid of the last tick */
+    double last_spread_pips;
+    double median_spread_pips; /* over the last spread_ring ticks */
+    size_t spread_samples;
+    double atr_pips;       /* ATR14 on closed M5 */
+    double atr_percentile; /* 0..100: share of the last atr_percentile_bars M5 ATR14
+                              values that are <= the current one */
+    double m5_ema_mid_slope_pips, m15_ema_mid_slope_pips; /* EMA21 now - EMA21 one bar ago */
+    double m5_price_vs_ema_slow_pips, m15_price_vs_ema_slow_pips; /* last_price - EMA50 */
+    venom_swings_t swings;                                        /* on closed M5 */
+    bool sweep_for_buy;      /* one of the last sweep_m1_bars closed M1 bars ran below an
+                                M5 swing low and closed back above it */
+    bool sweep_for_sell;     /* ... ran above an M5 swing high and closed back below */
+    venom_session_t session; /* of the last tick */
+} venom_context_t;
+
+/*  0, or -1 when the symbol is unknown. */
+int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_context_t *ctx);
+
+#endif
