@@ -76,8 +76,9 @@ bitten_ms_t bitten_core_now_ms(bitten_core_t *core);
 int bitten_core_send_command(bitten_core_t *core, bitten_frame_type_t type, const char *frame,
                              size_t len, bitten_reason_t *reason);
 
-/*  Publishes on the events channel as one frame "topic {json}". Steals the reference to obj.
- *  Cheap when nobody listens? No: always formats; keep events at decision rate. */
+/*  Publishes on the events channel as one frame "topic {json}" (adds "ts" when absent).
+ *  Steals the reference to obj. It always formats, listener or not: emit decisions, not
+ *  per-tick data. */
 void bitten_core_emit(bitten_core_t *core, const char *topic, json_t *obj);
 
 /*  Control commands: handler(self, request, reply) fills reply (an object) and returns
