@@ -192,7 +192,7 @@ static bitten_tick_t s_tick(const char *sym, bitten_ms_t ts, double price)
 {
     bitten_tick_t t;
     memset(&t, 0, sizeof t);
-    snprintf(t.symbol, sizeof t.symbol, "%s", sym);
+    snprintf(t.symbol, sizeof t.symbol, "%.16s", sym);
     t.bid = t.ask = price;
     t.spread = 10; /* points: 1 pip on EURUSD */
     t.has_spread = true;

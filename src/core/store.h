@@ -1,0 +1,244 @@
+/*  store.h: the durable store (SQLite, one file state_dir/bitten.db, WAL, versioned schema):
+ *  fires and their events, signals and verdicts, accounts, XP, halts and small key/values. */
+#ifndef BITTEN_STORE_H
+#define BITTEN_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bitten/proto.h"
+#include "bitten/reason.h"
+
+typedef struct bitten_store bitten_store_t;
+
+/* ---------------------------------------------------------------- open / close */
+
+/*  Opens (creating it and state_dir when missing) state_dir/bitten.db and migrates it to the
+ *  latest schema. NULL on failure, with the cause in err (size errlen). */
+bitten_store_t *bitten_store_open(const char *state_dir, char *err, size_t errlen);
+
+/*  As bitten_store_open, but applies migrations only up to `version` (1..latest). For tests
+ *  that need a database of an older schema; the daemon always uses bitten_store_open. */
+bitten_store_t *bitten_store_open_at_version(const char *state_dir, int version, char *err,
+                                             size_t errlen);
+
+/*  Closes the database and finalizes its statements. Idempotent; NULLs *self_p. */
+void bitten_store_close(bitten_store_t **self_p);
+
+/*  The schema version of the open database, and the latest one this build knows. */
+int bitten_store_schema_version(bitten_store_t *self);
+int bitten_store_latest_version(void);
+
+/*  The journal mode ("wal") and synchronous level (2 = FULL) the connection runs with. */
+int bitten_store_journal_mode(bitten_store_t *self, char *buf, size_t size);
+int bitten_store_synchronous(bitten_store_t *self);
+
+/*  The last SQLite error text, for log lines after a -1. */
+const char *bitten_store_errmsg(bitten_store_t *self);
+
+/* ---------------------------------------------------------------- fires */
+
+typedef enum {
+    BITTEN_FIRE_PENDING,     /* journaled, not yet sent */
+    BITTEN_FIRE_SENT,        /* handed to the command socket */
+    BITTEN_FIRE_FILLED,      /* EA reported success */
+    BITTEN_FIRE_CLOSED,      /* position closed */
+    BITTEN_FIRE_REFUSED,     /* a check or the send refused it: never reached an EA */
+    BITTEN_FIRE_FAILED,      /* EA error or failed/rejected result */
+    BITTEN_FIRE_TIMEOUT,     /* no result within fire.result_timeout_s (a result may follow) */
+    BITTEN_FIRE_EXPIRED,     /* expired before it could be sent */
+    BITTEN_FIRE_UNCONFIRMED, /* PENDING/SENT at a restart: outcome unknown, never resent */
+    BITTEN_FIRE_STATE_COUNT_
+} bitten_fire_state_t;
+
+/*  "PENDING" ... "UNCONFIRMED"; "?" out of range. from_str: the state or -1. */
+const char *bitten_fire_state_str(bitten_fire_state_t state);
+int bitten_fire_state_from_str(const char *name);
+
+typedef enum { BITTEN_FIRE_AUTO, BITTEN_FIRE_MANUAL } bitten_fire_source_t;
+
+/*  One row of fires. Optional numbers carry has_*; times are ms, 0 = absent (NULL). */
+typedef struct {
+    int64_t id; /* set by the store */
+    char signal_id[BITTEN_ID_MAX + 1];
+    char uuid[BITTEN_ID_MAX + 1];
+    char symbol[BITTEN_SYMBOL_MAX + 1];
+    bitten_action_t action;
+    double lot;
+    int64_t sl_points, tp_points;
+    double sl_pips, tp_pips;
+    bitten_fire_source_t source;
+    bitten_fire_state_t state;
+    bitten_reason_t reason; /* BITTEN_R_OK = none */
+    int64_t ticket;
+    double fill_price, close_price, profit;
+    bool has_ticket, has_fill_price, has_close_price, has_profit;
+    bitten_ms_t created_at, sent_at, result_at, closed_at, expires_at;
+} bitten_fire_rec_t;
+
+/*  Journals a new fire (rec->state, normally PENDING) and its first fire_events row in one
+ *  durable transaction. Returns 0 (id in *id_out when not NULL), 1 when this (signal_id,
+ *  uuid) is already in the store -- the exactly-once guard across restarts -- or -1. */
+int bitten_store_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec, int64_t *id_out);
+
+/*  Optional fields a transition sets; has_* false leaves the column as it is. */
+typedef struct {
+    int64_t ticket;
+    double fill_price, close_price, profit;
+    bool has_ticket, has_fill_price, has_close_price, has_profit;
+} bitten_fire_update_t;
+
+/*  Moves fire `id` to `to` and appends a fire_events row (from, to, reason, detail) in one
+ *  transaction. The row's reason becomes `reason` (BITTEN_R_OK clears it). Timestamps follow
+ *  the state: SENT stamps sent_at, FILLED/FAILED/REFUSED/EXPIRED stamp result_at, CLOSED
+ *  stamps closed_at; TIMEOUT and UNCONFIRMED stamp nothing (a later result still does).
+ *  upd and detail may be NULL. The store journals; it does not judge whether the move is
+ *  allowed (the router does). Returns 0, or -1 (also when id is unknown). */
+int bitten_store_fire_transition(bitten_store_t *self, int64_t id, bitten_fire_state_t to,
+                                 bitten_reason_t reason, const char *detail, bitten_ms_t at_ms,
+                                 const bitten_fire_update_t *upd);
+
+/*  The fire for (signal_id, uuid): 0 found (in *rec), 1 not found, -1 error. */
+int bitten_store_fire_find(bitten_store_t *self, const char *signal_id, const char *uuid,
+                           bitten_fire_rec_t *rec);
+
+/*  Called once per row; return non-zero to stop. Rows are read into memory before the first
+ *  call, so the callback may write to the store (e.g. transition the fire it is given). */
+typedef int(bitten_fire_cb)(void *arg, const bitten_fire_rec_t *rec);
+
+/*  Filter for bitten_store_fire_list: NULL / -1 / 0 mean "any" / "any" / "no limit". */
+typedef struct {
+    const char *uuid;
+    const char *signal_id;
+    int state; /* a bitten_fire_state_t, or -1 */
+    int limit;
+} bitten_fire_filter_t;
+
+/*  Fires matching filter, newest first. Returns the number of rows passed to cb, or -1. */
+int bitten_store_fire_list(bitten_store_t *self, const bitten_fire_filter_t *filter,
+                           bitten_fire_cb *cb, void *arg);
+
+/*  Fires left PENDING or SENT (oldest first): at start-up the router marks them UNCONFIRMED
+ *  and never resends them. Returns the number of rows, or -1. */
+int bitten_store_fires_unconfirmed(bitten_store_t *self, bitten_fire_cb *cb, void *arg);
+
+/*  One fire_events row, for audits and tests. */
+typedef struct {
+    int64_t fire_id;
+    bitten_ms_t at;
+    int from_state; /* -1 for the creating event */
+    bitten_fire_state_t to_state;
+    bitten_reason_t reason;
+    char detail[BITTEN_TEXT_MAX + 1];
+} bitten_fire_event_rec_t;
+
+typedef int(bitten_fire_event_cb)(void *arg, const bitten_fire_event_rec_t *ev);
+
+/*  The events of one fire in order. Returns their number, or -1. */
+int bitten_store_fire_events(bitten_store_t *self, int64_t fire_id, bitten_fire_event_cb *cb,
+                             void *arg);
+
+/* ---------------------------------------------------------------- signals and verdicts */
+
+typedef struct {
+    char signal_id[BITTEN_ID_MAX + 1];
+    char symbol[BITTEN_SYMBOL_MAX + 1];
+    char direction[8];   /* "BUY" / "SELL" */
+    char class_name[24]; /* "RAPID_ASSAULT" / "PRECISION_STRIKE" */
+    char pattern[32];
+    double confidence, entry, sl_pips, tp_pips, sl_price, tp_price, rr, atr_pips;
+    char session[24];
+    bitten_ms_t created_at, expires_at;
+    const char *json; /* the full signal event, borrowed; NULL = none */
+} bitten_signal_rec_t;
+
+/*  Returns 0, 1 when the signal_id is already stored, or -1. */
+int bitten_store_signal_insert(bitten_store_t *self, const bitten_signal_rec_t *rec);
+
+typedef struct {
+    char signal_id[BITTEN_ID_MAX + 1];
+    double score;
+    char label[24];
+    double multiplier;
+    bool passed;
+    const char *reasons_json; /* JSON array text, borrowed; NULL = "[]" */
+    bitten_ms_t at;
+} bitten_verdict_rec_t;
+
+/*  Returns 0, or -1 (also when the signal is not stored: verdicts reference signals). */
+int bitten_store_verdict_insert(bitten_store_t *self, const bitten_verdict_rec_t *rec);
+
+/* ---------------------------------------------------------------- accounts */
+
+typedef struct {
+    char uuid[BITTEN_ID_MAX + 1];
+    char tier[16]; /* "NIBBLER" / "FANG" / "COMMANDER" */
+    char mode[16]; /* "auto" / "manual" */
+    double risk_pct, max_lot;
+    char symbols[BITTEN_SYMLIST_MAX + 1]; /* comma list, "" = all */
+    bitten_ms_t created_at, updated_at;
+} bitten_account_rec_t;
+
+/*  Inserts or updates an account (created_at kept from the first put). 0 or -1. */
+int bitten_store_account_put(bitten_store_t *self, const bitten_account_rec_t *rec);
+
+/*  0 found, 1 not found, -1 error. */
+int bitten_store_account_get(bitten_store_t *self, const char *uuid, bitten_account_rec_t *rec);
+
+/*  Appends one account state snapshot (JSON text). 0 or -1. */
+int bitten_store_account_snapshot(bitten_store_t *self, const char *uuid, bitten_ms_t at,
+                                  const char *json);
+
+/* ---------------------------------------------------------------- XP */
+
+/*  The rank name for a total (XP & risk owns the ladder). */
+typedef const char *(bitten_rank_fn)(int64_t total_xp);
+
+/*  Awards xp to uuid for (signal_id, event) and adds it to the total in one transaction.
+ *  rank_of (may be NULL) names the rank stored with the new total. Returns 0 (the new total
+ *  in *new_total), 1 when this (uuid, signal_id, event) was already awarded (nothing changes;
+ *  *new_total is the current total), or -1. */
+int bitten_store_xp_award(bitten_store_t *self, const char *uuid, const char *signal_id,
+                          const char *event, int64_t xp, bitten_ms_t at, int64_t *new_total,
+                          bitten_rank_fn *rank_of);
+
+/*  The total and rank of uuid: 0 found, 1 none yet (0 XP, rank ""), -1 error. rank may be NULL. */
+int bitten_store_xp_total(bitten_store_t *self, const char *uuid, int64_t *total, char *rank,
+                          size_t rank_size);
+
+/* ---------------------------------------------------------------- halts */
+
+typedef enum { BITTEN_HALT_GLOBAL, BITTEN_HALT_ACCOUNT } bitten_halt_scope_t;
+typedef enum { BITTEN_HALT_SOFT, BITTEN_HALT_HARD } bitten_halt_kind_t;
+
+typedef struct {
+    int64_t id;
+    bitten_halt_scope_t scope;
+    char uuid[BITTEN_ID_MAX + 1]; /* "" for global */
+    bitten_halt_kind_t kind;
+    bitten_reason_t reason;
+    char why[BITTEN_TEXT_MAX + 1];
+    bitten_ms_t created_at, released_at; /* released_at 0 while active */
+    char released_by[BITTEN_NAME_MAX + 1];
+} bitten_halt_rec_t;
+
+/*  Records an active halt. 0 (id in *id_out when not NULL) or -1. */
+int bitten_store_halt_insert(bitten_store_t *self, const bitten_halt_rec_t *rec, int64_t *id_out);
+
+/*  Releases halt id: 0, 1 when it is unknown or already released, -1 error. */
+int bitten_store_halt_release(bitten_store_t *self, int64_t id, bitten_ms_t at, const char *by);
+
+typedef int(bitten_halt_cb)(void *arg, const bitten_halt_rec_t *rec);
+
+/*  Active halts, oldest first. Returns their number, or -1. */
+int bitten_store_halts_active(bitten_store_t *self, bitten_halt_cb *cb, void *arg);
+
+/* ---------------------------------------------------------------- key / value */
+
+/*  Small state (CITADEL's threshold, ...). get: 0 found, 1 absent, -1 error or buffer too
+ *  small. set: 0 or -1. */
+int bitten_store_kv_get(bitten_store_t *self, const char *key, char *buf, size_t size);
+int bitten_store_kv_set(bitten_store_t *self, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,364 @@
+/*  fire_checks.c: the pure half of the fire router: each check of modules.md as a function,
+ *  the chain that runs them in order, lot sizing and the wire command. No I/O, no state. */
+#include "modules/fire_router/fire_checks.h"
+
+#include <math.h>
+#include <string.h>
+
+/*  Lots are multiples of a step computed in floating point: 0.29 / 0.01 is 28.999999999999996.
+ *  A relative nudge this small never moves an honest value to the next step. */
+#define FIRE_STEP_EPS 1e-9
+/*  Wire lots have 2 decimals (protocol.md). */
+#define FIRE_LOT_SCALE 100.0
+
+fire_limits_t fire_limits_default(void)
+{
+    fire_limits_t l = {FIRE_MAX_STOP_PIPS_DEFAULT, FIRE_SL_TOO_WIDE_FACTOR_DEFAULT,
+                       FIRE_BALANCE_PER_LOT_DEFAULT};
+    return l;
+}
+
+/* ---------------------------------------------------------------- names */
+
+static const char *const s_tiers[] = {"NIBBLER", "FANG", "COMMANDER"};
+static const char *const s_classes[] = {"NONE", "RAPID_ASSAULT", "PRECISION_STRIKE"};
+#define S_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int s_index(const char *const *names, int count, const char *name)
+{
+    for (int i = 0; name && i < count; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *fire_tier_str(fire_tier_t tier)
+{
+    return ((int)tier >= 0 && (int)tier < S_COUNT(s_tiers)) ? s_tiers[tier] : "?";
+}
+
+int fire_tier_from_str(const char *name)
+{
+    return s_index(s_tiers, S_COUNT(s_tiers), name);
+}
+
+const char *fire_class_str(fire_class_t cls)
+{
+    return ((int)cls >= 0 && (int)cls < S_COUNT(s_classes)) ? s_classes[cls] : "?";
+}
+
+int fire_class_from_str(const char *name)
+{
+    return s_index(s_classes, S_COUNT(s_classes), name);
+}
+
+/* ---------------------------------------------------------------- the checks */
+
+bitten_reason_t fire_check_halted(bool halted_global, bool halted_account)
+{
+    return (halted_global || halted_account) ? BITTEN_R_HALTED : BITTEN_R_OK;
+}
+
+bitten_reason_t fire_check_strict(bool strict_violation)
+{
+    return strict_violation ? BITTEN_R_STRICT_LEGACY_FILE : BITTEN_R_OK;
+}
+
+bool fire_symbol_listed(const char *list, const char *name)
+{
+    if (!list || !*list)
+        return true;
+    if (!name || !*name)
+        return false;
+    size_t nlen = strlen(name);
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *start = p;
+        while (*p && *p != ',')
+            p++;
+        const char *end = p;
+        while (end > start && end[-1] == ' ')
+            end--;
+        if ((size_t)(end - start) == nlen && strncmp(start, name, nlen) == 0)
+            return true;
+    }
+    return false;
+}
+
+bitten_reason_t fire_check_symbol(const char *symbol, bool symbol_optional,
+                                  const bitten_symbol_t *sym, const char *account_symbols)
+{
+    if (symbol_optional && (!symbol || !*symbol))
+        return BITTEN_R_OK;
+    if (!symbol || !*symbol || !sym || strcmp(sym->name, symbol) != 0)
+        return BITTEN_R_INVALID_SYMBOL;
+    return fire_symbol_listed(account_symbols, symbol) ? BITTEN_R_OK : BITTEN_R_INVALID_SYMBOL;
+}
+
+bitten_reason_t fire_check_action(const char *action, bitten_action_t *out)
+{
+    static const bitten_action_t actions[] = {BITTEN_ACTION_BUY, BITTEN_ACTION_SELL,
+                                              BITTEN_ACTION_CLOSE, BITTEN_ACTION_CLOSE_ALL};
+    for (size_t i = 0; action && i < sizeof actions / sizeof actions[0]; i++) {
+        if (strcmp(bitten_action_str(actions[i]), action) == 0) {
+            if (out)
+                *out = actions[i];
+            return BITTEN_R_OK;
+        }
+    }
+    return BITTEN_R_INVALID_ACTION;
+}
+
+static bool s_opens(bitten_action_t action)
+{
+    return action == BITTEN_ACTION_BUY || action == BITTEN_ACTION_SELL;
+}
+
+bitten_reason_t fire_check_stops(const fire_request_t *req, bitten_action_t action,
+                                 double max_stop_pips)
+{
+    if (!s_opens(action))
+        return BITTEN_R_OK;
+    double sl = req->sl_pips, tp = req->tp_pips;
+    if (!isfinite(sl) || !isfinite(tp) || sl <= 0.0 || tp < 0.0)
+        return BITTEN_R_INVALID_STOPS;
+    if (sl > max_stop_pips || tp > max_stop_pips)
+        return BITTEN_R_INVALID_STOPS;
+    if (req->entry > 0.0) {
+        bool buy = action == BITTEN_ACTION_BUY;
+        if (req->sl_price > 0.0 &&
+            (buy ? req->sl_price >= req->entry : req->sl_price <= req->entry))
+            return BITTEN_R_INVALID_STOPS;
+        if (req->tp_price > 0.0 &&
+            (buy ? req->tp_price <= req->entry : req->tp_price >= req->entry))
+            return BITTEN_R_INVALID_STOPS;
+    }
+    return BITTEN_R_OK;
+}
+
+/*  The hard lot cap: the account's max_lot (when set) and the symbol's max. */
+static double s_hard_cap(const bitten_symbol_t *sym, double account_max_lot)
+{
+    double cap = sym->max_lot;
+    if (account_max_lot > 0.0 && account_max_lot < cap)
+        cap = account_max_lot;
+    return cap;
+}
+
+bitten_reason_t fire_check_lot(bool has_lot, double lot, const bitten_symbol_t *sym,
+                               double account_max_lot)
+{
+    if (!has_lot)
+        return BITTEN_R_OK;
+    if (!isfinite(lot) || lot <= 0.0)
+        return BITTEN_R_INVALID_LOT;
+    if (!sym)
+        return BITTEN_R_INVALID_LOT;
+    double eps = sym->lot_step * FIRE_STEP_EPS;
+    if (lot < sym->min_lot - eps || lot > s_hard_cap(sym, account_max_lot) + eps)
+        return BITTEN_R_INVALID_LOT;
+    return BITTEN_R_OK;
+}
+
+bitten_reason_t fire_check_expired(bitten_ms_t now, bitten_ms_t expires_at)
+{
+    return (expires_at > 0 && now > expires_at) ? BITTEN_R_EXPIRED : BITTEN_R_OK;
+}
+
+bitten_reason_t fire_check_duplicate(bool already_fired)
+{
+    return already_fired ? BITTEN_R_DUPLICATE : BITTEN_R_OK;
+}
+
+bitten_reason_t fire_check_ea(int command_peers, bool allow_shared, bool ea_online)
+{
+    if (command_peers <= 0)
+        return BITTEN_R_NO_EA_CONNECTED;
+    if (command_peers > 1 && !allow_shared)
+        return BITTEN_R_MULTIPLE_EAS_ON_PUSH;
+    return ea_online ? BITTEN_R_OK : BITTEN_R_EA_OFFLINE;
+}
+
+bitten_reason_t fire_check_tier(fire_tier_t tier, fire_class_t signal_class)
+{
+    switch (tier) {
+    case FIRE_TIER_NIBBLER:
+        return (signal_class == FIRE_CLASS_RAPID_ASSAULT || signal_class == FIRE_CLASS_NONE)
+                   ? BITTEN_R_OK
+                   : BITTEN_R_TIER_FORBIDS;
+    case FIRE_TIER_FANG:
+    case FIRE_TIER_COMMANDER:
+        return BITTEN_R_OK;
+    }
+    return BITTEN_R_TIER_FORBIDS;
+}
+
+/* ---------------------------------------------------------------- lot sizing */
+
+/*  Whole lot steps in x, rounded down. */
+static double s_steps_down(double x, double step)
+{
+    return floor(x / step + FIRE_STEP_EPS);
+}
+
+/*  n steps as a lot, without the float tail (0.07000000000000001). */
+static double s_lot_of(double steps, double step)
+{
+    return round(steps * step * 1e8) / 1e8;
+}
+
+static bool s_positive(double v)
+{
+    return isfinite(v) && v > 0.0;
+}
+
+bitten_reason_t fire_size_lot(const fire_sizing_t *in, double *lot_out)
+{
+    const bitten_symbol_t *sym = in->symbol;
+    if (!sym)
+        return BITTEN_R_INVALID_SYMBOL;
+    if (!s_positive(in->equity) || !s_positive(in->balance) || !s_positive(in->risk_pct) ||
+        !s_positive(in->shield_multiplier) || !s_positive(in->mode_multiplier) ||
+        !s_positive(in->limits.balance_per_lot) || !s_positive(in->limits.sl_too_wide_factor))
+        return BITTEN_R_RISK_UNAVAILABLE;
+    if (!s_positive(sym->lot_step) || !s_positive(sym->min_lot) || !s_positive(sym->pip_value))
+        return BITTEN_R_INVALID_SYMBOL;
+
+    double step = sym->lot_step;
+    double cap = s_hard_cap(sym, in->account_max_lot);
+    double balance_cap = in->balance / in->limits.balance_per_lot;
+    if (balance_cap < cap)
+        cap = balance_cap;
+    double cap_steps = s_steps_down(cap, step);
+    double min_steps = ceil(sym->min_lot / step - FIRE_STEP_EPS);
+
+    double steps;
+    if (in->has_lot) {
+        if (!s_positive(in->lot))
+            return BITTEN_R_INVALID_LOT;
+        steps = fmin(s_steps_down(in->lot, step), cap_steps);
+        if (steps < min_steps)
+            return BITTEN_R_INVALID_LOT;
+    } else {
+        if (!s_positive(in->sl_pips))
+            return BITTEN_R_INVALID_STOPS;
+        double target =
+            in->equity * in->risk_pct / 100.0 * in->shield_multiplier * in->mode_multiplier;
+        double risk_per_lot = in->sl_pips * sym->pip_value;
+        steps = fmin(s_steps_down(target / risk_per_lot, step), cap_steps);
+        if (steps < min_steps) {
+            double min_risk = sym->min_lot * risk_per_lot;
+            double allowed = in->limits.sl_too_wide_factor * target;
+            if (min_risk > allowed * (1.0 + FIRE_STEP_EPS))
+                return BITTEN_R_RISK_SL_TOO_WIDE;
+            if (min_steps > cap_steps)
+                return BITTEN_R_INVALID_LOT; /* the balance cannot carry even the min lot */
+            steps = min_steps;
+        }
+    }
+    if (lot_out)
+        *lot_out = s_lot_of(steps, step);
+    return BITTEN_R_OK;
+}
+
+/* ---------------------------------------------------------------- the chain */
+
+bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t *ctx,
+                                double *lot_out)
+{
+    bitten_reason_t r;
+    bitten_action_t action = BITTEN_ACTION_BUY;
+    /*  An unknown action is treated as opening until check 3 names it: fail closed. */
+    bool known = fire_check_action(req->action, &action) == BITTEN_R_OK;
+    bool opens = !known || s_opens(action);
+    if (lot_out)
+        *lot_out = 0.0;
+
+    /* 1 */
+    if (opens && (r = fire_check_halted(ctx->halted_global, ctx->halted_account)) != BITTEN_R_OK)
+        return r;
+    /* 2 */
+    if ((r = fire_check_strict(ctx->strict_violation)) != BITTEN_R_OK)
+        return r;
+    /* 3 */
+    bool symbol_optional = known && action == BITTEN_ACTION_CLOSE_ALL;
+    if ((r = fire_check_symbol(req->symbol, symbol_optional, ctx->symbol, ctx->account_symbols)) !=
+        BITTEN_R_OK)
+        return r;
+    if ((r = fire_check_action(req->action, &action)) != BITTEN_R_OK)
+        return r;
+    if ((r = fire_check_stops(req, action, ctx->limits.max_stop_pips)) != BITTEN_R_OK)
+        return r;
+    if (opens && (r = fire_check_lot(req->has_lot, req->lot, ctx->symbol, ctx->account_max_lot)) !=
+                     BITTEN_R_OK)
+        return r;
+    /* 4 */
+    if ((r = fire_check_expired(ctx->now, req->expires_at)) != BITTEN_R_OK)
+        return r;
+    /* 5 */
+    if ((r = fire_check_duplicate(ctx->already_fired)) != BITTEN_R_OK)
+        return r;
+    /* 6 */
+    if ((r = fire_check_ea(ctx->command_peers, ctx->allow_shared, ctx->ea_online)) != BITTEN_R_OK)
+        return r;
+    if (!opens)
+        return BITTEN_R_OK;
+    /* 7 */
+    if ((r = fire_check_tier(ctx->tier, req->manual ? FIRE_CLASS_NONE : req->signal_class)) !=
+        BITTEN_R_OK)
+        return r;
+    /* 8 */
+    if (!ctx->risk_gate)
+        return BITTEN_R_RISK_UNAVAILABLE;
+    fire_risk_view_t view = {0};
+    if ((r = ctx->risk_gate(ctx->risk_self, req, &view)) != BITTEN_R_OK)
+        return r;
+    /* 9 */
+    fire_sizing_t sizing = {
+        .equity = view.equity,
+        .balance = view.balance,
+        .risk_pct = view.risk_pct,
+        .shield_multiplier = req->manual ? 1.0 : req->shield_multiplier,
+        .mode_multiplier = view.mode_multiplier,
+        .sl_pips = req->sl_pips,
+        .symbol = ctx->symbol,
+        .account_max_lot = ctx->account_max_lot,
+        .lot = req->lot,
+        .has_lot = req->has_lot,
+        .limits = ctx->limits,
+    };
+    return fire_size_lot(&sizing, lot_out);
+}
+
+/* ---------------------------------------------------------------- the command */
+
+static void s_copy_id(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+int fire_build_command(const fire_request_t *req, const bitten_symbol_t *sym, double lot,
+                       bitten_ms_t now, bitten_signal_cmd_t *out)
+{
+    bitten_action_t action;
+    if (!req || !out || fire_check_action(req->action, &action) != BITTEN_R_OK)
+        return -1;
+    bool opens = s_opens(action);
+    if (opens && (!sym || !req->symbol[0]))
+        return -1;
+    memset(out, 0, sizeof *out);
+    s_copy_id(out->signal_id, sizeof out->signal_id, req->signal_id);
+    s_copy_id(out->symbol, sizeof out->symbol, req->symbol);
+    s_copy_id(out->uuid, sizeof out->uuid, req->uuid);
+    out->action = action;
+    out->lot = opens ? round(lot * FIRE_LOT_SCALE) / FIRE_LOT_SCALE : 0.0;
+    out->sl = opens ? bitten_symbol_pips_to_points(sym, req->sl_pips) : 0;
+    out->tp = (opens && req->tp_pips > 0.0) ? bitten_symbol_pips_to_points(sym, req->tp_pips) : 0;
+    out->timestamp = now;
+    out->expires_at = req->expires_at;
+    return 0;
+}

@@ -1,0 +1,177 @@
+/*  fire_checks.h: the fire router's decisions as pure functions over plain structs: the check
+ *  chain of modules.md ("Fire router", checks 1..9) in its order, lot sizing, the wire command. */
+#ifndef BITTEN_FIRE_CHECKS_H
+#define BITTEN_FIRE_CHECKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bitten/proto.h"
+#include "bitten/reason.h"
+#include "bitten/symbols.h"
+
+/* ---------------------------------------------------------------- limits (config later) */
+
+/*  modules.md defaults; the lead wires them to config keys. */
+#define FIRE_MAX_STOP_PIPS_DEFAULT 1000.0   /* sl/tp beyond this: INVALID_STOPS */
+#define FIRE_SL_TOO_WIDE_FACTOR_DEFAULT 1.5 /* min lot risking more than this x target: refuse */
+#define FIRE_BALANCE_PER_LOT_DEFAULT 1000.0 /* lot cap = balance / this */
+
+typedef struct {
+    double max_stop_pips;
+    double sl_too_wide_factor;
+    double balance_per_lot;
+} fire_limits_t;
+
+/*  The limits above, for callers (and tests) that do not read config. */
+fire_limits_t fire_limits_default(void);
+
+/* ---------------------------------------------------------------- tiers and classes */
+
+typedef enum { FIRE_TIER_NIBBLER, FIRE_TIER_FANG, FIRE_TIER_COMMANDER } fire_tier_t;
+
+/*  FIRE_CLASS_NONE: a manual fire, which carries no signal class. */
+typedef enum {
+    FIRE_CLASS_NONE,
+    FIRE_CLASS_RAPID_ASSAULT,
+    FIRE_CLASS_PRECISION_STRIKE
+} fire_class_t;
+
+const char *fire_tier_str(fire_tier_t tier);  /* "NIBBLER", "FANG", "COMMANDER"; "?" */
+int fire_tier_from_str(const char *name);     /* the tier, or -1 */
+const char *fire_class_str(fire_class_t cls); /* "NONE", "RAPID_ASSAULT", ... */
+int fire_class_from_str(const char *name);    /* the class, or -1 */
+
+/* ---------------------------------------------------------------- a fire request */
+
+/*  One fire for one account: from a CITADEL-approved signal (auto) or bittenctl (manual). */
+typedef struct {
+    char signal_id[BITTEN_ID_MAX + 1];
+    char uuid[BITTEN_ID_MAX + 1];
+    char symbol[BITTEN_SYMBOL_MAX + 1]; /* may be "" for close_all */
+    char action[16];                    /* as given: "buy", "sell", "close", "close_all" */
+    bool manual;
+    fire_class_t signal_class;        /* FIRE_CLASS_NONE for manual fires */
+    double sl_pips, tp_pips;          /* distances; sl required to open, tp 0 = none */
+    double entry, sl_price, tp_price; /* absolute prices when known (signals), 0 = absent */
+    double lot;                       /* manual only, when has_lot */
+    bool has_lot;
+    double shield_multiplier; /* CITADEL's size multiplier; 1.0 for manual fires */
+    bitten_ms_t expires_at;   /* 0 = none */
+} fire_request_t;
+
+/*  What XP & risk hands back with a go: the numbers lot sizing needs. */
+typedef struct {
+    double equity, balance;
+    double risk_pct;        /* the account's risk per trade, in % */
+    double mode_multiplier; /* 1.0; 0.5 in medic mode */
+} fire_risk_view_t;
+
+/*  The risk gate (XP & risk answers): BITTEN_R_OK with *view filled, or a RISK_* reason. */
+typedef bitten_reason_t(fire_risk_gate_fn)(void *self, const fire_request_t *req,
+                                           fire_risk_view_t *view);
+
+/*  Everything else the checks look at, gathered by the router before it calls them. */
+typedef struct {
+    bitten_ms_t now;
+    bool halted_global, halted_account; /* an active halt of that scope */
+    bool strict_violation;              /* ZMQ_STRICT and a legacy file exists */
+    const bitten_symbol_t *symbol;      /* req->symbol in the table; NULL when absent */
+    const char *account_symbols;        /* the account's comma list; NULL or "" = all */
+    double account_max_lot;             /* the account's max_lot; <= 0 = no account cap */
+    bool already_fired;                 /* the store has (signal_id, uuid) */
+    int command_peers;                  /* connected command-socket peers */
+    bool allow_shared;                  /* command.allow_shared */
+    bool ea_online;                     /* the account's EA is live */
+    fire_tier_t tier;
+    fire_risk_gate_fn *risk_gate; /* NULL: RISK_UNAVAILABLE (fail closed) */
+    void *risk_self;
+    fire_limits_t limits;
+} fire_context_t;
+
+/* ---------------------------------------------------------------- the checks */
+
+/*  1. HALTED when a global or an account halt is active. */
+bitten_reason_t fire_check_halted(bool halted_global, bool halted_account);
+
+/*  2. STRICT_LEGACY_FILE while a strict-mode violation is active. */
+bitten_reason_t fire_check_strict(bool strict_violation);
+
+/*  3a. INVALID_SYMBOL unless the symbol is in the table (sym != NULL) and in the account's
+ *  list (NULL or "" = all). symbol_optional (close_all) accepts "". */
+bitten_reason_t fire_check_symbol(const char *symbol, bool symbol_optional,
+                                  const bitten_symbol_t *sym, const char *account_symbols);
+
+/*  3b. INVALID_ACTION unless action is buy, sell, close or close_all (*out gets it). */
+bitten_reason_t fire_check_action(const char *action, bitten_action_t *out);
+
+/*  3c. INVALID_STOPS for an opening fire when sl is missing (<= 0), a distance is negative
+ *  (wrong side), sl or tp exceeds max_stop_pips, or, when entry and stop prices are known, a
+ *  stop is on the wrong side of entry (BUY: sl < entry < tp; SELL mirrored). Close actions
+ *  carry no stops and pass. */
+bitten_reason_t fire_check_stops(const fire_request_t *req, bitten_action_t action,
+                                 double max_stop_pips);
+
+/*  3d. INVALID_LOT when an explicit lot is not finite, <= 0, below the symbol's min lot or
+ *  above cap (the account's max_lot and the symbol's max, whichever is lower). No explicit
+ *  lot passes (sizing decides). */
+bitten_reason_t fire_check_lot(bool has_lot, double lot, const bitten_symbol_t *sym,
+                               double account_max_lot);
+
+/*  4. EXPIRED when expires_at is set and now is past it (now == expires_at still fires). */
+bitten_reason_t fire_check_expired(bitten_ms_t now, bitten_ms_t expires_at);
+
+/*  5. DUPLICATE when the store already holds this (signal_id, uuid). */
+bitten_reason_t fire_check_duplicate(bool already_fired);
+
+/*  6. NO_EA_CONNECTED (no peer), MULTIPLE_EAS_ON_PUSH (several, not allowed), EA_OFFLINE. */
+bitten_reason_t fire_check_ea(int command_peers, bool allow_shared, bool ea_online);
+
+/*  7. TIER_FORBIDS: NIBBLER takes RAPID_ASSAULT only; FANG and COMMANDER take all. Manual
+ *  fires (FIRE_CLASS_NONE) are the operator's choice and pass; an unknown tier is refused. */
+bitten_reason_t fire_check_tier(fire_tier_t tier, fire_class_t signal_class);
+
+/* ---------------------------------------------------------------- lot sizing (check 9) */
+
+typedef struct {
+    double equity, balance, risk_pct, shield_multiplier, mode_multiplier;
+    double sl_pips;
+    const bitten_symbol_t *symbol;
+    double account_max_lot; /* <= 0 = no account cap */
+    double lot;             /* manual: the operator's lot, when has_lot */
+    bool has_lot;
+    fire_limits_t limits;
+} fire_sizing_t;
+
+/*  lot = equity x risk_pct / 100 x shield x mode / (sl_pips x pip_value), rounded down to the
+ *  lot step, capped at min(account max_lot, symbol max, balance / balance_per_lot). Below the
+ *  symbol's min lot: RISK_SL_TOO_WIDE when the min lot risks more than sl_too_wide_factor x
+ *  the target, else the min lot. An explicit lot is rounded down and capped the same way.
+ *  Non-positive or non-finite account numbers fail closed (RISK_UNAVAILABLE); a cap below
+ *  the min lot is INVALID_LOT. Returns BITTEN_R_OK with *lot_out set, or the reason. */
+bitten_reason_t fire_size_lot(const fire_sizing_t *in, double *lot_out);
+
+/* ---------------------------------------------------------------- the chain */
+
+/*  Runs checks 1..9 of modules.md in that order and returns the first failure, or
+ *  BITTEN_R_OK with the sized lot in *lot_out (may be NULL; 0 for close actions). Close and
+ *  close_all reduce exposure, so HALTED, tier, risk gate and sizing apply to buy/sell only;
+ *  everything that keeps the wire sane (strict, validity, expiry, duplicate, EA) applies to
+ *  all. */
+bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t *ctx,
+                                double *lot_out);
+
+/* ---------------------------------------------------------------- the command */
+
+/*  True when name is in the comma-separated list (spaces around names ignored); an empty or
+ *  NULL list holds every name. */
+bool fire_symbol_listed(const char *list, const char *name);
+
+/*  Fills the wire command for a checked request: ids, action, lot (2 decimals; 0 for close
+ *  actions), sl/tp converted from pips to points with sym (0 for close actions or when sym
+ *  is NULL), timestamp = now, expires_at from the request. Returns 0, or -1 when the action
+ *  is invalid or an opening fire has no symbol. */
+int fire_build_command(const fire_request_t *req, const bitten_symbol_t *sym, double lot,
+                       bitten_ms_t now, bitten_signal_cmd_t *out);
+
+#endif

@@ -1,0 +1,686 @@
+/*  test_store.c: unit tests for the SQLite store (src/core/store.c): open and pragmas,
+ *  migrations from an older schema, the fire journal, XP, halts, key/values. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "core/store.h"
+
+typedef struct {
+    char dir[64];
+    char db[96];
+} s_fixture_t;
+
+static int s_setup(void **state)
+{
+    s_fixture_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/bitten_store_XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->db, sizeof f->db, "%s/bitten.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    s_fixture_t *f = *state;
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[112];
+        snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
+        unlink(path);
+    }
+    char sub[80];
+    snprintf(sub, sizeof sub, "%s/sub", f->dir);
+    rmdir(sub);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static bitten_store_t *s_open(s_fixture_t *f)
+{
+    char err[256] = "";
+    bitten_store_t *s = bitten_store_open(f->dir, err, sizeof err);
+    if (!s)
+        print_error("open: %s\n", err);
+    assert_non_null(s);
+    return s;
+}
+
+static bitten_fire_rec_t s_fire(const char *signal_id, const char *uuid, bitten_ms_t at)
+{
+    bitten_fire_rec_t r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.signal_id, sizeof r.signal_id, "%s", signal_id);
+    snprintf(r.uuid, sizeof r.uuid, "%s", uuid);
+    snprintf(r.symbol, sizeof r.symbol, "EURUSD");
+    r.action = BITTEN_ACTION_BUY;
+    r.lot = 0.10;
+    r.sl_points = 200;
+    r.tp_points = 300;
+    r.sl_pips = 20.0;
+    r.tp_pips = 30.0;
+    r.source = BITTEN_FIRE_AUTO;
+    r.state = BITTEN_FIRE_PENDING;
+    r.created_at = at;
+    r.expires_at = at + 60000;
+    return r;
+}
+
+/*  Runs one query on the file with a separate connection and returns its first integer. */
+static int64_t s_query_int(s_fixture_t *f, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* ---------------------------------------------------------------- open and schema */
+
+static void test_open_uses_wal_full_sync_and_latest_schema(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    char mode[16];
+    assert_int_equal(bitten_store_journal_mode(s, mode, sizeof mode), 0);
+    assert_string_equal(mode, "wal");
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    assert_int_equal(bitten_store_schema_version(s), bitten_store_latest_version());
+    assert_true(bitten_store_latest_version() >= 2);
+    bitten_store_close(&s);
+    assert_null(s);
+    bitten_store_close(&s); /* idempotent */
+    bitten_store_close(NULL);
+}
+
+static void test_open_creates_a_missing_state_dir(void **state)
+{
+    s_fixture_t *f = *state;
+    char sub[80], err[256];
+    snprintf(sub, sizeof sub, "%s/sub", f->dir);
+    bitten_store_t *s = bitten_store_open(sub, err, sizeof err);
+    assert_non_null(s);
+    bitten_store_close(&s);
+    char path[112];
+    snprintf(path, sizeof path, "%s/bitten.db", sub);
+    assert_int_equal(access(path, F_OK), 0);
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/bitten.db%s", sub, suffix[i]);
+        unlink(path);
+    }
+}
+
+static void test_open_refuses_an_unwritable_dir_with_a_reason(void **state)
+{
+    char err[256] = "";
+    bitten_store_t *s = bitten_store_open("/proc/bitten_no_such_dir", err, sizeof err);
+    assert_null(s);
+    assert_true(strlen(err) > 0);
+    assert_null(bitten_store_open_at_version("/tmp", 0, err, sizeof err));
+    assert_null(
+        bitten_store_open_at_version("/tmp", bitten_store_latest_version() + 1, err, sizeof err));
+}
+
+static void test_v1_database_migrates_to_latest_keeping_its_data(void **state)
+{
+    s_fixture_t *f = *state;
+    char err[256] = "";
+    bitten_store_t *s = bitten_store_open_at_version(f->dir, 1, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(bitten_store_schema_version(s), 1);
+    bitten_fire_rec_t r = s_fire("SIG_1", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(bitten_store_kv_set(s, "citadel.threshold", "67.5"), 0);
+    int64_t total = 0;
+    assert_int_equal(bitten_store_xp_award(s, "acct_1", "SIG_1", "filled", 5, 1000, &total, NULL),
+                     0);
+    bitten_store_close(&s);
+    assert_int_equal(
+        s_query_int(f, "SELECT count(*) FROM sqlite_master WHERE name = 'fires_state'"), 0);
+
+    s = s_open(f);
+    assert_int_equal(bitten_store_schema_version(s), bitten_store_latest_version());
+    bitten_fire_rec_t got;
+    assert_int_equal(bitten_store_fire_find(s, "SIG_1", "acct_1", &got), 0);
+    assert_int_equal(got.id, id);
+    assert_int_equal(got.state, BITTEN_FIRE_PENDING);
+    char buf[16];
+    assert_int_equal(bitten_store_kv_get(s, "citadel.threshold", buf, sizeof buf), 0);
+    assert_string_equal(buf, "67.5");
+    assert_int_equal(bitten_store_xp_total(s, "acct_1", &total, NULL, 0), 0);
+    assert_int_equal(total, 5);
+    bitten_store_close(&s);
+
+    assert_int_equal(
+        s_query_int(f, "SELECT count(*) FROM sqlite_master WHERE name = 'fires_state'"), 1);
+    assert_int_equal(s_query_int(f, "SELECT count(*) FROM schema_version"),
+                     bitten_store_latest_version());
+}
+
+static void test_reopening_at_latest_applies_nothing_twice(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_store_close(&s);
+    s = s_open(f);
+    bitten_store_close(&s);
+    assert_int_equal(s_query_int(f, "SELECT count(*) FROM schema_version"),
+                     bitten_store_latest_version());
+}
+
+static void test_refuses_a_database_from_a_newer_build(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_store_close(&s);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "INSERT INTO schema_version VALUES (999, 0)", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    char err[256] = "";
+    assert_null(bitten_store_open(f->dir, err, sizeof err));
+    assert_non_null(strstr(err, "v999"));
+}
+
+/* ---------------------------------------------------------------- fires */
+
+static void test_duplicate_fire_insert_returns_1_even_after_reopen(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_fire_rec_t r = s_fire("SIG_1", "acct_1", 1000);
+    int64_t id = 0, id2 = -7;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_true(id > 0);
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id2), 1);
+    assert_int_equal(id2, -7); /* untouched */
+    /* same signal for another account is a different fire */
+    bitten_fire_rec_t other = s_fire("SIG_1", "acct_2", 1000);
+    assert_int_equal(bitten_store_fire_insert(s, &other, NULL), 0);
+    bitten_store_close(&s);
+
+    s = s_open(f);
+    assert_int_equal(bitten_store_fire_insert(s, &r, NULL), 1);
+    assert_int_equal(bitten_store_fire_list(s, NULL, NULL, NULL), 2);
+    bitten_store_close(&s);
+}
+
+static void test_fire_insert_refuses_an_invalid_state(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_fire_rec_t r = s_fire("SIG_1", "acct_1", 1000);
+    r.state = BITTEN_FIRE_STATE_COUNT_;
+    assert_int_equal(bitten_store_fire_insert(s, &r, NULL), -1);
+    assert_int_equal(bitten_store_fire_list(s, NULL, NULL, NULL), 0);
+    bitten_store_close(&s);
+}
+
+typedef struct {
+    bitten_fire_event_rec_t ev[8];
+    int n;
+} s_events_t;
+
+static int s_on_event(void *arg, const bitten_fire_event_rec_t *ev)
+{
+    s_events_t *e = arg;
+    if (e->n < 8)
+        e->ev[e->n++] = *ev;
+    return 0;
+}
+
+static void test_transitions_update_the_fire_and_record_events(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_fire_rec_t r = s_fire("SIG_1", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(
+        bitten_store_fire_transition(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK, NULL, 1010, NULL), 0);
+    bitten_fire_update_t fill = {
+        .ticket = 123456789, .fill_price = 1.17485, .has_ticket = true, .has_fill_price = true};
+    assert_int_equal(bitten_store_fire_transition(s, id, BITTEN_FIRE_FILLED, BITTEN_R_OK,
+                                                  "Trade executed successfully", 1500, &fill),
+                     0);
+    bitten_fire_update_t close = {
+        .close_price = 1.17685, .profit = 20.0, .has_close_price = true, .has_profit = true};
+    assert_int_equal(
+        bitten_store_fire_transition(s, id, BITTEN_FIRE_CLOSED, BITTEN_R_OK, NULL, 9000, &close),
+        0);
+
+    bitten_fire_rec_t got;
+    assert_int_equal(bitten_store_fire_find(s, "SIG_1", "acct_1", &got), 0);
+    assert_int_equal(got.state, BITTEN_FIRE_CLOSED);
+    assert_int_equal(got.sent_at, 1010);
+    assert_int_equal(got.result_at, 1500);
+    assert_int_equal(got.closed_at, 9000);
+    assert_true(got.has_ticket && got.ticket == 123456789);
+    assert_true(got.has_fill_price && got.fill_price == 1.17485);
+    assert_true(got.has_close_price && got.close_price == 1.17685);
+    assert_true(got.has_profit && got.profit == 20.0);
+    assert_int_equal(got.expires_at, 61000);
+    assert_int_equal(got.action, BITTEN_ACTION_BUY);
+    assert_int_equal(got.source, BITTEN_FIRE_AUTO);
+    assert_int_equal(got.sl_points, 200);
+    assert_int_equal(got.reason, BITTEN_R_OK);
+
+    s_events_t e = {.n = 0};
+    assert_int_equal(bitten_store_fire_events(s, id, s_on_event, &e), 4);
+    assert_int_equal(e.ev[0].from_state, -1);
+    assert_int_equal(e.ev[0].to_state, BITTEN_FIRE_PENDING);
+    assert_int_equal(e.ev[1].from_state, BITTEN_FIRE_PENDING);
+    assert_int_equal(e.ev[1].to_state, BITTEN_FIRE_SENT);
+    assert_int_equal(e.ev[2].from_state, BITTEN_FIRE_SENT);
+    assert_int_equal(e.ev[2].to_state, BITTEN_FIRE_FILLED);
+    assert_string_equal(e.ev[2].detail, "Trade executed successfully");
+    assert_int_equal(e.ev[2].at, 1500);
+    assert_int_equal(e.ev[3].to_state, BITTEN_FIRE_CLOSED);
+    bitten_store_close(&s);
+}
+
+static void test_refusal_and_timeout_keep_their_reason_and_a_late_result_reconciles(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_fire_rec_t r = s_fire("SIG_1", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(
+        bitten_store_fire_transition(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK, NULL, 1001, NULL), 0);
+    assert_int_equal(bitten_store_fire_transition(s, id, BITTEN_FIRE_TIMEOUT, BITTEN_R_TIMEOUT,
+                                                  NULL, 31001, NULL),
+                     0);
+    bitten_fire_rec_t got;
+    assert_int_equal(bitten_store_fire_find(s, "SIG_1", "acct_1", &got), 0);
+    assert_int_equal(got.state, BITTEN_FIRE_TIMEOUT);
+    assert_int_equal(got.reason, BITTEN_R_TIMEOUT);
+    assert_int_equal(got.result_at, 0); /* a timeout is not a result */
+    assert_int_equal(
+        bitten_store_fire_transition(s, id, BITTEN_FIRE_FILLED, BITTEN_R_OK, NULL, 40000, NULL), 0);
+    assert_int_equal(bitten_store_fire_find(s, "SIG_1", "acct_1", &got), 0);
+    assert_int_equal(got.state, BITTEN_FIRE_FILLED);
+    assert_int_equal(got.reason, BITTEN_R_OK);
+    assert_int_equal(got.result_at, 40000);
+
+    bitten_fire_rec_t refused = s_fire("SIG_2", "acct_1", 2000);
+    refused.state = BITTEN_FIRE_REFUSED;
+    refused.reason = BITTEN_R_NO_EA_CONNECTED;
+    assert_int_equal(bitten_store_fire_insert(s, &refused, &id), 0);
+    assert_int_equal(bitten_store_fire_find(s, "SIG_2", "acct_1", &got), 0);
+    assert_int_equal(got.reason, BITTEN_R_NO_EA_CONNECTED);
+    assert_int_equal(bitten_store_fire_find(s, "SIG_3", "acct_1", &got), 1);
+    bitten_store_close(&s);
+}
+
+static void test_transition_of_an_unknown_fire_fails_and_writes_nothing(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    assert_int_equal(
+        bitten_store_fire_transition(s, 42, BITTEN_FIRE_SENT, BITTEN_R_OK, NULL, 1, NULL), -1);
+    assert_int_equal(bitten_store_fire_events(s, 42, NULL, NULL), 0);
+    bitten_store_close(&s);
+}
+
+typedef struct {
+    bitten_store_t *store;
+    int64_t ids[8];
+    int n;
+} s_unconfirmed_t;
+
+/*  Marks each fire UNCONFIRMED from inside the walk, as the router does at start-up. */
+static int s_mark_unconfirmed(void *arg, const bitten_fire_rec_t *rec)
+{
+    s_unconfirmed_t *u = arg;
+    if (u->n < 8)
+        u->ids[u->n++] = rec->id;
+    return bitten_store_fire_transition(u->store, rec->id, BITTEN_FIRE_UNCONFIRMED, BITTEN_R_OK,
+                                        "restart", 99999, NULL) == 0
+               ? 0
+               : 1;
+}
+
+static void test_unconfirmed_lists_pending_and_sent_oldest_first(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    const char *ids[] = {"S1", "S2", "S3", "S4", "S5"};
+    int64_t fid[5];
+    for (int i = 0; i < 5; i++) {
+        bitten_fire_rec_t r = s_fire(ids[i], "acct_1", 1000 + i);
+        assert_int_equal(bitten_store_fire_insert(s, &r, &fid[i]), 0);
+    }
+    /* S1 PENDING, S2 SENT, S3 FILLED, S4 REFUSED, S5 SENT */
+    assert_int_equal(bitten_store_fire_transition(s, fid[1], BITTEN_FIRE_SENT, 0, NULL, 2000, NULL),
+                     0);
+    assert_int_equal(bitten_store_fire_transition(s, fid[2], BITTEN_FIRE_SENT, 0, NULL, 2000, NULL),
+                     0);
+    assert_int_equal(
+        bitten_store_fire_transition(s, fid[2], BITTEN_FIRE_FILLED, 0, NULL, 2100, NULL), 0);
+    assert_int_equal(bitten_store_fire_transition(s, fid[3], BITTEN_FIRE_REFUSED,
+                                                  BITTEN_R_NO_EA_CONNECTED, NULL, 2000, NULL),
+                     0);
+    assert_int_equal(bitten_store_fire_transition(s, fid[4], BITTEN_FIRE_SENT, 0, NULL, 2000, NULL),
+                     0);
+    bitten_store_close(&s);
+
+    s = s_open(f); /* as after a restart */
+    s_unconfirmed_t u = {.store = s, .n = 0};
+    assert_int_equal(bitten_store_fires_unconfirmed(s, s_mark_unconfirmed, &u), 3);
+    assert_int_equal(u.n, 3);
+    assert_int_equal(u.ids[0], fid[0]);
+    assert_int_equal(u.ids[1], fid[1]);
+    assert_int_equal(u.ids[2], fid[4]);
+    assert_int_equal(bitten_store_fires_unconfirmed(s, NULL, NULL), 0);
+    bitten_fire_filter_t only = {
+        .uuid = NULL, .signal_id = NULL, .state = BITTEN_FIRE_UNCONFIRMED, .limit = 0};
+    assert_int_equal(bitten_store_fire_list(s, &only, NULL, NULL), 3);
+    bitten_store_close(&s);
+}
+
+typedef struct {
+    char ids[8][BITTEN_ID_MAX + 1];
+    int n;
+} s_list_t;
+
+static int s_on_fire(void *arg, const bitten_fire_rec_t *rec)
+{
+    s_list_t *l = arg;
+    if (l->n < 8)
+        snprintf(l->ids[l->n++], sizeof l->ids[0], "%s", rec->signal_id);
+    return 0;
+}
+
+static int s_stop_after_one(void *arg, const bitten_fire_rec_t *rec)
+{
+    (void)rec;
+    (*(int *)arg)++;
+    return 1;
+}
+
+static void test_fire_list_filters_by_uuid_signal_state_and_limit_newest_first(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    const char *sig[] = {"A", "B", "C", "A"};
+    const char *acct[] = {"u1", "u1", "u2", "u2"};
+    int64_t fid[4];
+    for (int i = 0; i < 4; i++) {
+        bitten_fire_rec_t r = s_fire(sig[i], acct[i], 1000 + i);
+        assert_int_equal(bitten_store_fire_insert(s, &r, &fid[i]), 0);
+    }
+    assert_int_equal(bitten_store_fire_transition(s, fid[1], BITTEN_FIRE_SENT, 0, NULL, 2000, NULL),
+                     0);
+
+    s_list_t l = {.n = 0};
+    bitten_fire_filter_t by_uuid = {.uuid = "u1", .state = -1};
+    assert_int_equal(bitten_store_fire_list(s, &by_uuid, s_on_fire, &l), 2);
+    assert_string_equal(l.ids[0], "B");
+    assert_string_equal(l.ids[1], "A");
+
+    bitten_fire_filter_t by_signal = {.signal_id = "A", .state = -1};
+    assert_int_equal(bitten_store_fire_list(s, &by_signal, NULL, NULL), 2);
+    bitten_fire_filter_t by_state = {.state = BITTEN_FIRE_SENT};
+    assert_int_equal(bitten_store_fire_list(s, &by_state, NULL, NULL), 1);
+    bitten_fire_filter_t limited = {.state = -1, .limit = 3};
+    assert_int_equal(bitten_store_fire_list(s, &limited, NULL, NULL), 3);
+    int calls = 0;
+    assert_int_equal(bitten_store_fire_list(s, NULL, s_stop_after_one, &calls), 1);
+    assert_int_equal(calls, 1);
+    bitten_store_close(&s);
+}
+
+/* ---------------------------------------------------------------- signals, verdicts, accounts */
+
+static void test_signal_insert_is_once_and_verdicts_need_their_signal(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_signal_rec_t sig = {.signal_id = "VENOM_EURUSD_1",
+                               .symbol = "EURUSD",
+                               .direction = "BUY",
+                               .class_name = "RAPID_ASSAULT",
+                               .pattern = "BB_SCALP",
+                               .confidence = 72.5,
+                               .entry = 1.1,
+                               .sl_pips = 15,
+                               .tp_pips = 22.5,
+                               .sl_price = 1.0985,
+                               .tp_price = 1.10225,
+                               .rr = 1.5,
+                               .atr_pips = 9.0,
+                               .session = "LONDON",
+                               .created_at = 1000,
+                               .expires_at = 61000,
+                               .json = "{\"signal_id\":\"VENOM_EURUSD_1\"}"};
+    assert_int_equal(bitten_store_signal_insert(s, &sig), 0);
+    assert_int_equal(bitten_store_signal_insert(s, &sig), 1);
+    bitten_verdict_rec_t v = {.signal_id = "VENOM_EURUSD_1",
+                              .score = 8.5,
+                              .label = "SHIELD_APPROVED",
+                              .multiplier = 1.0,
+                              .passed = true,
+                              .reasons_json = "[\"rr\"]",
+                              .at = 1001};
+    assert_int_equal(bitten_store_verdict_insert(s, &v), 0);
+    bitten_verdict_rec_t orphan = v;
+    snprintf(orphan.signal_id, sizeof orphan.signal_id, "NO_SUCH_SIGNAL");
+    assert_int_equal(bitten_store_verdict_insert(s, &orphan), -1);
+    bitten_store_close(&s);
+    assert_int_equal(s_query_int(f, "SELECT count(*) FROM verdicts"), 1);
+}
+
+static void test_account_put_updates_and_keeps_created_at(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_account_rec_t a = {.uuid = "acct_1",
+                              .tier = "NIBBLER",
+                              .mode = "auto",
+                              .risk_pct = 1.0,
+                              .max_lot = 1.0,
+                              .symbols = "EURUSD,USDJPY",
+                              .created_at = 1000,
+                              .updated_at = 1000};
+    assert_int_equal(bitten_store_account_put(s, &a), 0);
+    a.created_at = 5000;
+    a.updated_at = 5000;
+    snprintf(a.tier, sizeof a.tier, "FANG");
+    assert_int_equal(bitten_store_account_put(s, &a), 0);
+    bitten_account_rec_t got;
+    assert_int_equal(bitten_store_account_get(s, "acct_1", &got), 0);
+    assert_string_equal(got.tier, "FANG");
+    assert_string_equal(got.symbols, "EURUSD,USDJPY");
+    assert_int_equal(got.created_at, 1000);
+    assert_int_equal(got.updated_at, 5000);
+    assert_int_equal(bitten_store_account_get(s, "nobody", &got), 1);
+    assert_int_equal(bitten_store_account_snapshot(s, "acct_1", 6000, "{\"equity\":3000}"), 0);
+    bitten_store_close(&s);
+}
+
+/* ---------------------------------------------------------------- XP */
+
+static const char *s_rank(int64_t xp)
+{
+    return xp >= 100 ? "PRIVATE" : "RECRUIT";
+}
+
+static void test_xp_award_is_idempotent_and_total_is_the_ledger_sum(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    int64_t total = -1;
+    assert_int_equal(bitten_store_xp_total(s, "acct_1", &total, NULL, 0), 1);
+    assert_int_equal(total, 0);
+    assert_int_equal(bitten_store_xp_award(s, "acct_1", "SIG_1", "filled", 5, 1000, &total, s_rank),
+                     0);
+    assert_int_equal(total, 5);
+    assert_int_equal(
+        bitten_store_xp_award(s, "acct_1", "SIG_1", "closed_profit", 125, 2000, &total, s_rank), 0);
+    assert_int_equal(total, 130);
+    /* the same result again pays nothing */
+    assert_int_equal(bitten_store_xp_award(s, "acct_1", "SIG_1", "filled", 5, 3000, &total, s_rank),
+                     1);
+    assert_int_equal(total, 130);
+    /* another account is separate */
+    assert_int_equal(bitten_store_xp_award(s, "acct_2", "SIG_1", "filled", 5, 1000, &total, NULL),
+                     0);
+    assert_int_equal(total, 5);
+    bitten_store_close(&s);
+
+    s = s_open(f);
+    char rank[16];
+    assert_int_equal(
+        bitten_store_xp_award(s, "acct_1", "SIG_1", "closed_profit", 125, 4000, &total, s_rank), 1);
+    assert_int_equal(bitten_store_xp_total(s, "acct_1", &total, rank, sizeof rank), 0);
+    assert_int_equal(total, 130);
+    assert_string_equal(rank, "PRIVATE");
+    bitten_store_close(&s);
+    assert_int_equal(s_query_int(f, "SELECT sum(xp) FROM xp_ledger WHERE uuid = 'acct_1'"), 130);
+    assert_int_equal(s_query_int(f, "SELECT count(*) FROM xp_ledger"), 3);
+}
+
+/* ---------------------------------------------------------------- halts */
+
+typedef struct {
+    bitten_halt_rec_t h[4];
+    int n;
+} s_halts_t;
+
+static int s_on_halt(void *arg, const bitten_halt_rec_t *h)
+{
+    s_halts_t *hs = arg;
+    if (hs->n < 4)
+        hs->h[hs->n++] = *h;
+    return 0;
+}
+
+static void test_halts_survive_reopen_until_released(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_halt_rec_t global = {.scope = BITTEN_HALT_GLOBAL,
+                                .kind = BITTEN_HALT_SOFT,
+                                .reason = BITTEN_R_HALTED,
+                                .why = "operator: maintenance",
+                                .created_at = 1000};
+    bitten_halt_rec_t account = {.scope = BITTEN_HALT_ACCOUNT,
+                                 .uuid = "acct_1",
+                                 .kind = BITTEN_HALT_HARD,
+                                 .reason = BITTEN_R_RISK_DRAWDOWN,
+                                 .why = "drawdown 21.3%",
+                                 .created_at = 2000};
+    int64_t gid = 0, aid = 0;
+    assert_int_equal(bitten_store_halt_insert(s, &global, &gid), 0);
+    assert_int_equal(bitten_store_halt_insert(s, &account, &aid), 0);
+    bitten_store_close(&s);
+
+    s = s_open(f);
+    s_halts_t hs = {.n = 0};
+    assert_int_equal(bitten_store_halts_active(s, s_on_halt, &hs), 2);
+    assert_int_equal(hs.h[0].id, gid);
+    assert_int_equal(hs.h[0].scope, BITTEN_HALT_GLOBAL);
+    assert_string_equal(hs.h[0].uuid, "");
+    assert_int_equal(hs.h[1].scope, BITTEN_HALT_ACCOUNT);
+    assert_string_equal(hs.h[1].uuid, "acct_1");
+    assert_int_equal(hs.h[1].kind, BITTEN_HALT_HARD);
+    assert_int_equal(hs.h[1].reason, BITTEN_R_RISK_DRAWDOWN);
+    assert_string_equal(hs.h[1].why, "drawdown 21.3%");
+
+    assert_int_equal(bitten_store_halt_release(s, gid, 3000, "operator"), 0);
+    assert_int_equal(bitten_store_halt_release(s, gid, 3001, "operator"), 1);
+    assert_int_equal(bitten_store_halt_release(s, 999, 3001, "operator"), 1);
+    bitten_store_close(&s);
+
+    s = s_open(f);
+    hs.n = 0;
+    assert_int_equal(bitten_store_halts_active(s, s_on_halt, &hs), 1);
+    assert_int_equal(hs.h[0].id, aid);
+    bitten_store_close(&s);
+}
+
+/* ---------------------------------------------------------------- key / value */
+
+static void test_kv_sets_overwrites_and_reports_absent_or_small_buffer(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    char buf[8];
+    assert_int_equal(bitten_store_kv_get(s, "citadel.threshold", buf, sizeof buf), 1);
+    assert_int_equal(bitten_store_kv_set(s, "citadel.threshold", "70"), 0);
+    assert_int_equal(bitten_store_kv_set(s, "citadel.threshold", "62.5"), 0);
+    assert_int_equal(bitten_store_kv_get(s, "citadel.threshold", buf, sizeof buf), 0);
+    assert_string_equal(buf, "62.5");
+    assert_int_equal(bitten_store_kv_set(s, "long", "0123456789"), 0);
+    assert_int_equal(bitten_store_kv_get(s, "long", buf, sizeof buf), -1);
+    bitten_store_close(&s);
+    s = s_open(f);
+    assert_int_equal(bitten_store_kv_get(s, "citadel.threshold", buf, sizeof buf), 0);
+    assert_string_equal(buf, "62.5");
+    bitten_store_close(&s);
+}
+
+static void test_fire_state_names_round_trip(void **state)
+{
+    for (int i = 0; i < BITTEN_FIRE_STATE_COUNT_; i++)
+        assert_int_equal(bitten_fire_state_from_str(bitten_fire_state_str((bitten_fire_state_t)i)),
+                         i);
+    assert_string_equal(bitten_fire_state_str(BITTEN_FIRE_UNCONFIRMED), "UNCONFIRMED");
+    assert_int_equal(bitten_fire_state_from_str("pending"), -1);
+    assert_string_equal(bitten_fire_state_str(BITTEN_FIRE_STATE_COUNT_), "?");
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_open_uses_wal_full_sync_and_latest_schema),
+        T(test_open_creates_a_missing_state_dir),
+        T(test_open_refuses_an_unwritable_dir_with_a_reason),
+        T(test_v1_database_migrates_to_latest_keeping_its_data),
+        T(test_reopening_at_latest_applies_nothing_twice),
+        T(test_refuses_a_database_from_a_newer_build),
+        T(test_duplicate_fire_insert_returns_1_even_after_reopen),
+        T(test_fire_insert_refuses_an_invalid_state),
+        T(test_transitions_update_the_fire_and_record_events),
+        T(test_refusal_and_timeout_keep_their_reason_and_a_late_result_reconciles),
+        T(test_transition_of_an_unknown_fire_fails_and_writes_nothing),
+        T(test_unconfirmed_lists_pending_and_sent_oldest_first),
+        T(test_fire_list_filters_by_uuid_signal_state_and_limit_newest_first),
+        T(test_signal_insert_is_once_and_verdicts_need_their_signal),
+        T(test_account_put_updates_and_keeps_created_at),
+        T(test_xp_award_is_idempotent_and_total_is_the_ledger_sum),
+        T(test_halts_survive_reopen_until_released),
+        T(test_kv_sets_overwrites_and_reports_absent_or_small_buffer),
+        T(test_fire_state_names_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
