@@ -11,6 +11,8 @@
 #include "core/daemon.h"
 #include "core/strict.h"
 #include "modules/ea_registry/ea_registry.h"
+#include "modules/venom/replay.h"
+#include "modules/venom/venom.h"
 
 #define EXIT_CONFIG 2
 #define ERR_MAX 512
@@ -27,9 +29,20 @@ static void s_ea_registry_destroy(void **self_p)
     ea_registry_destroy((ea_registry_t **)self_p);
 }
 
+static void *s_venom_new(bitten_core_t *core)
+{
+    return venom_new(core);
+}
+
+static void s_venom_destroy(void **self_p)
+{
+    venom_destroy((venom_t **)self_p);
+}
+
 //  Created in this order, destroyed in reverse. Adding a module is one line here.
 static const bitten_module_t s_modules[] = {
     {"ea_registry", s_ea_registry_new, s_ea_registry_destroy},
+    {"venom", s_venom_new, s_venom_destroy},
 };
 #define MODULE_COUNT (sizeof s_modules / sizeof *s_modules)
 
@@ -41,6 +54,8 @@ typedef struct {
     size_t n_sets;
     bool print_config, print_doc, check_config;
     bool no_zmq_mode;
+    const char *replay_path; /* --replay FILE: VENOM over a file, no sockets */
+    bool outcomes;
     char owned[3][512];   /* storage for the --log-* shorthands */
 } s_args_t;
 
@@ -60,6 +75,9 @@ static void s_usage(FILE *out)
             "  --print-config       print the effective configuration (ZPL) and exit\n"
             "  --print-config-doc   print the configuration key table (Markdown) and exit\n"
             "  --check-config       validate the configuration and exit 0, or 2 naming the key\n"
+            "  --replay FILE        run VENOM over FILE (JSON-lines frames or CSV ticks/bars),\n"
+            "                       print each signal and a summary as JSON lines, and exit\n"
+            "  --outcomes           with --replay: follow each signal to TP (WIN) or SL (LOSS)\n"
             "  --version, --help\n"
             "Environment: every key as BITTEN_<KEY> (dots as '_'), and ZMQ_MODE, ZMQ_ENFORCE,\n"
             "ZMQ_STRICT. Precedence: defaults < file < environment < command line.\n");
@@ -69,7 +87,7 @@ static void s_usage(FILE *out)
 static int s_parse_args(int argc, char **argv, s_args_t *a)
 {
     enum { O_SET = 256, O_LEVEL, O_FORMAT, O_FILE, O_MODE, O_NO_MODE, O_ENFORCE, O_STRICT,
-           O_PRINT, O_DOC, O_CHECK, O_VERSION };
+           O_PRINT, O_DOC, O_CHECK, O_VERSION, O_REPLAY, O_OUTCOMES };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, O_SET},
         {"log-level", required_argument, NULL, O_LEVEL},
@@ -81,6 +99,8 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
         {"print-config", no_argument, NULL, O_PRINT},
         {"print-config-doc", no_argument, NULL, O_DOC},
         {"check-config", no_argument, NULL, O_CHECK}, {"version", no_argument, NULL, O_VERSION},
+        {"replay", required_argument, NULL, O_REPLAY},
+        {"outcomes", no_argument, NULL, O_OUTCOMES},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     //  The flag forms are --set shorthands, kept as strings so one code path parses them.
     static const char *const fixed[] = {
@@ -128,6 +148,12 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
         case O_CHECK:
             a->check_config = true;
             break;
+        case O_REPLAY:
+            a->replay_path = optarg;
+            break;
+        case O_OUTCOMES:
+            a->outcomes = true;
+            break;
         case O_VERSION:
             printf("bittend %s\n", BITTEN_VERSION);
             return 1;
@@ -142,6 +168,10 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
     }
     if (optind < argc) {
         fprintf(stderr, "bittend: unexpected argument '%s' (try --help)\n", argv[optind]);
+        return -1;
+    }
+    if (a->outcomes && !a->replay_path) {
+        fprintf(stderr, "bittend: --outcomes needs --replay FILE (try --help)\n");
         return -1;
     }
     return 0;
@@ -288,11 +318,19 @@ int main(int argc, char **argv)
     }
     char err[ERR_MAX];
     bitten_config_t *cfg = bitten_config_new();
+    //  A replay is offline (no sockets, no log): transport enforcement does not apply.
     if (!cfg || s_load_config(&args, cfg, err, sizeof err) != 0 ||
-        s_enforce(&args, cfg, err, sizeof err) != 0) {
+        (!args.replay_path && s_enforce(&args, cfg, err, sizeof err) != 0)) {
         fprintf(stderr, "bittend: %s\n", cfg ? err : "out of memory");
         bitten_config_destroy(&cfg);
         return EXIT_CONFIG;
+    }
+    if (args.replay_path) {
+        int rc = venom_replay_run(cfg, args.replay_path, args.outcomes, stdout, err, sizeof err);
+        if (rc != 0)
+            fprintf(stderr, "bittend: %s\n", err);
+        bitten_config_destroy(&cfg);
+        return rc == 0 && fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_CONFIG;
     }
     if (args.print_config || args.check_config) {
         if (args.print_config)

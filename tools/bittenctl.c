@@ -175,6 +175,18 @@ static void s_print_status(json_t *r)
     s_print_counts("frames in", json_object_get(r, "frames_in"));
     s_print_counts("frames out", json_object_get(r, "frames_out"));
     s_print_counts("rejects", json_object_get(r, "rejects"));
+    json_t *venom = json_object_get(r, "venom");
+    if (venom) {
+        json_t *last = json_object_get(venom, "last_signal_id");
+        printf("%-14sticks=%" JSON_INTEGER_FORMAT " evaluations=%" JSON_INTEGER_FORMAT
+               " signals=%" JSON_INTEGER_FORMAT " last=%s\n",
+               "venom", json_integer_value(json_object_get(venom, "ticks")),
+               json_integer_value(json_object_get(venom, "evaluations")),
+               json_integer_value(json_object_get(venom, "signals")),
+               json_is_string(last) ? json_string_value(last) : "-");
+        s_print_counts("venom drops", json_object_get(venom, "drops"));
+        s_print_counts("venom skips", json_object_get(venom, "skips"));
+    }
     if (eas) {
         printf("%-14sknown=%" JSON_INTEGER_FORMAT " online=%" JSON_INTEGER_FORMAT "\n", "EAs",
                json_integer_value(json_object_get(eas, "known")),

@@ -1,0 +1,669 @@
+/*  replay.c: VENOM over a recorded file without sockets (`bittend --replay`): reads JSON-lines
+ *  frames or CSV ticks/bars, feeds the pure engine, follows signals forward, prints JSON lines. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "modules/venom/replay.h"
+#include "modules/venom/venom.h"
+
+#define S_TICKS_PER_BAR 4
+#define S_DEFAULT_BAR_MS 60000 /* a symbol with a single bar: one minute */
+#define S_MAX_COLS 16
+#define S_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+#define S_MS_PER_S 1000.0
+
+typedef struct {
+    venom_signal_t sig;
+    size_t tick; /* index in run->ticks of the tick that closed the M1 */
+    venom_outcome_t outcome;
+} s_signal_t;
+
+typedef struct {
+    const bitten_config_t *cfg;
+    venom_engine_t *engine;
+    bitten_symbols_t *symbols;
+    bitten_decode_opts_t opts;
+    bitten_tick_t *ticks; /* every tick fed, in feed order */
+    size_t n_ticks, cap_ticks;
+    s_signal_t *sigs;
+    size_t n_sigs, cap_sigs;
+    const char *format;
+    uint64_t lines, bad[BITTEN_R_COUNT_], other_frames, not_selected;
+    uint64_t candle_batches, candles_merged, candle_batches_refused;
+} s_run_t;
+
+/* ================================================================ outcomes (pure) */
+
+const char *venom_outcome_str(venom_outcome_kind_t kind)
+{
+    return kind == VENOM_OUTCOME_WIN ? "WIN" : kind == VENOM_OUTCOME_LOSS ? "LOSS" : "OPEN";
+}
+
+venom_outcome_t venom_replay_outcome(const venom_signal_t *s, const bitten_tick_t *after, size_t n)
+{
+    venom_outcome_t o = {VENOM_OUTCOME_OPEN, 0.0, 0};
+    bool buy = s->direction == VENOM_BUY;
+    for (size_t i = 0; i < n; i++) {
+        const bitten_tick_t *t = &after[i];
+        if (t->timestamp < s->created_at || strcmp(t->symbol, s->symbol) != 0)
+            continue;
+        bool tp = buy ? t->bid >= s->tp_price : t->ask <= s->tp_price;
+        bool sl = buy ? t->bid <= s->sl_price : t->ask >= s->sl_price;
+        if (tp || sl) {
+            o.kind = tp ? VENOM_OUTCOME_WIN : VENOM_OUTCOME_LOSS;
+            o.r = tp ? s->rr : -1.0;
+            o.closed_at = t->timestamp;
+            return o;
+        }
+    }
+    return o;
+}
+
+/* ================================================================ feeding */
+
+static int s_grow(void **items, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t cap2 = *cap ? *cap * 2 : 1024;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *p = realloc(*items, cap2 * size);
+    if (!p)
+        return -1;
+    *items = p;
+    *cap = cap2;
+    return 0;
+}
+
+static int s_feed(s_run_t *run, const bitten_tick_t *tick)
+{
+    if (!venom_symbol_selected(run->cfg, tick->symbol)) {
+        run->not_selected++;
+        return 0;
+    }
+    if (s_grow((void **)&run->ticks, &run->cap_ticks, run->n_ticks + 1, sizeof *run->ticks) != 0)
+        return -1;
+    run->ticks[run->n_ticks++] = *tick;
+    venom_signal_t sig;
+    if (venom_engine_on_tick(run->engine, tick, &sig, NULL) != 1)
+        return 0;
+    if (s_grow((void **)&run->sigs, &run->cap_sigs, run->n_sigs + 1, sizeof *run->sigs) != 0)
+        return -1;
+    s_signal_t *s = &run->sigs[run->n_sigs++];
+    s->sig = sig;
+    s->tick = run->n_ticks - 1;
+    s->outcome = (venom_outcome_t){VENOM_OUTCOME_OPEN, 0.0, 0};
+    return 0;
+}
+
+static void s_feed_candles(s_run_t *run, const bitten_candle_batch_t *b)
+{
+    if (!venom_symbol_selected(run->cfg, b->symbol)) {
+        run->not_selected++;
+        return;
+    }
+    run->candle_batches++;
+    int added =
+        venom_engine_on_candles(run->engine, b->symbol, b->timeframe_s, b->candles, b->count);
+    if (added < 0)
+        run->candle_batches_refused++;
+    else
+        run->candles_merged += (uint64_t)added;
+}
+
+/*  CSV ticks are fed in time order; equal times keep file order (a stable sort). */
+typedef struct {
+    bitten_ms_t ts;
+    size_t index;
+} s_order_t;
+
+static int s_cmp_order(const void *a, const void *b)
+{
+    const s_order_t *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static int s_feed_sorted(s_run_t *run, const bitten_tick_t *ticks, size_t n)
+{
+    s_order_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        order[i] = (s_order_t){ticks[i].timestamp, i};
+    qsort(order, n, sizeof *order, s_cmp_order);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = s_feed(run, &ticks[order[i].index]);
+    free(order);
+    return rc;
+}
+
+/* ================================================================ JSON lines */
+
+static int s_read_jsonl(s_run_t *run, FILE *f, char **line, size_t *cap)
+{
+    bitten_frame_t *frame = malloc(sizeof *frame);
+    if (!frame)
+        return -1;
+    int rc = 0;
+    do { /* the first line is already in *line */
+        size_t n = strcspn(*line, "\r\n");
+        if (n == 0)
+            continue;
+        run->lines++;
+        bitten_decode_error_t err;
+        if (bitten_decode(BITTEN_DIR_FEEDBACK, *line, n, &run->opts, frame, &err) != 0)
+            run->bad[err.reason]++;
+        else if (frame->type == BITTEN_FRAME_TICK)
+            rc = s_feed(run, &frame->u.tick);
+        else if (frame->type == BITTEN_FRAME_CANDLE_BATCH)
+            s_feed_candles(run, &frame->u.candle_batch);
+        else
+            run->other_frames++;
+    } while (rc == 0 && getline(line, cap, f) >= 0);
+    free(frame);
+    return rc;
+}
+
+/* ================================================================ CSV */
+
+//  Splits line at commas in place, trimming blanks; returns the column count.
+static int s_split(char *line, char **cols, int max)
+{
+    line[strcspn(line, "\r\n")] = '\0';
+    int n = 0;
+    for (char *p = line;; p++) {
+        char *end = strchr(p, ',');
+        if (end)
+            *end = '\0';
+        while (isspace((unsigned char)*p))
+            p++;
+        size_t len = strlen(p);
+        while (len > 0 && isspace((unsigned char)p[len - 1]))
+            p[--len] = '\0';
+        if (n < max)
+            cols[n] = p;
+        n++;
+        if (!end)
+            break;
+        p = end;
+    }
+    return n;
+}
+
+static int s_col(char **cols, int n, const char *a, const char *b)
+{
+    for (int i = 0; i < n && i < S_MAX_COLS; i++)
+        if (strcasecmp(cols[i], a) == 0 || (b && strcasecmp(cols[i], b) == 0))
+            return i;
+    return -1;
+}
+
+static bitten_reason_t s_number(const char *text, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end)
+        return BITTEN_R_BAD_FORMAT;
+    if (!isfinite(v) || errno == ERANGE)
+        return BITTEN_R_NOT_FINITE;
+    *out = v;
+    return BITTEN_R_OK;
+}
+
+//  Epoch seconds (integer or fraction), or any time string the protocol accepts.
+static bitten_ms_t s_time(const char *text, int server_utc_offset_s)
+{
+    double secs;
+    if (s_number(text, &secs) == BITTEN_R_OK)
+        return bitten_time_from_epoch(secs);
+    return bitten_parse_time_str(text, server_utc_offset_s);
+}
+
+typedef struct {
+    int time, symbol, v[4]; /* ticks: bid, ask; bars: open, high, low, close */
+    int nv;
+} s_columns_t;
+
+//  Parses one data row: time, symbol and nv prices, all > 0. Reason on failure.
+static bitten_reason_t s_parse_row(const s_run_t *run, char *line, const s_columns_t *c,
+                                   bitten_ms_t *ts, char *symbol, double *v)
+{
+    char *cols[S_MAX_COLS];
+    int n = s_split(line, cols, S_MAX_COLS);
+    int need = c->time > c->symbol ? c->time : c->symbol;
+    for (int k = 0; k < c->nv; k++)
+        need = c->v[k] > need ? c->v[k] : need;
+    if (n <= need || n > S_MAX_COLS)
+        return BITTEN_R_BAD_FORMAT;
+    *ts = s_time(cols[c->time], run->opts.server_utc_offset_s);
+    if (*ts < 0)
+        return BITTEN_R_BAD_TIMESTAMP;
+    if (strlen(cols[c->symbol]) > BITTEN_SYMBOL_MAX)
+        return BITTEN_R_STRING_TOO_LONG;
+    if (!bitten_valid_symbol(cols[c->symbol]))
+        return BITTEN_R_BAD_FORMAT;
+    strcpy(symbol, cols[c->symbol]);
+    for (int k = 0; k < c->nv; k++) {
+        bitten_reason_t r = s_number(cols[c->v[k]], &v[k]);
+        if (r != BITTEN_R_OK)
+            return r;
+        if (v[k] <= 0.0)
+            return BITTEN_R_OUT_OF_RANGE;
+    }
+    return BITTEN_R_OK;
+}
+
+static bitten_tick_t s_make_tick(const char *symbol, bitten_ms_t ts, double bid, double ask)
+{
+    bitten_tick_t t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.symbol, sizeof t.symbol, "%s", symbol);
+    t.bid = bid;
+    t.ask = ask;
+    t.timestamp = ts;
+    return t;
+}
+
+static int s_read_tick_csv(s_run_t *run, FILE *f, char **line, size_t *cap, const s_columns_t *c)
+{
+    bitten_tick_t *ticks = NULL;
+    size_t n = 0, tcap = 0;
+    int rc = 0;
+    while (rc == 0 && getline(line, cap, f) >= 0) {
+        if ((*line)[strspn(*line, " \t\r\n")] == '\0')
+            continue;
+        run->lines++;
+        bitten_ms_t ts;
+        char symbol[BITTEN_SYMBOL_MAX + 1];
+        double v[4];
+        bitten_reason_t r = s_parse_row(run, *line, c, &ts, symbol, v);
+        if (r == BITTEN_R_OK && v[1] < v[0])
+            r = BITTEN_R_OUT_OF_RANGE; /* ask below bid */
+        if (r != BITTEN_R_OK) {
+            run->bad[r]++;
+            continue;
+        }
+        rc = s_grow((void **)&ticks, &tcap, n + 1, sizeof *ticks);
+        if (rc == 0)
+            ticks[n++] = s_make_tick(symbol, ts, v[0], v[1]);
+    }
+    if (rc == 0)
+        rc = s_feed_sorted(run, ticks, n);
+    free(ticks);
+    return rc;
+}
+
+typedef struct {
+    bitten_ms_t time;
+    size_t sym; /* index in the names seen */
+    double o, h, l, c;
+} s_bar_t;
+
+typedef struct {
+    size_t sym;
+    bitten_ms_t delta;
+} s_delta_t;
+
+static int s_cmp_delta(const void *a, const void *b)
+{
+    const s_delta_t *x = a, *y = b;
+    if (x->sym != y->sym)
+        return x->sym < y->sym ? -1 : 1;
+    return (x->delta > y->delta) - (x->delta < y->delta);
+}
+
+/*  Each symbol's bar spacing: the most frequent positive gap between its consecutive bars
+ *  (ties: the shorter), so weekend and feed gaps do not count. */
+static int s_bar_spacing(const s_bar_t *bars, size_t n, size_t n_syms, bitten_ms_t *spacing)
+{
+    bitten_ms_t *prev = calloc(n_syms ? n_syms : 1, sizeof *prev);
+    s_delta_t *d = malloc((n ? n : 1) * sizeof *d);
+    if (!prev || !d) {
+        free(prev);
+        free(d);
+        return -1;
+    }
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (prev[bars[i].sym] && bars[i].time > prev[bars[i].sym])
+            d[nd++] = (s_delta_t){bars[i].sym, bars[i].time - prev[bars[i].sym]};
+        prev[bars[i].sym] = bars[i].time;
+    }
+    qsort(d, nd, sizeof *d, s_cmp_delta);
+    for (size_t s = 0; s < n_syms; s++)
+        spacing[s] = S_DEFAULT_BAR_MS;
+    size_t best_run = 0;
+    for (size_t i = 0; i < nd;) {
+        size_t j = i;
+        while (j < nd && d[j].sym == d[i].sym && d[j].delta == d[i].delta)
+            j++;
+        if (i == 0 || d[i].sym != d[i - 1].sym)
+            best_run = 0;
+        if (j - i > best_run) {
+            best_run = j - i;
+            spacing[d[i].sym] = d[i].delta;
+        }
+        i = j;
+    }
+    free(prev);
+    free(d);
+    return 0;
+}
+
+/*  shared/data/README.md: open, then low and high (low first for a bullish bar), then close,
+ *  at 0, 1/4, 1/2 and 3/4 of the bar's spacing; bid/ask = mid -/+ half the typical spread. */
+static int s_expand_bars(s_run_t *run, const s_bar_t *bars, size_t n,
+                         const char (*names)[BITTEN_SYMBOL_MAX + 1], size_t n_syms)
+{
+    bitten_ms_t *spacing = calloc(n_syms ? n_syms : 1, sizeof *spacing);
+    bitten_tick_t *ticks = malloc((n ? n : 1) * S_TICKS_PER_BAR * sizeof *ticks);
+    int rc = (!spacing || !ticks) ? -1 : s_bar_spacing(bars, n, n_syms, spacing);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const s_bar_t *b = &bars[i];
+        const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, names[b->sym]);
+        double half = spec ? spec->typical_spread * spec->pip / 2.0 : 0.0;
+        bool bullish = b->c >= b->o;
+        double px[S_TICKS_PER_BAR] = {b->o, bullish ? b->l : b->h, bullish ? b->h : b->l, b->c};
+        for (int k = 0; k < S_TICKS_PER_BAR; k++)
+            ticks[i * S_TICKS_PER_BAR + (size_t)k] =
+                s_make_tick(names[b->sym], b->time + spacing[b->sym] * k / S_TICKS_PER_BAR,
+                            px[k] - half, px[k] + half);
+    }
+    if (rc == 0)
+        rc = s_feed_sorted(run, ticks, n * S_TICKS_PER_BAR);
+    free(spacing);
+    free(ticks);
+    return rc;
+}
+
+static int s_read_bar_csv(s_run_t *run, FILE *f, char **line, size_t *cap, const s_columns_t *c)
+{
+    s_bar_t *bars = NULL;
+    size_t n = 0, bcap = 0, n_syms = 0, scap = 0;
+    char(*names)[BITTEN_SYMBOL_MAX + 1] = NULL;
+    int rc = 0;
+    while (rc == 0 && getline(line, cap, f) >= 0) {
+        if ((*line)[strspn(*line, " \t\r\n")] == '\0')
+            continue;
+        run->lines++;
+        bitten_ms_t ts;
+        char symbol[BITTEN_SYMBOL_MAX + 1];
+        double v[4];
+        bitten_reason_t r = s_parse_row(run, *line, c, &ts, symbol, v);
+        if (r == BITTEN_R_OK && (v[1] < v[2] || v[1] < fmax(v[0], v[3]) || v[2] > fmin(v[0], v[3])))
+            r = BITTEN_R_OUT_OF_RANGE; /* high/low do not enclose open and close */
+        if (r != BITTEN_R_OK) {
+            run->bad[r]++;
+            continue;
+        }
+        size_t s = 0;
+        while (s < n_syms && strcmp(names[s], symbol) != 0)
+            s++;
+        if (s == n_syms) {
+            rc = s_grow((void **)&names, &scap, n_syms + 1, sizeof *names);
+            if (rc != 0)
+                break;
+            strcpy(names[n_syms++], symbol);
+        }
+        rc = s_grow((void **)&bars, &bcap, n + 1, sizeof *bars);
+        if (rc == 0)
+            bars[n++] = (s_bar_t){ts, s, v[0], v[1], v[2], v[3]};
+    }
+    if (rc == 0)
+        rc = s_expand_bars(run, bars, n, (const char(*)[BITTEN_SYMBOL_MAX + 1]) names, n_syms);
+    free(bars);
+    free(names);
+    return rc;
+}
+
+/*  The header decides: ticks (timestamp, symbol, bid, ask) or bars (time, symbol, open, high,
+ *  low, close), columns in any order, names case-insensitive. 0, or -1 when it is neither. */
+static int s_header(char *line, s_columns_t *c, bool *bars)
+{
+    char *cols[S_MAX_COLS];
+    int n = s_split(line, cols, S_MAX_COLS);
+    c->time = s_col(cols, n, "timestamp", "time");
+    c->symbol = s_col(cols, n, "symbol", NULL);
+    int open = s_col(cols, n, "open", NULL);
+    *bars = open >= 0;
+    if (*bars) {
+        int v[4] = {open, s_col(cols, n, "high", NULL), s_col(cols, n, "low", NULL),
+                    s_col(cols, n, "close", NULL)};
+        memcpy(c->v, v, sizeof v);
+        c->nv = 4;
+    } else {
+        c->v[0] = s_col(cols, n, "bid", NULL);
+        c->v[1] = s_col(cols, n, "ask", NULL);
+        c->nv = 2;
+    }
+    if (c->time < 0 || c->symbol < 0)
+        return -1;
+    for (int k = 0; k < c->nv; k++)
+        if (c->v[k] < 0)
+            return -1;
+    return 0;
+}
+
+/* ================================================================ summary */
+
+typedef struct {
+    uint64_t count, wins, losses, open;
+    double sum_r;
+} s_tally_t;
+
+static double s_round4(double x)
+{
+    return round(x * 1e4) / 1e4;
+}
+
+static json_t *s_tally_json(const s_tally_t *t)
+{
+    uint64_t closed = t->wins + t->losses;
+    json_t *o = json_pack("{s:I, s:I, s:I, s:I}", "count", (json_int_t)t->count, "wins",
+                          (json_int_t)t->wins, "losses", (json_int_t)t->losses, "open",
+                          (json_int_t)t->open);
+    json_object_set_new(o, "win_rate",
+                        closed ? json_real(s_round4((double)t->wins / (double)closed))
+                               : json_null());
+    json_object_set_new(o, "expectancy_r",
+                        closed ? json_real(s_round4(t->sum_r / (double)closed)) : json_null());
+    return o;
+}
+
+static void s_tally_add(s_tally_t *t, const venom_outcome_t *o)
+{
+    t->count++;
+    if (o->kind == VENOM_OUTCOME_WIN)
+        t->wins++;
+    else if (o->kind == VENOM_OUTCOME_LOSS)
+        t->losses++;
+    else
+        t->open++;
+    if (o->kind != VENOM_OUTCOME_OPEN)
+        t->sum_r += o->r;
+}
+
+static json_t *s_summary(const s_run_t *run, bool outcomes)
+{
+    venom_stats_t st;
+    venom_engine_stats(run->engine, &st);
+    json_t *sum = json_object();
+    json_object_set_new(sum, "format", json_string(run->format));
+    json_object_set_new(sum, "lines", json_integer((json_int_t)run->lines));
+    uint64_t bad_total = 0;
+    json_t *bad = json_object();
+    for (int r = 0; r < BITTEN_R_COUNT_; r++)
+        if (run->bad[r]) {
+            bad_total += run->bad[r];
+            json_object_set_new(bad, bitten_reason_str((bitten_reason_t)r),
+                                json_integer((json_int_t)run->bad[r]));
+        }
+    json_object_set_new(sum, "bad_lines", json_integer((json_int_t)bad_total));
+    json_object_set_new(sum, "bad_lines_by_reason", bad);
+    json_object_set_new(sum, "other_frames", json_integer((json_int_t)run->other_frames));
+    json_object_set_new(sum, "candle_batches", json_integer((json_int_t)run->candle_batches));
+    json_object_set_new(sum, "candles_merged", json_integer((json_int_t)run->candles_merged));
+    json_object_set_new(sum, "not_selected", json_integer((json_int_t)run->not_selected));
+    venom_stats_json(&st, sum);
+    json_t *patterns = json_object();
+    uint64_t per[VENOM_PATTERN_COUNT] = {0};
+    for (size_t i = 0; i < run->n_sigs; i++)
+        per[run->sigs[i].sig.pattern]++;
+    for (int p = 0; p < VENOM_PATTERN_COUNT; p++)
+        json_object_set_new(patterns, venom_pattern_str((venom_pattern_t)p),
+                            json_integer((json_int_t)per[p]));
+    json_object_set_new(sum, "patterns", patterns);
+    if (outcomes) {
+        s_tally_t all = {0}, by[VENOM_PATTERN_COUNT] = {{0}};
+        for (size_t i = 0; i < run->n_sigs; i++) {
+            s_tally_add(&all, &run->sigs[i].outcome);
+            s_tally_add(&by[run->sigs[i].sig.pattern], &run->sigs[i].outcome);
+        }
+        json_t *o = json_object();
+        json_object_set_new(o, "overall", s_tally_json(&all));
+        json_t *bp = json_object();
+        for (int p = 0; p < VENOM_PATTERN_COUNT; p++)
+            json_object_set_new(bp, venom_pattern_str((venom_pattern_t)p), s_tally_json(&by[p]));
+        json_object_set_new(o, "patterns", bp);
+        json_object_set_new(sum, "outcomes", o);
+    }
+    return json_pack("{s:o}", "summary", sum);
+}
+
+static int s_print(FILE *out, json_t *obj)
+{
+    char *text = obj ? json_dumps(obj, S_JSON_FLAGS) : NULL;
+    json_decref(obj);
+    if (!text)
+        return -1;
+    fputs(text, out);
+    fputc('\n', out);
+    free(text);
+    return 0;
+}
+
+static int s_output(s_run_t *run, bool outcomes, FILE *out)
+{
+    for (size_t i = 0; i < run->n_sigs; i++) {
+        s_signal_t *s = &run->sigs[i];
+        json_t *o = venom_signal_json(&s->sig);
+        if (!o)
+            return -1;
+        json_object_set_new(o, "verdict", json_null()); /* CITADEL comes later */
+        if (outcomes) {
+            s->outcome =
+                venom_replay_outcome(&s->sig, run->ticks + s->tick + 1, run->n_ticks - s->tick - 1);
+            char ts[32];
+            json_object_set_new(o, "outcome", json_string(venom_outcome_str(s->outcome.kind)));
+            json_object_set_new(o, "r", json_real(s->outcome.r));
+            json_object_set_new(o, "closed_at",
+                                s->outcome.closed_at ? json_string(bitten_format_time(
+                                                           s->outcome.closed_at, ts, sizeof ts))
+                                                     : json_null());
+        }
+        if (s_print(out, o) != 0)
+            return -1;
+    }
+    return s_print(out, s_summary(run, outcomes));
+}
+
+/* ================================================================ run */
+
+static int s_read(s_run_t *run, FILE *f, const char *path, char *err, size_t errlen)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = -1;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) >= 0 && line[strspn(line, " \t\r\n")] == '\0')
+        ;
+    if (len < 0) {
+        if (ferror(f))
+            snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
+        else
+            snprintf(err, errlen, "replay: '%.300s' holds no data", path);
+        free(line);
+        return -1;
+    }
+    if (strncmp(line, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark */
+        memmove(line, line + 3, strlen(line + 3) + 1);
+    if (line[strspn(line, " \t")] == '{') {
+        run->format = "jsonl";
+        rc = s_read_jsonl(run, f, &line, &cap);
+    } else {
+        s_columns_t cols;
+        bool bars;
+        if (s_header(line, &cols, &bars) != 0) {
+            snprintf(err, errlen,
+                     "replay: '%.300s': first line is neither a JSON frame nor a CSV "
+                     "header 'timestamp,symbol,bid,ask' or "
+                     "'time,symbol,open,high,low,close'",
+                     path);
+            free(line);
+            return -1;
+        }
+        run->format = bars ? "candle_csv" : "tick_csv";
+        rc = bars ? s_read_bar_csv(run, f, &line, &cap, &cols)
+                  : s_read_tick_csv(run, f, &line, &cap, &cols);
+    }
+    free(line);
+    if (rc != 0)
+        snprintf(err, errlen, "replay: out of memory reading '%.300s'", path);
+    else if (ferror(f)) {
+        snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
+        rc = -1;
+    }
+    return rc;
+}
+
+int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes, FILE *out,
+                     char *err, size_t errlen)
+{
+    s_run_t run;
+    memset(&run, 0, sizeof run);
+    run.cfg = cfg;
+    run.opts.max_frame_bytes = (size_t)bitten_config_int(cfg, "feedback.max_frame_bytes");
+    run.opts.server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
+    venom_params_t p;
+    char why[256] = "";
+    if (venom_params_from_config(cfg, &p, why, sizeof why) != 0) {
+        snprintf(err, errlen, "config: %s", why);
+        return -1;
+    }
+    run.symbols = bitten_symbols_new_defaults();
+    if (!run.symbols || venom_check_symbols(cfg, run.symbols, why, sizeof why) != 0) {
+        snprintf(err, errlen, "config: %s", run.symbols ? why : "out of memory");
+        bitten_symbols_destroy(&run.symbols);
+        return -1;
+    }
+    run.engine = venom_engine_new(&p, run.symbols);
+    FILE *f = run.engine ? fopen(path, "r") : NULL;
+    int rc = -1;
+    if (!run.engine)
+        snprintf(err, errlen, "replay: cannot create the engine");
+    else if (!f)
+        snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
+    else if (s_read(&run, f, path, err, errlen) == 0) {
+        rc = s_output(&run, outcomes, out);
+        if (rc != 0)
+            snprintf(err, errlen, "replay: out of memory writing the output");
+    }
+    if (f)
+        fclose(f);
+    venom_engine_destroy(&run.engine);
+    bitten_symbols_destroy(&run.symbols);
+    free(run.ticks);
+    free(run.sigs);
+    return rc;
+}

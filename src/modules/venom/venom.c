@@ -1,0 +1,390 @@
+/*  venom.c: the VENOM module: feeds bus ticks and candle batches to the pure engine, and turns
+ *  each signal into a bus event, an events-channel "signal", a log line and (later) a store row. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modules/venom/venom.h"
+
+#define S_ERR_MAX 256
+
+struct venom {
+    bitten_core_t *core;
+    bitten_log_t *log;
+    const bitten_config_t *cfg;
+    venom_engine_t *engine;
+    uint64_t not_selected; /* ticks and batches of symbols outside venom.symbols */
+    uint64_t candle_batches, candles_merged, candle_batches_refused;
+    char last_signal_id[BITTEN_ID_MAX + 1];
+};
+
+/* ---------------------------------------------------------------- params from config */
+
+typedef struct {
+    const char *key;
+    size_t offset;
+    bool is_int;
+} s_param_key_t;
+
+#define S_I(field) offsetof(venom_params_t, field), true
+#define S_D(field) offsetof(venom_params_t, field), false
+
+//  One row per field of venom_params_t; the keys, defaults and ranges live in config_keys.c.
+static const s_param_key_t s_param_keys[] = {
+    {"venom.min_confidence", S_D(min_confidence)},
+    {"venom.signal_ttl_s", S_I(signal_ttl_s)},
+    {"venom.min_m5_candles", S_I(min_m5_candles)},
+    {"venom.stale_after_s", S_I(stale_after_s)},
+    {"venom.weekend_start_wday", S_I(weekend_start_wday)},
+    {"venom.weekend_start_hour", S_I(weekend_start_hour)},
+    {"venom.weekend_end_wday", S_I(weekend_end_wday)},
+    {"venom.weekend_end_hour", S_I(weekend_end_hour)},
+    {"venom.cooldown_s", S_I(cooldown_s)},
+    {"venom.max_per_window", S_I(max_per_window)},
+    {"venom.rate_window_s", S_I(rate_window_s)},
+    {"venom.max_per_day", S_I(max_per_day)},
+    {"venom.ring_m1", S_I(ring_m1)},
+    {"venom.ring_m5", S_I(ring_m5)},
+    {"venom.ring_m15", S_I(ring_m15)},
+    {"venom.spread_ring", S_I(spread_ring)},
+    {"venom.atr_percentile_bars", S_I(atr_percentile_bars)},
+    {"venom.sweep_m1_bars", S_I(sweep_m1_bars)},
+    {"venom.atr_period", S_I(atr_period)},
+    {"venom.atr_floor_pips", S_D(atr_floor_pips)},
+    {"venom.ema_fast", S_I(ema_fast)},
+    {"venom.ema_mid", S_I(ema_mid)},
+    {"venom.ema_slow", S_I(ema_slow)},
+    {"venom.rsi_period", S_I(rsi_period)},
+    {"venom.bb_period", S_I(bb_period)},
+    {"venom.bb_k", S_D(bb_k)},
+    {"venom.swing_side", S_I(swing_side)},
+    {"venom.swing_lookback", S_I(swing_lookback)},
+    {"venom.swing_skip", S_I(swing_skip)},
+    {"venom.session_start_hour.asian", S_I(session_start_hour[VENOM_SESSION_ASIAN])},
+    {"venom.session_start_hour.london", S_I(session_start_hour[VENOM_SESSION_LONDON])},
+    {"venom.session_start_hour.overlap", S_I(session_start_hour[VENOM_SESSION_OVERLAP])},
+    {"venom.session_start_hour.newyork", S_I(session_start_hour[VENOM_SESSION_NEWYORK])},
+    {"venom.session_start_hour.late", S_I(session_start_hour[VENOM_SESSION_LATE])},
+    {"venom.session_bonus.asian", S_D(session_bonus[VENOM_SESSION_ASIAN])},
+    {"venom.session_bonus.london", S_D(session_bonus[VENOM_SESSION_LONDON])},
+    {"venom.session_bonus.overlap", S_D(session_bonus[VENOM_SESSION_OVERLAP])},
+    {"venom.session_bonus.newyork", S_D(session_bonus[VENOM_SESSION_NEWYORK])},
+    {"venom.session_bonus.late", S_D(session_bonus[VENOM_SESSION_LATE])},
+    {"venom.sl_cap_pips", S_D(sl_cap_pips)},
+    {"venom.tp_ratio_rapid", S_D(tp_ratio_rapid)},
+    {"venom.tp_ratio_precision", S_D(tp_ratio_precision)},
+    {"venom.lsr.sweep_min_pips", S_D(lsr.sweep_min_pips)},
+    {"venom.lsr.sweep_min_atr", S_D(lsr.sweep_min_atr)},
+    {"venom.lsr.wick_min", S_D(lsr.wick_min)},
+    {"venom.lsr.range_min_pips", S_D(lsr.range_min_pips)},
+    {"venom.lsr.sl_atr_mult", S_D(lsr.sl_atr_mult)},
+    {"venom.lsr.conf.base", S_D(lsr.conf.base)},
+    {"venom.lsr.conf.min", S_D(lsr.conf.min)},
+    {"venom.lsr.conf.max", S_D(lsr.conf.max)},
+    {"venom.lsr.conf_sweep_mult", S_D(lsr.conf_sweep_mult)},
+    {"venom.lsr.conf_sweep_cap", S_D(lsr.conf_sweep_cap)},
+    {"venom.lsr.conf_wick_mult", S_D(lsr.conf_wick_mult)},
+    {"venom.lsr.conf_wick_cap", S_D(lsr.conf_wick_cap)},
+    {"venom.lsr.conf_close_cap", S_D(lsr.conf_close_cap)},
+    {"venom.fvg.gap_min_pips", S_D(fvg.gap_min_pips)},
+    {"venom.fvg.gap_min_atr", S_D(fvg.gap_min_atr)},
+    {"venom.fvg.middle_body_min", S_D(fvg.middle_body_min)},
+    {"venom.fvg.lookback", S_I(fvg.lookback)},
+    {"venom.fvg.sl_atr_mult", S_D(fvg.sl_atr_mult)},
+    {"venom.fvg.conf.base", S_D(fvg.conf.base)},
+    {"venom.fvg.conf.min", S_D(fvg.conf.min)},
+    {"venom.fvg.conf.max", S_D(fvg.conf.max)},
+    {"venom.fvg.conf_gap_mult", S_D(fvg.conf_gap_mult)},
+    {"venom.fvg.conf_gap_cap", S_D(fvg.conf_gap_cap)},
+    {"venom.fvg.conf_body_mult", S_D(fvg.conf_body_mult)},
+    {"venom.fvg.conf_body_cap", S_D(fvg.conf_body_cap)},
+    {"venom.obb.impulse_min_atr", S_D(obb.impulse_min_atr)},
+    {"venom.obb.impulse_max_candles", S_I(obb.impulse_max_candles)},
+    {"venom.obb.lookback", S_I(obb.lookback)},
+    {"venom.obb.wick_min", S_D(obb.wick_min)},
+    {"venom.obb.sl_atr_mult", S_D(obb.sl_atr_mult)},
+    {"venom.obb.conf.base", S_D(obb.conf.base)},
+    {"venom.obb.conf.min", S_D(obb.conf.min)},
+    {"venom.obb.conf.max", S_D(obb.conf.max)},
+    {"venom.obb.conf_impulse_mult", S_D(obb.conf_impulse_mult)},
+    {"venom.obb.conf_impulse_cap", S_D(obb.conf_impulse_cap)},
+    {"venom.obb.conf_wick_mult", S_D(obb.conf_wick_mult)},
+    {"venom.obb.conf_wick_cap", S_D(obb.conf_wick_cap)},
+    {"venom.bb.rsi_sell_min", S_D(bb.rsi_sell_min)},
+    {"venom.bb.rsi_buy_max", S_D(bb.rsi_buy_max)},
+    {"venom.bb.wick_min", S_D(bb.wick_min)},
+    {"venom.bb.sl_atr_mult", S_D(bb.sl_atr_mult)},
+    {"venom.bb.conf.base", S_D(bb.conf.base)},
+    {"venom.bb.conf.min", S_D(bb.conf.min)},
+    {"venom.bb.conf.max", S_D(bb.conf.max)},
+    {"venom.bb.conf_rsi_mult", S_D(bb.conf_rsi_mult)},
+    {"venom.bb.conf_rsi_cap", S_D(bb.conf_rsi_cap)},
+    {"venom.bb.conf_pen_mult", S_D(bb.conf_pen_mult)},
+    {"venom.bb.conf_pen_cap", S_D(bb.conf_pen_cap)},
+    {"venom.mb.window", S_I(mb.window)},
+    {"venom.mb.span_max_pips", S_D(mb.span_max_pips)},
+    {"venom.mb.span_max_atr", S_D(mb.span_max_atr)},
+    {"venom.mb.range_ratio_min", S_D(mb.range_ratio_min)},
+    {"venom.mb.body_min", S_D(mb.body_min)},
+    {"venom.mb.beyond_min_pips", S_D(mb.beyond_min_pips)},
+    {"venom.mb.sl_atr_mult", S_D(mb.sl_atr_mult)},
+    {"venom.mb.conf.base", S_D(mb.conf.base)},
+    {"venom.mb.conf.min", S_D(mb.conf.min)},
+    {"venom.mb.conf.max", S_D(mb.conf.max)},
+    {"venom.mb.conf_ratio_mult", S_D(mb.conf_ratio_mult)},
+    {"venom.mb.conf_ratio_cap", S_D(mb.conf_ratio_cap)},
+    {"venom.mb.conf_body_mult", S_D(mb.conf_body_mult)},
+    {"venom.mb.conf_body_cap", S_D(mb.conf_body_cap)},
+    {"venom.mb.conf_slope_bonus", S_D(mb.conf_slope_bonus)},
+    {"venom.ers.spread_min_pips", S_D(ers.spread_min_pips)},
+    {"venom.ers.spread_min_atr", S_D(ers.spread_min_atr)},
+    {"venom.ers.rsi_min", S_D(ers.rsi_min)},
+    {"venom.ers.rsi_max", S_D(ers.rsi_max)},
+    {"venom.ers.sl_atr_mult", S_D(ers.sl_atr_mult)},
+    {"venom.ers.conf.base", S_D(ers.conf.base)},
+    {"venom.ers.conf.min", S_D(ers.conf.min)},
+    {"venom.ers.conf.max", S_D(ers.conf.max)},
+    {"venom.ers.conf_spread_mult", S_D(ers.conf_spread_mult)},
+    {"venom.ers.conf_spread_cap", S_D(ers.conf_spread_cap)},
+};
+
+int venom_params_from_config(const bitten_config_t *cfg, venom_params_t *p, char *err,
+                             size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < sizeof s_param_keys / sizeof *s_param_keys; i++) {
+        const s_param_key_t *k = &s_param_keys[i];
+        char *field = (char *)p + k->offset;
+        if (k->is_int) {
+            int v = (int)bitten_config_int(cfg, k->key); /* the table's ranges fit an int */
+            memcpy(field, &v, sizeof v);
+        } else {
+            double v = bitten_config_double(cfg, k->key);
+            memcpy(field, &v, sizeof v);
+        }
+    }
+    return venom_params_validate(p, err, errlen);
+}
+
+int venom_check_symbols(const bitten_config_t *cfg, const bitten_symbols_t *symbols, char *err,
+                        size_t errlen)
+{
+    const char *name;
+    for (size_t i = 0; (name = bitten_config_list_at(cfg, "venom.symbols", i)) != NULL; i++)
+        if (!bitten_symbols_find(symbols, name)) {
+            snprintf(err, errlen, "key 'venom.symbols': '%.32s' is not in the symbol table", name);
+            return -1;
+        }
+    return 0;
+}
+
+bool venom_symbol_selected(const bitten_config_t *cfg, const char *symbol)
+{
+    size_t n = bitten_config_list_count(cfg, "venom.symbols");
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(bitten_config_list_at(cfg, "venom.symbols", i), symbol) == 0)
+            return true;
+    return n == 0;
+}
+
+/* ---------------------------------------------------------------- json */
+
+json_t *venom_signal_json(const venom_signal_t *s)
+{
+    char created[32], expires[32];
+    bitten_format_time(s->created_at, created, sizeof created);
+    bitten_format_time(s->expires_at, expires, sizeof expires);
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "signal_id", json_string(s->signal_id));
+    json_object_set_new(o, "symbol", json_string(s->symbol));
+    json_object_set_new(o, "direction", json_string(venom_direction_str(s->direction)));
+    json_object_set_new(o, "class", json_string(venom_class_str(s->signal_class)));
+    json_object_set_new(o, "pattern", json_string(venom_pattern_str(s->pattern)));
+    json_object_set_new(o, "confidence", json_real(s->confidence));
+    json_object_set_new(o, "entry", json_real(s->entry));
+    json_object_set_new(o, "sl_pips", json_real(s->sl_pips));
+    json_object_set_new(o, "tp_pips", json_real(s->tp_pips));
+    json_object_set_new(o, "sl_price", json_real(s->sl_price));
+    json_object_set_new(o, "tp_price", json_real(s->tp_price));
+    json_object_set_new(o, "rr", json_real(s->rr));
+    json_object_set_new(o, "atr_pips", json_real(s->atr_pips));
+    json_object_set_new(o, "session", json_string(venom_session_str(s->session)));
+    json_object_set_new(o, "created_at", json_string(created));
+    json_object_set_new(o, "expires_at", json_string(expires));
+    return o;
+}
+
+static json_t *s_counts(const char *const *names, const uint64_t *counts, size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(o, names[i], json_integer((json_int_t)counts[i]));
+    return o;
+}
+
+void venom_stats_json(const venom_stats_t *st, json_t *obj)
+{
+    json_object_set_new(obj, "ticks", json_integer((json_int_t)st->ticks));
+    json_object_set_new(obj, "signals", json_integer((json_int_t)st->signals));
+    const char *drop_names[] = {bitten_reason_str(BITTEN_R_UNKNOWN_SYMBOL),
+                                bitten_reason_str(BITTEN_R_TICK_OUT_OF_ORDER),
+                                bitten_reason_str(BITTEN_R_OUT_OF_RANGE)};
+    const uint64_t drops[] = {st->unknown_symbol, st->out_of_order, st->bad_price};
+    json_object_set_new(obj, "drops", s_counts(drop_names, drops, 3));
+    json_object_set_new(obj, "evaluations", json_integer((json_int_t)st->evaluations));
+    const char *skip_names[VENOM_SKIP_COUNT - 1];
+    for (int s = 1; s < VENOM_SKIP_COUNT; s++)
+        skip_names[s - 1] = venom_skip_str((venom_skip_t)s);
+    json_object_set_new(obj, "skips", s_counts(skip_names, st->skipped + 1, VENOM_SKIP_COUNT - 1));
+    json_object_set_new(obj, "detections", json_integer((json_int_t)st->detections));
+    json_object_set_new(obj, "below_min_confidence",
+                        json_integer((json_int_t)st->below_min_confidence));
+    const char *rate_names[VENOM_RATE_COUNT - 1];
+    for (int r = 1; r < VENOM_RATE_COUNT; r++)
+        rate_names[r - 1] = venom_rate_verdict_str((venom_rate_verdict_t)r);
+    json_object_set_new(obj, "rate_blocked",
+                        s_counts(rate_names, st->rate_blocked + 1, VENOM_RATE_COUNT - 1));
+}
+
+/* ---------------------------------------------------------------- the shell */
+
+//  The store comes with the fire router (src/core/store*): until then a signal is only logged
+//  here. This is the one place that will write it (signal and, later, its shield verdict).
+static int s_store_signal(venom_t *self, const venom_signal_t *s)
+{
+    BLOG_DEBUG(self->log, "venom", "signal.store_pending", "signal_id=%s", s->signal_id);
+    return 0;
+}
+
+static void s_on_signal(venom_t *self, const venom_signal_t *s)
+{
+    BLOG_INFO(self->log, "venom", "signal.created",
+              "signal_id=%s symbol=%s direction=%s pattern=%s confidence=%.1f entry=%.10g "
+              "sl_pips=%.1f tp_pips=%.1f rr=%.2f",
+              s->signal_id, s->symbol, venom_direction_str(s->direction),
+              venom_pattern_str(s->pattern), s->confidence, s->entry, s->sl_pips, s->tp_pips,
+              s->rr);
+    snprintf(self->last_signal_id, sizeof self->last_signal_id, "%s", s->signal_id);
+    s_store_signal(self, s);
+    bitten_core_emit(self->core, "signal", venom_signal_json(s));
+    bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_SIGNAL, s);
+}
+
+//  Identical lines are rate-limited by the logger (log.repeat_window_ms): keep the fields of a
+//  drop line to reason and symbol so a flood folds into one line plus a suppressed count.
+static void s_log_drop(venom_t *self, const bitten_tick_t *t, bitten_reason_t why)
+{
+    if (why == BITTEN_R_UNKNOWN_SYMBOL)
+        BLOG_DEBUG(self->log, "venom", "tick.dropped", "reason=%s symbol=%s",
+                   bitten_reason_str(why), t->symbol);
+    else
+        BLOG_WARN(self->log, "venom", "tick.dropped", "reason=%s symbol=%s", bitten_reason_str(why),
+                  t->symbol);
+}
+
+static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
+{
+    venom_t *self = arg;
+    const bitten_tick_t *tick = &((const bitten_frame_t *)payload)->u.tick;
+    if (!venom_symbol_selected(self->cfg, tick->symbol)) {
+        self->not_selected++;
+        return;
+    }
+    venom_signal_t sig;
+    bitten_reason_t why = BITTEN_R_OK;
+    int r = venom_engine_on_tick(self->engine, tick, &sig, &why);
+    if (r < 0)
+        s_log_drop(self, tick, why);
+    else if (r == 1)
+        s_on_signal(self, &sig);
+}
+
+static void s_on_candles(void *arg, bitten_event_t event, const void *payload)
+{
+    venom_t *self = arg;
+    const bitten_candle_batch_t *b = &((const bitten_frame_t *)payload)->u.candle_batch;
+    if (!venom_symbol_selected(self->cfg, b->symbol)) {
+        self->not_selected++;
+        return;
+    }
+    self->candle_batches++;
+    int added =
+        venom_engine_on_candles(self->engine, b->symbol, b->timeframe_s, b->candles, b->count);
+    if (added < 0) {
+        self->candle_batches_refused++;
+        BLOG_WARN(self->log, "venom", "candles.refused", "symbol=%s timeframe_s=%d", b->symbol,
+                  b->timeframe_s);
+        return;
+    }
+    self->candles_merged += (uint64_t)added;
+    BLOG_DEBUG(self->log, "venom", "candles.merged", "symbol=%s timeframe_s=%d count=%zu added=%d",
+               b->symbol, b->timeframe_s, b->count, added);
+}
+
+static void s_status(void *arg, json_t *section)
+{
+    venom_t *self = arg;
+    venom_stats_t st;
+    venom_engine_stats(self->engine, &st);
+    venom_stats_json(&st, section);
+    json_object_set_new(section, "not_selected", json_integer((json_int_t)self->not_selected));
+    json_object_set_new(section, "candle_batches", json_integer((json_int_t)self->candle_batches));
+    json_object_set_new(section, "candles_merged", json_integer((json_int_t)self->candles_merged));
+    json_object_set_new(section, "candle_batches_refused",
+                        json_integer((json_int_t)self->candle_batches_refused));
+    json_object_set_new(section, "last_signal_id",
+                        self->last_signal_id[0] ? json_string(self->last_signal_id) : json_null());
+}
+
+venom_t *venom_new(bitten_core_t *core)
+{
+    venom_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->core = core;
+    self->log = bitten_core_log(core);
+    self->cfg = bitten_core_config(core);
+    char err[S_ERR_MAX] = "";
+    venom_params_t p;
+    bitten_symbols_t *symbols = bitten_symbols_new_defaults();
+    if (!symbols)
+        snprintf(err, sizeof err, "out of memory");
+    else if (venom_params_from_config(self->cfg, &p, err, sizeof err) == 0 &&
+             venom_check_symbols(self->cfg, symbols, err, sizeof err) == 0) {
+        self->engine = venom_engine_new(&p, symbols);
+        if (!self->engine)
+            snprintf(err, sizeof err, "cannot create the engine");
+    }
+    if (!self->engine) {
+        bitten_symbols_destroy(&symbols);
+        char quoted[S_ERR_MAX + 8];
+        BLOG_ERROR(self->log, "venom", "venom.start_failed", "error=%s",
+                   bitten_log_quote(err, quoted, sizeof quoted));
+        free(self);
+        return NULL;
+    }
+    bitten_bus_t *bus = bitten_core_bus(core);
+    bitten_bus_subscribe(bus, "feedback.tick", s_on_tick, self);
+    bitten_bus_subscribe(bus, "feedback.candle_batch", s_on_candles, self);
+    bitten_core_status_register(core, "venom", s_status, self);
+    size_t selected = bitten_config_list_count(self->cfg, "venom.symbols");
+    BLOG_INFO(self->log, "venom", "venom.started", "symbols=%zu selected=%s min_confidence=%.1f",
+              selected ? selected : bitten_symbols_count(symbols), selected ? "listed" : "all",
+              p.min_confidence);
+    bitten_symbols_destroy(&symbols); /* the engine keeps its own copy */
+    return self;
+}
+
+void venom_destroy(venom_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    venom_t *self = *self_p;
+    bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
+    venom_engine_destroy(&self->engine);
+    free(self);
+    *self_p = NULL;
+}
