@@ -11,6 +11,7 @@
 #include "core/daemon.h"
 #include "core/strict.h"
 #include "modules/ea_registry/ea_registry.h"
+#include "modules/fire_router/fire_router.h"
 #include "modules/venom/replay.h"
 #include "modules/venom/venom.h"
 
@@ -39,10 +40,21 @@ static void s_venom_destroy(void **self_p)
     venom_destroy((venom_t **)self_p);
 }
 
+static void *s_fire_router_new(bitten_core_t *core)
+{
+    return fire_router_new(core);
+}
+
+static void s_fire_router_destroy(void **self_p)
+{
+    fire_router_destroy((fire_router_t **)self_p);
+}
+
 //  Created in this order, destroyed in reverse. Adding a module is one line here.
 static const bitten_module_t s_modules[] = {
-    {"ea_registry", s_ea_registry_new, s_ea_registry_destroy},
-    {"venom", s_venom_new, s_venom_destroy},
+    {"ea_registry", s_ea_registry_new, s_ea_registry_destroy, NULL},
+    {"venom", s_venom_new, s_venom_destroy, NULL},
+    {"fire_router", s_fire_router_new, s_fire_router_destroy, fire_router_check_config},
 };
 #define MODULE_COUNT (sizeof s_modules / sizeof *s_modules)
 
@@ -254,6 +266,16 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
     return 0;
 }
 
+//  Each module's own validation, so a bad account entry is exit 2 naming the key, not a
+//  module that fails to start after the sockets are bound.
+static int s_check_modules(const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < MODULE_COUNT; i++)
+        if (s_modules[i].check_config && s_modules[i].check_config(cfg, err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
 static bitten_log_t *s_open_log(const bitten_config_t *cfg, char *err, size_t errlen)
 {
     const char *file = bitten_config_str(cfg, "log.file");
@@ -320,7 +342,8 @@ int main(int argc, char **argv)
     bitten_config_t *cfg = bitten_config_new();
     //  A replay is offline (no sockets, no log): transport enforcement does not apply.
     if (!cfg || s_load_config(&args, cfg, err, sizeof err) != 0 ||
-        (!args.replay_path && s_enforce(&args, cfg, err, sizeof err) != 0)) {
+        (!args.replay_path && s_enforce(&args, cfg, err, sizeof err) != 0) ||
+        s_check_modules(cfg, err, sizeof err) != 0) {
         fprintf(stderr, "bittend: %s\n", cfg ? err : "out of memory");
         bitten_config_destroy(&cfg);
         return EXIT_CONFIG;

@@ -17,6 +17,7 @@
 
 struct ev_loop;
 typedef struct bitten_core bitten_core_t;
+typedef struct bitten_store bitten_store_t; /* src/core/store.h */
 
 /* ---------------------------------------------------------------- bus payloads */
 
@@ -49,6 +50,20 @@ typedef struct {
     const char *path;
 } bitten_strict_event_t;
 
+/*  VERDICT: a VENOM signal with CITADEL's verdict on it. Only passed ones are fired. */
+typedef struct {
+    const char *signal_id;
+    const char *symbol;
+    bitten_action_t direction;  /* BITTEN_ACTION_BUY or BITTEN_ACTION_SELL */
+    const char *signal_class;   /* "RAPID_ASSAULT" / "PRECISION_STRIKE" */
+    const char *pattern;
+    double confidence, entry, sl_pips, tp_pips, sl_price, tp_price, rr;
+    bitten_ms_t created_at, expires_at;
+    double score, multiplier;
+    const char *label;          /* SHIELD_APPROVED, SHIELD_ACTIVE, VOLATILITY_ZONE, UNVERIFIED */
+    bool passed;
+} bitten_verdict_event_t;
+
 /* ---------------------------------------------------------------- query interfaces */
 
 /*  Filled in by the EA registry; the fire router asks it before firing. */
@@ -59,6 +74,33 @@ typedef struct {
     /*  True when the account's EA has sent a frame within ea.offline_after_s. */
     bool (*is_online)(void *self, const char *uuid);
 } bitten_ea_query_t;
+
+/*  Filled in by XP & risk; the fire router asks it (check 1 and check 8 of modules.md).
+ *  With no risk module registered, the router refuses every opening fire with
+ *  RISK_UNAVAILABLE: missing data means "no". */
+typedef struct {
+    const char *uuid;
+    const char *tier;      /* "NIBBLER", "FANG", "COMMANDER" */
+    const char *symbol;
+    bitten_action_t action;
+    double risk_pct;       /* the account's configured risk per trade; <= 0 = the tier's */
+    bitten_ms_t now;
+} bitten_risk_request_t;
+
+/*  What a go comes with: the numbers lot sizing needs. */
+typedef struct {
+    double equity, balance;
+    double risk_pct;        /* in %, medic mode already applied to mode_multiplier */
+    double mode_multiplier; /* 1.0; 0.5 in medic mode */
+} bitten_risk_view_t;
+
+typedef struct {
+    void *self;
+    /*  BITTEN_R_OK with *view filled, or the first RISK_* limit that refuses. */
+    bitten_reason_t (*gate)(void *self, const bitten_risk_request_t *req, bitten_risk_view_t *view);
+    /*  Active halts for the account: *global and *account set. */
+    void (*halted)(void *self, const char *uuid, bool *global, bool *account);
+} bitten_risk_query_t;
 
 /* ---------------------------------------------------------------- the core */
 
@@ -95,18 +137,26 @@ int bitten_core_status_register(bitten_core_t *core, const char *section, bitten
 /*  Query interfaces: set by the module that answers, read by the ones that ask. */
 void bitten_core_set_ea_query(bitten_core_t *core, const bitten_ea_query_t *query);
 const bitten_ea_query_t *bitten_core_ea_query(bitten_core_t *core);
+void bitten_core_set_risk_query(bitten_core_t *core, const bitten_risk_query_t *query);
+const bitten_risk_query_t *bitten_core_risk_query(bitten_core_t *core);
+
+/*  The durable store (opened before any module starts, closed after they stop). */
+bitten_store_t *bitten_core_store(bitten_core_t *core);
 
 /*  True while a strict-mode violation is active (a legacy file exists). */
 bool bitten_core_strict_violation(bitten_core_t *core);
 
 /* ---------------------------------------------------------------- modules */
 
-/*  One row of main.c's module table. new() returns the module or NULL (the daemon then
+/*  One row of main.c's module table. create() returns the module or NULL (the daemon then
  *  refuses to start); destroy() must accept *self_p == NULL. */
 typedef struct {
     const char *name;
     void *(*create)(bitten_core_t *core);
     void (*destroy)(void **self_p);
+    /*  Optional: validates the module's own configuration before anything binds (also for
+     *  --check-config). Returns 0, or -1 with one line naming the key in err. */
+    int (*check_config)(const bitten_config_t *cfg, char *err, size_t errlen);
 } bitten_module_t;
 
 #endif

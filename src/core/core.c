@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "core/daemon.h"
+#include "core/store.h"
 #include "core/strict.h"
 #include "core/zwatch.h"
 
@@ -79,6 +80,8 @@ struct bitten_core {
     s_status_t statuses[CORE_MAX_STATUS];
     size_t n_statuses;
     bitten_ea_query_t ea_query;
+    bitten_risk_query_t risk_query;
+    bitten_store_t *store;
     bool strict_on;
     char strict_path[512]; /* non-empty while a legacy file exists */
     bitten_ms_t started_ms;
@@ -138,6 +141,21 @@ void bitten_core_set_ea_query(bitten_core_t *core, const bitten_ea_query_t *quer
 const bitten_ea_query_t *bitten_core_ea_query(bitten_core_t *core)
 {
     return &core->ea_query;
+}
+
+void bitten_core_set_risk_query(bitten_core_t *core, const bitten_risk_query_t *query)
+{
+    core->risk_query = *query;
+}
+
+const bitten_risk_query_t *bitten_core_risk_query(bitten_core_t *core)
+{
+    return &core->risk_query;
+}
+
+bitten_store_t *bitten_core_store(bitten_core_t *core)
+{
+    return core->store;
 }
 
 bool bitten_core_strict_violation(bitten_core_t *core)
@@ -770,6 +788,13 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
         bitten_core_destroy(&core);
         return NULL;
     }
+    char why[256];
+    core->store = bitten_store_open(bitten_config_str(cfg, "state_dir"), why, sizeof why);
+    if (!core->store) {
+        snprintf(err, errlen, "state_dir: cannot open the store: %s", why);
+        bitten_core_destroy(&core);
+        return NULL;
+    }
     s_signal(core, &core->sig_term, s_stop_cb, SIGTERM);
     s_signal(core, &core->sig_int, s_stop_cb, SIGINT);
     s_signal(core, &core->sig_hup, s_hup_cb, SIGHUP);
@@ -840,6 +865,7 @@ void bitten_core_destroy(bitten_core_t **core_p)
     s_close(&core->feedback);
     s_close(&core->control);
     s_close(&core->events);
+    bitten_store_close(&core->store);
     if (core->zctx)
         zsys_shutdown();
     bitten_bus_destroy(&core->bus);

@@ -95,13 +95,31 @@ static void s_connectable(const char *ep, char *out, size_t size)
         snprintf(out, size, "%s", ep);
 }
 
+static int s_wait_ready(bt_daemon_t *d);
+
 int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args)
 {
     if (s_prepare(d, extra_zpl) != 0)
         return -1;
-    d->pid = s_spawn(d, extra_args);
+    for (int i = 0; extra_args && extra_args[i] && i < 31; i++)
+        d->args[i] = strdup(extra_args[i]);
+    d->pid = s_spawn(d, (const char *const *)d->args);
     if (d->pid <= 0)
         return -1;
+    return s_wait_ready(d);
+}
+
+int bt_daemon_restart(bt_daemon_t *d)
+{
+    bt_daemon_kill(d);
+    d->pid = s_spawn(d, (const char *const *)d->args);
+    if (d->pid <= 0)
+        return -1;
+    return s_wait_ready(d);
+}
+
+static int s_wait_ready(bt_daemon_t *d)
+{
     double deadline = s_now() + 20.0;
     while (s_now() < deadline) {
         if (!bt_daemon_alive(d))
@@ -187,6 +205,10 @@ void bt_daemon_kill(bt_daemon_t *d)
 void bt_daemon_cleanup(bt_daemon_t *d)
 {
     bt_daemon_kill(d);
+    for (int i = 0; i < 32; i++) {
+        free(d->args[i]);
+        d->args[i] = NULL;
+    }
     if (d->zctx) {
         zmq_ctx_term(d->zctx);
         d->zctx = NULL;

@@ -18,11 +18,16 @@ typedef struct {
     char command[128], feedback[128], events[128]; /* effective, connectable */
     pid_t pid;
     void *zctx;
+    char *args[32]; /* the extra args of the last start, for bt_daemon_restart */
 } bt_daemon_t;
 
 /*  Writes a config into a new temp dir (extra_zpl appended to it, may be NULL) and starts
  *  bittend with extra args (NULL-terminated, may be NULL). Returns 0 once `status` answers. */
 int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args);
+
+/*  Starts bittend again on the same dir, config and args (after a stop or a kill), waits for
+ *  `status` and refreshes the endpoints (ephemeral ports change). Returns 0. */
+int bt_daemon_restart(bt_daemon_t *d);
 
 /*  Runs bittend to completion with the harness config + args, for start-up refusal tests.
  *  Returns its exit code; its stderr goes to d->log_path. */

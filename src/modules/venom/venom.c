@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/store.h"
 #include "modules/venom/venom.h"
 
 #define S_ERR_MAX 256
@@ -253,10 +254,35 @@ void venom_stats_json(const venom_stats_t *st, json_t *obj)
 
 //  The store comes with the fire router (src/core/store*): until then a signal is only logged
 //  here. This is the one place that will write it (signal and, later, its shield verdict).
-static int s_store_signal(venom_t *self, const venom_signal_t *s)
+//  Every signal is stored before anything acts on it (CITADEL's verdict references it).
+static int s_store_signal(venom_t *self, const venom_signal_t *s, const json_t *obj)
 {
-    BLOG_DEBUG(self->log, "venom", "signal.store_pending", "signal_id=%s", s->signal_id);
-    return 0;
+    bitten_signal_rec_t rec;
+    memset(&rec, 0, sizeof rec);
+    snprintf(rec.signal_id, sizeof rec.signal_id, "%s", s->signal_id);
+    snprintf(rec.symbol, sizeof rec.symbol, "%s", s->symbol);
+    snprintf(rec.direction, sizeof rec.direction, "%s", venom_direction_str(s->direction));
+    snprintf(rec.class_name, sizeof rec.class_name, "%s", venom_class_str(s->signal_class));
+    snprintf(rec.pattern, sizeof rec.pattern, "%s", venom_pattern_str(s->pattern));
+    snprintf(rec.session, sizeof rec.session, "%s", s->session_str);
+    rec.confidence = s->confidence;
+    rec.entry = s->entry;
+    rec.sl_pips = s->sl_pips;
+    rec.tp_pips = s->tp_pips;
+    rec.sl_price = s->sl_price;
+    rec.tp_price = s->tp_price;
+    rec.rr = s->rr;
+    rec.atr_pips = s->atr_pips;
+    rec.created_at = s->created_at;
+    rec.expires_at = s->expires_at;
+    char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    rec.json = text;
+    int rc = bitten_store_signal_insert(bitten_core_store(self->core), &rec);
+    free(text);
+    if (rc < 0)
+        BLOG_ERROR(self->log, "venom", "store.failed", "signal_id=%s error=\"%s\"", s->signal_id,
+                   bitten_store_errmsg(bitten_core_store(self->core)));
+    return rc;
 }
 
 static void s_on_signal(venom_t *self, const venom_signal_t *s)
@@ -268,8 +294,9 @@ static void s_on_signal(venom_t *self, const venom_signal_t *s)
               venom_pattern_str(s->pattern), s->confidence, s->entry, s->sl_pips, s->tp_pips,
               s->rr);
     snprintf(self->last_signal_id, sizeof self->last_signal_id, "%s", s->signal_id);
-    s_store_signal(self, s);
-    bitten_core_emit(self->core, "signal", venom_signal_json(s));
+    json_t *obj = venom_signal_json(s);
+    s_store_signal(self, s, obj);
+    bitten_core_emit(self->core, "signal", obj);
     bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_SIGNAL, s);
 }
 

@@ -1,0 +1,848 @@
+/*  fire_router.c: the fire router module: check chain -> lot -> durable PENDING -> send -> SENT,
+ *  then results, errors and timeouts move each fire on; nothing is ever sent twice. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <czmq.h>
+#include <ev.h>
+
+#include "modules/fire_router/accounts.h"
+#include "modules/fire_router/fire_checks.h"
+#include "modules/fire_router/fire_router.h"
+
+#define ROUTER_FRAME_MAX 1024
+#define ROUTER_KEY_MAX (2 * BITTEN_ID_MAX + 2)
+#define ROUTER_LIST_DEFAULT 50
+
+//  A fire still waiting for news: SENT, TIMEOUT, UNCONFIRMED (a result) or FILLED (its close).
+typedef struct {
+    bitten_fire_rec_t rec;
+    bool manual;
+} s_open_t;
+
+struct fire_router {
+    bitten_core_t *core;
+    bitten_log_t *log;
+    bitten_store_t *store;
+    const bitten_config_t *cfg;
+    accounts_t *accounts;
+    bitten_symbols_t *symbols;
+    fire_limits_t limits;
+    bool allow_shared;
+    bitten_ms_t result_timeout_ms, manual_ttl_ms;
+    zhashx_t *open; /* "signal_id|uuid" -> s_open_t* (owned) */
+    ev_timer sweep;
+    uint64_t seq;
+    //  Set during one submit so the risk-gate adapter knows the account.
+    const account_t *gate_account;
+    double gate_risk_pct;
+    uint64_t by_state[BITTEN_FIRE_STATE_COUNT_];
+    uint64_t refused[BITTEN_R_COUNT_];
+    uint64_t orphans, duplicate_results, auto_signals;
+};
+
+/* ---------------------------------------------------------------- pure rules */
+
+bool fire_router_may_move(bitten_fire_state_t from, bitten_fire_state_t to)
+{
+    switch (from) {
+    case BITTEN_FIRE_SENT:
+    case BITTEN_FIRE_TIMEOUT:
+    case BITTEN_FIRE_UNCONFIRMED:
+        return to == BITTEN_FIRE_FILLED || to == BITTEN_FIRE_FAILED || to == BITTEN_FIRE_CLOSED ||
+               (to == BITTEN_FIRE_TIMEOUT && from == BITTEN_FIRE_SENT);
+    case BITTEN_FIRE_FILLED:
+        return to == BITTEN_FIRE_CLOSED;
+    default:
+        return false;
+    }
+}
+
+bitten_fire_state_t fire_router_state_for_result(bitten_result_status_t status)
+{
+    switch (status) {
+    case BITTEN_RESULT_SUCCESS:
+        return BITTEN_FIRE_FILLED;
+    case BITTEN_RESULT_CLOSED:
+        return BITTEN_FIRE_CLOSED;
+    default:
+        return BITTEN_FIRE_FAILED;
+    }
+}
+
+/* ---------------------------------------------------------------- config */
+
+static int s_load_limits(const bitten_config_t *cfg, fire_limits_t *limits)
+{
+    limits->max_stop_pips = bitten_config_double(cfg, "fire.max_stop_pips");
+    limits->sl_too_wide_factor = bitten_config_double(cfg, "fire.sl_too_wide_factor");
+    limits->balance_per_lot = bitten_config_double(cfg, "fire.balance_per_lot");
+    return 0;
+}
+
+int fire_router_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    account_t probe;
+    char why[160];
+    if (account_from_defaults(cfg, "default_account_probe", &probe, why, sizeof why) != 0) {
+        snprintf(err, errlen, "config: key 'default_account.%s", why);
+        char *colon = strchr(err + strlen("config: key 'default_account."), ':');
+        if (colon && (size_t)(colon - err) + 2 < errlen) {
+            memmove(colon + 1, colon, strlen(colon) + 1);
+            *colon = '\'';
+        }
+        return -1;
+    }
+    accounts_t *accounts = accounts_new(cfg, err, errlen);
+    if (!accounts)
+        return -1;
+    accounts_destroy(&accounts);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- open fires */
+
+static void s_key(const char *signal_id, const char *uuid, char *key)
+{
+    snprintf(key, ROUTER_KEY_MAX, "%s|%s", signal_id, uuid);
+}
+
+static s_open_t *s_open_find(fire_router_t *self, const char *signal_id, const char *uuid)
+{
+    char key[ROUTER_KEY_MAX];
+    if (*uuid) {
+        s_key(signal_id, uuid, key);
+        return zhashx_lookup(self->open, key);
+    }
+    //  A result without uuid (EAs that do not echo it): unambiguous only if one fire matches.
+    s_open_t *found = NULL;
+    for (s_open_t *o = zhashx_first(self->open); o; o = zhashx_next(self->open))
+        if (strcmp(o->rec.signal_id, signal_id) == 0) {
+            if (found)
+                return NULL;
+            found = o;
+        }
+    return found;
+}
+
+static void s_open_put(fire_router_t *self, const bitten_fire_rec_t *rec, bool manual)
+{
+    s_open_t *o = calloc(1, sizeof *o);
+    if (!o)
+        return;
+    o->rec = *rec;
+    o->manual = manual;
+    char key[ROUTER_KEY_MAX];
+    s_key(rec->signal_id, rec->uuid, key);
+    zhashx_update(self->open, key, o);
+}
+
+static void s_open_drop(fire_router_t *self, const bitten_fire_rec_t *rec)
+{
+    char key[ROUTER_KEY_MAX];
+    s_key(rec->signal_id, rec->uuid, key);
+    zhashx_delete(self->open, key);
+}
+
+static void s_open_free(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
+/* ---------------------------------------------------------------- publishing a state */
+
+static json_t *s_fire_json(const bitten_fire_rec_t *r)
+{
+    char created[32];
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:f, s:f, s:s, s:s, s:s}",
+                          "id", (json_int_t)r->id, "signal_id", r->signal_id, "uuid", r->uuid,
+                          "symbol", r->symbol, "action", bitten_action_str(r->action), "lot",
+                          r->lot, "sl_points", (json_int_t)r->sl_points, "tp_points",
+                          (json_int_t)r->tp_points, "sl_pips", r->sl_pips, "tp_pips", r->tp_pips,
+                          "source", r->source == BITTEN_FIRE_MANUAL ? "manual" : "auto", "state",
+                          bitten_fire_state_str(r->state), "created_at",
+                          bitten_format_time(r->created_at, created, sizeof created));
+    if (r->reason != BITTEN_R_OK)
+        json_object_set_new(o, "reason", json_string(bitten_reason_str(r->reason)));
+    if (r->has_ticket)
+        json_object_set_new(o, "ticket", json_integer(r->ticket));
+    if (r->has_fill_price)
+        json_object_set_new(o, "fill_price", json_real(r->fill_price));
+    if (r->has_close_price)
+        json_object_set_new(o, "close_price", json_real(r->close_price));
+    if (r->has_profit)
+        json_object_set_new(o, "profit", json_real(r->profit));
+    char ts[32];
+    if (r->sent_at)
+        json_object_set_new(o, "sent_at", json_string(bitten_format_time(r->sent_at, ts, sizeof ts)));
+    if (r->result_at)
+        json_object_set_new(o, "result_at",
+                            json_string(bitten_format_time(r->result_at, ts, sizeof ts)));
+    if (r->closed_at)
+        json_object_set_new(o, "closed_at",
+                            json_string(bitten_format_time(r->closed_at, ts, sizeof ts)));
+    if (r->expires_at)
+        json_object_set_new(o, "expires_at",
+                            json_string(bitten_format_time(r->expires_at, ts, sizeof ts)));
+    return o;
+}
+
+//  One fire changed state: count it, log it with the ids an operator greps for, publish it on
+//  the bus (XP & risk) and on the events channel ("fire.<state>").
+static void s_announce(fire_router_t *self, const bitten_fire_rec_t *rec, int from,
+                       const char *detail, bool manual, double multiplier)
+{
+    self->by_state[rec->state]++;
+    if (rec->state == BITTEN_FIRE_REFUSED)
+        self->refused[rec->reason]++;
+    char qdetail[300], event[40], topic[40];
+    bitten_log_quote(detail ? detail : "", qdetail, sizeof qdetail);
+    snprintf(event, sizeof event, "fire.%s", bitten_fire_state_str(rec->state));
+    for (char *p = event; *p; p++)
+        *p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+    snprintf(topic, sizeof topic, "%s", event);
+    bitten_log_level_t level = BITTEN_LOG_INFO;
+    if (rec->state == BITTEN_FIRE_REFUSED || rec->state == BITTEN_FIRE_FAILED ||
+        rec->state == BITTEN_FIRE_UNCONFIRMED)
+        level = BITTEN_LOG_WARN;
+    if (rec->state == BITTEN_FIRE_TIMEOUT)
+        level = BITTEN_LOG_ERROR;
+    BLOG(self->log, level, "fire_router", event,
+         "signal_id=%s uuid=%s symbol=%s action=%s lot=%.2f sl_points=%lld tp_points=%lld "
+         "fire_id=%lld from=%s reason=%s ticket=%lld source=%s%s detail=%s",
+         rec->signal_id, rec->uuid, rec->symbol[0] ? rec->symbol : "-",
+         bitten_action_str(rec->action), rec->lot, (long long)rec->sl_points,
+         (long long)rec->tp_points, (long long)rec->id,
+         from < 0 ? "-" : bitten_fire_state_str((bitten_fire_state_t)from),
+         rec->reason == BITTEN_R_OK ? "-" : bitten_reason_str(rec->reason),
+         rec->has_ticket ? (long long)rec->ticket : 0LL, manual ? "manual" : "auto",
+         rec->state == BITTEN_FIRE_TIMEOUT ? " alarm=1" : "", qdetail);
+    fire_event_t ev = {rec, from, detail ? detail : "", manual, multiplier};
+    bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_FIRE, &ev);
+    json_t *obj = s_fire_json(rec);
+    if (from >= 0)
+        json_object_set_new(obj, "from", json_string(bitten_fire_state_str((bitten_fire_state_t)from)));
+    if (detail && *detail)
+        json_object_set_new(obj, "detail", json_string(detail));
+    bitten_core_emit(self->core, topic, obj);
+}
+
+//  Journals a transition, then mirrors it in memory and announces it. Returns 0 or -1.
+static int s_move(fire_router_t *self, bitten_fire_rec_t *rec, bitten_fire_state_t to,
+                  bitten_reason_t reason, const char *detail, const bitten_fire_update_t *upd,
+                  bool manual)
+{
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    if (bitten_store_fire_transition(self->store, rec->id, to, reason, detail, now, upd) != 0) {
+        BLOG_ERROR(self->log, "fire_router", "store.failed",
+                   "signal_id=%s uuid=%s fire_id=%lld to=%s error=\"%s\"", rec->signal_id,
+                   rec->uuid, (long long)rec->id, bitten_fire_state_str(to),
+                   bitten_store_errmsg(self->store));
+        return -1;
+    }
+    int from = (int)rec->state;
+    rec->state = to;
+    rec->reason = reason;
+    if (to == BITTEN_FIRE_SENT)
+        rec->sent_at = now;
+    if (to == BITTEN_FIRE_FILLED || to == BITTEN_FIRE_FAILED || to == BITTEN_FIRE_REFUSED)
+        rec->result_at = now;
+    if (to == BITTEN_FIRE_CLOSED)
+        rec->closed_at = now;
+    if (upd) {
+        if (upd->has_ticket)
+            rec->ticket = upd->ticket, rec->has_ticket = true;
+        if (upd->has_fill_price)
+            rec->fill_price = upd->fill_price, rec->has_fill_price = true;
+        if (upd->has_close_price)
+            rec->close_price = upd->close_price, rec->has_close_price = true;
+        if (upd->has_profit)
+            rec->profit = upd->profit, rec->has_profit = true;
+    }
+    s_announce(self, rec, from, detail, manual, 1.0);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the risk gate adapter */
+
+static bitten_reason_t s_risk_gate(void *arg, const fire_request_t *req, fire_risk_view_t *view)
+{
+    fire_router_t *self = arg;
+    const bitten_risk_query_t *q = bitten_core_risk_query(self->core);
+    if (!q->gate)
+        return BITTEN_R_RISK_UNAVAILABLE;
+    bitten_action_t action;
+    if (fire_check_action(req->action, &action) != BITTEN_R_OK)
+        return BITTEN_R_INVALID_ACTION;
+    bitten_risk_request_t rr = {req->uuid, fire_tier_str(self->gate_account->tier), req->symbol,
+                                action, self->gate_risk_pct, bitten_core_now_ms(self->core)};
+    bitten_risk_view_t rv = {0};
+    bitten_reason_t reason = q->gate(q->self, &rr, &rv);
+    if (reason != BITTEN_R_OK)
+        return reason;
+    view->equity = rv.equity;
+    view->balance = rv.balance;
+    view->risk_pct = rv.risk_pct;
+    view->mode_multiplier = rv.mode_multiplier;
+    return BITTEN_R_OK;
+}
+
+/* ---------------------------------------------------------------- submitting one fire */
+
+typedef struct {
+    int64_t id;
+    bitten_fire_state_t state;
+    bitten_reason_t reason;
+    double lot;
+} s_outcome_t;
+
+//  The whole path of one fire for one account. Everything it decides is journaled before the
+//  frame leaves, so a crash at any point leaves a fire that is found again and never resent.
+static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, double risk_pct)
+{
+    s_outcome_t out = {0, BITTEN_FIRE_REFUSED, BITTEN_R_OK, 0};
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    const account_t *acc = accounts_find(self->accounts, req->uuid);
+    bitten_fire_rec_t rec;
+    memset(&rec, 0, sizeof rec);
+    snprintf(rec.signal_id, sizeof rec.signal_id, "%s", req->signal_id);
+    snprintf(rec.uuid, sizeof rec.uuid, "%s", req->uuid);
+    snprintf(rec.symbol, sizeof rec.symbol, "%s", req->symbol);
+    bitten_action_t action = BITTEN_ACTION_BUY;
+    fire_check_action(req->action, &action);
+    rec.action = action;
+    rec.sl_pips = req->sl_pips;
+    rec.tp_pips = req->tp_pips;
+    rec.source = req->manual ? BITTEN_FIRE_MANUAL : BITTEN_FIRE_AUTO;
+    rec.created_at = now;
+    rec.expires_at = req->expires_at;
+
+    bitten_fire_rec_t existing;
+    int found = bitten_store_fire_find(self->store, req->signal_id, req->uuid, &existing);
+    if (found < 0) {
+        out.reason = BITTEN_R_INTERNAL;
+        return out;
+    }
+    if (!acc) {
+        out.reason = BITTEN_R_UNKNOWN_ACCOUNT;
+    } else {
+        fire_context_t ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.now = now;
+        const bitten_risk_query_t *rq = bitten_core_risk_query(self->core);
+        if (rq->halted)
+            rq->halted(rq->self, req->uuid, &ctx.halted_global, &ctx.halted_account);
+        ctx.strict_violation = bitten_core_strict_violation(self->core);
+        ctx.symbol = *req->symbol ? bitten_symbols_find(self->symbols, req->symbol) : NULL;
+        ctx.account_symbols = acc->symbols;
+        ctx.account_max_lot = acc->max_lot;
+        ctx.already_fired = found == 0;
+        const bitten_ea_query_t *eq = bitten_core_ea_query(self->core);
+        ctx.command_peers = eq->command_peers ? eq->command_peers(eq->self) : 0;
+        ctx.ea_online = eq->is_online ? eq->is_online(eq->self, req->uuid) : false;
+        ctx.allow_shared = self->allow_shared;
+        ctx.tier = acc->tier;
+        ctx.risk_gate = s_risk_gate;
+        ctx.risk_self = self;
+        ctx.limits = self->limits;
+        self->gate_account = acc;
+        self->gate_risk_pct = risk_pct > 0 ? risk_pct : acc->risk_pct;
+        out.reason = fire_run_checks(req, &ctx, &out.lot);
+        self->gate_account = NULL;
+    }
+    rec.lot = out.lot;
+    if (out.reason == BITTEN_R_DUPLICATE) {
+        //  Nothing new to journal: the first fire's row stands. Say so, loudly.
+        out.id = existing.id;
+        out.state = existing.state;
+        self->refused[BITTEN_R_DUPLICATE]++;
+        BLOG_WARN(self->log, "fire_router", "fire.duplicate",
+                  "signal_id=%s uuid=%s fire_id=%lld state=%s reason=DUPLICATE", rec.signal_id,
+                  rec.uuid, (long long)existing.id, bitten_fire_state_str(existing.state));
+        bitten_core_emit(self->core, "fire.duplicate",
+                         json_pack("{s:s, s:s, s:I, s:s}", "signal_id", rec.signal_id, "uuid",
+                                   rec.uuid, "id", (json_int_t)existing.id, "reason",
+                                   "DUPLICATE"));
+        return out;
+    }
+    if (out.reason != BITTEN_R_OK) {
+        rec.state = BITTEN_FIRE_REFUSED;
+        rec.reason = out.reason;
+        if (bitten_store_fire_insert(self->store, &rec, &rec.id) == 0)
+            out.id = rec.id;
+        s_announce(self, &rec, -1, bitten_reason_doc(out.reason), req->manual,
+                   req->shield_multiplier);
+        return out;
+    }
+
+    const bitten_symbol_t *sym = *req->symbol ? bitten_symbols_find(self->symbols, req->symbol) : NULL;
+    bitten_signal_cmd_t cmd;
+    char frame[ROUTER_FRAME_MAX];
+    int len = -1;
+    if (fire_build_command(req, sym, out.lot, now, &cmd) == 0)
+        len = bitten_encode_signal(&cmd, frame, sizeof frame);
+    if (len <= 0) {
+        out.reason = BITTEN_R_INTERNAL;
+        return out;
+    }
+    rec.sl_points = cmd.sl;
+    rec.tp_points = cmd.tp;
+    rec.lot = cmd.lot;
+    rec.state = BITTEN_FIRE_PENDING;
+    int rc = bitten_store_fire_insert(self->store, &rec, &rec.id);
+    if (rc != 0) {
+        //  1: another path journaled it first (DUPLICATE); -1: the store failed. Either way the
+        //  frame is not sent: a fire that is not journaled must not exist.
+        out.reason = rc == 1 ? BITTEN_R_DUPLICATE : BITTEN_R_INTERNAL;
+        BLOG_ERROR(self->log, "fire_router", "fire.not_journaled",
+                   "signal_id=%s uuid=%s reason=%s error=\"%s\"", rec.signal_id, rec.uuid,
+                   bitten_reason_str(out.reason), bitten_store_errmsg(self->store));
+        return out;
+    }
+    out.id = rec.id;
+    s_announce(self, &rec, -1, "", req->manual, req->shield_multiplier);
+    bitten_reason_t why;
+    if (bitten_core_send_command(self->core, BITTEN_FRAME_SIGNAL, frame, (size_t)len, &why) != 0) {
+        s_move(self, &rec, BITTEN_FIRE_REFUSED, why, "the command socket refused the frame",
+               NULL, req->manual);
+        out.state = BITTEN_FIRE_REFUSED;
+        out.reason = why;
+        return out;
+    }
+    s_move(self, &rec, BITTEN_FIRE_SENT, BITTEN_R_OK, "", NULL, req->manual);
+    s_open_put(self, &rec, req->manual);
+    out.state = BITTEN_FIRE_SENT;
+    return out;
+}
+
+/* ---------------------------------------------------------------- auto fire */
+
+static void s_on_verdict(void *arg, bitten_event_t event, const void *payload)
+{
+    fire_router_t *self = arg;
+    const bitten_verdict_event_t *v = payload;
+    if (!v->passed)
+        return;
+    self->auto_signals++;
+    fire_request_t req;
+    memset(&req, 0, sizeof req);
+    snprintf(req.signal_id, sizeof req.signal_id, "%s", v->signal_id);
+    snprintf(req.symbol, sizeof req.symbol, "%s", v->symbol);
+    snprintf(req.action, sizeof req.action, "%s", bitten_action_str(v->direction));
+    int cls = fire_class_from_str(v->signal_class);
+    req.signal_class = cls < 0 ? FIRE_CLASS_NONE : (fire_class_t)cls;
+    req.sl_pips = v->sl_pips;
+    req.tp_pips = v->tp_pips;
+    req.entry = v->entry;
+    req.sl_price = v->sl_price;
+    req.tp_price = v->tp_price;
+    req.shield_multiplier = v->multiplier;
+    req.expires_at = v->expires_at;
+    //  Index loop: a fire never adds accounts, but keep pointers out of the loop anyway.
+    for (size_t i = 0; i < accounts_count(self->accounts); i++) {
+        const account_t *acc = accounts_at(self->accounts, i);
+        if (acc->mode != ACCOUNT_MODE_AUTO)
+            continue;
+        snprintf(req.uuid, sizeof req.uuid, "%s", acc->uuid);
+        s_submit(self, &req, 0);
+    }
+}
+
+/* ---------------------------------------------------------------- results */
+
+static void s_orphan(fire_router_t *self, const char *signal_id, const char *uuid,
+                     const char *status, const char *why)
+{
+    self->orphans++;
+    BLOG_WARN(self->log, "fire_router", "orphan_result", "signal_id=%s uuid=%s status=%s why=%s",
+              signal_id, *uuid ? uuid : "-", status, why);
+    bitten_core_emit(self->core, "orphan_result",
+                     json_pack("{s:s, s:s, s:s, s:s}", "signal_id", signal_id, "uuid", uuid,
+                               "status", status, "why", why));
+}
+
+static void s_on_result(void *arg, bitten_event_t event, const void *payload)
+{
+    fire_router_t *self = arg;
+    const bitten_trade_result_t *r = &((const bitten_frame_t *)payload)->u.trade_result;
+    bitten_fire_state_t to = fire_router_state_for_result(r->status);
+    s_open_t *o = s_open_find(self, r->signal_id, r->uuid);
+    if (!o) {
+        bitten_fire_rec_t known;
+        int found = *r->uuid ? bitten_store_fire_find(self->store, r->signal_id, r->uuid, &known) : 1;
+        if (found == 0) {
+            //  A repeat of a result already applied (EAs resend): counted, not applied twice.
+            self->duplicate_results++;
+            BLOG_INFO(self->log, "fire_router", "result.duplicate",
+                      "signal_id=%s uuid=%s state=%s status=%s", r->signal_id, r->uuid,
+                      bitten_fire_state_str(known.state), bitten_result_status_str(r->status));
+            return;
+        }
+        s_orphan(self, r->signal_id, r->uuid, bitten_result_status_str(r->status),
+                 *r->uuid ? "no fire with this signal_id and uuid is waiting for a result"
+                          : "no single waiting fire has this signal_id");
+        return;
+    }
+    if (!fire_router_may_move(o->rec.state, to)) {
+        self->duplicate_results++;
+        BLOG_INFO(self->log, "fire_router", "result.duplicate",
+                  "signal_id=%s uuid=%s state=%s status=%s", o->rec.signal_id, o->rec.uuid,
+                  bitten_fire_state_str(o->rec.state), bitten_result_status_str(r->status));
+        return;
+    }
+    bitten_fire_update_t upd = {0};
+    upd.ticket = r->ticket;
+    upd.has_ticket = r->has_ticket;
+    if (to == BITTEN_FIRE_FILLED && r->has_price)
+        upd.fill_price = r->price, upd.has_fill_price = true;
+    if (to == BITTEN_FIRE_CLOSED) {
+        if (r->has_close_price)
+            upd.close_price = r->close_price, upd.has_close_price = true;
+        else if (r->has_price)
+            upd.close_price = r->price, upd.has_close_price = true;
+        if (r->has_profit)
+            upd.profit = r->profit, upd.has_profit = true;
+    }
+    bitten_reason_t reason = BITTEN_R_OK;
+    bool manual = o->manual;
+    bitten_fire_rec_t rec = o->rec;
+    if (s_move(self, &rec, to, reason, r->message, &upd, manual) != 0)
+        return;
+    //  Opening fires stay open until their position closes; everything else is done.
+    bool position_open = to == BITTEN_FIRE_FILLED &&
+                         (rec.action == BITTEN_ACTION_BUY || rec.action == BITTEN_ACTION_SELL);
+    if (position_open)
+        o->rec = rec;
+    else
+        s_open_drop(self, &rec);
+}
+
+static void s_on_ea_error(void *arg, bitten_event_t event, const void *payload)
+{
+    fire_router_t *self = arg;
+    const bitten_ea_error_t *e = &((const bitten_frame_t *)payload)->u.error;
+    if (!*e->signal_id)
+        return;
+    s_open_t *o = s_open_find(self, e->signal_id, e->uuid);
+    if (!o) {
+        s_orphan(self, e->signal_id, e->uuid, "error", "no waiting fire has this signal_id");
+        return;
+    }
+    if (!fire_router_may_move(o->rec.state, BITTEN_FIRE_FAILED))
+        return;
+    bitten_fire_rec_t rec = o->rec;
+    if (s_move(self, &rec, BITTEN_FIRE_FAILED, BITTEN_R_OK, e->error, NULL, o->manual) == 0)
+        s_open_drop(self, &rec);
+}
+
+static void s_sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    fire_router_t *self = w->data;
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    for (s_open_t *o = zhashx_first(self->open); o; o = zhashx_next(self->open)) {
+        if (o->rec.state != BITTEN_FIRE_SENT || now - o->rec.sent_at < self->result_timeout_ms)
+            continue;
+        //  s_move does not touch the map, so iterating on is safe.
+        s_move(self, &o->rec, BITTEN_FIRE_TIMEOUT, BITTEN_R_TIMEOUT,
+               "no result within fire.result_timeout_s; a late result still reconciles", NULL,
+               o->manual);
+    }
+}
+
+/* ---------------------------------------------------------------- accounts on telemetry */
+
+static const account_t *s_account_for(fire_router_t *self, const char *uuid)
+{
+    const account_t *acc = accounts_find(self->accounts, uuid);
+    if (acc)
+        return acc;
+    account_t fresh;
+    char err[200];
+    if (account_from_defaults(self->cfg, uuid, &fresh, err, sizeof err) != 0)
+        return NULL;
+    acc = accounts_add(self->accounts, &fresh);
+    if (!acc)
+        return NULL;
+    bitten_account_rec_t row;
+    memset(&row, 0, sizeof row);
+    snprintf(row.uuid, sizeof row.uuid, "%s", acc->uuid);
+    snprintf(row.tier, sizeof row.tier, "%s", fire_tier_str(acc->tier));
+    snprintf(row.mode, sizeof row.mode, "%s", account_mode_str(acc->mode));
+    row.risk_pct = acc->risk_pct;
+    row.max_lot = acc->max_lot;
+    snprintf(row.symbols, sizeof row.symbols, "%s", acc->symbols);
+    row.created_at = row.updated_at = bitten_core_now_ms(self->core);
+    bitten_store_account_put(self->store, &row);
+    BLOG_INFO(self->log, "fire_router", "account.created",
+              "uuid=%s tier=%s mode=%s from=default_account", acc->uuid, fire_tier_str(acc->tier),
+              account_mode_str(acc->mode));
+    bitten_core_emit(self->core, "account.created",
+                     json_pack("{s:s, s:s, s:s}", "uuid", acc->uuid, "tier",
+                               fire_tier_str(acc->tier), "mode", account_mode_str(acc->mode)));
+    return acc;
+}
+
+static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
+{
+    fire_router_t *self = arg;
+    s_account_for(self, ((const bitten_frame_t *)payload)->u.telemetry.uuid);
+}
+
+/* ---------------------------------------------------------------- control commands */
+
+static const char *s_str_field(const json_t *req, const char *key)
+{
+    return json_string_value(json_object_get(req, key));
+}
+
+static bool s_num_field(const json_t *req, const char *key, double *out)
+{
+    json_t *v = json_object_get(req, key);
+    if (!json_is_number(v))
+        return false;
+    *out = json_number_value(v);
+    return isfinite(*out);
+}
+
+static void s_reply_outcome(json_t *reply, const fire_request_t *req, const s_outcome_t *out)
+{
+    json_object_set_new(reply, "id", json_integer(out->id));
+    json_object_set_new(reply, "signal_id", json_string(req->signal_id));
+    json_object_set_new(reply, "uuid", json_string(req->uuid));
+    json_object_set_new(reply, "state", json_string(bitten_fire_state_str(out->state)));
+    json_object_set_new(reply, "lot", json_real(out->lot));
+    if (out->reason != BITTEN_R_OK)
+        json_object_set_new(reply, "error", json_string(bitten_reason_doc(out->reason)));
+}
+
+//  Common fields of fire and close: uuid, optional signal_id (else MANUAL_<ms>_<seq>).
+static bitten_reason_t s_manual_request(fire_router_t *self, const json_t *request, const char *prefix,
+                                        fire_request_t *req, json_t *reply)
+{
+    memset(req, 0, sizeof *req);
+    const char *uuid = s_str_field(request, "uuid");
+    const char *id = s_str_field(request, "signal_id");
+    if (!uuid || !bitten_valid_id(uuid)) {
+        json_object_set_new(reply, "error", json_string("uuid: required, 1-64 of [A-Za-z0-9_.:-]"));
+        return BITTEN_R_BAD_REQUEST;
+    }
+    if (id && !bitten_valid_id(id)) {
+        json_object_set_new(reply, "error", json_string("signal_id: 1-64 of [A-Za-z0-9_.:-]"));
+        return BITTEN_R_BAD_REQUEST;
+    }
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    snprintf(req->uuid, sizeof req->uuid, "%s", uuid);
+    if (id)
+        snprintf(req->signal_id, sizeof req->signal_id, "%s", id);
+    else
+        snprintf(req->signal_id, sizeof req->signal_id, "%s_%lld_%llu", prefix, (long long)now,
+                 (unsigned long long)++self->seq);
+    req->manual = true;
+    req->shield_multiplier = 1.0;
+    req->expires_at = now + self->manual_ttl_ms;
+    const char *symbol = s_str_field(request, "symbol");
+    snprintf(req->symbol, sizeof req->symbol, "%.16s", symbol ? symbol : "");
+    return BITTEN_R_OK;
+}
+
+static bitten_reason_t s_control_fire(void *arg, const json_t *request, json_t *reply)
+{
+    fire_router_t *self = arg;
+    fire_request_t req;
+    bitten_reason_t bad = s_manual_request(self, request, "MANUAL", &req, reply);
+    if (bad != BITTEN_R_OK)
+        return bad;
+    const char *action = s_str_field(request, "action");
+    snprintf(req.action, sizeof req.action, "%.15s", action ? action : "");
+    s_num_field(request, "sl_pips", &req.sl_pips);
+    s_num_field(request, "tp_pips", &req.tp_pips);
+    req.has_lot = s_num_field(request, "lot", &req.lot);
+    double risk_pct = 0;
+    s_num_field(request, "risk_pct", &risk_pct);
+    s_outcome_t out = s_submit(self, &req, risk_pct);
+    s_reply_outcome(reply, &req, &out);
+    return out.reason;
+}
+
+static bitten_reason_t s_control_close(void *arg, const json_t *request, json_t *reply)
+{
+    fire_router_t *self = arg;
+    fire_request_t req;
+    bitten_reason_t bad = s_manual_request(self, request, "CLOSE", &req, reply);
+    if (bad != BITTEN_R_OK)
+        return bad;
+    snprintf(req.action, sizeof req.action, "%s", *req.symbol ? "close" : "close_all");
+    s_outcome_t out = s_submit(self, &req, 0);
+    s_reply_outcome(reply, &req, &out);
+    return out.reason;
+}
+
+static int s_list_cb(void *arg, const bitten_fire_rec_t *rec)
+{
+    json_array_append_new(arg, s_fire_json(rec));
+    return 0;
+}
+
+static bitten_reason_t s_control_fires(void *arg, const json_t *request, json_t *reply)
+{
+    fire_router_t *self = arg;
+    bitten_fire_filter_t filter = {s_str_field(request, "uuid"), s_str_field(request, "signal_id"),
+                                   -1, ROUTER_LIST_DEFAULT};
+    const char *state = s_str_field(request, "state");
+    if (state) {
+        filter.state = bitten_fire_state_from_str(state);
+        if (filter.state < 0) {
+            json_object_set_new(reply, "error", json_string("state: not a fire state"));
+            return BITTEN_R_BAD_REQUEST;
+        }
+    }
+    double limit;
+    if (s_num_field(request, "limit", &limit) && limit >= 0)
+        filter.limit = (int)limit;
+    json_t *list = json_array();
+    json_object_set_new(reply, "fires", list);
+    return bitten_store_fire_list(self->store, &filter, s_list_cb, list) < 0 ? BITTEN_R_INTERNAL
+                                                                             : BITTEN_R_OK;
+}
+
+static bitten_reason_t s_control_accounts(void *arg, const json_t *request, json_t *reply)
+{
+    fire_router_t *self = arg;
+    json_t *list = json_array();
+    for (size_t i = 0; i < accounts_count(self->accounts); i++) {
+        const account_t *a = accounts_at(self->accounts, i);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:b}", "uuid", a->uuid,
+                                              "tier", fire_tier_str(a->tier), "mode",
+                                              account_mode_str(a->mode), "risk_pct", a->risk_pct,
+                                              "max_lot", a->max_lot, "symbols", a->symbols,
+                                              "from_config", a->from_config));
+    }
+    json_object_set_new(reply, "accounts", list);
+    return BITTEN_R_OK;
+}
+
+static void s_status(void *arg, json_t *section)
+{
+    fire_router_t *self = arg;
+    json_t *states = json_object();
+    for (int i = 0; i < BITTEN_FIRE_STATE_COUNT_; i++)
+        if (self->by_state[i])
+            json_object_set_new(states, bitten_fire_state_str((bitten_fire_state_t)i),
+                                json_integer((json_int_t)self->by_state[i]));
+    json_t *refused = json_object();
+    for (int i = 0; i < BITTEN_R_COUNT_; i++)
+        if (self->refused[i])
+            json_object_set_new(refused, bitten_reason_str((bitten_reason_t)i),
+                                json_integer((json_int_t)self->refused[i]));
+    json_object_set_new(section, "transitions", states);
+    json_object_set_new(section, "refused", refused);
+    json_object_set_new(section, "open", json_integer((json_int_t)zhashx_size(self->open)));
+    json_object_set_new(section, "orphan_results", json_integer((json_int_t)self->orphans));
+    json_object_set_new(section, "duplicate_results",
+                        json_integer((json_int_t)self->duplicate_results));
+    json_object_set_new(section, "auto_signals", json_integer((json_int_t)self->auto_signals));
+    json_object_set_new(section, "accounts",
+                        json_integer((json_int_t)accounts_count(self->accounts)));
+}
+
+/* ---------------------------------------------------------------- start-up */
+
+//  After a restart, fires journaled PENDING or SENT have an unknown outcome: they become
+//  UNCONFIRMED, wait for a late result, and are never sent again.
+static int s_unconfirmed_cb(void *arg, const bitten_fire_rec_t *row)
+{
+    fire_router_t *self = arg;
+    bitten_fire_rec_t rec = *row;
+    bool manual = rec.source == BITTEN_FIRE_MANUAL;
+    if (s_move(self, &rec, BITTEN_FIRE_UNCONFIRMED, BITTEN_R_OK,
+               "bittend restarted before this fire's result; it is not resent", NULL, manual) == 0)
+        s_open_put(self, &rec, manual);
+    return 0;
+}
+
+//  FILLED fires still hold positions: keep waiting for their close across restarts.
+static int s_filled_cb(void *arg, const bitten_fire_rec_t *row)
+{
+    s_open_put(arg, row, row->source == BITTEN_FIRE_MANUAL);
+    return 0;
+}
+
+fire_router_t *fire_router_new(bitten_core_t *core)
+{
+    fire_router_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->core = core;
+    self->log = bitten_core_log(core);
+    self->store = bitten_core_store(core);
+    self->cfg = bitten_core_config(core);
+    char err[300];
+    self->accounts = accounts_new(self->cfg, err, sizeof err);
+    self->symbols = bitten_symbols_new_defaults();
+    self->open = zhashx_new();
+    if (!self->accounts || !self->symbols || !self->open || !self->store) {
+        BLOG_ERROR(self->log, "fire_router", "start_failed", "error=\"%s\"",
+                   self->accounts ? "out of memory or no store" : err);
+        fire_router_destroy(&self);
+        return NULL;
+    }
+    zhashx_set_destructor(self->open, s_open_free);
+    s_load_limits(self->cfg, &self->limits);
+    self->allow_shared = bitten_config_bool(self->cfg, "command.allow_shared");
+    self->result_timeout_ms = bitten_config_int(self->cfg, "fire.result_timeout_s") * 1000;
+    self->manual_ttl_ms = bitten_config_int(self->cfg, "fire.manual_ttl_s") * 1000;
+    for (size_t i = 0; i < accounts_count(self->accounts); i++) {
+        const account_t *a = accounts_at(self->accounts, i);
+        bitten_account_rec_t row;
+        memset(&row, 0, sizeof row);
+        snprintf(row.uuid, sizeof row.uuid, "%s", a->uuid);
+        snprintf(row.tier, sizeof row.tier, "%s", fire_tier_str(a->tier));
+        snprintf(row.mode, sizeof row.mode, "%s", account_mode_str(a->mode));
+        row.risk_pct = a->risk_pct;
+        row.max_lot = a->max_lot;
+        snprintf(row.symbols, sizeof row.symbols, "%s", a->symbols);
+        row.created_at = row.updated_at = bitten_core_now_ms(core);
+        bitten_store_account_put(self->store, &row);
+    }
+    bitten_store_fires_unconfirmed(self->store, s_unconfirmed_cb, self);
+    bitten_fire_filter_t filled = {NULL, NULL, BITTEN_FIRE_FILLED, 0};
+    bitten_store_fire_list(self->store, &filled, s_filled_cb, self);
+
+    bitten_bus_t *bus = bitten_core_bus(core);
+    bitten_bus_subscribe(bus, "citadel.verdict", s_on_verdict, self);
+    bitten_bus_subscribe(bus, "feedback.trade_result", s_on_result, self);
+    bitten_bus_subscribe(bus, "feedback.error", s_on_ea_error, self);
+    bitten_bus_subscribe(bus, "feedback.telemetry", s_on_telemetry, self);
+    bitten_core_control_register(core, "fire", s_control_fire, self);
+    bitten_core_control_register(core, "close", s_control_close, self);
+    bitten_core_control_register(core, "fires", s_control_fires, self);
+    bitten_core_control_register(core, "accounts", s_control_accounts, self);
+    bitten_core_status_register(core, "fires", s_status, self);
+    double sweep_s = (double)bitten_config_int(self->cfg, "fire.check_interval_ms") / 1000.0;
+    ev_timer_init(&self->sweep, s_sweep_cb, sweep_s, sweep_s);
+    self->sweep.data = self;
+    ev_timer_start(bitten_core_loop(core), &self->sweep);
+    BLOG_INFO(self->log, "fire_router", "ready", "accounts=%zu waiting=%zu result_timeout_s=%lld",
+              accounts_count(self->accounts), zhashx_size(self->open),
+              (long long)(self->result_timeout_ms / 1000));
+    return self;
+}
+
+void fire_router_destroy(fire_router_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    fire_router_t *self = *self_p;
+    if (self->open) {
+        ev_timer_stop(bitten_core_loop(self->core), &self->sweep);
+        bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
+    }
+    zhashx_destroy(&self->open);
+    bitten_symbols_destroy(&self->symbols);
+    accounts_destroy(&self->accounts);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,331 @@
+/*  xp_risk_core.h: the pure core of XP & risk (modules.md, "XP & risk"): account state and its
+ *  updaters, each risk limit, the risk gate, halt decisions, the XP ladder and ranks. No I/O. */
+#ifndef BITTEN_XP_RISK_CORE_H
+#define BITTEN_XP_RISK_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bitten/proto.h"
+#include "bitten/reason.h"
+#include "core/store.h"
+#include "modules/fire_router/fire_checks.h"
+
+/*  Time is always passed in (ms since the epoch, bitten_ms_t); nothing here reads a clock.
+ *  Percentages are in % (6.0 means 6 %). Money is in the account currency. */
+
+/* ================================================================ parameters */
+
+/*  The per-tier row of modules.md's table. */
+typedef struct {
+    double risk_pct;       /* risk per trade, % (an account's own risk_pct may only lower it) */
+    double daily_loss_pct; /* daily loss at or above this blocks new fires (and soft-halts) */
+    int fires_per_day;     /* fires since the day rolled at or above this block */
+    int max_positions;     /* open positions at or above this block */
+    int cooldown_s;        /* after cooldown_after_losses losses in a row, block this long */
+} risk_tier_params_t;
+
+/*  XP ladder (modules.md "XP"), awarded once per (uuid, signal_id, event). */
+typedef struct {
+    int64_t fire_filled;         /* 5 */
+    int64_t closed_profit;       /* 100 ... */
+    int64_t win_streak_bonus;    /* ... plus 25 x min(win streak, win_streak_cap) */
+    int win_streak_cap;          /* 5 */
+    int64_t closed_loss_with_sl; /* 25: closed at a loss with a stop-loss set */
+    int64_t closed_breakeven;    /* 50 */
+    double breakeven_pct;        /* 0.01: |profit| < this % of balance is breakeven */
+    int64_t reward_multiple;     /* 25 ... */
+    double reward_multiple_r;    /* ... when realised reward >= this x R (2) */
+} xp_params_t;
+
+/*  Every number of modules.md's XP & risk section. Field paths map 1:1 to config keys:
+ *  nibbler.daily_loss_pct -> "risk.nibbler.daily_loss_pct", xp.fire_filled ->
+ *  "risk.xp.fire_filled". Times in seconds (minutes for day_rollover_utc). */
+typedef struct {
+    risk_tier_params_t nibbler, fang, commander; /* 1.0/1.25/1.25 %, 6/8.5/8.5 %, 6/10/20,
+                                                    1/2/3, 6 h/4 h/4 h */
+    int cooldown_after_losses; /* 2 losses in a row start the tier's cooldown */
+
+    double medic_daily_loss_pct;   /* 5: daily loss at or above this is medic mode ... */
+    double medic_risk_multiplier;  /* ... risk x 0.5 ... */
+    int medic_max_positions;       /* ... and at most 1 open position */
+    double drawdown_warn_pct;      /* 10: drawdown from peak above this warns */
+    double drawdown_halt_pct;      /* 20: above this blocks and hard-halts (manual resume) */
+    double margin_level_block_pct; /* 150: margin level below this blocks new fires */
+    double margin_level_alarm_pct; /* 100: below this alarms and soft-halts until recovered */
+    double free_margin_min;        /* 50: free margin below this blocks */
+    int telemetry_max_age_s;       /* 60: telemetry older than this blocks */
+    int max_fires_per_window;      /* 5 fires ... */
+    int rate_window_s;             /* ... in any rolling 60 s, per account */
+    int fire_spacing_s;            /* 30: at least this long between two fires, per account */
+    bool refuse_hedge;             /* true: a fire opposite to an open position is refused */
+    int day_rollover_utc;          /* 0: minutes after 00:00 UTC at which the day rolls */
+
+    xp_params_t xp;
+} risk_params_t;
+
+/*  modules.md's defaults: the only place these numbers live. */
+risk_params_t risk_params_default(void);
+
+/*  The row for a tier, or NULL for an unknown tier. */
+const risk_tier_params_t *risk_tier_params(const risk_params_t *p, fire_tier_t tier);
+
+/* ================================================================ account state */
+
+/*  Storage sizes, not limits (the limits are in risk_params_t). */
+#define RISK_POSITIONS_MAX 32    /* open positions tracked from results per account */
+#define RISK_RECENT_FIRES_MAX 64 /* fire times kept for the rate window (>= max per window) */
+
+/*  One position opened by a fire, known from its fill result. */
+typedef struct {
+    char signal_id[BITTEN_ID_MAX + 1];
+    char symbol[BITTEN_SYMBOL_MAX + 1];
+    bitten_action_t direction; /* BITTEN_ACTION_BUY or BITTEN_ACTION_SELL */
+    int64_t ticket;            /* 0 = unknown */
+    double lot;
+} risk_position_t;
+
+/*  Whether a margin level exists: NONE when no margin is used (margin 0), UNKNOWN when the
+ *  telemetry said nothing about margin (fails closed). */
+typedef enum { RISK_LEVEL_UNKNOWN, RISK_LEVEL_NONE, RISK_LEVEL_KNOWN } risk_level_state_t;
+
+/*  One account's risk state: a plain struct, copyable, zero = "nothing seen yet" (use
+ *  account_state_init). Times are ms; 0 = never. */
+typedef struct {
+    /* from telemetry (margin fields: each telemetry replaces them) and heartbeats */
+    double balance, equity;
+    bool has_balance, has_equity;
+    double margin;
+    bool has_margin;
+    double free_margin; /* given, or equity - margin */
+    bool has_free_margin;
+    double margin_level; /* given, or equity / margin x 100; valid when KNOWN */
+    risk_level_state_t margin_level_state;
+    int64_t reported_positions; /* the EA's count (telemetry or heartbeat) */
+    bool has_reported_positions;
+    double peak_equity; /* high-water mark; 0 = none yet */
+    bitten_ms_t last_telemetry_at;
+    bool has_telemetry;
+
+    /* positions opened by fires (from results); an EA count of 0 clears them */
+    risk_position_t positions[RISK_POSITIONS_MAX];
+    size_t position_count;
+
+    /* the trading day (rolls at risk.day_rollover_utc) */
+    int64_t day_index; /* days since the epoch, shifted by the rollover; valid when has_day */
+    bool has_day;
+    double day_start_balance; /* the first balance seen after the day rolled */
+    bool has_day_start;
+    double realised_pl_today;
+    int fires_today;
+
+    /* closes */
+    int consecutive_losses, win_streak; /* a breakeven close resets both */
+    bitten_ms_t last_loss_at;
+
+    /* fires, for the per-window count and spacing: a ring of the latest times */
+    bitten_ms_t recent_fires[RISK_RECENT_FIRES_MAX];
+    size_t recent_fire_next, recent_fire_count;
+    bitten_ms_t last_fire_at;
+} account_state_t;
+
+/*  Zeroes the state: nothing seen. */
+void account_state_init(account_state_t *s);
+
+/*  Rolls the trading day when now is in a later day than the state's (or the state has
+ *  none): fires today and realised P/L today go to 0 and the day-start balance waits for the
+ *  next balance seen. Returns true when the day rolled. */
+bool account_roll_day(account_state_t *s, bitten_ms_t now, const risk_params_t *p);
+
+/*  The day index of a time: whole days since the epoch counted from the rollover minute. */
+int64_t risk_day_index(bitten_ms_t t, const risk_params_t *p);
+
+/*  Telemetry received at now: rolls the day, replaces balance, equity and the margin
+ *  snapshot, raises the peak, sets the day-start balance when the day has none, stamps the
+ *  telemetry time. Returns 0, or -1 (nothing changes) when a number is not finite. */
+int account_apply_telemetry(account_state_t *s, const bitten_telemetry_t *t, bitten_ms_t now,
+                            const risk_params_t *p);
+
+/*  A feedback heartbeat at now: balance, equity (when given), peak, positions count, day-start
+ *  as telemetry does; it carries no margin and does not make telemetry fresh. 0 or -1. */
+int account_apply_heartbeat(account_state_t *s, const bitten_ea_heartbeat_t *h, bitten_ms_t now,
+                            const risk_params_t *p);
+
+/*  A fill (result "success") of a buy or sell: tracks the position. Returns 0, 1 when the
+ *  signal_id is already tracked (a duplicated result; nothing changes), -1 when the
+ *  direction is not buy/sell, an id is missing or the list is full. */
+int account_apply_fill(account_state_t *s, const char *signal_id, const char *symbol,
+                       bitten_action_t direction, double lot, int64_t ticket);
+
+/*  How a close ended: breakeven when |profit| < xp.breakeven_pct % of balance. */
+typedef enum { RISK_CLOSE_WIN, RISK_CLOSE_LOSS, RISK_CLOSE_BREAKEVEN } risk_close_outcome_t;
+
+risk_close_outcome_t risk_close_outcome(double profit, double balance, const risk_params_t *p);
+const char *risk_close_outcome_str(risk_close_outcome_t o); /* "WIN", "LOSS", "BREAKEVEN" */
+
+/*  A close (result "closed") at now: untracks the position matched by signal_id (or by
+ *  ticket when > 0), adds profit to today's P/L and updates the streaks (loss: losses + 1 and
+ *  last_loss_at = now, win streak 0; win: win streak + 1, losses 0; breakeven: both 0).
+ *  The caller applies each close once (the fire's FILLED -> CLOSED move). Returns 0 when a
+ *  tracked position closed, 1 when none matched (P/L and streaks still count), -1 when profit
+ *  is not finite. *outcome (may be NULL) gets the outcome. */
+int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticket, double profit,
+                        bitten_ms_t now, const risk_params_t *p, risk_close_outcome_t *outcome);
+
+/*  A fire sent at now: fires today + 1, remembered for the rate window and spacing. */
+void account_record_fire(account_state_t *s, bitten_ms_t now, const risk_params_t *p);
+
+/*  Derived numbers. Each returns false when it cannot be known (fails closed upstream). */
+bool account_daily_loss_pct(const account_state_t *s, double *out); /* (start - min(bal, eq))
+                                                                       / start x 100 */
+bool account_drawdown_pct(const account_state_t *s, double *out);   /* (peak - eq) / peak x 100 */
+size_t account_open_positions(const account_state_t *s); /* max(tracked, EA's count) */
+
+/* ================================================================ the risk gate */
+
+/*  The fire the gate is asked about. */
+typedef struct {
+    const char *symbol;        /* borrowed */
+    bitten_action_t direction; /* BITTEN_ACTION_BUY or BITTEN_ACTION_SELL */
+    double account_risk_pct;   /* the account's configured risk_pct; <= 0 = the tier's */
+} risk_request_t;
+
+/*  What the gate hands back (filled on every return, as far as the numbers are known). */
+typedef struct {
+    double equity, balance;
+    double base_risk_pct;   /* min(tier risk_pct, account risk_pct when set) */
+    double mode_multiplier; /* 1.0; medic_risk_multiplier in medic mode */
+    double risk_pct;        /* base_risk_pct x mode_multiplier: what one trade risks */
+    bool medic;
+    double daily_loss_pct, drawdown_pct; /* 0 when unknown */
+    bool drawdown_warn;                  /* drawdown above drawdown_warn_pct */
+    int max_positions;                   /* the limit in force (medic lowers it) */
+} risk_view_t;
+
+/*  Each limit: BITTEN_R_OK or its reason. Missing data fails closed with the check's code.
+ *  Pass a state rolled to now (risk_gate does this on a copy). */
+bitten_reason_t risk_check_stale_telemetry(const account_state_t *s, const risk_params_t *p,
+                                           bitten_ms_t now); /* none, > max age, or no
+                                                                day-start balance yet */
+bitten_reason_t risk_check_daily_loss(const account_state_t *s, const risk_tier_params_t *t);
+bitten_reason_t risk_check_drawdown(const account_state_t *s, const risk_params_t *p);
+bitten_reason_t risk_check_margin(const account_state_t *s, const risk_params_t *p);
+bitten_reason_t risk_check_free_margin(const account_state_t *s, const risk_params_t *p);
+bitten_reason_t risk_check_max_positions(const account_state_t *s, const risk_params_t *p,
+                                         const risk_tier_params_t *t);
+bitten_reason_t risk_check_cooldown(const account_state_t *s, const risk_params_t *p,
+                                    const risk_tier_params_t *t, bitten_ms_t now);
+bitten_reason_t risk_check_daily_shots(const account_state_t *s, const risk_tier_params_t *t);
+bitten_reason_t risk_check_rate(const account_state_t *s, const risk_params_t *p,
+                                bitten_ms_t now);
+bitten_reason_t risk_check_hedge(const account_state_t *s, const risk_params_t *p,
+                                 const char *symbol, bitten_action_t direction);
+
+/*  True in medic mode (daily loss at or above medic_daily_loss_pct). */
+bool risk_is_medic(const account_state_t *s, const risk_params_t *p);
+
+/*  Runs the limits on a copy of the state rolled to now, in this order, and returns the first
+ *  failure: STALE_TELEMETRY, DAILY_LOSS, DRAWDOWN, MARGIN, FREE_MARGIN, MAX_POSITIONS,
+ *  COOLDOWN, DAILY_SHOTS, RATE, HEDGE (modules.md's list, staleness first: nothing else
+ *  means anything on old numbers). An unknown tier or a request that is not buy/sell is
+ *  RISK_UNAVAILABLE. view may be NULL. */
+bitten_reason_t risk_gate(const risk_params_t *p, fire_tier_t tier, const account_state_t *s,
+                          const risk_request_t *req, bitten_ms_t now, risk_view_t *view);
+
+/*  The adapter the fire router calls through fire_risk_gate_fn: self is a risk_gate_ctx_t
+ *  the shell fills just before fire_run_checks. view->risk_pct gets the base risk and
+ *  view->mode_multiplier the medic factor (sizing multiplies them once). */
+typedef struct {
+    const risk_params_t *params;
+    fire_tier_t tier;
+    const account_state_t *state;
+    bitten_ms_t now;
+    double account_risk_pct; /* the account's risk_pct; <= 0 = the tier's */
+} risk_gate_ctx_t;
+
+bitten_reason_t risk_gate_for_router(void *self, const fire_request_t *req,
+                                     fire_risk_view_t *view);
+
+/* ================================================================ halts */
+
+/*  What raised a halt. The halt record's reason names it: RISK_DRAWDOWN, RISK_MARGIN,
+ *  RISK_DAILY_LOSS (risk_trigger_from_reason maps back; operator halts are none of these). */
+typedef enum {
+    RISK_TRIGGER_DRAWDOWN,   /* drawdown > drawdown_halt_pct: hard, manual resume only */
+    RISK_TRIGGER_MARGIN,     /* margin level < margin_level_alarm_pct: soft, lifts on recovery */
+    RISK_TRIGGER_DAILY_LOSS, /* daily loss >= tier cap: soft, lifts at the day rollover */
+    RISK_TRIGGER_COUNT
+} risk_trigger_t;
+
+typedef struct {
+    risk_trigger_t trigger;
+    bitten_halt_kind_t kind;
+    bitten_reason_t reason;
+} risk_halt_t;
+
+typedef struct {
+    risk_halt_t halts[RISK_TRIGGER_COUNT]; /* the halts that should be active, count of them */
+    size_t count;
+    bool drawdown_warn; /* drawdown above drawdown_warn_pct (an event, not a halt) */
+    bool margin_alarm;  /* margin level below margin_level_alarm_pct (comes with its halt) */
+} risk_halt_decision_t;
+
+const char *risk_trigger_str(risk_trigger_t t); /* "DRAWDOWN", "MARGIN", "DAILY_LOSS" */
+int risk_trigger_from_reason(bitten_reason_t reason); /* the trigger, or -1 */
+bitten_reason_t risk_trigger_reason(risk_trigger_t t);
+
+/*  The halts the account's numbers call for at now (on a copy rolled to now). Nothing
+ *  without telemetry; the caller raises the ones not already active. */
+void risk_halt_triggers(const risk_params_t *p, fire_tier_t tier, const account_state_t *s,
+                        bitten_ms_t now, risk_halt_decision_t *out);
+
+/*  Whether a halt raised by trigger at raised_at may be lifted at now: never for a hard halt
+ *  or a drawdown halt (manual resume); margin when the level is back at or above the alarm
+ *  line on fresh telemetry (or no margin is used); daily loss once the day has rolled. */
+bool risk_halt_may_lift(bitten_halt_kind_t kind, risk_trigger_t trigger, bitten_ms_t raised_at,
+                        const account_state_t *s, const risk_params_t *p, bitten_ms_t now);
+
+/* ================================================================ XP */
+
+/*  The store's event names (one award each per (uuid, signal_id, event)). */
+#define XP_EVENT_FILLED "filled"
+#define XP_EVENT_CLOSED_PROFIT "closed_profit"
+#define XP_EVENT_CLOSED_LOSS_SL "closed_loss_sl"
+#define XP_EVENT_CLOSED_BREAKEVEN "closed_breakeven"
+#define XP_EVENT_REWARD_2R "reward_2r"
+
+typedef enum { XP_ON_FILLED, XP_ON_CLOSED } xp_trigger_t;
+
+typedef struct {
+    xp_trigger_t on;
+    /* XP_ON_CLOSED only: */
+    double profit;       /* realised P/L */
+    double balance;      /* account balance, for the breakeven test */
+    bool has_sl;         /* the position had a stop-loss */
+    double planned_risk; /* R: the money the fire planned to risk; <= 0 = unknown */
+    int win_streak;      /* wins in a row including this close (account_apply_close's) */
+} xp_event_t;
+
+typedef struct {
+    const char *event; /* one of XP_EVENT_* (static) */
+    int64_t xp;
+} xp_award_t;
+
+#define XP_AWARDS_MAX 4
+
+/*  The awards an event earns, written to out (room for XP_AWARDS_MAX); returns how many.
+ *  Filled: filled +5. Closed: breakeven +50, or profit +100 + 25 x min(streak, 5), or a loss
+ *  with a stop-loss +25; and reward >= 2 R (R > 0) +25. */
+size_t xp_awards_for_event(const risk_params_t *p, const xp_event_t *ev,
+                           xp_award_t out[XP_AWARDS_MAX]);
+
+/*  The rank for a total: RECRUIT 0, PRIVATE 100, CORPORAL 500, SERGEANT 1000, LIEUTENANT
+ *  2500, CAPTAIN 5000, MAJOR 10000, COLONEL 25000, GENERAL 50000 (below 0: RECRUIT).
+ *  A bitten_rank_fn: it takes no parameters, so the ladder is a constant table. */
+const char *xp_rank_for(int64_t xp);
+
+/*  The new rank when going from before to after crosses a rank line upwards, else NULL. */
+const char *xp_rank_up(int64_t before, int64_t after);
+
+#endif

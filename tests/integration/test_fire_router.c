@@ -1,0 +1,302 @@
+/*  test_fire_router.c: the fire router over real sockets: operator fires and closes, every
+ *  refusal with its reason, one send per (signal_id, uuid), results, errors, timeouts with late
+ *  reconciliation, orphans, and a kill -9 after a send that neither loses nor resends the fire. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zmq.h>
+
+#include "harness.h"
+
+#define UUID "acct_fr_1"
+#define ACCOUNTS                                                                                  \
+    "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"                   \
+    "        mode = \"manual\"\n"
+#define TELEMETRY                                                                                 \
+    "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"              \
+    "\"equity\":10000}}"
+
+typedef struct {
+    bt_daemon_t d;
+    void *fb;  /* feedback PUSH (feedback.socket = pull: nothing lost) */
+    void *cmd; /* the EA's command PULL */
+} s_env_t;
+
+static void s_start(s_env_t *e, const char *const *more_args, bool connect_ea)
+{
+    const char *args[16] = {"--set", "feedback.socket=pull", "--set", "fire.result_timeout_s=1",
+                            "--set", "fire.check_interval_ms=100", "--set", "ea.ping_interval_s=0",
+                            "--set", "command.keepalive_s=100"};
+    int n = 10;
+    for (int i = 0; more_args && more_args[i]; i++)
+        args[n++] = more_args[i];
+    args[n] = NULL;
+    assert_int_equal(bt_daemon_start(&e->d, ACCOUNTS, args), 0);
+    e->fb = bt_feedback_socket(&e->d, true);
+    e->cmd = NULL;
+    if (connect_ea) {
+        e->cmd = bt_command_socket(&e->d);
+        assert_int_equal(bt_wait_status(&e->d, "command.peers", 1, 3000), 1);
+        bt_send(e->fb, TELEMETRY);
+        assert_int_equal(bt_wait_status(&e->d, "eas.online", 1, 3000), 1);
+    }
+}
+
+static void s_stop(s_env_t *e)
+{
+    if (e->cmd)
+        zmq_close(e->cmd);
+    zmq_close(e->fb);
+    assert_int_equal(bt_daemon_stop(&e->d, NULL), 0);
+    bt_daemon_cleanup(&e->d);
+}
+
+static json_t *s_ctl(s_env_t *e, const char *request)
+{
+    json_t *r = bt_ctl(&e->d, request);
+    assert_non_null(r);
+    return r;
+}
+
+static void s_expect(json_t *reply, const char *state, const char *reason)
+{
+    const char *got_state = json_string_value(json_object_get(reply, "state"));
+    const char *got_reason = json_string_value(json_object_get(reply, "reason"));
+    if (!got_state || strcmp(got_state, state) != 0 ||
+        (reason && (!got_reason || strcmp(got_reason, reason) != 0)) || (!reason && got_reason)) {
+        char *text = json_dumps(reply, 0);
+        fprintf(stderr, "expected state=%s reason=%s, got %s\n", state, reason ? reason : "-", text);
+        free(text);
+        fail();
+    }
+}
+
+static int s_count_frames(void *cmd, const char *needle, int ms)
+{
+    char buf[2048];
+    int n = 0;
+    while (bt_recv(cmd, buf, sizeof buf, ms) > 0)
+        if (strstr(buf, needle))
+            n++;
+    return n;
+}
+
+static void test_opening_fire_without_a_risk_module_is_refused_fail_closed(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                          "\"action\":\"buy\",\"sl_pips\":20,\"tp_pips\":30,\"signal_id\":\"m1\"}");
+    s_expect(r, "REFUSED", "RISK_UNAVAILABLE");
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "\"type\":\"signal\"", 300), 0);
+    //  The refusal is journaled and can be traced.
+    r = s_ctl(&e, "{\"cmd\":\"fires\",\"uuid\":\"" UUID "\"}");
+    json_t *f = json_array_get(json_object_get(r, "fires"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "signal_id")), "m1");
+    assert_string_equal(json_string_value(json_object_get(f, "state")), "REFUSED");
+    assert_string_equal(json_string_value(json_object_get(f, "reason")), "RISK_UNAVAILABLE");
+    json_decref(r);
+    assert_true(bt_log_contains(&e.d, "fire.refused signal_id=m1 uuid=" UUID, 1000));
+    s_stop(&e);
+}
+
+static void test_refusals_carry_their_reason(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"nobody\",\"symbol\":\"EURUSD\","
+                          "\"action\":\"buy\",\"sl_pips\":20}");
+    s_expect(r, "REFUSED", "UNKNOWN_ACCOUNT");
+    json_decref(r);
+    r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"NOPE1\",\"action\":\"buy\","
+                  "\"sl_pips\":20}");
+    s_expect(r, "REFUSED", "INVALID_SYMBOL");
+    json_decref(r);
+    r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"action\":\"hold\","
+                  "\"sl_pips\":20}");
+    s_expect(r, "REFUSED", "INVALID_ACTION");
+    json_decref(r);
+    r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"action\":\"buy\"}");
+    s_expect(r, "REFUSED", "INVALID_STOPS");
+    json_decref(r);
+    r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"bad uuid\"}");
+    assert_string_equal(json_string_value(json_object_get(r, "reason")), "BAD_REQUEST");
+    json_decref(r);
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.refused.UNKNOWN_ACCOUNT"), 1);
+    assert_int_equal(bt_json_int(st, "fires.refused.INVALID_SYMBOL"), 1);
+    json_decref(st);
+    s_stop(&e);
+}
+
+static void test_close_goes_out_once_and_its_result_fills_it(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                          "\"signal_id\":\"close_1\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    char buf[2048];
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    assert_non_null(strstr(buf, "\"signal_id\":\"close_1\",\"symbol\":\"EURUSD\",\"action\":\"close\""));
+    assert_non_null(strstr(buf, "\"uuid\":\"" UUID "\""));
+    assert_non_null(strstr(buf, "\"expires_at\":"));
+    //  The same request again: DUPLICATE, nothing more on the wire.
+    r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                  "\"signal_id\":\"close_1\"}");
+    assert_string_equal(json_string_value(json_object_get(r, "reason")), "DUPLICATE");
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "close_1", 300), 0);
+    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"close_1\",\"status\":\"success\","
+                  "\"uuid\":\"" UUID "\",\"message\":\"Closed 0 positions\"}");
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FILLED", 1, 3000), 1);
+    //  A repeated result is counted, not applied twice.
+    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"close_1\",\"status\":\"success\","
+                  "\"uuid\":\"" UUID "\"}");
+    assert_int_equal(bt_wait_status(&e.d, "fires.duplicate_results", 1, 3000), 1);
+    r = s_ctl(&e, "{\"cmd\":\"fires\",\"signal_id\":\"close_1\"}");
+    json_t *f = json_array_get(json_object_get(r, "fires"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "state")), "FILLED");
+    assert_non_null(json_object_get(f, "sent_at"));
+    assert_non_null(json_object_get(f, "result_at"));
+    json_decref(r);
+    s_stop(&e);
+}
+
+static void test_no_ea_connected_refuses_and_a_late_ea_receives_nothing_stale(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, false);
+    bt_send(e.fb, TELEMETRY);
+    assert_int_equal(bt_wait_status(&e.d, "eas.online", 1, 3000), 1);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_none\"}");
+    s_expect(r, "REFUSED", "NO_EA_CONNECTED");
+    json_decref(r);
+    e.cmd = bt_command_socket(&e.d);
+    assert_int_equal(bt_wait_status(&e.d, "command.peers", 1, 3000), 1);
+    assert_int_equal(s_count_frames(e.cmd, "c_none", 500), 0);
+    s_stop(&e);
+}
+
+static void test_two_eas_on_push_refuse_and_an_offline_ea_refuses(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    void *second = bt_command_socket(&e.d);
+    assert_int_equal(bt_wait_status(&e.d, "command.peers", 2, 3000), 2);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_two\"}");
+    s_expect(r, "REFUSED", "MULTIPLE_EAS_ON_PUSH");
+    json_decref(r);
+    assert_int_equal(s_count_frames(second, "c_two", 200) + s_count_frames(e.cmd, "c_two", 200), 0);
+    zmq_close(second);
+    json_t *st = NULL;
+    for (int i = 0; i < 100; i++) {
+        json_decref(st);
+        st = bt_status(&e.d);
+        if (bt_json_int(st, "command.peers") == 1)
+            break;
+        bt_sleep_ms(20);
+    }
+    json_decref(st);
+    //  Another configured-by-telemetry account whose EA went quiet: EA_OFFLINE.
+    s_stop(&e);
+    const char *args[] = {"--set", "ea.offline_after_s=5", "--set", "ea.check_interval_ms=100", NULL};
+    s_start(&e, args, true);
+    bt_sleep_ms(5300);
+    r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_off\"}");
+    s_expect(r, "REFUSED", "EA_OFFLINE");
+    json_decref(r);
+    s_stop(&e);
+}
+
+static void test_timeout_then_late_result_reconciles_and_orphans_are_published(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    void *events = bt_events_socket(&e.d);
+    bt_sleep_ms(200);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_late\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.TIMEOUT", 1, 4000), 1);
+    assert_true(bt_log_contains(&e.d, "fire.timeout signal_id=c_late", 1000));
+    assert_true(bt_log_contains(&e.d, "alarm=1", 1000));
+    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"c_late\",\"status\":\"success\","
+                  "\"uuid\":\"" UUID "\"}");
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FILLED", 1, 3000), 1);
+    assert_true(bt_log_contains(&e.d, "fire.filled signal_id=c_late uuid=" UUID, 1000));
+    assert_true(bt_log_contains(&e.d, "from=TIMEOUT", 1000));
+    //  A result nobody waits for: counted and published, never dropped silently.
+    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"ghost_1\",\"status\":\"success\"}");
+    assert_int_equal(bt_wait_status(&e.d, "fires.orphan_results", 1, 3000), 1);
+    char buf[4096];
+    bool seen = false;
+    while (!seen && bt_recv(events, buf, sizeof buf, 2000) > 0)
+        seen = strncmp(buf, "orphan_result ", 14) == 0 && strstr(buf, "ghost_1");
+    assert_true(seen);
+    //  An EA error fails its fire.
+    r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_err\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    bt_send(e.fb, "{\"type\":\"error\",\"signal_id\":\"c_err\",\"error\":\"Invalid signal parameters\"}");
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FAILED", 1, 3000), 1);
+    zmq_close(events);
+    s_stop(&e);
+}
+
+static void test_kill_9_after_a_send_neither_loses_nor_resends_the_fire(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_crash\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    char buf[2048];
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    assert_non_null(strstr(buf, "c_crash"));
+    bt_daemon_kill(&e.d); /* SIGKILL: no chance to clean up */
+    zmq_close(e.cmd);
+    zmq_close(e.fb);
+    assert_int_equal(bt_daemon_restart(&e.d), 0);
+    //  The fire is there, UNCONFIRMED, and nothing was resent.
+    r = s_ctl(&e, "{\"cmd\":\"fires\",\"signal_id\":\"c_crash\"}");
+    json_t *f = json_array_get(json_object_get(r, "fires"), 0);
+    assert_non_null(f);
+    assert_string_equal(json_string_value(json_object_get(f, "state")), "UNCONFIRMED");
+    json_decref(r);
+    assert_true(bt_log_contains(&e.d, "fire.unconfirmed signal_id=c_crash", 2000));
+    json_t *st2 = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st2, "frames_out.signal"), 0);
+    json_decref(st2);
+    //  Its late result still reconciles.
+    e.fb = bt_feedback_socket(&e.d, true);
+    e.cmd = NULL;
+    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"c_crash\",\"status\":\"success\","
+                  "\"uuid\":\"" UUID "\"}");
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FILLED", 1, 3000), 1);
+    s_stop(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_opening_fire_without_a_risk_module_is_refused_fail_closed),
+        cmocka_unit_test(test_refusals_carry_their_reason),
+        cmocka_unit_test(test_close_goes_out_once_and_its_result_fills_it),
+        cmocka_unit_test(test_no_ea_connected_refuses_and_a_late_ea_receives_nothing_stale),
+        cmocka_unit_test(test_two_eas_on_push_refuse_and_an_offline_ea_refuses),
+        cmocka_unit_test(test_timeout_then_late_result_reconciles_and_orphans_are_published),
+        cmocka_unit_test(test_kill_9_after_a_send_neither_loses_nor_resends_the_fire),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1039 @@
+/*  test_xp_risk_core.c: unit tests for XP & risk's pure core (src/modules/xp_risk): every
+ *  limit at its boundary per tier, medic mode, day rollover, halts, the XP ladder and ranks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "modules/xp_risk/xp_risk_core.h"
+
+static void s_near(double a, double b, double eps, const char *file, int line)
+{
+    if (!(fabs(a - b) <= eps)) {
+        print_error("%.12g != %.12g (eps %g)\n", a, b, eps);
+        _fail(file, line);
+    }
+}
+#define assert_double_equal(a, b, eps) s_near((a), (b), (eps), __FILE__, __LINE__)
+
+#define R(code) BITTEN_R_##code
+#define SEC INT64_C(1000)
+#define MIN (60 * SEC)
+#define HOUR (60 * MIN)
+#define DAY_MS (24 * HOUR)
+/*  2025-09-15T00:00:00Z (a Monday) and 10:00 that day. */
+#define DAY0 INT64_C(1757894400000)
+#define T0 (DAY0 + 10 * HOUR)
+
+static const fire_tier_t s_tiers[] = {FIRE_TIER_NIBBLER, FIRE_TIER_FANG, FIRE_TIER_COMMANDER};
+
+/* ---------------------------------------------------------------- fixtures */
+
+static bitten_telemetry_t s_tel(double balance, double equity, double margin, double free_margin)
+{
+    bitten_telemetry_t t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.uuid, sizeof t.uuid, "acct_1");
+    t.balance = balance;
+    t.equity = equity;
+    t.margin = margin;
+    t.has_margin = true;
+    t.free_margin = free_margin;
+    t.has_free_margin = true;
+    return t;
+}
+
+/*  Telemetry with no margin in use: margin 0, free margin = equity. */
+static bitten_telemetry_t s_flat(double balance, double equity)
+{
+    return s_tel(balance, equity, 0.0, equity);
+}
+
+static void s_feed(account_state_t *s, const bitten_telemetry_t *t, bitten_ms_t now,
+                   const risk_params_t *p)
+{
+    assert_int_equal(account_apply_telemetry(s, t, now, p), 0);
+}
+
+/*  A fresh account: day started at 10000, telemetry at T0 showing 10000 flat. */
+static account_state_t s_account(const risk_params_t *p)
+{
+    account_state_t s;
+    account_state_init(&s);
+    bitten_telemetry_t t = s_flat(10000.0, 10000.0);
+    s_feed(&s, &t, T0, p);
+    return s;
+}
+
+static risk_request_t s_req(const char *symbol, bitten_action_t dir)
+{
+    return (risk_request_t){.symbol = symbol, .direction = dir, .account_risk_pct = 0.0};
+}
+
+static bitten_reason_t s_gate(const risk_params_t *p, fire_tier_t tier, const account_state_t *s,
+                              bitten_ms_t now)
+{
+    risk_request_t req = s_req("EURUSD", BITTEN_ACTION_BUY);
+    return risk_gate(p, tier, s, &req, now, NULL);
+}
+
+/* ---------------------------------------------------------------- parameters */
+
+static void test_defaults_hold_every_number_of_the_spec(void **state)
+{
+    risk_params_t p = risk_params_default();
+    assert_double_equal(p.nibbler.risk_pct, 1.0, 0);
+    assert_double_equal(p.fang.risk_pct, 1.25, 0);
+    assert_double_equal(p.commander.risk_pct, 1.25, 0);
+    assert_double_equal(p.nibbler.daily_loss_pct, 6.0, 0);
+    assert_double_equal(p.fang.daily_loss_pct, 8.5, 0);
+    assert_double_equal(p.commander.daily_loss_pct, 8.5, 0);
+    assert_int_equal(p.nibbler.fires_per_day, 6);
+    assert_int_equal(p.fang.fires_per_day, 10);
+    assert_int_equal(p.commander.fires_per_day, 20);
+    assert_int_equal(p.nibbler.max_positions, 1);
+    assert_int_equal(p.fang.max_positions, 2);
+    assert_int_equal(p.commander.max_positions, 3);
+    assert_int_equal(p.nibbler.cooldown_s, 6 * 3600);
+    assert_int_equal(p.fang.cooldown_s, 4 * 3600);
+    assert_int_equal(p.commander.cooldown_s, 4 * 3600);
+    assert_int_equal(p.cooldown_after_losses, 2);
+    assert_double_equal(p.medic_daily_loss_pct, 5.0, 0);
+    assert_double_equal(p.medic_risk_multiplier, 0.5, 0);
+    assert_int_equal(p.medic_max_positions, 1);
+    assert_double_equal(p.drawdown_warn_pct, 10.0, 0);
+    assert_double_equal(p.drawdown_halt_pct, 20.0, 0);
+    assert_double_equal(p.margin_level_block_pct, 150.0, 0);
+    assert_double_equal(p.margin_level_alarm_pct, 100.0, 0);
+    assert_double_equal(p.free_margin_min, 50.0, 0);
+    assert_int_equal(p.telemetry_max_age_s, 60);
+    assert_int_equal(p.max_fires_per_window, 5);
+    assert_int_equal(p.rate_window_s, 60);
+    assert_int_equal(p.fire_spacing_s, 30);
+    assert_true(p.refuse_hedge);
+    assert_int_equal(p.day_rollover_utc, 0);
+    assert_int_equal(p.xp.fire_filled, 5);
+    assert_int_equal(p.xp.closed_profit, 100);
+    assert_int_equal(p.xp.win_streak_bonus, 25);
+    assert_int_equal(p.xp.win_streak_cap, 5);
+    assert_int_equal(p.xp.closed_loss_with_sl, 25);
+    assert_int_equal(p.xp.closed_breakeven, 50);
+    assert_double_equal(p.xp.breakeven_pct, 0.01, 0);
+    assert_int_equal(p.xp.reward_multiple, 25);
+    assert_double_equal(p.xp.reward_multiple_r, 2.0, 0);
+    assert_true(p.max_fires_per_window <= RISK_RECENT_FIRES_MAX);
+}
+
+static void test_unknown_tier_has_no_row_and_the_gate_fails_closed(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    assert_null(risk_tier_params(&p, (fire_tier_t)7));
+    assert_int_equal(s_gate(&p, (fire_tier_t)7, &s, T0), R(RISK_UNAVAILABLE));
+    risk_request_t close = s_req("EURUSD", BITTEN_ACTION_CLOSE);
+    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &close, T0, NULL), R(RISK_UNAVAILABLE));
+    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, NULL, T0, NULL), R(RISK_UNAVAILABLE));
+}
+
+static void test_a_fresh_flat_account_may_fire_on_every_tier(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, T0), R(OK));
+}
+
+/* ---------------------------------------------------------------- stale telemetry */
+
+static void test_refuses_fire_without_any_telemetry(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s;
+    account_state_init(&s);
+    assert_int_equal(risk_check_stale_telemetry(&s, &p, T0), R(RISK_STALE_TELEMETRY));
+    assert_int_equal(s_gate(&p, FIRE_TIER_COMMANDER, &s, T0), R(RISK_STALE_TELEMETRY));
+}
+
+static void test_telemetry_60_s_old_is_fresh_60_001_s_is_stale(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, T0 + 60 * SEC), R(OK));
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, T0 + 60 * SEC + 1), R(RISK_STALE_TELEMETRY));
+    }
+}
+
+static void test_a_heartbeat_does_not_make_telemetry_fresh(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    bitten_ea_heartbeat_t h = {.balance = 10100.0, .equity = 10100.0, .has_balance = true,
+                               .has_equity = true, .positions = 0, .has_positions = true};
+    assert_int_equal(account_apply_heartbeat(&s, &h, T0 + 59 * SEC, &p), 0);
+    assert_double_equal(s.equity, 10100.0, 0);
+    assert_double_equal(s.peak_equity, 10100.0, 0);
+    assert_int_equal(s_gate(&p, FIRE_TIER_FANG, &s, T0 + 61 * SEC), R(RISK_STALE_TELEMETRY));
+}
+
+static void test_stale_telemetry_is_checked_before_everything_else(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    bitten_telemetry_t t = s_tel(10000.0, 5000.0, 5000.0, 0.0); /* fails every money check */
+    s_feed(&s, &t, T0, &p);
+    s.fires_today = 99;
+    assert_int_equal(s_gate(&p, FIRE_TIER_FANG, &s, T0), R(RISK_DAILY_LOSS));
+    assert_int_equal(s_gate(&p, FIRE_TIER_FANG, &s, T0 + 61 * SEC), R(RISK_STALE_TELEMETRY));
+}
+
+static void test_non_finite_telemetry_changes_nothing(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    bitten_telemetry_t t = s_flat(NAN, 1.0);
+    assert_int_equal(account_apply_telemetry(&s, &t, T0 + SEC, &p), -1);
+    assert_double_equal(s.balance, 10000.0, 0);
+    assert_int_equal(s.last_telemetry_at, T0);
+}
+
+/* ---------------------------------------------------------------- daily loss and medic */
+
+/*  Day start 10000; then equity drops to 10000 - loss. */
+static account_state_t s_after_loss(const risk_params_t *p, double loss)
+{
+    account_state_t s = s_account(p);
+    bitten_telemetry_t t = s_flat(10000.0, 10000.0 - loss);
+    s_feed(&s, &t, T0 + SEC, p);
+    return s;
+}
+
+static void test_daily_loss_cap_refuses_at_the_cap_per_tier(void **state)
+{
+    risk_params_t p = risk_params_default();
+    /* NIBBLER 6.0, FANG and COMMANDER 8.5 */
+    const double below[] = {599.0, 849.0, 849.0}, at[] = {600.0, 850.0, 850.0};
+    for (size_t i = 0; i < 3; i++) {
+        const risk_tier_params_t *t = risk_tier_params(&p, s_tiers[i]);
+        account_state_t ok = s_after_loss(&p, below[i]);
+        account_state_t cap = s_after_loss(&p, at[i]);
+        double pct;
+        assert_true(account_daily_loss_pct(&ok, &pct));
+        assert_double_equal(pct, below[i] / 100.0, 1e-12);
+        assert_int_equal(risk_check_daily_loss(&ok, t), R(OK));
+        assert_int_equal(risk_check_daily_loss(&cap, t), R(RISK_DAILY_LOSS));
+        assert_int_equal(s_gate(&p, s_tiers[i], &ok, T0 + SEC), R(OK));
+        assert_int_equal(s_gate(&p, s_tiers[i], &cap, T0 + SEC), R(RISK_DAILY_LOSS));
+    }
+}
+
+static void test_daily_loss_uses_the_lower_of_balance_and_equity(void **state)
+{
+    risk_params_t p = risk_params_default();
+    const risk_tier_params_t *t = risk_tier_params(&p, FIRE_TIER_NIBBLER);
+    account_state_t s = s_account(&p);
+    bitten_telemetry_t realised = s_flat(9400.0, 10200.0); /* balance fell, equity is up */
+    s_feed(&s, &realised, T0 + SEC, &p);
+    assert_int_equal(risk_check_daily_loss(&s, t), R(RISK_DAILY_LOSS));
+    bitten_telemetry_t floating = s_flat(10200.0, 9400.0);
+    s_feed(&s, &floating, T0 + 2 * SEC, &p);
+    assert_int_equal(risk_check_daily_loss(&s, t), R(RISK_DAILY_LOSS));
+    bitten_telemetry_t up = s_flat(10200.0, 10300.0);
+    s_feed(&s, &up, T0 + 3 * SEC, &p);
+    double pct;
+    assert_true(account_daily_loss_pct(&s, &pct));
+    assert_double_equal(pct, -2.0, 1e-12);
+    assert_int_equal(risk_check_daily_loss(&s, t), R(OK));
+}
+
+static void test_medic_mode_from_5_pct_halves_risk_and_allows_one_position(void **state)
+{
+    risk_params_t p = risk_params_default();
+    for (size_t i = 0; i < 3; i++) {
+        const risk_tier_params_t *t = risk_tier_params(&p, s_tiers[i]);
+        account_state_t calm = s_after_loss(&p, 499.0);
+        account_state_t medic = s_after_loss(&p, 500.0);
+        risk_request_t req = s_req("EURUSD", BITTEN_ACTION_BUY);
+        risk_view_t v;
+
+        assert_false(risk_is_medic(&calm, &p));
+        assert_int_equal(risk_gate(&p, s_tiers[i], &calm, &req, T0 + SEC, &v), R(OK));
+        assert_false(v.medic);
+        assert_double_equal(v.mode_multiplier, 1.0, 0);
+        assert_double_equal(v.risk_pct, t->risk_pct, 0);
+        assert_int_equal(v.max_positions, t->max_positions);
+
+        assert_true(risk_is_medic(&medic, &p));
+        assert_int_equal(risk_gate(&p, s_tiers[i], &medic, &req, T0 + SEC, &v), R(OK));
+        assert_true(v.medic);
+        assert_double_equal(v.mode_multiplier, 0.5, 0);
+        assert_double_equal(v.base_risk_pct, t->risk_pct, 0);
+        assert_double_equal(v.risk_pct, t->risk_pct * 0.5, 1e-12);
+        assert_double_equal(v.daily_loss_pct, 5.0, 1e-12);
+        assert_double_equal(v.equity, 9500.0, 0);
+        assert_double_equal(v.balance, 10000.0, 0);
+        assert_int_equal(v.max_positions, 1);
+
+        /* one open position: COMMANDER and FANG may add one more until medic mode */
+        assert_int_equal(account_apply_fill(&calm, "S1", "GBPUSD", BITTEN_ACTION_BUY, 0.1, 11), 0);
+        assert_int_equal(account_apply_fill(&medic, "S1", "GBPUSD", BITTEN_ACTION_BUY, 0.1, 11), 0);
+        assert_int_equal(risk_check_max_positions(&calm, &p, t),
+                         t->max_positions > 1 ? R(OK) : R(RISK_MAX_POSITIONS));
+        assert_int_equal(risk_check_max_positions(&medic, &p, t), R(RISK_MAX_POSITIONS));
+    }
+}
+
+static void test_an_account_risk_pct_may_lower_the_tier_risk_never_raise_it(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    risk_request_t req = s_req("EURUSD", BITTEN_ACTION_SELL);
+    risk_view_t v;
+    req.account_risk_pct = 0.5;
+    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &req, T0, &v), R(OK));
+    assert_double_equal(v.risk_pct, 0.5, 0);
+    req.account_risk_pct = 3.0;
+    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &req, T0, &v), R(OK));
+    assert_double_equal(v.risk_pct, 1.25, 0);
+}
+
+/* ---------------------------------------------------------------- day rollover */
+
+static void test_day_start_resets_to_the_first_balance_after_midnight(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_after_loss(&p, 700.0); /* 7 %: NIBBLER capped */
+    account_record_fire(&s, T0 + 2 * SEC, &p);
+    assert_int_equal(account_apply_close(&s, "X", 0, -700.0, T0 + 3 * SEC, &p, NULL), 1);
+    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, T0 + 4 * SEC), R(RISK_DAILY_LOSS));
+
+    bitten_ms_t last = DAY0 + DAY_MS - SEC; /* 23:59:59 */
+    bitten_telemetry_t t = s_flat(9300.0, 9300.0);
+    s_feed(&s, &t, last, &p);
+    assert_double_equal(s.day_start_balance, 10000.0, 0);
+    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, last), R(RISK_DAILY_LOSS));
+
+    /* 00:00:00: the day rolled, but no balance has been seen yet: wait for telemetry */
+    bitten_ms_t midnight = DAY0 + DAY_MS;
+    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, midnight), R(RISK_STALE_TELEMETRY));
+
+    bitten_telemetry_t next = s_flat(9300.0, 9290.0);
+    s_feed(&s, &next, midnight + SEC, &p);
+    assert_double_equal(s.day_start_balance, 9300.0, 0);
+    assert_int_equal(s.fires_today, 0);
+    assert_double_equal(s.realised_pl_today, 0.0, 0);
+    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, midnight + SEC), R(OK));
+
+    /* the second balance of the day does not move the day start */
+    bitten_telemetry_t later = s_flat(9500.0, 9500.0);
+    s_feed(&s, &later, midnight + 2 * SEC, &p);
+    assert_double_equal(s.day_start_balance, 9300.0, 0);
+}
+
+static void test_day_rolls_at_a_non_zero_rollover_minute(void **state)
+{
+    risk_params_t p = risk_params_default();
+    p.day_rollover_utc = 22 * 60; /* 22:00 UTC */
+    account_state_t s = s_account(&p);
+    bitten_ms_t before = DAY0 + 22 * HOUR - SEC, at = DAY0 + 22 * HOUR;
+    assert_int_equal(risk_day_index(before, &p), risk_day_index(T0, &p));
+    assert_int_equal(risk_day_index(at, &p), risk_day_index(T0, &p) + 1);
+
+    bitten_telemetry_t down = s_flat(9400.0, 9400.0); /* 6 %: NIBBLER capped */
+    s_feed(&s, &down, before, &p);
+    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, before), R(RISK_DAILY_LOSS));
+    /* midnight UTC is not the rollover here: still the same trading day */
+    assert_false(account_roll_day(&s, DAY0 + 21 * HOUR, &p));
+
+    s_feed(&s, &down, at, &p);
+    assert_double_equal(s.day_start_balance, 9400.0, 0);
+    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, at), R(OK));
+    assert_false(account_roll_day(&s, DAY0 + DAY_MS + 21 * HOUR, &p));
+    assert_true(account_roll_day(&s, DAY0 + DAY_MS + 22 * HOUR, &p));
+}
+
+static void test_a_heartbeat_balance_can_start_the_day(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    bitten_ea_heartbeat_t h = {.balance = 9800.0, .has_balance = true};
+    assert_int_equal(account_apply_heartbeat(&s, &h, DAY0 + DAY_MS + SEC, &p), 0);
+    assert_true(s.has_day_start);
+    assert_double_equal(s.day_start_balance, 9800.0, 0);
+}
+
+/* ---------------------------------------------------------------- drawdown */
+
+static void test_drawdown_warns_above_10_pct_and_refuses_above_20_pct(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    const struct {
+        double equity;
+        bool warn;
+        bitten_reason_t r;
+    } rows[] = {
+        {9000.0, false, R(OK)}, {8999.0, true, R(OK)}, {8000.0, true, R(OK)},
+        {7999.0, true, R(RISK_DRAWDOWN)},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        /* a new day with this equity as its start, so the daily loss is 0 */
+        bitten_ms_t day = DAY0 + (bitten_ms_t)(i + 1) * DAY_MS + HOUR;
+        bitten_telemetry_t t = s_flat(rows[i].equity, rows[i].equity);
+        s_feed(&s, &t, day, &p);
+        assert_double_equal(s.peak_equity, 10000.0, 0);
+        assert_int_equal(risk_check_drawdown(&s, &p), rows[i].r);
+        for (size_t k = 0; k < 3; k++) {
+            risk_request_t req = s_req("EURUSD", BITTEN_ACTION_BUY);
+            risk_view_t v;
+            assert_int_equal(risk_gate(&p, s_tiers[k], &s, &req, day, &v), rows[i].r);
+            assert_int_equal(v.drawdown_warn, rows[i].warn);
+        }
+        risk_halt_decision_t d;
+        risk_halt_triggers(&p, FIRE_TIER_FANG, &s, day, &d);
+        assert_int_equal(d.drawdown_warn, rows[i].warn);
+    }
+}
+
+/* ---------------------------------------------------------------- margin and free margin */
+
+static void test_margin_level_150_fires_149_99_is_refused(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    /* computed: equity / margin x 100 */
+    bitten_telemetry_t t = s_tel(10000.0, 1500.0, 1000.0, 500.0);
+    s_feed(&s, &t, T0, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    assert_double_equal(s.margin_level, 150.0, 0);
+    assert_int_equal(risk_check_margin(&s, &p), R(OK));
+    t = s_tel(10000.0, 1499.9, 1000.0, 499.9);
+    s_feed(&s, &t, T0, &p);
+    assert_double_equal(s.margin_level, 149.99, 1e-9);
+    assert_int_equal(risk_check_margin(&s, &p), R(RISK_MARGIN));
+
+    /* given by the EA */
+    t = s_tel(10000.0, 10000.0, 100.0, 9900.0);
+    t.margin_level = 150.0;
+    t.has_margin_level = true;
+    s_feed(&s, &t, T0, &p);
+    assert_int_equal(risk_check_margin(&s, &p), R(OK));
+    t.margin_level = 149.99;
+    s_feed(&s, &t, T0, &p);
+    assert_int_equal(risk_check_margin(&s, &p), R(RISK_MARGIN));
+
+    /* the gate, each tier, with a flat day */
+    for (size_t i = 0; i < 3; i++) {
+        account_state_t g = s_account(&p);
+        bitten_telemetry_t ok = s_tel(10000.0, 10000.0, 6666.0, 3334.0);
+        s_feed(&g, &ok, T0, &p);
+        assert_int_equal(s_gate(&p, s_tiers[i], &g, T0), R(OK));
+        bitten_telemetry_t low = s_tel(10000.0, 10000.0, 6667.0, 3333.0);
+        s_feed(&g, &low, T0, &p);
+        assert_int_equal(s_gate(&p, s_tiers[i], &g, T0), R(RISK_MARGIN));
+    }
+}
+
+static void test_no_margin_in_use_passes_unknown_margin_fails_closed(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_NONE);
+    assert_int_equal(risk_check_margin(&s, &p), R(OK));
+
+    bitten_telemetry_t mt5 = s_tel(10000.0, 10000.0, 0.0, 10000.0);
+    mt5.has_margin_level = true; /* MT5 says 0 when nothing is open */
+    s_feed(&s, &mt5, T0, &p);
+    assert_int_equal(risk_check_margin(&s, &p), R(OK));
+
+    bitten_telemetry_t bare = s_flat(10000.0, 10000.0);
+    bare.has_margin = bare.has_free_margin = false;
+    s_feed(&s, &bare, T0, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    assert_int_equal(risk_check_margin(&s, &p), R(RISK_MARGIN));
+    assert_int_equal(risk_check_free_margin(&s, &p), R(RISK_FREE_MARGIN));
+    assert_int_equal(s_gate(&p, FIRE_TIER_FANG, &s, T0), R(RISK_MARGIN));
+}
+
+static void test_free_margin_50_fires_49_99_is_refused(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    bitten_telemetry_t t = s_flat(10000.0, 10000.0);
+    t.free_margin = 50.0;
+    s_feed(&s, &t, T0, &p);
+    assert_int_equal(risk_check_free_margin(&s, &p), R(OK));
+    t.free_margin = 49.99;
+    s_feed(&s, &t, T0, &p);
+    assert_int_equal(risk_check_free_margin(&s, &p), R(RISK_FREE_MARGIN));
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, T0), R(RISK_FREE_MARGIN));
+
+    /* derived as equity - margin when the EA leaves it out (margin level stays >= 150) */
+    t = s_tel(100.0, 100.0, 50.0, 0.0);
+    t.has_free_margin = false;
+    p.margin_level_block_pct = 0.0;
+    account_state_t d;
+    account_state_init(&d);
+    s_feed(&d, &t, T0, &p);
+    assert_true(d.has_free_margin);
+    assert_double_equal(d.free_margin, 50.0, 0);
+    assert_int_equal(risk_check_free_margin(&d, &p), R(OK));
+    t.margin = 50.01;
+    s_feed(&d, &t, T0, &p);
+    assert_int_equal(risk_check_free_margin(&d, &p), R(RISK_FREE_MARGIN));
+}
+
+/* ---------------------------------------------------------------- positions and hedges */
+
+static void test_max_open_positions_per_tier(void **state)
+{
+    risk_params_t p = risk_params_default();
+    static const char *const syms[] = {"EURUSD", "GBPUSD", "USDJPY", "AUDUSD"};
+    for (size_t i = 0; i < 3; i++) {
+        const risk_tier_params_t *t = risk_tier_params(&p, s_tiers[i]);
+        account_state_t s = s_account(&p);
+        for (int n = 0; n < t->max_positions; n++) {
+            assert_int_equal(risk_check_max_positions(&s, &p, t), R(OK));
+            char id[16];
+            snprintf(id, sizeof id, "S%d", n);
+            assert_int_equal(account_apply_fill(&s, id, syms[n], BITTEN_ACTION_BUY, 0.1, n + 1), 0);
+        }
+        assert_int_equal(account_open_positions(&s), (size_t)t->max_positions);
+        assert_int_equal(risk_check_max_positions(&s, &p, t), R(RISK_MAX_POSITIONS));
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, T0), R(RISK_MAX_POSITIONS));
+        /* one closes: room again */
+        assert_int_equal(account_apply_close(&s, "S0", 0, 10.0, T0 + SEC, &p, NULL), 0);
+        assert_int_equal(risk_check_max_positions(&s, &p, t), R(OK));
+    }
+}
+
+static void test_the_eas_position_count_counts_and_zero_clears_tracked_positions(void **state)
+{
+    risk_params_t p = risk_params_default();
+    const risk_tier_params_t *fang = risk_tier_params(&p, FIRE_TIER_FANG);
+    account_state_t s = s_account(&p);
+    bitten_telemetry_t t = s_flat(10000.0, 10000.0);
+    t.positions = 2; /* e.g. opened by hand in the terminal */
+    t.has_positions = true;
+    s_feed(&s, &t, T0, &p);
+    assert_int_equal(account_open_positions(&s), 2);
+    assert_int_equal(risk_check_max_positions(&s, &p, fang), R(RISK_MAX_POSITIONS));
+
+    t.positions = 0;
+    s_feed(&s, &t, T0, &p);
+    assert_int_equal(account_apply_fill(&s, "S1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 1), 0);
+    assert_int_equal(account_open_positions(&s), 1);
+    s_feed(&s, &t, T0 + SEC, &p); /* the close result never came */
+    assert_int_equal(account_open_positions(&s), 0);
+    assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(OK));
+}
+
+static void test_fills_are_tracked_once_and_need_a_side(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    assert_int_equal(account_apply_fill(&s, "S1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 7), 0);
+    assert_int_equal(account_apply_fill(&s, "S1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 7), 1);
+    assert_int_equal(account_apply_fill(&s, "S2", "EURUSD", BITTEN_ACTION_CLOSE, 0.1, 8), -1);
+    assert_int_equal(account_apply_fill(&s, "", "EURUSD", BITTEN_ACTION_BUY, 0.1, 8), -1);
+    assert_int_equal(s.position_count, 1);
+    /* a close matched by ticket alone */
+    assert_int_equal(account_apply_close(&s, "", 7, 1.0, T0, &p, NULL), 0);
+    assert_int_equal(s.position_count, 0);
+}
+
+static void test_hedge_refuses_the_opposite_side_on_the_same_symbol(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    assert_int_equal(account_apply_fill(&s, "S1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 1), 0);
+    assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(RISK_HEDGE));
+    assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_BUY), R(OK));
+    assert_int_equal(risk_check_hedge(&s, &p, "GBPUSD", BITTEN_ACTION_SELL), R(OK));
+
+    risk_request_t sell = s_req("EURUSD", BITTEN_ACTION_SELL);
+    risk_request_t buy = s_req("EURUSD", BITTEN_ACTION_BUY);
+    assert_int_equal(risk_gate(&p, FIRE_TIER_COMMANDER, &s, &sell, T0, NULL), R(RISK_HEDGE));
+    assert_int_equal(risk_gate(&p, FIRE_TIER_COMMANDER, &s, &buy, T0, NULL), R(OK));
+    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &sell, T0, NULL), R(RISK_HEDGE));
+    /* NIBBLER is already at its one position */
+    assert_int_equal(risk_gate(&p, FIRE_TIER_NIBBLER, &s, &sell, T0, NULL),
+                     R(RISK_MAX_POSITIONS));
+
+    p.refuse_hedge = false;
+    assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(OK));
+}
+
+/* ---------------------------------------------------------------- cooldown */
+
+static void test_cooldown_after_two_losses_ends_exactly_at_its_length(void **state)
+{
+    risk_params_t p = risk_params_default();
+    for (size_t i = 0; i < 3; i++) {
+        const risk_tier_params_t *t = risk_tier_params(&p, s_tiers[i]);
+        bitten_ms_t len = (bitten_ms_t)t->cooldown_s * SEC;
+        account_state_t s = s_account(&p);
+        bitten_ms_t loss_at = T0 + MIN;
+        assert_int_equal(account_apply_close(&s, "A", 0, -20.0, T0, &p, NULL), 1);
+        assert_int_equal(risk_check_cooldown(&s, &p, t, T0 + SEC), R(OK)); /* one loss */
+        assert_int_equal(account_apply_close(&s, "B", 0, -20.0, loss_at, &p, NULL), 1);
+        assert_int_equal(s.consecutive_losses, 2);
+        assert_int_equal(risk_check_cooldown(&s, &p, t, loss_at + len - SEC), R(RISK_COOLDOWN));
+        assert_int_equal(risk_check_cooldown(&s, &p, t, loss_at + len), R(OK));
+
+        /* through the gate (telemetry kept fresh) */
+        bitten_telemetry_t tel = s_flat(10000.0, 9960.0);
+        s_feed(&s, &tel, loss_at + len - SEC, &p);
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, loss_at + len - SEC), R(RISK_COOLDOWN));
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, loss_at + len), R(OK));
+    }
+    /* 6 h for NIBBLER: 5:59:59 refused, 6:00:00 fires */
+    const risk_tier_params_t *nib = risk_tier_params(&p, FIRE_TIER_NIBBLER);
+    account_state_t s = s_account(&p);
+    account_apply_close(&s, "A", 0, -20.0, T0, &p, NULL);
+    account_apply_close(&s, "B", 0, -20.0, T0, &p, NULL);
+    assert_int_equal(risk_check_cooldown(&s, &p, nib, T0 + 5 * HOUR + 59 * MIN + 59 * SEC),
+                     R(RISK_COOLDOWN));
+    assert_int_equal(risk_check_cooldown(&s, &p, nib, T0 + 6 * HOUR), R(OK));
+}
+
+static void test_a_win_or_breakeven_between_losses_breaks_the_run(void **state)
+{
+    risk_params_t p = risk_params_default();
+    const risk_tier_params_t *t = risk_tier_params(&p, FIRE_TIER_FANG);
+    account_state_t s = s_account(&p);
+    risk_close_outcome_t o;
+    account_apply_close(&s, "A", 0, -20.0, T0, &p, &o);
+    assert_int_equal(o, RISK_CLOSE_LOSS);
+    account_apply_close(&s, "B", 0, 30.0, T0, &p, &o);
+    assert_int_equal(o, RISK_CLOSE_WIN);
+    assert_int_equal(s.win_streak, 1);
+    account_apply_close(&s, "C", 0, -20.0, T0, &p, NULL);
+    assert_int_equal(risk_check_cooldown(&s, &p, t, T0 + SEC), R(OK));
+    account_apply_close(&s, "D", 0, -0.5, T0, &p, &o); /* < 0.01 % of 10000 */
+    assert_int_equal(o, RISK_CLOSE_BREAKEVEN);
+    assert_int_equal(s.consecutive_losses, 0);
+    account_apply_close(&s, "E", 0, -20.0, T0, &p, NULL);
+    assert_int_equal(risk_check_cooldown(&s, &p, t, T0 + SEC), R(OK));
+    assert_double_equal(s.realised_pl_today, -20.0 + 30.0 - 20.0 - 0.5 - 20.0, 1e-9);
+    assert_int_equal(account_apply_close(&s, "F", 0, INFINITY, T0, &p, NULL), -1);
+}
+
+/* ---------------------------------------------------------------- fires per day and rate */
+
+static void test_fires_per_day_per_tier(void **state)
+{
+    risk_params_t p = risk_params_default();
+    for (size_t i = 0; i < 3; i++) {
+        const risk_tier_params_t *t = risk_tier_params(&p, s_tiers[i]);
+        account_state_t s = s_account(&p);
+        bitten_ms_t now = T0;
+        for (int n = 0; n < t->fires_per_day - 1; n++) {
+            now += MIN;
+            account_record_fire(&s, now, &p);
+        }
+        bitten_telemetry_t tel = s_flat(10000.0, 10000.0);
+        now += MIN;
+        s_feed(&s, &tel, now, &p);
+        assert_int_equal(risk_check_daily_shots(&s, t), R(OK)); /* e.g. NIBBLER: 5 of 6 */
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, now), R(OK));
+        account_record_fire(&s, now, &p);
+        assert_int_equal(s.fires_today, t->fires_per_day);
+        assert_int_equal(risk_check_daily_shots(&s, t), R(RISK_DAILY_SHOTS)); /* 6 of 6 */
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, now + MIN), R(RISK_DAILY_SHOTS));
+        /* the next trading day: shots are back once a balance is seen */
+        bitten_ms_t tomorrow = DAY0 + DAY_MS + HOUR;
+        s_feed(&s, &tel, tomorrow, &p);
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, tomorrow), R(OK));
+    }
+}
+
+static void test_spacing_29_999_s_refused_30_s_fires(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    account_record_fire(&s, T0, &p);
+    assert_int_equal(risk_check_rate(&s, &p, T0 + 30 * SEC - 1), R(RISK_RATE));
+    assert_int_equal(risk_check_rate(&s, &p, T0 + 30 * SEC), R(OK));
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, T0 + 30 * SEC - 1), R(RISK_RATE));
+        assert_int_equal(s_gate(&p, s_tiers[i], &s, T0 + 30 * SEC), R(OK));
+    }
+}
+
+static void test_at_most_5_fires_in_any_minute(void **state)
+{
+    risk_params_t p = risk_params_default();
+    p.fire_spacing_s = 0; /* spacing alone allows 2 a minute: isolate the window */
+    account_state_t s = s_account(&p);
+    for (int n = 0; n < 4; n++)
+        account_record_fire(&s, T0 + n * SEC, &p);
+    assert_int_equal(risk_check_rate(&s, &p, T0 + 4 * SEC), R(OK)); /* the 5th may go */
+    account_record_fire(&s, T0 + 4 * SEC, &p);
+    assert_int_equal(risk_check_rate(&s, &p, T0 + 5 * SEC), R(RISK_RATE));
+    assert_int_equal(risk_check_rate(&s, &p, T0 + MIN - 1), R(RISK_RATE));
+    assert_int_equal(s_gate(&p, FIRE_TIER_COMMANDER, &s, T0 + MIN - 1), R(RISK_RATE));
+    assert_int_equal(risk_check_rate(&s, &p, T0 + MIN), R(OK)); /* the first left the window */
+    assert_int_equal(s_gate(&p, FIRE_TIER_COMMANDER, &s, T0 + MIN), R(OK));
+}
+
+static void test_the_gate_reports_the_earliest_failure_in_its_order(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    account_apply_fill(&s, "S1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 1);
+    account_record_fire(&s, T0, &p);
+    /* max positions, rate and hedge all fail: max positions comes first */
+    risk_request_t sell = s_req("EURUSD", BITTEN_ACTION_SELL);
+    assert_int_equal(risk_gate(&p, FIRE_TIER_NIBBLER, &s, &sell, T0 + SEC, NULL),
+                     R(RISK_MAX_POSITIONS));
+    /* FANG has room: rate before hedge */
+    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &sell, T0 + SEC, NULL), R(RISK_RATE));
+    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &sell, T0 + 30 * SEC, NULL),
+                     R(RISK_HEDGE));
+}
+
+/* ---------------------------------------------------------------- halts */
+
+static void test_drawdown_over_20_pct_raises_a_hard_halt_that_never_lifts(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    risk_halt_decision_t d;
+    bitten_telemetry_t at20 = s_flat(10000.0, 8000.0);
+    s_feed(&s, &at20, T0, &p);
+    risk_halt_triggers(&p, FIRE_TIER_COMMANDER, &s, T0, &d);
+    for (size_t i = 0; i < d.count; i++)
+        assert_int_not_equal(d.halts[i].trigger, RISK_TRIGGER_DRAWDOWN);
+    assert_true(d.drawdown_warn);
+
+    bitten_telemetry_t over = s_flat(10000.0, 7999.0);
+    s_feed(&s, &over, T0, &p);
+    risk_halt_triggers(&p, FIRE_TIER_COMMANDER, &s, T0, &d);
+    assert_true(d.count >= 1);
+    assert_int_equal(d.halts[0].trigger, RISK_TRIGGER_DRAWDOWN);
+    assert_int_equal(d.halts[0].kind, BITTEN_HALT_HARD);
+    assert_int_equal(d.halts[0].reason, R(RISK_DRAWDOWN));
+    assert_int_equal(risk_trigger_from_reason(R(RISK_DRAWDOWN)), RISK_TRIGGER_DRAWDOWN);
+
+    bitten_telemetry_t back = s_flat(10000.0, 10000.0);
+    s_feed(&s, &back, T0 + 2 * DAY_MS, &p);
+    assert_false(risk_halt_may_lift(BITTEN_HALT_HARD, RISK_TRIGGER_DRAWDOWN, T0, &s, &p,
+                                    T0 + 2 * DAY_MS));
+    assert_false(risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_DRAWDOWN, T0, &s, &p,
+                                    T0 + 2 * DAY_MS));
+}
+
+static void test_margin_below_100_pct_soft_halts_and_lifts_on_fresh_recovery(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    risk_halt_decision_t d;
+    bitten_telemetry_t at100 = s_tel(10000.0, 10000.0, 10000.0, 0.0);
+    s_feed(&s, &at100, T0, &p);
+    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, T0, &d);
+    assert_false(d.margin_alarm);
+    assert_int_equal(d.count, 0);
+
+    bitten_telemetry_t low = s_tel(10000.0, 9999.0, 10000.0, 0.0); /* 99.99 %, 0.01 % down */
+    s_feed(&s, &low, T0, &p);
+    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, T0, &d);
+    assert_true(d.margin_alarm);
+    assert_int_equal(d.count, 1);
+    assert_int_equal(d.halts[0].trigger, RISK_TRIGGER_MARGIN);
+    assert_int_equal(d.halts[0].kind, BITTEN_HALT_SOFT);
+    assert_int_equal(d.halts[0].reason, R(RISK_MARGIN));
+    assert_false(risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_MARGIN, T0, &s, &p, T0));
+
+    s_feed(&s, &at100, T0 + MIN, &p);
+    assert_true(risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_MARGIN, T0, &s, &p, T0 + MIN));
+    /* recovered, but on numbers too old to trust */
+    assert_false(risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_MARGIN, T0, &s, &p,
+                                    T0 + 2 * MIN + 1));
+    /* positions closed: no margin in use */
+    bitten_telemetry_t flat = s_flat(10000.0, 10000.0);
+    s_feed(&s, &flat, T0 + 3 * MIN, &p);
+    assert_true(
+        risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_MARGIN, T0, &s, &p, T0 + 3 * MIN));
+    assert_false(
+        risk_halt_may_lift(BITTEN_HALT_HARD, RISK_TRIGGER_MARGIN, T0, &s, &p, T0 + 3 * MIN));
+}
+
+static void test_daily_loss_cap_soft_halts_until_the_day_rolls(void **state)
+{
+    risk_params_t p = risk_params_default();
+    p.day_rollover_utc = 30; /* 00:30 UTC */
+    account_state_t s = s_account(&p);
+    risk_halt_decision_t d;
+    bitten_telemetry_t down = s_flat(9151.0, 9151.0); /* 8.49 % */
+    s_feed(&s, &down, T0, &p);
+    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, T0, &d);
+    assert_int_equal(d.count, 0);
+    risk_halt_triggers(&p, FIRE_TIER_NIBBLER, &s, T0, &d); /* over NIBBLER's 6 % */
+    assert_int_equal(d.count, 1);
+
+    down = s_flat(9150.0, 9150.0); /* 8.5 % */
+    s_feed(&s, &down, T0, &p);
+    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, T0, &d);
+    assert_int_equal(d.count, 1);
+    assert_int_equal(d.halts[0].trigger, RISK_TRIGGER_DAILY_LOSS);
+    assert_int_equal(d.halts[0].kind, BITTEN_HALT_SOFT);
+    assert_int_equal(d.halts[0].reason, R(RISK_DAILY_LOSS));
+
+    bitten_ms_t roll = DAY0 + DAY_MS + 30 * MIN;
+    assert_false(
+        risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_DAILY_LOSS, T0, &s, &p, roll - 1));
+    assert_true(risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_DAILY_LOSS, T0, &s, &p, roll));
+    /* after the roll the same numbers are a new day's start: nothing to raise again */
+    s_feed(&s, &down, roll, &p);
+    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, roll, &d);
+    assert_int_equal(d.count, 0);
+}
+
+static void test_no_telemetry_raises_nothing(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s;
+    account_state_init(&s);
+    risk_halt_decision_t d;
+    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, T0, &d);
+    assert_int_equal(d.count, 0);
+    assert_int_equal(risk_trigger_from_reason(R(HALTED)), -1);
+    assert_string_equal(risk_trigger_str(RISK_TRIGGER_DAILY_LOSS), "DAILY_LOSS");
+}
+
+/* ---------------------------------------------------------------- XP */
+
+static xp_event_t s_close(double profit, bool has_sl, double r, int streak)
+{
+    return (xp_event_t){.on = XP_ON_CLOSED, .profit = profit, .balance = 10000.0,
+                        .has_sl = has_sl, .planned_risk = r, .win_streak = streak};
+}
+
+static int64_t s_xp_of(const xp_award_t *a, size_t n, const char *event)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a[i].event, event) == 0)
+            return a[i].xp;
+    return -1;
+}
+
+static void test_xp_ladder(void **state)
+{
+    risk_params_t p = risk_params_default();
+    xp_award_t a[XP_AWARDS_MAX];
+    xp_event_t filled = {.on = XP_ON_FILLED};
+    assert_int_equal(xp_awards_for_event(&p, &filled, a), 1);
+    assert_string_equal(a[0].event, "filled");
+    assert_int_equal(a[0].xp, 5);
+
+    /* profit: 100 + 25 x min(streak, 5) */
+    const int streaks[] = {0, 1, 2, 5, 6, 40};
+    const int64_t want[] = {100, 125, 150, 225, 225, 225};
+    for (size_t i = 0; i < sizeof streaks / sizeof streaks[0]; i++) {
+        xp_event_t ev = s_close(40.0, true, 0.0, streaks[i]);
+        size_t n = xp_awards_for_event(&p, &ev, a);
+        assert_int_equal(n, 1);
+        assert_int_equal(s_xp_of(a, n, XP_EVENT_CLOSED_PROFIT), want[i]);
+    }
+
+    /* loss: +25 with a stop-loss, nothing without */
+    xp_event_t loss = s_close(-40.0, true, 50.0, 0);
+    size_t n = xp_awards_for_event(&p, &loss, a);
+    assert_int_equal(n, 1);
+    assert_int_equal(s_xp_of(a, n, XP_EVENT_CLOSED_LOSS_SL), 25);
+    loss.has_sl = false;
+    assert_int_equal(xp_awards_for_event(&p, &loss, a), 0);
+
+    /* >= 2 R: +25 on top */
+    xp_event_t big = s_close(100.0, true, 50.0, 1);
+    n = xp_awards_for_event(&p, &big, a);
+    assert_int_equal(n, 2);
+    assert_int_equal(s_xp_of(a, n, XP_EVENT_CLOSED_PROFIT), 125);
+    assert_int_equal(s_xp_of(a, n, XP_EVENT_REWARD_2R), 25);
+    big.profit = 99.99;
+    n = xp_awards_for_event(&p, &big, a);
+    assert_int_equal(s_xp_of(a, n, XP_EVENT_REWARD_2R), -1);
+    big.planned_risk = 0.0; /* R unknown: no reward award */
+    big.profit = 1000.0;
+    n = xp_awards_for_event(&p, &big, a);
+    assert_int_equal(n, 1);
+}
+
+static void test_breakeven_is_under_0_01_pct_of_balance(void **state)
+{
+    risk_params_t p = risk_params_default();
+    xp_award_t a[XP_AWARDS_MAX];
+    /* balance 10000: the line is 1.00 */
+    const struct {
+        double profit;
+        const char *event;
+        int64_t xp;
+    } rows[] = {
+        {0.0, XP_EVENT_CLOSED_BREAKEVEN, 50},  {0.99, XP_EVENT_CLOSED_BREAKEVEN, 50},
+        {-0.99, XP_EVENT_CLOSED_BREAKEVEN, 50}, {1.0, XP_EVENT_CLOSED_PROFIT, 125},
+        {-1.0, XP_EVENT_CLOSED_LOSS_SL, 25},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        xp_event_t ev = s_close(rows[i].profit, true, 0.0, 1);
+        size_t n = xp_awards_for_event(&p, &ev, a);
+        assert_int_equal(n, 1);
+        assert_string_equal(a[0].event, rows[i].event);
+        assert_int_equal(a[0].xp, rows[i].xp);
+    }
+    assert_int_equal(risk_close_outcome(0.99, 10000.0, &p), RISK_CLOSE_BREAKEVEN);
+    assert_int_equal(risk_close_outcome(1.0, 10000.0, &p), RISK_CLOSE_WIN);
+    assert_string_equal(risk_close_outcome_str(RISK_CLOSE_BREAKEVEN), "BREAKEVEN");
+}
+
+static void test_win_streak_from_closes_feeds_the_award(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    xp_award_t a[XP_AWARDS_MAX];
+    int64_t want[] = {125, 150, 175, 200, 225, 225, 225};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        account_apply_close(&s, "W", 0, 50.0, T0, &p, NULL);
+        xp_event_t ev = s_close(50.0, true, 0.0, s.win_streak);
+        assert_int_equal(xp_awards_for_event(&p, &ev, a), 1);
+        assert_int_equal(a[0].xp, want[i]);
+    }
+    account_apply_close(&s, "L", 0, -50.0, T0, &p, NULL);
+    assert_int_equal(s.win_streak, 0);
+}
+
+static void test_rank_boundaries(void **state)
+{
+    bitten_rank_fn *fn = xp_rank_for; /* the store's rank callback type */
+    const struct {
+        int64_t line;
+        const char *below, *at;
+    } rows[] = {
+        {100, "RECRUIT", "PRIVATE"},       {500, "PRIVATE", "CORPORAL"},
+        {1000, "CORPORAL", "SERGEANT"},    {2500, "SERGEANT", "LIEUTENANT"},
+        {5000, "LIEUTENANT", "CAPTAIN"},   {10000, "CAPTAIN", "MAJOR"},
+        {25000, "MAJOR", "COLONEL"},       {50000, "COLONEL", "GENERAL"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_string_equal(fn(rows[i].line - 1), rows[i].below);
+        assert_string_equal(fn(rows[i].line), rows[i].at);
+        assert_string_equal(xp_rank_up(rows[i].line - 1, rows[i].line), rows[i].at);
+        assert_null(xp_rank_up(rows[i].line, rows[i].line + 1));
+    }
+    assert_string_equal(xp_rank_for(0), "RECRUIT");
+    assert_string_equal(xp_rank_for(-5), "RECRUIT");
+    assert_string_equal(xp_rank_for(INT64_MAX), "GENERAL");
+    assert_string_equal(xp_rank_up(0, 600), "CORPORAL"); /* two lines at once: the new one */
+    assert_null(xp_rank_up(600, 0));
+}
+
+/* ---------------------------------------------------------------- the router adapter */
+
+typedef struct {
+    bitten_symbols_t *symbols;
+} s_fixture_t;
+
+static void test_the_router_calls_the_gate_through_the_adapter(void **state)
+{
+    bitten_symbols_t *symbols = bitten_symbols_new_defaults();
+    assert_non_null(symbols);
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    risk_gate_ctx_t gctx = {.params = &p, .tier = FIRE_TIER_FANG, .state = &s, .now = T0};
+    fire_risk_gate_fn *gate = risk_gate_for_router; /* the router's function type */
+
+    fire_request_t req;
+    memset(&req, 0, sizeof req);
+    snprintf(req.signal_id, sizeof req.signal_id, "SIG_1");
+    snprintf(req.uuid, sizeof req.uuid, "acct_1");
+    snprintf(req.symbol, sizeof req.symbol, "EURUSD");
+    snprintf(req.action, sizeof req.action, "buy");
+    req.signal_class = FIRE_CLASS_RAPID_ASSAULT;
+    req.sl_pips = 20.0;
+    req.shield_multiplier = 1.0;
+    fire_context_t ctx = {
+        .now = T0,
+        .symbol = bitten_symbols_find(symbols, "EURUSD"),
+        .command_peers = 1,
+        .ea_online = true,
+        .tier = FIRE_TIER_FANG,
+        .risk_gate = gate,
+        .risk_self = &gctx,
+        .limits = fire_limits_default(),
+    };
+    double lot = 0.0;
+    /* 10000 x 1.25 % / (20 pips x 10) = 0.62 */
+    assert_int_equal(fire_run_checks(&req, &ctx, &lot), R(OK));
+    assert_double_equal(lot, 0.62, 1e-9);
+
+    /* medic mode: half of it, multiplied once */
+    account_state_t medic = s_after_loss(&p, 500.0);
+    gctx.state = &medic;
+    gctx.now = ctx.now = T0 + SEC;
+    assert_int_equal(fire_run_checks(&req, &ctx, &lot), R(OK));
+    assert_double_equal(lot, 0.29, 1e-9); /* 9500 x 1.25 % x 0.5 / 200 = 0.296875 */
+
+    fire_risk_view_t v;
+    assert_int_equal(gate(&gctx, &req, &v), R(OK));
+    assert_double_equal(v.risk_pct, 1.25, 0);
+    assert_double_equal(v.mode_multiplier, 0.5, 0);
+
+    /* a refusal passes through with its code */
+    gctx.now = ctx.now = T0 + 2 * MIN;
+    assert_int_equal(fire_run_checks(&req, &ctx, &lot), R(RISK_STALE_TELEMETRY));
+    snprintf(req.action, sizeof req.action, "hold");
+    assert_int_equal(gate(&gctx, &req, &v), R(RISK_UNAVAILABLE));
+    assert_int_equal(gate(NULL, &req, &v), R(RISK_UNAVAILABLE));
+    bitten_symbols_destroy(&symbols);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_hold_every_number_of_the_spec),
+        cmocka_unit_test(test_unknown_tier_has_no_row_and_the_gate_fails_closed),
+        cmocka_unit_test(test_a_fresh_flat_account_may_fire_on_every_tier),
+        cmocka_unit_test(test_refuses_fire_without_any_telemetry),
+        cmocka_unit_test(test_telemetry_60_s_old_is_fresh_60_001_s_is_stale),
+        cmocka_unit_test(test_a_heartbeat_does_not_make_telemetry_fresh),
+        cmocka_unit_test(test_stale_telemetry_is_checked_before_everything_else),
+        cmocka_unit_test(test_non_finite_telemetry_changes_nothing),
+        cmocka_unit_test(test_daily_loss_cap_refuses_at_the_cap_per_tier),
+        cmocka_unit_test(test_daily_loss_uses_the_lower_of_balance_and_equity),
+        cmocka_unit_test(test_medic_mode_from_5_pct_halves_risk_and_allows_one_position),
+        cmocka_unit_test(test_an_account_risk_pct_may_lower_the_tier_risk_never_raise_it),
+        cmocka_unit_test(test_day_start_resets_to_the_first_balance_after_midnight),
+        cmocka_unit_test(test_day_rolls_at_a_non_zero_rollover_minute),
+        cmocka_unit_test(test_a_heartbeat_balance_can_start_the_day),
+        cmocka_unit_test(test_drawdown_warns_above_10_pct_and_refuses_above_20_pct),
+        cmocka_unit_test(test_margin_level_150_fires_149_99_is_refused),
+        cmocka_unit_test(test_no_margin_in_use_passes_unknown_margin_fails_closed),
+        cmocka_unit_test(test_free_margin_50_fires_49_99_is_refused),
+        cmocka_unit_test(test_max_open_positions_per_tier),
+        cmocka_unit_test(test_the_eas_position_count_counts_and_zero_clears_tracked_positions),
+        cmocka_unit_test(test_fills_are_tracked_once_and_need_a_side),
+        cmocka_unit_test(test_hedge_refuses_the_opposite_side_on_the_same_symbol),
+        cmocka_unit_test(test_cooldown_after_two_losses_ends_exactly_at_its_length),
+        cmocka_unit_test(test_a_win_or_breakeven_between_losses_breaks_the_run),
+        cmocka_unit_test(test_fires_per_day_per_tier),
+        cmocka_unit_test(test_spacing_29_999_s_refused_30_s_fires),
+        cmocka_unit_test(test_at_most_5_fires_in_any_minute),
+        cmocka_unit_test(test_the_gate_reports_the_earliest_failure_in_its_order),
+        cmocka_unit_test(test_drawdown_over_20_pct_raises_a_hard_halt_that_never_lifts),
+        cmocka_unit_test(test_margin_below_100_pct_soft_halts_and_lifts_on_fresh_recovery),
+        cmocka_unit_test(test_daily_loss_cap_soft_halts_until_the_day_rolls),
+        cmocka_unit_test(test_no_telemetry_raises_nothing),
+        cmocka_unit_test(test_xp_ladder),
+        cmocka_unit_test(test_breakeven_is_under_0_01_pct_of_balance),
+        cmocka_unit_test(test_win_streak_from_closes_feeds_the_award),
+        cmocka_unit_test(test_rank_boundaries),
+        cmocka_unit_test(test_the_router_calls_the_gate_through_the_adapter),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
