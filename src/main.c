@@ -10,6 +10,7 @@
 #include "bitten/core.h"
 #include "core/daemon.h"
 #include "core/strict.h"
+#include "modules/citadel/citadel.h"
 #include "modules/ea_registry/ea_registry.h"
 #include "modules/fire_router/fire_router.h"
 #include "modules/venom/replay.h"
@@ -40,6 +41,16 @@ static void s_venom_destroy(void **self_p)
     venom_destroy((venom_t **)self_p);
 }
 
+static void *s_citadel_new(bitten_core_t *core)
+{
+    return citadel_new(core);
+}
+
+static void s_citadel_destroy(void **self_p)
+{
+    citadel_destroy((citadel_t **)self_p);
+}
+
 static void *s_fire_router_new(bitten_core_t *core)
 {
     return fire_router_new(core);
@@ -54,6 +65,7 @@ static void s_fire_router_destroy(void **self_p)
 static const bitten_module_t s_modules[] = {
     {"ea_registry", s_ea_registry_new, s_ea_registry_destroy, NULL},
     {"venom", s_venom_new, s_venom_destroy, NULL},
+    {"citadel", s_citadel_new, s_citadel_destroy, citadel_check_config},
     {"fire_router", s_fire_router_new, s_fire_router_destroy, fire_router_check_config},
 };
 #define MODULE_COUNT (sizeof s_modules / sizeof *s_modules)

@@ -53,6 +53,19 @@ size_t bitten_config_list_count(const bitten_config_t *self, const char *key);
 /*  The index-th element of a list key (trimmed), or NULL past the end. */
 const char *bitten_config_list_at(const bitten_config_t *self, const char *key, size_t index);
 
+/*  Binds a key to an int or double field of a module's parameter struct, so a module reads
+ *  all its numbers with one call: {"venom.cooldown_s", offsetof(venom_params_t, cooldown_s),
+ *  true}. The key's type in the table must match (int for is_int, number otherwise). */
+typedef struct {
+    const char *key;
+    size_t offset;
+    bool is_int;
+} bitten_cfg_bind_t;
+
+/*  Writes each bound key's value into base + offset. */
+void bitten_config_read_bound(const bitten_config_t *self, const bitten_cfg_bind_t *binds,
+                              size_t count, void *base);
+
 /*  Where a key's value came from: "default", "file", "env", "cli". */
 const char *bitten_config_origin(const bitten_config_t *self, const char *key);
 

@@ -386,6 +386,21 @@ const char *bitten_config_list_at(const bitten_config_t *self, const char *key, 
     return index < v->n_items ? v->items[index] : NULL;
 }
 
+void bitten_config_read_bound(const bitten_config_t *self, const bitten_cfg_bind_t *binds,
+                              size_t count, void *base)
+{
+    for (size_t i = 0; i < count; i++) {
+        char *field = (char *)base + binds[i].offset;
+        if (binds[i].is_int) {
+            int v = (int)bitten_config_int(self, binds[i].key); /* table ranges fit an int */
+            memcpy(field, &v, sizeof v);
+        } else {
+            double v = bitten_config_double(self, binds[i].key);
+            memcpy(field, &v, sizeof v);
+        }
+    }
+}
+
 const char *bitten_config_origin(const bitten_config_t *self, const char *key)
 {
     int i = s_index(key);

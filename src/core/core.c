@@ -21,6 +21,7 @@
 #define CORE_MAX_PEER_FDS 4096
 #define CORE_ENDPOINT_MAX 256
 #define CORE_FRAME_OUT_MAX 2048
+#define CORE_MAX_QUERIES 16
 
 typedef struct {
     char name[32];
@@ -81,6 +82,11 @@ struct bitten_core {
     size_t n_statuses;
     bitten_ea_query_t ea_query;
     bitten_risk_query_t risk_query;
+    struct {
+        char name[32];
+        const void *query;
+    } queries[CORE_MAX_QUERIES];
+    size_t n_queries;
     bitten_store_t *store;
     bool strict_on;
     char strict_path[512]; /* non-empty while a legacy file exists */
@@ -156,6 +162,28 @@ const bitten_risk_query_t *bitten_core_risk_query(bitten_core_t *core)
 bitten_store_t *bitten_core_store(bitten_core_t *core)
 {
     return core->store;
+}
+
+int bitten_core_provide(bitten_core_t *core, const char *name, const void *query)
+{
+    for (size_t i = 0; i < core->n_queries; i++)
+        if (strcmp(core->queries[i].name, name) == 0) {
+            core->queries[i].query = query;
+            return 0;
+        }
+    if (core->n_queries == CORE_MAX_QUERIES || strlen(name) >= sizeof core->queries[0].name)
+        return -1;
+    snprintf(core->queries[core->n_queries].name, sizeof core->queries[0].name, "%s", name);
+    core->queries[core->n_queries++].query = query;
+    return 0;
+}
+
+const void *bitten_core_lookup(bitten_core_t *core, const char *name)
+{
+    for (size_t i = 0; i < core->n_queries; i++)
+        if (strcmp(core->queries[i].name, name) == 0)
+            return core->queries[i].query;
+    return NULL;
 }
 
 bool bitten_core_strict_violation(bitten_core_t *core)

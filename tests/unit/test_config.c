@@ -211,7 +211,7 @@ static void test_configuration_doc_matches_the_key_table(void **state)
     begin += strlen("<!-- BEGIN GENERATED KEYS -->\n");
     if (gen_len != (size_t)(end - begin) || memcmp(begin, generated, gen_len) != 0) {
         fprintf(stderr, "docs/configuration.md is out of date: regenerate the table with\n"
-                        "  build/bittend --print-config-doc\n");
+                        "  scripts/regen-config-doc build/bittend\n");
         fail();
     }
     free(generated);

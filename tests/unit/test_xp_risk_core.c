@@ -173,8 +173,12 @@ static void test_a_heartbeat_does_not_make_telemetry_fresh(void **state)
 {
     risk_params_t p = risk_params_default();
     account_state_t s = s_account(&p);
-    bitten_ea_heartbeat_t h = {.balance = 10100.0, .equity = 10100.0, .has_balance = true,
-                               .has_equity = true, .positions = 0, .has_positions = true};
+    bitten_ea_heartbeat_t h = {.balance = 10100.0,
+                               .equity = 10100.0,
+                               .has_balance = true,
+                               .has_equity = true,
+                               .positions = 0,
+                               .has_positions = true};
     assert_int_equal(account_apply_heartbeat(&s, &h, T0 + 59 * SEC, &p), 0);
     assert_double_equal(s.equity, 10100.0, 0);
     assert_double_equal(s.peak_equity, 10100.0, 0);
@@ -378,7 +382,9 @@ static void test_drawdown_warns_above_10_pct_and_refuses_above_20_pct(void **sta
         bool warn;
         bitten_reason_t r;
     } rows[] = {
-        {9000.0, false, R(OK)}, {8999.0, true, R(OK)}, {8000.0, true, R(OK)},
+        {9000.0, false, R(OK)},
+        {8999.0, true, R(OK)},
+        {8000.0, true, R(OK)},
         {7999.0, true, R(RISK_DRAWDOWN)},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -563,8 +569,7 @@ static void test_hedge_refuses_the_opposite_side_on_the_same_symbol(void **state
     assert_int_equal(risk_gate(&p, FIRE_TIER_COMMANDER, &s, &buy, T0, NULL), R(OK));
     assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &sell, T0, NULL), R(RISK_HEDGE));
     /* NIBBLER is already at its one position */
-    assert_int_equal(risk_gate(&p, FIRE_TIER_NIBBLER, &s, &sell, T0, NULL),
-                     R(RISK_MAX_POSITIONS));
+    assert_int_equal(risk_gate(&p, FIRE_TIER_NIBBLER, &s, &sell, T0, NULL), R(RISK_MAX_POSITIONS));
 
     p.refuse_hedge = false;
     assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(OK));
@@ -695,8 +700,7 @@ static void test_the_gate_reports_the_earliest_failure_in_its_order(void **state
                      R(RISK_MAX_POSITIONS));
     /* FANG has room: rate before hedge */
     assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &sell, T0 + SEC, NULL), R(RISK_RATE));
-    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &sell, T0 + 30 * SEC, NULL),
-                     R(RISK_HEDGE));
+    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &sell, T0 + 30 * SEC, NULL), R(RISK_HEDGE));
 }
 
 /* ---------------------------------------------------------------- halts */
@@ -724,10 +728,10 @@ static void test_drawdown_over_20_pct_raises_a_hard_halt_that_never_lifts(void *
 
     bitten_telemetry_t back = s_flat(10000.0, 10000.0);
     s_feed(&s, &back, T0 + 2 * DAY_MS, &p);
-    assert_false(risk_halt_may_lift(BITTEN_HALT_HARD, RISK_TRIGGER_DRAWDOWN, T0, &s, &p,
-                                    T0 + 2 * DAY_MS));
-    assert_false(risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_DRAWDOWN, T0, &s, &p,
-                                    T0 + 2 * DAY_MS));
+    assert_false(
+        risk_halt_may_lift(BITTEN_HALT_HARD, RISK_TRIGGER_DRAWDOWN, T0, &s, &p, T0 + 2 * DAY_MS));
+    assert_false(
+        risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_DRAWDOWN, T0, &s, &p, T0 + 2 * DAY_MS));
 }
 
 static void test_margin_below_100_pct_soft_halts_and_lifts_on_fresh_recovery(void **state)
@@ -754,8 +758,8 @@ static void test_margin_below_100_pct_soft_halts_and_lifts_on_fresh_recovery(voi
     s_feed(&s, &at100, T0 + MIN, &p);
     assert_true(risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_MARGIN, T0, &s, &p, T0 + MIN));
     /* recovered, but on numbers too old to trust */
-    assert_false(risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_MARGIN, T0, &s, &p,
-                                    T0 + 2 * MIN + 1));
+    assert_false(
+        risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_MARGIN, T0, &s, &p, T0 + 2 * MIN + 1));
     /* positions closed: no margin in use */
     bitten_telemetry_t flat = s_flat(10000.0, 10000.0);
     s_feed(&s, &flat, T0 + 3 * MIN, &p);
@@ -812,8 +816,12 @@ static void test_no_telemetry_raises_nothing(void **state)
 
 static xp_event_t s_close(double profit, bool has_sl, double r, int streak)
 {
-    return (xp_event_t){.on = XP_ON_CLOSED, .profit = profit, .balance = 10000.0,
-                        .has_sl = has_sl, .planned_risk = r, .win_streak = streak};
+    return (xp_event_t){.on = XP_ON_CLOSED,
+                        .profit = profit,
+                        .balance = 10000.0,
+                        .has_sl = has_sl,
+                        .planned_risk = r,
+                        .win_streak = streak};
 }
 
 static int64_t s_xp_of(const xp_award_t *a, size_t n, const char *event)
@@ -876,7 +884,7 @@ static void test_breakeven_is_under_0_01_pct_of_balance(void **state)
         const char *event;
         int64_t xp;
     } rows[] = {
-        {0.0, XP_EVENT_CLOSED_BREAKEVEN, 50},  {0.99, XP_EVENT_CLOSED_BREAKEVEN, 50},
+        {0.0, XP_EVENT_CLOSED_BREAKEVEN, 50},   {0.99, XP_EVENT_CLOSED_BREAKEVEN, 50},
         {-0.99, XP_EVENT_CLOSED_BREAKEVEN, 50}, {1.0, XP_EVENT_CLOSED_PROFIT, 125},
         {-1.0, XP_EVENT_CLOSED_LOSS_SL, 25},
     };
@@ -915,10 +923,10 @@ static void test_rank_boundaries(void **state)
         int64_t line;
         const char *below, *at;
     } rows[] = {
-        {100, "RECRUIT", "PRIVATE"},       {500, "PRIVATE", "CORPORAL"},
-        {1000, "CORPORAL", "SERGEANT"},    {2500, "SERGEANT", "LIEUTENANT"},
-        {5000, "LIEUTENANT", "CAPTAIN"},   {10000, "CAPTAIN", "MAJOR"},
-        {25000, "MAJOR", "COLONEL"},       {50000, "COLONEL", "GENERAL"},
+        {100, "RECRUIT", "PRIVATE"},     {500, "PRIVATE", "CORPORAL"},
+        {1000, "CORPORAL", "SERGEANT"},  {2500, "SERGEANT", "LIEUTENANT"},
+        {5000, "LIEUTENANT", "CAPTAIN"}, {10000, "CAPTAIN", "MAJOR"},
+        {25000, "MAJOR", "COLONEL"},     {50000, "COLONEL", "GENERAL"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         assert_string_equal(fn(rows[i].line - 1), rows[i].below);
@@ -934,10 +942,6 @@ static void test_rank_boundaries(void **state)
 }
 
 /* ---------------------------------------------------------------- the router adapter */
-
-typedef struct {
-    bitten_symbols_t *symbols;
-} s_fixture_t;
 
 static void test_the_router_calls_the_gate_through_the_adapter(void **state)
 {

@@ -18,21 +18,21 @@ struct venom {
     uint64_t not_selected; /* ticks and batches of symbols outside venom.symbols */
     uint64_t candle_batches, candles_merged, candle_batches_refused;
     char last_signal_id[BITTEN_ID_MAX + 1];
+    venom_query_t query; /* provided as "venom.context" */
 };
 
-/* ---------------------------------------------------------------- params from config */
+static int s_query_context(void *arg, const char *symbol, venom_context_t *out)
+{
+    return venom_engine_context(((venom_t *)arg)->engine, symbol, out);
+}
 
-typedef struct {
-    const char *key;
-    size_t offset;
-    bool is_int;
-} s_param_key_t;
+/* ---------------------------------------------------------------- params from config */
 
 #define S_I(field) offsetof(venom_params_t, field), true
 #define S_D(field) offsetof(venom_params_t, field), false
 
 //  One row per field of venom_params_t; the keys, defaults and ranges live in config_keys.c.
-static const s_param_key_t s_param_keys[] = {
+static const bitten_cfg_bind_t s_param_keys[] = {
     {"venom.min_confidence", S_D(min_confidence)},
     {"venom.signal_ttl_s", S_I(signal_ttl_s)},
     {"venom.min_m5_candles", S_I(min_m5_candles)},
@@ -154,17 +154,7 @@ int venom_params_from_config(const bitten_config_t *cfg, venom_params_t *p, char
                              size_t errlen)
 {
     memset(p, 0, sizeof *p);
-    for (size_t i = 0; i < sizeof s_param_keys / sizeof *s_param_keys; i++) {
-        const s_param_key_t *k = &s_param_keys[i];
-        char *field = (char *)p + k->offset;
-        if (k->is_int) {
-            int v = (int)bitten_config_int(cfg, k->key); /* the table's ranges fit an int */
-            memcpy(field, &v, sizeof v);
-        } else {
-            double v = bitten_config_double(cfg, k->key);
-            memcpy(field, &v, sizeof v);
-        }
-    }
+    bitten_config_read_bound(cfg, s_param_keys, sizeof s_param_keys / sizeof *s_param_keys, p);
     return venom_params_validate(p, err, errlen);
 }
 
@@ -397,6 +387,8 @@ venom_t *venom_new(bitten_core_t *core)
     bitten_bus_subscribe(bus, "feedback.tick", s_on_tick, self);
     bitten_bus_subscribe(bus, "feedback.candle_batch", s_on_candles, self);
     bitten_core_status_register(core, "venom", s_status, self);
+    self->query = (venom_query_t){self, s_query_context};
+    bitten_core_provide(core, VENOM_QUERY_CONTEXT, &self->query);
     size_t selected = bitten_config_list_count(self->cfg, "venom.symbols");
     BLOG_INFO(self->log, "venom", "venom.started", "symbols=%zu selected=%s min_confidence=%.1f",
               selected ? selected : bitten_symbols_count(symbols), selected ? "listed" : "all",
@@ -410,6 +402,7 @@ void venom_destroy(venom_t **self_p)
     if (!self_p || !*self_p)
         return;
     venom_t *self = *self_p;
+    bitten_core_provide(self->core, VENOM_QUERY_CONTEXT, NULL);
     bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
     venom_engine_destroy(&self->engine);
     free(self);

@@ -14,6 +14,14 @@
 
 typedef struct venom venom_t;
 
+/*  The narrow query VENOM provides on the core as "venom.context" (bitten_core_lookup): the
+ *  market context of a symbol for CITADEL. Filled pointers stay valid until the next tick. */
+#define VENOM_QUERY_CONTEXT "venom.context"
+typedef struct {
+    void *self;
+    int (*context)(void *self, const char *symbol, venom_context_t *out); /* 0, or -1 unknown */
+} venom_query_t;
+
 /*  Builds the params from the venom.* keys, the default symbol table and the engine, and
  *  subscribes to feedback.tick and feedback.candle_batch. NULL (logged) on a bad config. */
 venom_t *venom_new(bitten_core_t *core);

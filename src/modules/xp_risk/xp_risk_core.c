@@ -124,8 +124,7 @@ static bool s_telemetry_fresh(const account_state_t *s, const risk_params_t *p, 
 }
 
 /*  A copy of the state as it is at now: the day rolled if it has. */
-static account_state_t s_rolled(const account_state_t *s, const risk_params_t *p,
-                                bitten_ms_t now)
+static account_state_t s_rolled(const account_state_t *s, const risk_params_t *p, bitten_ms_t now)
 {
     account_state_t r = *s;
     account_roll_day(&r, now, p);
@@ -193,8 +192,7 @@ static void s_see_positions(account_state_t *s, bool has_positions, int64_t posi
 int account_apply_telemetry(account_state_t *s, const bitten_telemetry_t *t, bitten_ms_t now,
                             const risk_params_t *p)
 {
-    if (!isfinite(t->balance) || !isfinite(t->equity) ||
-        (t->has_margin && !isfinite(t->margin)) ||
+    if (!isfinite(t->balance) || !isfinite(t->equity) || (t->has_margin && !isfinite(t->margin)) ||
         (t->has_free_margin && !isfinite(t->free_margin)) ||
         (t->has_margin_level && !isfinite(t->margin_level)))
         return -1;
@@ -447,8 +445,7 @@ bitten_reason_t risk_check_daily_shots(const account_state_t *s, const risk_tier
     return s->fires_today >= t->fires_per_day ? BITTEN_R_RISK_DAILY_SHOTS : BITTEN_R_OK;
 }
 
-bitten_reason_t risk_check_rate(const account_state_t *s, const risk_params_t *p,
-                                bitten_ms_t now)
+bitten_reason_t risk_check_rate(const account_state_t *s, const risk_params_t *p, bitten_ms_t now)
 {
     if (s->last_fire_at != 0 && now - s->last_fire_at < (int64_t)p->fire_spacing_s * S_MS_PER_S)
         return BITTEN_R_RISK_RATE;
@@ -487,9 +484,8 @@ static void s_fill_view(const account_state_t *s, const risk_params_t *p,
     v->balance = s->has_balance ? s->balance : 0.0;
     if (!t)
         return;
-    v->base_risk_pct = (account_risk_pct > 0.0 && account_risk_pct < t->risk_pct)
-                           ? account_risk_pct
-                           : t->risk_pct;
+    v->base_risk_pct =
+        (account_risk_pct > 0.0 && account_risk_pct < t->risk_pct) ? account_risk_pct : t->risk_pct;
     v->medic = risk_is_medic(s, p);
     v->mode_multiplier = v->medic ? p->medic_risk_multiplier : 1.0;
     v->risk_pct = v->base_risk_pct * v->mode_multiplier;
@@ -526,8 +522,7 @@ bitten_reason_t risk_gate(const risk_params_t *p, fire_tier_t tier, const accoun
     return BITTEN_R_OK;
 }
 
-bitten_reason_t risk_gate_for_router(void *self, const fire_request_t *req,
-                                     fire_risk_view_t *view)
+bitten_reason_t risk_gate_for_router(void *self, const fire_request_t *req, fire_risk_view_t *view)
 {
     const risk_gate_ctx_t *ctx = self;
     if (view)
@@ -678,9 +673,9 @@ static const struct {
     int64_t min_xp;
     const char *name;
 } s_ranks[] = {
-    {0, "RECRUIT"},       {100, "PRIVATE"},  {500, "CORPORAL"},
-    {1000, "SERGEANT"},   {2500, "LIEUTENANT"}, {5000, "CAPTAIN"},
-    {10000, "MAJOR"},     {25000, "COLONEL"}, {50000, "GENERAL"},
+    {0, "RECRUIT"},     {100, "PRIVATE"},     {500, "CORPORAL"},
+    {1000, "SERGEANT"}, {2500, "LIEUTENANT"}, {5000, "CAPTAIN"},
+    {10000, "MAJOR"},   {25000, "COLONEL"},   {50000, "GENERAL"},
 };
 #define S_RANK_COUNT (sizeof s_ranks / sizeof s_ranks[0])
 

@@ -45,7 +45,7 @@ typedef struct {
 typedef struct {
     risk_tier_params_t nibbler, fang, commander; /* 1.0/1.25/1.25 %, 6/8.5/8.5 %, 6/10/20,
                                                     1/2/3, 6 h/4 h/4 h */
-    int cooldown_after_losses; /* 2 losses in a row start the tier's cooldown */
+    int cooldown_after_losses;                   /* 2 losses in a row start the tier's cooldown */
 
     double medic_daily_loss_pct;   /* 5: daily loss at or above this is medic mode ... */
     double medic_risk_multiplier;  /* ... risk x 0.5 ... */
@@ -176,11 +176,13 @@ int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticke
 /*  A fire sent at now: fires today + 1, remembered for the rate window and spacing. */
 void account_record_fire(account_state_t *s, bitten_ms_t now, const risk_params_t *p);
 
-/*  Derived numbers. Each returns false when it cannot be known (fails closed upstream). */
-bool account_daily_loss_pct(const account_state_t *s, double *out); /* (start - min(bal, eq))
-                                                                       / start x 100 */
-bool account_drawdown_pct(const account_state_t *s, double *out);   /* (peak - eq) / peak x 100 */
-size_t account_open_positions(const account_state_t *s); /* max(tracked, EA's count) */
+/*  Derived numbers. The bool ones return false when the number cannot be known.
+ *  Daily loss % = (day-start balance - min(balance, equity)) / day-start balance x 100;
+ *  drawdown % = (peak equity - equity) / peak equity x 100; open positions = the larger of
+ *  the tracked positions and the EA's count. */
+bool account_daily_loss_pct(const account_state_t *s, double *out);
+bool account_drawdown_pct(const account_state_t *s, double *out);
+size_t account_open_positions(const account_state_t *s);
 
 /* ================================================================ the risk gate */
 
@@ -204,21 +206,34 @@ typedef struct {
 } risk_view_t;
 
 /*  Each limit: BITTEN_R_OK or its reason. Missing data fails closed with the check's code.
- *  Pass a state rolled to now (risk_gate does this on a copy). */
+ *  Pass a state rolled to now (risk_gate does this on a copy). Boundaries as modules.md:
+ *  "at or above" a cap refuses, "above"/"below" are strict. */
+
+/*  STALE_TELEMETRY: no telemetry, telemetry older than telemetry_max_age_s (exactly that
+ *  old is fresh), or no balance seen since the day rolled (no day-start yet). */
 bitten_reason_t risk_check_stale_telemetry(const account_state_t *s, const risk_params_t *p,
-                                           bitten_ms_t now); /* none, > max age, or no
-                                                                day-start balance yet */
+                                           bitten_ms_t now);
+/*  DAILY_LOSS: daily loss >= the tier's daily_loss_pct, or not computable. */
 bitten_reason_t risk_check_daily_loss(const account_state_t *s, const risk_tier_params_t *t);
+/*  DRAWDOWN: drawdown from peak > drawdown_halt_pct, or no peak. */
 bitten_reason_t risk_check_drawdown(const account_state_t *s, const risk_params_t *p);
+/*  MARGIN: margin level < margin_level_block_pct, or unknown (none, margin 0, passes). */
 bitten_reason_t risk_check_margin(const account_state_t *s, const risk_params_t *p);
+/*  FREE_MARGIN: free margin < free_margin_min, or unknown. */
 bitten_reason_t risk_check_free_margin(const account_state_t *s, const risk_params_t *p);
+/*  MAX_POSITIONS: open positions >= the tier's max (medic_max_positions in medic mode). */
 bitten_reason_t risk_check_max_positions(const account_state_t *s, const risk_params_t *p,
                                          const risk_tier_params_t *t);
+/*  COOLDOWN: cooldown_after_losses losses in a row and the last one less than the tier's
+ *  cooldown_s ago (exactly cooldown_s later fires). */
 bitten_reason_t risk_check_cooldown(const account_state_t *s, const risk_params_t *p,
                                     const risk_tier_params_t *t, bitten_ms_t now);
+/*  DAILY_SHOTS: fires today >= the tier's fires_per_day. */
 bitten_reason_t risk_check_daily_shots(const account_state_t *s, const risk_tier_params_t *t);
-bitten_reason_t risk_check_rate(const account_state_t *s, const risk_params_t *p,
-                                bitten_ms_t now);
+/*  RATE: the last fire less than fire_spacing_s ago, or max_fires_per_window fires in the
+ *  last rate_window_s (a fire exactly rate_window_s old has left the window). */
+bitten_reason_t risk_check_rate(const account_state_t *s, const risk_params_t *p, bitten_ms_t now);
+/*  HEDGE: refuse_hedge and a tracked position on symbol in the other direction. */
 bitten_reason_t risk_check_hedge(const account_state_t *s, const risk_params_t *p,
                                  const char *symbol, bitten_action_t direction);
 
@@ -244,8 +259,7 @@ typedef struct {
     double account_risk_pct; /* the account's risk_pct; <= 0 = the tier's */
 } risk_gate_ctx_t;
 
-bitten_reason_t risk_gate_for_router(void *self, const fire_request_t *req,
-                                     fire_risk_view_t *view);
+bitten_reason_t risk_gate_for_router(void *self, const fire_request_t *req, fire_risk_view_t *view);
 
 /* ================================================================ halts */
 
@@ -271,7 +285,7 @@ typedef struct {
     bool margin_alarm;  /* margin level below margin_level_alarm_pct (comes with its halt) */
 } risk_halt_decision_t;
 
-const char *risk_trigger_str(risk_trigger_t t); /* "DRAWDOWN", "MARGIN", "DAILY_LOSS" */
+const char *risk_trigger_str(risk_trigger_t t);       /* "DRAWDOWN", "MARGIN", "DAILY_LOSS" */
 int risk_trigger_from_reason(bitten_reason_t reason); /* the trigger, or -1 */
 bitten_reason_t risk_trigger_reason(risk_trigger_t t);
 

@@ -1,0 +1,276 @@
+/*  citadel.c: the CITADEL module: on each venom.signal it asks VENOM for the symbol's market
+ *  context, scores and labels the signal, stores and publishes the verdict, keeps the threshold. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/store.h"
+#include "modules/citadel/citadel.h"
+#include "modules/venom/venom.h"
+
+#define CITADEL_KV_THRESHOLD "citadel.threshold"
+
+struct citadel {
+    bitten_core_t *core;
+    bitten_log_t *log;
+    citadel_params_t params;
+    citadel_threshold_t threshold;
+    uint64_t evaluated, passed;
+    bitten_ms_t last_market_ms; /* market time of the last verdict: the threshold's clock */
+    uint64_t blocked[BITTEN_R_COUNT_];
+    char last_signal_id[BITTEN_ID_MAX + 1];
+};
+
+//  One row per field of citadel_params_t; keys, defaults and ranges live in config_keys.c.
+static const bitten_cfg_bind_t s_param_keys[] = {
+    {"citadel.base_score", offsetof(citadel_params_t, base_score), false},
+    {"citadel.score_min", offsetof(citadel_params_t, score_min), false},
+    {"citadel.score_max", offsetof(citadel_params_t, score_max), false},
+    {"citadel.rr_divisor", offsetof(citadel_params_t, rr_divisor), false},
+    {"citadel.rr_cap", offsetof(citadel_params_t, rr_cap), false},
+    {"citadel.m5_trend_agree", offsetof(citadel_params_t, m5_trend_agree), false},
+    {"citadel.m5_trend_disagree", offsetof(citadel_params_t, m5_trend_disagree), false},
+    {"citadel.m15_trend_agree", offsetof(citadel_params_t, m15_trend_agree), false},
+    {"citadel.m15_trend_disagree", offsetof(citadel_params_t, m15_trend_disagree), false},
+    {"citadel.sweep_bonus", offsetof(citadel_params_t, sweep_bonus), false},
+    {"citadel.sweep_m1_bars", offsetof(citadel_params_t, sweep_m1_bars), true},
+    {"citadel.trap_penalty", offsetof(citadel_params_t, trap_penalty), false},
+    {"citadel.trap_distance_pips", offsetof(citadel_params_t, trap_distance_pips), false},
+    {"citadel.pip_epsilon", offsetof(citadel_params_t, pip_epsilon), false},
+    {"citadel.atr_high_percentile", offsetof(citadel_params_t, atr_high_percentile), false},
+    {"citadel.atr_high_penalty", offsetof(citadel_params_t, atr_high_penalty), false},
+    {"citadel.atr_low_percentile", offsetof(citadel_params_t, atr_low_percentile), false},
+    {"citadel.atr_low_penalty", offsetof(citadel_params_t, atr_low_penalty), false},
+    {"citadel.atr_percentile_bars", offsetof(citadel_params_t, atr_percentile_bars), true},
+    {"citadel.overlap_start_hour", offsetof(citadel_params_t, overlap_start_hour), true},
+    {"citadel.overlap_end_hour", offsetof(citadel_params_t, overlap_end_hour), true},
+    {"citadel.overlap_bonus", offsetof(citadel_params_t, overlap_bonus), false},
+    {"citadel.asian_start_hour", offsetof(citadel_params_t, asian_start_hour), true},
+    {"citadel.asian_end_hour", offsetof(citadel_params_t, asian_end_hour), true},
+    {"citadel.asian_penalty", offsetof(citadel_params_t, asian_penalty), false},
+    {"citadel.spread_penalty_ratio", offsetof(citadel_params_t, spread_penalty_ratio), false},
+    {"citadel.spread_penalty", offsetof(citadel_params_t, spread_penalty), false},
+    {"citadel.spread_median_ticks", offsetof(citadel_params_t, spread_median_ticks), true},
+    {"citadel.approved_min", offsetof(citadel_params_t, approved_min), false},
+    {"citadel.approved_multiplier", offsetof(citadel_params_t, approved_multiplier), false},
+    {"citadel.active_min", offsetof(citadel_params_t, active_min), false},
+    {"citadel.active_multiplier", offsetof(citadel_params_t, active_multiplier), false},
+    {"citadel.volatility_zone_min", offsetof(citadel_params_t, volatility_zone_min), false},
+    {"citadel.volatility_zone_multiplier", offsetof(citadel_params_t, volatility_zone_multiplier), false},
+    {"citadel.spread_block_ratio", offsetof(citadel_params_t, spread_block_ratio), false},
+    {"citadel.stale_after_s", offsetof(citadel_params_t, stale_after_s), false},
+    {"citadel.weekend_start_wday", offsetof(citadel_params_t, weekend_start_wday), true},
+    {"citadel.weekend_start_hour", offsetof(citadel_params_t, weekend_start_hour), true},
+    {"citadel.weekend_end_wday", offsetof(citadel_params_t, weekend_end_wday), true},
+    {"citadel.weekend_end_hour", offsetof(citadel_params_t, weekend_end_hour), true},
+    {"citadel.threshold_base", offsetof(citadel_params_t, threshold_base), false},
+    {"citadel.relax1_after_min", offsetof(citadel_params_t, relax1_after_min), false},
+    {"citadel.relax1_threshold", offsetof(citadel_params_t, relax1_threshold), false},
+    {"citadel.relax2_after_min", offsetof(citadel_params_t, relax2_after_min), false},
+    {"citadel.relax2_threshold", offsetof(citadel_params_t, relax2_threshold), false},
+    {"citadel.relax3_after_min", offsetof(citadel_params_t, relax3_after_min), false},
+    {"citadel.relax3_threshold", offsetof(citadel_params_t, relax3_threshold), false},
+    {"citadel.reset_after_min", offsetof(citadel_params_t, reset_after_min), false},
+    {"citadel.tighten_window_min", offsetof(citadel_params_t, tighten_window_min), false},
+    {"citadel.tighten_min_passes", offsetof(citadel_params_t, tighten_min_passes), true},
+    {"citadel.tighten_add", offsetof(citadel_params_t, tighten_add), false},};
+
+int citadel_params_from_config(const bitten_config_t *cfg, citadel_params_t *p, char *err,
+                               size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    bitten_config_read_bound(cfg, s_param_keys, sizeof s_param_keys / sizeof *s_param_keys, p);
+    char why[200];
+    if (citadel_params_validate(p, why, sizeof why) != 0) {
+        snprintf(err, errlen, "config: citadel.*: %s", why);
+        return -1;
+    }
+    venom_params_t vp;
+    if (venom_params_from_config(cfg, &vp, why, sizeof why) == 0 &&
+        citadel_params_check_venom(p, &vp, why, sizeof why) != 0) {
+        snprintf(err, errlen, "config: citadel.* vs venom.*: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+int citadel_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    citadel_params_t p;
+    return citadel_params_from_config(cfg, &p, err, errlen);
+}
+
+json_t *citadel_verdict_json(const venom_signal_t *sig, const citadel_verdict_t *v)
+{
+    json_t *reasons = json_array();
+    for (size_t i = 0; i < v->n_reasons; i++)
+        json_array_append_new(reasons, json_string(bitten_reason_str(v->reasons[i])));
+    const citadel_breakdown_t *t = &v->terms;
+    json_t *terms = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "rr", t->rr,
+                              "m5_trend", t->m5_trend, "m15_trend", t->m15_trend, "sweep",
+                              t->sweep, "trap", t->trap, "volatility", t->volatility, "session",
+                              t->session, "components_score", t->components_score, "spread",
+                              t->spread);
+    return json_pack("{s:s, s:s, s:f, s:s, s:f, s:b, s:o, s:f, s:f, s:s, s:b, s:o}", "signal_id",
+                     sig->signal_id, "symbol", sig->symbol, "score", v->score, "label",
+                     v->label_str, "multiplier", v->multiplier, "passed", v->passed, "reasons",
+                     reasons, "confidence", v->confidence, "threshold", v->threshold, "tier",
+                     v->tier_str, "tightened", v->tightened, "terms", terms);
+}
+
+void citadel_verdict_event(const venom_signal_t *sig, const citadel_verdict_t *v,
+                           bitten_verdict_event_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->signal_id = sig->signal_id;
+    out->symbol = sig->symbol;
+    out->direction = sig->direction == VENOM_BUY ? BITTEN_ACTION_BUY : BITTEN_ACTION_SELL;
+    out->signal_class = venom_class_str(sig->signal_class);
+    out->pattern = venom_pattern_str(sig->pattern);
+    out->confidence = sig->confidence;
+    out->entry = sig->entry;
+    out->sl_pips = sig->sl_pips;
+    out->tp_pips = sig->tp_pips;
+    out->sl_price = sig->sl_price;
+    out->tp_price = sig->tp_price;
+    out->rr = sig->rr;
+    out->created_at = sig->created_at;
+    out->expires_at = sig->expires_at;
+    out->score = v->score;
+    out->multiplier = v->multiplier;
+    out->label = v->label_str;
+    out->passed = v->passed;
+}
+
+static void s_save_threshold(citadel_t *self)
+{
+    char text[CITADEL_THRESHOLD_TEXT_MAX];
+    if (citadel_threshold_serialize(&self->threshold, text, sizeof text) < 0 ||
+        bitten_store_kv_set(bitten_core_store(self->core), CITADEL_KV_THRESHOLD, text) != 0)
+        BLOG_ERROR(self->log, "citadel", "threshold.save_failed", "key=%s", CITADEL_KV_THRESHOLD);
+}
+
+static void s_store_verdict(citadel_t *self, const venom_signal_t *sig, const citadel_verdict_t *v,
+                            const json_t *obj)
+{
+    bitten_verdict_rec_t rec;
+    memset(&rec, 0, sizeof rec);
+    snprintf(rec.signal_id, sizeof rec.signal_id, "%s", sig->signal_id);
+    rec.score = v->score;
+    snprintf(rec.label, sizeof rec.label, "%s", v->label_str);
+    rec.multiplier = v->multiplier;
+    rec.passed = v->passed;
+    char *reasons = json_dumps(json_object_get(obj, "reasons"), JSON_COMPACT);
+    rec.reasons_json = reasons;
+    rec.at = v->evaluated_at;
+    if (bitten_store_verdict_insert(bitten_core_store(self->core), &rec) != 0)
+        BLOG_ERROR(self->log, "citadel", "store.failed", "signal_id=%s error=\"%s\"",
+                   sig->signal_id, bitten_store_errmsg(bitten_core_store(self->core)));
+    free(reasons);
+}
+
+static void s_on_signal(void *arg, bitten_event_t event, const void *payload)
+{
+    citadel_t *self = arg;
+    const venom_signal_t *sig = payload;
+    const venom_query_t *q = bitten_core_lookup(self->core, VENOM_QUERY_CONTEXT);
+    venom_context_t ctx;
+    citadel_verdict_t v;
+    if (!q || q->context(q->self, sig->symbol, &ctx) != 0 ||
+        citadel_evaluate(&self->params, &self->threshold, sig, &ctx, &v) != 0) {
+        //  No context, no verdict, no fire: fail closed, loudly.
+        BLOG_ERROR(self->log, "citadel", "verdict.unavailable", "signal_id=%s symbol=%s",
+                   sig->signal_id, sig->symbol);
+        return;
+    }
+    self->evaluated++;
+    self->last_market_ms = v.evaluated_at;
+    if (v.passed)
+        self->passed++;
+    for (size_t i = 0; i < v.n_reasons; i++)
+        self->blocked[v.reasons[i]]++;
+    snprintf(self->last_signal_id, sizeof self->last_signal_id, "%s", sig->signal_id);
+    json_t *obj = citadel_verdict_json(sig, &v);
+    char reasons[256] = "-";
+    size_t o = 0;
+    for (size_t i = 0; i < v.n_reasons && o + 40 < sizeof reasons; i++)
+        o += (size_t)snprintf(reasons + o, sizeof reasons - o, "%s%s", i ? "," : "",
+                              bitten_reason_str(v.reasons[i]));
+    BLOG(self->log, v.passed ? BITTEN_LOG_INFO : BITTEN_LOG_WARN, "citadel",
+         v.passed ? "verdict.passed" : "verdict.blocked",
+         "signal_id=%s symbol=%s score=%.2f label=%s multiplier=%.2f confidence=%.1f "
+         "threshold=%.1f tier=%s reason=%s",
+         sig->signal_id, sig->symbol, v.score, v.label_str, v.multiplier, v.confidence,
+         v.threshold, v.tier_str, reasons);
+    s_store_verdict(self, sig, &v, obj);
+    s_save_threshold(self);
+    bitten_core_emit(self->core, "verdict", obj);
+    bitten_verdict_event_t ev;
+    citadel_verdict_event(sig, &v, &ev);
+    bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_VERDICT, &ev);
+}
+
+static void s_status(void *arg, json_t *section)
+{
+    citadel_t *self = arg;
+    //  The threshold on the market clock of the last verdict (time comes from ticks).
+    bitten_ms_t now = self->last_market_ms;
+    json_object_set_new(section, "evaluated", json_integer((json_int_t)self->evaluated));
+    json_object_set_new(section, "passed", json_integer((json_int_t)self->passed));
+    json_t *blocked = json_object();
+    for (int i = 0; i < BITTEN_R_COUNT_; i++)
+        if (self->blocked[i])
+            json_object_set_new(blocked, bitten_reason_str((bitten_reason_t)i),
+                                json_integer((json_int_t)self->blocked[i]));
+    json_object_set_new(section, "blocked", blocked);
+    json_object_set_new(section, "threshold",
+                        json_real(citadel_threshold_at(&self->threshold, now, &self->params)));
+    json_object_set_new(section, "tier",
+                        json_string(citadel_tier_str(
+                            citadel_threshold_tier(&self->threshold, now, &self->params))));
+    char ts[32];
+    if (self->threshold.has_pass)
+        json_object_set_new(section, "last_pass_at",
+                            json_string(bitten_format_time(self->threshold.last_pass_at, ts,
+                                                           sizeof ts)));
+    json_object_set_new(section, "last_signal_id", json_string(self->last_signal_id));
+}
+
+citadel_t *citadel_new(bitten_core_t *core)
+{
+    citadel_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->core = core;
+    self->log = bitten_core_log(core);
+    char err[300];
+    if (citadel_params_from_config(bitten_core_config(core), &self->params, err, sizeof err) != 0) {
+        char q[320];
+        BLOG_ERROR(self->log, "citadel", "start_failed", "error=%s",
+                   bitten_log_quote(err, q, sizeof q));
+        free(self);
+        return NULL;
+    }
+    citadel_threshold_init(&self->threshold);
+    char text[CITADEL_THRESHOLD_TEXT_MAX];
+    int found = bitten_store_kv_get(bitten_core_store(core), CITADEL_KV_THRESHOLD, text, sizeof text);
+    if (found == 0 && citadel_threshold_deserialize(&self->threshold, text) != 0)
+        BLOG_WARN(self->log, "citadel", "threshold.unreadable", "key=%s action=reset",
+                  CITADEL_KV_THRESHOLD);
+    BLOG_INFO(self->log, "citadel", "ready", "threshold_restored=%s",
+              found == 0 ? "yes" : "no");
+    bitten_bus_subscribe(bitten_core_bus(core), "venom.signal", s_on_signal, self);
+    bitten_core_status_register(core, "citadel", s_status, self);
+    return self;
+}
+
+void citadel_destroy(citadel_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    citadel_t *self = *self_p;
+    bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
+    free(self);
+    *self_p = NULL;
+}
