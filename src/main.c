@@ -13,7 +13,7 @@
 #include "modules/citadel/citadel.h"
 #include "modules/ea_registry/ea_registry.h"
 #include "modules/fire_router/fire_router.h"
-#include "modules/venom/replay.h"
+#include "replay/replay.h"
 #include "modules/venom/venom.h"
 
 #define EXIT_CONFIG 2

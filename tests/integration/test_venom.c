@@ -81,7 +81,14 @@ static int s_check_signals(const char *out)
         if (ratio == 2.0)
             assert_string_equal(cls, "PRECISION_STRIKE");
         assert_true(s_num(s, "tp_pips") == venom_round1(s_num(s, "sl_pips") * ratio));
-        assert_true(json_is_null(json_object_get(s, "verdict")));
+        //  Every signal carries CITADEL's verdict.
+        json_t *v = json_object_get(s, "verdict");
+        assert_true(json_is_object(v));
+        assert_true(json_is_boolean(json_object_get(v, "passed")));
+        assert_true(json_is_array(json_object_get(v, "reasons")));
+        assert_int_equal(json_array_size(json_object_get(v, "reasons")) == 0,
+                         json_is_true(json_object_get(v, "passed")));
+        assert_true(s_num(v, "score") >= 0 && s_num(v, "score") <= 10);
         assert_int_equal(strncmp(s_str(s, "signal_id"), "VENOM_", 6), 0);
         const char *outcome = s_str(s, "outcome");
         assert_true(strcmp(outcome, "WIN") == 0 || strcmp(outcome, "LOSS") == 0 ||
@@ -105,12 +112,18 @@ static void test_replay_of_m5_candles_is_deterministic_with_valid_signals(void *
     json_t *sum = s_summary(a);
     assert_int_equal(json_integer_value(json_object_get(sum, "signals")), n);
     assert_int_equal(json_integer_value(json_object_get(sum, "bad_lines")), 0);
+    //  The backtest follows the signals CITADEL passed; the unshielded tally follows all.
+    json_t *shield = json_object_get(sum, "citadel");
+    int64_t passed = json_integer_value(json_object_get(shield, "passed"));
+    assert_int_equal(passed + json_integer_value(json_object_get(shield, "blocked")), n);
     json_t *overall = json_object_get(json_object_get(sum, "outcomes"), "overall");
-    assert_int_equal(json_integer_value(json_object_get(overall, "count")), n);
+    assert_int_equal(json_integer_value(json_object_get(overall, "count")), passed);
     assert_int_equal(json_integer_value(json_object_get(overall, "wins")) +
                          json_integer_value(json_object_get(overall, "losses")) +
                          json_integer_value(json_object_get(overall, "open")),
-                     n);
+                     passed);
+    json_t *every = json_object_get(json_object_get(sum, "outcomes"), "all_signals_unshielded");
+    assert_int_equal(json_integer_value(json_object_get(every, "count")), n);
     json_decref(sum);
     free(a);
     free(b);
@@ -222,7 +235,23 @@ static void test_ticks_over_the_socket_produce_a_signal_event_and_status(void **
                                 "WARN venom tick.dropped reason=TICK_OUT_OF_ORDER "
                                 "symbol=EURUSD",
                                 2000));
+    //  CITADEL judged it: a verdict event, a log line, and the status counters.
+    json_t *verdict = NULL;
+    while (!verdict && bt_recv(events, buf, sizeof buf, 3000) > 0)
+        if (strncmp(buf, "verdict ", 8) == 0) {
+            json_error_t err;
+            verdict = json_loads(buf + 8, 0, &err);
+        }
+    assert_non_null(verdict);
+    assert_string_equal(s_str(verdict, "signal_id"), "VENOM_EURUSD_1757941260");
+    assert_true(json_is_true(json_object_get(verdict, "passed")));
+    assert_int_equal(json_array_size(json_object_get(verdict, "reasons")), 0);
+    assert_true(s_num(verdict, "threshold") == 70.0);
+    json_decref(verdict);
+    assert_true(bt_log_contains(&d, "citadel verdict.passed signal_id=VENOM_EURUSD_1757941260", 2000));
     json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "citadel.evaluated"), 1);
+    assert_int_equal(bt_json_int(st, "citadel.passed"), 1);
     assert_int_equal(bt_json_int(st, "venom.signals"), 1);
     assert_int_equal(bt_json_int(st, "venom.drops.UNKNOWN_SYMBOL"), 0);
     assert_string_equal(
@@ -235,6 +264,46 @@ static void test_ticks_over_the_socket_produce_a_signal_event_and_status(void **
     bt_daemon_cleanup(&d);
 }
 
+//  The same signal against a stricter shield is blocked, with its reason; the threshold
+//  state survives a restart (the pass-free clock keeps its anchor).
+static void test_a_signal_below_the_threshold_is_blocked_with_its_reason(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "feedback.socket=pull", "--set", "citadel.threshold_base=95",
+                          NULL};
+    assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
+    void *events = bt_events_socket(&d);
+    void *fb = bt_feedback_socket(&d, true);
+    assert_int_equal(
+        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+    int sent = s_send_lsr_scenario(fb);
+    assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
+    assert_int_equal(bt_wait_status(&d, "citadel.evaluated", 1, 3000), 1);
+    char buf[4096];
+    json_t *verdict = NULL;
+    while (!verdict && bt_recv(events, buf, sizeof buf, 3000) > 0)
+        if (strncmp(buf, "verdict ", 8) == 0) {
+            json_error_t err;
+            verdict = json_loads(buf + 8, 0, &err);
+        }
+    assert_non_null(verdict);
+    assert_false(json_is_true(json_object_get(verdict, "passed")));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(verdict, "reasons"), 0)),
+                        "CONFIDENCE_BELOW_THRESHOLD");
+    json_decref(verdict);
+    assert_true(bt_log_contains(&d, "reason=CONFIDENCE_BELOW_THRESHOLD", 2000));
+    json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "citadel.blocked.CONFIDENCE_BELOW_THRESHOLD"), 1);
+    json_decref(st);
+    zmq_close(fb);
+    zmq_close(events);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    assert_int_equal(bt_daemon_restart(&d), 0);
+    assert_true(bt_log_contains(&d, "citadel ready threshold_restored=yes", 2000));
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_replay_of_recorded_ea_ticks_runs_clean),
         cmocka_unit_test(test_replay_of_a_missing_file_exits_2),
         cmocka_unit_test(test_ticks_over_the_socket_produce_a_signal_event_and_status),
+        cmocka_unit_test(test_a_signal_below_the_threshold_is_blocked_with_its_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "bitten/config.h"
-#include "modules/venom/replay.h"
+#include "replay/replay.h"
 
 #define T0 1757941200000LL /* 2025-09-15 13:00:00 UTC */
 #define SEC 1000LL

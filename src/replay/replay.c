@@ -1,5 +1,5 @@
-/*  replay.c: VENOM over a recorded file without sockets (`bittend --replay`): reads JSON-lines
- *  frames or CSV ticks/bars, feeds the pure engine, follows signals forward, prints JSON lines. */
+/*  replay.c: VENOM and CITADEL over a recorded file without sockets (`bittend --replay`): reads
+ *  JSON-lines frames or CSV ticks/bars, feeds the pure cores, follows passed signals forward. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -9,8 +9,9 @@
 
 #include <jansson.h>
 
-#include "modules/venom/replay.h"
+#include "modules/citadel/citadel.h"
 #include "modules/venom/venom.h"
+#include "replay/replay.h"
 
 #define S_TICKS_PER_BAR 4
 #define S_DEFAULT_BAR_MS 60000 /* a symbol with a single bar: one minute */
@@ -21,6 +22,8 @@
 typedef struct {
     venom_signal_t sig;
     size_t tick; /* index in run->ticks of the tick that closed the M1 */
+    citadel_verdict_t verdict;
+    bool has_verdict; /* false: no market context (counted as blocked) */
     venom_outcome_t outcome;
 } s_signal_t;
 
@@ -28,6 +31,8 @@ typedef struct {
     const bitten_config_t *cfg;
     venom_engine_t *engine;
     bitten_symbols_t *symbols;
+    citadel_params_t shield;
+    citadel_threshold_t threshold;
     bitten_decode_opts_t opts;
     bitten_tick_t *ticks; /* every tick fed, in feed order */
     size_t n_ticks, cap_ticks;
@@ -100,6 +105,10 @@ static int s_feed(s_run_t *run, const bitten_tick_t *tick)
     s->sig = sig;
     s->tick = run->n_ticks - 1;
     s->outcome = (venom_outcome_t){VENOM_OUTCOME_OPEN, 0.0, 0};
+    //  The verdict is taken now, on the context as it is when the signal is made (as live).
+    venom_context_t ctx;
+    s->has_verdict = venom_engine_context(run->engine, sig.symbol, &ctx) == 0 &&
+                     citadel_evaluate(&run->shield, &run->threshold, &sig, &ctx, &s->verdict) == 0;
     return 0;
 }
 
@@ -524,11 +533,36 @@ static json_t *s_summary(const s_run_t *run, bool outcomes)
         json_object_set_new(patterns, venom_pattern_str((venom_pattern_t)p),
                             json_integer((json_int_t)per[p]));
     json_object_set_new(sum, "patterns", patterns);
+    uint64_t passed = 0, blocked[BITTEN_R_COUNT_] = {0}, no_context = 0;
+    for (size_t i = 0; i < run->n_sigs; i++) {
+        const s_signal_t *s = &run->sigs[i];
+        if (!s->has_verdict)
+            no_context++;
+        else if (s->verdict.passed)
+            passed++;
+        for (size_t r = 0; s->has_verdict && r < s->verdict.n_reasons; r++)
+            blocked[s->verdict.reasons[r]]++;
+    }
+    json_t *by_reason = json_object();
+    for (int r = 0; r < BITTEN_R_COUNT_; r++)
+        if (blocked[r])
+            json_object_set_new(by_reason, bitten_reason_str((bitten_reason_t)r),
+                                json_integer((json_int_t)blocked[r]));
+    json_object_set_new(sum, "citadel",
+                        json_pack("{s:I, s:I, s:I, s:o}", "passed", (json_int_t)passed, "blocked",
+                                  (json_int_t)(run->n_sigs - passed), "no_context",
+                                  (json_int_t)no_context, "blocked_by_reason", by_reason));
     if (outcomes) {
-        s_tally_t all = {0}, by[VENOM_PATTERN_COUNT] = {{0}};
+        //  The backtest counts what would have been fired: signals CITADEL passed. The same
+        //  tally over every signal shows what the shield changes.
+        s_tally_t all = {0}, every = {0}, by[VENOM_PATTERN_COUNT] = {{0}};
         for (size_t i = 0; i < run->n_sigs; i++) {
-            s_tally_add(&all, &run->sigs[i].outcome);
-            s_tally_add(&by[run->sigs[i].sig.pattern], &run->sigs[i].outcome);
+            const s_signal_t *s = &run->sigs[i];
+            s_tally_add(&every, &s->outcome);
+            if (!s->has_verdict || !s->verdict.passed)
+                continue;
+            s_tally_add(&all, &s->outcome);
+            s_tally_add(&by[s->sig.pattern], &s->outcome);
         }
         json_t *o = json_object();
         json_object_set_new(o, "overall", s_tally_json(&all));
@@ -536,6 +570,7 @@ static json_t *s_summary(const s_run_t *run, bool outcomes)
         for (int p = 0; p < VENOM_PATTERN_COUNT; p++)
             json_object_set_new(bp, venom_pattern_str((venom_pattern_t)p), s_tally_json(&by[p]));
         json_object_set_new(o, "patterns", bp);
+        json_object_set_new(o, "all_signals_unshielded", s_tally_json(&every));
         json_object_set_new(sum, "outcomes", o);
     }
     return json_pack("{s:o}", "summary", sum);
@@ -560,7 +595,8 @@ static int s_output(s_run_t *run, bool outcomes, FILE *out)
         json_t *o = venom_signal_json(&s->sig);
         if (!o)
             return -1;
-        json_object_set_new(o, "verdict", json_null()); /* CITADEL comes later */
+        json_object_set_new(o, "verdict", s->has_verdict ? citadel_verdict_json(&s->sig, &s->verdict)
+                                                         : json_null());
         if (outcomes) {
             s->outcome =
                 venom_replay_outcome(&s->sig, run->ticks + s->tick + 1, run->n_ticks - s->tick - 1);
@@ -641,6 +677,11 @@ int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes
         snprintf(err, errlen, "config: %s", why);
         return -1;
     }
+    if (citadel_params_from_config(cfg, &run.shield, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    citadel_threshold_init(&run.threshold);
     run.symbols = bitten_symbols_new_defaults();
     if (!run.symbols || venom_check_symbols(cfg, run.symbols, why, sizeof why) != 0) {
         snprintf(err, errlen, "config: %s", run.symbols ? why : "out of memory");
