@@ -73,6 +73,8 @@ typedef struct {
     int (*command_peers)(void *self);
     /*  True when the account's EA has sent a frame within ea.offline_after_s. */
     bool (*is_online)(void *self, const char *uuid);
+    /*  EAs online now (status line). */
+    int (*online_count)(void *self);
 } bitten_ea_query_t;
 
 /*  Filled in by XP & risk; the fire router asks it (check 1 and check 8 of modules.md).
@@ -100,6 +102,8 @@ typedef struct {
     bitten_reason_t (*gate)(void *self, const bitten_risk_request_t *req, bitten_risk_view_t *view);
     /*  Active halts for the account: *global and *account set. */
     void (*halted)(void *self, const char *uuid, bool *global, bool *account);
+    /*  Active halts of any scope (status line); may be NULL. */
+    int (*halt_count)(void *self);
 } bitten_risk_query_t;
 
 /* ---------------------------------------------------------------- the core */

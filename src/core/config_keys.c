@@ -41,6 +41,10 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "frames handled per socket per loop wakeup, so one busy socket cannot starve the others"},
     {"state_dir", S, "/var/lib/bitten", NR, NULL, NULL,
      "directory for the SQLite store and other state that must survive a restart"},
+    {"systemd.status_interval_s", I, "5", 1, 3600, NULL, NULL,
+     "seconds between STATUS= lines to systemd (Type=notify); WATCHDOG=1 follows WatchdogSec"},
+    {"debug.test_hooks", B, "false", NR, NULL, NULL,
+     "enables test-only control commands (debug.wedge blocks the loop); never in production"},
     {"shutdown.linger_ms", I, "200", 0, 2000, NULL, NULL,
      "ZMQ_LINGER on close: how long unsent frames may delay a stop"},
     /* EAs */

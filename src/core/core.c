@@ -9,6 +9,7 @@
 
 #include <czmq.h>
 #include <ev.h>
+#include <systemd/sd-daemon.h>
 #include <zmq.h>
 
 #include "core/daemon.h"
@@ -70,7 +71,9 @@ struct bitten_core {
     char ep_command[CORE_ENDPOINT_MAX], ep_feedback[CORE_ENDPOINT_MAX];
     char ep_control[CORE_ENDPOINT_MAX], ep_events[CORE_ENDPOINT_MAX];
     ev_signal sig_term, sig_int, sig_hup;
-    ev_timer keepalive_timer, housekeeping_timer, strict_timer;
+    ev_timer keepalive_timer, housekeeping_timer, strict_timer, watchdog_timer, status_timer;
+    bool systemd;      /* NOTIFY_SOCKET is set: we run under systemd Type=notify */
+    bool test_hooks;   /* debug.test_hooks: the "debug.wedge" control command exists */
     bitten_decode_opts_t decode_opts;
     bitten_frame_t *frame; /* decoded feedback frame, reused: it holds a candle batch */
     int max_frames;
@@ -432,6 +435,14 @@ static void s_monitor_cb(zwatch_t *watch, void *socket, int revents, void *arg)
 
 /* ---------------------------------------------------------------- control */
 
+static uint64_t s_frames_in_total(const bitten_core_t *core)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < BITTEN_FRAME_COUNT_; i++)
+        n += core->stats.frames_in[i];
+    return n;
+}
+
 static json_t *s_counts(const uint64_t *counts, size_t n, const char *(*name)(int), bool all)
 {
     json_t *obj = json_object();
@@ -672,6 +683,52 @@ static void s_housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
     bitten_log_flush_suppressed(core->log);
 }
 
+//  One line for `systemctl status`: what an operator wants to see at a glance.
+static void s_status_line(bitten_core_t *core, char *buf, size_t size)
+{
+    const bitten_ea_query_t *ea = &core->ea_query;
+    const bitten_risk_query_t *risk = &core->risk_query;
+    uint64_t rejects = 0;
+    for (int i = 0; i < BITTEN_R_COUNT_; i++)
+        rejects += core->stats.rejects[i];
+    snprintf(buf, size,
+             "EAs online %d, command peers %d, fires sent %llu, halts %d, frames in %llu, "
+             "rejects %llu%s",
+             ea->online_count ? ea->online_count(ea->self) : 0, core->command_peers.count,
+             (unsigned long long)core->stats.frames_out[BITTEN_FRAME_SIGNAL],
+             risk->halt_count ? risk->halt_count(risk->self) : 0,
+             (unsigned long long)s_frames_in_total(core), (unsigned long long)rejects,
+             core->strict_path[0] ? ", STRICT VIOLATION" : "");
+}
+
+static void s_status_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    bitten_core_t *core = w->data;
+    char line[256];
+    s_status_line(core, line, sizeof line);
+    sd_notifyf(0, "STATUS=%s", line);
+}
+
+//  Runs only when the loop turns: a wedged loop stops the pings and systemd restarts us.
+static void s_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    sd_notify(0, "WATCHDOG=1");
+}
+
+//  Test hook (debug.test_hooks = true only): blocks the loop to prove the watchdog stops.
+static bitten_reason_t s_control_wedge(void *self, const json_t *request, json_t *reply)
+{
+    json_t *ms = json_object_get(request, "ms");
+    int wait_ms = json_is_integer(ms) ? (int)json_integer_value(ms) : 1000;
+    if (wait_ms < 0 || wait_ms > 60000)
+        return BITTEN_R_BAD_REQUEST;
+    struct timespec ts = {wait_ms / 1000, (long)(wait_ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    json_object_set_new(reply, "wedged_ms", json_integer(wait_ms));
+    return BITTEN_R_OK;
+}
+
 static void s_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
     bitten_core_t *core = w->data;
@@ -835,11 +892,25 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
     }
     bitten_core_control_register(core, "status", s_control_status, core);
     bitten_core_control_register(core, "config", s_control_config, core);
+    core->test_hooks = bitten_config_bool(cfg, "debug.test_hooks");
+    if (core->test_hooks)
+        bitten_core_control_register(core, "debug.wedge", s_control_wedge, core);
+    core->systemd = getenv("NOTIFY_SOCKET") != NULL;
+    uint64_t watchdog_usec = 0;
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0)
+        s_timer(core, &core->watchdog_timer, s_watchdog_cb, (double)watchdog_usec / 2e6);
+    if (core->systemd)
+        s_timer(core, &core->status_timer, s_status_cb,
+                (double)bitten_config_int(cfg, "systemd.status_interval_s"));
     return core;
 }
 
 int bitten_core_run(bitten_core_t *core)
 {
+    //  Every socket is bound, the store is open and the modules are up: now we are ready.
+    char line[256];
+    s_status_line(core, line, sizeof line);
+    sd_notifyf(0, "READY=1\nMAINPID=%d\nSTATUS=%s", (int)getpid(), line);
     BLOG_INFO(core->log, "core", "daemon.ready",
               "command=%s feedback=%s feedback_socket=%s control=%s events=%s", core->ep_command,
               core->ep_feedback, bitten_config_str(core->cfg, "feedback.socket"), core->ep_control,
@@ -855,6 +926,7 @@ void bitten_core_stop(bitten_core_t *core)
 
 void bitten_core_shutdown_begin(bitten_core_t *core)
 {
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
     bitten_bus_publish(core->bus, BITTEN_EV_SHUTDOWN, NULL);
 }
 
@@ -875,6 +947,8 @@ void bitten_core_destroy(bitten_core_t **core_p)
         ev_timer_stop(core->loop, &core->keepalive_timer);
         ev_timer_stop(core->loop, &core->housekeeping_timer);
         ev_timer_stop(core->loop, &core->strict_timer);
+        ev_timer_stop(core->loop, &core->watchdog_timer);
+        ev_timer_stop(core->loop, &core->status_timer);
         ev_signal_stop(core->loop, &core->sig_term);
         ev_signal_stop(core->loop, &core->sig_int);
         ev_signal_stop(core->loop, &core->sig_hup);

@@ -199,6 +199,11 @@ static int s_query_peers(void *arg)
     return ((ea_registry_t *)arg)->command_peers;
 }
 
+static int s_query_online(void *arg)
+{
+    return ((ea_registry_t *)arg)->online_count;
+}
+
 static json_t *s_ea_json(const s_ea_t *ea, bitten_ms_t now)
 {
     char ts[32];
@@ -274,7 +279,7 @@ ea_registry_t *ea_registry_new(bitten_core_t *core)
     for (size_t i = 0; i < sizeof s_frame_events / sizeof *s_frame_events; i++)
         bitten_bus_subscribe(bus, s_frame_events[i], s_on_frame, self);
     bitten_bus_subscribe(bus, "command.peers", s_on_peers, self);
-    bitten_ea_query_t query = {self, s_query_peers, s_query_is_online};
+    bitten_ea_query_t query = {self, s_query_peers, s_query_is_online, s_query_online};
     bitten_core_set_ea_query(core, &query);
     bitten_core_status_register(core, "eas", s_status, self);
     bitten_core_control_register(core, "eas", s_control_eas, self);
