@@ -68,6 +68,7 @@ typedef struct {
     const char *ticks_path;
     double speed;
     bool loop;
+    bool rebase_weeks; /* csv: shift recorded time by whole weeks to the present */
     bool drop_results;
     long delay_results_ms, garbage_every, count_signals;
     const char *send_raw[SIM_RAW_MAX];
@@ -133,6 +134,7 @@ typedef struct {
     int64_t last_ts;
     int64_t pass_last_ts;
     int64_t csv_shift_ms; /* csv --loop: keep time moving forward */
+    bool rebased;         /* --rebase-weeks applied */
     long line_no;
     long passes; /* completed passes over the file (--loop) */
 } sim_ticks_t;
@@ -1002,6 +1004,14 @@ static int s_csv_bar(sim_t *self, const char *line)
         *end == '\0' ? bitten_time_from_epoch(secs) : bitten_parse_time_str(time_text, 0);
     if (bar < 0)
         return -1;
+    if (self->opt.rebase_weeks && !self->ticks.rebased) {
+        //  Whole weeks keep weekdays and sessions (VENOM and CITADEL read them from market
+        //  time); the first bar lands within the week after now, so nothing looks expired.
+        const int64_t week_ms = 7LL * 24 * 3600 * 1000;
+        int64_t behind = s_wall() - bar;
+        self->ticks.csv_shift_ms += behind > 0 ? ((behind + week_ms - 1) / week_ms) * week_ms : 0;
+        self->ticks.rebased = true;
+    }
     sim_spec_t spec = s_spec(symbol);
     double prices[4] = {o, c >= o ? l : h, c >= o ? h : l, c};
     double spread = spec.spread_pips * spec.pip;
@@ -1385,6 +1395,8 @@ static void s_usage(FILE *out)
         "                            time,symbol,open,high,low,close,volume (4 ticks a bar)\n"
         "  --speed X                 replay speed factor (1, 0 = as fast as possible)\n"
         "  --loop                    restart the replay at the end of the file\n"
+        "  --rebase-weeks            csv: shift the recorded times by whole weeks into the\n"
+        "                            present (keeps weekdays and sessions)\n"
         "faults:\n"
         "  --drop-results            never send trade_result frames\n"
         "  --delay-results-ms N      send trade_result frames N ms late\n"
@@ -1511,6 +1523,8 @@ static int s_parse_args(int argc, char **argv, sim_opts_t *o)
             flag = &o->no_uuid_heartbeat;
         } else if (strcmp(name, "--loop") == 0) {
             flag = &o->loop;
+        } else if (strcmp(name, "--rebase-weeks") == 0) {
+            flag = &o->rebase_weeks;
         } else if (strcmp(name, "--drop-results") == 0) {
             flag = &o->drop_results;
         } else if (strcmp(name, "--quiet") == 0) {
