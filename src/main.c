@@ -13,6 +13,7 @@
 #include "modules/citadel/citadel.h"
 #include "modules/ea_registry/ea_registry.h"
 #include "modules/fire_router/fire_router.h"
+#include "modules/xp_risk/xp_risk.h"
 #include "replay/replay.h"
 #include "modules/venom/venom.h"
 
@@ -61,12 +62,23 @@ static void s_fire_router_destroy(void **self_p)
     fire_router_destroy((fire_router_t **)self_p);
 }
 
+static void *s_xp_risk_new(bitten_core_t *core)
+{
+    return xp_risk_new(core);
+}
+
+static void s_xp_risk_destroy(void **self_p)
+{
+    xp_risk_destroy((xp_risk_t **)self_p);
+}
+
 //  Created in this order, destroyed in reverse. Adding a module is one line here.
 static const bitten_module_t s_modules[] = {
     {"ea_registry", s_ea_registry_new, s_ea_registry_destroy, NULL},
     {"venom", s_venom_new, s_venom_destroy, NULL},
     {"citadel", s_citadel_new, s_citadel_destroy, citadel_check_config},
     {"fire_router", s_fire_router_new, s_fire_router_destroy, fire_router_check_config},
+    {"xp_risk", s_xp_risk_new, s_xp_risk_destroy, xp_risk_check_config},
 };
 #define MODULE_COUNT (sizeof s_modules / sizeof *s_modules)
 

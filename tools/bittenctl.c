@@ -26,6 +26,12 @@ typedef struct {
     const char *uuid, *symbol;
     long count;           /* tail: stop after this many events, 0 = forever */
     int seconds;          /* tail: stop after this many seconds, 0 = forever */
+    bool hard;            /* halt */
+    const char *why;      /* halt */
+    const char *state;    /* fires */
+    int limit;            /* fires; 0 = the daemon's default */
+    const char *action, *id;          /* fire, close */
+    const char *sl_pips, *tp_pips, *lot, *risk_pct; /* fire: checked as numbers */
 } s_opts_t;
 
 static volatile sig_atomic_t s_interrupted;
@@ -47,6 +53,20 @@ static void s_usage(FILE *out)
             "                         print the events channel (topic prefix filters)\n"
             "  call CMD [key=value]...  send any control command (values that parse as numbers\n"
             "                         are sent as numbers)\n"
+            "  accounts               every account: tier, mode, balance, equity, daily loss,\n"
+            "                         drawdown, positions, fires today, telemetry age, halts\n"
+            "  fires [--uuid U] [--state S] [--limit N]\n"
+            "                         the fire journal, newest first\n"
+            "  fire --uuid U --symbol S --action buy|sell --sl-pips N [--tp-pips N]\n"
+            "       [--lot X | --risk-pct X] [--id ID]\n"
+            "                         an operator fire (the whole check chain applies)\n"
+            "  close --uuid U [--symbol S] [--id ID]\n"
+            "                         close the symbol's positions, or all of them\n"
+            "  halt [--uuid U] [--hard] --why TEXT\n"
+            "                         refuse new fires (global, or one account); --hard also\n"
+            "                         closes the positions (close_all)\n"
+            "  resume [--uuid U]      release the global halts, or the account's\n"
+            "  xp --uuid U            the account's XP total and rank\n"
             "The control endpoint is --control, else $BITTEN_CONTROL, else " DEFAULT_CONTROL ".\n"
             "Exit codes: 0 ok, 1 bittend refused (reason printed), 2 usage, 3 bittend not "
             "reachable.\n");
@@ -208,27 +228,120 @@ static void s_print_config(json_t *r)
     }
 }
 
-/* ---------------------------------------------------------------- commands */
-
-static int s_simple(const s_opts_t *o, const char *cmd, void (*print)(json_t *))
+static const char *s_str(json_t *obj, const char *key, const char *absent)
 {
-    json_t *request = json_pack("{s:s}", "cmd", cmd);
-    json_t *reply = s_request(o, request);
-    json_decref(request);
-    if (!reply)
-        return EXIT_UNREACHABLE;
-    int rc = EXIT_SUCCESS;
-    if (!json_is_true(json_object_get(reply, "ok")))
-        rc = s_refused(reply);
-    else if (o->json || !print) {
-        char *text = json_dumps(reply, JSON_INDENT(2));
-        puts(text);
-        free(text);
-    } else
-        print(reply);
-    json_decref(reply);
-    return rc;
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v ? v : absent;
 }
+
+//  A number, or "-" when absent or not a number (null: unknown).
+static const char *s_num_text(json_t *obj, const char *key, const char *fmt, char *buf,
+                              size_t size)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_number(v))
+        return json_is_string(v) ? json_string_value(v) : "-";
+    snprintf(buf, size, fmt, json_number_value(v));
+    return buf;
+}
+
+static void s_print_halt(json_t *h)
+{
+    printf("  halt %" JSON_INTEGER_FORMAT " %s %s%s%s %s (%s) since %s: %s\n",
+           json_integer_value(json_object_get(h, "id")), s_str(h, "scope", "?"),
+           s_str(h, "uuid", ""), json_object_get(h, "uuid") ? " " : "", s_str(h, "kind", "?"),
+           s_str(h, "reason", "?"), s_str(h, "trigger", "?"), s_str(h, "since", "?"),
+           s_str(h, "why", ""));
+}
+
+static void s_print_halt_reply(json_t *r)
+{
+    json_t *h = json_object_get(r, "halt");
+    printf("halted: %s%s%s, %s, id %" JSON_INTEGER_FORMAT ": %s\n", s_str(h, "scope", "?"),
+           json_object_get(h, "uuid") ? " " : "", s_str(h, "uuid", ""), s_str(h, "kind", "?"),
+           json_integer_value(json_object_get(h, "id")), s_str(h, "why", ""));
+}
+
+static void s_print_resume_reply(json_t *r)
+{
+    json_t *list = json_object_get(r, "released");
+    printf("released %zu halt%s\n", json_array_size(list), json_array_size(list) == 1 ? "" : "s");
+    size_t i;
+    json_t *h;
+    json_array_foreach(list, i, h)
+    {
+        s_print_halt(h);
+    }
+}
+
+static void s_print_xp_reply(json_t *r)
+{
+    printf("%s: %" JSON_INTEGER_FORMAT " XP, rank %s\n", s_str(r, "uuid", "?"),
+           json_integer_value(json_object_get(r, "xp")), s_str(r, "rank", "?"));
+}
+
+static void s_print_fires(json_t *r)
+{
+    printf("%-6s %-28s %-20s %-8s %-9s %6s %-11s %-20s %s\n", "ID", "SIGNAL", "UUID", "SYMBOL",
+           "ACTION", "LOT", "STATE", "REASON", "CREATED");
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(r, "fires"), i, f)
+    {
+        printf("%-6" JSON_INTEGER_FORMAT " %-28s %-20s %-8s %-9s %6.2f %-11s %-20s %s\n",
+               json_integer_value(json_object_get(f, "id")), s_str(f, "signal_id", "?"),
+               s_str(f, "uuid", "?"), s_str(f, "symbol", "-"), s_str(f, "action", "?"),
+               json_number_value(json_object_get(f, "lot")), s_str(f, "state", "?"),
+               s_str(f, "reason", "-"), s_str(f, "created_at", "?"));
+    }
+}
+
+static void s_print_fire_reply(json_t *r)
+{
+    printf("fire %" JSON_INTEGER_FORMAT " %s for %s: %s, lot %.2f\n",
+           json_integer_value(json_object_get(r, "id")), s_str(r, "signal_id", "?"),
+           s_str(r, "uuid", "?"), s_str(r, "state", "?"),
+           json_number_value(json_object_get(r, "lot")));
+}
+
+static void s_print_accounts(json_t *r)
+{
+    printf("%-24s %-9s %-6s %10s %10s %7s %7s %3s %5s %6s %s\n", "UUID", "TIER", "MODE",
+           "BALANCE", "EQUITY", "DLOSS%", "DD%", "POS", "FIRES", "AGE S", "HALTS");
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(r, "accounts"), i, a)
+    {
+        json_t *risk = json_object_get(a, "risk");
+        char b1[32], b2[32], b3[32], b4[32], b5[32];
+        printf("%-24s %-9s %-6s %10s %10s %7s %7s %3" JSON_INTEGER_FORMAT " %5" JSON_INTEGER_FORMAT
+               " %6s %zu%s\n",
+               s_str(a, "uuid", "?"), s_str(a, "tier", s_str(risk, "tier", "?")),
+               s_str(a, "mode", "-"), s_num_text(risk, "balance", "%.2f", b1, sizeof b1),
+               s_num_text(risk, "equity", "%.2f", b2, sizeof b2),
+               s_num_text(risk, "daily_loss_pct", "%.2f", b3, sizeof b3),
+               s_num_text(risk, "drawdown_pct", "%.2f", b4, sizeof b4),
+               json_integer_value(json_object_get(risk, "open_positions")),
+               json_integer_value(json_object_get(risk, "fires_today")),
+               s_num_text(risk, "last_telemetry_age_s", "%.1f", b5, sizeof b5),
+               json_array_size(json_object_get(risk, "halts")),
+               json_is_true(json_object_get(risk, "medic")) ? " medic" : "");
+        size_t k;
+        json_t *h;
+        json_array_foreach(json_object_get(risk, "halts"), k, h)
+        {
+            s_print_halt(h);
+        }
+    }
+    size_t k;
+    json_t *h;
+    json_array_foreach(json_object_get(r, "global_halts"), k, h)
+    {
+        s_print_halt(h);
+    }
+}
+
+/* ---------------------------------------------------------------- commands */
 
 static void s_print_eas_reply(json_t *r)
 {
@@ -269,6 +382,192 @@ static int s_call(const s_opts_t *o, int argc, char **argv)
     int rc = json_is_true(json_object_get(reply, "ok")) ? EXIT_SUCCESS : s_refused(reply);
     json_decref(reply);
     return rc;
+}
+
+//  Sends request (stolen) and prints the reply with print, or as JSON.
+static int s_command(const s_opts_t *o, json_t *request, void (*print)(json_t *))
+{
+    json_t *reply = s_request(o, request);
+    json_decref(request);
+    if (!reply)
+        return EXIT_UNREACHABLE;
+    int rc = EXIT_SUCCESS;
+    if (!json_is_true(json_object_get(reply, "ok")))
+        rc = s_refused(reply);
+    else if (o->json || !print) {
+        char *text = json_dumps(reply, JSON_INDENT(2));
+        puts(text);
+        free(text);
+    } else
+        print(reply);
+    json_decref(reply);
+    return rc;
+}
+
+static int s_simple(const s_opts_t *o, const char *cmd, void (*print)(json_t *))
+{
+    return s_command(o, json_pack("{s:s}", "cmd", cmd), print);
+}
+
+static int s_usage_error(const char *what)
+{
+    fprintf(stderr, "bittenctl: %s (try --help)\n", what);
+    return EXIT_USAGE;
+}
+
+//  A number option into request[key]; absent is fine. Returns 0, or -1 (message printed).
+static int s_put_number(json_t *request, const char *key, const char *text, const char *option)
+{
+    if (!text)
+        return 0;
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0') {
+        fprintf(stderr, "bittenctl: %s: '%s' is not a number\n", option, text);
+        return -1;
+    }
+    json_object_set_new(request, key, json_real(v));
+    return 0;
+}
+
+static int s_halt(const s_opts_t *o)
+{
+    if (!o->why || !*o->why)
+        return s_usage_error("halt needs --why TEXT");
+    json_t *request = json_pack("{s:s, s:s, s:b}", "cmd", "halt", "why", o->why, "hard", o->hard);
+    if (o->uuid)
+        json_object_set_new(request, "uuid", json_string(o->uuid));
+    return s_command(o, request, s_print_halt_reply);
+}
+
+static int s_resume(const s_opts_t *o)
+{
+    json_t *request = json_pack("{s:s}", "cmd", "resume");
+    if (o->uuid)
+        json_object_set_new(request, "uuid", json_string(o->uuid));
+    return s_command(o, request, s_print_resume_reply);
+}
+
+static int s_xp(const s_opts_t *o)
+{
+    if (!o->uuid)
+        return s_usage_error("xp needs --uuid U");
+    return s_command(o, json_pack("{s:s, s:s}", "cmd", "xp", "uuid", o->uuid), s_print_xp_reply);
+}
+
+static int s_fires(const s_opts_t *o)
+{
+    json_t *request = json_pack("{s:s}", "cmd", "fires");
+    if (o->uuid)
+        json_object_set_new(request, "uuid", json_string(o->uuid));
+    if (o->state)
+        json_object_set_new(request, "state", json_string(o->state));
+    if (o->limit > 0)
+        json_object_set_new(request, "limit", json_integer(o->limit));
+    return s_command(o, request, s_print_fires);
+}
+
+static int s_fire(const s_opts_t *o)
+{
+    if (!o->uuid || !o->symbol || !o->action || !o->sl_pips)
+        return s_usage_error("fire needs --uuid U --symbol S --action buy|sell --sl-pips N");
+    if (strcmp(o->action, "buy") != 0 && strcmp(o->action, "sell") != 0)
+        return s_usage_error("fire: --action is buy or sell (closes: bittenctl close)");
+    if (o->lot && o->risk_pct)
+        return s_usage_error("fire: give --lot or --risk-pct, not both");
+    json_t *request = json_pack("{s:s, s:s, s:s, s:s}", "cmd", "fire", "uuid", o->uuid, "symbol",
+                                o->symbol, "action", o->action);
+    if (o->id)
+        json_object_set_new(request, "signal_id", json_string(o->id));
+    if (s_put_number(request, "sl_pips", o->sl_pips, "--sl-pips") != 0 ||
+        s_put_number(request, "tp_pips", o->tp_pips, "--tp-pips") != 0 ||
+        s_put_number(request, "lot", o->lot, "--lot") != 0 ||
+        s_put_number(request, "risk_pct", o->risk_pct, "--risk-pct") != 0) {
+        json_decref(request);
+        return EXIT_USAGE;
+    }
+    return s_command(o, request, s_print_fire_reply);
+}
+
+static int s_close(const s_opts_t *o)
+{
+    if (!o->uuid)
+        return s_usage_error("close needs --uuid U");
+    json_t *request = json_pack("{s:s, s:s}", "cmd", "close", "uuid", o->uuid);
+    if (o->symbol)
+        json_object_set_new(request, "symbol", json_string(o->symbol));
+    if (o->id)
+        json_object_set_new(request, "signal_id", json_string(o->id));
+    return s_command(o, request, s_print_fire_reply);
+}
+
+//  "accounts" (the router: tier, mode, limits) merged with "accounts_risk" (XP & risk: the
+//  numbers and halts) by uuid; accounts only one of them knows are listed too.
+static int s_accounts(const s_opts_t *o)
+{
+    json_t *request = json_pack("{s:s}", "cmd", "accounts");
+    json_t *config = s_request(o, request);
+    json_decref(request);
+    if (!config)
+        return EXIT_UNREACHABLE;
+    if (!json_is_true(json_object_get(config, "ok"))) {
+        int rc = s_refused(config);
+        json_decref(config);
+        return rc;
+    }
+    request = json_pack("{s:s}", "cmd", "accounts_risk");
+    json_t *risk = s_request(o, request);
+    json_decref(request);
+    if (!risk) {
+        json_decref(config);
+        return EXIT_UNREACHABLE;
+    }
+    if (!json_is_true(json_object_get(risk, "ok"))) {
+        int rc = s_refused(risk);
+        json_decref(config);
+        json_decref(risk);
+        return rc;
+    }
+    json_t *merged = json_array();
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(config, "accounts"), i, a)
+    {
+        json_t *copy = json_deep_copy(a);
+        json_object_set_new(copy, "risk", json_object());
+        json_array_append_new(merged, copy);
+    }
+    json_array_foreach(json_object_get(risk, "accounts"), i, a)
+    {
+        const char *uuid = s_str(a, "uuid", "");
+        json_t *target = NULL;
+        size_t k;
+        json_t *m;
+        json_array_foreach(merged, k, m)
+        {
+            if (strcmp(s_str(m, "uuid", ""), uuid) == 0)
+                target = m;
+        }
+        if (!target) {
+            target = json_pack("{s:s}", "uuid", uuid);
+            json_array_append_new(merged, target);
+        }
+        json_object_set(target, "risk", a);
+    }
+    json_t *out = json_pack("{s:o, s:O, s:O}", "accounts", merged, "halted_global",
+                            json_object_get(risk, "halted_global"), "global_halts",
+                            json_object_get(risk, "global_halts"));
+    if (o->json) {
+        char *text = json_dumps(out, JSON_INDENT(2));
+        puts(text);
+        free(text);
+    } else {
+        s_print_accounts(out);
+    }
+    json_decref(out);
+    json_decref(config);
+    json_decref(risk);
+    return EXIT_SUCCESS;
 }
 
 //  An event frame is "topic {json}": filters look at the topic and, parsed, uuid and symbol.
@@ -367,6 +666,11 @@ int main(int argc, char **argv)
         {"topic", required_argument, NULL, 'T'},   {"uuid", required_argument, NULL, 'u'},
         {"symbol", required_argument, NULL, 's'},  {"count", required_argument, NULL, 'n'},
         {"seconds", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+        {"hard", no_argument, NULL, 'H'},          {"why", required_argument, NULL, 'w'},
+        {"state", required_argument, NULL, 'a'},   {"limit", required_argument, NULL, 'l'},
+        {"action", required_argument, NULL, 'A'},  {"id", required_argument, NULL, 'i'},
+        {"sl-pips", required_argument, NULL, 'L'}, {"tp-pips", required_argument, NULL, 'P'},
+        {"lot", required_argument, NULL, 'o'},     {"risk-pct", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0}};
     int c;
     //  '+' stops at the command name; the same options are accepted after it too.
@@ -429,6 +733,36 @@ int main(int argc, char **argv)
         case 'S':
             o.seconds = atoi(optarg);
             break;
+        case 'H':
+            o.hard = true;
+            break;
+        case 'w':
+            o.why = optarg;
+            break;
+        case 'a':
+            o.state = optarg;
+            break;
+        case 'l':
+            o.limit = atoi(optarg);
+            break;
+        case 'A':
+            o.action = optarg;
+            break;
+        case 'i':
+            o.id = optarg;
+            break;
+        case 'L':
+            o.sl_pips = optarg;
+            break;
+        case 'P':
+            o.tp_pips = optarg;
+            break;
+        case 'o':
+            o.lot = optarg;
+            break;
+        case 'r':
+            o.risk_pct = optarg;
+            break;
         case 'h':
             s_usage(stdout);
             return EXIT_SUCCESS;
@@ -453,6 +787,20 @@ int main(int argc, char **argv)
         return s_simple(&o, "config", s_print_config);
     if (strcmp(cmd, "tail") == 0)
         return s_tail(&o);
+    if (strcmp(cmd, "accounts") == 0)
+        return s_accounts(&o);
+    if (strcmp(cmd, "fires") == 0)
+        return s_fires(&o);
+    if (strcmp(cmd, "fire") == 0)
+        return s_fire(&o);
+    if (strcmp(cmd, "close") == 0)
+        return s_close(&o);
+    if (strcmp(cmd, "halt") == 0)
+        return s_halt(&o);
+    if (strcmp(cmd, "resume") == 0)
+        return s_resume(&o);
+    if (strcmp(cmd, "xp") == 0)
+        return s_xp(&o);
     fprintf(stderr, "bittenctl: unknown command '%s' (try --help)\n", cmd);
     return EXIT_USAGE;
 }

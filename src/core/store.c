@@ -159,6 +159,7 @@ typedef enum {
     S_ACCOUNT_PUT,
     S_ACCOUNT_GET,
     S_SNAPSHOT_INSERT,
+    S_SNAPSHOTS_LATEST,
     S_XP_LEDGER_INSERT,
     S_XP_TOTAL_ADD,
     S_XP_TOTAL_GET,
@@ -209,6 +210,9 @@ static const char *const s_sql[S_COUNT_] = {
     [S_ACCOUNT_GET] = "SELECT uuid, tier, mode, risk_pct, max_lot, symbols, created_at, "
                       "updated_at FROM accounts WHERE uuid = ?",
     [S_SNAPSHOT_INSERT] = "INSERT INTO account_snapshots (uuid, at, json) VALUES (?,?,?)",
+    [S_SNAPSHOTS_LATEST] = "SELECT uuid, at, json FROM account_snapshots a WHERE id = "
+                           "(SELECT MAX(id) FROM account_snapshots b WHERE b.uuid = a.uuid) "
+                           "AND (?1 IS NULL OR uuid = ?1) ORDER BY uuid",
     [S_XP_LEDGER_INSERT] = "INSERT INTO xp_ledger (uuid, signal_id, event, xp, at) "
                            "VALUES (?,?,?,?,?)",
     [S_XP_TOTAL_ADD] = "INSERT INTO xp_totals (uuid, xp) VALUES (?1, ?2) ON CONFLICT (uuid) "
@@ -959,6 +963,47 @@ int bitten_store_account_snapshot(bitten_store_t *self, const char *uuid, bitten
     sqlite3_bind_int64(st, 2, at);
     sqlite3_bind_text(st, 3, json, -1, SQLITE_TRANSIENT);
     return s_exec_stmt(st) == SQLITE_DONE ? 0 : -1;
+}
+
+typedef struct {
+    char uuid[BITTEN_ID_MAX + 1];
+    bitten_ms_t at;
+    char *json; /* owned; NULL when the copy failed */
+} s_snapshot_row_t;
+
+static void s_read_snapshot(sqlite3_stmt *st, void *item)
+{
+    s_snapshot_row_t *row = item;
+    s_copy(row->uuid, sizeof row->uuid, sqlite3_column_text(st, 0));
+    row->at = sqlite3_column_int64(st, 1);
+    const unsigned char *json = sqlite3_column_text(st, 2);
+    row->json = strdup(json ? (const char *)json : "");
+}
+
+int bitten_store_account_snapshots_latest(bitten_store_t *self, const char *uuid,
+                                          bitten_snapshot_cb *cb, void *arg)
+{
+    sqlite3_stmt *st = self ? s_stmt(self, S_SNAPSHOTS_LATEST) : NULL;
+    if (!st)
+        return -1;
+    s_bind_text(st, 1, uuid);
+    void *items = NULL;
+    size_t count = 0;
+    if (s_collect(st, sizeof(s_snapshot_row_t), s_read_snapshot, &items, &count) != 0)
+        return -1;
+    s_snapshot_row_t *rows = items;
+    int passed = 0;
+    bool stop = false, failed = false;
+    for (size_t i = 0; i < count; i++) {
+        failed = failed || !rows[i].json;
+        if (!failed && !stop) {
+            passed++;
+            stop = cb && cb(arg, rows[i].uuid, rows[i].at, rows[i].json) != 0;
+        }
+        free(rows[i].json);
+    }
+    free(items);
+    return failed ? -1 : passed;
 }
 
 /* ---------------------------------------------------------------- XP */

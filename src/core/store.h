@@ -190,6 +190,13 @@ int bitten_store_account_get(bitten_store_t *self, const char *uuid, bitten_acco
 int bitten_store_account_snapshot(bitten_store_t *self, const char *uuid, bitten_ms_t at,
                                   const char *json);
 
+/*  The latest snapshot of each account (or of uuid only, when not NULL), in uuid order:
+ *  cb(arg, uuid, at, json) per row; return non-zero to stop. Rows are read before the first
+ *  call. Returns the number of rows passed to cb, or -1. */
+typedef int(bitten_snapshot_cb)(void *arg, const char *uuid, bitten_ms_t at, const char *json);
+int bitten_store_account_snapshots_latest(bitten_store_t *self, const char *uuid,
+                                          bitten_snapshot_cb *cb, void *arg);
+
 /* ---------------------------------------------------------------- XP */
 
 /*  The rank name for a total (XP & risk owns the ladder). */

@@ -89,13 +89,14 @@ static int s_count_frames(void *cmd, const char *needle, int ms)
     return n;
 }
 
-static void test_opening_fire_without_a_risk_module_is_refused_fail_closed(void **state)
+static void test_opening_fire_on_telemetry_without_margin_is_refused_fail_closed(void **state)
 {
     s_env_t e;
     s_start(&e, NULL, true);
     json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
                           "\"action\":\"buy\",\"sl_pips\":20,\"tp_pips\":30,\"signal_id\":\"m1\"}");
-    s_expect(r, "REFUSED", "RISK_UNAVAILABLE");
+    //  TELEMETRY says nothing about margin: XP & risk fails closed on the unknown level.
+    s_expect(r, "REFUSED", "RISK_MARGIN");
     json_decref(r);
     assert_int_equal(s_count_frames(e.cmd, "\"type\":\"signal\"", 300), 0);
     //  The refusal is journaled and can be traced.
@@ -103,7 +104,7 @@ static void test_opening_fire_without_a_risk_module_is_refused_fail_closed(void 
     json_t *f = json_array_get(json_object_get(r, "fires"), 0);
     assert_string_equal(json_string_value(json_object_get(f, "signal_id")), "m1");
     assert_string_equal(json_string_value(json_object_get(f, "state")), "REFUSED");
-    assert_string_equal(json_string_value(json_object_get(f, "reason")), "RISK_UNAVAILABLE");
+    assert_string_equal(json_string_value(json_object_get(f, "reason")), "RISK_MARGIN");
     json_decref(r);
     assert_true(bt_log_contains(&e.d, "fire.refused signal_id=m1 uuid=" UUID, 1000));
     s_stop(&e);
@@ -290,7 +291,7 @@ static void test_kill_9_after_a_send_neither_loses_nor_resends_the_fire(void **s
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_opening_fire_without_a_risk_module_is_refused_fail_closed),
+        cmocka_unit_test(test_opening_fire_on_telemetry_without_margin_is_refused_fail_closed),
         cmocka_unit_test(test_refusals_carry_their_reason),
         cmocka_unit_test(test_close_goes_out_once_and_its_result_fills_it),
         cmocka_unit_test(test_no_ea_connected_refuses_and_a_late_ea_receives_nothing_stale),

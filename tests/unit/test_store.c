@@ -525,6 +525,50 @@ static void test_account_put_updates_and_keeps_created_at(void **state)
     bitten_store_close(&s);
 }
 
+typedef struct {
+    int calls;
+    char uuids[4][16];
+    bitten_ms_t at[4];
+    char json[4][64];
+} s_snaps_t;
+
+static int s_snap_cb(void *arg, const char *uuid, bitten_ms_t at, const char *json)
+{
+    s_snaps_t *s = arg;
+    if (s->calls < 4) {
+        snprintf(s->uuids[s->calls], sizeof s->uuids[0], "%s", uuid);
+        s->at[s->calls] = at;
+        snprintf(s->json[s->calls], sizeof s->json[0], "%s", json);
+    }
+    s->calls++;
+    return 0;
+}
+
+static void test_latest_snapshot_per_account_survives_reopen(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    s_snaps_t got = {0};
+    assert_int_equal(bitten_store_account_snapshots_latest(s, NULL, s_snap_cb, &got), 0);
+    assert_int_equal(bitten_store_account_snapshot(s, "acct_b", 1000, "{\"equity\":1}"), 0);
+    assert_int_equal(bitten_store_account_snapshot(s, "acct_a", 2000, "{\"equity\":2}"), 0);
+    assert_int_equal(bitten_store_account_snapshot(s, "acct_b", 3000, "{\"equity\":3}"), 0);
+    bitten_store_close(&s);
+    s = s_open(f);
+    assert_int_equal(bitten_store_account_snapshots_latest(s, NULL, s_snap_cb, &got), 2);
+    assert_int_equal(got.calls, 2);
+    assert_string_equal(got.uuids[0], "acct_a");
+    assert_string_equal(got.json[0], "{\"equity\":2}");
+    assert_string_equal(got.uuids[1], "acct_b");
+    assert_int_equal(got.at[1], 3000);
+    assert_string_equal(got.json[1], "{\"equity\":3}");
+    memset(&got, 0, sizeof got);
+    assert_int_equal(bitten_store_account_snapshots_latest(s, "acct_b", s_snap_cb, &got), 1);
+    assert_string_equal(got.json[0], "{\"equity\":3}");
+    assert_int_equal(bitten_store_account_snapshots_latest(s, "nobody", s_snap_cb, &got), 0);
+    bitten_store_close(&s);
+}
+
 /* ---------------------------------------------------------------- XP */
 
 static const char *s_rank(int64_t xp)
@@ -677,6 +721,7 @@ int main(void)
         T(test_fire_list_filters_by_uuid_signal_state_and_limit_newest_first),
         T(test_signal_insert_is_once_and_verdicts_need_their_signal),
         T(test_account_put_updates_and_keeps_created_at),
+        T(test_latest_snapshot_per_account_survives_reopen),
         T(test_xp_award_is_idempotent_and_total_is_the_ledger_sum),
         T(test_halts_survive_reopen_until_released),
         T(test_kv_sets_overwrites_and_reports_absent_or_small_buffer),

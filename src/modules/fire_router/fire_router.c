@@ -41,6 +41,7 @@ struct fire_router {
     uint64_t by_state[BITTEN_FIRE_STATE_COUNT_];
     uint64_t refused[BITTEN_R_COUNT_];
     uint64_t orphans, duplicate_results, auto_signals;
+    fire_close_all_query_t close_all_query; /* provided as FIRE_QUERY_CLOSE_ALL */
 };
 
 /* ---------------------------------------------------------------- pure rules */
@@ -680,6 +681,30 @@ static bitten_reason_t s_control_close(void *arg, const json_t *request, json_t 
     return out.reason;
 }
 
+//  FIRE_QUERY_CLOSE_ALL: a hard halt closes the account's positions through the same
+//  journaled path as an operator's close_all. The uuid is cut so the id stays a valid id.
+static int s_close_all_for_halt(void *arg, const char *uuid, const char *why)
+{
+    fire_router_t *self = arg;
+    fire_request_t req;
+    memset(&req, 0, sizeof req);
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    snprintf(req.uuid, sizeof req.uuid, "%s", uuid);
+    snprintf(req.signal_id, sizeof req.signal_id, "HALT_%.40s_%lld", uuid, (long long)now);
+    snprintf(req.action, sizeof req.action, "close_all");
+    req.manual = true;
+    req.shield_multiplier = 1.0;
+    req.expires_at = now + self->manual_ttl_ms;
+    s_outcome_t out = s_submit(self, &req, 0);
+    char qwhy[300];
+    BLOG(self->log, out.state == BITTEN_FIRE_SENT ? BITTEN_LOG_WARN : BITTEN_LOG_ERROR,
+         "fire_router", "halt.close_all", "signal_id=%s uuid=%s state=%s reason=%s why=%s",
+         req.signal_id, uuid, bitten_fire_state_str(out.state),
+         out.reason == BITTEN_R_OK ? "-" : bitten_reason_str(out.reason),
+         bitten_log_quote(why ? why : "", qwhy, sizeof qwhy));
+    return out.state == BITTEN_FIRE_SENT ? 0 : -1;
+}
+
 static int s_list_cb(void *arg, const bitten_fire_rec_t *rec)
 {
     json_array_append_new(arg, s_fire_json(rec));
@@ -821,6 +846,8 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     bitten_core_control_register(core, "fires", s_control_fires, self);
     bitten_core_control_register(core, "accounts", s_control_accounts, self);
     bitten_core_status_register(core, "fires", s_status, self);
+    self->close_all_query = (fire_close_all_query_t){self, s_close_all_for_halt};
+    bitten_core_provide(core, FIRE_QUERY_CLOSE_ALL, &self->close_all_query);
     double sweep_s = (double)bitten_config_int(self->cfg, "fire.check_interval_ms") / 1000.0;
     ev_timer_init(&self->sweep, s_sweep_cb, sweep_s, sweep_s);
     self->sweep.data = self;
@@ -839,6 +866,7 @@ void fire_router_destroy(fire_router_t **self_p)
     if (self->open) {
         ev_timer_stop(bitten_core_loop(self->core), &self->sweep);
         bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
+        bitten_core_provide(self->core, FIRE_QUERY_CLOSE_ALL, NULL);
     }
     zhashx_destroy(&self->open);
     bitten_symbols_destroy(&self->symbols);

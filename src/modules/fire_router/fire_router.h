@@ -17,6 +17,16 @@ typedef struct {
     double shield_multiplier;
 } fire_event_t;
 
+/*  Provided on the core as "fire.close_all" (bitten_core_lookup): XP & risk asks the router to
+ *  close every position of an account when a hard halt is raised. The router journals it as a
+ *  close_all fire with signal_id HALT_<uuid>_<ms>, like any other fire. close_all returns 0
+ *  when the frame was sent, -1 when it was refused (the refusal is journaled and logged). */
+#define FIRE_QUERY_CLOSE_ALL "fire.close_all"
+typedef struct {
+    void *self;
+    int (*close_all)(void *self, const char *uuid, const char *why);
+} fire_close_all_query_t;
+
 fire_router_t *fire_router_new(bitten_core_t *core);
 void fire_router_destroy(fire_router_t **self_p);
 
