@@ -308,13 +308,21 @@ static double s_equity(const sim_t *self)
     return s_round_to(self->balance + s_profit_open(self), 2);
 }
 
-/*  Roughly what MT5 shows: notional / leverage, summed. */
+/*  Roughly what MT5 shows for a USD account: notional in USD / leverage, summed. The
+ *  notional is in the base currency: USD-based pairs (USDJPY) need no price, USD-quoted ones
+ *  (EURUSD, XAUUSD) are priced in USD, crosses (EURJPY) count at about 1.2 USD per unit. */
 static double s_margin(const sim_t *self)
 {
     double sum = 0.0;
     for (size_t i = 0; i < self->pos_count; i++) {
         const sim_position_t *p = &self->pos[i];
-        sum += p->lot * s_spec(p->symbol).contract * p->open_price / (double)self->opt.leverage;
+        size_t n = strlen(p->symbol);
+        double usd_per_unit = 1.2;
+        if (strncmp(p->symbol, "USD", 3) == 0)
+            usd_per_unit = 1.0;
+        else if (n >= 3 && strcmp(p->symbol + n - 3, "USD") == 0)
+            usd_per_unit = p->open_price;
+        sum += p->lot * s_spec(p->symbol).contract * usd_per_unit / (double)self->opt.leverage;
     }
     return s_round_to(sum, 2);
 }
@@ -661,12 +669,22 @@ static void s_open(sim_t *self, const bitten_signal_cmd_t *sig)
     s_send_result(self, &r);
 }
 
-/*  Closes pos[index] at --close-move-pips from the fill, capped by its sl/tp, and reports it. */
+/*  Pips in the position's favour at the last replayed mid, or --close-move-pips without one. */
+static double s_move_pips(const sim_t *self, const sim_position_t *p)
+{
+    double mid;
+    if (!s_mid_get(self, p->symbol, &mid))
+        return self->opt.close_move_pips;
+    return (mid - p->open_price) * p->dir / s_spec(p->symbol).pip;
+}
+
+/*  Closes pos[index] at the market (the last replayed mid; --close-move-pips from the fill when
+ *  no ticks are replayed), capped by its sl/tp as a broker would fill them, and reports it. */
 static double s_close_at(sim_t *self, size_t index, const char *why)
 {
     sim_position_t p = self->pos[index];
     sim_spec_t spec = s_spec(p.symbol);
-    double move = self->opt.close_move_pips; /* pips in the position's favour */
+    double move = s_move_pips(self, &p); /* pips in the position's favour */
     if (p.tp > 0 && move > (double)p.tp / 10.0)
         move = (double)p.tp / 10.0;
     if (p.sl > 0 && -move > (double)p.sl / 10.0)
@@ -1171,6 +1189,22 @@ static int64_t s_ticks_due(const sim_t *self)
            (int64_t)((double)(tk->item.ts - tk->pass_first_ts) / self->opt.speed);
 }
 
+
+/*  As a broker does: a replayed price that reaches a position's SL or TP closes it there. */
+static void s_check_stops(sim_t *self, const char *symbol)
+{
+    for (size_t i = 0; i < self->pos_count;) {
+        const sim_position_t *p = &self->pos[i];
+        double move = strcmp(p->symbol, symbol) == 0 ? s_move_pips(self, p) : 0.0;
+        bool hit_tp = p->tp > 0 && move >= (double)p->tp / 10.0;
+        bool hit_sl = p->sl > 0 && -move >= (double)p->sl / 10.0;
+        if (hit_tp || hit_sl)
+            s_close_at(self, i, hit_tp ? "take_profit" : "stop_loss");
+        else
+            i++;
+    }
+}
+
 static void s_ticks_send_item(sim_t *self)
 {
     sim_tick_item_t *item = &self->ticks.item;
@@ -1185,8 +1219,10 @@ static void s_ticks_send_item(sim_t *self)
         }
         s_send(self, buf, (size_t)len);
     }
-    if (item->has_tick)
+    if (item->has_tick) {
         s_mid_set(self, item->tick.symbol, (item->tick.bid + item->tick.ask) / 2.0);
+        s_check_stops(self, item->tick.symbol);
+    }
     self->n.ticks_sent++;
 }
 
@@ -1382,7 +1418,9 @@ static void s_usage(FILE *out)
         "  --no-uuid-heartbeat       omit uuid in heartbeats, like EA v7\n"
         "trading:\n"
         "  --price P                 fill price (last tick mid of the symbol, else 1.10000)\n"
-        "  --close-move-pips P       close P pips in the position's favour, capped by sl/tp (10)\n"
+        "  --close-move-pips P       without replayed ticks: close P pips in the position's favour,\n"
+        "                            capped by sl/tp (10); with ticks: at the market, and\n"
+        "                            replayed prices that reach SL or TP close positions there\n"
         "  --auto-close-s N          close each position N s after its fill (0 = never)\n"
         "  --fail-rate X             answer 'failed' to this fraction of opens (0..1)\n"
         "  --seed N                  seed for --fail-rate (1)\n"
