@@ -108,6 +108,7 @@ static void s_usage(FILE *out)
             "  --no-zmq-mode        refused: ZMQ is the only transport\n"
             "  --zmq-enforce        endpoints must be ZMQ; file/HTTP transport keys are errors\n"
             "  --zmq-strict         legacy files in strict.legacy_dirs block start-up and firing\n"
+            "  --insecure           allow a non-loopback bind without CURVE (warns every minute)\n"
             "  --print-config       print the effective configuration (ZPL) and exit\n"
             "  --print-config-doc   print the configuration key table (Markdown) and exit\n"
             "  --check-config       validate the configuration and exit 0, or 2 naming the key\n"
@@ -123,7 +124,7 @@ static void s_usage(FILE *out)
 static int s_parse_args(int argc, char **argv, s_args_t *a)
 {
     enum { O_SET = 256, O_LEVEL, O_FORMAT, O_FILE, O_MODE, O_NO_MODE, O_ENFORCE, O_STRICT,
-           O_PRINT, O_DOC, O_CHECK, O_VERSION, O_REPLAY, O_OUTCOMES };
+           O_PRINT, O_DOC, O_CHECK, O_VERSION, O_INSECURE, O_REPLAY, O_OUTCOMES };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, O_SET},
         {"log-level", required_argument, NULL, O_LEVEL},
@@ -135,13 +136,14 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
         {"print-config", no_argument, NULL, O_PRINT},
         {"print-config-doc", no_argument, NULL, O_DOC},
         {"check-config", no_argument, NULL, O_CHECK}, {"version", no_argument, NULL, O_VERSION},
+        {"insecure", no_argument, NULL, O_INSECURE},
         {"replay", required_argument, NULL, O_REPLAY},
         {"outcomes", no_argument, NULL, O_OUTCOMES},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     //  The flag forms are --set shorthands, kept as strings so one code path parses them.
     static const char *const fixed[] = {
         [O_MODE - O_SET] = "zmq.mode=true", [O_ENFORCE - O_SET] = "zmq.enforce=true",
-        [O_STRICT - O_SET] = "zmq.strict=true"};
+        [O_STRICT - O_SET] = "zmq.strict=true", [O_INSECURE - O_SET] = "security.insecure=true"};
     static const char *const prefixed[] = {[O_LEVEL - O_SET] = "log.level=",
                                            [O_FORMAT - O_SET] = "log.format=",
                                            [O_FILE - O_SET] = "log.file="};
@@ -170,6 +172,7 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
         case O_MODE:
         case O_ENFORCE:
         case O_STRICT:
+        case O_INSECURE:
             a->sets[a->n_sets++] = fixed[c - O_SET];
             break;
         case O_NO_MODE:
@@ -266,6 +269,27 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
                                   "inproc://) and ZMQ_ENFORCE is on", endpoints[i], ep);
             return -1;
         }
+    }
+    //  Architecture section 8: EAs on the internet only with CURVE, unless the operator says
+    //  --insecure out loud (and hears about it every minute).
+    bool curve = bitten_config_bool(cfg, "security.curve");
+    bool insecure = bitten_config_bool(cfg, "security.insecure");
+    for (size_t i = 0; i < sizeof endpoints / sizeof *endpoints; i++) {
+        const char *ep = bitten_config_str(cfg, endpoints[i]);
+        bool authenticated = curve && i < 2; /* command and feedback carry CURVE */
+        if (!s_is_local_endpoint(ep) && !authenticated && !insecure) {
+            snprintf(err, errlen, "config: key '%s': '%s' is not loopback; turn security.curve on "
+                                  "(server certificate + allowed EA certificates) or start with "
+                                  "--insecure", endpoints[i], ep);
+            return -1;
+        }
+    }
+    if (curve && (!*bitten_config_str(cfg, "security.server_cert") ||
+                  !*bitten_config_str(cfg, "security.clients_dir"))) {
+        snprintf(err, errlen, "config: key '%s': required when security.curve is on",
+                 *bitten_config_str(cfg, "security.server_cert") ? "security.clients_dir"
+                                                                  : "security.server_cert");
+        return -1;
     }
     const char *ctl = bitten_config_str(cfg, "control.endpoint");
     if (!s_is_local_endpoint(ctl)) {

@@ -8,8 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <czmq.h>
 #include <jansson.h>
+#include <sys/stat.h>
 #include <zmq.h>
+
+#include "bitten/proto.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
@@ -32,6 +36,8 @@ typedef struct {
     int limit;            /* fires; 0 = the daemon's default */
     const char *action, *id;          /* fire, close */
     const char *sl_pips, *tp_pips, *lot, *risk_pct; /* fire: checked as numbers */
+    const char *dir;                  /* keygen */
+    bool server;                      /* keygen --server */
 } s_opts_t;
 
 static volatile sig_atomic_t s_interrupted;
@@ -51,6 +57,8 @@ static void s_usage(FILE *out)
             "  config                 the daemon's effective configuration, with origins\n"
             "  tail [--topic T]... [--uuid U] [--symbol S] [--count N] [--seconds N]\n"
             "                         print the events channel (topic prefix filters)\n"
+            "  keygen --server | --uuid U [--dir D]\n"
+            "                         make a CURVE certificate pair (D/NAME.cert, .cert_secret)\n"
             "  call CMD [key=value]...  send any control command (values that parse as numbers\n"
             "                         are sent as numbers)\n"
             "  accounts               every account: tier, mode, balance, equity, daily loss,\n"
@@ -656,6 +664,47 @@ static int s_tail(s_opts_t *o)
     return EXIT_SUCCESS;
 }
 
+//  CURVE certificates (czmq zcert): the server's, or one per EA whose metadata names its
+//  account. NAME.cert is public (the server's goes to every EA, an EA's to security.clients_dir);
+//  NAME.cert_secret stays where it is used. Works offline: no daemon needed.
+static int s_keygen(const s_opts_t *o)
+{
+    if (o->server == (o->uuid != NULL)) {
+        fprintf(stderr, "bittenctl: keygen needs exactly one of --server or --uuid U\n");
+        return EXIT_USAGE;
+    }
+    if (o->uuid && !bitten_valid_id(o->uuid)) {
+        fprintf(stderr, "bittenctl: keygen: --uuid must be 1-64 of [A-Za-z0-9_.:-]\n");
+        return EXIT_USAGE;
+    }
+    const char *dir = o->dir ? o->dir : ".";
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.cert", dir, o->server ? "server" : o->uuid);
+    zcert_t *cert = zcert_new();
+    if (!cert || zsys_dir_create("%s", dir) != 0) {
+        fprintf(stderr, "bittenctl: keygen: cannot create '%s'\n", dir);
+        zcert_destroy(&cert);
+        return EXIT_REFUSED;
+    }
+    zcert_set_meta(cert, "role", "%s", o->server ? "bittend" : "ea");
+    if (o->uuid)
+        zcert_set_meta(cert, "uuid", "%s", o->uuid);
+    int rc = zcert_save(cert, path);
+    if (rc == 0) {
+        char secret[1040];
+        snprintf(secret, sizeof secret, "%s_secret", path);
+        chmod(secret, 0600);
+        if (o->json)
+            printf("{\"public\":\"%s\",\"secret\":\"%s\",\"public_key\":\"%s\"}\n", path, secret,
+                   zcert_public_txt(cert));
+        else
+            printf("public  %s\nsecret  %s\nkey     %s\n", path, secret, zcert_public_txt(cert));
+    } else
+        fprintf(stderr, "bittenctl: keygen: cannot write '%s'\n", path);
+    zcert_destroy(&cert);
+    return rc == 0 ? EXIT_SUCCESS : EXIT_REFUSED;
+}
+
 int main(int argc, char **argv)
 {
     s_opts_t o = {.timeout_ms = 3000};
@@ -671,6 +720,7 @@ int main(int argc, char **argv)
         {"action", required_argument, NULL, 'A'},  {"id", required_argument, NULL, 'i'},
         {"sl-pips", required_argument, NULL, 'L'}, {"tp-pips", required_argument, NULL, 'P'},
         {"lot", required_argument, NULL, 'o'},     {"risk-pct", required_argument, NULL, 'r'},
+        {"dir", required_argument, NULL, 'd'},     {"server", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     int c;
     //  '+' stops at the command name; the same options are accepted after it too.
@@ -763,6 +813,12 @@ int main(int argc, char **argv)
         case 'r':
             o.risk_pct = optarg;
             break;
+        case 'd':
+            o.dir = optarg;
+            break;
+        case 'V':
+            o.server = true;
+            break;
         case 'h':
             s_usage(stdout);
             return EXIT_SUCCESS;
@@ -801,6 +857,8 @@ int main(int argc, char **argv)
         return s_resume(&o);
     if (strcmp(cmd, "xp") == 0)
         return s_xp(&o);
+    if (strcmp(cmd, "keygen") == 0)
+        return s_keygen(&o);
     fprintf(stderr, "bittenctl: unknown command '%s' (try --help)\n", cmd);
     return EXIT_USAGE;
 }

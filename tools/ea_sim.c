@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <czmq.h>
 #include <zmq.h>
 
 #include "bitten/proto.h"
@@ -69,6 +70,8 @@ typedef struct {
     double speed;
     bool loop;
     bool rebase_weeks; /* csv: shift recorded time by whole weeks to the present */
+    const char *curve_server; /* the server's public certificate file */
+    const char *curve_cert;   /* this EA's secret certificate file */
     bool drop_results;
     long delay_results_ms, garbage_every, count_signals;
     const char *send_raw[SIM_RAW_MAX];
@@ -925,6 +928,26 @@ static void s_sockets_close(sim_t *self)
     self->pull = self->push = NULL;
 }
 
+/*  CURVE client: the server's public key, and this EA's own key pair (its certificate's
+ *  metadata names the account bittend will hold it to). */
+static int s_curve_apply(sim_t *self, void *sock)
+{
+    zcert_t *server = zcert_load(self->opt.curve_server);
+    zcert_t *mine = self->opt.curve_cert ? zcert_load(self->opt.curve_cert) : NULL;
+    int rc = -1;
+    if (server && mine) {
+        zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, zcert_public_key(server), 32);
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, zcert_public_key(mine), 32);
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, zcert_secret_key(mine), 32);
+        rc = 0;
+    } else
+        s_log(self, SIM_ERROR, "curve.failed", "server_cert=%s cert=%s", self->opt.curve_server,
+              self->opt.curve_cert ? self->opt.curve_cert : "-");
+    zcert_destroy(&server);
+    zcert_destroy(&mine);
+    return rc;
+}
+
 static void *s_socket(sim_t *self, int type, const char *endpoint)
 {
     void *sock = zmq_socket(self->ctx, type);
@@ -932,6 +955,10 @@ static void *s_socket(sim_t *self, int type, const char *endpoint)
         return NULL;
     int linger = SIM_LINGER_MS;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (self->opt.curve_server && s_curve_apply(self, sock) != 0) {
+        zmq_close(sock);
+        return NULL;
+    }
     if (zmq_connect(sock, endpoint) != 0) {
         s_log(self, SIM_ERROR, "connect.failed", "endpoint=%s error=\"%s\"", endpoint,
               zmq_strerror(errno));
@@ -1428,6 +1455,9 @@ static void s_usage(FILE *out)
         "  --honor-expiry            answer 'failed' to signals past their expires_at\n"
         "  --only-uuid               ignore signals whose uuid is another account's\n"
         "  --no-close-ack            no trade_result for the close signal itself\n"
+        "security:\n"
+        "  --curve-server FILE       CURVE: the server's public certificate (bittenctl keygen)\n"
+        "  --curve-cert FILE         CURVE: this EA's secret certificate (its uuid in metadata)\n"
         "ticks:\n"
         "  --ticks FILE              replay JSON-lines tick frames (raw) or CSV candles\n"
         "                            time,symbol,open,high,low,close,volume (4 ticks a bar)\n"
@@ -1523,6 +1553,8 @@ static bool s_takes_value(const char *name)
                                         "--fail-rate",
                                         "--seed",
                                         "--reject-symbol",
+                                        "--curve-server",
+                                        "--curve-cert",
                                         "--ticks",
                                         "--speed",
                                         "--delay-results-ms",
@@ -1649,6 +1681,10 @@ static int s_parse_args(int argc, char **argv, sim_opts_t *o)
             if (d != floor(d))
                 return s_bad_arg("bad value for", name, val);
             o->seed = (uint64_t)d;
+        } else if (strcmp(name, "--curve-server") == 0) {
+            o->curve_server = val;
+        } else if (strcmp(name, "--curve-cert") == 0) {
+            o->curve_cert = val;
         } else if (strcmp(name, "--reject-symbol") == 0) {
             o->reject_symbol = val;
         } else if (strcmp(name, "--ticks") == 0) {

@@ -237,6 +237,10 @@ typedef struct {
 /*  What a frame's account is: its uuid, or "" for frames that carry none. */
 const char *bitten_frame_uuid(const bitten_frame_t *frame);
 
+/*  Sets the frame's uuid (frames from a CURVE-authenticated EA that omit it: the key names the
+ *  account). Returns 0, or -1 when the type carries no uuid or uuid is not a valid id. */
+int bitten_frame_set_uuid(bitten_frame_t *frame, const char *uuid);
+
 /* ---------------------------------------------------------------- decoding */
 
 typedef struct {

@@ -43,7 +43,7 @@ typedef struct {
     zwatch_t *watch;
     int fds[CORE_MAX_PEER_FDS];
     int count;
-    uint64_t connects, disconnects;
+    uint64_t connects, disconnects, auth_failures;
 } s_peers_t;
 
 typedef struct {
@@ -73,6 +73,9 @@ struct bitten_core {
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer keepalive_timer, housekeeping_timer, strict_timer, watchdog_timer, status_timer;
     bool systemd;      /* NOTIFY_SOCKET is set: we run under systemd Type=notify */
+    zactor_t *auth;    /* zauth (CURVE) when security.curve is on */
+    zcert_t *server_cert;
+    ev_timer insecure_timer;
     bool test_hooks;   /* debug.test_hooks: the "debug.wedge" control command exists */
     bitten_decode_opts_t decode_opts;
     bitten_frame_t *frame; /* decoded feedback frame, reused: it holds a candle batch */
@@ -306,7 +309,33 @@ static void s_reject(bitten_core_t *core, const char *channel, bitten_reason_t r
 
 /* ---------------------------------------------------------------- feedback */
 
-static void s_handle_feedback(bitten_core_t *core, const char *data, size_t len)
+//  With CURVE, the account a frame speaks for must be the one its key was issued to
+//  (metadata "uuid" of the EA's certificate): no EA can speak for another. A frame that names
+//  no account gets the key's. Returns 0, or -1 after rejecting the frame.
+static int s_check_account(bitten_core_t *core, zmq_msg_t *msg, const char *data, size_t len)
+{
+    if (!core->server_cert)
+        return 0;
+    const char *key_uuid = zmq_msg_gets(msg, "uuid");
+    const char *uuid = bitten_frame_uuid(core->frame);
+    if (!key_uuid || !bitten_valid_id(key_uuid)) {
+        s_reject(core, "feedback", BITTEN_R_UUID_NOT_AUTHORIZED, "uuid",
+                 "the EA's certificate names no account (metadata uuid)", data, len);
+        return -1;
+    }
+    if (*uuid && strcmp(uuid, key_uuid) != 0) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "frame speaks for '%.64s', its key is for '%.64s'", uuid,
+                 key_uuid);
+        s_reject(core, "feedback", BITTEN_R_UUID_NOT_AUTHORIZED, "uuid", detail, data, len);
+        return -1;
+    }
+    if (!*uuid)
+        bitten_frame_set_uuid(core->frame, key_uuid);
+    return 0;
+}
+
+static void s_handle_feedback(bitten_core_t *core, zmq_msg_t *msg, const char *data, size_t len)
 {
     bitten_decode_error_t err;
     core->stats.bytes_in += len;
@@ -314,6 +343,8 @@ static void s_handle_feedback(bitten_core_t *core, const char *data, size_t len)
         s_reject(core, "feedback", err.reason, err.field, err.detail, data, len);
         return;
     }
+    if (s_check_account(core, msg, data, len) != 0)
+        return;
     core->stats.frames_in[core->frame->type]++;
     bitten_bus_publish(core->bus, s_frame_events[core->frame->type], core->frame);
 }
@@ -347,7 +378,7 @@ static void s_feedback_cb(zwatch_t *watch, void *socket, int revents, void *arg)
             zmq_msg_close(&msg);
             continue;
         }
-        s_handle_feedback(core, zmq_msg_data(&msg), zmq_msg_size(&msg));
+        s_handle_feedback(core, &msg, zmq_msg_data(&msg), zmq_msg_size(&msg));
         zmq_msg_close(&msg);
     }
 }
@@ -370,7 +401,11 @@ static int s_peers_start(bitten_core_t *core, s_peers_t *p, void *socket, const 
     char ep[64];
     p->channel = channel;
     snprintf(ep, sizeof ep, "inproc://bitten.monitor.%s", channel);
-    if (zmq_socket_monitor(socket, ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
+    if (zmq_socket_monitor(socket, ep,
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
         return -1;
     p->monitor = zmq_socket(core->zctx, ZMQ_PAIR);
     if (!p->monitor || zmq_connect(p->monitor, ep) != 0)
@@ -382,6 +417,15 @@ static int s_peers_start(bitten_core_t *core, s_peers_t *p, void *socket, const 
 static void s_peers_event(bitten_core_t *core, s_peers_t *p, uint16_t event, int fd,
                           const char *endpoint)
 {
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+        event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+        //  A peer without an allowed key (auth) or without CURVE at all (protocol): it gets
+        //  nothing and sends nothing. Counted, logged (repeats fold into log.suppressed).
+        p->auth_failures++;
+        BLOG_WARN(core->log, "core", "peer.auth_failed", "channel=%s kind=%s", p->channel,
+                  event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "key_not_allowed" : "handshake");
+        return;
+    }
     bool connected = event == ZMQ_EVENT_ACCEPTED;
     if (connected) {
         p->connects++;
@@ -496,16 +540,22 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
     json_object_set_new(reply, "rejects_total", json_integer((json_int_t)total_rejects));
     json_object_set_new(
         reply, "command",
-        json_pack("{s:i, s:I, s:I, s:I, s:I}", "peers", core->command_peers.count, "connects",
-                  (json_int_t)core->command_peers.connects, "disconnects",
-                  (json_int_t)core->command_peers.disconnects, "sends_refused",
+        json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}", "peers", core->command_peers.count,
+                  "connects", (json_int_t)core->command_peers.connects, "disconnects",
+                  (json_int_t)core->command_peers.disconnects, "auth_failures",
+                  (json_int_t)core->command_peers.auth_failures, "sends_refused",
                   (json_int_t)st->sends_refused, "keepalives_sent",
                   (json_int_t)st->keepalives_sent));
     json_object_set_new(reply, "feedback",
-                        json_pack("{s:i, s:I, s:I, s:I}", "peers", core->feedback_peers.count,
-                                  "connects", (json_int_t)core->feedback_peers.connects,
-                                  "disconnects", (json_int_t)core->feedback_peers.disconnects,
-                                  "bytes_in", (json_int_t)st->bytes_in));
+                        json_pack("{s:i, s:I, s:I, s:I, s:I}", "peers",
+                                  core->feedback_peers.count, "connects",
+                                  (json_int_t)core->feedback_peers.connects, "disconnects",
+                                  (json_int_t)core->feedback_peers.disconnects, "auth_failures",
+                                  (json_int_t)core->feedback_peers.auth_failures, "bytes_in",
+                                  (json_int_t)st->bytes_in));
+    json_object_set_new(reply, "security",
+                        json_pack("{s:b, s:b}", "curve", core->server_cert != NULL, "insecure",
+                                  bitten_config_bool(core->cfg, "security.insecure")));
     json_object_set_new(reply, "events_published", json_integer((json_int_t)st->events_published));
     json_object_set_new(reply, "control_requests", json_integer((json_int_t)st->control_requests));
     for (size_t i = 0; i < core->n_statuses; i++) {
@@ -736,9 +786,35 @@ static void s_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
     ev_break(loop, EVBREAK_ALL);
 }
 
+//  (Re)loads the allowed EA certificates into zauth: at start and on SIGHUP (key rotation).
+//  zauth checks keys at each handshake: a removed key stops new connections, not live ones.
+static int s_load_clients(bitten_core_t *core)
+{
+    const char *dir = bitten_config_str(core->cfg, "security.clients_dir");
+    if (zstr_sendx(core->auth, "CURVE", dir, NULL) != 0 || zsock_wait(core->auth) != 0)
+        return -1;
+    zdir_t *listing = zdir_new(dir, NULL);
+    size_t keys = listing ? zdir_count(listing) : 0;
+    zdir_destroy(&listing);
+    BLOG_INFO(core->log, "core", "keys.loaded", "clients_dir=%s files=%zu", dir, keys);
+    return 0;
+}
+
+static void s_insecure_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    bitten_core_t *core = w->data;
+    BLOG_WARN(core->log, "core", "security.insecure",
+              "msg=\"non-loopback bind without CURVE: EAs are not authenticated\" command=%s "
+              "feedback=%s events=%s",
+              core->ep_command, core->ep_feedback, core->ep_events);
+}
+
 static void s_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
     bitten_core_t *core = w->data;
+    if (core->auth && s_load_clients(core) != 0)
+        BLOG_ERROR(core->log, "core", "keys.reload_failed", "clients_dir=%s",
+                   bitten_config_str(core->cfg, "security.clients_dir"));
     if (bitten_log_reopen(core->log) == 0)
         BLOG_INFO(core->log, "core", "log.reopened", "signal=SIGHUP");
     else
@@ -775,6 +851,13 @@ static void *s_socket(bitten_core_t *core, int type, const char *name, const cha
     if (type == ZMQ_PUB) {
         int hwm = (int)bitten_config_int(core->cfg, "events.sndhwm");
         zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    }
+    //  The EA-facing sockets authenticate with CURVE; zauth answers ZAP with the key's cert.
+    if (core->server_cert && type != ZMQ_REP && type != ZMQ_PUB) {
+        int on = 1;
+        zmq_setsockopt(s, ZMQ_CURVE_SERVER, &on, sizeof on);
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, zcert_secret_key(core->server_cert), 32);
+        zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "bitten", 6);
     }
     if (zmq_bind(s, endpoint) != 0) {
         snprintf(err, errlen, "%s: cannot bind %s: %s", name, endpoint, zmq_strerror(errno));
@@ -841,6 +924,12 @@ static void s_signal(bitten_core_t *core, ev_signal *w, void (*cb)(struct ev_loo
     ev_signal_start(core->loop, w);
 }
 
+static bool s_local(const char *ep)
+{
+    return strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0 ||
+           strncmp(ep, "tcp://127.", 10) == 0 || strncmp(ep, "tcp://[::1]", 11) == 0;
+}
+
 bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, char *err,
                                size_t errlen)
 {
@@ -869,9 +958,26 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
         bitten_core_destroy(&core);
         return NULL;
     }
+    if (bitten_config_bool(cfg, "security.curve")) {
+        const char *cert_path = bitten_config_str(cfg, "security.server_cert");
+        core->server_cert = zcert_load(cert_path);
+        core->auth = core->server_cert ? zactor_new(zauth, NULL) : NULL;
+        if (!core->server_cert || !core->auth || s_load_clients(core) != 0) {
+            snprintf(err, errlen, "security.server_cert: cannot load '%s' or start zauth",
+                     cert_path);
+            bitten_core_destroy(&core);
+            return NULL;
+        }
+    }
     if (s_bind_all(core, err, errlen) != 0) {
         bitten_core_destroy(&core);
         return NULL;
+    }
+    if (bitten_config_bool(cfg, "security.insecure") &&
+        !(s_local(core->ep_command) && s_local(core->ep_feedback) && s_local(core->ep_events))) {
+        s_timer(core, &core->insecure_timer, s_insecure_cb,
+                (double)bitten_config_int(cfg, "security.insecure_warn_s"));
+        s_insecure_cb(core->loop, &core->insecure_timer, 0);
     }
     char why[256];
     core->store = bitten_store_open(bitten_config_str(cfg, "state_dir"), why, sizeof why);
@@ -948,6 +1054,7 @@ void bitten_core_destroy(bitten_core_t **core_p)
         ev_timer_stop(core->loop, &core->housekeeping_timer);
         ev_timer_stop(core->loop, &core->strict_timer);
         ev_timer_stop(core->loop, &core->watchdog_timer);
+        ev_timer_stop(core->loop, &core->insecure_timer);
         ev_timer_stop(core->loop, &core->status_timer);
         ev_signal_stop(core->loop, &core->sig_term);
         ev_signal_stop(core->loop, &core->sig_int);
@@ -968,6 +1075,8 @@ void bitten_core_destroy(bitten_core_t **core_p)
     s_close(&core->control);
     s_close(&core->events);
     bitten_store_close(&core->store);
+    zactor_destroy(&core->auth);
+    zcert_destroy(&core->server_cert);
     if (core->zctx)
         zsys_shutdown();
     bitten_bus_destroy(&core->bus);

@@ -754,7 +754,8 @@ int bitten_decode(bitten_dir_t dir, const char *data, size_t len, const bitten_d
     return rc;
 }
 
-const char *bitten_frame_uuid(const bitten_frame_t *frame)
+//  The uuid field of a frame's struct, or NULL for types that carry none.
+static char *s_uuid_field(bitten_frame_t *frame)
 {
     switch (frame->type) {
     case BITTEN_FRAME_TELEMETRY:
@@ -763,7 +764,7 @@ const char *bitten_frame_uuid(const bitten_frame_t *frame)
         return frame->u.trade_result.uuid;
     case BITTEN_FRAME_HEARTBEAT:
         /* A command-channel heartbeat is a keepalive and carries no account. */
-        return frame->dir == BITTEN_DIR_FEEDBACK ? frame->u.heartbeat.uuid : "";
+        return frame->dir == BITTEN_DIR_FEEDBACK ? frame->u.heartbeat.uuid : NULL;
     case BITTEN_FRAME_ERROR:
         return frame->u.error.uuid;
     case BITTEN_FRAME_STATUS:
@@ -779,6 +780,22 @@ const char *bitten_frame_uuid(const bitten_frame_t *frame)
     case BITTEN_FRAME_SIGNAL:
         return frame->u.signal.uuid;
     default:
-        return "";
+        return NULL;
     }
+}
+
+const char *bitten_frame_uuid(const bitten_frame_t *frame)
+{
+    //  s_uuid_field only reads the frame: the cast is for sharing the one switch.
+    const char *field = s_uuid_field((bitten_frame_t *)frame);
+    return field ? field : "";
+}
+
+int bitten_frame_set_uuid(bitten_frame_t *frame, const char *uuid)
+{
+    char *field = s_uuid_field(frame);
+    if (!field || !bitten_valid_id(uuid))
+        return -1;
+    snprintf(field, BITTEN_ID_MAX + 1, "%s", uuid);
+    return 0;
 }
