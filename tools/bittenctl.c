@@ -57,6 +57,8 @@ static void s_usage(FILE *out)
             "  config                 the daemon's effective configuration, with origins\n"
             "  tail [--topic T]... [--uuid U] [--symbol S] [--count N] [--seconds N]\n"
             "                         print the events channel (topic prefix filters)\n"
+            "  signals [--symbol S] [--limit N]\n"
+            "                         stored VENOM signals, newest first, with CITADEL's verdict\n"
             "  keygen --server | --uuid U [--dir D]\n"
             "                         make a CURVE certificate pair (D/NAME.cert, .cert_secret)\n"
             "  call CMD [key=value]...  send any control command (values that parse as numbers\n"
@@ -475,6 +477,50 @@ static int s_fires(const s_opts_t *o)
     return s_command(o, request, s_print_fires);
 }
 
+static void s_print_signals(json_t *r)
+{
+    size_t i;
+    json_t *sig;
+    printf("%-24s %-28s %-8s %-4s %-26s %5s %6s %6s %-16s %s\n", "CREATED", "SIGNAL", "SYMBOL",
+           "DIR", "PATTERN", "CONF", "SL", "TP", "VERDICT", "REASONS");
+    json_array_foreach(json_object_get(r, "signals"), i, sig)
+    {
+        json_t *v = json_object_get(sig, "verdict");
+        char reasons[256] = "-";
+        json_t *list = json_object_get(v, "reasons");
+        size_t j, off = 0;
+        json_t *reason;
+        json_array_foreach(list, j, reason)
+        {
+            int n = snprintf(reasons + off, sizeof reasons - off, "%s%s", j ? "," : "",
+                             json_string_value(reason));
+            if (n < 0 || (size_t)n >= sizeof reasons - off)
+                break;
+            off += (size_t)n;
+        }
+        printf("%-24s %-28s %-8s %-4s %-26s %5.1f %6.1f %6.1f %-16s %s\n",
+               json_string_value(json_object_get(sig, "created_at")),
+               json_string_value(json_object_get(sig, "signal_id")),
+               json_string_value(json_object_get(sig, "symbol")),
+               json_string_value(json_object_get(sig, "direction")),
+               json_string_value(json_object_get(sig, "pattern")),
+               json_number_value(json_object_get(sig, "confidence")),
+               json_number_value(json_object_get(sig, "sl_pips")),
+               json_number_value(json_object_get(sig, "tp_pips")),
+               v ? json_string_value(json_object_get(v, "label")) : "-", reasons);
+    }
+}
+
+static int s_signals(const s_opts_t *o)
+{
+    json_t *request = json_pack("{s:s}", "cmd", "signals");
+    if (o->symbol)
+        json_object_set_new(request, "symbol", json_string(o->symbol));
+    if (o->limit > 0)
+        json_object_set_new(request, "limit", json_integer(o->limit));
+    return s_command(o, request, s_print_signals);
+}
+
 static int s_fire(const s_opts_t *o)
 {
     if (!o->uuid || !o->symbol || !o->action || !o->sl_pips)
@@ -859,6 +905,8 @@ int main(int argc, char **argv)
         return s_xp(&o);
     if (strcmp(cmd, "keygen") == 0)
         return s_keygen(&o);
+    if (strcmp(cmd, "signals") == 0)
+        return s_signals(&o);
     fprintf(stderr, "bittenctl: unknown command '%s' (try --help)\n", cmd);
     return EXIT_USAGE;
 }

@@ -156,6 +156,7 @@ typedef enum {
     S_FIRE_EVENTS,
     S_SIGNAL_INSERT,
     S_VERDICT_INSERT,
+    S_SIGNAL_LIST,
     S_ACCOUNT_PUT,
     S_ACCOUNT_GET,
     S_SNAPSHOT_INSERT,
@@ -194,6 +195,11 @@ static const char *const s_sql[S_COUNT_] = {
                     " ORDER BY id DESC LIMIT ?4",
     [S_FIRE_UNCONFIRMED] = "SELECT " FIRE_COLS " FROM fires WHERE state IN ('PENDING', 'SENT')"
                            " ORDER BY id",
+    [S_SIGNAL_LIST] = "SELECT s.json, v.label, v.passed, v.reasons, v.score FROM signals s "
+                      "LEFT JOIN verdicts v ON v.id = (SELECT max(id) FROM verdicts "
+                      "WHERE signal_id = s.signal_id) "
+                      "WHERE (?1 IS NULL OR s.symbol = ?1) ORDER BY s.created_at DESC, "
+                      "s.rowid DESC LIMIT ?2",
     [S_FIRE_EVENTS] = "SELECT fire_id, at, from_state, to_state, reason, detail FROM fire_events"
                       " WHERE fire_id = ? ORDER BY id",
     [S_SIGNAL_INSERT] = "INSERT INTO signals (signal_id, symbol, direction, class, pattern, "
@@ -896,6 +902,31 @@ int bitten_store_signal_insert(bitten_store_t *self, const bitten_signal_rec_t *
     bool dup = rc != SQLITE_DONE && s_is_duplicate(self);
     s_done(st);
     return rc == SQLITE_DONE ? 0 : dup ? 1 : -1;
+}
+
+int bitten_store_signal_list(bitten_store_t *self, const char *symbol, int limit,
+                             bitten_signal_cb *cb, void *arg)
+{
+    sqlite3_stmt *st = self ? s_stmt(self, S_SIGNAL_LIST) : NULL;
+    if (!st)
+        return -1;
+    s_bind_text(st, 1, symbol);
+    sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        bitten_signal_row_t row = {0};
+        row.json = (const char *)sqlite3_column_text(st, 0);
+        row.has_verdict = !s_col_null(st, 1);
+        s_copy(row.label, sizeof row.label, sqlite3_column_text(st, 1));
+        row.passed = sqlite3_column_int(st, 2) != 0;
+        row.reasons_json = (const char *)sqlite3_column_text(st, 3);
+        row.score = sqlite3_column_double(st, 4);
+        n++;
+        if (cb && cb(arg, &row) != 0)
+            break;
+    }
+    s_done(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }
 
 int bitten_store_verdict_insert(bitten_store_t *self, const bitten_verdict_rec_t *rec)

@@ -156,6 +156,24 @@ typedef struct {
 /*  Returns 0, 1 when the signal_id is already stored, or -1. */
 int bitten_store_signal_insert(bitten_store_t *self, const bitten_signal_rec_t *rec);
 
+/*  One stored signal with its latest verdict, for `bittenctl signals`. Strings are valid only
+ *  during the callback, which must not write to the store. */
+typedef struct {
+    const char *json; /* the signal event as stored; NULL when none was stored */
+    bool has_verdict;
+    char label[24];
+    bool passed;
+    const char *reasons_json;
+    double score;
+} bitten_signal_row_t;
+
+typedef int(bitten_signal_cb)(void *arg, const bitten_signal_row_t *row);
+
+/*  Signals newest first (symbol NULL = all; limit <= 0 = no limit). The number of rows passed to
+ *  cb, or -1. */
+int bitten_store_signal_list(bitten_store_t *self, const char *symbol, int limit,
+                             bitten_signal_cb *cb, void *arg);
+
 typedef struct {
     char signal_id[BITTEN_ID_MAX + 1];
     double score;

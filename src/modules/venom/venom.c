@@ -21,6 +21,37 @@ struct venom {
     venom_query_t query; /* provided as "venom.context" */
 };
 
+static int s_signal_row(void *arg, const bitten_signal_row_t *row)
+{
+    json_error_t err;
+    json_t *obj = row->json ? json_loads(row->json, 0, &err) : NULL;
+    if (!obj)
+        return 0;
+    if (row->has_verdict) {
+        json_t *reasons = row->reasons_json ? json_loads(row->reasons_json, 0, &err) : NULL;
+        json_object_set_new(obj, "verdict",
+                            json_pack("{s:s, s:b, s:f, s:o}", "label", row->label, "passed",
+                                      row->passed, "score", row->score, "reasons",
+                                      reasons ? reasons : json_array()));
+    }
+    json_array_append_new(arg, obj);
+    return 0;
+}
+
+//  `bittenctl signals [--symbol S] [--limit N]`: stored signals, newest first, with verdicts.
+static bitten_reason_t s_control_signals(void *arg, const json_t *request, json_t *reply)
+{
+    venom_t *self = arg;
+    const char *symbol = json_string_value(json_object_get(request, "symbol"));
+    json_t *limit = json_object_get(request, "limit");
+    int n = json_is_number(limit) ? (int)json_number_value(limit) : 50;
+    json_t *list = json_array();
+    json_object_set_new(reply, "signals", list);
+    return bitten_store_signal_list(bitten_core_store(self->core), symbol, n, s_signal_row, list) < 0
+               ? BITTEN_R_INTERNAL
+               : BITTEN_R_OK;
+}
+
 static int s_query_context(void *arg, const char *symbol, venom_context_t *out)
 {
     return venom_engine_context(((venom_t *)arg)->engine, symbol, out);
@@ -387,6 +418,7 @@ venom_t *venom_new(bitten_core_t *core)
     bitten_bus_subscribe(bus, "feedback.tick", s_on_tick, self);
     bitten_bus_subscribe(bus, "feedback.candle_batch", s_on_candles, self);
     bitten_core_status_register(core, "venom", s_status, self);
+    bitten_core_control_register(core, "signals", s_control_signals, self);
     self->query = (venom_query_t){self, s_query_context};
     bitten_core_provide(core, VENOM_QUERY_CONTEXT, &self->query);
     size_t selected = bitten_config_list_count(self->cfg, "venom.symbols");
