@@ -25,7 +25,7 @@ const bitten_cfg_key_t bitten_config_keys[] = {
     {"feedback.socket", S, "sub", NR, "sub|pull", NULL,
      "sub: bound SUB subscribed to everything; pull: bound PULL for EAs whose feedback socket is a PUSH"},
     {"feedback.max_frame_bytes", I, "65536", 256, 16777216, NULL, NULL,
-     "ZMQ_MAXMSGSIZE on every receiving socket; a larger frame drops that peer's connection"},
+     "ZMQ_MAXMSGSIZE on every socket; a larger frame (or frame header) drops that peer's connection"},
     {"feedback.rcvhwm", I, "100000", 100, 10000000, NULL, NULL,
      "frames buffered in libzmq before a flooding EA is throttled (SUB drops, PULL pushes back)"},
     {"feedback.server_utc_offset_s", I, "0", -50400, 50400, NULL, NULL,

@@ -833,10 +833,10 @@ static void *s_socket(bitten_core_t *core, int type, const char *name, const cha
     }
     int linger = core->linger_ms;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    if (type == ZMQ_SUB || type == ZMQ_PULL || type == ZMQ_REP) {
-        int64_t max = bitten_config_int(core->cfg, "feedback.max_frame_bytes");
-        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
-    }
+    //  Every socket, also those that only send: libzmq allocates what a peer's frame header
+    //  claims, before any handshake, on any socket type. The limit is what bounds it.
+    int64_t max = bitten_config_int(core->cfg, "feedback.max_frame_bytes");
+    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
     if (type == ZMQ_SUB)
         zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
     if (type == ZMQ_SUB || type == ZMQ_PULL) {

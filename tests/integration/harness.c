@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -65,6 +68,34 @@ static int s_prepare(bt_daemon_t *d, const char *extra_zpl)
     return s_write_config(d, extra_zpl);
 }
 
+//  Daemons still running when a test process exits (a failed assertion jumps past its stop):
+//  killed at exit so no test leaves a bittend behind. Test code: a static table is fine here.
+#define HARNESS_MAX_PIDS 256
+static pid_t s_pids[HARNESS_MAX_PIDS];
+static bool s_atexit_set;
+
+static void s_kill_leftovers(void)
+{
+    for (int i = 0; i < HARNESS_MAX_PIDS; i++)
+        if (s_pids[i] > 0 && kill(s_pids[i], 0) == 0) {
+            kill(s_pids[i], SIGKILL);
+            waitpid(s_pids[i], NULL, 0);
+        }
+}
+
+static void s_track(pid_t pid)
+{
+    if (!s_atexit_set) {
+        atexit(s_kill_leftovers);
+        s_atexit_set = true;
+    }
+    for (int i = 0; i < HARNESS_MAX_PIDS; i++)
+        if (s_pids[i] <= 0 || kill(s_pids[i], 0) != 0) {
+            s_pids[i] = pid;
+            return;
+        }
+}
+
 static pid_t s_spawn(bt_daemon_t *d, const char *const *extra_args)
 {
     const char *argv[64] = {BITTEND_PATH, "--config", d->cfg_path};
@@ -83,6 +114,8 @@ static pid_t s_spawn(bt_daemon_t *d, const char *const *extra_args)
         execv(BITTEND_PATH, (char *const *)argv);
         _exit(127);
     }
+    if (pid > 0)
+        s_track(pid);
     return pid;
 }
 
@@ -223,8 +256,13 @@ void bt_daemon_cleanup(bt_daemon_t *d)
 
 json_t *bt_ctl(bt_daemon_t *d, const char *request_json)
 {
+    return bt_ctl_timeout(d, request_json, 3000);
+}
+
+json_t *bt_ctl_timeout(bt_daemon_t *d, const char *request_json, int timeout_ms)
+{
     void *req = zmq_socket(d->zctx, ZMQ_REQ);
-    int zero = 0, timeout = 3000;
+    int zero = 0, timeout = timeout_ms;
     zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(req, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     json_t *reply = NULL;
@@ -391,4 +429,25 @@ int bt_run(const char *cmdline, char *out, size_t size, int timeout_ms)
         out[n] = '\0';
     int status = pclose(p);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int bt_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    int port = -1;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+        getsockname(fd, (struct sockaddr *)&addr, &len) == 0)
+        port = ntohs(addr.sin_port);
+    close(fd);
+    return port;
+}
+
+int64_t bt_now_ms(void)
+{
+    return (int64_t)(s_now() * 1000.0);
 }

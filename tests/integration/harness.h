@@ -43,6 +43,8 @@ void bt_daemon_cleanup(bt_daemon_t *d);
 
 /*  One control request (JSON text); the reply, or NULL after timeout. Caller decrefs. */
 json_t *bt_ctl(bt_daemon_t *d, const char *request_json);
+/*  The same with its own reply timeout (bt_ctl waits 3 s). */
+json_t *bt_ctl_timeout(bt_daemon_t *d, const char *request_json, int timeout_ms);
 json_t *bt_status(bt_daemon_t *d);
 
 /*  Integer at a dotted path of a JSON object ("rejects.BAD_JSON"), or 0 when absent. */
@@ -75,5 +77,12 @@ bool bt_log_contains(bt_daemon_t *d, const char *text, int timeout_ms);
 int bt_run(const char *cmdline, char *out, size_t size, int timeout_ms);
 
 void bt_sleep_ms(int ms);
+
+/*  A TCP port on 127.0.0.1 that was free a moment ago (bound to :0 and closed), or -1. For
+ *  tests that need fixed endpoints, e.g. to restart bittend where a running EA reconnects. */
+int bt_free_port(void);
+
+/*  Milliseconds on a monotonic clock. */
+int64_t bt_now_ms(void);
 
 #endif
