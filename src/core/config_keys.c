@@ -198,6 +198,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "how often SENT fires are checked against fire.result_timeout_s"},
     {"fire.manual_ttl_s", I, "60", 1, 3600, NULL, NULL,
      "expires_at of an operator fire: now + this (the EA must not execute it later)"},
+    {"fire.max_clock_skew_s", I, "120", 0, 31536000, NULL, NULL,
+     "refuse auto fires (CLOCK_SKEW) whose signal's market time is this far from the wall clock; 0 = off"},
     {"fire.max_stop_pips", D, "1000", 1, 100000, NULL, NULL,
      "sl or tp beyond this many pips is INVALID_STOPS"},
     {"fire.sl_too_wide_factor", D, "1.5", 1, 100, NULL, NULL,

@@ -288,6 +288,71 @@ static void test_kill_9_after_a_send_neither_loses_nor_resends_the_fire(void **s
     s_stop(&e);
 }
 
+//  A fire that timed out before a crash still takes its late result after the restart.
+static void test_a_timed_out_fire_reconciles_its_late_result_after_a_restart(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_to\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.TIMEOUT", 1, 4000), 1);
+    bt_daemon_kill(&e.d);
+    zmq_close(e.cmd);
+    zmq_close(e.fb);
+    assert_int_equal(bt_daemon_restart(&e.d), 0);
+    e.fb = bt_feedback_socket(&e.d, true);
+    e.cmd = NULL;
+    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"c_to\",\"status\":\"success\","
+                  "\"uuid\":\"" UUID "\"}");
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FILLED", 1, 3000), 1);
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.duplicate_results"), 0);
+    json_decref(st);
+    r = s_ctl(&e, "{\"cmd\":\"fires\",\"signal_id\":\"c_to\"}");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r, "fires"), 0), "state")),
+                        "FILLED");
+    json_decref(r);
+    s_stop(&e);
+}
+
+#define TEL_MARGIN                                                                               \
+    "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"             \
+    "\"equity\":10000,\"margin\":0,\"free_margin\":10000}}"
+
+//  The per-account pacing (30 s between fires) holds across a kill -9: a fire decided before
+//  the crash still counts after it.
+static void test_fire_spacing_survives_a_kill_9(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    bt_send(e.fb, TEL_MARGIN);
+    bt_sleep_ms(200);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"signal_id\":\"b1\","
+                          "\"symbol\":\"EURUSD\",\"action\":\"buy\",\"sl_pips\":20,\"tp_pips\":40}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"signal_id\":\"b2\","
+                  "\"symbol\":\"EURUSD\",\"action\":\"buy\",\"sl_pips\":20,\"tp_pips\":40}");
+    s_expect(r, "REFUSED", "RISK_RATE");
+    json_decref(r);
+    bt_daemon_kill(&e.d);
+    zmq_close(e.cmd);
+    zmq_close(e.fb);
+    assert_int_equal(bt_daemon_restart(&e.d), 0);
+    e.fb = bt_feedback_socket(&e.d, true);
+    e.cmd = bt_command_socket(&e.d);
+    assert_int_equal(bt_wait_status(&e.d, "command.peers", 1, 3000), 1);
+    bt_send(e.fb, TEL_MARGIN);
+    assert_int_equal(bt_wait_status(&e.d, "eas.online", 1, 3000), 1);
+    bt_sleep_ms(200);
+    r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"signal_id\":\"b3\","
+                  "\"symbol\":\"EURUSD\",\"action\":\"buy\",\"sl_pips\":20,\"tp_pips\":40}");
+    s_expect(r, "REFUSED", "RISK_RATE");
+    json_decref(r);
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +363,8 @@ int main(void)
         cmocka_unit_test(test_two_eas_on_push_refuse_and_an_offline_ea_refuses),
         cmocka_unit_test(test_timeout_then_late_result_reconciles_and_orphans_are_published),
         cmocka_unit_test(test_kill_9_after_a_send_neither_loses_nor_resends_the_fire),
+        cmocka_unit_test(test_a_timed_out_fire_reconciles_its_late_result_after_a_restart),
+        cmocka_unit_test(test_fire_spacing_survives_a_kill_9),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

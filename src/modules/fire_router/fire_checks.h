@@ -58,6 +58,7 @@ typedef struct {
     bool has_lot;
     double shield_multiplier; /* CITADEL's size multiplier; 1.0 for manual fires */
     bitten_ms_t expires_at;   /* 0 = none */
+    bitten_ms_t created_at;   /* market time of the signal; 0 for manual fires */
 } fire_request_t;
 
 /*  What XP & risk hands back with a go: the numbers lot sizing needs. */

@@ -31,7 +31,7 @@ struct fire_router {
     bitten_symbols_t *symbols;
     fire_limits_t limits;
     bool allow_shared;
-    bitten_ms_t result_timeout_ms, manual_ttl_ms;
+    bitten_ms_t result_timeout_ms, manual_ttl_ms, max_skew_ms;
     zhashx_t *open; /* "signal_id|uuid" -> s_open_t* (owned) */
     ev_timer sweep;
     uint64_t seq;
@@ -237,12 +237,15 @@ static int s_move(fire_router_t *self, bitten_fire_rec_t *rec, bitten_fire_state
                   bool manual)
 {
     bitten_ms_t now = bitten_core_now_ms(self->core);
+    //  What happened on the wire happened: memory and the bus follow it even when the journal
+    //  write fails (a restart then finds the older state and marks it UNCONFIRMED).
+    int rc = 0;
     if (bitten_store_fire_transition(self->store, rec->id, to, reason, detail, now, upd) != 0) {
         BLOG_ERROR(self->log, "fire_router", "store.failed",
-                   "signal_id=%s uuid=%s fire_id=%lld to=%s error=\"%s\"", rec->signal_id,
-                   rec->uuid, (long long)rec->id, bitten_fire_state_str(to),
+                   "signal_id=%s uuid=%s fire_id=%lld to=%s alarm=1 error=\"%s\"",
+                   rec->signal_id, rec->uuid, (long long)rec->id, bitten_fire_state_str(to),
                    bitten_store_errmsg(self->store));
-        return -1;
+        rc = -1;
     }
     int from = (int)rec->state;
     rec->state = to;
@@ -264,7 +267,7 @@ static int s_move(fire_router_t *self, bitten_fire_rec_t *rec, bitten_fire_state
             rec->profit = upd->profit, rec->has_profit = true;
     }
     s_announce(self, rec, from, detail, manual, 1.0);
-    return 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- the risk gate adapter */
@@ -327,8 +330,13 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         out.reason = BITTEN_R_INTERNAL;
         return out;
     }
+    bitten_ms_t skew = req->created_at ? req->created_at - now : 0;
     if (!acc) {
         out.reason = BITTEN_R_UNKNOWN_ACCOUNT;
+    } else if (self->max_skew_ms > 0 && (skew > self->max_skew_ms || -skew > self->max_skew_ms)) {
+        //  Ticks in MT5 server time without feedback.server_utc_offset_s (or a replay) make
+        //  market time and the wall clock disagree: expiry would be meaningless. Refuse.
+        out.reason = BITTEN_R_CLOCK_SKEW;
     } else {
         fire_context_t ctx;
         memset(&ctx, 0, sizeof ctx);
@@ -343,6 +351,12 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         ctx.already_fired = found == 0;
         const bitten_ea_query_t *eq = bitten_core_ea_query(self->core);
         ctx.command_peers = eq->command_peers ? eq->command_peers(eq->self) : 0;
+        //  A PUSH hands the frame to whichever EA is connected: with two EAs online and only
+        //  one peer at this instant (the other reconnecting), the order would reach the wrong
+        //  account. Several online EAs count as several peers unless the socket is shared.
+        int online = eq->online_count ? eq->online_count(eq->self) : 0;
+        if (!self->allow_shared && ctx.command_peers > 0 && online > ctx.command_peers)
+            ctx.command_peers = online;
         ctx.ea_online = eq->is_online ? eq->is_online(eq->self, req->uuid) : false;
         ctx.allow_shared = self->allow_shared;
         ctx.tier = acc->tier;
@@ -372,7 +386,18 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
     if (out.reason != BITTEN_R_OK) {
         rec.state = BITTEN_FIRE_REFUSED;
         rec.reason = out.reason;
-        if (bitten_store_fire_insert(self->store, &rec, &rec.id) == 0)
+        int rc = bitten_store_fire_insert(self->store, &rec, &rec.id);
+        if (rc == 1) {
+            //  Refused by an earlier check, but this (signal_id, uuid) exists already: the
+            //  first fire's row stands and nothing new is announced as if it were this one.
+            self->refused[BITTEN_R_DUPLICATE]++;
+            out.reason = BITTEN_R_DUPLICATE;
+            BLOG_WARN(self->log, "fire_router", "fire.duplicate",
+                      "signal_id=%s uuid=%s reason=DUPLICATE first_refusal=%s", rec.signal_id,
+                      rec.uuid, bitten_reason_str(rec.reason));
+            return out;
+        }
+        if (rc == 0)
             out.id = rec.id;
         s_announce(self, &rec, -1, bitten_reason_doc(out.reason), req->manual,
                    req->shield_multiplier);
@@ -434,14 +459,25 @@ static void s_on_verdict(void *arg, bitten_event_t event, const void *payload)
     snprintf(req.symbol, sizeof req.symbol, "%s", v->symbol);
     snprintf(req.action, sizeof req.action, "%s", bitten_action_str(v->direction));
     int cls = fire_class_from_str(v->signal_class);
-    req.signal_class = cls < 0 ? FIRE_CLASS_NONE : (fire_class_t)cls;
+    if (cls <= FIRE_CLASS_NONE) {
+        //  An auto fire without a known class could slip past the tier check: refuse it.
+        BLOG_ERROR(self->log, "fire_router", "verdict.unusable", "signal_id=%s class=%s",
+                   v->signal_id, v->signal_class ? v->signal_class : "-");
+        return;
+    }
+    req.signal_class = (fire_class_t)cls;
     req.sl_pips = v->sl_pips;
     req.tp_pips = v->tp_pips;
     req.entry = v->entry;
     req.sl_price = v->sl_price;
     req.tp_price = v->tp_price;
     req.shield_multiplier = v->multiplier;
-    req.expires_at = v->expires_at;
+    req.created_at = v->created_at;
+    //  The signal's life, counted from now on the wall clock when that is sooner: the EA and
+    //  the EXPIRED check both read expires_at against real time.
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    bitten_ms_t ttl = v->expires_at - v->created_at;
+    req.expires_at = v->expires_at < now + ttl ? v->expires_at : now + ttl;
     //  Index loop: a fire never adds accounts, but keep pointers out of the loop anyway.
     for (size_t i = 0; i < accounts_count(self->accounts); i++) {
         const account_t *acc = accounts_at(self->accounts, i);
@@ -471,6 +507,15 @@ static void s_on_result(void *arg, bitten_event_t event, const void *payload)
     const bitten_trade_result_t *r = &((const bitten_frame_t *)payload)->u.trade_result;
     bitten_fire_state_t to = fire_router_state_for_result(r->status);
     s_open_t *o = s_open_find(self, r->signal_id, r->uuid);
+    if (!o) {
+        bitten_fire_rec_t known;
+        int found = *r->uuid ? bitten_store_fire_find(self->store, r->signal_id, r->uuid, &known) : 1;
+        if (found == 0 && fire_router_may_move(known.state, to)) {
+            //  Still waiting in the journal (e.g. TIMEOUT before a restart): it moves on now.
+            s_open_put(self, &known, known.source == BITTEN_FIRE_MANUAL);
+            o = s_open_find(self, r->signal_id, r->uuid);
+        }
+    }
     if (!o) {
         bitten_fire_rec_t known;
         int found = *r->uuid ? bitten_store_fire_find(self->store, r->signal_id, r->uuid, &known) : 1;
@@ -532,8 +577,12 @@ static void s_on_ea_error(void *arg, bitten_event_t event, const void *payload)
         s_orphan(self, e->signal_id, e->uuid, "error", "no waiting fire has this signal_id");
         return;
     }
-    if (!fire_router_may_move(o->rec.state, BITTEN_FIRE_FAILED))
+    if (!fire_router_may_move(o->rec.state, BITTEN_FIRE_FAILED)) {
+        self->duplicate_results++;
+        BLOG_WARN(self->log, "fire_router", "error.ignored", "signal_id=%s uuid=%s state=%s",
+                  o->rec.signal_id, o->rec.uuid, bitten_fire_state_str(o->rec.state));
         return;
+    }
     bitten_fire_rec_t rec = o->rec;
     if (s_move(self, &rec, BITTEN_FIRE_FAILED, BITTEN_R_OK, e->error, NULL, o->manual) == 0)
         s_open_drop(self, &rec);
@@ -788,7 +837,7 @@ static int s_unconfirmed_cb(void *arg, const bitten_fire_rec_t *row)
     return 0;
 }
 
-//  FILLED fires still hold positions: keep waiting for their close across restarts.
+//  Fires still waiting for a result or a close: keep waiting across restarts.
 static int s_filled_cb(void *arg, const bitten_fire_rec_t *row)
 {
     s_open_put(arg, row, row->source == BITTEN_FIRE_MANUAL);
@@ -819,6 +868,7 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->allow_shared = bitten_config_bool(self->cfg, "command.allow_shared");
     self->result_timeout_ms = bitten_config_int(self->cfg, "fire.result_timeout_s") * 1000;
     self->manual_ttl_ms = bitten_config_int(self->cfg, "fire.manual_ttl_s") * 1000;
+    self->max_skew_ms = bitten_config_int(self->cfg, "fire.max_clock_skew_s") * 1000;
     for (size_t i = 0; i < accounts_count(self->accounts); i++) {
         const account_t *a = accounts_at(self->accounts, i);
         bitten_account_rec_t row;
@@ -832,9 +882,20 @@ fire_router_t *fire_router_new(bitten_core_t *core)
         row.created_at = row.updated_at = bitten_core_now_ms(core);
         bitten_store_account_put(self->store, &row);
     }
-    bitten_store_fires_unconfirmed(self->store, s_unconfirmed_cb, self);
-    bitten_fire_filter_t filled = {NULL, NULL, BITTEN_FIRE_FILLED, 0};
-    bitten_store_fire_list(self->store, &filled, s_filled_cb, self);
+    //  Everything still waiting for news comes back into memory: PENDING/SENT become
+    //  UNCONFIRMED; TIMEOUT, UNCONFIRMED and FILLED wait on as they were.
+    bitten_fire_filter_t waiting[] = {{NULL, NULL, BITTEN_FIRE_FILLED, 0},
+                                      {NULL, NULL, BITTEN_FIRE_TIMEOUT, 0},
+                                      {NULL, NULL, BITTEN_FIRE_UNCONFIRMED, 0}};
+    int loaded = 0;
+    for (size_t i = 0; i < sizeof waiting / sizeof *waiting && loaded >= 0; i++)
+        loaded = bitten_store_fire_list(self->store, &waiting[i], s_filled_cb, self);
+    if (loaded < 0 || bitten_store_fires_unconfirmed(self->store, s_unconfirmed_cb, self) < 0) {
+        BLOG_ERROR(self->log, "fire_router", "start_failed",
+                   "error=\"cannot read the fire journal: %s\"", bitten_store_errmsg(self->store));
+        fire_router_destroy(&self);
+        return NULL;
+    }
 
     bitten_bus_t *bus = bitten_core_bus(core);
     bitten_bus_subscribe(bus, "citadel.verdict", s_on_verdict, self);

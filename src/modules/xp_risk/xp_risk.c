@@ -32,6 +32,7 @@ typedef struct {
     bool update_pending;  /* an account.update is owed (rate limit) */
     bool dirty;           /* changed since the last snapshot */
     bool drawdown_warned; /* above risk.drawdown_warn_pct at the last telemetry */
+    bool close_owed;      /* a hard halt's close_all was refused: retried when the EA speaks */
     //  An operator released this automatic halt: it is not raised again until its condition
     //  has cleared once (else a resume would be undone, and close_all resent, a second later).
     bool suppressed[RISK_TRIGGER_COUNT];
@@ -298,6 +299,7 @@ static json_t *s_snapshot_json(const s_account_t *acc)
         json_object_set_new(o, "day_start_balance", json_real(s->day_start_balance));
     json_object_set_new(o, "realised_today", json_real(s->realised_pl_today));
     json_object_set_new(o, "fires_today", json_integer(s->fires_today));
+    json_object_set_new(o, "close_owed", json_boolean(acc->close_owed));
     json_object_set_new(o, "loss_streak", json_integer(s->consecutive_losses));
     json_object_set_new(o, "win_streak", json_integer(s->win_streak));
     json_object_set_new(o, "last_loss_at", json_integer(s->last_loss_at));
@@ -371,6 +373,7 @@ static void s_snapshot_restore(s_account_t *acc, const json_t *o)
     s->has_day_start = s_get_num(o, "day_start_balance", &s->day_start_balance);
     s_get_num(o, "realised_today", &s->realised_pl_today);
     s->fires_today = (int)s_get_int(o, "fires_today");
+    acc->close_owed = json_is_true(json_object_get(o, "close_owed"));
     s->consecutive_losses = (int)s_get_int(o, "loss_streak");
     s->win_streak = (int)s_get_int(o, "win_streak");
     s->last_loss_at = s_get_int(o, "last_loss_at");
@@ -466,15 +469,28 @@ static void s_snapshot_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---------------------------------------------------------------- halts */
 
+
+//  A hard halt must close the positions even when the EA cannot take the order right now
+//  (offline, not connected): a refused close_all is owed and retried on the account's next
+//  telemetry or heartbeat, until one is sent.
 static void s_close_all(xp_risk_t *self, const char *uuid, const char *why)
 {
     const fire_close_all_query_t *q = bitten_core_lookup(self->core, FIRE_QUERY_CLOSE_ALL);
+    s_account_t *acc = s_account(self, uuid);
     if (!q || !q->close_all) {
         BLOG_ERROR(self->log, "xp_risk", "halt.close_all_unavailable",
                    "uuid=%s why=\"no fire router provides fire.close_all\"", uuid);
+    } else if (q->close_all(q->self, uuid, why) == 0) {
+        if (acc)
+            acc->close_owed = false;
         return;
     }
-    q->close_all(q->self, uuid, why);
+    if (acc && !acc->close_owed) {
+        acc->close_owed = true;
+        acc->dirty = true;
+        BLOG_ERROR(self->log, "xp_risk", "halt.close_all_owed",
+                   "uuid=%s alarm=1 why=\"close_all refused; retried when the EA is heard\"", uuid);
+    }
 }
 
 //  Records, logs and publishes a halt; a hard one closes the account's positions (every known
@@ -807,6 +823,8 @@ static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
     }
     s_changed(self, acc, now);
     s_evaluate_halts(self, acc, now);
+    if (acc->close_owed)
+        s_close_all(self, acc->uuid, "retry: a hard halt's close_all is owed");
 }
 
 static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
@@ -823,6 +841,8 @@ static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
     bitten_ms_t now = bitten_core_now_ms(self->core);
     if (account_apply_heartbeat(&acc->state, h, now, &self->params) == 0)
         s_changed(self, acc, now);
+    if (acc->close_owed)
+        s_close_all(self, acc->uuid, "retry: a hard halt's close_all is owed");
 }
 
 static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
@@ -856,10 +876,17 @@ static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
         n = xp_awards_for_event(p, &xe, awards);
     } else {
         if (!f->has_profit) {
+            //  The position is gone whatever its P/L: untracking it keeps the max-positions and
+            //  hedge checks true. Without a profit it counts as breakeven and pays no XP.
             BLOG_WARN(self->log, "xp_risk", "close.no_profit",
-                      "uuid=%s signal_id=%s why=\"closed result without profit: no P/L, streak or "
-                      "XP for it\"",
+                      "uuid=%s signal_id=%s why=\"closed result without profit: position removed, "
+                      "no P/L or XP for it\"",
                       f->uuid, f->signal_id);
+            risk_close_outcome_t ignored;
+            account_apply_close(&acc->state, f->signal_id, f->has_ticket ? f->ticket : 0, 0.0, now,
+                                p, &ignored);
+            s_changed(self, acc, now);
+            s_snapshot_all(self, false, "fire");
             return;
         }
         risk_close_outcome_t outcome;
@@ -882,6 +909,9 @@ static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
     }
     s_changed(self, acc, now);
     s_pay(self, f->uuid, f->signal_id, awards, n, now);
+    //  Fires are rare and what they change (shots, spacing, positions, streaks) must survive a
+    //  kill -9: write the account now, not at the next interval.
+    s_snapshot_all(self, false, "fire");
 }
 
 static void s_on_shutdown(void *arg, bitten_event_t event, const void *payload)
