@@ -44,7 +44,8 @@ static bitten_reason_t s_control_signals(void *arg, const json_t *request, json_
     venom_t *self = arg;
     const char *symbol = json_string_value(json_object_get(request, "symbol"));
     json_t *limit = json_object_get(request, "limit");
-    int n = json_is_number(limit) ? (int)json_number_value(limit) : 50;
+    double want = json_is_number(limit) ? json_number_value(limit) : 50;
+    int n = (want >= 1 && want <= 100000) ? (int)want : 50;
     json_t *list = json_array();
     json_object_set_new(reply, "signals", list);
     return bitten_store_signal_list(bitten_core_store(self->core), symbol, n, s_signal_row, list) < 0
