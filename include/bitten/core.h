@@ -123,8 +123,9 @@ int bitten_core_send_command(bitten_core_t *core, bitten_frame_type_t type, cons
                              size_t len, bitten_reason_t *reason);
 
 /*  Publishes on the events channel as one frame "topic {json}" (adds "ts" when absent).
- *  Steals the reference to obj. It always formats, listener or not: emit decisions, not
- *  per-tick data. */
+ *  Steals the reference to obj. While nobody subscribes it only drops obj (counted as
+ *  events_unheard); bitten_core_events_wanted() lets a caller skip building it at all. */
+bool bitten_core_events_wanted(bitten_core_t *core);
 void bitten_core_emit(bitten_core_t *core, const char *topic, json_t *obj);
 
 /*  Control commands: handler(self, request, reply) fills reply (an object) and returns

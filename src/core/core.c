@@ -19,7 +19,6 @@
 
 #define CORE_MAX_CONTROL 32
 #define CORE_MAX_STATUS 16
-#define CORE_MAX_PEER_FDS 4096
 #define CORE_ENDPOINT_MAX 256
 #define CORE_FRAME_OUT_MAX 2048
 #define CORE_MAX_QUERIES 16
@@ -41,7 +40,8 @@ typedef struct {
     const char *channel;
     void *monitor;
     zwatch_t *watch;
-    int fds[CORE_MAX_PEER_FDS];
+    uint8_t *connected; /* indexed by fd: 1 while that connection is up (grows as needed) */
+    size_t cap;
     int count;
     uint64_t connects, disconnects, auth_failures;
 } s_peers_t;
@@ -52,7 +52,7 @@ typedef struct {
     uint64_t rejects[BITTEN_R_COUNT_];
     uint64_t bytes_in;
     uint64_t sends_refused;
-    uint64_t events_published;
+    uint64_t events_published, events_unheard;
     uint64_t control_requests;
     uint64_t keepalives_sent;
     int64_t reject_logged_ms[BITTEN_R_COUNT_];
@@ -66,7 +66,8 @@ struct bitten_core {
     bitten_log_t *log;
     void *zctx;
     void *command, *feedback, *control, *events;
-    zwatch_t *feedback_watch, *control_watch;
+    zwatch_t *feedback_watch, *control_watch, *events_watch;
+    int event_subscriptions; /* live subscriptions on the events XPUB */
     s_peers_t command_peers, feedback_peers;
     char ep_command[CORE_ENDPOINT_MAX], ep_feedback[CORE_ENDPOINT_MAX];
     char ep_control[CORE_ENDPOINT_MAX], ep_events[CORE_ENDPOINT_MAX];
@@ -244,10 +245,21 @@ int bitten_core_send_command(bitten_core_t *core, bitten_frame_type_t type, cons
     return -1;
 }
 
+bool bitten_core_events_wanted(bitten_core_t *core)
+{
+    return core->event_subscriptions > 0;
+}
+
 void bitten_core_emit(bitten_core_t *core, const char *topic, json_t *obj)
 {
     if (!obj)
         return;
+    //  Nobody subscribed: formatting the event would be all the work it ever gets.
+    if (core->event_subscriptions <= 0) {
+        json_decref(obj);
+        core->stats.events_unheard++;
+        return;
+    }
     char ts[32];
     if (!json_object_get(obj, "ts"))
         json_object_set_new(obj, "ts", json_string(bitten_format_time(s_wall_ms(), ts, sizeof ts)));
@@ -385,13 +397,29 @@ static void s_feedback_cb(zwatch_t *watch, void *socket, int revents, void *arg)
 
 /* ---------------------------------------------------------------- peers (socket monitor) */
 
-static void s_peers_remove(s_peers_t *p, int fd)
+//  Marks fd up or down; returns false when nothing changed (an event for an unknown fd).
+static bool s_peers_mark(s_peers_t *p, int fd, bool up)
 {
-    for (int i = 0; i < p->count; i++)
-        if (p->fds[i] == fd) {
-            p->fds[i] = p->fds[--p->count];
-            return;
-        }
+    if (fd < 0)
+        return false;
+    if ((size_t)fd >= p->cap) {
+        if (!up)
+            return false;
+        size_t cap = p->cap ? p->cap : 1024;
+        while (cap <= (size_t)fd)
+            cap *= 2;
+        uint8_t *grown = realloc(p->connected, cap);
+        if (!grown)
+            return false;
+        memset(grown + p->cap, 0, cap - p->cap);
+        p->connected = grown;
+        p->cap = cap;
+    }
+    if (p->connected[fd] == (up ? 1 : 0))
+        return false;
+    p->connected[fd] = up ? 1 : 0;
+    p->count += up ? 1 : -1;
+    return true;
 }
 
 static void s_monitor_cb(zwatch_t *watch, void *socket, int revents, void *arg);
@@ -429,11 +457,10 @@ static void s_peers_event(bitten_core_t *core, s_peers_t *p, uint16_t event, int
     bool connected = event == ZMQ_EVENT_ACCEPTED;
     if (connected) {
         p->connects++;
-        if (p->count < CORE_MAX_PEER_FDS)
-            p->fds[p->count++] = fd;
+        s_peers_mark(p, fd, true);
     } else {
         p->disconnects++;
-        s_peers_remove(p, fd);
+        s_peers_mark(p, fd, false);
     }
     BLOG_INFO(core->log, "core", connected ? "peer.connected" : "peer.disconnected",
               "channel=%s peers=%d fd=%d", p->channel, p->count, fd);
@@ -557,6 +584,8 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
                         json_pack("{s:b, s:b}", "curve", core->server_cert != NULL, "insecure",
                                   bitten_config_bool(core->cfg, "security.insecure")));
     json_object_set_new(reply, "events_published", json_integer((json_int_t)st->events_published));
+    json_object_set_new(reply, "events_unheard", json_integer((json_int_t)st->events_unheard));
+    json_object_set_new(reply, "event_subscriptions", json_integer(core->event_subscriptions));
     json_object_set_new(reply, "control_requests", json_integer((json_int_t)st->control_requests));
     for (size_t i = 0; i < core->n_statuses; i++) {
         json_t *section = json_object();
@@ -823,6 +852,28 @@ static void s_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 /* ---------------------------------------------------------------- set-up and tear-down */
 
+//  Subscription messages on the events XPUB: first byte 1 = subscribe, 0 = unsubscribe
+//  (also sent for each subscription of a subscriber that goes away).
+static void s_events_cb(zwatch_t *watch, void *socket, int revents, void *arg)
+{
+    bitten_core_t *core = arg;
+    for (int n = 0; n < core->max_frames; n++) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, socket, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            return;
+        }
+        const uint8_t *d = zmq_msg_data(&msg);
+        if (zmq_msg_size(&msg) >= 1 && d[0] <= 1) {
+            core->event_subscriptions += d[0] ? 1 : -1;
+            if (core->event_subscriptions < 0)
+                core->event_subscriptions = 0;
+        }
+        zmq_msg_close(&msg);
+    }
+}
+
 static void *s_socket(bitten_core_t *core, int type, const char *name, const char *endpoint,
                       char *effective, char *err, size_t errlen)
 {
@@ -848,12 +899,15 @@ static void *s_socket(bitten_core_t *core, int type, const char *name, const cha
         zmq_setsockopt(s, ZMQ_IMMEDIATE, &on, sizeof on);
         zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     }
-    if (type == ZMQ_PUB) {
-        int hwm = (int)bitten_config_int(core->cfg, "events.sndhwm");
+    if (type == ZMQ_XPUB) {
+        //  XPUB, not PUB: its subscriptions arrive as messages, so events are formatted only
+        //  while somebody listens. VERBOSER passes every subscribe and unsubscribe.
+        int hwm = (int)bitten_config_int(core->cfg, "events.sndhwm"), on = 1;
         zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        zmq_setsockopt(s, ZMQ_XPUB_VERBOSER, &on, sizeof on);
     }
     //  The EA-facing sockets authenticate with CURVE; zauth answers ZAP with the key's cert.
-    if (core->server_cert && type != ZMQ_REP && type != ZMQ_PUB) {
+    if (core->server_cert && type != ZMQ_REP && type != ZMQ_XPUB) {
         int on = 1;
         zmq_setsockopt(s, ZMQ_CURVE_SERVER, &on, sizeof on);
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, zcert_secret_key(core->server_cert), 32);
@@ -889,7 +943,7 @@ static int s_bind_all(bitten_core_t *core, char *err, size_t errlen)
                              errlen);
     if (!core->control)
         return -1;
-    core->events = s_socket(core, ZMQ_PUB, "events.endpoint",
+    core->events = s_socket(core, ZMQ_XPUB, "events.endpoint",
                             bitten_config_str(cfg, "events.endpoint"), core->ep_events, err,
                             errlen);
     if (!core->events)
@@ -901,7 +955,8 @@ static int s_bind_all(bitten_core_t *core, char *err, size_t errlen)
     }
     core->feedback_watch = zwatch_new(core->loop, core->feedback, ZMQ_POLLIN, s_feedback_cb, core);
     core->control_watch = zwatch_new(core->loop, core->control, ZMQ_POLLIN, s_control_cb, core);
-    if (!core->feedback_watch || !core->control_watch) {
+    core->events_watch = zwatch_new(core->loop, core->events, ZMQ_POLLIN, s_events_cb, core);
+    if (!core->feedback_watch || !core->control_watch || !core->events_watch) {
         snprintf(err, errlen, "cannot watch sockets: %s", zmq_strerror(errno));
         return -1;
     }
@@ -1062,6 +1117,7 @@ void bitten_core_destroy(bitten_core_t **core_p)
     }
     zwatch_destroy(&core->feedback_watch);
     zwatch_destroy(&core->control_watch);
+    zwatch_destroy(&core->events_watch);
     zwatch_destroy(&core->command_peers.watch);
     zwatch_destroy(&core->feedback_peers.watch);
     if (core->command)
@@ -1070,6 +1126,8 @@ void bitten_core_destroy(bitten_core_t **core_p)
         zmq_socket_monitor(core->feedback, NULL, 0);
     s_close(&core->command_peers.monitor);
     s_close(&core->feedback_peers.monitor);
+    free(core->command_peers.connected);
+    free(core->feedback_peers.connected);
     s_close(&core->command);
     s_close(&core->feedback);
     s_close(&core->control);

@@ -245,7 +245,8 @@ static void s_emit_update(xp_risk_t *self, s_account_t *acc, bitten_ms_t now)
 {
     acc->last_update_emit = now;
     acc->update_pending = false;
-    bitten_core_emit(self->core, "account.update", s_account_json(self, acc, now));
+    if (bitten_core_events_wanted(self->core)) /* one per telemetry frame: skip when unheard */
+        bitten_core_emit(self->core, "account.update", s_account_json(self, acc, now));
 }
 
 //  The account's numbers changed: owe a snapshot, and an account.update within a second.
