@@ -10,6 +10,7 @@
 #include "bitten/core.h"
 #include "core/daemon.h"
 #include "core/strict.h"
+#include "core/symbols_config.h"
 #include "modules/citadel/citadel.h"
 #include "modules/ea_registry/ea_registry.h"
 #include "modules/fire_router/fire_router.h"
@@ -75,7 +76,7 @@ static void s_xp_risk_destroy(void **self_p)
 //  Created in this order, destroyed in reverse. Adding a module is one line here.
 static const bitten_module_t s_modules[] = {
     {"ea_registry", s_ea_registry_new, s_ea_registry_destroy, NULL},
-    {"venom", s_venom_new, s_venom_destroy, NULL},
+    {"venom", s_venom_new, s_venom_destroy, bitten_symbols_check_config},
     {"citadel", s_citadel_new, s_citadel_destroy, citadel_check_config},
     {"fire_router", s_fire_router_new, s_fire_router_destroy, fire_router_check_config},
     {"xp_risk", s_xp_risk_new, s_xp_risk_destroy, xp_risk_check_config},

@@ -206,6 +206,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "refuse RISK_SL_TOO_WIDE when the minimum lot would risk more than this x the target"},
     {"fire.balance_per_lot", D, "1000", 1, 10000000, NULL, NULL,
      "lot cap = balance / this (besides the account's max_lot and the symbol's max)"},
+    {"symbols", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
+     "one child per symbol (its name) overriding or adding: digits, point, pip, pip_value, min_lot, max_lot, lot_step, typical_spread, min_stop_pips"},
     /* accounts (src/modules/fire_router/accounts.c) */
     {"accounts", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
      "one child per account: uuid, tier (NIBBLER|FANG|COMMANDER), mode (manual|auto), risk_pct, max_lot, symbols"},

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "core/symbols_config.h"
 #include "modules/citadel/citadel.h"
 #include "modules/venom/venom.h"
 #include "replay/replay.h"
@@ -682,9 +683,9 @@ int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes
         return -1;
     }
     citadel_threshold_init(&run.threshold);
-    run.symbols = bitten_symbols_new_defaults();
+    run.symbols = bitten_symbols_from_config(cfg, why, sizeof why);
     if (!run.symbols || venom_check_symbols(cfg, run.symbols, why, sizeof why) != 0) {
-        snprintf(err, errlen, "config: %s", run.symbols ? why : "out of memory");
+        snprintf(err, errlen, "%s%s", run.symbols ? "config: " : "", why);
         bitten_symbols_destroy(&run.symbols);
         return -1;
     }

@@ -8,6 +8,7 @@
 #include <czmq.h>
 #include <ev.h>
 
+#include "core/symbols_config.h"
 #include "modules/fire_router/accounts.h"
 #include "modules/fire_router/fire_checks.h"
 #include "modules/fire_router/fire_router.h"
@@ -855,7 +856,8 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->cfg = bitten_core_config(core);
     char err[300];
     self->accounts = accounts_new(self->cfg, err, sizeof err);
-    self->symbols = bitten_symbols_new_defaults();
+    char sym_err[200];
+    self->symbols = bitten_symbols_from_config(bitten_core_config(core), sym_err, sizeof sym_err);
     self->open = zhashx_new();
     if (!self->accounts || !self->symbols || !self->open || !self->store) {
         BLOG_ERROR(self->log, "fire_router", "start_failed", "error=\"%s\"",

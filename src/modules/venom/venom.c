@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/store.h"
+#include "core/symbols_config.h"
 #include "modules/venom/venom.h"
 
 #define S_ERR_MAX 256
@@ -398,7 +399,9 @@ venom_t *venom_new(bitten_core_t *core)
     self->cfg = bitten_core_config(core);
     char err[S_ERR_MAX] = "";
     venom_params_t p;
-    bitten_symbols_t *symbols = bitten_symbols_new_defaults();
+    char sym_err[200];
+    bitten_symbols_t *symbols = bitten_symbols_from_config(bitten_core_config(core), sym_err,
+                                                           sizeof sym_err);
     if (!symbols)
         snprintf(err, sizeof err, "out of memory");
     else if (venom_params_from_config(self->cfg, &p, err, sizeof err) == 0 &&

@@ -12,6 +12,7 @@
 
 #include "bitten/symbols.h"
 #include "core/store.h"
+#include "core/symbols_config.h"
 #include "modules/fire_router/fire_router.h"
 #include "modules/xp_risk/xp_risk.h"
 
@@ -1069,7 +1070,8 @@ xp_risk_t *xp_risk_new(bitten_core_t *core)
     const bitten_config_t *cfg = bitten_core_config(core);
     char err[300] = "out of memory or no store";
     self->accounts = zhashx_new();
-    self->symbols = bitten_symbols_new_defaults();
+    char sym_err[200];
+    self->symbols = bitten_symbols_from_config(bitten_core_config(core), sym_err, sizeof sym_err);
     if (!self->accounts || !self->symbols || !self->store ||
         xp_risk_params_from_config(cfg, &self->params, err, sizeof err) != 0) {
         BLOG_ERROR(self->log, "xp_risk", "start_failed", "error=\"%s\"", err);
