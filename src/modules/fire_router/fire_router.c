@@ -605,6 +605,23 @@ static void s_sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---------------------------------------------------------------- accounts on telemetry */
 
+//  The account as the store keeps it (XP & risk reads tiers from there; operators audit it).
+static void s_store_account(fire_router_t *self, const account_t *acc)
+{
+    bitten_account_rec_t row;
+    memset(&row, 0, sizeof row);
+    snprintf(row.uuid, sizeof row.uuid, "%s", acc->uuid);
+    snprintf(row.tier, sizeof row.tier, "%s", fire_tier_str(acc->tier));
+    snprintf(row.mode, sizeof row.mode, "%s", account_mode_str(acc->mode));
+    row.risk_pct = acc->risk_pct;
+    row.max_lot = acc->max_lot;
+    snprintf(row.symbols, sizeof row.symbols, "%s", acc->symbols);
+    row.created_at = row.updated_at = bitten_core_now_ms(self->core);
+    if (bitten_store_account_put(self->store, &row) != 0)
+        BLOG_ERROR(self->log, "fire_router", "store.failed", "what=account uuid=%s error=\"%s\"",
+                   acc->uuid, bitten_store_errmsg(self->store));
+}
+
 static const account_t *s_account_for(fire_router_t *self, const char *uuid)
 {
     const account_t *acc = accounts_find(self->accounts, uuid);
@@ -617,16 +634,7 @@ static const account_t *s_account_for(fire_router_t *self, const char *uuid)
     acc = accounts_add(self->accounts, &fresh);
     if (!acc)
         return NULL;
-    bitten_account_rec_t row;
-    memset(&row, 0, sizeof row);
-    snprintf(row.uuid, sizeof row.uuid, "%s", acc->uuid);
-    snprintf(row.tier, sizeof row.tier, "%s", fire_tier_str(acc->tier));
-    snprintf(row.mode, sizeof row.mode, "%s", account_mode_str(acc->mode));
-    row.risk_pct = acc->risk_pct;
-    row.max_lot = acc->max_lot;
-    snprintf(row.symbols, sizeof row.symbols, "%s", acc->symbols);
-    row.created_at = row.updated_at = bitten_core_now_ms(self->core);
-    bitten_store_account_put(self->store, &row);
+    s_store_account(self, acc);
     BLOG_INFO(self->log, "fire_router", "account.created",
               "uuid=%s tier=%s mode=%s from=default_account", acc->uuid, fire_tier_str(acc->tier),
               account_mode_str(acc->mode));
@@ -871,19 +879,8 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->result_timeout_ms = bitten_config_int(self->cfg, "fire.result_timeout_s") * 1000;
     self->manual_ttl_ms = bitten_config_int(self->cfg, "fire.manual_ttl_s") * 1000;
     self->max_skew_ms = bitten_config_int(self->cfg, "fire.max_clock_skew_s") * 1000;
-    for (size_t i = 0; i < accounts_count(self->accounts); i++) {
-        const account_t *a = accounts_at(self->accounts, i);
-        bitten_account_rec_t row;
-        memset(&row, 0, sizeof row);
-        snprintf(row.uuid, sizeof row.uuid, "%s", a->uuid);
-        snprintf(row.tier, sizeof row.tier, "%s", fire_tier_str(a->tier));
-        snprintf(row.mode, sizeof row.mode, "%s", account_mode_str(a->mode));
-        row.risk_pct = a->risk_pct;
-        row.max_lot = a->max_lot;
-        snprintf(row.symbols, sizeof row.symbols, "%s", a->symbols);
-        row.created_at = row.updated_at = bitten_core_now_ms(core);
-        bitten_store_account_put(self->store, &row);
-    }
+    for (size_t i = 0; i < accounts_count(self->accounts); i++)
+        s_store_account(self, accounts_at(self->accounts, i));
     //  Everything still waiting for news comes back into memory: PENDING/SENT become
     //  UNCONFIRMED; TIMEOUT, UNCONFIRMED and FILLED wait on as they were.
     bitten_fire_filter_t waiting[] = {{NULL, NULL, BITTEN_FIRE_FILLED, 0},
