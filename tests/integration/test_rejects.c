@@ -150,6 +150,15 @@ static void test_bad_timestamps_are_refused(void **state)
     s_expect_reject(*state, f, strlen(f), "BAD_TIMESTAMP");
 }
 
+static void test_bad_formats_and_conflicting_ids_are_refused(void **state)
+{
+    const char *a = "{\"type\":\"tick\",\"symbol\":\"eurusd\",\"bid\":1.1,\"ask\":1.2,"
+                    "\"timestamp\":1757964832}";
+    s_expect_reject(*state, a, strlen(a), "BAD_FORMAT");
+    const char *b = "{\"type\":\"heartbeat\",\"uuid\":\"ea_a\",\"user_uuid\":\"ea_b\"}";
+    s_expect_reject(*state, b, strlen(b), "CONFLICTING_FIELDS");
+}
+
 static void test_empty_and_multipart_messages_are_refused(void **state)
 {
     s_fixture_t *fx = *state;
@@ -219,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_nan_and_infinity_are_refused),
         cmocka_unit_test(test_over_long_strings_are_refused),
         cmocka_unit_test(test_bad_timestamps_are_refused),
+        cmocka_unit_test(test_bad_formats_and_conflicting_ids_are_refused),
         cmocka_unit_test(test_empty_and_multipart_messages_are_refused),
         cmocka_unit_test(test_oversize_frame_drops_the_connection_and_bittend_serves_on),
         cmocka_unit_test(test_a_flood_of_garbage_is_counted_in_full_and_logged_sparingly),
