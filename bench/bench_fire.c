@@ -146,7 +146,7 @@ int main(int argc, char **argv)
             fires = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--mode"))
             mode = argv[i + 1];
-        else if (!strcmp(argv[i], "--set") && nsets < 7) {
+        else if (!strcmp(argv[i], "--set") && nsets < 6) {
             sets[2 * nsets] = "--set";
             sets[2 * nsets + 1] = argv[i + 1];
             nsets++;
@@ -156,8 +156,12 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    const char *args[20] = {"--set", "fire.result_timeout_s=3600"};
-    int na = 2;
+    //  One PULL and one PUSH stand for every account's EA here: the command socket is shared
+    //  on purpose (the router refuses MULTIPLE_EAS_ON_PUSH when more EAs are online than
+    //  connected, unless command.allow_shared says the EAs filter by uuid themselves).
+    const char *args[20] = {"--set", "fire.result_timeout_s=3600", "--set",
+                            "command.allow_shared=true"};
+    int na = 4;
     for (int i = 0; i < 2 * nsets; i++)
         args[na++] = sets[i];
     args[na] = NULL;
