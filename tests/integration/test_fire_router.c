@@ -353,6 +353,46 @@ static void test_fire_spacing_survives_a_kill_9(void **state)
     s_stop(&e);
 }
 
+//  Two EAs online but one command peer (the other reconnecting): a PUSH would hand the order
+//  to whichever EA is connected, so it is refused.
+static void test_more_eas_online_than_command_peers_refuses(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    bt_send(e.fb, "{\"type\":\"heartbeat\",\"uuid\":\"other_ea\"}");
+    assert_int_equal(bt_wait_status(&e.d, "eas.online", 2, 3000), 2);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_two_on\"}");
+    s_expect(r, "REFUSED", "MULTIPLE_EAS_ON_PUSH");
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "c_two_on", 200), 0);
+    s_stop(&e);
+}
+
+#define TEL_EQUITY(eq)                                                                           \
+    "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"             \
+    "\"equity\":" eq ",\"margin\":0,\"free_margin\":" eq "}}"
+
+//  A drawdown hard halt while no EA is on the command socket: its close_all is refused, owed,
+//  and sent as soon as the EA is back and heard.
+static void test_a_refused_hard_halt_close_all_is_sent_when_the_ea_returns(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, false);
+    bt_send(e.fb, TEL_EQUITY("10000"));
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.telemetry", 1, 3000), 1);
+    bt_send(e.fb, TEL_EQUITY("7900"));
+    assert_true(bt_log_contains(&e.d, "halt.close_all_owed uuid=" UUID, 3000));
+    e.cmd = bt_command_socket(&e.d);
+    assert_int_equal(bt_wait_status(&e.d, "command.peers", 1, 3000), 1);
+    bt_send(e.fb, TEL_EQUITY("7900"));
+    char buf[2048];
+    bool seen = false;
+    while (!seen && bt_recv(e.cmd, buf, sizeof buf, 3000) > 0)
+        seen = strstr(buf, "\"action\":\"close_all\"") != NULL;
+    assert_true(seen);
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +405,8 @@ int main(void)
         cmocka_unit_test(test_kill_9_after_a_send_neither_loses_nor_resends_the_fire),
         cmocka_unit_test(test_a_timed_out_fire_reconciles_its_late_result_after_a_restart),
         cmocka_unit_test(test_fire_spacing_survives_a_kill_9),
+        cmocka_unit_test(test_more_eas_online_than_command_peers_refuses),
+        cmocka_unit_test(test_a_refused_hard_halt_close_all_is_sent_when_the_ea_returns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -304,6 +304,35 @@ static void test_a_signal_below_the_threshold_is_blocked_with_its_reason(void **
     bt_daemon_cleanup(&d);
 }
 
+//  An auto account and a signal whose market time is far from the wall clock (recorded ticks
+//  from 2025): the fire is refused CLOCK_SKEW, journaled with its reason, nothing is sent.
+static void test_an_auto_fire_on_skewed_market_time_is_refused(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "feedback.socket=pull", NULL};
+    const char *zpl = "accounts\n    a\n        uuid = \"auto_ea\"\n        tier = \"FANG\"\n"
+                      "        mode = \"auto\"\n";
+    assert_int_equal(bt_daemon_start(&d, zpl, args), 0);
+    void *fb = bt_feedback_socket(&d, true);
+    assert_int_equal(
+        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+    int sent = s_send_lsr_scenario(fb);
+    assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
+    assert_int_equal(bt_wait_status(&d, "citadel.passed", 1, 3000), 1);
+    assert_int_equal(bt_wait_status(&d, "fires.refused.CLOCK_SKEW", 1, 3000), 1);
+    json_t *r = bt_ctl(&d, "{\"cmd\":\"fires\",\"uuid\":\"auto_ea\"}");
+    json_t *f = json_array_get(json_object_get(r, "fires"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "signal_id")), "VENOM_EURUSD_1757941260");
+    assert_string_equal(json_string_value(json_object_get(f, "reason")), "CLOCK_SKEW");
+    json_decref(r);
+    json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "frames_out.signal"), 0);
+    json_decref(st);
+    zmq_close(fb);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_replay_of_a_missing_file_exits_2),
         cmocka_unit_test(test_ticks_over_the_socket_produce_a_signal_event_and_status),
         cmocka_unit_test(test_a_signal_below_the_threshold_is_blocked_with_its_reason),
+        cmocka_unit_test(test_an_auto_fire_on_skewed_market_time_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
