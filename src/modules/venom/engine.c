@@ -1,5 +1,5 @@
 /*  engine.c: VENOM's per-symbol evaluation (venom.md "When it looks", stops, identity, rate
- *  control), its parameters and the read-only context CITADEL queries. Pure: market time only. */
+ *  control), its parameter checks and the market context that travels with a signal. Pure. */
 #include "modules/venom/venom_core.h"
 
 #include <math.h>
@@ -85,125 +85,6 @@ const char *venom_rate_verdict_str(venom_rate_verdict_t v)
 }
 
 /* ================================================================ parameters */
-
-void venom_params_default(venom_params_t *p)
-{
-    memset(p, 0, sizeof *p);
-    p->min_confidence = 60.0;
-    p->signal_ttl_s = 60;
-    p->min_m5_candles = 50;
-    p->stale_after_s = 60;
-    p->weekend_start_wday = 5;
-    p->weekend_start_hour = 21;
-    p->weekend_end_wday = 0;
-    p->weekend_end_hour = 21;
-
-    p->cooldown_s = 300;
-    p->max_per_window = 3;
-    p->rate_window_s = 3600;
-    p->max_per_day = 60;
-
-    p->ring_m1 = 1440;
-    p->ring_m5 = 600;
-    p->ring_m15 = 400;
-    p->spread_ring = 100;
-    p->atr_percentile_bars = 100;
-    p->sweep_m1_bars = 5;
-
-    p->atr_period = 14;
-    p->atr_floor_pips = 10.0;
-    p->ema_fast = 8;
-    p->ema_mid = 21;
-    p->ema_slow = 50;
-    p->rsi_period = 14;
-    p->bb_period = 20;
-    p->bb_k = 2.0;
-    p->swing_side = 2;
-    p->swing_lookback = 20;
-    p->swing_skip = 2;
-
-    p->session_start_hour[VENOM_SESSION_ASIAN] = 23;
-    p->session_start_hour[VENOM_SESSION_LONDON] = 7;
-    p->session_start_hour[VENOM_SESSION_OVERLAP] = 12;
-    p->session_start_hour[VENOM_SESSION_NEWYORK] = 16;
-    p->session_start_hour[VENOM_SESSION_LATE] = 21;
-    p->session_bonus[VENOM_SESSION_ASIAN] = 0.0;
-    p->session_bonus[VENOM_SESSION_LONDON] = 4.0;
-    p->session_bonus[VENOM_SESSION_OVERLAP] = 5.0;
-    p->session_bonus[VENOM_SESSION_NEWYORK] = 3.0;
-    p->session_bonus[VENOM_SESSION_LATE] = -5.0;
-
-    p->sl_cap_pips = 1000.0;
-    p->tp_ratio_rapid = 1.5;
-    p->tp_ratio_precision = 2.0;
-
-    p->lsr.sweep_min_pips = 3.0;
-    p->lsr.sweep_min_atr = 0.15;
-    p->lsr.wick_min = 0.5;
-    p->lsr.range_min_pips = 2.0;
-    p->lsr.sl_atr_mult = 2.0;
-    p->lsr.conf = (venom_conf_params_t){55.0, 60.0, 92.0};
-    p->lsr.conf_sweep_mult = 2.0;
-    p->lsr.conf_sweep_cap = 15.0;
-    p->lsr.conf_wick_mult = 30.0;
-    p->lsr.conf_wick_cap = 12.0;
-    p->lsr.conf_close_cap = 8.0;
-
-    p->fvg.gap_min_pips = 5.0;
-    p->fvg.gap_min_atr = 0.5;
-    p->fvg.middle_body_min = 0.6;
-    p->fvg.lookback = 10;
-    p->fvg.sl_atr_mult = 1.2;
-    p->fvg.conf = (venom_conf_params_t){65.0, 65.0, 90.0};
-    p->fvg.conf_gap_mult = 1.5;
-    p->fvg.conf_gap_cap = 12.0;
-    p->fvg.conf_body_mult = 12.0;
-    p->fvg.conf_body_cap = 10.0;
-
-    p->obb.impulse_min_atr = 2.0;
-    p->obb.impulse_max_candles = 3;
-    p->obb.lookback = 15;
-    p->obb.wick_min = 0.4;
-    p->obb.sl_atr_mult = 1.75;
-    p->obb.conf = (venom_conf_params_t){62.0, 62.0, 90.0};
-    p->obb.conf_impulse_mult = 3.0;
-    p->obb.conf_impulse_cap = 12.0;
-    p->obb.conf_wick_mult = 20.0;
-    p->obb.conf_wick_cap = 8.0;
-
-    p->bb.rsi_sell_min = 65.0;
-    p->bb.rsi_buy_max = 35.0;
-    p->bb.wick_min = 0.5;
-    p->bb.sl_atr_mult = 0.9;
-    p->bb.conf = (venom_conf_params_t){68.0, 65.0, 90.0};
-    p->bb.conf_rsi_mult = 0.67;
-    p->bb.conf_rsi_cap = 10.0;
-    p->bb.conf_pen_mult = 2.0;
-    p->bb.conf_pen_cap = 8.0;
-
-    p->mb.window = 9;
-    p->mb.span_max_pips = 15.0;
-    p->mb.span_max_atr = 1.5;
-    p->mb.range_ratio_min = 1.3;
-    p->mb.body_min = 0.6;
-    p->mb.beyond_min_pips = 3.0;
-    p->mb.sl_atr_mult = 1.0;
-    p->mb.conf = (venom_conf_params_t){66.0, 62.0, 90.0};
-    p->mb.conf_ratio_mult = 6.0;
-    p->mb.conf_ratio_cap = 12.0;
-    p->mb.conf_body_mult = 12.0;
-    p->mb.conf_body_cap = 6.0;
-    p->mb.conf_slope_bonus = 5.0;
-
-    p->ers.spread_min_pips = 3.0;
-    p->ers.spread_min_atr = 0.3;
-    p->ers.rsi_min = 40.0;
-    p->ers.rsi_max = 60.0;
-    p->ers.sl_atr_mult = 1.2;
-    p->ers.conf = (venom_conf_params_t){64.0, 60.0, 88.0};
-    p->ers.conf_spread_mult = 10.0; /* venom.md: 2 x spread / A x 5 */
-    p->ers.conf_spread_cap = 10.0;
-}
 
 static int s_bad(char *err, size_t errlen, const char *what)
 {
@@ -634,6 +515,8 @@ int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_c
     const venom_params_t *p = &self->p;
     double pip = st->sym.pip;
     memset(ctx, 0, sizeof *ctx);
+    ctx->windows = (venom_context_windows_t){p->sweep_m1_bars, p->atr_percentile_bars,
+                                             p->spread_ring};
     ctx->symbol = &st->sym;
     ctx->m1_count = venom_candles_closed(st->candles, 60, &ctx->m1);
     ctx->m5_count = venom_candles_closed(st->candles, 300, &ctx->m5);

@@ -154,7 +154,8 @@ typedef struct {
     } ers;
 } venom_params_t;
 
-/*  Fills *p with venom.md's numbers. The only place they are written down. */
+/*  Fills *p with venom.md's numbers: the venom.* defaults of the key table
+ *  (src/core/config_keys.c, the only place they are written down; params.c binds them). */
 void venom_params_default(venom_params_t *p);
 
 /*  0, or -1 with a one-line reason in err (a ring of 0, a negative cooldown, ...). */
@@ -400,9 +401,17 @@ typedef struct {
 
 void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out);
 
-/*  What CITADEL reads about one symbol. Pointers borrow the engine's memory and stay valid
- *  until the next on_tick / on_candles / destroy. Values are NAN when unknown. */
+/*  The windows a context is computed over: venom.sweep_m1_bars, venom.atr_percentile_bars,
+ *  venom.spread_ring (CITADEL checks they are the ones its score expects). */
 typedef struct {
+    int sweep_m1_bars, atr_percentile_bars, spread_ring;
+} venom_context_windows_t;
+
+/*  What CITADEL reads about one symbol: it travels with every signal (venom_signal_event_t).
+ *  Pointers borrow the engine's memory and stay valid until the next on_tick / on_candles /
+ *  destroy. Values are NAN when unknown. */
+typedef struct {
+    venom_context_windows_t windows;
     const bitten_symbol_t *symbol;
     const bitten_candle_t *m1, *m5, *m15; /* closed candles, oldest first */
     size_t m1_count, m5_count, m15_count;
@@ -426,5 +435,13 @@ typedef struct {
 
 /*  0, or -1 when the symbol is unknown. */
 int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_context_t *ctx);
+
+/*  The payload of BITTEN_EV_SIGNAL ("venom.signal"): the signal and its symbol's market context
+ *  taken right after the tick that made it, so CITADEL never asks VENOM back. Published
+ *  synchronously: both (and the context's borrowed pointers) are valid during the handler only. */
+typedef struct {
+    const venom_signal_t *signal;
+    const venom_context_t *context;
+} venom_signal_event_t;
 
 #endif
