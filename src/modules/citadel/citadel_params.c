@@ -69,15 +69,13 @@ static const bitten_cfg_bind_t s_param_keys[] = {
 
 void citadel_params_default(citadel_params_t *p)
 {
-    memset(p, 0, sizeof *p);
-    bitten_config_read_bound_defaults(s_param_keys, S_N_KEYS, p);
+    bitten_config_fill_params(NULL, s_param_keys, S_N_KEYS, p, sizeof *p);
 }
 
 int citadel_params_from_config(const bitten_config_t *cfg, citadel_params_t *p, char *err,
                                size_t errlen)
 {
-    memset(p, 0, sizeof *p);
-    bitten_config_read_bound(cfg, s_param_keys, S_N_KEYS, p);
+    bitten_config_fill_params(cfg, s_param_keys, S_N_KEYS, p, sizeof *p);
     char why[200];
     if (citadel_params_validate(p, why, sizeof why) != 0) {
         snprintf(err, errlen, "config: citadel.*: %s", why);

@@ -132,14 +132,12 @@ static const bitten_cfg_bind_t s_param_keys[] = {
 
 void venom_params_default(venom_params_t *p)
 {
-    memset(p, 0, sizeof *p);
-    bitten_config_read_bound_defaults(s_param_keys, S_N_KEYS, p);
+    bitten_config_fill_params(NULL, s_param_keys, S_N_KEYS, p, sizeof *p);
 }
 
 int venom_params_from_config(const bitten_config_t *cfg, venom_params_t *p, char *err,
                              size_t errlen)
 {
-    memset(p, 0, sizeof *p);
-    bitten_config_read_bound(cfg, s_param_keys, S_N_KEYS, p);
+    bitten_config_fill_params(cfg, s_param_keys, S_N_KEYS, p, sizeof *p);
     return venom_params_validate(p, err, errlen);
 }
