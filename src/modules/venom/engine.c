@@ -2,6 +2,7 @@
  *  control), its parameter checks and the market context that travels with a signal. Pure. */
 #include "modules/venom/venom_core.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,6 +290,94 @@ void venom_rate_record(const venom_params_t *p, venom_rate_t *sym, venom_daily_t
     }
 }
 
+/*  Appends fmt (with at most one %lld, v) to buf at *len; false when it does not fit. */
+static bool s_put(char *buf, size_t size, size_t *len, const char *fmt, long long v)
+{
+    int w = snprintf(buf + *len, size - *len, fmt, v);
+    if (w < 0 || (size_t)w >= size - *len)
+        return false;
+    *len += (size_t)w;
+    return true;
+}
+
+static int s_fail_text(char *buf, size_t size)
+{
+    if (buf && size)
+        buf[0] = '\0';
+    return -1;
+}
+
+int venom_rate_serialize(const venom_rate_t *r, char *buf, size_t size)
+{
+    if (!r || !buf || size == 0 || r->count > VENOM_RATE_MAX)
+        return s_fail_text(buf, size);
+    size_t len = 0;
+    bool ok = s_put(buf, size, &len, "v1 ", 0); /* v unused */
+    for (size_t i = 0; ok && i < r->count; i++)
+        ok = s_put(buf, size, &len, i ? ",%lld" : "%lld", (long long)r->times[i]);
+    return ok ? (int)len : s_fail_text(buf, size);
+}
+
+//  A decimal integer at *s (optionally negative when allow_neg), moving *s past it.
+static bool s_parse_ll(const char **s, long long *out, bool allow_neg)
+{
+    const char *p = *s;
+    if (!((*p >= '0' && *p <= '9') || (allow_neg && *p == '-')))
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(p, &end, 10);
+    if (end == p || errno)
+        return false;
+    *out = v;
+    *s = end;
+    return true;
+}
+
+int venom_rate_deserialize(venom_rate_t *out, const char *text)
+{
+    if (!out || !text || strncmp(text, "v1 ", 3) != 0)
+        return -1;
+    venom_rate_t r;
+    memset(&r, 0, sizeof r);
+    const char *s = text + 3;
+    while (*s) {
+        long long v;
+        if (r.count >= VENOM_RATE_MAX || (r.count > 0 && *s++ != ',') ||
+            !s_parse_ll(&s, &v, false) || (r.count > 0 && v < r.times[r.count - 1]))
+            return -1;
+        r.times[r.count++] = (bitten_ms_t)v;
+    }
+    *out = r;
+    return 0;
+}
+
+int venom_daily_serialize(const venom_daily_t *d, char *buf, size_t size)
+{
+    if (!d || !buf || size == 0)
+        return s_fail_text(buf, size);
+    size_t len = 0;
+    bool ok = s_put(buf, size, &len, "v1 day=%lld", (long long)d->day) &&
+              s_put(buf, size, &len, " count=%lld", (long long)d->count);
+    return ok ? (int)len : s_fail_text(buf, size);
+}
+
+int venom_daily_deserialize(venom_daily_t *out, const char *text)
+{
+    if (!out || !text || strncmp(text, "v1 day=", 7) != 0)
+        return -1;
+    const char *s = text + 7;
+    long long day, count;
+    if (!s_parse_ll(&s, &day, true) || day < -1 || strncmp(s, " count=", 7) != 0)
+        return -1;
+    s += 7;
+    if (!s_parse_ll(&s, &count, false) || count > INT32_MAX || *s)
+        return -1;
+    out->day = day;
+    out->count = (int)count;
+    return 0;
+}
+
 /* ================================================================ engine */
 
 typedef struct {
@@ -479,6 +568,34 @@ int venom_engine_on_candles(venom_engine_t *self, const char *symbol, int timefr
 void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out)
 {
     *out = self->stats;
+}
+
+int venom_engine_rate(const venom_engine_t *self, const char *symbol, venom_rate_t *out)
+{
+    const s_symbol_state_t *st = s_find(self, symbol);
+    if (!st || !out)
+        return -1;
+    *out = st->rate;
+    return 0;
+}
+
+int venom_engine_restore_rate(venom_engine_t *self, const char *symbol, const venom_rate_t *in)
+{
+    s_symbol_state_t *st = s_find(self, symbol);
+    if (!st || !in || in->count > VENOM_RATE_MAX)
+        return -1;
+    st->rate = *in;
+    return 0;
+}
+
+void venom_engine_daily(const venom_engine_t *self, venom_daily_t *out)
+{
+    *out = self->daily;
+}
+
+void venom_engine_restore_daily(venom_engine_t *self, const venom_daily_t *in)
+{
+    self->daily = *in;
 }
 
 /* ================================================================ context for CITADEL */

@@ -203,6 +203,77 @@ static int s_store_signal(venom_t *self, const venom_signal_t *s, const json_t *
     return rc;
 }
 
+/* ---------------------------------------------------------------- rate state in the store */
+
+//  The cooldown, window and day caps survive a restart: each signal writes its symbol's rate
+//  state and the day counter to the kv table before anything acts on it; start restores them.
+#define S_KV_RATE_PREFIX "venom.rate."
+#define S_KV_DAY "venom.rate_day"
+#define S_KV_TEXT_MAX 4096 /* larger than anything serialize writes */
+
+static void s_save_rate(venom_t *self, const char *symbol)
+{
+    bitten_store_t *store = bitten_core_store(self->core);
+    char key[sizeof S_KV_RATE_PREFIX + BITTEN_SYMBOL_MAX];
+    char text[VENOM_RATE_TEXT_MAX], day_text[VENOM_DAILY_TEXT_MAX];
+    venom_rate_t rate;
+    venom_daily_t day;
+    snprintf(key, sizeof key, S_KV_RATE_PREFIX "%s", symbol);
+    venom_engine_daily(self->engine, &day);
+    if (venom_engine_rate(self->engine, symbol, &rate) != 0 ||
+        venom_rate_serialize(&rate, text, sizeof text) < 0 ||
+        venom_daily_serialize(&day, day_text, sizeof day_text) < 0 ||
+        bitten_store_kv_set(store, key, text) != 0 ||
+        bitten_store_kv_set(store, S_KV_DAY, day_text) != 0)
+        BLOG_ERROR(self->log, "venom", "rate.save_failed", "symbol=%s error=\"%s\"", symbol,
+                   bitten_store_errmsg(store));
+}
+
+//  Reads one kv value: 1 found, 0 absent, -1 store error (named in err).
+static int s_load_kv(venom_t *self, const char *key, char *text, size_t size, char *err,
+                     size_t errlen)
+{
+    int rc = bitten_store_kv_get(bitten_core_store(self->core), key, text, size);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot read '%s' from the store: %s", key,
+                 bitten_store_errmsg(bitten_core_store(self->core)));
+    return rc < 0 ? -1 : rc == 0 ? 1 : 0;
+}
+
+static int s_restore_rate(venom_t *self, const bitten_symbols_t *symbols, char *err, size_t errlen)
+{
+    char text[S_KV_TEXT_MAX];
+    size_t restored = 0;
+    for (size_t i = 0; i < bitten_symbols_count(symbols); i++) {
+        const char *name = bitten_symbols_at(symbols, i)->name;
+        char key[sizeof S_KV_RATE_PREFIX + BITTEN_SYMBOL_MAX];
+        snprintf(key, sizeof key, S_KV_RATE_PREFIX "%s", name);
+        int rc = s_load_kv(self, key, text, sizeof text, err, errlen);
+        venom_rate_t rate;
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            continue;
+        if (venom_rate_deserialize(&rate, text) != 0 ||
+            venom_engine_restore_rate(self->engine, name, &rate) != 0)
+            BLOG_WARN(self->log, "venom", "rate.unreadable", "key=%s action=reset", key);
+        else
+            restored++;
+    }
+    venom_daily_t day;
+    int rc = s_load_kv(self, S_KV_DAY, text, sizeof text, err, errlen);
+    if (rc < 0)
+        return -1;
+    if (rc == 1 && venom_daily_deserialize(&day, text) != 0)
+        BLOG_WARN(self->log, "venom", "rate.unreadable", "key=%s action=reset", S_KV_DAY);
+    else if (rc == 1)
+        venom_engine_restore_daily(self->engine, &day);
+    venom_engine_daily(self->engine, &day);
+    BLOG_INFO(self->log, "venom", "rate.restored", "symbols=%zu day=%lld day_count=%d", restored,
+              (long long)day.day, day.count);
+    return 0;
+}
+
 static void s_on_signal(venom_t *self, const venom_signal_t *s)
 {
     BLOG_INFO(self->log, "venom", "signal.created",
@@ -214,6 +285,7 @@ static void s_on_signal(venom_t *self, const venom_signal_t *s)
     snprintf(self->last_signal_id, sizeof self->last_signal_id, "%s", s->signal_id);
     json_t *obj = venom_signal_json(s);
     s_store_signal(self, s, obj);
+    s_save_rate(self, s->symbol);
     bitten_core_emit(self->core, "signal", obj);
     //  The market context as it is at the signal's tick travels with it (CITADEL's input).
     venom_context_t ctx;
@@ -309,6 +381,8 @@ venom_t *venom_new(bitten_core_t *core)
         self->engine = venom_engine_new(&p, symbols);
         if (!self->engine)
             snprintf(err, sizeof err, "cannot create the engine");
+        else if (s_restore_rate(self, symbols, err, sizeof err) != 0)
+            venom_engine_destroy(&self->engine); /* fail closed: caps we cannot read */
     }
     if (!self->engine) {
         bitten_symbols_destroy(&symbols);

@@ -366,6 +366,19 @@ typedef enum {
 } venom_rate_verdict_t;
 
 const char *venom_rate_verdict_str(venom_rate_verdict_t v);
+
+/*  Text forms for the store's kv table, so the caps and the cooldown survive a restart.
+ *  Symbol: "v1 <ms>,<ms>,..." (signal times oldest first; none: "v1 "). Day: "v1 day=<n>
+ *  count=<n>" (day -1: none yet). Serialize returns the length, or -1 when it does not fit in
+ *  size (buf then ""); the _TEXT_MAX sizes always fit. Deserialize returns 0, or -1 on
+ *  anything serialize would not write (more than VENOM_RATE_MAX times, times not ascending or
+ *  negative, a negative count, trailing bytes) leaving *out untouched. */
+#define VENOM_RATE_TEXT_MAX (8 + 21 * VENOM_RATE_MAX)
+#define VENOM_DAILY_TEXT_MAX 64
+int venom_rate_serialize(const venom_rate_t *r, char *buf, size_t size);
+int venom_rate_deserialize(venom_rate_t *out, const char *text);
+int venom_daily_serialize(const venom_daily_t *d, char *buf, size_t size);
+int venom_daily_deserialize(venom_daily_t *out, const char *text);
 venom_rate_verdict_t venom_rate_check(const venom_params_t *p, const venom_rate_t *sym,
                                       const venom_daily_t *day, bitten_ms_t now);
 void venom_rate_record(const venom_params_t *p, venom_rate_t *sym, venom_daily_t *day,
@@ -435,6 +448,14 @@ typedef struct {
 
 /*  0, or -1 when the symbol is unknown. */
 int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_context_t *ctx);
+
+/*  Rate-control state, to persist and restore it: one symbol's (0, or -1 unknown symbol) and
+ *  the day counter. Restoring replaces the state; a restored time later than the ticks that
+ *  follow keeps its cooldown until market time passes it (fail closed). */
+int venom_engine_rate(const venom_engine_t *self, const char *symbol, venom_rate_t *out);
+int venom_engine_restore_rate(venom_engine_t *self, const char *symbol, const venom_rate_t *in);
+void venom_engine_daily(const venom_engine_t *self, venom_daily_t *out);
+void venom_engine_restore_daily(venom_engine_t *self, const venom_daily_t *in);
 
 /*  The payload of BITTEN_EV_SIGNAL ("venom.signal"): the signal and its symbol's market context
  *  taken right after the tick that made it, so CITADEL never asks VENOM back. Published
