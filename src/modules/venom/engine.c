@@ -632,8 +632,8 @@ int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_c
     const venom_params_t *p = &self->p;
     double pip = st->sym.pip;
     memset(ctx, 0, sizeof *ctx);
-    ctx->windows = (venom_context_windows_t){p->sweep_m1_bars, p->atr_percentile_bars,
-                                             p->spread_ring};
+    ctx->windows =
+        (venom_context_windows_t){p->sweep_m1_bars, p->atr_percentile_bars, p->spread_ring};
     ctx->symbol = &st->sym;
     ctx->m1_count = venom_candles_closed(st->candles, 60, &ctx->m1);
     ctx->m5_count = venom_candles_closed(st->candles, 300, &ctx->m5);

@@ -1,5 +1,6 @@
 /*  venom.c: the VENOM module: feeds bus ticks and candle batches to the pure engine, and turns
- *  each signal into a bus event, an events-channel "signal", a log line and (later) a store row. */
+ *  each signal into a bus event, an events-channel "signal", a log line and a store row; keeps
+ *  its rate-control state in the store so the caps survive a restart. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,7 @@ int venom_check_symbols(const bitten_config_t *cfg, const bitten_symbols_t *symb
 }
 
 struct venom_selection {
-    size_t n;                               /* 0: every symbol */
+    size_t n; /* 0: every symbol */
     char (*names)[BITTEN_SYMBOL_MAX + 1];
 };
 
