@@ -7,8 +7,8 @@
 
 /*  X(ID, "name", payload) -- payload is what the const void * handed to handlers points at.
  *  Feedback frames are published after validation, one event per frame type. Payload types
- *  live in bitten/core.h and bitten/proto.h, except venom_signal_t (a signal VENOM emitted,
- *  src/modules/venom/venom_core.h) and fire_event_t (a fire changed state,
+ *  live in bitten/core.h and bitten/proto.h, except venom_signal_event_t (a signal VENOM emitted
+ *  with its market context, src/modules/venom/venom_core.h) and fire_event_t (a fire changed state,
  *  src/modules/fire_router/fire_router.h). */
 #define BITTEN_EVENTS(X)                                                                           \
     X(TELEMETRY, "feedback.telemetry", bitten_frame_t)                                             \
@@ -25,7 +25,7 @@
     X(EA_OFFLINE, "ea.offline", bitten_ea_event_t)                                                 \
     X(COMMAND_PEERS, "command.peers", bitten_peers_event_t)                                        \
     X(STRICT_VIOLATION, "strict.violation", bitten_strict_event_t)                                 \
-    X(SIGNAL, "venom.signal", venom_signal_t)                                                      \
+    X(SIGNAL, "venom.signal", venom_signal_event_t)                                                \
     X(VERDICT, "citadel.verdict", bitten_verdict_event_t)                                          \
     X(FIRE, "fire.state", fire_event_t)                                                            \
     X(SHUTDOWN, "daemon.shutdown", void)

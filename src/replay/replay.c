@@ -29,7 +29,7 @@ typedef struct {
 } s_signal_t;
 
 typedef struct {
-    const bitten_config_t *cfg;
+    venom_selection_t *selection; /* venom.symbols, read once */
     venom_engine_t *engine;
     bitten_symbols_t *symbols;
     citadel_params_t shield;
@@ -90,7 +90,7 @@ static int s_grow(void **items, size_t *cap, size_t need, size_t size)
 
 static int s_feed(s_run_t *run, const bitten_tick_t *tick)
 {
-    if (!venom_symbol_selected(run->cfg, tick->symbol)) {
+    if (!venom_selection_has(run->selection, tick->symbol)) {
         run->not_selected++;
         return 0;
     }
@@ -106,16 +106,20 @@ static int s_feed(s_run_t *run, const bitten_tick_t *tick)
     s->sig = sig;
     s->tick = run->n_ticks - 1;
     s->outcome = (venom_outcome_t){VENOM_OUTCOME_OPEN, 0.0, 0};
-    //  The verdict is taken now, on the context as it is when the signal is made (as live).
+    //  The verdict is taken now, on the context as it is when the signal is made: the event
+    //  the daemon publishes (venom.c) and CITADEL scores (citadel.c).
     venom_context_t ctx;
-    s->has_verdict = venom_engine_context(run->engine, sig.symbol, &ctx) == 0 &&
-                     citadel_evaluate(&run->shield, &run->threshold, &sig, &ctx, &s->verdict) == 0;
+    venom_signal_event_t ev = {&s->sig, NULL};
+    if (venom_engine_context(run->engine, sig.symbol, &ctx) == 0)
+        ev.context = &ctx;
+    s->has_verdict = ev.context && citadel_evaluate(&run->shield, &run->threshold, ev.signal,
+                                                    ev.context, &s->verdict) == 0;
     return 0;
 }
 
 static void s_feed_candles(s_run_t *run, const bitten_candle_batch_t *b)
 {
-    if (!venom_symbol_selected(run->cfg, b->symbol)) {
+    if (!venom_selection_has(run->selection, b->symbol)) {
         run->not_selected++;
         return;
     }
@@ -669,7 +673,6 @@ int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes
 {
     s_run_t run;
     memset(&run, 0, sizeof run);
-    run.cfg = cfg;
     run.opts.max_frame_bytes = (size_t)bitten_config_int(cfg, "feedback.max_frame_bytes");
     run.opts.server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
     venom_params_t p;
@@ -690,9 +693,10 @@ int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes
         return -1;
     }
     run.engine = venom_engine_new(&p, run.symbols);
-    FILE *f = run.engine ? fopen(path, "r") : NULL;
+    run.selection = venom_selection_new(cfg);
+    FILE *f = run.engine && run.selection ? fopen(path, "r") : NULL;
     int rc = -1;
-    if (!run.engine)
+    if (!run.engine || !run.selection)
         snprintf(err, errlen, "replay: cannot create the engine");
     else if (!f)
         snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
@@ -704,6 +708,7 @@ int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes
     if (f)
         fclose(f);
     venom_engine_destroy(&run.engine);
+    venom_selection_destroy(&run.selection);
     bitten_symbols_destroy(&run.symbols);
     free(run.ticks);
     free(run.sigs);
