@@ -116,7 +116,8 @@ static void s_keepalive_cb(struct ev_loop *loop, ev_timer *w, int revents)
     int sent = 0;
     bitten_reason_t reason = BITTEN_R_OK;
     for (int i = 0; i < peers && len > 0; i++) {
-        if (bitten_core_send_command(core, BITTEN_FRAME_HEARTBEAT, frame, (size_t)len, &reason) != 0)
+        if (bitten_core_send_command(core, BITTEN_FRAME_HEARTBEAT, frame, (size_t)len, &reason) !=
+            0)
             break;
         sent++;
     }
@@ -139,8 +140,8 @@ static void s_strict_check(bitten_core_t *core)
                    path);
         bitten_strict_event_t ev = {core->strict_path};
         bitten_bus_publish(core->bus, BITTEN_EV_STRICT_VIOLATION, &ev);
-        bitten_core_emit(core, "strict.violation", json_pack("{s:s, s:s}", "path", path, "reason",
-                                                             "STRICT_LEGACY_FILE"));
+        bitten_core_emit(core, "strict.violation",
+                         json_pack("{s:s, s:s}", "path", path, "reason", "STRICT_LEGACY_FILE"));
     } else if (!found && core->strict_path[0]) {
         BLOG_WARN(core->log, "core", "strict.cleared", "path=%s", core->strict_path);
         bitten_core_emit(core, "strict.cleared", json_pack("{s:s}", "path", core->strict_path));
@@ -176,8 +177,8 @@ static void s_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
         BLOG_ERROR(core->log, "core", "log.reopen_failed", "error=\"%s\"", strerror(errno));
 }
 
-static void s_signal(bitten_core_t *core, ev_signal *w, void (*cb)(struct ev_loop *, ev_signal *, int),
-                     int signum)
+static void s_signal(bitten_core_t *core, ev_signal *w,
+                     void (*cb)(struct ev_loop *, ev_signal *, int), int signum)
 {
     ev_signal_init(w, cb, signum);
     w->data = core;

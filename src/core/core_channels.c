@@ -150,20 +150,20 @@ int core_channels_bind(bitten_core_t *core, char *err, size_t errlen)
 {
     const core_settings_t *set = &core->set;
     bool pull = strcmp(set->feedback_socket, "pull") == 0;
-    core->command = s_socket(core, ZMQ_PUSH, "command.endpoint", set->ep_command,
-                             core->ep_command, err, errlen);
+    core->command = s_socket(core, ZMQ_PUSH, "command.endpoint", set->ep_command, core->ep_command,
+                             err, errlen);
     if (!core->command)
         return -1;
     core->feedback = s_socket(core, pull ? ZMQ_PULL : ZMQ_SUB, "feedback.endpoint",
                               set->ep_feedback, core->ep_feedback, err, errlen);
     if (!core->feedback)
         return -1;
-    core->control = s_socket(core, ZMQ_REP, "control.endpoint", set->ep_control,
-                             core->ep_control, err, errlen);
+    core->control =
+        s_socket(core, ZMQ_REP, "control.endpoint", set->ep_control, core->ep_control, err, errlen);
     if (!core->control)
         return -1;
-    core->events = s_socket(core, ZMQ_XPUB, "events.endpoint", set->ep_events, core->ep_events,
-                            err, errlen);
+    core->events =
+        s_socket(core, ZMQ_XPUB, "events.endpoint", set->ep_events, core->ep_events, err, errlen);
     if (!core->events)
         return -1;
     if (core_peers_start(core, &core->command_peers, core->command, "command") != 0 ||

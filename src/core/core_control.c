@@ -79,29 +79,29 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
                         s_counts(st->frames_in, BITTEN_FRAME_COUNT_, s_frame_name, false));
     json_object_set_new(reply, "frames_out",
                         s_counts(st->frames_out, BITTEN_FRAME_COUNT_, s_frame_name, false));
-    json_object_set_new(reply, "rejects", s_counts(st->rejects, BITTEN_R_COUNT_, s_reason_name, false));
+    json_object_set_new(reply, "rejects",
+                        s_counts(st->rejects, BITTEN_R_COUNT_, s_reason_name, false));
     uint64_t total_rejects = 0;
     for (int i = 0; i < BITTEN_R_COUNT_; i++)
         total_rejects += st->rejects[i];
     json_object_set_new(reply, "rejects_total", json_integer((json_int_t)total_rejects));
-    json_object_set_new(
-        reply, "command",
-        json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}", "peers", core->command_peers.count,
-                  "connects", (json_int_t)core->command_peers.connects, "disconnects",
-                  (json_int_t)core->command_peers.disconnects, "auth_failures",
-                  (json_int_t)core->command_peers.auth_failures, "sends_refused",
-                  (json_int_t)st->sends_refused, "keepalives_sent",
-                  (json_int_t)st->keepalives_sent));
+    json_object_set_new(reply, "command",
+                        json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}", "peers",
+                                  core->command_peers.count, "connects",
+                                  (json_int_t)core->command_peers.connects, "disconnects",
+                                  (json_int_t)core->command_peers.disconnects, "auth_failures",
+                                  (json_int_t)core->command_peers.auth_failures, "sends_refused",
+                                  (json_int_t)st->sends_refused, "keepalives_sent",
+                                  (json_int_t)st->keepalives_sent));
     json_object_set_new(reply, "feedback",
-                        json_pack("{s:i, s:I, s:I, s:I, s:I}", "peers",
-                                  core->feedback_peers.count, "connects",
-                                  (json_int_t)core->feedback_peers.connects, "disconnects",
-                                  (json_int_t)core->feedback_peers.disconnects, "auth_failures",
-                                  (json_int_t)core->feedback_peers.auth_failures, "bytes_in",
-                                  (json_int_t)st->bytes_in));
-    json_object_set_new(reply, "security",
-                        json_pack("{s:b, s:b}", "curve", core->server_cert != NULL, "insecure",
-                                  set->insecure));
+                        json_pack("{s:i, s:I, s:I, s:I, s:I}", "peers", core->feedback_peers.count,
+                                  "connects", (json_int_t)core->feedback_peers.connects,
+                                  "disconnects", (json_int_t)core->feedback_peers.disconnects,
+                                  "auth_failures", (json_int_t)core->feedback_peers.auth_failures,
+                                  "bytes_in", (json_int_t)st->bytes_in));
+    json_object_set_new(
+        reply, "security",
+        json_pack("{s:b, s:b}", "curve", core->server_cert != NULL, "insecure", set->insecure));
     json_object_set_new(reply, "events_published", json_integer((json_int_t)st->events_published));
     json_object_set_new(reply, "events_unheard", json_integer((json_int_t)st->events_unheard));
     json_object_set_new(reply, "event_subscriptions", json_integer(core->event_subscriptions));
@@ -144,9 +144,9 @@ static bitten_reason_t s_control_config(void *self, const json_t *request, json_
         case BITTEN_CFG_SECTION:
             continue;
         }
-        json_object_set_new(values, k->key,
-                            json_pack("{s:o, s:s}", "value", v, "origin",
-                                      bitten_config_origin(core->cfg, k->key)));
+        json_object_set_new(
+            values, k->key,
+            json_pack("{s:o, s:s}", "value", v, "origin", bitten_config_origin(core->cfg, k->key)));
     }
     json_object_set_new(reply, "config", values);
     return BITTEN_R_OK;

@@ -19,26 +19,33 @@
  *  frame, reject or control path looks a key up. Strings are borrowed from the config, which
  *  outlives the core. */
 typedef struct {
-    int max_frames;              /* loop.max_frames_per_wakeup */
-    int linger_ms;               /* shutdown.linger_ms */
-    int64_t max_frame_bytes;     /* feedback.max_frame_bytes */
-    int feedback_rcvhwm;         /* feedback.rcvhwm */
-    int command_sndhwm;          /* command.sndhwm */
-    int events_sndhwm;           /* events.sndhwm */
-    const char *feedback_socket; /* feedback.socket: "sub" or "pull" */
-    const char *ep_command, *ep_feedback, *ep_control, *ep_events; /* *.endpoint, as configured */
-    int keepalive_s;             /* command.keepalive_s */
-    int strict_check_s;          /* strict.check_interval_s */
-    int status_interval_s;       /* systemd.status_interval_s */
-    int reject_excerpt_bytes;    /* reject.excerpt_bytes */
+    int max_frames;                 /* loop.max_frames_per_wakeup */
+    int linger_ms;                  /* shutdown.linger_ms */
+    int64_t max_frame_bytes;        /* feedback.max_frame_bytes */
+    int feedback_rcvhwm;            /* feedback.rcvhwm */
+    int command_sndhwm;             /* command.sndhwm */
+    int events_sndhwm;              /* events.sndhwm */
+    const char *feedback_socket;    /* feedback.socket: "sub" or "pull" */
+    const char *ep_command;         /* command.endpoint, as configured (bound: core->ep_*) */
+    const char *ep_feedback;        /* feedback.endpoint */
+    const char *ep_control;         /* control.endpoint */
+    const char *ep_events;          /* events.endpoint */
+    int keepalive_s;                /* command.keepalive_s */
+    int strict_check_s;             /* strict.check_interval_s */
+    int status_interval_s;          /* systemd.status_interval_s */
+    int reject_excerpt_bytes;       /* reject.excerpt_bytes */
     int64_t reject_log_interval_ms; /* reject.log_interval_ms */
-    bool zmq_mode, zmq_enforce, strict; /* zmq.mode, zmq.enforce, zmq.strict */
-    bool curve, insecure;        /* security.curve, security.insecure */
-    int insecure_warn_s;         /* security.insecure_warn_s */
-    const char *server_cert, *clients_dir; /* security.server_cert, security.clients_dir */
-    const char *state_dir;       /* state_dir */
-    bool test_hooks;             /* debug.test_hooks: the "debug.wedge" control command exists */
-    int server_utc_offset_s;     /* feedback.server_utc_offset_s */
+    bool zmq_mode;                  /* zmq.mode */
+    bool zmq_enforce;               /* zmq.enforce */
+    bool strict;                    /* zmq.strict */
+    bool curve;                     /* security.curve */
+    bool insecure;                  /* security.insecure */
+    int insecure_warn_s;            /* security.insecure_warn_s */
+    const char *server_cert;        /* security.server_cert */
+    const char *clients_dir;        /* security.clients_dir */
+    const char *state_dir;          /* state_dir */
+    bool test_hooks;                /* debug.test_hooks: the "debug.wedge" command exists */
+    int server_utc_offset_s;        /* feedback.server_utc_offset_s */
 } core_settings_t;
 
 typedef struct {
@@ -92,8 +99,8 @@ struct bitten_core {
     char ep_control[CORE_ENDPOINT_MAX], ep_events[CORE_ENDPOINT_MAX];
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer keepalive_timer, housekeeping_timer, strict_timer, watchdog_timer, status_timer;
-    bool systemd;      /* NOTIFY_SOCKET is set: we run under systemd Type=notify */
-    zactor_t *auth;    /* zauth (CURVE) when security.curve is on */
+    bool systemd;   /* NOTIFY_SOCKET is set: we run under systemd Type=notify */
+    zactor_t *auth; /* zauth (CURVE) when security.curve is on */
     zcert_t *server_cert;
     ev_timer insecure_timer;
     bitten_decode_opts_t decode_opts;

@@ -61,8 +61,8 @@ static void s_peers_event(bitten_core_t *core, core_peers_t *p, uint16_t event, 
 static void s_monitor_cb(zwatch_t *watch, void *socket, int revents, void *arg)
 {
     bitten_core_t *core = arg;
-    core_peers_t *p = socket == core->command_peers.monitor ? &core->command_peers
-                                                             : &core->feedback_peers;
+    core_peers_t *p =
+        socket == core->command_peers.monitor ? &core->command_peers : &core->feedback_peers;
     for (int n = 0; n < core->set.max_frames; n++) {
         zmq_msg_t head, addr;
         if (!core_recv_next(socket, &head))
@@ -94,11 +94,10 @@ int core_peers_start(bitten_core_t *core, core_peers_t *p, void *socket, const c
     char ep[64];
     p->channel = channel;
     snprintf(ep, sizeof ep, "inproc://bitten.monitor.%s", channel);
-    if (zmq_socket_monitor(socket, ep,
-                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
+    if (zmq_socket_monitor(
+            socket, ep,
+            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
         return -1;
     p->monitor = zmq_socket(core->zctx, ZMQ_PAIR);
     if (!p->monitor || zmq_connect(p->monitor, ep) != 0)

@@ -110,8 +110,8 @@ void core_security_warn_insecure(bitten_core_t *core)
 {
     //  The bound endpoints (a wildcard port already resolved), not the configured text.
     if (!core->set.insecure ||
-        (bitten_endpoint_is_local(core->ep_command) && bitten_endpoint_is_local(core->ep_feedback) &&
-         bitten_endpoint_is_local(core->ep_events)))
+        (bitten_endpoint_is_local(core->ep_command) &&
+         bitten_endpoint_is_local(core->ep_feedback) && bitten_endpoint_is_local(core->ep_events)))
         return;
     core_timer_start(core, &core->insecure_timer, s_insecure_cb, (double)core->set.insecure_warn_s);
     s_insecure_cb(core->loop, &core->insecure_timer, 0);
