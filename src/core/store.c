@@ -134,10 +134,13 @@ static const char *const s_migrations[] = {
 
 /* ---------------------------------------------------------------- statements */
 
-static const char *const s_sql[S_COUNT_] = {
+static const char *const s_tx_sql[S_COUNT_] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
+};
+
+static const char *const s_sql[S_COUNT_] = {
     [S_ACCOUNT_PUT] = "INSERT INTO accounts (uuid, tier, mode, risk_pct, max_lot, symbols, "
                       "created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) "
                       "ON CONFLICT (uuid) DO UPDATE SET tier = excluded.tier, mode = excluded.mode,"
@@ -170,7 +173,7 @@ static sqlite3_stmt *s_stmt(bitten_store_t *self, s_stmt_id_t id)
 
 static int s_simple(bitten_store_t *self, s_stmt_id_t id)
 {
-    sqlite3_stmt *st = s_stmt(self, id);
+    sqlite3_stmt *st = store_stmt(self, id, s_tx_sql[id]);
     return (st && s_exec_stmt(st) == SQLITE_DONE) ? 0 : -1;
 }
 
