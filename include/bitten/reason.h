@@ -64,7 +64,10 @@
     /* control socket and generic */                                                               \
     X(BAD_REQUEST, "control request is malformed")                                                 \
     X(UNKNOWN_COMMAND, "control command is not known")                                             \
-    X(INTERNAL, "internal error (see the log)")
+    X(INTERNAL, "internal error (see the log)")                                                    \
+    /* core hardening (issue 14): store, control, events, clock -- kept apart to ease merges */   \
+    X(STORE_BUSY, "the database is locked by another connection: not journaled, not sent")        \
+    X(STORE_FAILED, "the database refused the write (disk full, file size limit, I/O error)")
 
 typedef enum {
 #define BITTEN_REASON_ENUM_(name, doc) BITTEN_R_##name,

@@ -41,6 +41,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "frames handled per socket per loop wakeup, so one busy socket cannot starve the others"},
     {"state_dir", S, "/var/lib/bitten", NR, NULL, NULL,
      "directory for the SQLite store and other state that must survive a restart"},
+    {"store.busy_timeout_ms", I, "50", 0, 5000, NULL, NULL,
+     "longest wait for a database lock held by another process; then the write fails (a fire is refused STORE_BUSY, not sent)"},
     /* security (docs/security.md) */
     {"security.curve", B, "false", NR, NULL, NULL,
      "CURVE on the command and feedback sockets: only EAs whose certificate is in security.clients_dir connect"},

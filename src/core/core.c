@@ -217,6 +217,7 @@ static void s_settings_read(const bitten_config_t *cfg, core_settings_t *set)
     set->state_dir = bitten_config_str(cfg, "state_dir");
     set->test_hooks = bitten_config_bool(cfg, "debug.test_hooks");
     set->server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
+    set->store_busy_timeout_ms = (int)bitten_config_int(cfg, "store.busy_timeout_ms");
 }
 
 bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, char *err,
@@ -256,6 +257,7 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
         bitten_core_destroy(&core);
         return NULL;
     }
+    bitten_store_set_busy_timeout(core->store, core->set.store_busy_timeout_ms);
     s_signal(core, &core->sig_term, s_stop_cb, SIGTERM);
     s_signal(core, &core->sig_int, s_stop_cb, SIGINT);
     s_signal(core, &core->sig_hup, s_hup_cb, SIGHUP);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/core_internal.h"
+#include "core/store.h"
 
 /* ---------------------------------------------------------------- registration (core.h) */
 
@@ -106,6 +107,11 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
     json_object_set_new(reply, "events_unheard", json_integer((json_int_t)st->events_unheard));
     json_object_set_new(reply, "event_subscriptions", json_integer(core->event_subscriptions));
     json_object_set_new(reply, "control_requests", json_integer((json_int_t)st->control_requests));
+    bitten_store_stats_t ss;
+    bitten_store_stats(core->store, &ss);
+    json_object_set_new(reply, "store",
+                        json_pack("{s:i, s:I, s:I}", "busy_timeout_ms", ss.busy_timeout_ms,
+                                  "busy", (json_int_t)ss.busy, "failed", (json_int_t)ss.failed));
     for (size_t i = 0; i < core->n_statuses; i++) {
         json_t *section = json_object();
         core->statuses[i].fn(core->statuses[i].self, section);

@@ -46,6 +46,7 @@ typedef struct {
     const char *state_dir;          /* state_dir */
     bool test_hooks;                /* debug.test_hooks: the "debug.wedge" command exists */
     int server_utc_offset_s;        /* feedback.server_utc_offset_s */
+    int store_busy_timeout_ms;      /* store.busy_timeout_ms */
 } core_settings_t;
 
 typedef struct {

@@ -11,9 +11,81 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <zmq.h>
 
 #include "harness.h"
+
+#define UUID "acct_hard_1"
+#define ACCOUNTS                                                                                  \
+    "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"                   \
+    "        mode = \"manual\"\n"
+#define TELEMETRY                                                                                 \
+    "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"              \
+    "\"equity\":10000}}"
+
+typedef struct {
+    bt_daemon_t d;
+    void *fb;  /* feedback PUSH */
+    void *cmd; /* the EA's command PULL */
+} s_env_t;
+
+//  A daemon with one manual account whose EA is connected and online.
+static void s_start(s_env_t *e, const char *const *more_args)
+{
+    const char *args[32] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
+                            "--set", "command.keepalive_s=100"};
+    int n = 6;
+    for (int i = 0; more_args && more_args[i] && n < 30; i++)
+        args[n++] = more_args[i];
+    args[n] = NULL;
+    assert_int_equal(bt_daemon_start(&e->d, ACCOUNTS, args), 0);
+    e->fb = bt_feedback_socket(&e->d, true);
+    e->cmd = bt_command_socket(&e->d);
+    assert_int_equal(bt_wait_status(&e->d, "command.peers", 1, 3000), 1);
+    bt_send(e->fb, TELEMETRY);
+    assert_int_equal(bt_wait_status(&e->d, "eas.online", 1, 3000), 1);
+}
+
+static void s_stop(s_env_t *e)
+{
+    zmq_close(e->cmd);
+    zmq_close(e->fb);
+    assert_int_equal(bt_daemon_stop(&e->d, NULL), 0);
+    bt_daemon_cleanup(&e->d);
+}
+
+static json_t *s_ctl(bt_daemon_t *d, const char *request)
+{
+    json_t *r = bt_ctl(d, request);
+    assert_non_null(r);
+    return r;
+}
+
+static const char *s_str(json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v ? v : "";
+}
+
+static void s_dump_unless(bool ok, json_t *reply)
+{
+    if (!ok) {
+        char *text = json_dumps(reply, 0);
+        fprintf(stderr, "unexpected reply: %s\n", text);
+        free(text);
+    }
+}
+
+static int s_count_frames(void *cmd, const char *needle, int ms)
+{
+    char buf[2048];
+    int n = 0;
+    while (bt_recv(cmd, buf, sizeof buf, ms) > 0)
+        if (strstr(buf, needle))
+            n++;
+    return n;
+}
 
 /* ---------------------------------------------------------------- 12: state-dir lock */
 
@@ -41,10 +113,51 @@ static void test_second_daemon_on_the_same_state_dir_refuses_naming_the_holder(v
     bt_daemon_cleanup(&d);
 }
 
+/* ---------------------------------------------------------------- 11: locked database */
+
+static void test_a_locked_database_refuses_the_fire_store_busy_and_the_loop_answers(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL);
+    char path[400];
+    snprintf(path, sizeof path, "%s/state/bitten.db", e.d.dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+    json_t *r = s_ctl(&e.d, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                            "\"signal_id\":\"busy_1\"}");
+    s_dump_unless(strcmp(s_str(r, "reason"), "STORE_BUSY") == 0, r);
+    assert_string_equal(s_str(r, "reason"), "STORE_BUSY");
+    json_decref(r);
+    //  Not journaled, so not sent.
+    assert_int_equal(s_count_frames(e.cmd, "busy_1", 300), 0);
+    //  The loop is not frozen: status answers while the lock is still held.
+    json_t *st = bt_status(&e.d);
+    assert_non_null(st);
+    assert_true(bt_json_int(st, "store.busy") >= 1);
+    assert_int_equal(bt_json_int(st, "store.busy_timeout_ms"), 50);
+    json_decref(st);
+    assert_true(bt_log_contains(&e.d, "fire.not_journaled signal_id=busy_1", 1000));
+
+    //  Lock released: the next fire is journaled and sent.
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    r = s_ctl(&e.d, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                    "\"signal_id\":\"busy_2\"}");
+    s_dump_unless(strcmp(s_str(r, "state"), "SENT") == 0, r);
+    assert_string_equal(s_str(r, "state"), "SENT");
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "busy_2", 1000), 1);
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_second_daemon_on_the_same_state_dir_refuses_naming_the_holder),
+        cmocka_unit_test(test_a_locked_database_refuses_the_fire_store_busy_and_the_loop_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -423,7 +423,7 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
     if (rc != 0) {
         //  1: another path journaled it first (DUPLICATE); -1: the store failed. Either way the
         //  frame is not sent: a fire that is not journaled must not exist.
-        out.reason = rc == 1 ? BITTEN_R_DUPLICATE : BITTEN_R_INTERNAL;
+        out.reason = rc == 1 ? BITTEN_R_DUPLICATE : bitten_store_failure_reason(self->store);
         BLOG_ERROR(self->log, "fire_router", "fire.not_journaled",
                    "signal_id=%s uuid=%s reason=%s error=\"%s\"", rec.signal_id, rec.uuid,
                    bitten_reason_str(out.reason), bitten_store_errmsg(self->store));
