@@ -51,6 +51,8 @@ typedef struct {
 
 typedef struct {
     char name[32];
+    bitten_control_access_t access;
+    const bitten_control_arg_t *args;
     bitten_control_fn *fn;
     void *self;
 } core_control_t;
@@ -80,6 +82,7 @@ typedef struct {
     uint64_t sends_refused;
     uint64_t events_published, events_unheard;
     uint64_t control_requests;
+    uint64_t control_bad_args; /* refused by a command's argument schema */
     uint64_t keepalives_sent;
     int64_t reject_logged_ms[BITTEN_R_COUNT_];
     uint64_t reject_unlogged[BITTEN_R_COUNT_];

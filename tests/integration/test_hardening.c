@@ -153,11 +153,91 @@ static void test_a_locked_database_refuses_the_fire_store_busy_and_the_loop_answ
     s_stop(&e);
 }
 
+/* ---------------------------------------------------------------- 7: control schemas */
+
+//  Sends request (an object, stolen) and expects BAD_REQUEST naming field.
+static void s_expect_bad_field(bt_daemon_t *d, json_t *request, const char *field)
+{
+    char *text = json_dumps(request, JSON_COMPACT);
+    json_decref(request);
+    json_t *r = s_ctl(d, text);
+    bool ok = strcmp(s_str(r, "reason"), "BAD_REQUEST") == 0 &&
+              strcmp(s_str(r, "field"), field) == 0 && json_is_false(json_object_get(r, "ok"));
+    if (!ok)
+        fprintf(stderr, "request %s\n", text);
+    s_dump_unless(ok, r);
+    assert_true(ok);
+    json_decref(r);
+    free(text);
+}
+
+static json_t *s_wrong_value(const char *type)
+{
+    //  A string where anything else is expected, a number where a string is.
+    if (strcmp(type, "string") == 0)
+        return json_integer(12345);
+    if (strcmp(type, "integer") == 0)
+        return json_real(1.5);
+    if (strcmp(type, "bool") == 0)
+        return json_string("true");
+    return json_string("1");
+}
+
+static void test_every_command_refuses_wrong_types_unknown_and_missing_fields(void **state)
+{
+    s_env_t e;
+    const char *more[] = {"--set", "debug.test_hooks=true", NULL};
+    s_start(&e, more);
+    json_t *global = s_ctl(&e.d, "{\"cmd\":\"halt\",\"why\":\"schema test\"}");
+    assert_true(json_is_true(json_object_get(global, "ok")));
+    json_decref(global);
+
+    json_t *r = s_ctl(&e.d, "{\"cmd\":\"commands\"}");
+    json_t *list = json_object_get(r, "commands");
+    assert_true(json_array_size(list) >= 14);
+    size_t i, checked = 0;
+    json_t *c;
+    json_array_foreach (list, i, c) {
+        const char *name = s_str(c, "name");
+        //  A field the command does not know.
+        s_expect_bad_field(&e.d, json_pack("{s:s, s:i}", "cmd", name, "bogus_field", 1),
+                           "bogus_field");
+        size_t j;
+        json_t *a;
+        json_array_foreach (json_object_get(c, "args"), j, a) {
+            const char *arg = s_str(a, "name");
+            json_t *req = json_pack("{s:s}", "cmd", name);
+            json_object_set_new(req, arg, s_wrong_value(s_str(a, "type")));
+            s_expect_bad_field(&e.d, req, arg);
+            if (json_is_true(json_object_get(a, "required")))
+                s_expect_bad_field(&e.d, json_pack("{s:s}", "cmd", name), arg);
+            checked++;
+        }
+    }
+    assert_true(checked >= 10);
+    json_decref(r);
+
+    //  The hostile review's request: a numeric uuid must not lift the GLOBAL halt.
+    s_expect_bad_field(&e.d, json_pack("{s:s, s:i}", "cmd", "resume", "uuid", 12345), "uuid");
+    r = s_ctl(&e.d, "{\"cmd\":\"accounts_risk\"}");
+    assert_true(json_is_true(json_object_get(r, "halted_global")));
+    json_decref(r);
+    //  Nothing was sent to the EA by any of them.
+    assert_int_equal(s_count_frames(e.cmd, "\"type\":\"signal\"", 300), 0);
+    json_t *st = bt_status(&e.d);
+    assert_true(bt_json_int(st, "control_bad_args") >= (int64_t)checked);
+    assert_true(bt_json_int(st, "rejects.BAD_REQUEST") >= (int64_t)checked);
+    json_decref(st);
+    assert_true(bt_log_contains(&e.d, "frame.rejected channel=control reason=BAD_REQUEST", 1000));
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_second_daemon_on_the_same_state_dir_refuses_naming_the_holder),
         cmocka_unit_test(test_a_locked_database_refuses_the_fire_store_busy_and_the_loop_answers),
+        cmocka_unit_test(test_every_command_refuses_wrong_types_unknown_and_missing_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

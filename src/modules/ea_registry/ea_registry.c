@@ -282,7 +282,7 @@ ea_registry_t *ea_registry_new(bitten_core_t *core)
     bitten_ea_query_t query = {self, s_query_peers, s_query_is_online, s_query_online};
     bitten_core_set_ea_query(core, &query);
     bitten_core_status_register(core, "eas", s_status, self);
-    bitten_core_control_register(core, "eas", s_control_eas, self);
+    bitten_core_control_register(core, "eas", BITTEN_CONTROL_READ, NULL, s_control_eas, self);
 
     struct ev_loop *loop = bitten_core_loop(core);
     double check_s = (double)bitten_config_int(cfg, "ea.check_interval_ms") / 1000.0;

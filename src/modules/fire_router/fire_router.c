@@ -707,6 +707,23 @@ static bitten_reason_t s_manual_request(fire_router_t *self, const json_t *reque
     return BITTEN_R_OK;
 }
 
+//  What each command may be sent (checked by the core before the handler runs).
+static const bitten_control_arg_t s_fire_args[] = {
+    {"uuid", BITTEN_ARG_STRING, true},     {"signal_id", BITTEN_ARG_STRING, false},
+    {"symbol", BITTEN_ARG_STRING, false},  {"action", BITTEN_ARG_STRING, false},
+    {"sl_pips", BITTEN_ARG_NUMBER, false}, {"tp_pips", BITTEN_ARG_NUMBER, false},
+    {"lot", BITTEN_ARG_NUMBER, false},     {"risk_pct", BITTEN_ARG_NUMBER, false},
+    {NULL, 0, false}};
+static const bitten_control_arg_t s_close_args[] = {{"uuid", BITTEN_ARG_STRING, true},
+                                                    {"signal_id", BITTEN_ARG_STRING, false},
+                                                    {"symbol", BITTEN_ARG_STRING, false},
+                                                    {NULL, 0, false}};
+static const bitten_control_arg_t s_fires_args[] = {{"uuid", BITTEN_ARG_STRING, false},
+                                                    {"signal_id", BITTEN_ARG_STRING, false},
+                                                    {"state", BITTEN_ARG_STRING, false},
+                                                    {"limit", BITTEN_ARG_INT, false},
+                                                    {NULL, 0, false}};
+
 static bitten_reason_t s_control_fire(void *arg, const json_t *request, json_t *reply)
 {
     fire_router_t *self = arg;
@@ -901,10 +918,14 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     bitten_bus_subscribe(bus, BITTEN_EV_TRADE_RESULT, s_on_result, self);
     bitten_bus_subscribe(bus, BITTEN_EV_EA_ERROR, s_on_ea_error, self);
     bitten_bus_subscribe(bus, BITTEN_EV_TELEMETRY, s_on_telemetry, self);
-    bitten_core_control_register(core, "fire", s_control_fire, self);
-    bitten_core_control_register(core, "close", s_control_close, self);
-    bitten_core_control_register(core, "fires", s_control_fires, self);
-    bitten_core_control_register(core, "accounts", s_control_accounts, self);
+    bitten_core_control_register(core, "fire", BITTEN_CONTROL_ACT, s_fire_args, s_control_fire,
+                                 self);
+    bitten_core_control_register(core, "close", BITTEN_CONTROL_ACT, s_close_args,
+                                 s_control_close, self);
+    bitten_core_control_register(core, "fires", BITTEN_CONTROL_READ, s_fires_args,
+                                 s_control_fires, self);
+    bitten_core_control_register(core, "accounts", BITTEN_CONTROL_READ, NULL, s_control_accounts,
+                                 self);
     bitten_core_status_register(core, "fires", s_status, self);
     self->close_all_query = (fire_close_all_query_t){self, s_close_all_for_halt};
     bitten_core_provide(core, FIRE_QUERY_CLOSE_ALL, &self->close_all_query);
