@@ -233,10 +233,10 @@ int bitten_dialect_encode(bitten_dialect_t dialect, const bitten_dcmd_t *cmd,
 double bitten_v7_executed_lot(double wire_lot, double lot_min, double lot_max, double lot_step);
 
 /*  The lot to put on the wire for v7 so that it executes exactly; *executed gets what v7 will
- *  send to the broker. Tries requested itself, then the smallest 2-decimal value above it
- *  (within one step) that v7 floors back to requested; when none exists (step 0.01: 0.29
- *  always executes as 0.28), sizes DOWN to the largest lot <= requested that v7 executes
- *  exactly. Returns the wire lot, or -1 when no lot in [min, requested] executes, requested
+ *  send to the broker. Tries requested itself, then the next 2-decimal values up to one step
+ *  above it that v7 floors back to requested (step 0.01: 1.14 executes as 1.13; step 0.1:
+ *  0.31 as 0.3); when none exists (step 0.01: 0.29, 0.47, 0.59, 0.94, 1.19, 1.88, ... have no
+ *  wire value at all), sizes DOWN to the largest lot <= requested that v7 executes exactly. Returns the wire lot, or -1 when no lot in [min, requested] executes, requested
  *  is outside [min, max], or facts are unusable. */
 double bitten_v7_wire_lot(double requested, const bitten_symbol_facts_t *facts, double *executed);
 

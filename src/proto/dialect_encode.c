@@ -54,8 +54,9 @@ static double s_wire2(double x)
     return strtod(tmp, NULL);
 }
 
-/*  The smallest 2-decimal wire value in [target, target + step) that v7 executes as exactly
- *  target, or -1. */
+/*  The smallest 2-decimal wire value in [target, target + step] that v7 executes as exactly
+ *  target, or -1. v7 floors a binary quotient, so the wire may have to be one step above
+ *  (0.30 executes as 0.29; 0.29 as 0.28). */
 static double s_wire_for(double target, const bitten_symbol_facts_t *f)
 {
     double first = s_wire2(target);
@@ -63,7 +64,7 @@ static double s_wire_for(double target, const bitten_symbol_facts_t *f)
         first = s_wire2(first + S_LOT_TICK);
     for (long k = 0;; k++) {
         double w = s_wire2(first + (double)k * S_LOT_TICK);
-        if (w >= target + f->lot_step - S_EPS || w > f->lot_max + S_EPS)
+        if (w > target + f->lot_step + S_EPS || w > f->lot_max + S_EPS)
             return -1;
         double e = bitten_v7_executed_lot(w, f->lot_min, f->lot_max, f->lot_step);
         if (fabs(e - target) < S_EPS)
