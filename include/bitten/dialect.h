@@ -54,9 +54,9 @@ size_t bitten_cp1252_to_utf8(const char *in, size_t len, char *out, size_t cap);
 
 /*  What a frame's shape says about its sender's dialect. */
 typedef struct {
-    unsigned mask;             /* BITTEN_DIALECT_BIT of every dialect that writes this shape */
-    bitten_dialect_t dialect;  /* the only one, or UNKNOWN when mask has 0 or several bits */
-    const char *why;           /* the shape that decided, e.g. "handshake version 2.05" */
+    unsigned mask;            /* BITTEN_DIALECT_BIT of every dialect that writes this shape */
+    bitten_dialect_t dialect; /* the only one, or UNKNOWN when mask has 0 or several bits */
+    const char *why;          /* the shape that decided, e.g. "handshake version 2.05" */
 } bitten_dialect_detect_t;
 
 /*  Pure: reads only the frame's bytes (cp1252 is tolerated). Unparseable frames give mask 0.
@@ -135,8 +135,8 @@ int bitten_symbol_to_broker(const bitten_symbol_map_t *map, const char *canonica
 bitten_ms_t bitten_server_time_to_utc(int64_t server_s, int server_utc_offset_s);
 
 typedef struct {
-    int granularity_s; /* offsets are multiples of this (900 = 15 min; 1800; 3600) */
-    int confirm_n;     /* consecutive samples agreeing on a new offset before it is taken */
+    int granularity_s;  /* offsets are multiples of this (900 = 15 min; 1800; 3600) */
+    int confirm_n;      /* consecutive samples agreeing on a new offset before it is taken */
     int confirm_span_s; /* ... spanning at least this much receive time */
     int max_drift_s;    /* live samples: server and receive clocks advance alike within this */
 } bitten_offset_cfg_t;
@@ -168,15 +168,16 @@ void bitten_offset_init(bitten_offset_est_t *est, bool has_initial, int initial_
  *  last sample and by the same amount as the receive clock (within max_drift_s); the
  *  estimate is (server - receive) rounded to granularity_s, so an EA lag below half the
  *  granularity does not matter. Pure: state in, state out. */
-bitten_offset_event_t bitten_offset_observe(bitten_offset_est_t *est, const bitten_offset_cfg_t *cfg,
-                                            bitten_ms_t server_ms, bitten_ms_t recv_utc_ms);
+bitten_offset_event_t bitten_offset_observe(bitten_offset_est_t *est,
+                                            const bitten_offset_cfg_t *cfg, bitten_ms_t server_ms,
+                                            bitten_ms_t recv_utc_ms);
 
 /* ---------------------------------------------------------------- commands */
 
 /*  What bittend knows of a symbol on the account's broker (from the EA or config). */
 typedef struct {
-    int digits;      /* quote decimals: EURUSD 5, USDJPY 3, USDCNH 4, XAUUSD 2 */
-    double point;    /* 10^-digits */
+    int digits;   /* quote decimals: EURUSD 5, USDJPY 3, USDCNH 4, XAUUSD 2 */
+    double point; /* 10^-digits */
     double lot_min, lot_max, lot_step;
 } bitten_symbol_facts_t;
 
@@ -191,22 +192,22 @@ typedef enum {
 
 typedef struct {
     bitten_dcmd_kind_t kind;
-    bitten_action_t action;             /* OPEN: BUY or SELL */
-    char id[BITTEN_ID_MAX + 1];         /* signal_id (v7), fire_id (v2.05), ping_id (v2.05) */
+    bitten_action_t action;              /* OPEN: BUY or SELL */
+    char id[BITTEN_ID_MAX + 1];          /* signal_id (v7), fire_id (v2.05), ping_id (v2.05) */
     char target_uuid[BITTEN_ID_MAX + 1]; /* the FULL uuid: required by v2.02, sent to v2.05 */
-    char symbol[BITTEN_SYMBOL_MAX + 1]; /* the broker's exact name (bitten_symbol_to_broker) */
-    double lot;                         /* requested lots */
-    double sl_dist, tp_dist;            /* stop distances in price from the order price, 0 none */
-    double bid, ask;                    /* current quote (v2.x absolute stops) */
-    int64_t ticket;                     /* CLOSE_TICKET */
+    char symbol[BITTEN_SYMBOL_MAX + 1];  /* the broker's exact name (bitten_symbol_to_broker) */
+    double lot;                          /* requested lots */
+    double sl_dist, tp_dist;             /* stop distances in price from the order price, 0 none */
+    double bid, ask;                     /* current quote (v2.x absolute stops) */
+    int64_t ticket;                      /* CLOSE_TICKET */
 } bitten_dcmd_t;
 
 /*  What the frame will make the EA do, as far as bittend can know in advance. */
 typedef struct {
-    double lot;          /* the volume the EA will send to the broker: journal this one */
+    double lot;                   /* the volume the EA will send to the broker: journal this one */
     int64_t sl_points, tp_points; /* v7 */
     double sl_price, tp_price;    /* v2.x absolute (0 = none) */
-    double entry;        /* v2.02 */
+    double entry;                 /* v2.02 */
 } bitten_dcmd_effect_t;
 
 /*  Writes the command as dialect's EA reads it: flat, ASCII, compact, unique keys, at most
@@ -236,8 +237,9 @@ double bitten_v7_executed_lot(double wire_lot, double lot_min, double lot_max, d
  *  send to the broker. Tries requested itself, then the next 2-decimal values up to one step
  *  above it that v7 floors back to requested (step 0.01: 1.14 executes as 1.13; step 0.1:
  *  0.31 as 0.3); when none exists (step 0.01: 0.29, 0.47, 0.59, 0.94, 1.19, 1.88, ... have no
- *  wire value at all), sizes DOWN to the largest lot <= requested that v7 executes exactly. Returns the wire lot, or -1 when no lot in [min, requested] executes, requested
- *  is outside [min, max], or facts are unusable. */
+ *  wire value at all), sizes DOWN to the largest lot <= requested that v7 executes exactly. Returns
+ * the wire lot, or -1 when no lot in [min, requested] executes, requested is outside [min, max], or
+ * facts are unusable. */
 double bitten_v7_wire_lot(double requested, const bitten_symbol_facts_t *facts, double *executed);
 
 #endif

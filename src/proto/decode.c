@@ -760,18 +760,12 @@ static int s_ohlc(const s_ctx_t *c, bitten_frame_t *out)
 static int s_d_heartbeat(const s_ctx_t *c, bitten_frame_t *out)
 {
     bitten_ea_heartbeat_t *h = &out->u.heartbeat;
-    memset(h, 0, sizeof *h);
-    if (s_uuid(c, false, h->uuid) ||
-        s_num(c, "balance", false, &S_MONEY, &h->balance, &h->has_balance) ||
-        s_num(c, "equity", false, &S_MONEY, &h->equity, &h->has_equity) ||
-        s_int(c, "positions", false, &S_POSITIONS, &h->positions, &h->has_positions) ||
-        s_num(c, "margin", false, &S_MARGIN, &h->margin, &h->has_margin) ||
+    if (s_ea_heartbeat(c, out) || s_num(c, "margin", false, &S_MARGIN, &h->margin, &h->has_margin) ||
         s_num(c, "free_margin", false, &S_MONEY, &h->free_margin, &h->has_free_margin) ||
         s_num(c, "margin_level", false, &S_MONEY, &h->margin_level, &h->has_margin_level) ||
         s_int(c, "leverage", false, &S_LEVERAGE, &h->leverage, &h->has_leverage) ||
         s_ticket(c, "account", &h->account, &h->has_account) ||
-        s_str(c, "currency", false, h->currency, sizeof h->currency) ||
-        s_time(c, "timestamp", false, &h->timestamp))
+        s_str(c, "currency", false, h->currency, sizeof h->currency))
         return -1;
     return 0;
 }

@@ -10,8 +10,8 @@
 #include "proto_internal.h"
 
 #define S_MS_PER_S 1000LL
-#define S_V7_RECV_MAX 4095  /* v7:395-397 */
-#define S_V2_RECV_MAX 4096  /* v205:746-752 */
+#define S_V7_RECV_MAX 4095 /* v7:395-397 */
+#define S_V2_RECV_MAX 4096 /* v205:746-752 */
 
 /* ---------------------------------------------------------------- names */
 
@@ -23,7 +23,7 @@ static const char *const S_DIALECT_NAMES[BITTEN_DIALECT_COUNT_] = {
 const char *bitten_dialect_str(bitten_dialect_t dialect)
 {
     return (int)dialect >= 0 && (int)dialect < BITTEN_DIALECT_COUNT_ ? S_DIALECT_NAMES[dialect]
-                                                                      : "?";
+                                                                     : "?";
 }
 
 int bitten_dialect_from_str(const char *name)
@@ -331,8 +331,7 @@ int bitten_symbol_map_add_affix(bitten_symbol_map_t *map, const char *prefix, co
     return 0;
 }
 
-int bitten_symbol_map_add_alias(bitten_symbol_map_t *map, const char *broker,
-                                const char *canonical)
+int bitten_symbol_map_add_alias(bitten_symbol_map_t *map, const char *broker, const char *canonical)
 {
     if (!bitten_valid_broker_symbol(broker) || !bitten_valid_symbol(canonical))
         return -1;
@@ -409,7 +408,7 @@ static bool s_strip(const bitten_symbol_map_t *map, size_t i, const char *broker
     size_t k = n - np - ns;
     memcpy(canon, broker + np, k);
     canon[k] = '\0';
-    return s_in_list((char(*)[BITTEN_SYMBOL_MAX + 1])map->canonical, map->n_canonical, canon);
+    return s_in_list((char(*)[BITTEN_SYMBOL_MAX + 1]) map->canonical, map->n_canonical, canon);
 }
 
 int bitten_symbol_to_canonical(const bitten_symbol_map_t *map, const char *broker, char *out,
@@ -420,7 +419,7 @@ int bitten_symbol_to_canonical(const bitten_symbol_map_t *map, const char *broke
         if (strcmp(map->alias[i].broker, broker) == 0)
             s_answer(&a, map->alias[i].canonical);
     if (a.n == 0 &&
-        s_in_list((char(*)[BITTEN_SYMBOL_MAX + 1])map->canonical, map->n_canonical, broker))
+        s_in_list((char(*)[BITTEN_SYMBOL_MAX + 1]) map->canonical, map->n_canonical, broker))
         s_answer(&a, broker);
     if (a.n == 0) {
         char canon[BITTEN_SYMBOL_MAX + 1];
@@ -435,7 +434,7 @@ int bitten_symbol_to_broker(const bitten_symbol_map_t *map, const char *canonica
                             bitten_reason_t *why)
 {
     s_answer_t a = {"", 0};
-    if (!s_in_list((char(*)[BITTEN_SYMBOL_MAX + 1])map->canonical, map->n_canonical, canonical))
+    if (!s_in_list((char(*)[BITTEN_SYMBOL_MAX + 1]) map->canonical, map->n_canonical, canonical))
         return s_answer_out(&a, out, why);
     if (map->n_broker > 0) {
         char back[BITTEN_SYMBOL_MAX + 1];
@@ -489,8 +488,9 @@ static int s_round_offset(bitten_ms_t server_ms, bitten_ms_t recv_ms, int granul
     return (int)llround(raw_s / granularity_s) * granularity_s;
 }
 
-bitten_offset_event_t bitten_offset_observe(bitten_offset_est_t *est, const bitten_offset_cfg_t *cfg,
-                                            bitten_ms_t server_ms, bitten_ms_t recv_utc_ms)
+bitten_offset_event_t bitten_offset_observe(bitten_offset_est_t *est,
+                                            const bitten_offset_cfg_t *cfg, bitten_ms_t server_ms,
+                                            bitten_ms_t recv_utc_ms)
 {
     bool live = false;
     if (est->has_last) {
@@ -502,8 +502,7 @@ bitten_offset_event_t bitten_offset_observe(bitten_offset_est_t *est, const bitt
         int64_t step_ms = (int64_t)cfg->granularity_s * S_MS_PER_S;
         int64_t rem = step_ms > 0 ? ((drift % step_ms) + step_ms) % step_ms : drift;
         int64_t off_grid = rem < step_ms - rem ? rem : step_ms - rem;
-        live = d_server != 0 && d_recv >= 0 &&
-               off_grid <= (int64_t)cfg->max_drift_s * S_MS_PER_S;
+        live = d_server != 0 && d_recv >= 0 && off_grid <= (int64_t)cfg->max_drift_s * S_MS_PER_S;
     }
     est->has_last = true;
     est->last_server_ms = server_ms;
@@ -523,8 +522,8 @@ bitten_offset_event_t bitten_offset_observe(bitten_offset_est_t *est, const bitt
         est->candidate_first_recv_ms = recv_utc_ms;
     }
     est->candidate_n++;
-    bool spans = recv_utc_ms - est->candidate_first_recv_ms >=
-                 (int64_t)cfg->confirm_span_s * S_MS_PER_S;
+    bool spans =
+        recv_utc_ms - est->candidate_first_recv_ms >= (int64_t)cfg->confirm_span_s * S_MS_PER_S;
     if (est->candidate_n < cfg->confirm_n || !spans)
         return BITTEN_OFFSET_STEADY;
     bool was_known = est->known;

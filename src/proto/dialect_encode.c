@@ -9,12 +9,12 @@
 
 #include "bitten/dialect.h"
 
-#define S_LOT_DECIMALS 2    /* v7 NormalizeDouble(lot, 2) */
-#define S_LOT_TICK 0.01     /* one unit of the last of those decimals */
+#define S_LOT_DECIMALS 2      /* v7 NormalizeDouble(lot, 2) */
+#define S_LOT_TICK 0.01       /* one unit of the last of those decimals */
 #define S_V7_DEFAULT_LOT 0.01 /* v7:55, used for lot <= 0 */
-#define S_EPS 1e-9          /* lot comparisons: lots are multiples of >= 0.00000001 */
+#define S_EPS 1e-9            /* lot comparisons: lots are multiples of >= 0.00000001 */
 #define S_DIGITS_MAX 8
-#define S_POINTS_MAX 10000000LL /* sl/tp points, as decode.c accepts */
+#define S_POINTS_MAX 10000000LL  /* sl/tp points, as decode.c accepts */
 #define S_CLOSE_ALL_SYMBOL "ALL" /* v7 needs a non-empty symbol; CloseAllPositions ignores it */
 
 /* ---------------------------------------------------------------- v7 lot arithmetic */
@@ -93,8 +93,7 @@ double bitten_v7_wire_lot(double requested, const bitten_symbol_facts_t *facts, 
             return -1;
         double w = s_wire_for(target, facts);
         if (w > 0) {
-            *executed = bitten_v7_executed_lot(w, facts->lot_min, facts->lot_max,
-                                               facts->lot_step);
+            *executed = bitten_v7_executed_lot(w, facts->lot_min, facts->lot_max, facts->lot_step);
             return w;
         }
     }
@@ -281,7 +280,8 @@ static bitten_reason_t s_v2_open_values(const bitten_dcmd_t *c, const bitten_sym
     if (r != BITTEN_R_OK)
         return r;
     /* v2.x sends the volume as is: it must already be valid for the broker. */
-    if (c->lot < f->lot_min - S_EPS || c->lot > f->lot_max + S_EPS || !s_on_grid(c->lot, f->lot_step))
+    if (c->lot < f->lot_min - S_EPS || c->lot > f->lot_max + S_EPS ||
+        !s_on_grid(c->lot, f->lot_step))
         return BITTEN_R_INVALID_LOT;
     if (!isfinite(c->bid) || !isfinite(c->ask) || c->bid <= 0 || c->ask < c->bid)
         return BITTEN_R_NO_QUOTE;
@@ -299,10 +299,11 @@ static int s_v2(bitten_dialect_t d, const bitten_dcmd_t *c, const bitten_symbol_
 {
     bool v205 = d == BITTEN_DIALECT_V205;
     s_out_t o;
-    static const char *const types[] = {
-        [BITTEN_DCMD_OPEN] = "fire", [BITTEN_DCMD_CLOSE_SYMBOL] = NULL,
-        [BITTEN_DCMD_CLOSE_ALL] = "close_all", [BITTEN_DCMD_CLOSE_TICKET] = "close_ticket",
-        [BITTEN_DCMD_PING] = "ping"};
+    static const char *const types[] = {[BITTEN_DCMD_OPEN] = "fire",
+                                        [BITTEN_DCMD_CLOSE_SYMBOL] = NULL,
+                                        [BITTEN_DCMD_CLOSE_ALL] = "close_all",
+                                        [BITTEN_DCMD_CLOSE_TICKET] = "close_ticket",
+                                        [BITTEN_DCMD_PING] = "ping"};
     if ((int)c->kind < 0 || c->kind > BITTEN_DCMD_PING || types[c->kind] == NULL ||
         (c->kind == BITTEN_DCMD_PING && !v205)) {
         *why = BITTEN_R_DIALECT_UNSUPPORTED;

@@ -51,8 +51,7 @@ static bitten_frame_t *s_ok(bitten_dialect_t d, const char *json, bitten_frame_t
     return f;
 }
 
-static void s_fails(bitten_dialect_t d, const char *json, bitten_reason_t reason,
-                    const char *field)
+static void s_fails(bitten_dialect_t d, const char *json, bitten_reason_t reason, const char *field)
 {
     bitten_frame_t *f = s_frame();
     bitten_decode_error_t e;
@@ -184,12 +183,12 @@ static void test_v7_heartbeat_without_uuid(void **state)
 static void test_v7_trade_results_and_error(void **state)
 {
     (void)state;
-    bitten_frame_t *f =
-        s_ok(V7,
-             "{\"type\":\"trade_result\",\"signal_id\":\"VENOM_EURUSD_1757954032\",\"status\":"
-             "\"success\",\"ticket\":20658629,\"price\":1.17619,\"message\":\"\",\"balance\":850.47,"
-             "\"equity\":850.47,\"margin\":58.81,\"timestamp\":\"2025.09.15 19:33:53\"}",
-             BITTEN_FRAME_TRADE_RESULT);
+    bitten_frame_t *f = s_ok(
+        V7,
+        "{\"type\":\"trade_result\",\"signal_id\":\"VENOM_EURUSD_1757954032\",\"status\":"
+        "\"success\",\"ticket\":20658629,\"price\":1.17619,\"message\":\"\",\"balance\":850.47,"
+        "\"equity\":850.47,\"margin\":58.81,\"timestamp\":\"2025.09.15 19:33:53\"}",
+        BITTEN_FRAME_TRADE_RESULT);
     const bitten_trade_result_t *r = &f->u.trade_result;
     assert_string_equal(r->signal_id, "VENOM_EURUSD_1757954032");
     assert_int_equal(r->status, BITTEN_RESULT_SUCCESS);
@@ -229,8 +228,9 @@ static void test_v7_negative_ticket_is_unwrapped_and_flagged(void **state)
     assert_int_equal(f->u.trade_result.ticket, 3000000123LL);
     assert_true(f->flags & BITTEN_FRAME_F_I32_WRAP);
     test_free(f);
-    s_fails(V7, "{\"type\":\"trade_result\",\"signal_id\":\"S1\",\"status\":\"success\","
-                "\"ticket\":-2147483649}",
+    s_fails(V7,
+            "{\"type\":\"trade_result\",\"signal_id\":\"S1\",\"status\":\"success\","
+            "\"ticket\":-2147483649}",
             BITTEN_R_OUT_OF_RANGE, "ticket");
     s_fails(V205,
             "{\"type\":\"confirmation\",\"command_type\":\"fire\",\"user_uuid\":\"U1\",\"status\":"
@@ -368,8 +368,7 @@ static void test_v2_malformed_frames_are_refused(void **state)
     s_fails(V205, "{\"type\":\"DISCONNECT\",\"node_id\":\"N1\"}", BITTEN_R_MISSING_FIELD, "uuid");
     s_fails(V205, "{\"type\":\"confirmation\",\"user_uuid\":\"U1\",\"status\":\"success\"}",
             BITTEN_R_MISSING_FIELD, "command_type");
-    s_fails(V205,
-            "{\"type\":\"HELLO\",\"target_uuid\":\"U1\",\"account_login\":\"84a3859\"}",
+    s_fails(V205, "{\"type\":\"HELLO\",\"target_uuid\":\"U1\",\"account_login\":\"84a3859\"}",
             BITTEN_R_BAD_FORMAT, "account_login");
     s_fails(V205, "{\"type\":\"heartbeat\",\"user_uuid\":\"U1\",\"leverage\":-1}",
             BITTEN_R_OUT_OF_RANGE, "leverage");
@@ -459,14 +458,15 @@ static void test_v205_confirmations_and_pong(void **state)
     assert_true(r->has_margin_level && r->margin_level == 1445.97);
     assert_string_equal(r->uuid, "COMMANDER_DEV_001");
     test_free(f);
-    f = s_ok(V205,
-             "{\"type\":\"close_confirmation\",\"command_type\":\"close_ticket\",\"node_id\":"
-             "\"NODE_843859_109092125\",\"user_uuid\":\"COMMANDER_DEV_001\",\"status\":\"success\","
-             "\"ticket\":20659629,\"close_price\":0.00000,\"lot\":0.05,\"message\":\"Position closed "
-             "successfully\",\"account\":843859,\"currency\":\"USD\",\"balance\":850.21,\"equity\":"
-             "850.21,\"free_margin\":850.21,\"margin_level\":0.00,\"timestamp\":\"2025.09.15 "
-             "19:36:00\"}",
-             BITTEN_FRAME_TRADE_RESULT);
+    f = s_ok(
+        V205,
+        "{\"type\":\"close_confirmation\",\"command_type\":\"close_ticket\",\"node_id\":"
+        "\"NODE_843859_109092125\",\"user_uuid\":\"COMMANDER_DEV_001\",\"status\":\"success\","
+        "\"ticket\":20659629,\"close_price\":0.00000,\"lot\":0.05,\"message\":\"Position closed "
+        "successfully\",\"account\":843859,\"currency\":\"USD\",\"balance\":850.21,\"equity\":"
+        "850.21,\"free_margin\":850.21,\"margin_level\":0.00,\"timestamp\":\"2025.09.15 "
+        "19:36:00\"}",
+        BITTEN_FRAME_TRADE_RESULT);
     assert_true(f->u.trade_result.is_close);
     assert_false(f->u.trade_result.has_close_price);
     assert_string_equal(f->u.trade_result.signal_id, "");
@@ -526,11 +526,12 @@ static void test_v202_frames(void **state)
              BITTEN_FRAME_TRADE_RESULT);
     assert_string_equal(f->u.trade_result.signal_id, ""); /* v2.02 echoes no id at all */
     test_free(f);
-    f = s_ok(V202,
-             "{\"type\":\"DISCONNECT\",\"deployment_mode\":\"universal\",\"node_id\":\"NODE_843859_"
-             "1\",\"user_uuid\":\"COMMANDER_DEV_001\",\"symbols_monitored\":2,\"ticks_processed\":9,"
-             "\"timestamp\":\"2025.09.15 19:41:17\"}",
-             BITTEN_FRAME_STATUS);
+    f = s_ok(
+        V202,
+        "{\"type\":\"DISCONNECT\",\"deployment_mode\":\"universal\",\"node_id\":\"NODE_843859_"
+        "1\",\"user_uuid\":\"COMMANDER_DEV_001\",\"symbols_monitored\":2,\"ticks_processed\":9,"
+        "\"timestamp\":\"2025.09.15 19:41:17\"}",
+        BITTEN_FRAME_STATUS);
     test_free(f);
 }
 
@@ -543,11 +544,13 @@ static void test_cp1252_broker_name_is_transcoded_not_lost(void **state)
                        "\"Soci\xe9t\xe9 G\xe9n\xe9rale \x80\",\"version\":\"2.05\"}";
     assert_false(bitten_utf8_valid(json, strlen(json)));
     bitten_frame_t *f = s_ok(V205, json, BITTEN_FRAME_HANDSHAKE);
-    assert_string_equal(f->u.handshake.broker, "Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale \xe2\x82\xac");
+    assert_string_equal(f->u.handshake.broker,
+                        "Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale \xe2\x82\xac");
     assert_true(f->flags & BITTEN_FRAME_F_CP1252);
     test_free(f);
     /* Valid UTF-8 is taken as it is. */
-    f = s_ok(V205, "{\"type\":\"handshake\",\"user_uuid\":\"U1\",\"broker\":\"Soci\xc3\xa9t\xc3\xa9\"}",
+    f = s_ok(V205,
+             "{\"type\":\"handshake\",\"user_uuid\":\"U1\",\"broker\":\"Soci\xc3\xa9t\xc3\xa9\"}",
              BITTEN_FRAME_HANDSHAKE);
     assert_false(f->flags & BITTEN_FRAME_F_CP1252);
     assert_string_equal(f->u.handshake.broker, "Soci\xc3\xa9t\xc3\xa9");
@@ -596,14 +599,14 @@ static void test_detects_dialect_from_shape(void **state)
     (void)state;
     unsigned v2 = BIT(V205) | BIT(V202);
     s_detects(S_V205_HANDSHAKE, V205, BIT(V205));
-    s_detects("{\"type\":\"handshake\",\"user_uuid\":\"U\",\"version\":\"2.02\"}", V202,
-              BIT(V202));
+    s_detects("{\"type\":\"handshake\",\"user_uuid\":\"U\",\"version\":\"2.02\"}", V202, BIT(V202));
     s_detects("{\"type\":\"status\",\"status\":\"startup\",\"ea_version\":\"7.01\"}", V7, BIT(V7));
     s_detects("{\"type\":\"heartbeat\",\"balance\":1,\"equity\":1,\"positions\":0,\"timestamp\":"
               "\"2025.09.15 19:33:57\"}",
               V7, BIT(V7));
-    s_detects("{\"type\":\"tick\",\"symbol\":\"EURUSD\",\"bid\":1,\"ask\":1,\"timestamp\":1757964832}",
-              V7, BIT(V7));
+    s_detects(
+        "{\"type\":\"tick\",\"symbol\":\"EURUSD\",\"bid\":1,\"ask\":1,\"timestamp\":1757964832}",
+        V7, BIT(V7));
     s_detects("{\"type\":\"candle_batch\",\"symbol\":\"EURUSD\",\"M1\":[],\"M5\":[],\"M15\":[]}",
               V7, BIT(V7));
     s_detects("{\"type\":\"pong\",\"timestamp\":\"2025.09.15 19:33:58\"}", V7, BIT(V7));

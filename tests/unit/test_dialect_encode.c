@@ -201,10 +201,9 @@ static void test_unsafe_strings_are_refused(void **state)
     c = s_open(BITTEN_ACTION_BUY, "EURUSD", 0.05, 0, 0);
     assert_int_equal(bitten_dialect_encode(V7, &c, &S_EURUSD, small, sizeof small, NULL, &why), -1);
     assert_int_equal(why, BITTEN_R_FRAME_TOO_LARGE);
-    assert_int_equal(
-        bitten_dialect_encode(BITTEN_DIALECT_CONTRACT, &c, &S_EURUSD, small, sizeof small, NULL,
-                              &why),
-        -1);
+    assert_int_equal(bitten_dialect_encode(BITTEN_DIALECT_CONTRACT, &c, &S_EURUSD, small,
+                                           sizeof small, NULL, &why),
+                     -1);
     assert_int_equal(why, BITTEN_R_DIALECT_UNSUPPORTED);
 }
 

@@ -147,7 +147,8 @@ static void test_integer_and_string_server_time_agree(void **state)
     assert_int_equal(from_int, T0_UTC_MS);
     assert_int_equal(from_str, T0_UTC_MS);
     assert_int_equal(bitten_server_time_to_utc(100, 0), -1);
-    assert_int_equal(bitten_server_time_to_utc(1757964832, -OFFSET), T0_UTC_MS + 2 * OFFSET * 1000LL);
+    assert_int_equal(bitten_server_time_to_utc(1757964832, -OFFSET),
+                     T0_UTC_MS + 2 * OFFSET * 1000LL);
 }
 
 static const bitten_offset_cfg_t S_CFG = {
