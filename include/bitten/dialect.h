@@ -141,6 +141,9 @@ typedef struct {
     int max_drift_s;    /* live samples: server and receive clocks advance alike within this */
 } bitten_offset_cfg_t;
 
+/*  granularity 15 min, 5 samples over 60 s, 5 s drift: what the unit tests use. */
+#define BITTEN_OFFSET_CFG_DEFAULT {900, 5, 60, 5}
+
 typedef enum {
     BITTEN_OFFSET_IGNORED, /* not a live sample (frozen server clock, burst of stale frames) */
     BITTEN_OFFSET_STEADY,  /* agrees with the offset in force (or builds toward one) */

@@ -890,17 +890,10 @@ static int s_disconnect(const s_ctx_t *c, bitten_frame_t *out)
     return s_uuid(c, true, s->uuid) || s_time(c, "timestamp", false, &s->timestamp) ? -1 : 0;
 }
 
-/*  What the frame says about its account, for every dialect (bitten_evidence_t). */
-static int s_evidence(const s_ctx_t *c, bitten_frame_t *out)
+/*  The login the decoded struct carries, if any. */
+static void s_evidence_login(bitten_frame_t *out)
 {
     bitten_evidence_t *ev = &out->evidence;
-    if (s_id(c, "user_uuid", false, ev->user_uuid) ||
-        s_id(c, "target_uuid", false, ev->target_uuid) ||
-        s_id(c, "node_id", false, ev->node_id))
-        return -1;
-    if (ev->user_uuid[0] == '\0' && json_is_string(json_object_get(c->obj, "uuid")) &&
-        s_id(c, "uuid", false, ev->user_uuid) != 0)
-        return -1;
     const bitten_ea_heartbeat_t *hb = &out->u.heartbeat;
     switch (out->type) {
     case BITTEN_FRAME_HEARTBEAT:
@@ -922,6 +915,19 @@ static int s_evidence(const s_ctx_t *c, bitten_frame_t *out)
     default:
         break;
     }
+}
+
+/*  What an EA dialect frame says about its account (bitten_evidence_t), exactly as sent. */
+static int s_evidence(const s_ctx_t *c, bitten_frame_t *out)
+{
+    bitten_evidence_t *ev = &out->evidence;
+    if (s_id(c, "user_uuid", false, ev->user_uuid) ||
+        s_id(c, "target_uuid", false, ev->target_uuid) || s_id(c, "node_id", false, ev->node_id))
+        return -1;
+    if (ev->user_uuid[0] == '\0' && json_is_string(json_object_get(c->obj, "uuid")) &&
+        s_id(c, "uuid", false, ev->user_uuid) != 0)
+        return -1;
+    s_evidence_login(out);
     return 0;
 }
 
@@ -1020,6 +1026,7 @@ static int s_decode_root(const s_ctx_t *c, bitten_dialect_t dialect, bitten_dir_
     /* The contract's uuid/user_uuid/target_uuid are one field, already checked. */
     snprintf(out->evidence.user_uuid, sizeof out->evidence.user_uuid, "%s",
              bitten_frame_uuid(out));
+    s_evidence_login(out);
     return 0;
 }
 

@@ -281,6 +281,17 @@ void bitten_symbol_map_init(bitten_symbol_map_t *map)
     memset(map, 0, sizeof *map);
 }
 
+/*  Copies src, which the caller has checked to fit cap - 1 bytes, NUL-terminated; a longer
+ *  one is cut (never expected). */
+static void s_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static bool s_in_list(char (*list)[BITTEN_SYMBOL_MAX + 1], size_t n, const char *s)
 {
     for (size_t i = 0; i < n; i++)
@@ -295,7 +306,7 @@ static int s_add_name(char (*list)[BITTEN_SYMBOL_MAX + 1], size_t *n, size_t max
         return 0;
     if (*n >= max)
         return -1;
-    snprintf(list[(*n)++], BITTEN_SYMBOL_MAX + 1, "%s", s);
+    s_copy(list[(*n)++], BITTEN_SYMBOL_MAX + 1, s);
     return 0;
 }
 
@@ -325,8 +336,8 @@ int bitten_symbol_map_add_affix(bitten_symbol_map_t *map, const char *prefix, co
             return 0;
     if (map->n_affix >= BITTEN_SYMMAP_AFFIX_MAX)
         return -1;
-    snprintf(map->affix[map->n_affix].prefix, BITTEN_AFFIX_MAX + 1, "%s", prefix);
-    snprintf(map->affix[map->n_affix].suffix, BITTEN_AFFIX_MAX + 1, "%s", suffix);
+    s_copy(map->affix[map->n_affix].prefix, BITTEN_AFFIX_MAX + 1, prefix);
+    s_copy(map->affix[map->n_affix].suffix, BITTEN_AFFIX_MAX + 1, suffix);
     map->n_affix++;
     return 0;
 }
@@ -340,8 +351,8 @@ int bitten_symbol_map_add_alias(bitten_symbol_map_t *map, const char *broker, co
             return strcmp(map->alias[i].canonical, canonical) == 0 ? 0 : -1;
     if (map->n_alias >= BITTEN_SYMMAP_ALIAS_MAX)
         return -1;
-    snprintf(map->alias[map->n_alias].broker, BITTEN_SYMBOL_MAX + 1, "%s", broker);
-    snprintf(map->alias[map->n_alias].canonical, BITTEN_SYMBOL_MAX + 1, "%s", canonical);
+    s_copy(map->alias[map->n_alias].broker, BITTEN_SYMBOL_MAX + 1, broker);
+    s_copy(map->alias[map->n_alias].canonical, BITTEN_SYMBOL_MAX + 1, canonical);
     map->n_alias++;
     return 0;
 }
@@ -382,7 +393,7 @@ static void s_answer(s_answer_t *a, const char *v)
     if (a->n > 0 && strcmp(a->value, v) == 0)
         return;
     if (a->n == 0)
-        snprintf(a->value, sizeof a->value, "%s", v);
+        s_copy(a->value, sizeof a->value, v);
     a->n++;
 }
 

@@ -653,6 +653,30 @@ static void test_pinned_dialect_wins(void **state)
     assert_int_equal(bitten_dialect_from_str("v8"), -1);
 }
 
+/* ---------------------------------------------------------------- the contract */
+
+static void test_contract_frames_carry_dialect_and_evidence(void **state)
+{
+    (void)state;
+    bitten_frame_t *f = s_ok(BITTEN_DIALECT_CONTRACT,
+                             "{\"type\":\"status\",\"status\":\"startup\",\"account\":843859,"
+                             "\"user_uuid\":\"COMMANDER_DEV_001\"}",
+                             BITTEN_FRAME_STATUS);
+    assert_string_equal(f->evidence.user_uuid, "COMMANDER_DEV_001");
+    assert_true(f->evidence.has_login && f->evidence.login == 843859);
+    assert_string_equal(f->wire_type, "status");
+    test_free(f);
+    /* Through bitten_decode too: the contract decoder is the same. */
+    f = s_frame();
+    bitten_decode_error_t e;
+    const char *hb = "{\"type\":\"heartbeat\",\"uuid\":\"A1\",\"balance\":1}";
+    assert_int_equal(bitten_decode(FB, hb, strlen(hb), NULL, f, &e), 0);
+    assert_int_equal(f->dialect, BITTEN_DIALECT_CONTRACT);
+    assert_string_equal(f->evidence.user_uuid, "A1");
+    assert_false(f->evidence.has_login);
+    test_free(f);
+}
+
 /* ---------------------------------------------------------------- recorded ticks */
 
 static void test_recorded_v2_ticks_all_decode(void **state)
@@ -712,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_utf8_validator_and_cp1252_table),
         cmocka_unit_test(test_detects_dialect_from_shape),
         cmocka_unit_test(test_pinned_dialect_wins),
+        cmocka_unit_test(test_contract_frames_carry_dialect_and_evidence),
         cmocka_unit_test(test_recorded_v2_ticks_all_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,8 +151,7 @@ static void test_integer_and_string_server_time_agree(void **state)
                      T0_UTC_MS + 2 * OFFSET * 1000LL);
 }
 
-static const bitten_offset_cfg_t S_CFG = {
-    .granularity_s = 900, .confirm_n = 5, .confirm_span_s = 60, .max_drift_s = 5};
+static const bitten_offset_cfg_t S_CFG = BITTEN_OFFSET_CFG_DEFAULT;
 
 /*  Feeds n live samples one second apart from *t (UTC ms) with the EA lag lag_ms. */
 static bitten_offset_event_t s_feed(bitten_offset_est_t *e, bitten_ms_t *t, int n, int offset_s,
