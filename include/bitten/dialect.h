@@ -32,7 +32,9 @@ int bitten_dialect_from_str(const char *name);
  *  string server times both become UTC by opts->server_utc_offset_s. Bytes that are not UTF-8
  *  are read as cp1252 (BITTEN_FRAME_F_CP1252), except for CONTRACT, which is bitten_decode.
  *  Symbols are the broker's names (bitten_valid_broker_symbol); map them with
- *  bitten_symbol_map_*. Returns 0, or -1 with *err filled. */
+ *  bitten_symbol_map_*. EA dialects decode the feedback direction only (an EA reads commands
+ *  with bitten_ea_read_value's substring search, not a decoder): BITTEN_DIR_COMMAND frames
+ *  are UNKNOWN_TYPE for them. Returns 0, or -1 with *err filled. */
 int bitten_dialect_decode(bitten_dialect_t dialect, bitten_dir_t dir, const char *data, size_t len,
                           const bitten_decode_opts_t *opts, bitten_frame_t *out,
                           bitten_decode_error_t *err);

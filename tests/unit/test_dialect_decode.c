@@ -653,6 +653,50 @@ static void test_pinned_dialect_wins(void **state)
     assert_int_equal(bitten_dialect_from_str("v8"), -1);
 }
 
+/* ---------------------------------------------------------------- ea-dialects.md itself */
+
+/*  Decodes every complete frame in the code blocks of the section that starts with heading
+ *  (a leading port label such as "5556 " is dropped, shortened frames with "..." skipped)
+ *  under dialect; returns how many. */
+static int s_decode_doc_section(const char *heading, bitten_dialect_t dialect)
+{
+    FILE *fp = fopen(BITTEN_DATA_DIR "/../docs/ea-dialects.md", "r");
+    assert_non_null(fp);
+    char line[4096];
+    bool in_section = false, in_block = false;
+    int n = 0;
+    bitten_frame_t *f = s_frame();
+    while (fgets(line, sizeof line, fp) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, "### ", 4) == 0 || strncmp(line, "## ", 3) == 0)
+            in_section = strncmp(line, heading, strlen(heading)) == 0;
+        if (strncmp(line, "```", 3) == 0) {
+            in_block = !in_block;
+            continue;
+        }
+        const char *frame = line;
+        if (strlen(frame) > 5 && frame[0] == '5' && frame[4] == ' ')
+            frame += 5;
+        if (!in_section || !in_block || frame[0] != '{' || strstr(frame, "\xe2\x80\xa6") != NULL)
+            continue;
+        bitten_decode_error_t e;
+        if (s_dec(dialect, frame, f, &e) != 0)
+            print_error("%s: %s %s %s\n", frame, bitten_reason_str(e.reason), e.field, e.detail);
+        assert_int_equal(s_dec(dialect, frame, f, &e), 0);
+        n++;
+    }
+    fclose(fp);
+    test_free(f);
+    return n;
+}
+
+static void test_every_frame_of_ea_dialects_md_decodes(void **state)
+{
+    (void)state;
+    assert_int_equal(s_decode_doc_section("### 3.2", V7), 8);
+    assert_int_equal(s_decode_doc_section("### 4.3", V205), 11);
+}
+
 /* ---------------------------------------------------------------- the contract */
 
 static void test_contract_frames_carry_dialect_and_evidence(void **state)
@@ -736,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_utf8_validator_and_cp1252_table),
         cmocka_unit_test(test_detects_dialect_from_shape),
         cmocka_unit_test(test_pinned_dialect_wins),
+        cmocka_unit_test(test_every_frame_of_ea_dialects_md_decodes),
         cmocka_unit_test(test_contract_frames_carry_dialect_and_evidence),
         cmocka_unit_test(test_recorded_v2_ticks_all_decode),
     };
