@@ -13,6 +13,8 @@
 
 #include "sim.h"
 
+volatile sig_atomic_t sim_stop_signal = 0;
+
 /* ---------------------------------------------------------------- the loop */
 
 static int64_t s_period_ms(double seconds)

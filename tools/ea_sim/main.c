@@ -14,8 +14,6 @@
 
 #include "sim.h"
 
-volatile sig_atomic_t sim_stop_signal = 0;
-
 /* ---------------------------------------------------------------- main */
 
 static void s_on_signal_handler(int signo)
@@ -92,6 +90,15 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (self->opt.dialect != SIM_DIALECT_CONTRACT) {
+        //  A real EA's broker: the recorded symbol facts (USDCNH 4 digits, ...).
+        self->ctx = zmq_ctx_new();
+        rc = !self->ctx || sim_broker_apply(self->symbols) != 0 ? 1 : sim_dialect_run(self);
+        s_sim_destroy(self);
+        if (rc == 0)
+            s_print_summary(self);
+        return rc;
+    }
     self->ctx = zmq_ctx_new();
     if (!self->ctx || sim_sockets_open(self) != 0) {
         fprintf(stderr, "bitten-ea-sim: cannot create sockets\n");

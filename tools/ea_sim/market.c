@@ -22,7 +22,14 @@ static const bitten_symbol_t s_fallback = {"",   5,     0.00001, 0.0001, 10.0,
 
 const bitten_symbol_t *sim_spec(const sim_t *self, const char *symbol)
 {
-    const bitten_symbol_t *spec = self->symbols ? bitten_symbols_find(self->symbols, symbol) : NULL;
+    //  The broker's suffixed name (EURUSDm) trades as the canonical symbol.
+    char canon[BITTEN_SYMBOL_MAX + 1];
+    snprintf(canon, sizeof canon, "%s", symbol);
+    const char *sfx = self->opt.symbol_suffix;
+    size_t n = strlen(canon), k = sfx ? strlen(sfx) : 0;
+    if (k > 0 && n > k && strcmp(canon + n - k, sfx) == 0)
+        canon[n - k] = '\0';
+    const bitten_symbol_t *spec = self->symbols ? bitten_symbols_find(self->symbols, canon) : NULL;
     return spec ? spec : &s_fallback;
 }
 

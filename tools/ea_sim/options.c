@@ -17,62 +17,75 @@
 
 static void s_usage(FILE *out)
 {
-    fputs("usage: bitten-ea-sim [options]\n"
-          "A simulated MT5 Expert Advisor speaking the bittend protocol (docs protocol.md).\n"
-          "\n"
-          "connection:\n"
-          "  --command EP              command PULL connects here (tcp://127.0.0.1:5555)\n"
-          "  --feedback EP             feedback socket connects here (tcp://127.0.0.1:5556)\n"
-          "  --feedback-socket pub|push  feedback socket type (pub)\n"
-          "  --silence-reconnect-s N   reconnect both sockets after N s without a command\n"
-          "                            frame (120, 0 = off)\n"
-          "account:\n"
-          "  --uuid U                  account uuid (sim_ea_001)\n"
-          "  --account N               MT5 account number (843859)\n"
-          "  --balance B               starting balance, USD (10000)\n"
-          "  --leverage N              leverage for margin (100)\n"
-          "  --server NAME             (Sim-Demo)   --broker NAME (BITTEN Sim Broker)\n"
-          "  --ea-version V            (7.0-sim)    --symbols LIST (handshake symbols)\n"
-          "  --telemetry-s N           telemetry period (5, 0 = off)\n"
-          "  --heartbeat-s N           heartbeat period (10, 0 = off)\n"
-          "  --no-uuid-heartbeat       omit uuid in heartbeats, like EA v7\n"
-          "trading:\n"
-          "  --price P                 fill price (last tick mid of the symbol, else 1.10000)\n"
-          "  --close-move-pips P       without replayed ticks: close P pips in the position's "
-          "favour,\n"
-          "                            capped by sl/tp (10); with ticks: at the market, and\n"
-          "                            replayed prices that reach SL or TP close positions there\n"
-          "  --auto-close-s N          close each position N s after its fill (0 = never)\n"
-          "  --fail-rate X             answer 'failed' to this fraction of opens (0..1)\n"
-          "  --seed N                  seed for --fail-rate (1)\n"
-          "  --reject-symbol S         answer 'failed' to opens on symbol S\n"
-          "  --honor-expiry            answer 'failed' to signals past their expires_at\n"
-          "  --only-uuid               ignore signals whose uuid is another account's\n"
-          "  --no-close-ack            no trade_result for the close signal itself\n"
-          "security:\n"
-          "  --curve-server FILE       CURVE: the server's public certificate (bittenctl keygen)\n"
-          "  --curve-cert FILE         CURVE: this EA's secret certificate (its uuid in metadata)\n"
-          "ticks:\n"
-          "  --ticks FILE              replay JSON-lines tick frames (raw) or CSV candles\n"
-          "                            time,symbol,open,high,low,close,volume (4 ticks a bar)\n"
-          "  --speed X                 replay speed factor (1, 0 = as fast as possible)\n"
-          "  --loop                    restart the replay at the end of the file\n"
-          "  --rebase-weeks            csv: shift the recorded times by whole weeks into the\n"
-          "                            present (keeps weekdays and sessions)\n"
-          "faults:\n"
-          "  --drop-results            never send trade_result frames\n"
-          "  --delay-results-ms N      send trade_result frames N ms late\n"
-          "  --garbage-every N         precede every N-th outgoing frame with a garbage frame\n"
-          "  --send-raw STRING         send STRING as a frame after startup (up to 16 times)\n"
-          "run control:\n"
-          "  --duration-s N            exit after N s (0 = until SIGINT/SIGTERM)\n"
-          "  --count-signals N         exit after N signals handled\n"
-          "  --quiet                   log warnings and errors only\n"
-          "  -h, --help                this text\n"
-          "\n"
-          "Logs go to stderr, one logfmt line per event. At exit the last line on stdout is a\n"
-          "JSON summary: signals, duplicates, keepalives, pings, results_sent, closed, ...\n",
-          out);
+    fputs(
+        "usage: bitten-ea-sim [options]\n"
+        "A simulated MT5 Expert Advisor speaking the bittend protocol (docs protocol.md).\n"
+        "\n"
+        "dialect:\n"
+        "  --dialect D               contract (protocol.md, default), or a real EA as its\n"
+        "                            source behaves: v7 (PULL commands, PUSH feedback), v2.05\n"
+        "                            (DEALER commands, identity = uuid minus its last byte,\n"
+        "                            PUSH feedback, PUSH confirm), v2.02 (PULL, PUSH, PUSH)\n"
+        "  --confirm EP              v2.x: confirmation PUSH connects here (tcp://127.0.0.1:5558)\n"
+        "  --server-offset-s N       broker server time = UTC + N (10800)\n"
+        "  --symbol-suffix S         the broker's symbol names carry S (m: EURUSDm)\n"
+        "  --cp1252                  broker and server names as cp1252 bytes, like the EA\n"
+        "  --market-closed           no quotes: the server clock and every cadence stop\n"
+        "  --quote-ms N              dialects: every symbol quotes every N ms (1000)\n"
+        "connection:\n"
+        "  --command EP              command PULL connects here (tcp://127.0.0.1:5555)\n"
+        "  --feedback EP             feedback socket connects here (tcp://127.0.0.1:5556)\n"
+        "  --feedback-socket pub|push  feedback socket type (pub)\n"
+        "  --silence-reconnect-s N   reconnect both sockets after N s without a command\n"
+        "                            frame (120, 0 = off)\n"
+        "account:\n"
+        "  --uuid U                  account uuid (sim_ea_001)\n"
+        "  --account N               MT5 account number (843859)\n"
+        "  --balance B               starting balance, USD (10000)\n"
+        "  --leverage N              leverage for margin (100)\n"
+        "  --server NAME             (Sim-Demo)   --broker NAME (BITTEN Sim Broker)\n"
+        "  --ea-version V            (7.0-sim)    --symbols LIST (handshake symbols)\n"
+        "  --telemetry-s N           telemetry period (5, 0 = off)\n"
+        "  --heartbeat-s N           heartbeat period (10, 0 = off; dialects: the EA's own\n"
+        "                            5 s (v7) / 30 s (v2.x) of server time unless given)\n"
+        "  --no-uuid-heartbeat       omit uuid in heartbeats, like EA v7\n"
+        "trading:\n"
+        "  --price P                 fill price (last tick mid of the symbol, else 1.10000)\n"
+        "  --close-move-pips P       without replayed ticks: close P pips in the position's "
+        "favour,\n"
+        "                            capped by sl/tp (10); with ticks: at the market, and\n"
+        "                            replayed prices that reach SL or TP close positions there\n"
+        "  --auto-close-s N          close each position N s after its fill (0 = never)\n"
+        "  --fail-rate X             answer 'failed' to this fraction of opens (0..1)\n"
+        "  --seed N                  seed for --fail-rate (1)\n"
+        "  --reject-symbol S         answer 'failed' to opens on symbol S\n"
+        "  --honor-expiry            answer 'failed' to signals past their expires_at\n"
+        "  --only-uuid               ignore signals whose uuid is another account's\n"
+        "  --no-close-ack            no trade_result for the close signal itself\n"
+        "security:\n"
+        "  --curve-server FILE       CURVE: the server's public certificate (bittenctl keygen)\n"
+        "  --curve-cert FILE         CURVE: this EA's secret certificate (its uuid in metadata)\n"
+        "ticks:\n"
+        "  --ticks FILE              replay JSON-lines tick frames (raw) or CSV candles\n"
+        "                            time,symbol,open,high,low,close,volume (4 ticks a bar)\n"
+        "  --speed X                 replay speed factor (1, 0 = as fast as possible)\n"
+        "  --loop                    restart the replay at the end of the file\n"
+        "  --rebase-weeks            csv: shift the recorded times by whole weeks into the\n"
+        "                            present (keeps weekdays and sessions)\n"
+        "faults:\n"
+        "  --drop-results            never send trade_result frames\n"
+        "  --delay-results-ms N      send trade_result frames N ms late\n"
+        "  --garbage-every N         precede every N-th outgoing frame with a garbage frame\n"
+        "  --send-raw STRING         send STRING as a frame after startup (up to 16 times)\n"
+        "run control:\n"
+        "  --duration-s N            exit after N s (0 = until SIGINT/SIGTERM)\n"
+        "  --count-signals N         exit after N signals handled\n"
+        "  --quiet                   log warnings and errors only\n"
+        "  -h, --help                this text\n"
+        "\n"
+        "Logs go to stderr, one logfmt line per event. At exit the last line on stdout is a\n"
+        "JSON summary: signals, duplicates, keepalives, pings, results_sent, closed, ...\n",
+        out);
 }
 
 static int s_bad_arg(const char *what, const char *name, const char *value)
@@ -123,6 +136,11 @@ static void s_opts_default(sim_opts_t *o)
     o->close_move_pips = 10.0;
     o->seed = 1;
     o->speed = 1.0;
+    o->dialect = SIM_DIALECT_CONTRACT;
+    o->confirm_ep = "tcp://127.0.0.1:5558";
+    o->server_offset_s = 10800;
+    o->symbol_suffix = "";
+    o->quote_ms = 1000;
 }
 
 static bool s_takes_value(const char *name)
@@ -155,7 +173,12 @@ static bool s_takes_value(const char *name)
                                         "--garbage-every",
                                         "--send-raw",
                                         "--duration-s",
-                                        "--count-signals"};
+                                        "--count-signals",
+                                        "--dialect",
+                                        "--confirm",
+                                        "--server-offset-s",
+                                        "--symbol-suffix",
+                                        "--quote-ms"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return true;
@@ -199,6 +222,10 @@ int sim_parse_args(int argc, char **argv, sim_opts_t *o)
             flag = &o->only_uuid;
         } else if (strcmp(name, "--no-close-ack") == 0) {
             flag = &o->no_close_ack;
+        } else if (strcmp(name, "--cp1252") == 0) {
+            flag = &o->cp1252;
+        } else if (strcmp(name, "--market-closed") == 0) {
+            flag = &o->market_closed;
         }
         if (flag) {
             if (val)
@@ -253,6 +280,24 @@ int sim_parse_args(int argc, char **argv, sim_opts_t *o)
         } else if (strcmp(name, "--heartbeat-s") == 0) {
             if (s_parse_num(name, val, 0, 86400, &o->heartbeat_s) != 0)
                 return -1;
+            o->heartbeat_set = true;
+        } else if (strcmp(name, "--dialect") == 0) {
+            if (sim_dialect_parse(val, &o->dialect) != 0)
+                return s_bad_arg("bad value for", name, val);
+        } else if (strcmp(name, "--confirm") == 0) {
+            o->confirm_ep = val;
+        } else if (strcmp(name, "--server-offset-s") == 0) {
+            if (s_parse_int(name, val, -86400, 86400, &o->server_offset_s) != 0)
+                return -1;
+        } else if (strcmp(name, "--symbol-suffix") == 0) {
+            if (strlen(val) > 4 ||
+                strspn(val, "abcdefghijklmnopqrstuvwxyz"
+                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._") != strlen(val))
+                return s_bad_arg("bad value for", name, val);
+            o->symbol_suffix = val;
+        } else if (strcmp(name, "--quote-ms") == 0) {
+            if (s_parse_int(name, val, 10, 3600000L, &o->quote_ms) != 0)
+                return -1;
         } else if (strcmp(name, "--silence-reconnect-s") == 0) {
             if (s_parse_num(name, val, 0, 86400, &o->silence_reconnect_s) != 0)
                 return -1;
@@ -303,6 +348,14 @@ int sim_parse_args(int argc, char **argv, sim_opts_t *o)
             if (s_parse_int(name, val, 0, 2000000000L, &o->count_signals) != 0)
                 return -1;
         }
+    }
+    if (o->dialect != SIM_DIALECT_CONTRACT &&
+        (o->ticks_path || o->curve_server || o->drop_results || o->delay_results_ms ||
+         o->garbage_every || o->feedback_push)) {
+        fprintf(stderr, "bitten-ea-sim: --ticks, --curve-server, --drop-results, "
+                        "--delay-results-ms, --garbage-every and --feedback-socket work with "
+                        "--dialect contract only (see --help)\n");
+        return -1;
     }
     return 0;
 }

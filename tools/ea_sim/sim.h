@@ -11,6 +11,7 @@
 #include "bitten/proto.h"
 #include "bitten/symbols.h"
 #include "replay/bars_csv.h"
+#include "dialect.h"
 
 /* ---------------------------------------------------------------- constants */
 
@@ -56,6 +57,15 @@ typedef struct {
     const char *send_raw[SIM_RAW_MAX];
     int send_raw_count;
     bool quiet, honor_expiry, only_uuid, no_close_ack;
+    /* --dialect: which real EA to be (dialect_run.c) */
+    sim_dialect_t dialect;
+    const char *confirm_ep;    /* v2.x confirmations (5558) */
+    long server_offset_s;      /* broker server time = UTC + this */
+    const char *symbol_suffix; /* the broker's names: EURUSD + "m" */
+    bool cp1252;               /* broker/server names as cp1252 bytes, not UTF-8 */
+    bool market_closed;        /* no quotes: the server clock stands still */
+    long quote_ms;             /* synthetic quote period */
+    bool heartbeat_set;        /* --heartbeat-s given: overrides the dialect's cadence */
 } sim_opts_t;
 
 typedef struct {
@@ -190,6 +200,9 @@ void sim_send_status(sim_t *self, bitten_ea_status_kind_t kind);
 void sim_send_telemetry(sim_t *self);
 
 /* trading.c */
+/*  A new open position (ticket assigned, opened now), or NULL out of memory. */
+sim_position_t *sim_position_new(sim_t *self, const char *symbol, const char *signal_id, bool buy,
+                                 double lot, double price);
 void sim_auto_close(sim_t *self, int64_t now);
 void sim_check_stops(sim_t *self, const char *symbol);
 void sim_close(sim_t *self, const bitten_signal_cmd_t *sig);
@@ -215,5 +228,8 @@ void sim_run(sim_t *self);
 
 /* options.c */
 int sim_parse_args(int argc, char **argv, sim_opts_t *o);
+
+/* dialect_run.c: the real EAs (--dialect v7|v2.05|v2.02); 0, or an exit code */
+int sim_dialect_run(sim_t *self);
 
 #endif

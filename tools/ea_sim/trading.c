@@ -44,6 +44,29 @@ void sim_reply_failed(sim_t *self, const bitten_signal_cmd_t *sig, const char *m
     sim_send_result(self, &r);
 }
 
+sim_position_t *sim_position_new(sim_t *self, const char *symbol, const char *signal_id, bool buy,
+                                 double lot, double price)
+{
+    if (self->pos_count == self->pos_cap) {
+        size_t cap = self->pos_cap ? self->pos_cap * 2 : 16;
+        sim_position_t *grown = realloc(self->pos, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        self->pos = grown;
+        self->pos_cap = cap;
+    }
+    sim_position_t *p = &self->pos[self->pos_count++];
+    memset(p, 0, sizeof *p);
+    p->ticket = self->next_ticket++;
+    snprintf(p->symbol, sizeof p->symbol, "%s", symbol);
+    snprintf(p->signal_id, sizeof p->signal_id, "%s", signal_id);
+    p->dir = buy ? 1 : -1;
+    p->lot = lot;
+    p->open_price = price;
+    p->opened_mono = sim_mono();
+    return p;
+}
+
 void sim_open(sim_t *self, const bitten_signal_cmd_t *sig)
 {
     if (self->opt.reject_symbol && strcmp(self->opt.reject_symbol, sig->symbol) == 0) {
@@ -56,27 +79,15 @@ void sim_open(sim_t *self, const bitten_signal_cmd_t *sig)
         sim_reply_failed(self, sig, "Trade failed: simulated broker rejection (retcode 10006)");
         return;
     }
-    if (self->pos_count == self->pos_cap) {
-        size_t cap = self->pos_cap ? self->pos_cap * 2 : 16;
-        sim_position_t *grown = realloc(self->pos, cap * sizeof *grown);
-        if (!grown) {
-            sim_reply_failed(self, sig, "Trade failed: simulator out of memory");
-            return;
-        }
-        self->pos = grown;
-        self->pos_cap = cap;
+    sim_position_t *p =
+        sim_position_new(self, sig->symbol, sig->signal_id, sig->action == BITTEN_ACTION_BUY,
+                         sig->lot, sim_fill_price(self, sig->symbol));
+    if (!p) {
+        sim_reply_failed(self, sig, "Trade failed: simulator out of memory");
+        return;
     }
-    sim_position_t *p = &self->pos[self->pos_count++];
-    memset(p, 0, sizeof *p);
-    p->ticket = self->next_ticket++;
-    snprintf(p->symbol, sizeof p->symbol, "%s", sig->symbol);
-    snprintf(p->signal_id, sizeof p->signal_id, "%s", sig->signal_id);
-    p->dir = sig->action == BITTEN_ACTION_BUY ? 1 : -1;
-    p->lot = sig->lot;
-    p->open_price = sim_fill_price(self, sig->symbol);
     p->sl = sig->sl;
     p->tp = sig->tp;
-    p->opened_mono = sim_mono();
 
     bitten_trade_result_t r;
     s_result_init(self, &r, sig->signal_id, BITTEN_RESULT_SUCCESS, "Trade executed successfully");
