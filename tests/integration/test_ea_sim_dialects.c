@@ -325,6 +325,91 @@ static void test_v7_suffix_on_the_wire_and_a_closed_market_still_answers_pings(v
     assert_non_null(strstr(summary, "\"heartbeats_sent\":1,"));
 }
 
+static void test_v7_commands_config_and_a_frame_cut_at_4095_bytes(void **state)
+{
+    (void)state;
+    s_env_t e;
+    const char *extra[] = {"--symbols", "EURUSD", NULL};
+    s_start(&e, "v7", ZMQ_PUSH, extra);
+    char buf[S_BUF];
+    assert_true(s_expect(e.fb, "status", buf, NULL, 0));
+    assert_int_equal(bt_send(e.cmd, "{\"type\":\"command\",\"command\":\"status\"}"), 0);
+    assert_true(s_expect(e.fb, "status_report", buf, NULL, 0));
+    assert_non_null(strstr(buf, "{\"type\":\"status_report\",\"connected\":true,\"uptime\":"));
+    assert_non_null(strstr(buf, ",\"open_positions\":0,\"account_balance\":10000.00,"));
+    assert_int_equal(bt_send(e.cmd, "{\"type\":\"config\",\"param\":\"slippage\",\"value\":20}"),
+                     0);
+    assert_true(s_expect(e.fb, "status", buf, NULL, 0));
+    assert_string_equal(s_get(buf, "status", EA_JSON_V7), "config");
+    assert_string_equal(s_get(buf, "message", EA_JSON_V7), "Slippage updated to 20");
+    assert_int_equal(bt_send(e.cmd, "{\"type\":\"command\",\"command\":\"reset\"}"), 0);
+    assert_true(s_expect(e.fb, "status", buf, NULL, 0));
+    assert_string_equal(s_get(buf, "message", EA_JSON_V7), "Statistics reset");
+    //  The symbol stands after byte 4095: the EA never sees it.
+    static char big[5000];
+    const char *head = "{\"type\":\"signal\",\"signal_id\":\"BIG\",\"action\":\"buy\","
+                       "\"pad\":\"";
+    memset(big, 'x', sizeof big);
+    memcpy(big, head, strlen(head));
+    const char *tail = "\",\"symbol\":\"EURUSD\"}";
+    memcpy(big + 4100, tail, strlen(tail));
+    assert_int_equal(bt_send_bytes(e.cmd, big, 4100 + strlen(tail)), 0);
+    assert_true(s_expect(e.fb, "error", buf, NULL, 0));
+    assert_string_equal(s_get(buf, "signal_id", EA_JSON_V7), "BIG");
+    assert_string_equal(s_get(buf, "error", EA_JSON_V7), "Invalid signal parameters");
+    //  A keepalive is read and answered with nothing.
+    assert_int_equal(bt_send(e.cmd, "{\"type\":\"heartbeat\"}"), 0);
+    assert_int_equal(bt_send(e.cmd, "{\"type\":\"ping\"}"), 0);
+    assert_true(s_expect(e.fb, "pong", buf, NULL, 0));
+    char summary[2048];
+    s_stop_summary(&e, summary, sizeof summary);
+    assert_non_null(strstr(summary, "\"keepalives\":1,"));
+}
+
+static void test_v205_close_ticket_and_unknown_types_and_v202_ping(void **state)
+{
+    (void)state;
+    s_env_t e;
+    const char *extra[] = {"--symbols", "USDJPY", NULL};
+    s_start(&e, "v2.05", ZMQ_ROUTER, extra);
+    char buf[S_BUF], id[256] = "";
+    assert_true(s_expect(e.cmd, "HELLO", buf, id, sizeof id));
+    zmq_send(e.cmd, id, strlen(id), ZMQ_SNDMORE);
+    assert_int_equal(bt_send(e.cmd, "{\"type\":\"fire\",\"fire_id\":\"f2\",\"symbol\":\"USDJPY\","
+                                    "\"side\":\"sell\",\"sl\":148.0,\"lot\":0.02}"),
+                     0);
+    assert_true(s_expect(e.confirm, "confirmation", buf, NULL, 0));
+    assert_string_equal(s_get(buf, "price", EA_JSON_V2), "147.36600"); /* sold at the bid */
+    long long ticket = ea_json_int(buf, "ticket", EA_JSON_V2);
+    assert_true(ticket > 0);
+    assert_true(s_log_has(&e, "side=sell lot=0.02 price=147.366 sl=148.000 tp=0.000"));
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "{\"type\":\"close_ticket\",\"ticket\":%lld}", ticket);
+    zmq_send(e.cmd, id, strlen(id), ZMQ_SNDMORE);
+    assert_int_equal(bt_send(e.cmd, cmd), 0);
+    assert_true(s_expect(e.confirm, "close_confirmation", buf, NULL, 0));
+    assert_string_equal(s_get(buf, "message", EA_JSON_V2), "Position closed successfully");
+    assert_string_equal(s_get(buf, "close_price", EA_JSON_V2), "0.00000");
+    assert_null(strstr(buf, "fire_id"));
+    //  A v7-style signal is not executed: the failed "unknown" confirmation.
+    zmq_send(e.cmd, id, strlen(id), ZMQ_SNDMORE);
+    assert_int_equal(bt_send(e.cmd, "{\"type\":\"signal\",\"symbol\":\"USDJPY\"}"), 0);
+    assert_true(s_expect(e.confirm, "confirmation", buf, NULL, 0));
+    assert_string_equal(s_get(buf, "command_type", EA_JSON_V2), "unknown");
+    assert_string_equal(s_get(buf, "message", EA_JSON_V2), "Unknown command type: signal");
+    s_stop(&e);
+
+    const char *extra2[] = {"--symbols", "EURUSD", NULL};
+    s_start(&e, "v2.02", ZMQ_PUSH, extra2);
+    assert_true(s_expect(e.fb, "handshake", buf, NULL, 0));
+    assert_int_equal(bt_send(e.cmd, "{\"type\":\"ping\",\"target_uuid\":\"COMMANDER_DEV_001\"}"),
+                     0);
+    assert_true(s_expect(e.confirm, "confirmation", buf, NULL, 0));
+    assert_string_equal(s_get(buf, "message", EA_JSON_V2), "Unknown command type: ping");
+    assert_null(strstr(buf, "currency"));
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +417,8 @@ int main(void)
         cmocka_unit_test(test_v205_dealer_identity_confirm_socket_and_wrong_side_stops),
         cmocka_unit_test(test_v202_needs_target_uuid_and_reads_direction_from_entry),
         cmocka_unit_test(test_v7_suffix_on_the_wire_and_a_closed_market_still_answers_pings),
+        cmocka_unit_test(test_v7_commands_config_and_a_frame_cut_at_4095_bytes),
+        cmocka_unit_test(test_v205_close_ticket_and_unknown_types_and_v202_ping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
