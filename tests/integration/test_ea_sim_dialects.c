@@ -410,6 +410,27 @@ static void test_v205_close_ticket_and_unknown_types_and_v202_ping(void **state)
     s_stop(&e);
 }
 
+static void test_v202_replays_recorded_bars_as_quotes_in_server_time(void **state)
+{
+    (void)state;
+    s_env_t e;
+    const char *extra[] = {
+        "--symbols", "EURUSD,GBPUSD", "--symbol-suffix",
+        ".r",        "--ticks",       BITTEN_DATA_DIR "/candles_m1_2025-09-15.csv",
+        NULL};
+    s_start(&e, "v2.02", ZMQ_PUSH, extra);
+    char buf[S_BUF];
+    assert_true(s_expect(e.fb, "handshake", buf, NULL, 0));
+    assert_non_null(strstr(buf, "\"symbol_list\":\"EURUSD.r,GBPUSD.r\","));
+    //  The first bar (1757938680 UTC) opens at 15:18:00 server time (UTC+3); its open is the
+    //  first quote, bid = open - half the recorded 2-point spread.
+    assert_true(s_expect(e.fb, "TICK", buf, NULL, 0));
+    assert_string_equal(s_get(buf, "timestamp", EA_JSON_V2), "2025.09.15 15:18:00");
+    assert_true(strcmp(s_get(buf, "symbol", EA_JSON_V2), "EURUSD.r") == 0 ||
+                strcmp(s_get(buf, "symbol", EA_JSON_V2), "GBPUSD.r") == 0);
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_v7_suffix_on_the_wire_and_a_closed_market_still_answers_pings),
         cmocka_unit_test(test_v7_commands_config_and_a_frame_cut_at_4095_bytes),
         cmocka_unit_test(test_v205_close_ticket_and_unknown_types_and_v202_ping),
+        cmocka_unit_test(test_v202_replays_recorded_bars_as_quotes_in_server_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,12 +137,15 @@ static int s_market_init(s_ea_t *ea)
         double bid = b ? b->bid : SIM_DEFAULT_PRICE;
         if (ea->nq == 0 && o->has_price)
             bid = o->price;
+        q->timer_sent = -1;
+        q->time_s = -1;
+        ea->nq++;
+        if (o->ticks_path)
+            continue; /* no quote before the replay gives one */
         q->bid = sim_normalize(bid, q->spec->digits);
         q->ask = sim_normalize(q->bid + q->spec->typical_spread * q->spec->pip, q->spec->digits);
         q->time_s = ea->now_s;
-        q->timer_sent = -1;
         sim_mid_set(ea->sim, q->wire, (q->bid + q->ask) / 2.0);
-        ea->nq++;
     }
     return ea->nq > 0 ? 0 : -1;
 }
@@ -154,6 +157,29 @@ static void s_market_quote(s_ea_t *ea)
     for (size_t i = 0; i < ea->nq; i++)
         ea->q[i].time_s = ea->now_s;
     ea->tick_pending = true;
+}
+
+/*  --ticks: the replayed ticks due now become the market's quotes. A symbol outside the
+ *  Market Watch (--symbols) moves the clock only; a chart-symbol quote is an OnTick. */
+static void s_market_replay(s_ea_t *ea, int64_t now_mono)
+{
+    bitten_tick_t t;
+    for (int i = 0; i < SIM_TICK_BURST && sim_ticks_next(ea->sim, now_mono, &t); i++) {
+        int64_t server_s = t.timestamp / 1000 + ea->sim->opt.server_offset_s;
+        if (server_s > ea->now_s)
+            ea->now_s = server_s; /* TimeCurrent(): the last quote, never backwards */
+        char wire[BITTEN_SYMBOL_MAX + 8];
+        snprintf(wire, sizeof wire, "%s%s", t.symbol, ea->sim->opt.symbol_suffix);
+        s_quote_t *q = s_quote(ea, wire);
+        if (!q)
+            continue;
+        q->bid = sim_normalize(t.bid, q->spec->digits);
+        q->ask = sim_normalize(t.ask, q->spec->digits);
+        q->time_s = server_s;
+        sim_mid_set(ea->sim, q->wire, (q->bid + q->ask) / 2.0);
+        if (q == &ea->q[0])
+            ea->tick_pending = true;
+    }
 }
 
 /* ---------------------------------------------------------------- v7 frames */
@@ -495,6 +521,10 @@ static void s_v7_signal(s_ea_t *ea, const char *json)
         }
         bool buy = action[0] == 'b';
         double price = buy ? q->ask : q->bid;
+        if (!(price > 0)) { /* no quote yet: PositionOpen fails */
+            s_v7_error(ea, id, "Trade failed: Unknown error (4756)");
+            return;
+        }
         double vol = sim_v7_lot(lot, q->spec->min_lot, q->spec->max_lot, q->spec->lot_step);
         if (vol < 0) {
             s_v7_error(ea, id, "Invalid lot size after normalization");
@@ -603,6 +633,11 @@ static void s_v2_fire(s_ea_t *ea, const char *json)
     s_quote_t *q = s_quote(ea, symbol);
     if (!q) {
         s_fmt(msg, "Symbol not available: %s", symbol);
+        s_v2_confirm(ea, false, "fire", id, false, 0, 0, lot, msg);
+        return;
+    }
+    if (!(q->bid > 0) || !(q->ask > 0)) {
+        s_fmt(msg, "No quotes available for %s", symbol);
         s_v2_confirm(ea, false, "fire", id, false, 0, 0, lot, msg);
         return;
     }
@@ -825,6 +860,8 @@ static void s_v2_on_timer(s_ea_t *ea)
     }
     if (ea->now_s - ea->last_ohlc_s >= S_V2_OHLC_S) {
         for (size_t i = 0; i < ea->nq; i++) {
+            if (ea->q[i].time_s < 0)
+                continue; /* no quote, no bars */
             s_v2_ohlc(ea, &ea->q[i], "M1", 60);
             if (ea->now_s % 300 == 0)
                 s_v2_ohlc(ea, &ea->q[i], "M5", 300);
@@ -884,6 +921,15 @@ int sim_dialect_run(sim_t *sim)
     snprintf(ea.node_id, sizeof ea.node_id, "NODE_%" PRId64 "_%u", o->account,
              (unsigned)(uint32_t)sim_mono()); /* GetTickCount(): new at every start */
     ea.now_s = sim_wall() / 1000 + o->server_offset_s;
+    bool replay = o->ticks_path != NULL;
+    if (replay && !sim->ticks.csv) {
+        fprintf(stderr, "bitten-ea-sim: --ticks with --dialect %s needs a CSV file\n",
+                sim_dialect_str(ea.d));
+        return 2;
+    }
+    int64_t first_ms = replay ? sim_ticks_peek_ms(sim) : -1;
+    if (first_ms >= 0) /* the terminal's clock starts at the first recorded quote */
+        ea.now_s = first_ms / 1000 + o->server_offset_s;
     ea.last_recv_s = ea.now_s;
     if (s_market_init(&ea) != 0) {
         fprintf(stderr, "bitten-ea-sim: --symbols names no symbol\n");
@@ -894,10 +940,10 @@ int sim_dialect_run(sim_t *sim)
         return 1;
     }
     sim_log(sim, SIM_INFO, "ea_sim.start",
-            "dialect=%s uuid=%s command=%s feedback=%s confirm=%s chart=%s market=%s",
+            "dialect=%s uuid=%s command=%s feedback=%s confirm=%s chart=%s market=%s ticks=%s",
             sim_dialect_str(ea.d), o->uuid, o->command_ep, o->feedback_ep,
             ea.d == SIM_DIALECT_V7 ? "-" : o->confirm_ep, ea.q[0].wire,
-            o->market_closed ? "closed" : "open");
+            o->market_closed ? "closed" : "open", replay ? o->ticks_path : "-");
     if (ea.d == SIM_DIALECT_V7)
         s_v7_status(&ea, "startup", "EA v7.01 initialized with tick streaming");
     else {
@@ -925,7 +971,9 @@ int sim_dialect_run(sim_t *sim)
             sim->stop_why = "count_signals";
             break;
         }
-        if (!o->market_closed && now >= ea.next_quote_mono) {
+        if (replay)
+            s_market_replay(&ea, now);
+        else if (!o->market_closed && now >= ea.next_quote_mono) {
             s_market_quote(&ea);
             ea.next_quote_mono = now + o->quote_ms;
         }
@@ -944,7 +992,11 @@ int sim_dialect_run(sim_t *sim)
             ea.next_timer_mono = sim_mono() + timer_ms;
         }
         int64_t due = ea.next_timer_mono;
-        if (!o->market_closed && ea.next_quote_mono < due)
+        if (replay && sim->ticks_on) {
+            int64_t next = sim->ticks.has_item ? sim_ticks_due(sim) : sim_mono();
+            if (next < due)
+                due = next;
+        } else if (!replay && !o->market_closed && ea.next_quote_mono < due)
             due = ea.next_quote_mono;
         s_sleep_until(due);
     }

@@ -289,6 +289,27 @@ void sim_ticks_pump(sim_t *self, int64_t now)
     }
 }
 
+int64_t sim_ticks_peek_ms(sim_t *self)
+{
+    return s_ticks_load(self) ? self->ticks.item.ts : -1;
+}
+
+bool sim_ticks_next(sim_t *self, int64_t now, bitten_tick_t *out)
+{
+    while (s_ticks_load(self) && sim_ticks_due(self) <= now) {
+        self->ticks.has_item = false;
+        if (self->ticks.item.has_tick) {
+            *out = self->ticks.item.tick;
+            return true;
+        }
+    }
+    if (self->ticks.done && self->ticks_on) {
+        self->ticks_on = false;
+        sim_log(self, SIM_INFO, "ticks.done", "passes=%ld", self->ticks.passes + 1);
+    }
+    return false;
+}
+
 int sim_ticks_open(sim_t *self)
 {
     sim_ticks_t *tk = &self->ticks;

@@ -68,6 +68,9 @@ static void s_usage(FILE *out)
         "ticks:\n"
         "  --ticks FILE              replay JSON-lines tick frames (raw) or CSV candles\n"
         "                            time,symbol,open,high,low,close,volume (4 ticks a bar)\n"
+        "                            or ticks timestamp,symbol,bid,ask; dialects: CSV only,\n"
+        "                            the quotes of the market (server time = data time +\n"
+        "                            --server-offset-s; the clock stops at the end)\n"
         "  --speed X                 replay speed factor (1, 0 = as fast as possible)\n"
         "  --loop                    restart the replay at the end of the file\n"
         "  --rebase-weeks            csv: shift the recorded times by whole weeks into the\n"
@@ -350,9 +353,9 @@ int sim_parse_args(int argc, char **argv, sim_opts_t *o)
         }
     }
     if (o->dialect != SIM_DIALECT_CONTRACT &&
-        (o->ticks_path || o->curve_server || o->drop_results || o->delay_results_ms ||
-         o->garbage_every || o->feedback_push)) {
-        fprintf(stderr, "bitten-ea-sim: --ticks, --curve-server, --drop-results, "
+        (o->curve_server || o->drop_results || o->delay_results_ms || o->garbage_every ||
+         o->feedback_push)) {
+        fprintf(stderr, "bitten-ea-sim: --curve-server, --drop-results, "
                         "--delay-results-ms, --garbage-every and --feedback-socket work with "
                         "--dialect contract only (see --help)\n");
         return -1;

@@ -222,6 +222,11 @@ int sim_sockets_open(sim_t *self);
 int64_t sim_ticks_due(const sim_t *self);
 int sim_ticks_open(sim_t *self);
 void sim_ticks_pump(sim_t *self, int64_t now);
+/*  The next replayed tick due at now (monotonic ms) into out, without sending it (the real-EA
+ *  dialects quote from it); false when none is due or the replay has ended. */
+bool sim_ticks_next(sim_t *self, int64_t now, bitten_tick_t *out);
+/*  The data time (ms) of the next replayed item, -1 at the end. */
+int64_t sim_ticks_peek_ms(sim_t *self);
 
 /* loop.c */
 void sim_run(sim_t *self);
