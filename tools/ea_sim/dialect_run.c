@@ -18,7 +18,7 @@
 #include "sim.h"
 
 #define S_QUOTES_MAX 64
-#define S_OUT_MAX 4096
+#define S_OUT_MAX 12288       /* a frame may embed a 4096-byte command value */
 #define S_V7_TIMER_MS 100     /* EventSetMillisecondTimer(100) */
 #define S_V7_RCVTIMEO_MS 1000 /* ZMQ_RCVTIMEO on the command PULL */
 #define S_V7_SILENCE_S 120    /* no frame received for this long: reconnect */
