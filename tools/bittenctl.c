@@ -19,6 +19,7 @@
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3
 #define DEFAULT_CONTROL "tcp://127.0.0.1:5557"
+#define DEFAULT_TOKEN_FILE "/var/lib/bitten/control.token"
 
 typedef struct {
     const char *control;
@@ -78,11 +79,27 @@ static void s_usage(FILE *out)
             "  resume [--uuid U]      release the global halts, or the account's\n"
             "  xp --uuid U            the account's XP total and rank\n"
             "The control endpoint is --control, else $BITTEN_CONTROL, else " DEFAULT_CONTROL ".\n"
+            "The operator token (bittend's control.token_file) is read from\n"
+            "$BITTEN_CONTROL_TOKEN_FILE, else " DEFAULT_TOKEN_FILE " (when readable).\n"
             "Exit codes: 0 ok, 1 bittend refused (reason printed), 2 usage, 3 bittend not "
             "reachable.\n");
 }
 
 /* ---------------------------------------------------------------- request / reply */
+
+//  The operator token (first line of the token file) into request["token"], when readable.
+static void s_add_token(json_t *request)
+{
+    const char *path = getenv("BITTEN_CONTROL_TOKEN_FILE");
+    FILE *f = fopen(path ? path : DEFAULT_TOKEN_FILE, "r");
+    char token[256] = "";
+    if (f && fgets(token, sizeof token, f))
+        token[strcspn(token, "\r\n \t")] = '\0';
+    if (f)
+        fclose(f);
+    if (*token)
+        json_object_set_new(request, "token", json_string(token));
+}
 
 //  Sends one request and returns the parsed reply, or NULL (message printed) when bittend
 //  cannot be reached in time.
@@ -95,6 +112,7 @@ static json_t *s_request(const s_opts_t *o, json_t *request)
     zmq_setsockopt(req, ZMQ_RCVTIMEO, &o->timeout_ms, sizeof o->timeout_ms);
     zmq_setsockopt(req, ZMQ_SNDTIMEO, &o->timeout_ms, sizeof o->timeout_ms);
     json_t *reply = NULL;
+    s_add_token(request);
     char *text = json_dumps(request, JSON_COMPACT);
     if (zmq_connect(req, o->control) != 0) {
         fprintf(stderr, "bittenctl: bad control endpoint '%s': %s\n", o->control,

@@ -73,7 +73,8 @@
     X(INTERNAL, "internal error (see the log)")                                                    \
     /* core hardening (issue 14): store, control, events, clock -- kept apart to ease merges */   \
     X(STORE_BUSY, "the database is locked by another connection: not journaled, not sent")        \
-    X(STORE_FAILED, "the database refused the write (disk full, file size limit, I/O error)")
+    X(STORE_FAILED, "the database refused the write (disk full, file size limit, I/O error)")    \
+    X(CONTROL_UNAUTHORIZED, "an acting control command without the operator's token")
 
 typedef enum {
 #define BITTEN_REASON_ENUM_(name, doc) BITTEN_R_##name,

@@ -32,6 +32,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "MT5 server time minus UTC, in seconds, for timestamps sent as 'YYYY.MM.DD HH:MM:SS'"},
     {"control.endpoint", S, "tcp://127.0.0.1:5557", NR, NULL, NULL,
      "REP socket for bittenctl; loopback or ipc:// only"},
+    {"control.token_file", S, "", NR, NULL, NULL,
+     "operator token file (created, random, mode 0640, when missing); acting commands (fire, close, halt, resume) must carry it; empty: they are allowed only on an ipc:// control socket (made 0660)"},
     {"events.endpoint", S, "tcp://127.0.0.1:5558", NR, NULL, NULL,
      "PUB socket where every decision is published as 'topic {json}'"},
     {"events.sndhwm", I, "10000", 1, 10000000, NULL, NULL,

@@ -200,6 +200,7 @@ static void s_settings_read(const bitten_config_t *cfg, core_settings_t *set)
     set->ep_command = bitten_config_str(cfg, "command.endpoint");
     set->ep_feedback = bitten_config_str(cfg, "feedback.endpoint");
     set->ep_control = bitten_config_str(cfg, "control.endpoint");
+    set->token_file = bitten_config_str(cfg, "control.token_file");
     set->ep_events = bitten_config_str(cfg, "events.endpoint");
     set->keepalive_s = (int)bitten_config_int(cfg, "command.keepalive_s");
     set->strict_check_s = (int)bitten_config_int(cfg, "strict.check_interval_s");
@@ -245,11 +246,18 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
         bitten_core_destroy(&core);
         return NULL;
     }
-    if (core_security_start(core, err, errlen) != 0 || core_channels_bind(core, err, errlen) != 0) {
+    if (core_security_start(core, err, errlen) != 0 ||
+        core_control_token_load(core, err, errlen) != 0 ||
+        core_channels_bind(core, err, errlen) != 0) {
         bitten_core_destroy(&core);
         return NULL;
     }
     core_security_warn_insecure(core);
+    if (!core->control_token[0] && !core->control_ipc)
+        BLOG_WARN(core->log, "core", "control.read_only",
+                  "control=%s msg=\"no control.token_file: fire, close, halt and resume are "
+                  "refused CONTROL_UNAUTHORIZED on a tcp:// control socket\"",
+                  core->ep_control);
     char why[256];
     core->store = bitten_store_open(core->set.state_dir, why, sizeof why);
     if (!core->store) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/core_internal.h"
 
@@ -135,7 +136,14 @@ static void *s_socket(bitten_core_t *core, int type, const char *name, const cha
     //  The EA-facing sockets authenticate with CURVE; control and events stay loopback.
     if (type != ZMQ_REP && type != ZMQ_XPUB)
         core_security_apply(core, s);
-    if (zmq_bind(s, endpoint) != 0) {
+    //  The control socket's file is the operator's credential when there is no token: owner
+    //  and group only (0660), set by the umask at creation, so it is never open in between.
+    bool guard = type == ZMQ_REP && strncmp(endpoint, "ipc://", 6) == 0;
+    mode_t mask = guard ? umask(0117) : 0;
+    int bound = zmq_bind(s, endpoint);
+    if (guard)
+        umask(mask);
+    if (bound != 0) {
         snprintf(err, errlen, "%s: cannot bind %s: %s", name, endpoint, zmq_strerror(errno));
         zmq_close(s);
         return NULL;

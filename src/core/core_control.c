@@ -201,6 +201,12 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
     json_object_set_new(reply, "event_subscriptions", json_integer(core->event_subscriptions));
     json_object_set_new(reply, "control_requests", json_integer((json_int_t)st->control_requests));
     json_object_set_new(reply, "control_bad_args", json_integer((json_int_t)st->control_bad_args));
+    json_object_set_new(reply, "control_unauthorized",
+                        json_integer((json_int_t)st->control_unauthorized));
+    json_object_set_new(reply, "control_auth",
+                        json_string(core->control_token[0] ? "token"
+                                    : core->control_ipc    ? "ipc_file_mode"
+                                                           : "read_only"));
     bitten_store_stats_t ss;
     bitten_store_stats(core->store, &ss);
     json_object_set_new(reply, "store",
@@ -311,7 +317,7 @@ static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
     const char *cmd = request ? json_string_value(json_object_get(request, "cmd")) : NULL;
     if (!cmd) {
         core_reject(core, "control", BITTEN_R_BAD_REQUEST, "cmd", "expected {\"cmd\":\"...\"}",
-                    data, len);
+                    NULL, 0);
         json_decref(request);
         s_control_reply(core, s_control_error(BITTEN_R_BAD_REQUEST,
                                               "request must be a JSON object with a string cmd"));
@@ -327,11 +333,22 @@ static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
             char text[160];
             snprintf(text, sizeof text, "%.40s %s (command %.32s)", *field ? field : "request",
                      why, c->name);
-            core_reject(core, "control", BITTEN_R_BAD_REQUEST, field, text, data, len);
+            core_reject(core, "control", BITTEN_R_BAD_REQUEST, field, text, NULL, 0);
             json_t *reply = s_control_error(BITTEN_R_BAD_REQUEST, text);
             json_object_set_new(reply, "field", json_string(field));
             json_decref(request);
             s_control_reply(core, reply);
+            return;
+        }
+        const char *denied;
+        if (c->access == BITTEN_CONTROL_ACT && !core_control_authorized(core, request, &denied)) {
+            core->stats.control_unauthorized++;
+            char text[160];
+            snprintf(text, sizeof text, "%s (command %.32s)", denied, c->name);
+            //  No excerpt: the request may carry a token, right or nearly right.
+            core_reject(core, "control", BITTEN_R_CONTROL_UNAUTHORIZED, "token", text, NULL, 0);
+            json_decref(request);
+            s_control_reply(core, s_control_error(BITTEN_R_CONTROL_UNAUTHORIZED, text));
             return;
         }
         json_t *reply = json_object();

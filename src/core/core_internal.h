@@ -29,6 +29,7 @@ typedef struct {
     const char *ep_command;         /* command.endpoint, as configured (bound: core->ep_*) */
     const char *ep_feedback;        /* feedback.endpoint */
     const char *ep_control;         /* control.endpoint */
+    const char *token_file;         /* control.token_file */
     const char *ep_events;          /* events.endpoint */
     int keepalive_s;                /* command.keepalive_s */
     int strict_check_s;             /* strict.check_interval_s */
@@ -82,7 +83,8 @@ typedef struct {
     uint64_t sends_refused;
     uint64_t events_published, events_unheard;
     uint64_t control_requests;
-    uint64_t control_bad_args; /* refused by a command's argument schema */
+    uint64_t control_bad_args;     /* refused by a command's argument schema */
+    uint64_t control_unauthorized; /* acting commands without the operator's credential */
     uint64_t keepalives_sent;
     int64_t reject_logged_ms[BITTEN_R_COUNT_];
     uint64_t reject_unlogged[BITTEN_R_COUNT_];
@@ -123,6 +125,8 @@ struct bitten_core {
     size_t n_queries;
     bitten_store_t *store;
     char strict_path[512]; /* non-empty while a legacy file exists */
+    char control_token[129]; /* the operator token (control.token_file), "" without one */
+    bool control_ipc;        /* the control socket is ipc:// (its file mode guards it) */
     bitten_ms_t started_ms;
 };
 
@@ -189,6 +193,14 @@ void core_security_reload(bitten_core_t *core);
 /*  With --insecure and a bound EA-facing endpoint that is not loopback: warns now and every
  *  security.insecure_warn_s. Call after the channels are bound. */
 void core_security_warn_insecure(bitten_core_t *core);
+
+/*  Loads control.token_file into core->control_token, creating it (random, 0640) when it
+ *  does not exist. 0 (also without a token file), or -1 with one line naming the key. */
+int core_control_token_load(bitten_core_t *core, char *err, size_t errlen);
+
+/*  True when an acting command may run: with a token file, the request's "token" matches
+ *  (constant time); without one, only on an ipc:// control socket. *why explains a false. */
+bool core_control_authorized(const bitten_core_t *core, const json_t *request, const char **why);
 
 /*  Stops the warning timer, zauth and frees the certificate (idempotent). */
 void core_security_stop(bitten_core_t *core);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -232,12 +233,130 @@ static void test_every_command_refuses_wrong_types_unknown_and_missing_fields(vo
     s_stop(&e);
 }
 
+/* ---------------------------------------------------------------- 14: control credential */
+
+static void s_expect_reason(json_t *r, const char *reason)
+{
+    assert_non_null(r);
+    s_dump_unless(strcmp(s_str(r, "reason"), reason) == 0, r);
+    assert_string_equal(s_str(r, "reason"), reason);
+    json_decref(r);
+}
+
+static void test_acting_commands_need_the_operator_token_reading_does_not(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL);
+    const char *fire = "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                       "\"signal_id\":\"tok_1\"}";
+    s_expect_reason(bt_ctl_raw(&e.d, fire, 3000), "CONTROL_UNAUTHORIZED");
+    s_expect_reason(bt_ctl_raw(&e.d, "{\"cmd\":\"halt\",\"why\":\"x\",\"hard\":true}", 3000),
+                    "CONTROL_UNAUTHORIZED");
+    s_expect_reason(bt_ctl_raw(&e.d, "{\"cmd\":\"halt\",\"why\":\"x\",\"token\":\"" BT_TOKEN
+                               "x\"}", 3000),
+                    "CONTROL_UNAUTHORIZED");
+    s_expect_reason(bt_ctl_raw(&e.d, "{\"cmd\":\"resume\",\"token\":\"\"}", 3000),
+                    "CONTROL_UNAUTHORIZED");
+    //  Nothing was sent and nothing halted.
+    assert_int_equal(s_count_frames(e.cmd, "tok_1", 300), 0);
+    json_t *r = bt_ctl_raw(&e.d, "{\"cmd\":\"accounts_risk\"}", 3000);
+    assert_non_null(r);
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    assert_false(json_is_true(json_object_get(r, "halted_global")));
+    json_decref(r);
+    json_t *st = bt_ctl_raw(&e.d, "{\"cmd\":\"status\"}", 3000);
+    assert_non_null(st);
+    assert_int_equal(bt_json_int(st, "control_unauthorized"), 4);
+    assert_int_equal(bt_json_int(st, "rejects.CONTROL_UNAUTHORIZED"), 4);
+    assert_string_equal(s_str(st, "control_auth"), "token");
+    json_decref(st);
+    //  With the token the same close goes out.
+    r = s_ctl(&e.d, fire);
+    assert_string_equal(s_str(r, "state"), "SENT");
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "tok_1", 1000), 1);
+    //  bittenctl reads the token file; without it the operator's halt is refused.
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd,
+             "env BITTEN_CONTROL_TOKEN_FILE=/nonexistent %s --control %s halt --why test 2>&1",
+             BITTENCTL_PATH, e.d.control);
+    assert_int_equal(bt_run(cmd, out, sizeof out, 10000), 1);
+    assert_non_null(strstr(out, "CONTROL_UNAUTHORIZED"));
+    snprintf(cmd, sizeof cmd, "env BITTEN_CONTROL_TOKEN_FILE=%s %s --control %s halt --why test 2>&1",
+             e.d.token_path, BITTENCTL_PATH, e.d.control);
+    assert_int_equal(bt_run(cmd, out, sizeof out, 10000), 0);
+    //  The log names the refusal, never a token.
+    assert_true(bt_log_contains(&e.d, "reason=CONTROL_UNAUTHORIZED", 1000));
+    assert_false(bt_log_contains(&e.d, BT_TOKEN, 100));
+    s_stop(&e);
+}
+
+static void test_without_a_token_file_tcp_control_is_read_only_and_ipc_is_0660(void **state)
+{
+    char ep[64], set[96];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", bt_free_port());
+    snprintf(set, sizeof set, "control.endpoint=%s", ep);
+    const char *tcp_args[] = {"--set", set, "--set", "control.token_file=", NULL};
+    bt_daemon_t d;
+    assert_int_equal(bt_daemon_start(&d, NULL, tcp_args), 0);
+    s_expect_reason(bt_ctl(&d, "{\"cmd\":\"halt\",\"why\":\"x\"}"), "CONTROL_UNAUTHORIZED");
+    json_t *st = bt_status(&d);
+    assert_non_null(st);
+    assert_string_equal(s_str(st, "control_auth"), "read_only");
+    json_decref(st);
+    assert_true(bt_log_contains(&d, "control.read_only", 1000));
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+
+    //  ipc:// without a token: the socket file (0660) is the credential; acting works.
+    const char *ipc_args[] = {"--set", "control.token_file=", NULL};
+    assert_int_equal(bt_daemon_start(&d, NULL, ipc_args), 0);
+    struct stat sb;
+    assert_int_equal(stat(d.control + 6, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0660);
+    json_t *r = bt_ctl_raw(&d, "{\"cmd\":\"halt\",\"why\":\"x\"}", 3000);
+    assert_non_null(r);
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    json_decref(r);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
+static void test_a_missing_token_file_is_created_private_and_a_public_one_refused(void **state)
+{
+    bt_daemon_t d;
+    char dir[] = "/tmp/bitten-token-XXXXXX", path[64], set[96];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/control.token", dir);
+    snprintf(set, sizeof set, "control.token_file=%s", path);
+    const char *args[] = {"--set", set, NULL};
+    assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0640);
+    assert_true(sb.st_size >= 17);
+    //  The harness token is not this daemon's.
+    s_expect_reason(bt_ctl(&d, "{\"cmd\":\"resume\"}"), "CONTROL_UNAUTHORIZED");
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+    chmod(path, 0644);
+    int rc = bt_daemon_run_to_exit(&d, NULL, args, 10000);
+    assert_int_equal(rc, 1);
+    assert_true(bt_log_contains(&d, "readable or writable by others", 100));
+    bt_daemon_cleanup(&d);
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_second_daemon_on_the_same_state_dir_refuses_naming_the_holder),
         cmocka_unit_test(test_a_locked_database_refuses_the_fire_store_busy_and_the_loop_answers),
         cmocka_unit_test(test_every_command_refuses_wrong_types_unknown_and_missing_fields),
+        cmocka_unit_test(test_acting_commands_need_the_operator_token_reading_does_not),
+        cmocka_unit_test(test_without_a_token_file_tcp_control_is_read_only_and_ipc_is_0660),
+        cmocka_unit_test(test_a_missing_token_file_is_created_private_and_a_public_one_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
