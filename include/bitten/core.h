@@ -113,7 +113,11 @@ bitten_bus_t *bitten_core_bus(bitten_core_t *core);
 const bitten_config_t *bitten_core_config(bitten_core_t *core);
 bitten_log_t *bitten_core_log(bitten_core_t *core);
 
-/*  Wall clock now, in ms (the loop's cached time). */
+/*  The daemon clock now, in ms since the epoch: the wall clock at start-up plus the
+ *  monotonic time elapsed since. It never steps: ages, timeouts, expiries and rate limits
+ *  measured on it are right also when the system clock is stepped (date -s, a VM resume, a
+ *  bad NTP server). A step is detected, logged (clock.step, ERROR) and counted in status ->
+ *  clock; the daemon clock keeps its course until a restart (docs/troubleshooting.md). */
 bitten_ms_t bitten_core_now_ms(bitten_core_t *core);
 
 /*  Sends one frame on the command channel without blocking. Returns 0, or -1 with

@@ -48,7 +48,7 @@ void bitten_core_emit(bitten_core_t *core, const char *topic, json_t *obj)
     char ts[32];
     if (!json_object_get(obj, "ts"))
         json_object_set_new(obj, "ts",
-                            json_string(bitten_format_time(core_wall_ms(), ts, sizeof ts)));
+                            json_string(bitten_format_time(core_wall_ms(core), ts, sizeof ts)));
     //  15 significant digits: prices print as 1.1004, not 1.1003999999999999.
     char *body = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(obj);

@@ -153,7 +153,7 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
     bitten_core_t *core = self;
     core_stats_t *st = &core->stats;
     const core_settings_t *set = &core->set;
-    bitten_ms_t now = core_wall_ms();
+    bitten_ms_t now = core_daemon_ms(core);
     char ts[32];
     json_object_set_new(reply, "version", json_string(BITTEN_VERSION));
     json_object_set_new(reply, "pid", json_integer(getpid()));
@@ -207,6 +207,12 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
                         json_string(core->control_token[0] ? "token"
                                     : core->control_ipc    ? "ipc_file_mode"
                                                            : "read_only"));
+    const core_clock_t *clk = &core->clock;
+    json_object_set_new(
+        reply, "clock",
+        json_pack("{s:s, s:I, s:I, s:I, s:I}", "ages", "monotonic", "wall_offset_ms",
+                  (json_int_t)clk->offset_ms, "steps", (json_int_t)clk->steps, "last_step_ms",
+                  (json_int_t)clk->last_step_ms, "step_alarm_ms", (json_int_t)clk->step_alarm_ms));
     bitten_store_stats_t ss;
     bitten_store_stats(core->store, &ss);
     json_object_set_new(reply, "store",

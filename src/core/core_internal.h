@@ -48,7 +48,22 @@ typedef struct {
     bool test_hooks;                /* debug.test_hooks: the "debug.wedge" command exists */
     int server_utc_offset_s;        /* feedback.server_utc_offset_s */
     int store_busy_timeout_ms;      /* store.busy_timeout_ms */
+    int64_t max_frame_age_ms;       /* feedback.max_frame_age_s */
+    int64_t max_frame_future_ms;    /* feedback.max_frame_future_s */
 } core_settings_t;
+
+/*  The daemon clock (core.c): wall time at start plus CLOCK_MONOTONIC elapsed since, so ages,
+ *  timeouts and expiries never jump when the system clock is stepped. The system clock is
+ *  still read (core_wall_ms) and compared every second: a step is logged and counted. */
+typedef struct {
+    bitten_ms_t mono_base, wall_base; /* at start */
+    bitten_ms_t shim_ms;              /* debug.clock_step (test hooks): added to the wall read */
+    bitten_ms_t offset_ms;            /* system wall - daemon clock at the last check */
+    bitten_ms_t last_step_ms;         /* the last step's size (signed) */
+    bitten_ms_t last_step_at;         /* daemon clock when it was seen */
+    uint64_t steps;
+    int64_t step_alarm_ms;            /* clock.step_alarm_ms */
+} core_clock_t;
 
 typedef struct {
     char name[32];
@@ -127,13 +142,18 @@ struct bitten_core {
     char strict_path[512]; /* non-empty while a legacy file exists */
     char control_token[129]; /* the operator token (control.token_file), "" without one */
     bool control_ipc;        /* the control socket is ipc:// (its file mode guards it) */
-    bitten_ms_t started_ms;
+    bitten_ms_t started_ms; /* daemon clock */
+    core_clock_t clock;
 };
 
 /* ---------------------------------------------------------------- core.c */
 
-/*  Wall clock now, in ms (not the loop's cached time). */
-bitten_ms_t core_wall_ms(void);
+/*  The system's wall clock now, in ms, as the daemon sees it (plus the debug.clock_step shim):
+ *  for what EAs and people compare with their own clocks, never for an age. */
+bitten_ms_t core_wall_ms(const bitten_core_t *core);
+
+/*  The daemon clock now, in ms (bitten_core_now_ms). */
+bitten_ms_t core_daemon_ms(const bitten_core_t *core);
 
 /*  Starts a repeating timer with core as its data. */
 void core_timer_start(bitten_core_t *core, ev_timer *t,
@@ -161,6 +181,11 @@ void core_feedback_cb(zwatch_t *watch, void *socket, int revents, void *arg);
  *  FRAME_REJECTED and emits a "reject" event. */
 void core_reject(bitten_core_t *core, const char *channel, bitten_reason_t reason,
                  const char *field, const char *detail, const void *data, size_t len);
+
+/*  Pure: may f's own timestamp be believed at wall? Telemetry and heartbeats only; an absent
+ *  stamp passes; EA dialects (server time) get 14 h of slack on both sides. */
+bool core_frame_time_ok(const bitten_frame_t *f, bitten_ms_t wall, int64_t max_age_ms,
+                        int64_t max_future_ms);
 
 /* ---------------------------------------------------------------- core_peers.c */
 

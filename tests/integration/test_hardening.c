@@ -348,6 +348,71 @@ static void test_a_missing_token_file_is_created_private_and_a_public_one_refuse
     rmdir(dir);
 }
 
+/* ---------------------------------------------------------------- 4: clock steps */
+
+static int64_t s_status_int(bt_daemon_t *d, const char *path)
+{
+    json_t *st = bt_status(d);
+    assert_non_null(st);
+    int64_t v = bt_json_int(st, path);
+    json_decref(st);
+    return v;
+}
+
+//  Polls until the integer at path equals want; returns the last value.
+static int64_t s_wait_equal(bt_daemon_t *d, const char *path, int64_t want, int timeout_ms)
+{
+    int64_t v = -1;
+    for (int waited = 0; waited <= timeout_ms; waited += 50) {
+        v = s_status_int(d, path);
+        if (v == want)
+            return v;
+        bt_sleep_ms(50);
+    }
+    return v;
+}
+
+static void test_a_backward_clock_step_keeps_ages_and_the_silent_ea_goes_offline(void **state)
+{
+    s_env_t e;
+    const char *more[] = {"--set", "debug.test_hooks=true",      "--set", "ea.offline_after_s=5",
+                          "--set", "risk.telemetry_max_age_s=2", "--set",
+                          "ea.check_interval_ms=100",            NULL};
+    s_start(&e, more);
+    json_t *r = s_ctl(&e.d, "{\"cmd\":\"debug.clock_step\",\"ms\":-600000}");
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    json_decref(r);
+    //  Detected, logged, counted, shown.
+    assert_int_equal(bt_wait_status(&e.d, "clock.steps", 1, 5000), 1);
+    assert_true(bt_log_contains(&e.d, "clock.step alarm=1 step_ms=-600", 2000));
+    assert_true(s_status_int(&e.d, "clock.last_step_ms") <= -599000);
+    //  The EA stays silent: it goes offline after 5 s of it, whatever the wall clock says.
+    assert_int_equal(s_wait_equal(&e.d, "eas.online", 0, 12000), 0);
+    r = s_ctl(&e.d, "{\"cmd\":\"eas\"}");
+    json_t *ea = json_array_get(json_object_get(r, "eas"), 0);
+    assert_false(json_is_true(json_object_get(ea, "online")));
+    assert_true(json_number_value(json_object_get(ea, "age_s")) >= 5.0);
+    json_decref(r);
+    r = s_ctl(&e.d, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                    "\"action\":\"buy\",\"sl_pips\":20,\"tp_pips\":30,\"signal_id\":\"clk_1\"}");
+    s_dump_unless(strcmp(s_str(r, "state"), "REFUSED") == 0, r);
+    assert_string_equal(s_str(r, "state"), "REFUSED");
+    assert_string_equal(s_str(r, "reason"), "EA_OFFLINE");
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "clk_1", 300), 0);
+
+    //  Telemetry stamped in 2001 is refused: it does not bring the account back.
+    bt_send(e.fb, "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"timestamp\":978307200,"
+                  "\"account\":{\"balance\":10000,\"equity\":10000}}");
+    assert_int_equal(bt_wait_status(&e.d, "rejects.FRAME_TIME_OUT_OF_RANGE", 1, 3000), 1);
+    assert_int_equal(s_status_int(&e.d, "eas.online"), 0);
+    assert_true(bt_log_contains(&e.d, "reason=FRAME_TIME_OUT_OF_RANGE field=timestamp", 1000));
+    //  Fresh telemetry does.
+    bt_send(e.fb, TELEMETRY);
+    assert_int_equal(bt_wait_status(&e.d, "eas.online", 1, 3000), 1);
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_acting_commands_need_the_operator_token_reading_does_not),
         cmocka_unit_test(test_without_a_token_file_tcp_control_is_read_only_and_ipc_is_0660),
         cmocka_unit_test(test_a_missing_token_file_is_created_private_and_a_public_one_refused),
+        cmocka_unit_test(test_a_backward_clock_step_keeps_ages_and_the_silent_ea_goes_offline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

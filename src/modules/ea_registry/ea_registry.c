@@ -45,7 +45,8 @@ struct ea_registry {
 
 bool ea_registry_is_live(bitten_ms_t last_seen_ms, bitten_ms_t now_ms, bitten_ms_t offline_after_ms)
 {
-    return now_ms - last_seen_ms < offline_after_ms;
+    //  A last_seen ahead of now (it cannot be on the monotonic daemon clock) is not a live EA.
+    return now_ms >= last_seen_ms && now_ms - last_seen_ms < offline_after_ms;
 }
 
 static void s_ea_free(void **item)
