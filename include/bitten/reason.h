@@ -75,7 +75,8 @@
     X(STORE_BUSY, "the database is locked by another connection: not journaled, not sent")        \
     X(STORE_FAILED, "the database refused the write (disk full, file size limit, I/O error)")    \
     X(CONTROL_UNAUTHORIZED, "an acting control command without the operator's token")          \
-    X(FRAME_TIME_OUT_OF_RANGE, "telemetry or heartbeat stamped too far from now (clock or offset)")
+    X(FRAME_TIME_OUT_OF_RANGE, "telemetry or heartbeat stamped too far from now (clock or offset)") \
+    X(EVENTS_SUBSCRIPTIONS_FULL, "too many subscriptions on the events socket: subscribers shed")
 
 typedef enum {
 #define BITTEN_REASON_ENUM_(name, doc) BITTEN_R_##name,

@@ -40,6 +40,10 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "operator token file (created, random, mode 0640, when missing); acting commands (fire, close, halt, resume) must carry it; empty: they are allowed only on an ipc:// control socket (made 0660)"},
     {"events.endpoint", S, "tcp://127.0.0.1:5558", NR, NULL, NULL,
      "PUB socket where every decision is published as 'topic {json}'"},
+    {"events.max_subscriptions", I, "256", 1, 1000000, NULL, NULL,
+     "subscriptions tracked on the events socket; more: every events subscriber is disconnected (they reconnect) and EVENTS_SUBSCRIPTIONS_FULL is counted"},
+    {"events.max_subscription_bytes", I, "128", 1, 65536, NULL, NULL,
+     "longest subscription (topic prefix) a subscriber may send; a longer one closes its connection"},
     {"events.sndhwm", I, "10000", 1, 10000000, NULL, NULL,
      "events queued per subscriber before the slowest subscriber loses events"},
     /* loop and process */

@@ -250,6 +250,8 @@ static void s_settings_read(const bitten_config_t *cfg, core_settings_t *set)
     set->feedback_rcvhwm = (int)bitten_config_int(cfg, "feedback.rcvhwm");
     set->command_sndhwm = (int)bitten_config_int(cfg, "command.sndhwm");
     set->events_sndhwm = (int)bitten_config_int(cfg, "events.sndhwm");
+    set->events_max_subs = (int)bitten_config_int(cfg, "events.max_subscriptions");
+    set->events_max_sub_bytes = (int)bitten_config_int(cfg, "events.max_subscription_bytes");
     set->feedback_socket = bitten_config_str(cfg, "feedback.socket");
     set->ep_command = bitten_config_str(cfg, "command.endpoint");
     set->ep_feedback = bitten_config_str(cfg, "feedback.endpoint");

@@ -199,6 +199,13 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
     json_object_set_new(reply, "events_published", json_integer((json_int_t)st->events_published));
     json_object_set_new(reply, "events_unheard", json_integer((json_int_t)st->events_unheard));
     json_object_set_new(reply, "event_subscriptions", json_integer(core->event_subscriptions));
+    json_object_set_new(reply, "events",
+                        json_pack("{s:i, s:i, s:i, s:I, s:I, s:I}", "subscriptions",
+                                  core->event_subscriptions, "max_subscriptions",
+                                  core->set.events_max_subs, "peers", core->events_peers.count,
+                                  "sheds", (json_int_t)core->stats.events_sheds, "peers_shed",
+                                  (json_int_t)core->stats.events_peers_shed, "refused",
+                                  (json_int_t)core->stats.events_refused));
     json_object_set_new(reply, "control_requests", json_integer((json_int_t)st->control_requests));
     json_object_set_new(reply, "control_bad_args", json_integer((json_int_t)st->control_bad_args));
     json_object_set_new(reply, "control_unauthorized",

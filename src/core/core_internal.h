@@ -25,6 +25,8 @@ typedef struct {
     int feedback_rcvhwm;            /* feedback.rcvhwm */
     int command_sndhwm;             /* command.sndhwm */
     int events_sndhwm;              /* events.sndhwm */
+    int events_max_subs;            /* events.max_subscriptions */
+    int events_max_sub_bytes;       /* events.max_subscription_bytes */
     const char *feedback_socket;    /* feedback.socket: "sub" or "pull" */
     const char *ep_command;         /* command.endpoint, as configured (bound: core->ep_*) */
     const char *ep_feedback;        /* feedback.endpoint */
@@ -97,6 +99,8 @@ typedef struct {
     uint64_t bytes_in;
     uint64_t sends_refused;
     uint64_t events_published, events_unheard;
+    uint64_t events_sheds, events_peers_shed; /* subscription floods: times, connections cut */
+    uint64_t events_refused;                  /* subscriptions seen past the bound */
     uint64_t control_requests;
     uint64_t control_bad_args;     /* refused by a command's argument schema */
     uint64_t control_unauthorized; /* acting commands without the operator's credential */
@@ -115,7 +119,7 @@ struct bitten_core {
     void *command, *feedback, *control, *events;
     zwatch_t *feedback_watch, *control_watch, *events_watch;
     int event_subscriptions; /* live subscriptions on the events XPUB */
-    core_peers_t command_peers, feedback_peers;
+    core_peers_t command_peers, feedback_peers, events_peers;
     char ep_command[CORE_ENDPOINT_MAX], ep_feedback[CORE_ENDPOINT_MAX];
     char ep_control[CORE_ENDPOINT_MAX], ep_events[CORE_ENDPOINT_MAX];
     ev_signal sig_term, sig_int, sig_hup;
@@ -191,6 +195,9 @@ bool core_frame_time_ok(const bitten_frame_t *f, bitten_ms_t wall, int64_t max_a
 
 /*  Starts the socket monitor of socket, counting its peers in p. 0 or -1 (errno set). */
 int core_peers_start(bitten_core_t *core, core_peers_t *p, void *socket, const char *channel);
+
+/*  Reads every monitor event queued for p now (so p knows each connection accepted so far). */
+void core_peers_drain(bitten_core_t *core, core_peers_t *p);
 
 /*  Stops the monitor of socket and frees p's state (idempotent). */
 void core_peers_stop(core_peers_t *p, void *socket);
