@@ -633,7 +633,8 @@ static bitten_reason_t s_control_config(void *self, const json_t *request, json_
 
 static void s_control_reply(bitten_core_t *core, json_t *reply)
 {
-    char *text = json_dumps(reply, JSON_COMPACT);
+    //  15 significant digits, as on the events channel: 9635.82, not 9635.8199999999997.
+    char *text = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(reply);
     const char *out = text ? text : "{\"ok\":false,\"reason\":\"INTERNAL\"}";
     //  REP after a recv can always send; DONTWAIT only guards against a bug wedging the loop.
@@ -745,7 +746,7 @@ static void s_strict_check(bitten_core_t *core)
         bitten_core_emit(core, "strict.violation", json_pack("{s:s, s:s}", "path", path, "reason",
                                                              "STRICT_LEGACY_FILE"));
     } else if (!found && core->strict_path[0]) {
-        BLOG_WARN(core->log, "core", "strict.cleared", "path=%s", core->strict_path);
+        BLOG_INFO(core->log, "core", "strict.cleared", "path=%s", core->strict_path);
         bitten_core_emit(core, "strict.cleared", json_pack("{s:s}", "path", core->strict_path));
         core->strict_path[0] = '\0';
     }
