@@ -1,4 +1,4 @@
-/*  bus.h: the in-process event bus. An event name maps to an ordered list of handlers;
+/*  bus.h: the in-process event bus. Each event (an enum) has an ordered list of handlers;
  *  publishing calls them synchronously, in registration order. It knows no module. */
 #ifndef BITTEN_BUS_H
 #define BITTEN_BUS_H
@@ -45,8 +45,9 @@ typedef void(bitten_bus_handler_fn)(void *self, bitten_event_t event, const void
 bitten_bus_t *bitten_bus_new(void);
 void bitten_bus_destroy(bitten_bus_t **self_p);
 
-/*  Appends a handler for the named event. Returns 0, or -1 when the name is unknown. */
-int bitten_bus_subscribe(bitten_bus_t *self, const char *event_name, bitten_bus_handler_fn *handler,
+/*  Appends a handler for event (an enum, so a misspelt event does not compile). Returns 0, or
+ *  -1 when event is out of range or memory runs out. */
+int bitten_bus_subscribe(bitten_bus_t *self, bitten_event_t event, bitten_bus_handler_fn *handler,
                          void *handler_self);
 
 /*  Removes every handler registered with handler_self (a module going away). */
@@ -59,6 +60,7 @@ void bitten_bus_publish(bitten_bus_t *self, bitten_event_t event, const void *pa
 /*  Number of handlers for an event (status, tests). */
 size_t bitten_bus_handler_count(const bitten_bus_t *self, bitten_event_t event);
 
+/*  The event's name, for logs ("?" out of range). */
 const char *bitten_event_name(bitten_event_t event);
 /*  Event for a name, or -1. */
 int bitten_event_from_name(const char *name);

@@ -185,7 +185,7 @@ citadel_t *citadel_new(bitten_core_t *core)
                   CITADEL_KV_THRESHOLD);
     BLOG_INFO(self->log, "citadel", "ready", "threshold_restored=%s",
               found == 0 ? "yes" : "no");
-    bitten_bus_subscribe(bitten_core_bus(core), "venom.signal", s_on_signal, self);
+    bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_SIGNAL, s_on_signal, self);
     bitten_core_status_register(core, "citadel", s_status, self);
     return self;
 }

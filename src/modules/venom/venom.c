@@ -395,8 +395,8 @@ venom_t *venom_new(bitten_core_t *core)
         return NULL;
     }
     bitten_bus_t *bus = bitten_core_bus(core);
-    bitten_bus_subscribe(bus, "feedback.tick", s_on_tick, self);
-    bitten_bus_subscribe(bus, "feedback.candle_batch", s_on_candles, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_TICK, s_on_tick, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_CANDLE_BATCH, s_on_candles, self);
     bitten_core_status_register(core, "venom", s_status, self);
     bitten_core_control_register(core, "signals", s_control_signals, self);
     size_t selected = venom_selection_count(self->selection);
