@@ -377,8 +377,6 @@ static void test_journald_gets_priorities_and_fields_for_a_fire_story(void **sta
         if (n <= 0)
             continue;
         size_t len = (size_t)n;
-        if (getenv("BT_DEBUG_JOURNAL"))
-            fprintf(stderr, "---\n%.*s\n", (int)len, entry);
         assert_true(s_has(entry, len, "SYSLOG_IDENTIFIER=bittend"));
         if (s_has(entry, len, "EVENT=daemon.ready"))
             ready_info = s_has(entry, len, "PRIORITY=6") && s_has(entry, len, "MODULE=core");
