@@ -596,7 +596,7 @@ static int s_put_number(const s_opts_t *o, json_t *request, const char *key, con
     return 0;
 }
 
-static int s_halt(const s_opts_t *o)
+static int s_halt(s_opts_t *o)
 {
     if (!o->why || !*o->why)
         return s_usage_error(o, "halt needs --why TEXT");
@@ -606,7 +606,7 @@ static int s_halt(const s_opts_t *o)
     return s_command(o, request, s_print_halt_reply);
 }
 
-static int s_resume(const s_opts_t *o)
+static int s_resume(s_opts_t *o)
 {
     json_t *request = json_pack("{s:s}", "cmd", "resume");
     if (o->uuid)
@@ -614,7 +614,7 @@ static int s_resume(const s_opts_t *o)
     return s_command(o, request, s_print_resume_reply);
 }
 
-static int s_xp(const s_opts_t *o)
+static int s_xp(s_opts_t *o)
 {
     if (!o->uuid)
         return s_usage_error(o, "xp needs --uuid U");
@@ -622,7 +622,7 @@ static int s_xp(const s_opts_t *o)
 }
 
 //  eas, or one EA with --uuid (not seen: NOT_FOUND, exit 1).
-static int s_eas(const s_opts_t *o)
+static int s_eas(s_opts_t *o)
 {
     int rc = EXIT_SUCCESS;
     json_t *request = json_pack("{s:s}", "cmd", "eas");
@@ -656,7 +656,7 @@ static int s_eas(const s_opts_t *o)
     return rc;
 }
 
-static int s_fires(const s_opts_t *o)
+static int s_fires(s_opts_t *o)
 {
     json_t *request = json_pack("{s:s}", "cmd", "fires");
     if (o->uuid)
@@ -702,7 +702,7 @@ static void s_print_signals(json_t *r)
     }
 }
 
-static int s_signals(const s_opts_t *o)
+static int s_signals(s_opts_t *o)
 {
     json_t *request = json_pack("{s:s}", "cmd", "signals");
     if (o->symbol)
@@ -748,7 +748,7 @@ static int s_fire_command(const s_opts_t *o, json_t *request)
     return rc;
 }
 
-static int s_fire(const s_opts_t *o)
+static int s_fire(s_opts_t *o)
 {
     if (!o->uuid || !o->symbol || !o->action || !o->sl_pips)
         return s_usage_error(o, "fire needs --uuid U --symbol S --action buy|sell --sl-pips N");
@@ -771,7 +771,7 @@ static int s_fire(const s_opts_t *o)
     return s_fire_command(o, request);
 }
 
-static int s_close(const s_opts_t *o)
+static int s_close(s_opts_t *o)
 {
     if (!o->uuid)
         return s_usage_error(o, "close needs --uuid U");
@@ -800,7 +800,7 @@ static json_t *s_request_ok(const s_opts_t *o, const char *cmd, int *rc)
 
 //  "accounts" (the router: tier, mode, limits) merged with "accounts_risk" (XP & risk: the
 //  numbers and halts) by uuid; accounts only one of them knows are listed too.
-static int s_accounts(const s_opts_t *o)
+static int s_accounts(s_opts_t *o)
 {
     int rc = EXIT_SUCCESS;
     json_t *config = s_request_ok(o, "accounts", &rc);
@@ -948,7 +948,7 @@ static bool s_exists(const char *path)
 //  account. NAME.cert is public (the server's goes to every EA, an EA's to security.clients_dir);
 //  NAME.cert_secret stays where it is used. Works offline: no daemon needed. An existing pair
 //  is never replaced without --force: a new server key locks out every EA at the next start.
-static int s_keygen(const s_opts_t *o)
+static int s_keygen(s_opts_t *o)
 {
     if (o->server == (o->uuid != NULL))
         return s_usage_error(o, "keygen needs exactly one of --server or --uuid U");
@@ -1038,36 +1038,20 @@ static int s_run_config(s_opts_t *o)
     return s_simple(o, "config", s_print_config);
 }
 
-#define S_RUN(fn)                                                                                  \
-    static int s_run_##fn(s_opts_t *o)                                                             \
-    {                                                                                              \
-        return s_##fn(o);                                                                          \
-    }
-S_RUN(eas)
-S_RUN(accounts)
-S_RUN(fires)
-S_RUN(fire)
-S_RUN(close)
-S_RUN(halt)
-S_RUN(resume)
-S_RUN(xp)
-S_RUN(keygen)
-S_RUN(signals)
-
 static const s_cmd_t s_cmds[] = {
     {"status", "", s_run_status},
-    {"eas", "u", s_run_eas},
+    {"eas", "u", s_eas},
     {"config", "", s_run_config},
     {"tail", "eTusnS", s_tail},
-    {"accounts", "", s_run_accounts},
-    {"fires", "ual", s_run_fires},
-    {"fire", "usALPori", s_run_fire},
-    {"close", "usi", s_run_close},
-    {"halt", "uHw", s_run_halt},
-    {"resume", "u", s_run_resume},
-    {"xp", "u", s_run_xp},
-    {"keygen", "VudF", s_run_keygen},
-    {"signals", "sl", s_run_signals},
+    {"accounts", "", s_accounts},
+    {"fires", "ual", s_fires},
+    {"fire", "usALPori", s_fire},
+    {"close", "usi", s_close},
+    {"halt", "uHw", s_halt},
+    {"resume", "u", s_resume},
+    {"xp", "u", s_xp},
+    {"keygen", "VudF", s_keygen},
+    {"signals", "sl", s_signals},
 };
 
 //  A whole decimal number in [min, max]. Returns 0, or -1.
