@@ -400,6 +400,49 @@ static void test_journald_gets_priorities_and_fields_for_a_fire_story(void **sta
     rmdir(dir);
 }
 
+//  The systemd case: stderr is the journal stream ($JOURNAL_STREAM names its device and inode)
+//  and log.journal = auto (the default) switches to native entries by itself.
+static void test_auto_mode_sends_to_the_journal_when_stderr_is_the_journal_stream(void **state)
+{
+    char dir[] = "/tmp/bitten-journal-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sock[128], set_sock[200];
+    snprintf(sock, sizeof sock, "%s/journal.sock", dir);
+    snprintf(set_sock, sizeof set_sock, "log.journal_socket=%s", sock);
+    int jfd = s_fake_journal(sock);
+    const char *args[] = {"--set", set_sock, NULL};
+    bt_daemon_t d;
+    //  First run: stderr is a plain file, so the lines go there.
+    assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
+    assert_true(bt_log_contains(&d, "INFO core daemon.ready", 3000));
+    char entry[16384];
+    assert_true(recv(jfd, entry, sizeof entry, 0) < 0); /* nothing for the journal */
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    //  Again on the same stderr file, now named by JOURNAL_STREAM.
+    struct stat st;
+    assert_int_equal(stat(d.log_path, &st), 0);
+    char env[64];
+    snprintf(env, sizeof env, "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    setenv("JOURNAL_STREAM", env, 1);
+    assert_int_equal(bt_daemon_restart(&d), 0);
+    unsetenv("JOURNAL_STREAM");
+    bool ready = false;
+    int64_t deadline = bt_now_ms() + 5000;
+    while (!ready && bt_now_ms() < deadline) {
+        ssize_t n = recv(jfd, entry, sizeof entry, 0);
+        if (n > 0)
+            ready = s_has(entry, (size_t)n, "EVENT=daemon.ready") &&
+                    s_has(entry, (size_t)n, "PRIORITY=6");
+    }
+    assert_true(ready);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+    close(jfd);
+    unlink(sock);
+    rmdir(dir);
+}
+
 static void test_journal_prefix_mode_puts_priorities_on_stderr(void **state)
 {
     const char *args[] = {"--set", "log.journal=prefix", NULL};
@@ -423,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_control_replies_print_floats_with_15_digits),
         cmocka_unit_test(test_status_shows_halts_alarms_open_fires_and_citadel),
         cmocka_unit_test(test_journald_gets_priorities_and_fields_for_a_fire_story),
+        cmocka_unit_test(test_auto_mode_sends_to_the_journal_when_stderr_is_the_journal_stream),
         cmocka_unit_test(test_journal_prefix_mode_puts_priorities_on_stderr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
