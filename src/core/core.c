@@ -89,6 +89,7 @@ struct bitten_core {
     size_t n_statuses;
     bitten_ea_query_t ea_query;
     bitten_risk_query_t risk_query;
+    bitten_accounts_query_t accounts_query;
     struct {
         char name[32];
         const void *query;
@@ -164,6 +165,16 @@ void bitten_core_set_risk_query(bitten_core_t *core, const bitten_risk_query_t *
 const bitten_risk_query_t *bitten_core_risk_query(bitten_core_t *core)
 {
     return &core->risk_query;
+}
+
+void bitten_core_set_accounts_query(bitten_core_t *core, const bitten_accounts_query_t *query)
+{
+    core->accounts_query = *query;
+}
+
+const bitten_accounts_query_t *bitten_core_accounts_query(bitten_core_t *core)
+{
+    return &core->accounts_query;
 }
 
 bitten_store_t *bitten_core_store(bitten_core_t *core)

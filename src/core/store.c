@@ -157,8 +157,6 @@ typedef enum {
     S_SIGNAL_INSERT,
     S_VERDICT_INSERT,
     S_SIGNAL_LIST,
-    S_ACCOUNT_PUT,
-    S_ACCOUNT_GET,
     S_SNAPSHOT_INSERT,
     S_SNAPSHOTS_LATEST,
     S_XP_LEDGER_INSERT,
@@ -208,13 +206,6 @@ static const char *const s_sql[S_COUNT_] = {
                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_VERDICT_INSERT] = "INSERT INTO verdicts (signal_id, score, label, multiplier, passed, "
                          "reasons, at) VALUES (?,?,?,?,?,?,?)",
-    [S_ACCOUNT_PUT] = "INSERT INTO accounts (uuid, tier, mode, risk_pct, max_lot, symbols, "
-                      "created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) "
-                      "ON CONFLICT (uuid) DO UPDATE SET tier = excluded.tier, mode = excluded.mode,"
-                      " risk_pct = excluded.risk_pct, max_lot = excluded.max_lot,"
-                      " symbols = excluded.symbols, updated_at = excluded.updated_at",
-    [S_ACCOUNT_GET] = "SELECT uuid, tier, mode, risk_pct, max_lot, symbols, created_at, "
-                      "updated_at FROM accounts WHERE uuid = ?",
     [S_SNAPSHOT_INSERT] = "INSERT INTO account_snapshots (uuid, at, json) VALUES (?,?,?)",
     [S_SNAPSHOTS_LATEST] = "SELECT uuid, at, json FROM account_snapshots a WHERE id = "
                            "(SELECT MAX(id) FROM account_snapshots b WHERE b.uuid = a.uuid) "
@@ -615,6 +606,11 @@ int bitten_store_synchronous(bitten_store_t *self)
     return level;
 }
 
+struct sqlite3 *bitten_store_sqlite(bitten_store_t *self)
+{
+    return self ? self->db : NULL;
+}
+
 const char *bitten_store_errmsg(bitten_store_t *self)
 {
     return self ? sqlite3_errmsg(self->db) : "no store";
@@ -944,45 +940,7 @@ int bitten_store_verdict_insert(bitten_store_t *self, const bitten_verdict_rec_t
     return s_exec_stmt(st) == SQLITE_DONE ? 0 : -1;
 }
 
-/* ---------------------------------------------------------------- accounts */
-
-int bitten_store_account_put(bitten_store_t *self, const bitten_account_rec_t *rec)
-{
-    sqlite3_stmt *st = (self && rec) ? s_stmt(self, S_ACCOUNT_PUT) : NULL;
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, rec->uuid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, rec->tier, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, rec->mode, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_double(st, 4, rec->risk_pct);
-    sqlite3_bind_double(st, 5, rec->max_lot);
-    sqlite3_bind_text(st, 6, rec->symbols, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 7, rec->created_at);
-    sqlite3_bind_int64(st, 8, rec->updated_at ? rec->updated_at : rec->created_at);
-    return s_exec_stmt(st) == SQLITE_DONE ? 0 : -1;
-}
-
-int bitten_store_account_get(bitten_store_t *self, const char *uuid, bitten_account_rec_t *rec)
-{
-    sqlite3_stmt *st = (self && uuid && rec) ? s_stmt(self, S_ACCOUNT_GET) : NULL;
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        memset(rec, 0, sizeof *rec);
-        s_copy(rec->uuid, sizeof rec->uuid, sqlite3_column_text(st, 0));
-        s_copy(rec->tier, sizeof rec->tier, sqlite3_column_text(st, 1));
-        s_copy(rec->mode, sizeof rec->mode, sqlite3_column_text(st, 2));
-        rec->risk_pct = sqlite3_column_double(st, 3);
-        rec->max_lot = sqlite3_column_double(st, 4);
-        s_copy(rec->symbols, sizeof rec->symbols, sqlite3_column_text(st, 5));
-        rec->created_at = sqlite3_column_int64(st, 6);
-        rec->updated_at = sqlite3_column_int64(st, 7);
-    }
-    s_done(st);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
-}
+/* ---------------------------------------------------------------- account snapshots */
 
 int bitten_store_account_snapshot(bitten_store_t *self, const char *uuid, bitten_ms_t at,
                                   const char *json)
