@@ -204,7 +204,8 @@ typedef struct {
 
 /*  HALT: XP & risk raised or lifted a halt. The fire router closes the positions of a raised
  *  hard halt with close_positions (the account's, every account's for a global one) and owns
- *  the retry when that close cannot be sent. Restored halts are not announced. */
+ *  the retry when that close cannot be sent. Halts restored at start are not announced, except
+ *  an account whose older snapshot says its close_all was still owed (by = "restored"). */
 typedef struct {
     bool raised;                /* true: raised; false: lifted (released) */
     int64_t halt_id;            /* the store's id; 0 when the store failed */
@@ -213,7 +214,7 @@ typedef struct {
     bitten_halt_kind_t kind;
     bitten_reason_t reason;     /* HALTED (operator), RISK_DRAWDOWN, RISK_MARGIN, ... */
     const char *why;            /* one line for the operator */
-    const char *by;             /* "auto", "operator" */
+    const char *by;             /* "auto", "operator", "restored" */
     bool close_positions;       /* raised hard halts: close the positions now */
 } bitten_halt_event_t;
 

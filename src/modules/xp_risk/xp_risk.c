@@ -33,6 +33,9 @@ typedef struct {
     //  An operator released this automatic halt: it is not raised again until its condition
     //  has cleared once (else a resume would be undone, and close_all resent, a second later).
     bool suppressed[RISK_TRIGGER_COUNT];
+    //  A snapshot written before the fire router owned the retry said a hard halt's close_all
+    //  was still owed: handed to the router (HALT) once the halts are restored.
+    bool legacy_close_owed;
 } s_account_t;
 
 typedef struct {
@@ -371,6 +374,7 @@ static void s_snapshot_restore(s_account_t *acc, const json_t *o)
     s->win_streak = (int)s_get_int(o, "win_streak");
     s->last_loss_at = s_get_int(o, "last_loss_at");
     s->last_fire_at = s_get_int(o, "last_fire_at");
+    acc->legacy_close_owed = json_is_true(json_object_get(o, "close_owed"));
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(o, "recent_fires"), i, v)
@@ -1020,6 +1024,37 @@ static void s_status(void *arg, json_t *section)
 
 /* ---------------------------------------------------------------- start / stop */
 
+//  Snapshots of older versions kept "close_owed" here. The fire router owns that retry now:
+//  each such account's close_all is asked for again through HALT (sent, or owed by the
+//  router), so an upgrade never drops a hard halt's close.
+static void s_hand_over_legacy_owed(xp_risk_t *self)
+{
+    for (s_account_t *acc = zhashx_first(self->accounts); acc; acc = zhashx_next(self->accounts)) {
+        if (!acc->legacy_close_owed)
+            continue;
+        acc->legacy_close_owed = false;
+        acc->dirty = true;
+        s_halt_t h;
+        memset(&h, 0, sizeof h);
+        h.trigger = -1;
+        h.rec.scope = BITTEN_HALT_ACCOUNT;
+        h.rec.kind = BITTEN_HALT_HARD;
+        h.rec.reason = BITTEN_R_HALTED;
+        snprintf(h.rec.uuid, sizeof h.rec.uuid, "%s", acc->uuid);
+        snprintf(h.rec.why, sizeof h.rec.why, "a hard halt's close_all was still owed at restart");
+        for (size_t i = 0; i < self->n_halts; i++)
+            if (self->halts[i].rec.scope == BITTEN_HALT_ACCOUNT &&
+                self->halts[i].rec.kind == BITTEN_HALT_HARD &&
+                strcmp(self->halts[i].rec.uuid, acc->uuid) == 0)
+                h = self->halts[i];
+        BLOG_WARN(self->log, "xp_risk", "halt.close_owed_handed_over",
+                  "uuid=%s halt_id=%lld why=\"snapshot of an older version: the fire router now "
+                  "owns the retry\"",
+                  acc->uuid, (long long)h.rec.id);
+        s_publish_halt(self, &h, true, "restored", true);
+    }
+}
+
 xp_risk_t *xp_risk_new(bitten_core_t *core)
 {
     xp_risk_t *self = calloc(1, sizeof *self);
@@ -1048,6 +1083,8 @@ xp_risk_t *xp_risk_new(bitten_core_t *core)
         xp_risk_destroy(&self);
         return NULL;
     }
+
+    s_hand_over_legacy_owed(self);
 
     bitten_bus_t *bus = bitten_core_bus(core);
     bitten_bus_subscribe(bus, "feedback.telemetry", s_on_telemetry, self);
