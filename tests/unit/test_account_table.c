@@ -1,4 +1,4 @@
-/*  test_accounts.c: the accounts module's pure half (src/modules/accounts/account_table.c):
+/*  test_account_table.c: the accounts module's pure half (src/modules/accounts/account_table.c):
  *  parsing each field, the defaults, the table from config, dialect, route and broker symbol
  *  facts; and its table in the store (accounts_store.c). */
 #include <setjmp.h>
