@@ -8,7 +8,6 @@
 #include <czmq.h>
 #include <ev.h>
 
-#include "core/symbols_config.h"
 #include "modules/fire_router/fire_checks.h"
 #include "modules/fire_router/fire_router.h"
 
@@ -29,7 +28,6 @@ struct fire_router {
     bitten_log_t *log;
     bitten_store_t *store;
     const bitten_config_t *cfg;
-    bitten_symbols_t *symbols;
     fire_limits_t limits;
     bool allow_shared;
     bitten_ms_t result_timeout_ms, manual_ttl_ms, max_skew_ms;
@@ -267,6 +265,8 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
     bitten_ms_t now = bitten_core_now_ms(self->core);
     const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
     bitten_account_t account;
+    bitten_account_symbol_t asym;
+    const bitten_symbol_t *sym = NULL;
     const bitten_account_t *acc =
         (aq->find && aq->find(aq->self, req->uuid, &account) == 0) ? &account : NULL;
     bitten_fire_rec_t rec;
@@ -304,7 +304,11 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         if (rq->halted)
             rq->halted(rq->self, req->uuid, &ctx.halted_global, &ctx.halted_account);
         ctx.strict_violation = bitten_core_strict_violation(self->core);
-        ctx.symbol = *req->symbol ? bitten_symbols_find(self->symbols, req->symbol) : NULL;
+        //  The symbol as it is for this account's broker (the symbol table's spec with the
+        //  broker's facts over it): checked, sized and converted to points with one spec.
+        if (*req->symbol && aq->symbol && aq->symbol(aq->self, req->uuid, req->symbol, &asym) == 0)
+            ctx.symbol = &asym.spec;
+        sym = ctx.symbol;
         ctx.account_symbols = acc->symbols;
         ctx.account_max_lot = acc->max_lot;
         ctx.already_fired = found == 0;
@@ -360,7 +364,6 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         return out;
     }
 
-    const bitten_symbol_t *sym = *req->symbol ? bitten_symbols_find(self->symbols, req->symbol) : NULL;
     bitten_signal_cmd_t cmd;
     char frame[ROUTER_FRAME_MAX];
     int len = -1;
@@ -865,12 +868,10 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->log = bitten_core_log(core);
     self->store = bitten_core_store(core);
     self->cfg = bitten_core_config(core);
-    char sym_err[200] = "out of memory or no store";
-    self->symbols = bitten_symbols_from_config(bitten_core_config(core), sym_err, sizeof sym_err);
     self->open = zhashx_new();
     self->owed = zhashx_new();
-    if (!self->symbols || !self->open || !self->owed || !self->store) {
-        BLOG_ERROR(self->log, "fire_router", "start_failed", "error=\"%s\"", sym_err);
+    if (!self->open || !self->owed || !self->store) {
+        BLOG_ERROR(self->log, "fire_router", "start_failed", "error=\"out of memory or no store\"");
         fire_router_destroy(&self);
         return NULL;
     }
@@ -929,7 +930,6 @@ void fire_router_destroy(fire_router_t **self_p)
     }
     zhashx_destroy(&self->open);
     zhashx_destroy(&self->owed);
-    bitten_symbols_destroy(&self->symbols);
     free(self);
     *self_p = NULL;
 }
