@@ -125,7 +125,7 @@ typedef struct {
     unsigned char routing_id[BITTEN_ROUTE_ID_MAX]; /* DEALER identity, raw bytes */
     size_t routing_id_len;
     bool has_curve_key;
-    char curve_key[BITTEN_CURVE_KEY_LEN + 1]; /* Z85 public key of its connection */
+    char curve_key[BITTEN_CURVE_KEY_LEN + 1];        /* Z85 public key of its connection */
     char command_endpoint[BITTEN_ENDPOINT_MAX + 1];  /* a per-account endpoint; "" = shared */
     char feedback_endpoint[BITTEN_ENDPOINT_MAX + 1]; /* a per-account endpoint; "" = shared */
 } bitten_account_route_t;
@@ -139,7 +139,7 @@ typedef struct {
     double max_lot;                       /* <= 0: no account cap */
     char symbols[BITTEN_SYMLIST_MAX + 1]; /* comma list the account may trade; "" = all */
     bool from_config;                     /* false: created on first contact */
-    bitten_ms_t created_at; /* first contact; 0 for config accounts */
+    bitten_ms_t created_at;               /* first contact; 0 for config accounts */
     bitten_dialect_t dialect;
     bool dialect_pinned; /* set by config: detection must not change it */
     bitten_account_route_t route;
@@ -149,8 +149,9 @@ typedef struct {
  *  config): a number <= 0 is "not said", and the configured symbol table's value stands. */
 #define BITTEN_BROKER_SYMBOL_MAX 32
 typedef struct {
-    char symbol[BITTEN_SYMBOL_MAX + 1];             /* canonical: the symbol table's name */
-    char broker_name[BITTEN_BROKER_SYMBOL_MAX + 1]; /* as the broker spells it (EURUSDm); "" = same */
+    char symbol[BITTEN_SYMBOL_MAX + 1]; /* canonical: the symbol table's name */
+    char broker_name[BITTEN_BROKER_SYMBOL_MAX +
+                     1]; /* as the broker spells it (EURUSDm); "" = same */
     int digits;
     double point, lot_step, min_lot, max_lot;
 } bitten_broker_symbol_t;
@@ -207,28 +208,28 @@ typedef struct {
  *  the retry when that close cannot be sent. Halts restored at start are not announced, except
  *  an account whose older snapshot says its close_all was still owed (by = "restored"). */
 typedef struct {
-    bool raised;                /* true: raised; false: lifted (released) */
-    int64_t halt_id;            /* the store's id; 0 when the store failed */
+    bool raised;     /* true: raised; false: lifted (released) */
+    int64_t halt_id; /* the store's id; 0 when the store failed */
     bitten_halt_scope_t scope;
-    const char *uuid;           /* the account; "" for a global halt */
+    const char *uuid; /* the account; "" for a global halt */
     bitten_halt_kind_t kind;
-    bitten_reason_t reason;     /* HALTED (operator), RISK_DRAWDOWN, RISK_MARGIN, ... */
-    const char *why;            /* one line for the operator */
-    const char *by;             /* "auto", "operator", "restored" */
-    bool close_positions;       /* raised hard halts: close the positions now */
+    bitten_reason_t reason; /* HALTED (operator), RISK_DRAWDOWN, RISK_MARGIN, ... */
+    const char *why;        /* one line for the operator */
+    const char *by;         /* "auto", "operator", "restored" */
+    bool close_positions;   /* raised hard halts: close the positions now */
 } bitten_halt_event_t;
 
 /*  VERDICT: a VENOM signal with CITADEL's verdict on it. Only passed ones are fired. */
 typedef struct {
     const char *signal_id;
     const char *symbol;
-    bitten_action_t direction;  /* BITTEN_ACTION_BUY or BITTEN_ACTION_SELL */
-    const char *signal_class;   /* "RAPID_ASSAULT" / "PRECISION_STRIKE" */
+    bitten_action_t direction; /* BITTEN_ACTION_BUY or BITTEN_ACTION_SELL */
+    const char *signal_class;  /* "RAPID_ASSAULT" / "PRECISION_STRIKE" */
     const char *pattern;
     double confidence, entry, sl_pips, tp_pips, sl_price, tp_price, rr;
     bitten_ms_t created_at, expires_at;
     double score, multiplier;
-    const char *label;          /* SHIELD_APPROVED, SHIELD_ACTIVE, VOLATILITY_ZONE, UNVERIFIED */
+    const char *label; /* SHIELD_APPROVED, SHIELD_ACTIVE, VOLATILITY_ZONE, UNVERIFIED */
     bool passed;
 } bitten_verdict_event_t;
 

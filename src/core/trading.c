@@ -7,8 +7,8 @@
 static const char *const s_tiers[BITTEN_TIER_COUNT_] = {"NIBBLER", "FANG", "COMMANDER"};
 static const char *const s_classes[] = {"NONE", "RAPID_ASSAULT", "PRECISION_STRIKE"};
 static const char *const s_modes[] = {"manual", "auto"};
-static const char *const s_dialects[BITTEN_DIALECT_COUNT_] = {"unknown", "contract", "v7",
-                                                               "v2.05", "v2.02"};
+static const char *const s_dialects[BITTEN_DIALECT_COUNT_] = {"unknown", "contract", "v7", "v2.05",
+                                                              "v2.02"};
 #define S_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const char *s_name(const char *const *names, int count, int value)
@@ -76,5 +76,6 @@ bitten_action_t bitten_action_parse(const char *name)
 
 bool bitten_action_opens(bitten_action_t action)
 {
-    return action == BITTEN_ACTION_BUY || action == BITTEN_ACTION_SELL || !bitten_action_valid(action);
+    return action == BITTEN_ACTION_BUY || action == BITTEN_ACTION_SELL ||
+           !bitten_action_valid(action);
 }

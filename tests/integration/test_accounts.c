@@ -18,14 +18,14 @@
 #include "harness.h"
 
 #define UUID "acct_ac_1"
-#define ACCOUNTS                                                                                  \
+#define ACCOUNTS                                                                                   \
     "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"                   \
     "        mode = \"manual\"\n"
-#define TEL(uuid, equity)                                                                         \
-    "{\"type\":\"telemetry\",\"uuid\":\"" uuid "\",\"account\":{\"balance\":10000,"               \
+#define TEL(uuid, equity)                                                                          \
+    "{\"type\":\"telemetry\",\"uuid\":\"" uuid "\",\"account\":{\"balance\":10000,"                \
     "\"equity\":" equity ",\"margin\":0,\"free_margin\":" equity "}}"
-#define HANDSHAKE                                                                                 \
-    "{\"type\":\"handshake\",\"uuid\":\"" UUID "\",\"account\":843859,\"broker\":\"B\","          \
+#define HANDSHAKE                                                                                  \
+    "{\"type\":\"handshake\",\"uuid\":\"" UUID "\",\"account\":843859,\"broker\":\"B\","           \
     "\"server\":\"B-Demo\",\"symbols\":\"EURUSD\",\"balance\":10000,\"equity\":7900}"
 
 typedef struct {
@@ -36,7 +36,7 @@ typedef struct {
 
 static void s_start(s_env_t *e, const char *zpl, const char *const *more_args)
 {
-    const char *args[24] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
+    const char *args[24] = {"--set", "feedback.socket=pull",   "--set", "ea.ping_interval_s=0",
                             "--set", "command.keepalive_s=100"};
     int n = 6;
     for (int i = 0; more_args && more_args[i]; i++)
@@ -180,8 +180,8 @@ static void test_a_global_hard_halt_closes_every_account_once(void **state)
 
 //  A drawdown hard halt while no EA is on the command socket: owed. Across a restart the debt
 //  is kept; the EA's first frame after it (a handshake: EA online) sends the close_all.
-static void test_an_owed_close_all_survives_a_restart_and_goes_out_when_the_ea_is_online(
-    void **state)
+static void
+test_an_owed_close_all_survives_a_restart_and_goes_out_when_the_ea_is_online(void **state)
 {
     s_env_t e;
     s_start(&e, ACCOUNTS, NULL);
@@ -251,7 +251,8 @@ int main(void)
         cmocka_unit_test(test_accounts_from_first_contact_stop_at_the_bound_with_a_reason),
         cmocka_unit_test(test_max_auto_created_0_creates_no_account_on_first_contact),
         cmocka_unit_test(test_a_global_hard_halt_closes_every_account_once),
-        cmocka_unit_test(test_an_owed_close_all_survives_a_restart_and_goes_out_when_the_ea_is_online),
+        cmocka_unit_test(
+            test_an_owed_close_all_survives_a_restart_and_goes_out_when_the_ea_is_online),
         cmocka_unit_test(test_a_close_all_owed_in_an_older_snapshot_still_goes_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

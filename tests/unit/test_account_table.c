@@ -22,9 +22,8 @@ static void test_an_entry_with_only_a_uuid_gets_the_safe_defaults(void **state)
 {
     bitten_account_t a;
     char err[200] = "";
-    assert_int_equal(account_parse("acct_1", NULL, NULL, NULL, NULL, NULL, NULL, &a, err,
-                                   sizeof err),
-                     0);
+    assert_int_equal(
+        account_parse("acct_1", NULL, NULL, NULL, NULL, NULL, NULL, &a, err, sizeof err), 0);
     assert_string_equal(a.uuid, "acct_1");
     assert_int_equal(a.tier, BITTEN_TIER_NIBBLER);
     assert_int_equal(a.mode, BITTEN_MODE_MANUAL); /* never auto-fires unless asked */
@@ -86,8 +85,8 @@ static void test_each_bad_field_is_refused_naming_the_field(void **state)
     longlist[sizeof longlist - 1] = '\0';
     bitten_account_t a;
     char err[200] = "";
-    assert_int_equal(account_parse("a", NULL, NULL, NULL, NULL, longlist, NULL, &a, err, sizeof err),
-                     -1);
+    assert_int_equal(
+        account_parse("a", NULL, NULL, NULL, NULL, longlist, NULL, &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "symbols:"));
 }
 
@@ -178,8 +177,8 @@ static account_table_t *s_one(const char *uuid, const char *dialect)
     assert_non_null(t);
     bitten_account_t a;
     char err[200];
-    assert_int_equal(account_parse(uuid, NULL, NULL, NULL, NULL, NULL, dialect, &a, err, sizeof err),
-                     0);
+    assert_int_equal(
+        account_parse(uuid, NULL, NULL, NULL, NULL, NULL, dialect, &a, err, sizeof err), 0);
     assert_non_null(account_table_add(t, &a));
     return t;
 }
@@ -235,8 +234,8 @@ static void test_broker_facts_lay_over_the_symbol_table_and_fall_back_to_it(void
 
     /* the broker quotes 4 digits with a suffix: digits, point and the wire name change, the
      * facts it did not give stay the table's */
-    bitten_broker_symbol_t facts = {.symbol = "EURUSD", .broker_name = "EURUSDm", .digits = 4,
-                                    .point = 0.0001};
+    bitten_broker_symbol_t facts = {
+        .symbol = "EURUSD", .broker_name = "EURUSDm", .digits = 4, .point = 0.0001};
     assert_int_equal(account_table_put_symbol(t, "acct_1", &facts), 0);
     const bitten_broker_symbol_t *got = account_table_symbol_facts(t, "acct_1", "EURUSD");
     assert_non_null(got);
@@ -252,9 +251,8 @@ static void test_broker_facts_lay_over_the_symbol_table_and_fall_back_to_it(void
     facts.lot_step = 0.1;
     facts.digits = 0;
     assert_int_equal(account_table_put_symbol(t, "acct_1", &facts), 0);
-    assert_int_equal(account_symbol_resolve(eurusd, account_table_symbol_facts(t, "acct_1", "EURUSD"),
-                                            &out),
-                     0);
+    assert_int_equal(
+        account_symbol_resolve(eurusd, account_table_symbol_facts(t, "acct_1", "EURUSD"), &out), 0);
     assert_int_equal(out.spec.digits, eurusd->digits);
     assert_true(out.spec.lot_step == 0.1);
 
@@ -301,8 +299,8 @@ static void test_the_store_row_updates_and_keeps_created_at(void **state)
     assert_null(accounts_store_new(NULL));
 
     bitten_account_t a;
-    assert_int_equal(account_parse("acct_1", "NIBBLER", "auto", "1", "1", "EURUSD,USDJPY", NULL,
-                                   &a, err, sizeof err),
+    assert_int_equal(account_parse("acct_1", "NIBBLER", "auto", "1", "1", "EURUSD,USDJPY", NULL, &a,
+                                   err, sizeof err),
                      0);
     accounts_store_row_t row;
     accounts_store_row_of(&a, 1000, &row);

@@ -212,7 +212,8 @@ static void test_nibbler_takes_rapid_assault_only_fang_and_commander_take_all(vo
     assert_int_equal(fire_check_tier(BITTEN_TIER_FANG, BITTEN_CLASS_PRECISION_STRIKE), R(OK));
     assert_int_equal(fire_check_tier(BITTEN_TIER_FANG, BITTEN_CLASS_RAPID_ASSAULT), R(OK));
     assert_int_equal(fire_check_tier(BITTEN_TIER_COMMANDER, BITTEN_CLASS_PRECISION_STRIKE), R(OK));
-    assert_int_equal(fire_check_tier((bitten_tier_t)7, BITTEN_CLASS_RAPID_ASSAULT), R(TIER_FORBIDS));
+    assert_int_equal(fire_check_tier((bitten_tier_t)7, BITTEN_CLASS_RAPID_ASSAULT),
+                     R(TIER_FORBIDS));
 }
 
 static void test_tier_and_class_names_round_trip(void **state)
@@ -221,7 +222,8 @@ static void test_tier_and_class_names_round_trip(void **state)
     assert_int_equal(bitten_tier_from_str("COMMANDER"), BITTEN_TIER_COMMANDER);
     assert_int_equal(bitten_tier_from_str("nibbler"), -1);
     assert_string_equal(bitten_tier_str(BITTEN_TIER_FANG), "FANG");
-    assert_int_equal(bitten_signal_class_from_str("PRECISION_STRIKE"), BITTEN_CLASS_PRECISION_STRIKE);
+    assert_int_equal(bitten_signal_class_from_str("PRECISION_STRIKE"),
+                     BITTEN_CLASS_PRECISION_STRIKE);
     assert_string_equal(bitten_signal_class_str(BITTEN_CLASS_RAPID_ASSAULT), "RAPID_ASSAULT");
     assert_string_equal(bitten_signal_class_str((bitten_signal_class_t)9), "?");
 }

@@ -32,7 +32,8 @@ static void s_near(double a, double b, double eps, const char *file, int line)
 #define DAY0 INT64_C(1757894400000)
 #define T0 (DAY0 + 10 * HOUR)
 
-static const bitten_tier_t s_tiers[] = {BITTEN_TIER_NIBBLER, BITTEN_TIER_FANG, BITTEN_TIER_COMMANDER};
+static const bitten_tier_t s_tiers[] = {BITTEN_TIER_NIBBLER, BITTEN_TIER_FANG,
+                                        BITTEN_TIER_COMMANDER};
 
 /* ---------------------------------------------------------------- fixtures */
 
@@ -74,7 +75,8 @@ static account_state_t s_account(const risk_params_t *p)
 
 static bitten_risk_request_t s_req(const char *symbol, bitten_action_t dir)
 {
-    return (bitten_risk_request_t){.uuid = "acct_1", .symbol = symbol, .action = dir, .risk_pct = 0.0};
+    return (bitten_risk_request_t){
+        .uuid = "acct_1", .symbol = symbol, .action = dir, .risk_pct = 0.0};
 }
 
 static bitten_reason_t s_gate(const risk_params_t *p, bitten_tier_t tier, const account_state_t *s,
@@ -571,7 +573,8 @@ static void test_hedge_refuses_the_opposite_side_on_the_same_symbol(void **state
     assert_int_equal(risk_gate(&p, BITTEN_TIER_COMMANDER, &s, &buy, T0, NULL), R(OK));
     assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &sell, T0, NULL), R(RISK_HEDGE));
     /* NIBBLER is already at its one position */
-    assert_int_equal(risk_gate(&p, BITTEN_TIER_NIBBLER, &s, &sell, T0, NULL), R(RISK_MAX_POSITIONS));
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_NIBBLER, &s, &sell, T0, NULL),
+                     R(RISK_MAX_POSITIONS));
 
     p.refuse_hedge = false;
     assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(OK));
@@ -702,7 +705,8 @@ static void test_the_gate_reports_the_earliest_failure_in_its_order(void **state
                      R(RISK_MAX_POSITIONS));
     /* FANG has room: rate before hedge */
     assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &sell, T0 + SEC, NULL), R(RISK_RATE));
-    assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &sell, T0 + 30 * SEC, NULL), R(RISK_HEDGE));
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &sell, T0 + 30 * SEC, NULL),
+                     R(RISK_HEDGE));
 }
 
 /* ---------------------------------------------------------------- halts */
@@ -943,7 +947,7 @@ static void test_rank_boundaries(void **state)
     assert_null(xp_rank_up(600, 0));
 }
 
-/* ---------------------------------------------------------------- the router's chain on this gate */
+/* ---------------------------------------------------------------- the router's chain, this gate */
 
 /*  What the shell does for the router: the pure gate on one account's state, answered in the
  *  shared vocabulary (bitten_risk_gate_fn). */

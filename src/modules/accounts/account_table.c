@@ -99,8 +99,7 @@ int account_from_defaults(const bitten_config_t *cfg, const char *uuid, bitten_a
     snprintf(lot, sizeof lot, "%.17g", bitten_config_double(cfg, "default_account.max_lot"));
     return account_parse(uuid, bitten_config_str(cfg, "default_account.tier"),
                          bitten_config_str(cfg, "default_account.mode"), risk, lot,
-                         bitten_config_str(cfg, "default_account.symbols"), NULL, out, err,
-                         errlen);
+                         bitten_config_str(cfg, "default_account.symbols"), NULL, out, err, errlen);
 }
 
 int account_symbol_resolve(const bitten_symbol_t *base, const bitten_broker_symbol_t *facts,

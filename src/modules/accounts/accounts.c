@@ -90,8 +90,8 @@ static void s_create_from_defaults(accounts_t *self, const char *uuid)
     self->auto_created++;
     s_store_account(self, acc);
     BLOG_INFO(self->log, "accounts", "account.created",
-              "uuid=%s tier=%s mode=%s from=default_account", acc->uuid,
-              bitten_tier_str(acc->tier), bitten_account_mode_str(acc->mode));
+              "uuid=%s tier=%s mode=%s from=default_account", acc->uuid, bitten_tier_str(acc->tier),
+              bitten_account_mode_str(acc->mode));
     bitten_core_emit(self->core, "account.created",
                      json_pack("{s:s, s:s, s:s}", "uuid", acc->uuid, "tier",
                                bitten_tier_str(acc->tier), "mode",
@@ -134,8 +134,7 @@ static int s_query_symbol(void *arg, const char *uuid, const char *symbol,
 {
     accounts_t *self = arg;
     const bitten_symbol_t *base = symbol ? bitten_symbols_find(self->symbols, symbol) : NULL;
-    return account_symbol_resolve(base, account_table_symbol_facts(self->table, uuid, symbol),
-                                  out);
+    return account_symbol_resolve(base, account_table_symbol_facts(self->table, uuid, symbol), out);
 }
 
 static int s_query_set_dialect(void *arg, const char *uuid, bitten_dialect_t dialect)
@@ -172,12 +171,12 @@ static bitten_reason_t s_control_accounts(void *arg, const json_t *request, json
     json_t *list = json_array();
     for (size_t i = 0; i < account_table_count(self->table); i++) {
         const bitten_account_t *a = account_table_at(self->table, i);
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:b, s:s}", "uuid", a->uuid, "tier",
-                            bitten_tier_str(a->tier), "mode", bitten_account_mode_str(a->mode),
-                            "risk_pct", a->risk_pct, "max_lot", a->max_lot, "symbols", a->symbols,
-                            "from_config", a->from_config, "dialect",
-                            bitten_dialect_str(a->dialect)));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:b, s:s}", "uuid", a->uuid,
+                                        "tier", bitten_tier_str(a->tier), "mode",
+                                        bitten_account_mode_str(a->mode), "risk_pct", a->risk_pct,
+                                        "max_lot", a->max_lot, "symbols", a->symbols, "from_config",
+                                        a->from_config, "dialect", bitten_dialect_str(a->dialect)));
     }
     json_object_set_new(reply, "accounts", list);
     return BITTEN_R_OK;
@@ -211,7 +210,9 @@ accounts_t *accounts_new(bitten_core_t *core)
     self->store = accounts_store_new(bitten_core_store(core));
     if (!self->table || !self->symbols || !self->store) {
         BLOG_ERROR(self->log, "accounts", "start_failed", "error=\"%s\"",
-                   !self->table ? err : !self->symbols ? sym_err : "out of memory or no store");
+                   !self->table     ? err
+                   : !self->symbols ? sym_err
+                                    : "out of memory or no store");
         accounts_destroy(&self);
         return NULL;
     }
@@ -219,14 +220,9 @@ accounts_t *accounts_new(bitten_core_t *core)
         (size_t)bitten_config_int(self->cfg, "default_account.max_auto_created");
     for (size_t i = 0; i < account_table_count(self->table); i++)
         s_store_account(self, account_table_at(self->table, i));
-    self->query = (bitten_accounts_query_t){self,
-                                            s_query_find,
-                                            s_query_count,
-                                            s_query_at,
-                                            s_query_symbol,
-                                            s_query_set_dialect,
-                                            s_query_set_route,
-                                            s_query_put_symbol};
+    self->query = (bitten_accounts_query_t){
+        self,           s_query_find,        s_query_count,     s_query_at,
+        s_query_symbol, s_query_set_dialect, s_query_set_route, s_query_put_symbol};
     bitten_core_set_accounts_query(core, &self->query);
     bitten_bus_subscribe(bitten_core_bus(core), "feedback.telemetry", s_on_telemetry, self);
     bitten_core_control_register(core, "accounts", s_control_accounts, self);

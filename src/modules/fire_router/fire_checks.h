@@ -61,7 +61,7 @@ typedef struct {
     bool allow_shared;                  /* command.allow_shared */
     bool ea_online;                     /* the account's EA is live */
     bitten_tier_t tier;
-    double risk_pct;         /* asked of the gate: the operator's, else the account's; <= 0 tier's */
+    double risk_pct;         /* for the gate: the operator's, else the account's; <= 0 tier's */
     bitten_risk_gate_t risk; /* fn NULL: RISK_UNAVAILABLE (fail closed) */
     fire_limits_t limits;
 } fire_context_t;

@@ -217,8 +217,8 @@ static json_t *s_account_json(xp_risk_t *self, const s_account_t *acc, bitten_ms
     bool has_loss = account_daily_loss_pct(s, &loss), has_dd = account_drawdown_pct(s, &dd);
     json_t *o = json_pack(
         "{s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:b, s:I, s:i, s:i, s:i, s:f}", "uuid", acc->uuid,
-        "tier", s_tier_name(self, acc->uuid), "balance", s->balance, "equity", s->equity, "peak_equity",
-        s->peak_equity, "day_start_balance", s->day_start_balance, "realised_today",
+        "tier", s_tier_name(self, acc->uuid), "balance", s->balance, "equity", s->equity,
+        "peak_equity", s->peak_equity, "day_start_balance", s->day_start_balance, "realised_today",
         s->realised_pl_today, "medic", risk_is_medic(s, &self->params), "open_positions",
         (json_int_t)account_open_positions(s), "fires_today", s->fires_today, "loss_streak",
         s->consecutive_losses, "win_streak", s->win_streak, "free_margin", s->free_margin);
