@@ -95,8 +95,12 @@ typedef struct {
      *  broker's facts (learned from the EA, else per-account config) laid over it. 0, or -1
      *  when the symbol table does not know it (an unknown uuid gets the table's spec). */
     int (*symbol)(void *self, const char *uuid, const char *symbol, bitten_account_symbol_t *out);
+    /*  The account a connection identity belongs to (DEALER routing id or CURVE key of a frame
+     *  without uuid): 0 with *out filled, or -1 when no account holds it. */
+    int (*find_by_route)(void *self, const bitten_account_route_t *route, bitten_account_t *out);
     /*  What the connection layer learns (issue 13): the EA's dialect (1 when config pinned
-     *  another: unchanged), its route, one symbol's broker facts. 0, or -1 unknown account. */
+     *  another: unchanged), its route (1 when another account holds that identity: refused,
+     *  unchanged), one symbol's broker facts. 0, or -1 unknown account or bad input. */
     int (*set_dialect)(void *self, const char *uuid, bitten_dialect_t dialect);
     int (*set_route)(void *self, const char *uuid, const bitten_account_route_t *route);
     int (*put_symbol)(void *self, const char *uuid, const bitten_broker_symbol_t *facts);

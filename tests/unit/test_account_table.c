@@ -202,18 +202,65 @@ static void test_a_detected_dialect_is_kept_unless_config_pinned_another(void **
     assert_int_equal(bitten_dialect_from_str("V7"), -1);
 }
 
-static void test_a_route_is_recorded_for_a_known_account_only(void **state)
+static bitten_account_route_t s_dealer(const char *id)
 {
-    account_table_t *t = s_one("acct_1", NULL);
     bitten_account_route_t r;
     memset(&r, 0, sizeof r);
     r.has_routing_id = true;
-    memcpy(r.routing_id, "acct_", 5);
-    r.routing_id_len = 5;
+    r.routing_id_len = strlen(id);
+    memcpy(r.routing_id, id, r.routing_id_len);
+    return r;
+}
+
+static void test_a_route_is_recorded_for_a_known_account_only(void **state)
+{
+    account_table_t *t = s_one("acct_1", NULL);
+    bitten_account_route_t r = s_dealer("acct_");
     assert_int_equal(account_table_set_route(t, "acct_1", &r), 0);
     assert_true(account_table_find(t, "acct_1")->route.has_routing_id);
     assert_int_equal(account_table_find(t, "acct_1")->route.routing_id_len, 5);
     assert_int_equal(account_table_set_route(t, "nobody", &r), -1);
+    bitten_account_route_t empty = s_dealer("");
+    assert_int_equal(account_table_set_route(t, "acct_1", &empty), -1);
+    /* found again by its identity, and only by that */
+    assert_ptr_equal(account_table_find_by_route(t, &r), account_table_find(t, "acct_1"));
+    bitten_account_route_t other = s_dealer("acct_2");
+    assert_null(account_table_find_by_route(t, &other));
+    assert_null(account_table_find_by_route(t, NULL));
+    account_table_destroy(&t);
+}
+
+/*  v2.05's DEALER identity is its uuid minus the last character: "acct_1" and "acct_2" both
+ *  become "acct_". Two accounts on one identity would misdeliver: the second is refused. */
+static void test_two_accounts_on_one_connection_identity_are_refused(void **state)
+{
+    account_table_t *t = s_one("acct_1", NULL);
+    bitten_account_t b;
+    char err[200];
+    assert_int_equal(
+        account_parse("acct_2", NULL, NULL, NULL, NULL, NULL, NULL, &b, err, sizeof err), 0);
+    assert_non_null(account_table_add(t, &b));
+    bitten_account_route_t r = s_dealer("acct_");
+    assert_int_equal(account_table_set_route(t, "acct_1", &r), 0);
+    assert_int_equal(account_table_set_route(t, "acct_2", &r), 1);
+    assert_false(account_table_find(t, "acct_2")->route.has_routing_id);
+    assert_string_equal(account_table_find_by_route(t, &r)->uuid, "acct_1");
+    /* the same for a CURVE key */
+    bitten_account_route_t k1, k2;
+    memset(&k1, 0, sizeof k1);
+    k1.has_curve_key = true;
+    snprintf(k1.curve_key, sizeof k1.curve_key, "%s", "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
+    k2 = k1;
+    assert_int_equal(account_table_set_route(t, "acct_2", &k1), 0);
+    k2.has_routing_id = true; /* a new identity for acct_1 that reuses acct_2's key */
+    k2.routing_id_len = 1;
+    k2.routing_id[0] = 'x';
+    assert_int_equal(account_table_set_route(t, "acct_1", &k2), 1);
+    assert_string_equal(account_table_find_by_route(t, &k1)->uuid, "acct_2");
+    /* an account may renew its own route */
+    assert_int_equal(account_table_set_route(t, "acct_1", &r), 0);
+    assert_true(account_route_shares(&r, &r));
+    assert_false(account_route_shares(&r, &k1));
     account_table_destroy(&t);
 }
 
@@ -341,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_a_bad_or_twice_listed_config_account_names_its_key),
         cmocka_unit_test(test_a_detected_dialect_is_kept_unless_config_pinned_another),
         cmocka_unit_test(test_a_route_is_recorded_for_a_known_account_only),
+        cmocka_unit_test(test_two_accounts_on_one_connection_identity_are_refused),
         cmocka_unit_test(test_broker_facts_lay_over_the_symbol_table_and_fall_back_to_it),
         cmocka_unit_test(test_vocabulary_names_round_trip),
         cmocka_unit_test(test_the_store_row_updates_and_keeps_created_at),

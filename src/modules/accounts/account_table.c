@@ -212,14 +212,40 @@ int account_table_set_dialect(account_table_t *self, const char *uuid, bitten_di
     return 0;
 }
 
+bool account_route_shares(const bitten_account_route_t *a, const bitten_account_route_t *b)
+{
+    if (a->has_routing_id && b->has_routing_id && a->routing_id_len == b->routing_id_len &&
+        memcmp(a->routing_id, b->routing_id, a->routing_id_len) == 0)
+        return true;
+    if (a->has_curve_key && b->has_curve_key && strcmp(a->curve_key, b->curve_key) == 0)
+        return true;
+    return false;
+}
+
 int account_table_set_route(account_table_t *self, const char *uuid,
                             const bitten_account_route_t *route)
 {
     s_entry_t *e = s_entry(self, uuid);
-    if (!e || !route)
+    if (!e || !route ||
+        (route->has_routing_id &&
+         (route->routing_id_len == 0 || route->routing_id_len > BITTEN_ROUTE_ID_MAX)))
         return -1;
+    //  Two accounts on one connection identity would let a fire reach the wrong terminal:
+    //  the second one is refused and the first keeps it.
+    for (size_t i = 0; i < self->count; i++)
+        if (self->items[i] != e && account_route_shares(&self->items[i]->account.route, route))
+            return 1;
     e->account.route = *route;
     return 0;
+}
+
+const bitten_account_t *account_table_find_by_route(const account_table_t *self,
+                                                    const bitten_account_route_t *route)
+{
+    for (size_t i = 0; route && i < self->count; i++)
+        if (account_route_shares(&self->items[i]->account.route, route))
+            return &self->items[i]->account;
+    return NULL;
 }
 
 int account_table_put_symbol(account_table_t *self, const char *uuid,

@@ -56,9 +56,20 @@ const bitten_account_t *account_table_at(const account_table_t *self, size_t ind
  *  -1 unknown account or not a dialect. */
 int account_table_set_dialect(account_table_t *self, const char *uuid, bitten_dialect_t dialect);
 
-/*  The account's route (how its connection is recognised): 0, or -1 for an unknown account. */
+/*  True when the two routes share a connection identity: the same DEALER routing id or the
+ *  same CURVE public key (endpoints are not identities). */
+bool account_route_shares(const bitten_account_route_t *a, const bitten_account_route_t *b);
+
+/*  The account's route (how its connection is recognised): 0; 1 when another account already
+ *  holds that routing id or CURVE key (refused: nothing changes); -1 for an unknown account or
+ *  a routing id of 0 or more than BITTEN_ROUTE_ID_MAX bytes. */
 int account_table_set_route(account_table_t *self, const char *uuid,
                             const bitten_account_route_t *route);
+
+/*  The account whose route shares an identity with route (a frame without uuid, issue 13), or
+ *  NULL. set_route keeps identities unique, so at most one matches. */
+const bitten_account_t *account_table_find_by_route(const account_table_t *self,
+                                                    const bitten_account_route_t *route);
 
 /*  Adds or replaces the broker's facts for one symbol of the account: 0, or -1 for an
  *  unknown account, an empty symbol, or more than ACCOUNT_SYMBOL_FACTS_MAX symbols. */

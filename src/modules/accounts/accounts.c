@@ -153,9 +153,22 @@ static int s_query_set_dialect(void *arg, const char *uuid, bitten_dialect_t dia
     return rc;
 }
 
+static int s_query_find_by_route(void *arg, const bitten_account_route_t *route,
+                                 bitten_account_t *out)
+{
+    return s_copy_out(account_table_find_by_route(((accounts_t *)arg)->table, route), out);
+}
+
 static int s_query_set_route(void *arg, const char *uuid, const bitten_account_route_t *route)
 {
-    return account_table_set_route(((accounts_t *)arg)->table, uuid, route);
+    accounts_t *self = arg;
+    int rc = account_table_set_route(self->table, uuid, route);
+    if (rc == 1)
+        BLOG_ERROR(self->log, "accounts", "route.conflict",
+                   "uuid=%s alarm=1 why=\"another account holds this connection identity: "
+                   "refused, fires to either could reach the wrong terminal\"",
+                   uuid);
+    return rc;
 }
 
 static int s_query_put_symbol(void *arg, const char *uuid, const bitten_broker_symbol_t *facts)
@@ -220,9 +233,15 @@ accounts_t *accounts_new(bitten_core_t *core)
         (size_t)bitten_config_int(self->cfg, "default_account.max_auto_created");
     for (size_t i = 0; i < account_table_count(self->table); i++)
         s_store_account(self, account_table_at(self->table, i));
-    self->query = (bitten_accounts_query_t){
-        self,           s_query_find,        s_query_count,     s_query_at,
-        s_query_symbol, s_query_set_dialect, s_query_set_route, s_query_put_symbol};
+    self->query = (bitten_accounts_query_t){.self = self,
+                                            .find = s_query_find,
+                                            .count = s_query_count,
+                                            .at = s_query_at,
+                                            .symbol = s_query_symbol,
+                                            .find_by_route = s_query_find_by_route,
+                                            .set_dialect = s_query_set_dialect,
+                                            .set_route = s_query_set_route,
+                                            .put_symbol = s_query_put_symbol};
     bitten_core_set_accounts_query(core, &self->query);
     bitten_bus_subscribe(bitten_core_bus(core), "feedback.telemetry", s_on_telemetry, self);
     bitten_core_control_register(core, "accounts", s_control_accounts, self);

@@ -418,10 +418,13 @@ static void s_on_verdict(void *arg, bitten_event_t event, const void *payload)
     snprintf(req.symbol, sizeof req.symbol, "%s", v->symbol);
     req.action = v->direction;
     int cls = bitten_signal_class_from_str(v->signal_class);
-    if (cls <= BITTEN_CLASS_NONE) {
-        //  An auto fire without a known class could slip past the tier check: refuse it.
-        BLOG_ERROR(self->log, "fire_router", "verdict.unusable", "signal_id=%s class=%s",
-                   v->signal_id, v->signal_class ? v->signal_class : "-");
+    if (cls <= BITTEN_CLASS_NONE ||
+        (v->direction != BITTEN_ACTION_BUY && v->direction != BITTEN_ACTION_SELL)) {
+        //  An auto fire without a known class could slip past the tier check, and a signal is
+        //  a direction, never a close: refuse it.
+        BLOG_ERROR(self->log, "fire_router", "verdict.unusable", "signal_id=%s class=%s action=%s",
+                   v->signal_id, v->signal_class ? v->signal_class : "-",
+                   bitten_action_str(v->direction));
         return;
     }
     req.signal_class = (bitten_signal_class_t)cls;
