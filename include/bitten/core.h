@@ -147,12 +147,6 @@ const bitten_risk_query_t *bitten_core_risk_query(bitten_core_t *core);
 void bitten_core_set_accounts_query(bitten_core_t *core, const bitten_accounts_query_t *query);
 const bitten_accounts_query_t *bitten_core_accounts_query(bitten_core_t *core);
 
-/*  Module-to-module queries the core does not need to understand: the answering module
- *  provides a struct of function pointers under a name its header documents (for example
- *  "venom.context", a venom_query_t), the asking module looks it up (NULL when absent). */
-int bitten_core_provide(bitten_core_t *core, const char *name, const void *query);
-const void *bitten_core_lookup(bitten_core_t *core, const char *name);
-
 /*  The durable store (opened before any module starts, closed after they stop). */
 bitten_store_t *bitten_core_store(bitten_core_t *core);
 

@@ -100,19 +100,8 @@ typedef enum { BITTEN_MODE_MANUAL, BITTEN_MODE_AUTO } bitten_account_mode_t;
 
 const char *bitten_account_mode_str(bitten_account_mode_t mode); /* "manual", "auto" */
 
-/*  The protocol dialect an account's EA speaks (docs/ea-dialects.md). Until the dialect layer
- *  detects or config pins it, every account is BITTEN_DIALECT_UNKNOWN and gets the contract. */
-typedef enum {
-    BITTEN_DIALECT_UNKNOWN,
-    BITTEN_DIALECT_CONTRACT, /* docs/protocol.md */
-    BITTEN_DIALECT_V7,       /* EA v7 */
-    BITTEN_DIALECT_V2_05,    /* Universal EA v2.05 */
-    BITTEN_DIALECT_V2_02,    /* Universal EA v2.02 */
-    BITTEN_DIALECT_COUNT_
-} bitten_dialect_t;
-
-const char *bitten_dialect_str(bitten_dialect_t d); /* "unknown", "contract", "v7", "v2.05"... */
-int bitten_dialect_from_str(const char *name);      /* the dialect, or -1 */
+/*  The protocol dialect an account's EA speaks is a bitten_dialect_t (bitten/proto.h; names in
+ *  bitten/dialect.h). Until it is detected or config pins it, an account's is UNKNOWN. */
 
 #define BITTEN_ROUTE_ID_MAX 255 /* a DEALER routing id is 1..255 bytes */
 #define BITTEN_CURVE_KEY_LEN 40 /* Z85 text of a CURVE public key */

@@ -7,8 +7,6 @@
 static const char *const s_tiers[BITTEN_TIER_COUNT_] = {"NIBBLER", "FANG", "COMMANDER"};
 static const char *const s_classes[] = {"NONE", "RAPID_ASSAULT", "PRECISION_STRIKE"};
 static const char *const s_modes[] = {"manual", "auto"};
-static const char *const s_dialects[BITTEN_DIALECT_COUNT_] = {"unknown", "contract", "v7", "v2.05",
-                                                              "v2.02"};
 #define S_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const char *s_name(const char *const *names, int count, int value)
@@ -47,16 +45,6 @@ int bitten_signal_class_from_str(const char *name)
 const char *bitten_account_mode_str(bitten_account_mode_t mode)
 {
     return mode == BITTEN_MODE_AUTO ? s_modes[1] : s_modes[0];
-}
-
-const char *bitten_dialect_str(bitten_dialect_t d)
-{
-    return s_name(s_dialects, S_COUNT(s_dialects), (int)d);
-}
-
-int bitten_dialect_from_str(const char *name)
-{
-    return s_index(s_dialects, S_COUNT(s_dialects), name);
 }
 
 bool bitten_action_valid(bitten_action_t action)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bitten/config.h"
+#include "bitten/dialect.h"
 #include "modules/accounts/account_table.h"
 #include "modules/accounts/accounts_store.h"
 
@@ -47,7 +48,7 @@ static void test_every_field_is_parsed_and_a_dialect_in_config_pins_it(void **st
     assert_true(a.risk_pct == 0.5);
     assert_true(a.max_lot == 2.5);
     assert_string_equal(a.symbols, "EURUSD,USDJPY");
-    assert_int_equal(a.dialect, BITTEN_DIALECT_V2_05);
+    assert_int_equal(a.dialect, BITTEN_DIALECT_V205);
     assert_true(a.dialect_pinned);
 }
 
@@ -194,10 +195,10 @@ static void test_a_detected_dialect_is_kept_unless_config_pinned_another(void **
 
     t = s_one("acct_2", "v2.02");
     assert_int_equal(account_table_set_dialect(t, "acct_2", BITTEN_DIALECT_V7), 1);
-    assert_int_equal(account_table_find(t, "acct_2")->dialect, BITTEN_DIALECT_V2_02);
-    assert_int_equal(account_table_set_dialect(t, "acct_2", BITTEN_DIALECT_V2_02), 0);
+    assert_int_equal(account_table_find(t, "acct_2")->dialect, BITTEN_DIALECT_V202);
+    assert_int_equal(account_table_set_dialect(t, "acct_2", BITTEN_DIALECT_V202), 0);
     account_table_destroy(&t);
-    assert_string_equal(bitten_dialect_str(BITTEN_DIALECT_V2_05), "v2.05");
+    assert_string_equal(bitten_dialect_str(BITTEN_DIALECT_V205), "v2.05");
     assert_int_equal(bitten_dialect_from_str("contract"), BITTEN_DIALECT_CONTRACT);
     assert_int_equal(bitten_dialect_from_str("V7"), -1);
 }

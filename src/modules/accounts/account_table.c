@@ -9,6 +9,7 @@
 
 #include <czmq.h>
 
+#include "bitten/dialect.h"
 #include "modules/accounts/account_table.h"
 
 #define ACCOUNTS_MAX_RISK_PCT 5.0

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitten/dialect.h"
 #include "core/symbols_config.h"
 #include "modules/accounts/account_table.h"
 #include "modules/accounts/accounts.h"
@@ -243,7 +244,7 @@ accounts_t *accounts_new(bitten_core_t *core)
                                             .set_route = s_query_set_route,
                                             .put_symbol = s_query_put_symbol};
     bitten_core_set_accounts_query(core, &self->query);
-    bitten_bus_subscribe(bitten_core_bus(core), "feedback.telemetry", s_on_telemetry, self);
+    bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_TELEMETRY, s_on_telemetry, self);
     bitten_core_control_register(core, "accounts", s_control_accounts, self);
     bitten_core_status_register(core, "accounts", s_status, self);
     BLOG_INFO(self->log, "accounts", "ready", "accounts=%zu max_auto_created=%zu",

@@ -900,13 +900,13 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     }
 
     bitten_bus_t *bus = bitten_core_bus(core);
-    bitten_bus_subscribe(bus, "citadel.verdict", s_on_verdict, self);
-    bitten_bus_subscribe(bus, "feedback.trade_result", s_on_result, self);
-    bitten_bus_subscribe(bus, "feedback.error", s_on_ea_error, self);
-    bitten_bus_subscribe(bus, "risk.halt", s_on_halt, self);
-    bitten_bus_subscribe(bus, "ea.online", s_on_ea_online, self);
-    bitten_bus_subscribe(bus, "feedback.telemetry", s_on_telemetry, self);
-    bitten_bus_subscribe(bus, "feedback.heartbeat", s_on_heartbeat, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_VERDICT, s_on_verdict, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_TRADE_RESULT, s_on_result, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_EA_ERROR, s_on_ea_error, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_HALT, s_on_halt, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_EA_ONLINE, s_on_ea_online, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_TELEMETRY, s_on_telemetry, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_EA_HEARTBEAT, s_on_heartbeat, self);
     bitten_core_control_register(core, "fire", s_control_fire, self);
     bitten_core_control_register(core, "close", s_control_close, self);
     bitten_core_control_register(core, "fires", s_control_fires, self);
