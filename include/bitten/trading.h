@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bitten/dialect.h"
 #include "bitten/proto.h"
 #include "bitten/reason.h"
 #include "bitten/symbols.h"
@@ -134,23 +135,22 @@ typedef struct {
     bitten_account_route_t route;
 } bitten_account_t;
 
-/*  What an account's broker says about one symbol (from its EA's handshake, or per-account
- *  config): a number <= 0 is "not said", and the configured symbol table's value stands. */
-#define BITTEN_BROKER_SYMBOL_MAX 32
+/*  What an account's broker says about one symbol (from its EA, or per-account config), in the
+ *  dialect layer's terms (bitten_symbol_facts_t, bitten/dialect.h): a number <= 0 is "not
+ *  said", and the configured symbol table's value stands. */
 typedef struct {
-    char symbol[BITTEN_SYMBOL_MAX + 1]; /* canonical: the symbol table's name */
-    char broker_name[BITTEN_BROKER_SYMBOL_MAX +
-                     1]; /* as the broker spells it (EURUSDm); "" = same */
-    int digits;
-    double point, lot_step, min_lot, max_lot;
+    char symbol[BITTEN_SYMBOL_MAX + 1];      /* canonical: the symbol table's name */
+    char broker_name[BITTEN_SYMBOL_MAX + 1]; /* as the broker spells it (EURUSDm); "" = same */
+    bitten_symbol_facts_t facts;
 } bitten_broker_symbol_t;
 
 /*  A symbol as it is for one account: the symbol table's spec with the broker's facts laid
- *  over it, and the name to put on the wire. */
+ *  over it, the same numbers for the dialect encoders, and the name to put on the wire. */
 typedef struct {
     bitten_symbol_t spec;
-    char broker_name[BITTEN_BROKER_SYMBOL_MAX + 1]; /* spec.name when the broker adds nothing */
-    bool from_broker;                               /* some fact came from the broker */
+    bitten_symbol_facts_t facts;
+    char broker_name[BITTEN_SYMBOL_MAX + 1]; /* spec.name when the broker adds nothing */
+    bool from_broker;                        /* some fact came from the broker */
 } bitten_account_symbol_t;
 
 /* ---------------------------------------------------------------- the risk gate */

@@ -283,7 +283,7 @@ static void test_broker_facts_lay_over_the_symbol_table_and_fall_back_to_it(void
     /* the broker quotes 4 digits with a suffix: digits, point and the wire name change, the
      * facts it did not give stay the table's */
     bitten_broker_symbol_t facts = {
-        .symbol = "EURUSD", .broker_name = "EURUSDm", .digits = 4, .point = 0.0001};
+        .symbol = "EURUSD", .broker_name = "EURUSDm", .facts = {.digits = 4, .point = 0.0001}};
     assert_int_equal(account_table_put_symbol(t, "acct_1", &facts), 0);
     const bitten_broker_symbol_t *got = account_table_symbol_facts(t, "acct_1", "EURUSD");
     assert_non_null(got);
@@ -294,10 +294,16 @@ static void test_broker_facts_lay_over_the_symbol_table_and_fall_back_to_it(void
     assert_true(out.spec.pip == eurusd->pip);
     assert_string_equal(out.broker_name, "EURUSDm");
     assert_true(out.from_broker);
+    /* the dialect encoders get the same numbers */
+    assert_int_equal(out.facts.digits, 4);
+    assert_true(out.facts.point == 0.0001);
+    assert_true(out.facts.lot_step == eurusd->lot_step);
+    assert_true(out.facts.lot_min == eurusd->min_lot);
+    assert_true(out.facts.lot_max == eurusd->max_lot);
 
     /* a second put of the same symbol replaces it */
-    facts.lot_step = 0.1;
-    facts.digits = 0;
+    facts.facts.lot_step = 0.1;
+    facts.facts.digits = 0;
     assert_int_equal(account_table_put_symbol(t, "acct_1", &facts), 0);
     assert_int_equal(
         account_symbol_resolve(eurusd, account_table_symbol_facts(t, "acct_1", "EURUSD"), &out), 0);
@@ -313,11 +319,11 @@ static void test_broker_facts_lay_over_the_symbol_table_and_fall_back_to_it(void
     assert_int_equal(account_table_put_symbol(t, "acct_1", &empty), -1);
     /* bounded per account */
     for (int i = 0; i < ACCOUNT_SYMBOL_FACTS_MAX - 1; i++) {
-        bitten_broker_symbol_t f = {.digits = 5};
+        bitten_broker_symbol_t f = {.facts = {.digits = 5}};
         snprintf(f.symbol, sizeof f.symbol, "SYM%d", i);
         assert_int_equal(account_table_put_symbol(t, "acct_1", &f), 0);
     }
-    bitten_broker_symbol_t one_more = {.symbol = "ONEMORE", .digits = 5};
+    bitten_broker_symbol_t one_more = {.symbol = "ONEMORE", .facts = {.digits = 5}};
     assert_int_equal(account_table_put_symbol(t, "acct_1", &one_more), -1);
     account_table_destroy(&t);
     bitten_symbols_destroy(&symbols);

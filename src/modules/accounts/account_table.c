@@ -103,7 +103,7 @@ int account_from_defaults(const bitten_config_t *cfg, const char *uuid, bitten_a
                          bitten_config_str(cfg, "default_account.symbols"), NULL, out, err, errlen);
 }
 
-int account_symbol_resolve(const bitten_symbol_t *base, const bitten_broker_symbol_t *facts,
+int account_symbol_resolve(const bitten_symbol_t *base, const bitten_broker_symbol_t *broker,
                            bitten_account_symbol_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -111,22 +111,28 @@ int account_symbol_resolve(const bitten_symbol_t *base, const bitten_broker_symb
         return -1;
     out->spec = *base;
     snprintf(out->broker_name, sizeof out->broker_name, "%s", base->name);
-    if (!facts)
-        return 0;
-    if (facts->broker_name[0]) {
-        snprintf(out->broker_name, sizeof out->broker_name, "%s", facts->broker_name);
-        out->from_broker = true;
+    if (broker) {
+        const bitten_symbol_facts_t *f = &broker->facts;
+        if (broker->broker_name[0]) {
+            snprintf(out->broker_name, sizeof out->broker_name, "%s", broker->broker_name);
+            out->from_broker = true;
+        }
+        if (f->digits > 0)
+            out->spec.digits = f->digits, out->from_broker = true;
+        if (f->point > 0)
+            out->spec.point = f->point, out->from_broker = true;
+        if (f->lot_step > 0)
+            out->spec.lot_step = f->lot_step, out->from_broker = true;
+        if (f->lot_min > 0)
+            out->spec.min_lot = f->lot_min, out->from_broker = true;
+        if (f->lot_max > 0)
+            out->spec.max_lot = f->lot_max, out->from_broker = true;
     }
-    if (facts->digits > 0)
-        out->spec.digits = facts->digits, out->from_broker = true;
-    if (facts->point > 0)
-        out->spec.point = facts->point, out->from_broker = true;
-    if (facts->lot_step > 0)
-        out->spec.lot_step = facts->lot_step, out->from_broker = true;
-    if (facts->min_lot > 0)
-        out->spec.min_lot = facts->min_lot, out->from_broker = true;
-    if (facts->max_lot > 0)
-        out->spec.max_lot = facts->max_lot, out->from_broker = true;
+    out->facts = (bitten_symbol_facts_t){.digits = out->spec.digits,
+                                         .point = out->spec.point,
+                                         .lot_min = out->spec.min_lot,
+                                         .lot_max = out->spec.max_lot,
+                                         .lot_step = out->spec.lot_step};
     return 0;
 }
 

@@ -26,9 +26,10 @@ int account_from_defaults(const bitten_config_t *cfg, const char *uuid, bitten_a
                           char *err, size_t errlen);
 
 /*  Lays the broker's facts (NULL = none) over the symbol table's spec (NULL = not in the
- *  table) into *out. Returns 0, or -1 when the table does not know the symbol: a broker fact
- *  alone is never enough to trade on (pip and pip value are not among them). */
-int account_symbol_resolve(const bitten_symbol_t *base, const bitten_broker_symbol_t *facts,
+ *  table) into *out (spec, and the same numbers as out->facts for the dialect encoders). Returns 0,
+ * or -1 when the table does not know the symbol: a broker fact alone is never enough to trade on
+ * (pip and pip value are not among them). */
+int account_symbol_resolve(const bitten_symbol_t *base, const bitten_broker_symbol_t *broker,
                            bitten_account_symbol_t *out);
 
 typedef struct account_table account_table_t;
