@@ -697,8 +697,14 @@ static bool s_owed(fire_router_t *self, const char *uuid)
         return false;
     char key[ROUTER_KV_MAX], value[4] = "";
     s_owed_key(uuid, key);
-    bool owed = bitten_store_kv_get(self->store, key, value, sizeof value) == 0 &&
-                strcmp(value, "1") == 0;
+    int rc = bitten_store_kv_get(self->store, key, value, sizeof value);
+    if (rc < 0) {
+        //  Not cached: the next frame of this account asks the store again.
+        BLOG_ERROR(self->log, "fire_router", "store.failed", "what=close_owed uuid=%s error=\"%s\"",
+                   uuid, bitten_store_errmsg(self->store));
+        return false;
+    }
+    bool owed = rc == 0 && strcmp(value, "1") == 0;
     zhashx_update(self->owed, uuid, owed ? "1" : "0");
     return owed;
 }
