@@ -160,15 +160,13 @@ typedef enum { BITTEN_CONTROL_READ, BITTEN_CONTROL_ACT } bitten_control_access_t
 typedef bitten_reason_t(bitten_control_fn)(void *self, const json_t *request, json_t *reply);
 /*  args: the fields the command takes, ended by {NULL}; NULL = none. Borrowed: static. */
 int bitten_core_control_register(bitten_core_t *core, const char *command,
-                                 bitten_control_access_t access,
-                                 const bitten_control_arg_t *args, bitten_control_fn *fn,
-                                 void *self);
+                                 bitten_control_access_t access, const bitten_control_arg_t *args,
+                                 bitten_control_fn *fn, void *self);
 
 /*  The check the core runs (pure, for tests): BITTEN_R_OK, or BITTEN_R_BAD_REQUEST with
  *  *field (the offending field, "" when the request is not an object) and *why (static text). */
-bitten_reason_t bitten_control_check_args(const bitten_control_arg_t *args,
-                                          const json_t *request, const char **field,
-                                          const char **why);
+bitten_reason_t bitten_control_check_args(const bitten_control_arg_t *args, const json_t *request,
+                                          const char **field, const char **why);
 
 /*  Status sections: fn(self, section) fills one object of `bittenctl status`. */
 typedef void(bitten_status_fn)(void *self, json_t *section);

@@ -12,9 +12,8 @@
 /* ---------------------------------------------------------------- registration (core.h) */
 
 int bitten_core_control_register(bitten_core_t *core, const char *command,
-                                 bitten_control_access_t access,
-                                 const bitten_control_arg_t *args, bitten_control_fn *fn,
-                                 void *self)
+                                 bitten_control_access_t access, const bitten_control_arg_t *args,
+                                 bitten_control_fn *fn, void *self)
 {
     if (core->n_controls == CORE_MAX_CONTROL || strlen(command) >= sizeof core->controls[0].name)
         return -1;
@@ -73,9 +72,8 @@ static const bitten_control_arg_t *s_arg_find(const bitten_control_arg_t *args, 
     return NULL;
 }
 
-bitten_reason_t bitten_control_check_args(const bitten_control_arg_t *args,
-                                          const json_t *request, const char **field,
-                                          const char **why)
+bitten_reason_t bitten_control_check_args(const bitten_control_arg_t *args, const json_t *request,
+                                          const char **field, const char **why)
 {
     *field = "";
     *why = "";
@@ -85,7 +83,8 @@ bitten_reason_t bitten_control_check_args(const bitten_control_arg_t *args,
     }
     const char *key;
     json_t *v;
-    json_object_foreach ((json_t *)request, key, v) {
+    json_object_foreach((json_t *)request, key, v)
+    {
         if (strcmp(key, "cmd") == 0 || strcmp(key, "token") == 0) {
             if (!json_is_string(v)) {
                 *field = strcmp(key, "cmd") == 0 ? "cmd" : "token";
@@ -223,8 +222,8 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
     bitten_store_stats_t ss;
     bitten_store_stats(core->store, &ss);
     json_object_set_new(reply, "store",
-                        json_pack("{s:i, s:I, s:I}", "busy_timeout_ms", ss.busy_timeout_ms,
-                                  "busy", (json_int_t)ss.busy, "failed", (json_int_t)ss.failed));
+                        json_pack("{s:i, s:I, s:I}", "busy_timeout_ms", ss.busy_timeout_ms, "busy",
+                                  (json_int_t)ss.busy, "failed", (json_int_t)ss.failed));
     for (size_t i = 0; i < core->n_statuses; i++) {
         json_t *section = json_object();
         core->statuses[i].fn(core->statuses[i].self, section);
@@ -297,10 +296,8 @@ void core_control_register_builtin(bitten_core_t *core)
 {
     bitten_core_control_register(core, "commands", BITTEN_CONTROL_READ, NULL, s_control_commands,
                                  core);
-    bitten_core_control_register(core, "status", BITTEN_CONTROL_READ, NULL, s_control_status,
-                                 core);
-    bitten_core_control_register(core, "config", BITTEN_CONTROL_READ, NULL, s_control_config,
-                                 core);
+    bitten_core_control_register(core, "status", BITTEN_CONTROL_READ, NULL, s_control_status, core);
+    bitten_core_control_register(core, "config", BITTEN_CONTROL_READ, NULL, s_control_config, core);
 }
 
 /* ---------------------------------------------------------------- requests and replies */
@@ -345,8 +342,8 @@ static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
         if (bitten_control_check_args(c->args, request, &field, &why) != BITTEN_R_OK) {
             core->stats.control_bad_args++;
             char text[160];
-            snprintf(text, sizeof text, "%.40s %s (command %.32s)", *field ? field : "request",
-                     why, c->name);
+            snprintf(text, sizeof text, "%.40s %s (command %.32s)", *field ? field : "request", why,
+                     c->name);
             core_reject(core, "control", BITTEN_R_BAD_REQUEST, field, text, NULL, 0);
             json_t *reply = s_control_error(BITTEN_R_BAD_REQUEST, text);
             json_object_set_new(reply, "field", json_string(field));

@@ -104,14 +104,13 @@ static int s_check_time(bitten_core_t *core, const char *data, size_t len)
                            core->set.max_frame_future_ms))
         return 0;
     const bitten_frame_t *f = core->frame;
-    bitten_ms_t ts = f->type == BITTEN_FRAME_TELEMETRY ? f->u.telemetry.timestamp
-                                                       : f->u.heartbeat.timestamp;
+    bitten_ms_t ts =
+        f->type == BITTEN_FRAME_TELEMETRY ? f->u.telemetry.timestamp : f->u.heartbeat.timestamp;
     char detail[160];
     snprintf(detail, sizeof detail, "%s stamped %+lld s from the wall clock (dialect %s)",
              bitten_frame_type_str(f->type), (long long)((ts - wall) / 1000),
              bitten_dialect_str(f->dialect));
-    core_reject(core, "feedback", BITTEN_R_FRAME_TIME_OUT_OF_RANGE, "timestamp", detail, data,
-                len);
+    core_reject(core, "feedback", BITTEN_R_FRAME_TIME_OUT_OF_RANGE, "timestamp", detail, data, len);
     return -1;
 }
 

@@ -63,7 +63,7 @@ typedef struct {
     bitten_ms_t last_step_ms;         /* the last step's size (signed) */
     bitten_ms_t last_step_at;         /* daemon clock when it was seen */
     uint64_t steps;
-    int64_t step_alarm_ms;            /* clock.step_alarm_ms */
+    int64_t step_alarm_ms; /* clock.step_alarm_ms */
 } core_clock_t;
 
 typedef struct {
@@ -141,7 +141,7 @@ struct bitten_core {
     char strict_path[512]; /* non-empty while a legacy file exists */
     char control_token[129]; /* the operator token (control.token_file), "" without one */
     bool control_ipc;        /* the control socket is ipc:// (its file mode guards it) */
-    bitten_ms_t started_ms; /* daemon clock */
+    bitten_ms_t started_ms;  /* daemon clock */
     core_clock_t clock;
 };
 

@@ -155,8 +155,10 @@ int core_control_token_load(bitten_core_t *core, char *err, size_t errlen)
     //  A token any local user can read is no credential.
     if (sb.st_mode & (S_IROTH | S_IWOTH)) {
         close(fd);
-        snprintf(err, errlen, "control.token_file: '%.300s' is readable or writable by others "
-                              "(chmod 0640)", path);
+        snprintf(err, errlen,
+                 "control.token_file: '%.300s' is readable or writable by others "
+                 "(chmod 0640)",
+                 path);
         return -1;
     }
     char buf[sizeof core->control_token];
@@ -165,8 +167,10 @@ int core_control_token_load(bitten_core_t *core, char *err, size_t errlen)
     buf[n > 0 ? n : 0] = '\0';
     buf[strcspn(buf, "\r\n \t")] = '\0';
     if (strlen(buf) < TOKEN_MIN) {
-        snprintf(err, errlen, "control.token_file: '%.300s' holds no token of %d or more "
-                              "characters on its first line", path, TOKEN_MIN);
+        snprintf(err, errlen,
+                 "control.token_file: '%.300s' holds no token of %d or more "
+                 "characters on its first line",
+                 path, TOKEN_MIN);
         return -1;
     }
     memcpy(core->control_token, buf, sizeof core->control_token);

@@ -49,8 +49,7 @@ static void s_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 //  Test hook (debug.test_hooks = true only): blocks the loop to prove the watchdog stops.
-static const bitten_control_arg_t s_wedge_args[] = {{"ms", BITTEN_ARG_INT, true},
-                                                    {NULL, 0, false}};
+static const bitten_control_arg_t s_wedge_args[] = {{"ms", BITTEN_ARG_INT, true}, {NULL, 0, false}};
 
 static bitten_reason_t s_control_wedge(void *self, const json_t *request, json_t *reply)
 {

@@ -18,11 +18,11 @@
 #include "harness.h"
 
 #define UUID "acct_hard_1"
-#define ACCOUNTS                                                                                  \
+#define ACCOUNTS                                                                                   \
     "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"                   \
     "        mode = \"manual\"\n"
-#define TELEMETRY                                                                                 \
-    "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"              \
+#define TELEMETRY                                                                                  \
+    "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"                \
     "\"equity\":10000}}"
 
 typedef struct {
@@ -34,7 +34,7 @@ typedef struct {
 //  A daemon with one manual account whose EA is connected and online.
 static void s_start(s_env_t *e, const char *const *more_args)
 {
-    const char *args[32] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
+    const char *args[32] = {"--set", "feedback.socket=pull",   "--set", "ea.ping_interval_s=0",
                             "--set", "command.keepalive_s=100"};
     int n = 6;
     for (int i = 0; more_args && more_args[i] && n < 30; i++)
@@ -76,6 +76,17 @@ static void s_dump_unless(bool ok, json_t *reply)
         fprintf(stderr, "unexpected reply: %s\n", text);
         free(text);
     }
+}
+
+//  An operator close of EURUSD for the env's account, with its own signal_id (no risk gate:
+//  the shortest way to a fire that is journaled and sent).
+static json_t *s_close_fire(s_env_t *e, const char *signal_id)
+{
+    char req[256];
+    snprintf(req, sizeof req,
+             "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"signal_id\":\"%s\"}",
+             signal_id);
+    return s_ctl(&e->d, req);
 }
 
 static int s_count_frames(void *cmd, const char *needle, int ms)
@@ -127,8 +138,7 @@ static void test_a_locked_database_refuses_the_fire_store_busy_and_the_loop_answ
     sqlite3_busy_timeout(db, 5000);
     assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 
-    json_t *r = s_ctl(&e.d, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
-                            "\"signal_id\":\"busy_1\"}");
+    json_t *r = s_close_fire(&e, "busy_1");
     s_dump_unless(strcmp(s_str(r, "reason"), "STORE_BUSY") == 0, r);
     assert_string_equal(s_str(r, "reason"), "STORE_BUSY");
     json_decref(r);
@@ -145,12 +155,54 @@ static void test_a_locked_database_refuses_the_fire_store_busy_and_the_loop_answ
     //  Lock released: the next fire is journaled and sent.
     assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
-    r = s_ctl(&e.d, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
-                    "\"signal_id\":\"busy_2\"}");
+    r = s_close_fire(&e, "busy_2");
     s_dump_unless(strcmp(s_str(r, "state"), "SENT") == 0, r);
     assert_string_equal(s_str(r, "state"), "SENT");
     json_decref(r);
     assert_int_equal(s_count_frames(e.cmd, "busy_2", 1000), 1);
+    s_stop(&e);
+}
+
+//  A file size limit (prlimit --fsize) used to kill the daemon by SIGXFSZ with no log line:
+//  now the write fails (EFBIG), the fire is refused STORE_FAILED and not sent, and it lives.
+static void test_a_file_size_limit_fails_the_write_not_the_daemon(void **state)
+{
+    s_env_t e;
+    const char *more[] = {"--set", "log.level=warn", NULL}; /* keeps the log under the limit */
+    s_start(&e, more);
+    json_t *r = s_close_fire(&e, "fsz_0");
+    assert_string_equal(s_str(r, "state"), "SENT");
+    json_decref(r);
+    char wal[400], cmd[600];
+    snprintf(wal, sizeof wal, "%s/state/bitten.db-wal", e.d.dir);
+    struct stat sb;
+    assert_int_equal(stat(wal, &sb), 0);
+    assert_true(sb.st_size > 0);
+    //  The soft limit only ("N:"): raising it back needs no privilege.
+    snprintf(cmd, sizeof cmd, "prlimit --pid %d --fsize=%lld:", (int)e.d.pid,
+             (long long)sb.st_size);
+    assert_int_equal(bt_run(cmd, NULL, 0, 5000), 0);
+
+    r = s_close_fire(&e, "fsz_1");
+    s_dump_unless(strcmp(s_str(r, "reason"), "STORE_FAILED") == 0, r);
+    assert_string_equal(s_str(r, "reason"), "STORE_FAILED");
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "fsz_1", 300), 0);
+    assert_true(bt_daemon_alive(&e.d));
+    json_t *st = bt_status(&e.d);
+    assert_non_null(st);
+    assert_true(bt_json_int(st, "store.failed") >= 1);
+    json_decref(st);
+    assert_true(bt_log_contains(&e.d, "fire.not_journaled signal_id=fsz_1", 1000));
+
+    snprintf(cmd, sizeof cmd,
+             "prlimit --pid %d --fsize=$(prlimit --pid %d --fsize -o HARD --noheadings --raw):",
+             (int)e.d.pid, (int)e.d.pid);
+    assert_int_equal(bt_run(cmd, NULL, 0, 5000), 0);
+    r = s_close_fire(&e, "fsz_2");
+    s_dump_unless(strcmp(s_str(r, "state"), "SENT") == 0, r);
+    assert_string_equal(s_str(r, "state"), "SENT");
+    json_decref(r);
     s_stop(&e);
 }
 
@@ -198,14 +250,16 @@ static void test_every_command_refuses_wrong_types_unknown_and_missing_fields(vo
     assert_true(json_array_size(list) >= 14);
     size_t i, checked = 0;
     json_t *c;
-    json_array_foreach (list, i, c) {
+    json_array_foreach(list, i, c)
+    {
         const char *name = s_str(c, "name");
         //  A field the command does not know.
         s_expect_bad_field(&e.d, json_pack("{s:s, s:i}", "cmd", name, "bogus_field", 1),
                            "bogus_field");
         size_t j;
         json_t *a;
-        json_array_foreach (json_object_get(c, "args"), j, a) {
+        json_array_foreach(json_object_get(c, "args"), j, a)
+        {
             const char *arg = s_str(a, "name");
             json_t *req = json_pack("{s:s}", "cmd", name);
             json_object_set_new(req, arg, s_wrong_value(s_str(a, "type")));
@@ -252,9 +306,9 @@ static void test_acting_commands_need_the_operator_token_reading_does_not(void *
     s_expect_reason(bt_ctl_raw(&e.d, fire, 3000), "CONTROL_UNAUTHORIZED");
     s_expect_reason(bt_ctl_raw(&e.d, "{\"cmd\":\"halt\",\"why\":\"x\",\"hard\":true}", 3000),
                     "CONTROL_UNAUTHORIZED");
-    s_expect_reason(bt_ctl_raw(&e.d, "{\"cmd\":\"halt\",\"why\":\"x\",\"token\":\"" BT_TOKEN
-                               "x\"}", 3000),
-                    "CONTROL_UNAUTHORIZED");
+    s_expect_reason(
+        bt_ctl_raw(&e.d, "{\"cmd\":\"halt\",\"why\":\"x\",\"token\":\"" BT_TOKEN "x\"}", 3000),
+        "CONTROL_UNAUTHORIZED");
     s_expect_reason(bt_ctl_raw(&e.d, "{\"cmd\":\"resume\",\"token\":\"\"}", 3000),
                     "CONTROL_UNAUTHORIZED");
     //  Nothing was sent and nothing halted.
@@ -282,7 +336,8 @@ static void test_acting_commands_need_the_operator_token_reading_does_not(void *
              BITTENCTL_PATH, e.d.control);
     assert_int_equal(bt_run(cmd, out, sizeof out, 10000), 1);
     assert_non_null(strstr(out, "CONTROL_UNAUTHORIZED"));
-    snprintf(cmd, sizeof cmd, "env BITTEN_CONTROL_TOKEN_FILE=%s %s --control %s halt --why test 2>&1",
+    snprintf(cmd, sizeof cmd,
+             "env BITTEN_CONTROL_TOKEN_FILE=%s %s --control %s halt --why test 2>&1",
              e.d.token_path, BITTENCTL_PATH, e.d.control);
     assert_int_equal(bt_run(cmd, out, sizeof out, 10000), 0);
     //  The log names the refusal, never a token.
@@ -375,9 +430,10 @@ static int64_t s_wait_equal(bt_daemon_t *d, const char *path, int64_t want, int 
 static void test_a_backward_clock_step_keeps_ages_and_the_silent_ea_goes_offline(void **state)
 {
     s_env_t e;
-    const char *more[] = {"--set", "debug.test_hooks=true",      "--set", "ea.offline_after_s=5",
-                          "--set", "risk.telemetry_max_age_s=2", "--set",
-                          "ea.check_interval_ms=100",            NULL};
+    const char *more[] = {
+        "--set", "debug.test_hooks=true",      "--set", "ea.offline_after_s=5",
+        "--set", "risk.telemetry_max_age_s=2", "--set", "ea.check_interval_ms=100",
+        NULL};
     s_start(&e, more);
     json_t *r = s_ctl(&e.d, "{\"cmd\":\"debug.clock_step\",\"ms\":-600000}");
     assert_true(json_is_true(json_object_get(r, "ok")));
@@ -461,8 +517,7 @@ static void test_a_subscription_flood_is_bounded_and_never_blocks_a_fire(void **
 
     assert_true(bt_wait_status(&e.d, "rejects.EVENTS_SUBSCRIPTIONS_FULL", 1, 10000) >= 1);
     //  During the flood: status answers and a fire goes out.
-    json_t *r = s_ctl(&e.d, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
-                            "\"signal_id\":\"flood_1\"}");
+    json_t *r = s_close_fire(&e, "flood_1");
     s_dump_unless(strcmp(s_str(r, "state"), "SENT") == 0, r);
     assert_string_equal(s_str(r, "state"), "SENT");
     json_decref(r);
@@ -502,6 +557,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_second_daemon_on_the_same_state_dir_refuses_naming_the_holder),
         cmocka_unit_test(test_a_locked_database_refuses_the_fire_store_busy_and_the_loop_answers),
+        cmocka_unit_test(test_a_file_size_limit_fails_the_write_not_the_daemon),
         cmocka_unit_test(test_every_command_refuses_wrong_types_unknown_and_missing_fields),
         cmocka_unit_test(test_acting_commands_need_the_operator_token_reading_does_not),
         cmocka_unit_test(test_without_a_token_file_tcp_control_is_read_only_and_ipc_is_0660),

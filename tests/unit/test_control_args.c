@@ -32,8 +32,10 @@ static void test_matching_requests_pass(void **state)
 {
     const char *field;
     assert_int_equal(s_check(s_args, "{\"cmd\":\"x\",\"uuid\":\"a\"}", &field), BITTEN_R_OK);
-    assert_int_equal(s_check(s_args, "{\"cmd\":\"x\",\"uuid\":\"a\",\"limit\":5,\"lot\":0.1,"
-                                     "\"hard\":true,\"token\":\"t\"}", &field),
+    assert_int_equal(s_check(s_args,
+                             "{\"cmd\":\"x\",\"uuid\":\"a\",\"limit\":5,\"lot\":0.1,"
+                             "\"hard\":true,\"token\":\"t\"}",
+                             &field),
                      BITTEN_R_OK);
     //  bittenctl call sends numbers as reals: an integral real is an integer.
     assert_int_equal(s_check(s_args, "{\"cmd\":\"x\",\"uuid\":\"a\",\"limit\":5.0}", &field),
