@@ -173,6 +173,10 @@ static void test_daily_cap_is_global_per_utc_day(void **state)
 {
     venom_params_t p;
     venom_params_default(&p);
+    assert_int_equal(p.max_per_day, 0); /* off by default: the session budgets replace it */
+    p.max_per_day = 60;
+    for (int s = 0; s < VENOM_SESSION_COUNT; s++)
+        p.max_per_session[s] = 0;
     venom_daily_t d = {.day = -1};
     bitten_ms_t t0 = MON_0915 + 1 * HOUR;
     for (int i = 0; i < 60; i++) {
@@ -184,6 +188,67 @@ static void test_daily_cap_is_global_per_utc_day(void **state)
     assert_int_equal(venom_rate_check(&p, &fresh, &d, MON_0915 + DAY - 1), VENOM_RATE_DAILY_CAP);
     assert_int_equal(venom_rate_check(&p, &fresh, &d, MON_0915 + DAY), VENOM_RATE_OK);
     assert_string_equal(venom_rate_verdict_str(VENOM_RATE_DAILY_CAP), "DAILY_CAP");
+}
+
+//  A session's budget is per occurrence: ASIAN 23:00-07:00 is one, the next LONDON is fresh.
+static void test_session_budget_spans_midnight_and_leaves_other_sessions_alone(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    p.max_per_session[VENOM_SESSION_ASIAN] = 2;
+    venom_daily_t d = {.day = -1};
+    bitten_ms_t asian_2330 = MON_0915 - 30 * MIN;   /* Sunday 23:30 UTC */
+    bitten_ms_t asian_0300 = MON_0915 + 3 * HOUR;   /* Monday 03:00: the same ASIAN */
+    venom_rate_t a = {0}, b = {0}, c = {0};
+    venom_rate_record(&p, &a, &d, asian_2330);
+    venom_rate_record(&p, &b, &d, asian_0300);
+    assert_int_equal(venom_rate_check(&p, &c, &d, asian_0300 + HOUR), VENOM_RATE_SESSION_CAP);
+    assert_int_equal(venom_rate_check(&p, &c, &d, MON_0915 + 8 * HOUR), VENOM_RATE_OK); /* LONDON */
+    assert_int_equal(venom_rate_check(&p, &c, &d, asian_2330 + DAY), VENOM_RATE_OK); /* next ASIAN */
+    assert_string_equal(venom_rate_verdict_str(VENOM_RATE_SESSION_CAP), "SESSION_CAP");
+}
+
+static void test_symbol_day_budget_counts_one_symbol(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    p.max_per_symbol_day = 2;
+    p.cooldown_s = 0;
+    venom_daily_t d = {.day = -1};
+    venom_rate_t eur = {0}, gbp = {0};
+    venom_rate_record(&p, &eur, &d, MON_0915);
+    venom_rate_record(&p, &eur, &d, MON_0915 + 2 * HOUR);
+    assert_int_equal(venom_rate_check(&p, &eur, &d, MON_0915 + 4 * HOUR), VENOM_RATE_SYMBOL_DAY_CAP);
+    assert_int_equal(venom_rate_check(&p, &gbp, &d, MON_0915 + 4 * HOUR), VENOM_RATE_OK);
+    assert_int_equal(venom_rate_check(&p, &eur, &d, MON_0915 + DAY), VENOM_RATE_OK);
+}
+
+//  ATR exits: SL from the raw ATR, floored by the symbol's min stop and the floor, capped.
+static void test_atr_exit_mode_sizes_the_stop_from_volatility(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    bitten_symbols_t *t = bitten_symbols_new_defaults();
+    bitten_symbol_t eur = *bitten_symbols_find(t, "EURUSD");
+    //  FIXED (default): max(min stop 15, A x 1.2)
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 10.0, 3.0) == 15.0);
+    p.exit_mode = VENOM_EXIT_ATR;
+    eur.min_stop_pips = 0.0; /* a broker that allows tight stops */
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 10.0, 3.0) == 5.0); /* floor */
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 10.0, 8.0) == 12.0); /* 1.5 x 8 */
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 50.0, 50.0) == 60.0); /* cap */
+    eur.min_stop_pips = 15.0; /* the symbol's minimum stop still applies */
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 10.0, 8.0) == 15.0);
+    //  no ATR yet: the fixed rule
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 20.0, NAN) == 24.0);
+    venom_detection_t det = {.fired = true, .pattern = VENOM_BB_SCALP, .direction = VENOM_BUY};
+    venom_signal_t s;
+    eur.min_stop_pips = 0.0;
+    venom_build_signal_exits(&p, &eur, &det, 10.0, 8.0, 1.1, 0.8, VENOM_SESSION_LONDON, MON_0915,
+                             1, &s);
+    assert_true(s.sl_pips == 12.0 && s.tp_pips == 18.0); /* TP = SL x 1.5 (RAPID) */
+    assert_string_equal(venom_exit_mode_str(VENOM_EXIT_ATR), "atr");
+    bitten_symbols_destroy(&t);
 }
 
 /* ================================================================ the tick path */
@@ -612,6 +677,9 @@ int main(void)
         cmocka_unit_test(test_cooldown_blocks_at_4_59_and_allows_at_5_00),
         cmocka_unit_test(test_at_most_three_per_rolling_hour_per_symbol),
         cmocka_unit_test(test_daily_cap_is_global_per_utc_day),
+        cmocka_unit_test(test_session_budget_spans_midnight_and_leaves_other_sessions_alone),
+        cmocka_unit_test(test_symbol_day_budget_counts_one_symbol),
+        cmocka_unit_test(test_atr_exit_mode_sizes_the_stop_from_volatility),
         cmocka_unit_test(test_engine_emits_lsr_signal_on_m1_close),
         cmocka_unit_test(test_engine_drops_unknown_symbol_and_out_of_order_ticks),
         cmocka_unit_test(test_engine_skips_with_fewer_than_50_m5_candles),

@@ -45,6 +45,9 @@ venom_class_t venom_pattern_class(venom_pattern_t p); /* LSR, FVG, OBB: PRECISIO
 
 /* ================================================================ parameters */
 
+typedef enum { VENOM_EXIT_FIXED, VENOM_EXIT_ATR } venom_exit_mode_t;
+const char *venom_exit_mode_str(venom_exit_mode_t m); /* "fixed" / "atr" */
+
 /*  Confidence = base + pattern terms + session bonus, clamped to [min, max], then round1. */
 typedef struct {
     double base, min, max;
@@ -68,7 +71,13 @@ typedef struct {
     int cooldown_s;     /* 300: per symbol, after a signal */
     int max_per_window; /* 3 signals per symbol ... */
     int rate_window_s;  /* ... in any rolling 3600 s */
-    int max_per_day;    /* 60: all symbols, per UTC day */
+    int max_per_day;    /* 0 (off): all symbols, per UTC day; 0 = no global cap */
+    int max_per_symbol_day;                    /* 24 per symbol per UTC day; 0 = no cap */
+    int max_per_session[VENOM_SESSION_COUNT];  /* all symbols, per occurrence of the session
+                                                  (ASIAN 23-07 counts as one); 0 = no cap */
+
+    /* outcome tracking (outcome.h) */
+    int max_hold_s; /* 28800: a followed trade closes at the market after this; 0 = never */
 
     /* candle rings (closed candles per symbol) and context history */
     int ring_m1, ring_m5, ring_m15; /* 1440, 600, 400 */
@@ -92,6 +101,11 @@ typedef struct {
     double session_bonus[VENOM_SESSION_COUNT];   /* 0, +4, +5, +3, -5 */
 
     /* stops and targets */
+    venom_exit_mode_t exit_mode; /* FIXED: SL = max(min stop, A x pattern multiple) (default);
+                                    ATR: SL = ATR14 x atr_sl_mult, clamped per symbol */
+    double atr_sl_mult;          /* 1.5: ATR mode, SL = this x raw ATR14 (M5, pips) ... */
+    double atr_sl_floor_pips;    /* 5: ... at least this (and the symbol's min stop) ... */
+    double atr_sl_cap_pips;      /* 60: ... at most this (and venom.sl_cap_pips) */
     double sl_cap_pips;        /* 1000 */
     double tp_ratio_rapid;     /* 1.5 x SL for RAPID_ASSAULT */
     double tp_ratio_precision; /* 2.0 x SL for PRECISION_STRIKE */
@@ -314,6 +328,7 @@ typedef struct {
     double sl_price, tp_price; /* rounded to the symbol's digits */
     double rr;                 /* tp_pips / sl_pips */
     double atr_pips;           /* A = max(10, ATR14) used for the stops */
+    double atr_raw_pips;       /* ATR14 itself (NAN when unknown): the ATR exit mode's input */
     venom_session_t session;
     const char *session_str;
     bitten_ms_t created_at, expires_at;
@@ -325,10 +340,23 @@ int venom_format_signal_id(char *buf, size_t size, const char *symbol, bitten_ms
                            int seq);
 
 /*  Fills the stops, targets, prices and identity of a signal from a detection (pure):
- *  SL = min(cap, max(min stop, round1(A x m))), TP = round1(SL x class ratio). seq as above. */
+ *  SL = min(cap, max(min stop, round1(A x m))), TP = round1(SL x class ratio). seq as above.
+ *  Always the FIXED exit mode (venom_build_signal_exits picks by p->exit_mode). */
 void venom_build_signal(const venom_params_t *p, const bitten_symbol_t *sym,
                         const venom_detection_t *d, double a, double entry, double spread_pips,
                         venom_session_t session, bitten_ms_t now, int seq, venom_signal_t *out);
+
+/*  The SL in pips: FIXED as above; ATR (atr_pips finite and > 0): min(sl_cap, atr_sl_cap,
+ *  max(min stop, atr_sl_floor, round1(atr_pips x atr_sl_mult))); ATR mode without a usable
+ *  ATR falls back to FIXED. */
+double venom_stop_pips(const venom_params_t *p, const bitten_symbol_t *sym, venom_pattern_t pat,
+                       double a, double atr_pips);
+
+/*  venom_build_signal with the exit mode of p: atr_pips is the raw ATR14 (M5, pips). */
+void venom_build_signal_exits(const venom_params_t *p, const bitten_symbol_t *sym,
+                              const venom_detection_t *d, double a, double atr_pips,
+                              double entry, double spread_pips, venom_session_t session,
+                              bitten_ms_t now, int seq, venom_signal_t *out);
 
 /*  Why an evaluation is skipped, checked in this order. */
 typedef enum {
@@ -341,26 +369,38 @@ typedef enum {
 
 const char *venom_skip_str(venom_skip_t s);
 bool venom_is_weekend(const venom_params_t *p, bitten_ms_t t);
+/*  start <= t < end on the weekly clock (Sunday = 0, UTC hours; wraps over Sunday 00:00). */
+bool venom_week_window(bitten_ms_t t, int start_wday, int start_hour, int end_wday, int end_hour);
 venom_skip_t venom_skip_check(const venom_params_t *p, size_t m5_count, bitten_ms_t now,
                               bitten_ms_t last_tick, bitten_ms_t newest_tick);
 
-/*  Rate control state: one per symbol plus one global day counter. */
+/*  Rate control state: one per symbol plus one global record (day and session budgets). */
 #define VENOM_RATE_MAX 64 /* max_per_window is clamped to this */
 typedef struct {
     bitten_ms_t times[VENOM_RATE_MAX]; /* recent signal times, oldest first */
     size_t count;
+    int64_t day; /* UTC day of day_count */
+    int day_count;
 } venom_rate_t;
 
 typedef struct {
     int64_t day; /* UTC day number (ms / 86400000), -1 before the first signal */
     int count;
+    int64_t session_id[VENOM_SESSION_COUNT]; /* which occurrence session_count is for */
+    int session_count[VENOM_SESSION_COUNT];
 } venom_daily_t;
+
+/*  The occurrence of session s that t falls in: the UTC day number of t minus the session's
+ *  start hour (one number for an ASIAN session from 23:00 to 07:00). */
+int64_t venom_session_occurrence(const venom_params_t *p, venom_session_t s, bitten_ms_t t);
 
 typedef enum {
     VENOM_RATE_OK,
     VENOM_RATE_COOLDOWN,   /* now - last < cooldown_s */
     VENOM_RATE_WINDOW_CAP, /* max_per_window signals in (now - rate_window_s, now] */
     VENOM_RATE_DAILY_CAP,  /* max_per_day reached in now's UTC day */
+    VENOM_RATE_SYMBOL_DAY_CAP, /* max_per_symbol_day reached for this symbol today */
+    VENOM_RATE_SESSION_CAP,    /* max_per_session[now's session] reached in this occurrence */
     VENOM_RATE_COUNT
 } venom_rate_verdict_t;
 
@@ -396,6 +436,9 @@ typedef struct {
     uint64_t ticks, unknown_symbol, out_of_order, bad_price;
     uint64_t evaluations, skipped[VENOM_SKIP_COUNT], detections, below_min_confidence;
     uint64_t rate_blocked[VENOM_RATE_COUNT], signals;
+    uint64_t rate_blocked_by_session[VENOM_RATE_COUNT][VENOM_SESSION_COUNT]; /* what each cap
+                                                                  dropped, per session */
+    uint64_t signals_by_session[VENOM_SESSION_COUNT];
 } venom_stats_t;
 
 void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out);
