@@ -92,7 +92,7 @@ static int s_check_signals(const char *out)
         assert_int_equal(strncmp(s_str(s, "signal_id"), "VENOM_", 6), 0);
         const char *outcome = s_str(s, "outcome");
         assert_true(strcmp(outcome, "WIN") == 0 || strcmp(outcome, "LOSS") == 0 ||
-                    strcmp(outcome, "OPEN") == 0);
+                    strcmp(outcome, "TIMEOUT") == 0 || strcmp(outcome, "OPEN") == 0);
         json_decref(s);
         n++;
         p = nl + 1;
@@ -120,6 +120,7 @@ static void test_replay_of_m5_candles_is_deterministic_with_valid_signals(void *
     assert_int_equal(json_integer_value(json_object_get(overall, "count")), passed);
     assert_int_equal(json_integer_value(json_object_get(overall, "wins")) +
                          json_integer_value(json_object_get(overall, "losses")) +
+                         json_integer_value(json_object_get(overall, "timeouts")) +
                          json_integer_value(json_object_get(overall, "open")),
                      passed);
     json_t *every = json_object_get(json_object_get(sum, "outcomes"), "all_signals_unshielded");
