@@ -822,7 +822,7 @@ static void s_cell_r(FILE *out, json_t *v, json_t *ci)
 
 static void s_table_row(FILE *out, const char *name, json_t *g)
 {
-    fprintf(out, "| %-26s | %4lld | %4lld | %4lld | %4lld | %4lld |", name,
+    fprintf(out, "| %-34s | %4lld | %4lld | %4lld | %4lld | %4lld |", name,
             (long long)json_integer_value(json_object_get(g, "count")),
             (long long)json_integer_value(json_object_get(g, "wins")),
             (long long)json_integer_value(json_object_get(g, "losses")),
@@ -871,7 +871,7 @@ static int s_output_table(json_t *report, FILE *out)
     for (int k = 0; k < 2; k++) {
         json_t *sc = json_object_get(o, scopes[k]);
         fprintf(out, "\n%s\n", k == 0 ? "BEFORE CITADEL (every signal)" : "AFTER CITADEL (passed)");
-        fprintf(out, "| %-26s | %4s | %4s | %4s | %4s | %4s | %-19s | %-26s | %5s | %7s | %8s |\n",
+        fprintf(out, "| %-34s | %4s | %4s | %4s | %4s | %4s | %-19s | %-26s | %5s | %7s | %8s |\n",
                 "group", "n", "win", "loss", "t/o", "open", "win % [95%]", "E(R) [95%]", "RR",
                 "open R", "n(+0.1R)");
         s_table_row(out, "overall", json_object_get(sc, "overall"));
@@ -884,6 +884,21 @@ static int s_output_table(json_t *report, FILE *out)
                 snprintf(label, sizeof label, "%s %s", dims[d], name);
                 s_table_row(out, label, g);
             }
+        }
+    }
+    json_t *bias = json_object_get(o, "path_bias");
+    if (json_is_object(bias)) {
+        fprintf(out, "\npath bias (bars as 4 guessed ticks; close = low first for a bullish bar, "
+                     "reverse = high first):\n");
+        for (int k = 0; k < 2; k++) {
+            json_t *b = json_object_get(bias, scopes[k]);
+            fprintf(out, "  %-15s close: n %lld, E(R) %+.3f | reverse: n %lld, E(R) %+.3f | "
+                         "difference %+.3f R\n",
+                    scopes[k], (long long)json_integer_value(json_object_get(b, "close_n")),
+                    json_number_value(json_object_get(b, "close_expectancy_r")),
+                    (long long)json_integer_value(json_object_get(b, "reverse_n")),
+                    json_number_value(json_object_get(b, "reverse_expectancy_r")),
+                    json_number_value(json_object_get(b, "difference_r")));
         }
     }
     json_t *samp = json_object_get(sum, "sampling");
@@ -909,13 +924,20 @@ static int s_output_table(json_t *report, FILE *out)
     return ferror(out) ? -1 : 0;
 }
 
-static int s_output(s_run_t *run, venom_report_t report, FILE *out)
+//  bias (taken, may be NULL): the path convention's measure, put under outcomes.path_bias.
+static int s_output(s_run_t *run, venom_report_t report, FILE *out, json_t *bias)
 {
-    if (report == VENOM_REPORT_LINES)
+    if (report == VENOM_REPORT_LINES) {
+        json_decref(bias);
         return s_output_lines(run, run->outcomes, out);
+    }
     json_t *sum = s_summary(run, true);
-    if (!sum)
+    if (!sum) {
+        json_decref(bias);
         return -1;
+    }
+    json_object_set_new(json_object_get(json_object_get(sum, "summary"), "outcomes"),
+                        "path_bias", bias ? bias : json_null());
     if (report == VENOM_REPORT_JSON)
         return s_print(out, sum);
     int rc = s_output_table(sum, out);
@@ -978,55 +1000,119 @@ int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes
     return venom_replay_report(cfg, path, outcomes, VENOM_REPORT_LINES, out, err, errlen);
 }
 
-int venom_replay_report(const bitten_config_t *cfg, const char *path, bool outcomes,
-                        venom_report_t report, FILE *out, char *err, size_t errlen)
+static void s_run_free(s_run_t *run)
 {
-    s_run_t run;
-    memset(&run, 0, sizeof run);
-    run.cfg = cfg;
-    run.outcomes = outcomes || report != VENOM_REPORT_LINES;
-    const char *bar_path = bitten_config_str(cfg, "replay.bar_path");
-    run.reverse_path = bar_path && strcmp(bar_path, "reverse") == 0;
-    run.opts.max_frame_bytes = (size_t)bitten_config_int(cfg, "feedback.max_frame_bytes");
-    run.opts.server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
+    venom_engine_destroy(&run->engine);
+    venom_book_destroy(&run->book);
+    bitten_symbols_destroy(&run->symbols);
+    free(run->sigs);
+    run->sigs = NULL;
+}
+
+//  Reads the file into *run with every trade decided (open ones marked). 0, or -1 with err.
+static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *path,
+                         bool reverse, char *err, size_t errlen)
+{
+    memset(run, 0, sizeof *run);
+    run->cfg = cfg;
+    run->reverse_path = reverse;
+    run->opts.max_frame_bytes = (size_t)bitten_config_int(cfg, "feedback.max_frame_bytes");
+    run->opts.server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
     venom_params_t p;
     char why[256] = "";
     if (venom_params_from_config(cfg, &p, why, sizeof why) != 0) {
         snprintf(err, errlen, "config: %s", why);
         return -1;
     }
-    if (citadel_params_from_config(cfg, &run.shield, why, sizeof why) != 0) {
+    if (citadel_params_from_config(cfg, &run->shield, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s", why);
         return -1;
     }
-    citadel_threshold_init(&run.threshold);
-    run.symbols = bitten_symbols_from_config(cfg, why, sizeof why);
-    if (!run.symbols || venom_check_symbols(cfg, run.symbols, why, sizeof why) != 0) {
-        snprintf(err, errlen, "%s%s", run.symbols ? "config: " : "", why);
-        bitten_symbols_destroy(&run.symbols);
+    citadel_threshold_init(&run->threshold);
+    run->symbols = bitten_symbols_from_config(cfg, why, sizeof why);
+    if (!run->symbols || venom_check_symbols(cfg, run->symbols, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s%s", run->symbols ? "config: " : "", why);
+        bitten_symbols_destroy(&run->symbols);
         return -1;
     }
-    run.engine = venom_engine_new(&p, run.symbols);
+    run->engine = venom_engine_new(&p, run->symbols);
     venom_follow_params_t fp;
     venom_follow_params_init(&fp, &p);
-    run.book = run.engine ? venom_book_new(&fp) : NULL;
-    FILE *f = run.book ? fopen(path, "r") : NULL;
+    run->book = run->engine ? venom_book_new(&fp) : NULL;
+    FILE *f = run->book ? fopen(path, "r") : NULL;
     int rc = -1;
-    if (!run.engine || !run.book)
+    if (!run->engine || !run->book)
         snprintf(err, errlen, "replay: cannot create the engine");
     else if (!f)
         snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
-    else if (s_read(&run, f, path, err, errlen) == 0) {
-        venom_book_mark_all(run.book, s_on_decided, &run); /* open at the end: marked */
-        rc = s_output(&run, report, out);
-        if (rc != 0)
-            snprintf(err, errlen, "replay: out of memory writing the output");
+    else if (s_read(run, f, path, err, errlen) == 0) {
+        venom_book_mark_all(run->book, s_on_decided, run); /* open at the end: marked */
+        rc = 0;
     }
     if (f)
         fclose(f);
-    venom_engine_destroy(&run.engine);
-    venom_book_destroy(&run.book);
-    bitten_symbols_destroy(&run.symbols);
-    free(run.sigs);
+    return rc;
+}
+
+//  Both bar path conventions' overall expectancy, and reverse minus close.
+static json_t *s_path_bias_json(const s_run_t *a, const s_run_t *b)
+{
+    const s_run_t *close_run = a->reverse_path ? b : a, *rev_run = a->reverse_path ? a : b;
+    bitten_rtable_t tc[2] = {{0}, {0}}, tr[2] = {{0}, {0}};
+    json_t *o = NULL;
+    if (s_tables(close_run, tc) == 0 && s_tables(rev_run, tr) == 0) {
+        o = json_object();
+        const char *scopes[2] = {"before_citadel", "after_citadel"};
+        for (int k = 0; k < 2; k++) {
+            bitten_rsummary_t c, r;
+            bitten_rstats_summary(s_find_group(&tc[k], "overall"), S_EDGE_R, &c);
+            bitten_rstats_summary(s_find_group(&tr[k], "overall"), S_EDGE_R, &r);
+            json_object_set_new(
+                o, scopes[k],
+                json_pack("{s:I, s:o, s:I, s:o, s:o}", "close_n", (json_int_t)c.count,
+                          "close_expectancy_r", s_num(c.expectancy), "reverse_n",
+                          (json_int_t)r.count, "reverse_expectancy_r", s_num(r.expectancy),
+                          "difference_r", s_num(r.expectancy - c.expectancy)));
+        }
+        json_object_set_new(o, "note",
+                            json_string("bars replayed as 4 guessed ticks: close = low first "
+                                        "for a bullish bar, reverse = high first; the truth "
+                                        "is unknown without finer data"));
+    }
+    for (int k = 0; k < 2; k++) {
+        bitten_rtable_free(&tc[k]);
+        bitten_rtable_free(&tr[k]);
+    }
+    return o;
+}
+
+int venom_replay_report(const bitten_config_t *cfg, const char *path, bool outcomes,
+                        venom_report_t report, FILE *out, char *err, size_t errlen)
+{
+    const char *bar_path = bitten_config_str(cfg, "replay.bar_path");
+    bool reverse = bar_path && strcmp(bar_path, "reverse") == 0;
+    s_run_t run, other;
+    memset(&other, 0, sizeof other);
+    int rc = s_replay_once(&run, cfg, path, reverse, err, errlen);
+    run.outcomes = outcomes || report != VENOM_REPORT_LINES;
+    json_t *bias = NULL;
+    //  A report on bars measures the path convention: the same file with the other one.
+    if (rc == 0 && report != VENOM_REPORT_LINES && strcmp(run.format, "candle_csv") == 0) {
+        rc = s_replay_once(&other, cfg, path, !reverse, err, errlen);
+        bias = rc == 0 ? s_path_bias_json(&run, &other) : NULL;
+        if (rc == 0 && !bias) {
+            snprintf(err, errlen, "replay: out of memory writing the output");
+            rc = -1;
+        }
+    }
+    if (rc == 0) {
+        rc = s_output(&run, report, out, bias);
+        bias = NULL; /* s_output took it */
+        if (rc != 0)
+            snprintf(err, errlen, "replay: out of memory writing the output");
+    }
+    json_decref(bias);
+    s_run_free(&run);
+    s_run_free(&other);
     return rc;
 }
