@@ -44,7 +44,8 @@ typedef struct {
     citadel_params_t shield;
     citadel_threshold_t threshold;
     bitten_decode_opts_t opts;
-    venom_book_t *book; /* open trades: the only per-trade state; nothing is kept per tick */
+    venom_tracker_t *tracker; /* open trades and one quote per symbol; nothing per tick */
+    venom_book_t *book;       /* the tracker's */
     size_t book_bytes_max, open_max;
     bool reverse_path; /* replay.bar_path = reverse */
     bool outcomes;
@@ -78,13 +79,13 @@ static void s_on_decided(void *ctx, size_t tag, const venom_trade_t *t)
     run->sigs[tag].trade = *t;
 }
 
-//  The open trades see the quote first (a bar's open brings the whole bar to the trades opened
-//  before it; the later path points go only to trades opened inside that bar).
+//  The open trades see the quote first (before a signal it made opens). Ticks go through the
+//  tracker exactly as a live stream would; a bar's open brings the whole bar to the trades
+//  opened before it, its later path points go only to trades opened inside it.
 static void s_follow(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar)
 {
     if (!bar)
-        venom_book_on_tick(run->book, tick->symbol, tick->timestamp, tick->bid, tick->ask, 0,
-                           s_on_decided, run);
+        venom_tracker_on_tick(run->tracker, tick, s_on_decided, run);
     else if (bar->k == 0)
         venom_book_on_bar(run->book, tick->symbol, bar->start, bar->end, bar->o, bar->h, bar->l,
                           bar->c, bar->spread, s_on_decided, run);
@@ -99,26 +100,32 @@ static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar
         run->not_selected++;
         return 0;
     }
-    s_follow(run, tick, bar);
     venom_signal_t sig;
-    if (venom_engine_on_tick(run->engine, tick, &sig, NULL) != 1)
+    int made = venom_engine_on_tick(run->engine, tick, &sig, NULL);
+    if (made < 0)
+        return 0; /* dropped by the engine (unknown symbol, out of order, bad price) */
+    s_follow(run, tick, bar);
+    if (made != 1)
         return 0;
     if (s_grow((void **)&run->sigs, &run->cap_sigs, run->n_sigs + 1, sizeof *run->sigs) != 0)
         return -1;
     s_signal_t *s = &run->sigs[run->n_sigs++];
     memset(s, 0, sizeof *s);
     s->sig = sig;
+    s->trade.kind = BITTEN_OUTCOME_OPEN;
     //  The verdict is taken now, on the context as it is when the signal is made (as live).
     venom_context_t ctx;
     s->has_verdict = venom_engine_context(run->engine, sig.symbol, &ctx) == 0 &&
                      citadel_evaluate(&run->shield, &run->threshold, &sig, &ctx, &s->verdict) == 0;
     //  Filled on this very quote: at the ask for a BUY, the bid for a SELL.
     const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, sig.symbol);
-    if (!spec || venom_book_open(run->book, run->n_sigs - 1, &sig, spec, tick->bid, tick->ask,
-                                 tick->timestamp) != 0)
-        return spec ? -1 : 0;
+    int rc = !bar ? venom_tracker_on_signal(run->tracker, run->n_sigs - 1, &sig)
+             : spec ? venom_book_open(run->book, run->n_sigs - 1, &sig, spec, tick->bid, tick->ask,
+                                      tick->timestamp)
+                    : -1;
+    if (rc != 0)
+        return -1; /* the engine only signals on a known symbol's tick: out of memory */
     s->followed = true;
-    s->trade.kind = BITTEN_OUTCOME_OPEN;
     size_t bytes = venom_book_bytes(run->book), open = venom_book_open_count(run->book);
     run->book_bytes_max = bytes > run->book_bytes_max ? bytes : run->book_bytes_max;
     run->open_max = open > run->open_max ? open : run->open_max;
@@ -1003,7 +1010,8 @@ int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes
 static void s_run_free(s_run_t *run)
 {
     venom_engine_destroy(&run->engine);
-    venom_book_destroy(&run->book);
+    venom_tracker_destroy(&run->tracker);
+    run->book = NULL;
     bitten_symbols_destroy(&run->symbols);
     free(run->sigs);
     run->sigs = NULL;
@@ -1038,7 +1046,8 @@ static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *p
     run->engine = venom_engine_new(&p, run->symbols);
     venom_follow_params_t fp;
     venom_follow_params_init(&fp, &p);
-    run->book = run->engine ? venom_book_new(&fp) : NULL;
+    run->tracker = run->engine ? venom_tracker_new(&fp, run->symbols) : NULL;
+    run->book = run->tracker ? venom_tracker_book(run->tracker) : NULL;
     FILE *f = run->book ? fopen(path, "r") : NULL;
     int rc = -1;
     if (!run->engine || !run->book)
@@ -1046,7 +1055,7 @@ static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *p
     else if (!f)
         snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
     else if (s_read(run, f, path, err, errlen) == 0) {
-        venom_book_mark_all(run->book, s_on_decided, run); /* open at the end: marked */
+        venom_tracker_finish(run->tracker, s_on_decided, run); /* open at the end: marked */
         rc = 0;
     }
     if (f)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include <jansson.h>
 
 #include "bitten/config.h"
+#include "modules/venom/outcome.h"
+#include "modules/venom/venom.h"
 #include "replay/replay.h"
 
 #define T0 1757941200000LL /* 2025-09-15 13:00:00 UTC */
@@ -197,10 +200,152 @@ static void test_bar_path_convention_changes_only_the_guessed_path(void **state)
     free(rev);
 }
 
+
+//  The M5 bars as a tick CSV (open, low/high, high/low, close at +0/75/150/225 s, bid/ask =
+//  mid -/+ half the symbol's spread); returns the ticks too, in file order.
+static size_t s_bars_to_ticks(const char *csv_out, bitten_tick_t **ticks_out)
+{
+    FILE *in = fopen(BITTEN_DATA_DIR "/candles_m5_2025-09.csv", "r");
+    FILE *out = fopen(csv_out, "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    bitten_symbols_t *table = bitten_symbols_new_defaults();
+    char line[256];
+    size_t n = 0, cap = 0;
+    bitten_tick_t *ticks = NULL;
+    fprintf(out, "timestamp,symbol,bid,ask\n");
+    assert_non_null(fgets(line, sizeof line, in)); /* header */
+    while (fgets(line, sizeof line, in)) {
+        long long t;
+        char sym[BITTEN_SYMBOL_MAX + 1];
+        double o, h, l, c;
+        if (sscanf(line, "%lld,%16[^,],%lf,%lf,%lf,%lf", &t, sym, &o, &h, &l, &c) != 6)
+            continue;
+        const bitten_symbol_t *spec = bitten_symbols_find(table, sym);
+        double half = spec->typical_spread * spec->pip / 2.0;
+        double px[4] = {o, c >= o ? l : h, c >= o ? h : l, c};
+        for (int k = 0; k < 4; k++) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 4096;
+                ticks = realloc(ticks, cap * sizeof *ticks);
+            }
+            bitten_tick_t *tk = &ticks[n++];
+            memset(tk, 0, sizeof *tk);
+            snprintf(tk->symbol, sizeof tk->symbol, "%s", sym);
+            tk->timestamp = (t + 75LL * k) * 1000LL;
+            tk->bid = px[k] - half;
+            tk->ask = px[k] + half;
+            fprintf(out, "%lld,%s,%.17g,%.17g\n", t + 75LL * k, sym, tk->bid, tk->ask);
+        }
+    }
+    fclose(in);
+    fclose(out);
+    bitten_symbols_destroy(&table);
+    *ticks_out = ticks;
+    return n;
+}
+
+static int s_cmp_ts(const void *a, const void *b)
+{
+    const bitten_tick_t *x = *(const bitten_tick_t *const *)a, *y = *(const bitten_tick_t *const *)b;
+    if (x->timestamp != y->timestamp)
+        return x->timestamp < y->timestamp ? -1 : 1;
+    return (x > y) - (x < y); /* stable: file order */
+}
+
+typedef struct {
+    venom_signal_t sigs[2048];
+    venom_trade_t trades[2048];
+    size_t n;
+} s_live_t;
+
+static void s_live_decided(void *ctx, size_t tag, const venom_trade_t *t)
+{
+    ((s_live_t *)ctx)->trades[tag] = *t;
+}
+
+//  issue 15: the live tracker's outcome for a replayed stream equals the replay's outcome.
+static void test_tracker_fed_like_a_live_stream_equals_the_replay(void **state)
+{
+    char path[] = "/tmp/bitten-ticks-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    bitten_tick_t *ticks = NULL;
+    size_t n = s_bars_to_ticks(path, &ticks);
+    assert_true(n > 10000);
+    //  the replay
+    bitten_config_t *cfg = bitten_config_new();
+    char *buf = NULL, err[256] = "";
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_int_equal(venom_replay_run(cfg, path, true, out, err, sizeof err), 0);
+    fclose(out);
+    unlink(path);
+    //  the same ticks through engine + tracker, as the live module would get them
+    venom_params_t p;
+    assert_int_equal(venom_params_from_config(cfg, &p, err, sizeof err), 0);
+    bitten_symbols_t *table = bitten_symbols_new_defaults();
+    venom_engine_t *engine = venom_engine_new(&p, table);
+    venom_follow_params_t fp;
+    venom_follow_params_init(&fp, &p);
+    venom_tracker_t *tracker = venom_tracker_new(&fp, table);
+    const bitten_tick_t **order = malloc(n * sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = &ticks[i];
+    qsort(order, n, sizeof *order, s_cmp_ts);
+    s_live_t *live = calloc(1, sizeof *live);
+    for (size_t i = 0; i < n; i++) {
+        venom_signal_t sig;
+        int made = venom_engine_on_tick(engine, order[i], &sig, NULL);
+        if (made < 0)
+            continue;
+        venom_tracker_on_tick(tracker, order[i], s_live_decided, live);
+        if (made == 1) {
+            assert_true(live->n < 2048);
+            live->sigs[live->n] = sig;
+            assert_int_equal(venom_tracker_on_signal(tracker, live->n, &sig), 0);
+            live->n++;
+        }
+    }
+    venom_tracker_finish(tracker, s_live_decided, live);
+    //  compare signal by signal
+    size_t k = 0, closed = 0;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        json_error_t jerr;
+        json_t *o = json_loads(line, 0, &jerr);
+        assert_non_null(o);
+        if (json_object_get(o, "summary")) {
+            json_decref(o);
+            continue;
+        }
+        assert_true(k < live->n);
+        assert_string_equal(json_string_value(json_object_get(o, "signal_id")), live->sigs[k].signal_id);
+        assert_string_equal(json_string_value(json_object_get(o, "outcome")),
+                            bitten_outcome_str(live->trades[k].kind));
+        assert_true(fabs(json_number_value(json_object_get(o, "r")) - live->trades[k].r) < 1e-4);
+        assert_true(fabs(json_number_value(json_object_get(o, "fill")) - live->trades[k].entry) < 1e-9);
+        closed += live->trades[k].kind != BITTEN_OUTCOME_OPEN;
+        json_decref(o);
+        k++;
+    }
+    assert_int_equal(k, live->n);
+    assert_true(live->n > 50 && closed > 50);
+    free(live);
+    free(order);
+    free(ticks);
+    free(buf);
+    venom_tracker_destroy(&tracker);
+    venom_engine_destroy(&engine);
+    bitten_symbols_destroy(&table);
+    bitten_config_destroy(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_is_byte_identical_and_adds_up),
+        cmocka_unit_test(test_tracker_fed_like_a_live_stream_equals_the_replay),
         cmocka_unit_test(test_bar_path_convention_changes_only_the_guessed_path),
         cmocka_unit_test(test_tick_csv_counts_bad_lines_by_reason),
         cmocka_unit_test(test_unreadable_or_unrecognised_file_is_an_error),

@@ -242,3 +242,90 @@ size_t venom_book_bytes(const venom_book_t *self)
 {
     return sizeof *self + self->cap * sizeof *self->items;
 }
+
+/* ================================================================ tracker */
+
+typedef struct {
+    const bitten_symbol_t *sym; /* in the tracker's copy of the table */
+    double bid, ask;
+    bitten_ms_t ts;
+    bool seen;
+} s_quote_t;
+
+struct venom_tracker {
+    venom_book_t *book;
+    bitten_symbol_t *syms; /* copy of the table */
+    s_quote_t *quotes;     /* one per symbol */
+    size_t n_syms;
+};
+
+venom_tracker_t *venom_tracker_new(const venom_follow_params_t *fp, const bitten_symbols_t *symbols)
+{
+    venom_tracker_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->n_syms = bitten_symbols_count(symbols);
+    self->book = venom_book_new(fp);
+    self->syms = calloc(self->n_syms ? self->n_syms : 1, sizeof *self->syms);
+    self->quotes = calloc(self->n_syms ? self->n_syms : 1, sizeof *self->quotes);
+    if (!self->book || !self->syms || !self->quotes) {
+        venom_tracker_destroy(&self);
+        return NULL;
+    }
+    for (size_t i = 0; i < self->n_syms; i++) {
+        self->syms[i] = *bitten_symbols_at(symbols, i);
+        self->quotes[i].sym = &self->syms[i];
+    }
+    return self;
+}
+
+void venom_tracker_destroy(venom_tracker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    venom_tracker_t *self = *self_p;
+    venom_book_destroy(&self->book);
+    free(self->syms);
+    free(self->quotes);
+    free(self);
+    *self_p = NULL;
+}
+
+static s_quote_t *s_quote_of(venom_tracker_t *self, const char *symbol)
+{
+    for (size_t i = 0; i < self->n_syms; i++)
+        if (strcmp(self->syms[i].name, symbol) == 0)
+            return &self->quotes[i];
+    return NULL;
+}
+
+void venom_tracker_on_tick(venom_tracker_t *self, const bitten_tick_t *tick, venom_book_fn *fn,
+                           void *ctx)
+{
+    s_quote_t *q = s_quote_of(self, tick->symbol);
+    if (!q || !isfinite(tick->bid) || !isfinite(tick->ask) || tick->bid <= 0.0 || tick->ask <= 0.0)
+        return;
+    venom_book_on_tick(self->book, tick->symbol, tick->timestamp, tick->bid, tick->ask, 0, fn, ctx);
+    q->bid = tick->bid;
+    q->ask = tick->ask;
+    q->ts = tick->timestamp;
+    q->seen = true;
+}
+
+int venom_tracker_on_signal(venom_tracker_t *self, size_t tag, const venom_signal_t *s)
+{
+    s_quote_t *q = s_quote_of(self, s->symbol);
+    if (!q || !q->seen)
+        return -1;
+    return venom_book_open(self->book, tag, s, q->sym, q->bid, q->ask, q->ts);
+}
+
+void venom_tracker_finish(venom_tracker_t *self, venom_book_fn *fn, void *ctx)
+{
+    venom_book_mark_all(self->book, fn, ctx);
+}
+
+venom_book_t *venom_tracker_book(venom_tracker_t *self)
+{
+    return self->book;
+}

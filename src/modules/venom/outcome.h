@@ -99,4 +99,30 @@ size_t venom_book_open_count(const venom_book_t *self);
 /*  Bytes the book holds: grows with the open trades only (the memory test reads it). */
 size_t venom_book_bytes(const venom_book_t *self);
 
+/* ---------------------------------------------------------------- the tracker */
+
+/*  What a stream consumer (the replay over ticks, or a live module on the bus) calls: every
+ *  quote, then every signal that quote made. A signal opens on its symbol's last quote (the
+ *  one that made it: VENOM emits on the tick that closes an M1). The same calls in the same
+ *  order give the same outcomes, replayed or live. Memory: the open trades plus one quote per
+ *  symbol of the table. */
+typedef struct venom_tracker venom_tracker_t;
+
+venom_tracker_t *venom_tracker_new(const venom_follow_params_t *fp, const bitten_symbols_t *symbols);
+void venom_tracker_destroy(venom_tracker_t **self_p);
+
+/*  A quote: the open trades of its symbol see it, then it becomes the symbol's last quote.
+ *  Quotes of unknown symbols or with bid/ask not finite and > 0 are ignored. */
+void venom_tracker_on_tick(venom_tracker_t *self, const bitten_tick_t *tick, venom_book_fn *fn,
+                           void *ctx);
+
+/*  Opens a trade for s (tag: the caller's id) at its symbol's last quote. 0; -1 when the
+ *  symbol has no quote yet or is unknown (not followed) or memory runs out. */
+int venom_tracker_on_signal(venom_tracker_t *self, size_t tag, const venom_signal_t *s);
+
+/*  End of the stream: every trade still open is marked to market (OPEN) and reported. */
+void venom_tracker_finish(venom_tracker_t *self, venom_book_fn *fn, void *ctx);
+
+venom_book_t *venom_tracker_book(venom_tracker_t *self);
+
 #endif
