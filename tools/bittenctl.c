@@ -38,6 +38,7 @@ typedef struct {
     const char *sl_pips, *tp_pips, *lot, *risk_pct; /* fire: checked as numbers */
     const char *dir;                  /* keygen */
     bool server;                      /* keygen --server */
+    bool stats;                       /* signals --stats */
 } s_opts_t;
 
 static volatile sig_atomic_t s_interrupted;
@@ -58,6 +59,8 @@ static void s_usage(FILE *out)
             "  tail [--topic T]... [--uuid U] [--symbol S] [--count N] [--seconds N]\n"
             "                         print the events channel (topic prefix filters)\n"
             "  signals [--symbol S] [--limit N]\n"
+            "  signals --stats      live outcome record per pattern: n, win rate and E(R) with\n"
+            "                       95%% intervals (every signal followed with the cost model)\n"
             "                         stored VENOM signals, newest first, with CITADEL's verdict\n"
             "  keygen --server | --uuid U [--dir D]\n"
             "                         make a CURVE certificate pair (D/NAME.cert, .cert_secret)\n"
@@ -511,8 +514,51 @@ static void s_print_signals(json_t *r)
     }
 }
 
+static void s_print_stat_row(const char *name, json_t *g)
+{
+    char win[40] = "-", exp[48] = "-", need[24] = "-";
+    json_t *wr = json_object_get(g, "win_rate"), *wi = json_object_get(g, "win_rate_95");
+    json_t *e = json_object_get(g, "expectancy_r"), *ei = json_object_get(g, "expectancy_r_95");
+    if (json_is_number(wr) && json_is_array(wi))
+        snprintf(win, sizeof win, "%.1f%% [%.1f, %.1f]", 100 * json_number_value(wr),
+                 100 * json_number_value(json_array_get(wi, 0)),
+                 100 * json_number_value(json_array_get(wi, 1)));
+    if (json_is_number(e) && json_is_array(ei))
+        snprintf(exp, sizeof exp, "%+.3f [%+.3f, %+.3f]", json_number_value(e),
+                 json_number_value(json_array_get(ei, 0)), json_number_value(json_array_get(ei, 1)));
+    else if (json_is_number(e))
+        snprintf(exp, sizeof exp, "%+.3f", json_number_value(e));
+    if (json_is_integer(json_object_get(g, "trades_for_0_1r_edge")))
+        snprintf(need, sizeof need, "%lld",
+                 (long long)json_integer_value(json_object_get(g, "trades_for_0_1r_edge")));
+    printf("%-26s %6lld %5lld %5lld %5lld  %-20s %-26s %8s\n", name,
+           (long long)json_integer_value(json_object_get(g, "closed")),
+           (long long)json_integer_value(json_object_get(g, "wins")),
+           (long long)json_integer_value(json_object_get(g, "losses")),
+           (long long)json_integer_value(json_object_get(g, "timeouts")), win, exp, need);
+}
+
+static void s_print_stats(json_t *r)
+{
+    json_t *st = json_object_get(r, "stats");
+    printf("%-26s %6s %5s %5s %5s  %-20s %-26s %8s\n", "PATTERN", "CLOSED", "WIN", "LOSS", "T/O",
+           "WIN RATE [95%]", "E(R) [95%]", "N(+0.1R)");
+    const char *name;
+    json_t *g;
+    json_object_foreach(json_object_get(st, "pattern"), name, g)
+    {
+        s_print_stat_row(name, g);
+    }
+    s_print_stat_row("overall", json_object_get(st, "overall"));
+    printf("open now: %lld, lost to restarts: %lld\n",
+           (long long)json_integer_value(json_object_get(st, "open_now")),
+           (long long)json_integer_value(json_object_get(st, "lost_open")));
+}
+
 static int s_signals(const s_opts_t *o)
 {
+    if (o->stats)
+        return s_command(o, json_pack("{s:s, s:b}", "cmd", "signals", "stats", 1), s_print_stats);
     json_t *request = json_pack("{s:s}", "cmd", "signals");
     if (o->symbol)
         json_object_set_new(request, "symbol", json_string(o->symbol));
@@ -767,7 +813,7 @@ int main(int argc, char **argv)
         {"sl-pips", required_argument, NULL, 'L'}, {"tp-pips", required_argument, NULL, 'P'},
         {"lot", required_argument, NULL, 'o'},     {"risk-pct", required_argument, NULL, 'r'},
         {"dir", required_argument, NULL, 'd'},     {"server", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+        {"stats", no_argument, NULL, 'X'},         {NULL, 0, NULL, 0}};
     int c;
     //  '+' stops at the command name; the same options are accepted after it too.
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -864,6 +910,9 @@ int main(int argc, char **argv)
             break;
         case 'V':
             o.server = true;
+            break;
+        case 'X':
+            o.stats = true;
             break;
         case 'h':
             s_usage(stdout);

@@ -13,6 +13,7 @@
 #include "core/symbols_config.h"
 #include "modules/citadel/citadel.h"
 #include "modules/venom/outcome.h"
+#include "modules/venom/record.h"
 #include "modules/venom/venom.h"
 #include "replay/replay.h"
 
@@ -500,41 +501,8 @@ static int s_header(char *line, s_columns_t *c, bool *bars)
 
 /* ================================================================ summary and report */
 
-#define S_EDGE_R 0.1 /* the edge a report sizes its sample for */
 
-static json_t *s_num(double x) /* 4 decimals, null when undefined */
-{
-    return isfinite(x) ? json_real(round(x * 1e4) / 1e4) : json_null();
-}
-
-static json_t *s_pair(double lo, double hi)
-{
-    return (isfinite(lo) && isfinite(hi)) ? json_pack("[o, o]", s_num(lo), s_num(hi)) : json_null();
-}
-
-static json_t *s_rstats_json(const bitten_rstats_t *st)
-{
-    bitten_rsummary_t r;
-    bitten_rstats_summary(st, S_EDGE_R, &r);
-    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)r.count,
-                          "closed", (json_int_t)r.closed, "wins", (json_int_t)r.wins, "losses",
-                          (json_int_t)r.losses, "timeouts", (json_int_t)r.timeouts, "open",
-                          (json_int_t)r.open);
-    json_object_set_new(o, "win_rate", s_num(r.win_rate));
-    json_object_set_new(o, "win_rate_95", s_pair(r.win_lo, r.win_hi));
-    json_object_set_new(o, "expectancy_r", s_num(r.expectancy));
-    json_object_set_new(o, "expectancy_r_95", s_pair(r.exp_lo, r.exp_hi));
-    json_object_set_new(o, "sd_r", s_num(r.sd));
-    json_object_set_new(o, "avg_rr", s_num(r.avg_rr));
-    json_object_set_new(o, "breakeven_win_rate", s_num(r.breakeven_win_rate));
-    json_object_set_new(o, "open_mark_r", s_num(r.open_mean_r));
-    json_object_set_new(o, "trades_for_0_1r_edge",
-                        r.needed_for_edge ? json_integer((json_int_t)r.needed_for_edge)
-                                          : json_null());
-    return o;
-}
-
-static json_t *s_num4(double x) /* a price: as is, null when undefined */
+static json_t *s_price(double x) /* a price: as is, null when undefined */
 {
     return isfinite(x) ? json_real(x) : json_null();
 }
@@ -608,10 +576,10 @@ static json_t *s_scope_json(const bitten_rtable_t *t)
     for (size_t i = 0; i < t->count; i++) {
         const bitten_rgroup_t *g = &t->items[i];
         if (strcmp(g->key, "overall") == 0)
-            json_object_set_new(o, "overall", s_rstats_json(&g->s));
+            json_object_set_new(o, "overall", venom_rstats_json(&g->s));
         for (int d = 0; d < 3; d++)
             if (strncmp(g->key, names[d], strlen(names[d])) == 0)
-                json_object_set_new(dims[d], g->key + strlen(names[d]), s_rstats_json(&g->s));
+                json_object_set_new(dims[d], g->key + strlen(names[d]), venom_rstats_json(&g->s));
     }
     json_object_set_new(o, "pattern", dims[0]);
     json_object_set_new(o, "session", dims[1]);
@@ -682,16 +650,16 @@ static json_t *s_outcomes_json(const s_run_t *run)
         const bitten_rstats_t *all = s_find_group(&t[1], "overall");
         const bitten_rstats_t *every = s_find_group(&t[0], "overall");
         //  The earlier summary's names, kept for scripts that read them.
-        json_object_set_new(o, "overall", s_rstats_json(all));
+        json_object_set_new(o, "overall", venom_rstats_json(all));
         json_t *bp = json_object();
         for (int p = 0; p < VENOM_PATTERN_COUNT; p++) {
             char key[BITTEN_RKEY_MAX + 1];
             snprintf(key, sizeof key, "pattern=%s", venom_pattern_str((venom_pattern_t)p));
             json_object_set_new(bp, venom_pattern_str((venom_pattern_t)p),
-                                s_rstats_json(s_find_group(&t[1], key)));
+                                venom_rstats_json(s_find_group(&t[1], key)));
         }
         json_object_set_new(o, "patterns", bp);
-        json_object_set_new(o, "all_signals_unshielded", s_rstats_json(every));
+        json_object_set_new(o, "all_signals_unshielded", venom_rstats_json(every));
         json_object_set_new(o, "memory",
                             json_pack("{s:I, s:I}", "open_trades_max", (json_int_t)run->open_max,
                                       "book_bytes_max", (json_int_t)run->book_bytes_max));
@@ -787,9 +755,9 @@ static int s_output_lines(s_run_t *run, bool outcomes, FILE *out)
             const venom_trade_t *t = &s->trade;
             char ts[32];
             json_object_set_new(o, "outcome", json_string(bitten_outcome_str(t->kind)));
-            json_object_set_new(o, "r", s_num(t->r));
+            json_object_set_new(o, "r", venom_json_num4(t->r));
             json_object_set_new(o, "fill", json_real(t->entry));
-            json_object_set_new(o, "exit", s_num4(t->exit));
+            json_object_set_new(o, "exit", s_price(t->exit));
             json_object_set_new(o, "closed_at",
                                 t->closed_at ? json_string(bitten_format_time(t->closed_at, ts,
                                                                               sizeof ts))
@@ -1074,14 +1042,14 @@ static json_t *s_path_bias_json(const s_run_t *a, const s_run_t *b)
         const char *scopes[2] = {"before_citadel", "after_citadel"};
         for (int k = 0; k < 2; k++) {
             bitten_rsummary_t c, r;
-            bitten_rstats_summary(s_find_group(&tc[k], "overall"), S_EDGE_R, &c);
-            bitten_rstats_summary(s_find_group(&tr[k], "overall"), S_EDGE_R, &r);
+            bitten_rstats_summary(s_find_group(&tc[k], "overall"), VENOM_REPORT_EDGE_R, &c);
+            bitten_rstats_summary(s_find_group(&tr[k], "overall"), VENOM_REPORT_EDGE_R, &r);
             json_object_set_new(
                 o, scopes[k],
                 json_pack("{s:I, s:o, s:I, s:o, s:o}", "close_n", (json_int_t)c.count,
-                          "close_expectancy_r", s_num(c.expectancy), "reverse_n",
-                          (json_int_t)r.count, "reverse_expectancy_r", s_num(r.expectancy),
-                          "difference_r", s_num(r.expectancy - c.expectancy)));
+                          "close_expectancy_r", venom_json_num4(c.expectancy), "reverse_n",
+                          (json_int_t)r.count, "reverse_expectancy_r", venom_json_num4(r.expectancy),
+                          "difference_r", venom_json_num4(r.expectancy - c.expectancy)));
         }
         json_object_set_new(o, "note",
                             json_string("bars replayed as 4 guessed ticks: close = low first "

@@ -250,7 +250,33 @@ static void test_ticks_over_the_socket_produce_a_signal_event_and_status(void **
     assert_true(s_num(verdict, "threshold") == 70.0);
     json_decref(verdict);
     assert_true(bt_log_contains(&d, "citadel verdict.passed signal_id=VENOM_EURUSD_1757941260", 2000));
+    //  The signal is followed on the live ticks (issue 15 item 5): a SELL filled at the bid
+    //  1.10040 with its TP 40 pips below; a tick whose ask reaches it is a WIN of +2 R.
+    s_send_tick(fb, TB + 120, 1.09600);
+    json_t *outcome = NULL;
+    while (!outcome && bt_recv(events, buf, sizeof buf, 3000) > 0)
+        if (strncmp(buf, "signal.outcome ", 15) == 0) {
+            json_error_t err;
+            outcome = json_loads(buf + 15, 0, &err);
+        }
+    assert_non_null(outcome);
+    assert_string_equal(s_str(outcome, "signal_id"), "VENOM_EURUSD_1757941260");
+    assert_string_equal(s_str(outcome, "outcome"), "WIN");
+    assert_true(s_num(outcome, "r") == 2.0);
+    assert_true(s_num(outcome, "fill") == 1.1004);
+    json_decref(outcome);
+    assert_true(bt_log_contains(&d,
+                                "INFO venom signal.outcome signal_id=VENOM_EURUSD_1757941260 "
+                                "outcome=WIN r=2.0000",
+                                2000));
+    json_t *stats = bt_ctl(&d, "{\"cmd\":\"signals\",\"stats\":true}");
+    assert_non_null(stats);
+    assert_int_equal(bt_json_int(stats, "stats.pattern.LIQUIDITY_SWEEP_REVERSAL.wins"), 1);
+    assert_int_equal(bt_json_int(stats, "stats.overall.closed"), 1);
+    assert_int_equal(bt_json_int(stats, "stats.open_now"), 0);
+    json_decref(stats);
     json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "venom.outcomes.decided"), 1);
     assert_int_equal(bt_json_int(st, "citadel.evaluated"), 1);
     assert_int_equal(bt_json_int(st, "citadel.passed"), 1);
     assert_int_equal(bt_json_int(st, "venom.signals"), 1);
@@ -261,6 +287,11 @@ static void test_ticks_over_the_socket_produce_a_signal_event_and_status(void **
     json_decref(st);
     zmq_close(fb);
     zmq_close(events);
+    //  The record is stored: a restart keeps it.
+    assert_int_equal(bt_daemon_restart(&d), 0);
+    stats = bt_ctl(&d, "{\"cmd\":\"signals\",\"stats\":true}");
+    assert_int_equal(bt_json_int(stats, "stats.pattern.LIQUIDITY_SWEEP_REVERSAL.wins"), 1);
+    json_decref(stats);
     assert_int_equal(bt_daemon_stop(&d, NULL), 0);
     bt_daemon_cleanup(&d);
 }

@@ -10,9 +10,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "modules/venom/outcome.h"
+#include "modules/venom/record.h"
 
 /*  cmocka's float assert is single precision: compare doubles here, printing both. */
 static void s_near(double a, double b, double eps, const char *file, int line)
@@ -238,6 +240,41 @@ static void test_book_memory_is_bounded_by_open_trades_not_ticks(void **state)
     assert_null(book);
 }
 
+//  The live record: closed outcomes per pattern, stored as text and read back exactly.
+static void test_live_record_round_trips_and_refuses_bad_text(void **state)
+{
+    venom_record_t r;
+    memset(&r, 0, sizeof r);
+    venom_trade_t t = s_open(VENOM_BUY, 1.09990, 1.10010, T0);
+    assert_true(venom_trade_on_tick(&t, &s_fp, T0 + HOUR, 1.09704, 1.09724)); /* -1.53 R */
+    venom_record_add(&r, &t);
+    venom_trade_t open = s_open(VENOM_BUY, 1.09990, 1.10010, T0);
+    venom_trade_mark(&open);
+    venom_record_add(&r, &open); /* OPEN is not a record */
+    r.lost_open = 3;
+    char *text = venom_record_dump(&r);
+    assert_non_null(text);
+    venom_record_t back;
+    memset(&back, 0xff, sizeof back);
+    assert_int_equal(venom_record_load(&back, text), 0);
+    assert_memory_equal(&back, &r, sizeof r);
+    json_t *j = venom_record_json(&back);
+    json_t *fvg = json_object_get(json_object_get(j, "pattern"), "FAIR_VALUE_GAP_FILL");
+    assert_int_equal(json_integer_value(json_object_get(fvg, "losses")), 1);
+    assert_int_equal(json_integer_value(json_object_get(fvg, "open")), 0);
+    assert_true(json_number_value(json_object_get(fvg, "expectancy_r")) == -1.53);
+    assert_int_equal(json_integer_value(json_object_get(j, "lost_open")), 3);
+    json_decref(j);
+    free(text);
+    const char *bad[] = {"", "{}", "not json", "{\"lost_open\":0,\"pattern\":{\"BB_SCALP\":[1,2]}}",
+                         "{\"lost_open\":0,\"pattern\":{\"BB_SCALP\":[-1,0,0,0,0,0,0,0]}}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        venom_record_t keep = r;
+        assert_int_equal(venom_record_load(&keep, bad[i]), -1);
+        assert_memory_equal(&keep, &r, sizeof r); /* unchanged */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_weekend_quotes_do_not_fill_and_monday_marks_the_position),
         cmocka_unit_test(test_open_at_the_end_is_marked_to_market),
         cmocka_unit_test(test_book_memory_is_bounded_by_open_trades_not_ticks),
+        cmocka_unit_test(test_live_record_round_trips_and_refuses_bad_text),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -9,6 +9,9 @@
 #include "core/symbols_config.h"
 #include "modules/venom/venom.h"
 
+#include "modules/venom/outcome.h"
+#include "modules/venom/record.h"
+
 #define S_ERR_MAX 256
 
 struct venom {
@@ -20,7 +23,12 @@ struct venom {
     uint64_t candle_batches, candles_merged, candle_batches_refused;
     char last_signal_id[BITTEN_ID_MAX + 1];
     venom_query_t query; /* provided as "venom.context" */
+    venom_tracker_t *tracker; /* every signal followed on the live ticks (outcome.h) */
+    venom_record_t record;    /* their closed outcomes per pattern, kept in the store's kv */
+    uint64_t outcomes;        /* decided since start */
 };
+
+#define S_KV_RECORD "venom.outcomes"
 
 static int s_signal_row(void *arg, const bitten_signal_row_t *row)
 {
@@ -47,6 +55,14 @@ static bitten_reason_t s_control_signals(void *arg, const json_t *request, json_
     json_t *limit = json_object_get(request, "limit");
     double want = json_is_number(limit) ? json_number_value(limit) : 50;
     int n = (want >= 1 && want <= 100000) ? (int)want : 50;
+    if (json_is_true(json_object_get(request, "stats"))) { /* `bittenctl signals --stats` */
+        json_t *stats = venom_record_json(&self->record);
+        json_object_set_new(stats, "open_now",
+                            json_integer((json_int_t)venom_book_open_count(
+                                venom_tracker_book(self->tracker))));
+        json_object_set_new(reply, "stats", stats);
+        return BITTEN_R_OK;
+    }
     json_t *list = json_array();
     json_object_set_new(reply, "signals", list);
     return bitten_store_signal_list(bitten_core_store(self->core), symbol, n, s_signal_row, list) < 0
@@ -347,6 +363,34 @@ static void s_log_drop(venom_t *self, const bitten_tick_t *t, bitten_reason_t wh
                   t->symbol);
 }
 
+static void s_save_record(venom_t *self)
+{
+    char *text = venom_record_dump(&self->record);
+    if (!text || bitten_store_kv_set(bitten_core_store(self->core), S_KV_RECORD, text) != 0)
+        BLOG_ERROR(self->log, "venom", "store.failed", "what=outcome_record");
+    free(text);
+}
+
+//  A followed signal reached its outcome: logged, published as `signal.outcome`, recorded.
+static void s_on_outcome(void *arg, size_t tag, const venom_trade_t *t)
+{
+    venom_t *self = arg;
+    char ts[32];
+    BLOG_INFO(self->log, "venom", "signal.outcome",
+              "signal_id=%s outcome=%s r=%.4f fill=%.10g exit=%.10g gap=%s", t->signal_id,
+              bitten_outcome_str(t->kind), t->r, t->entry, t->exit, t->gap ? "yes" : "no");
+    bitten_core_emit(self->core, "signal.outcome",
+                     json_pack("{s:s, s:s, s:s, s:o, s:f, s:f, s:s, s:b}", "signal_id",
+                               t->signal_id, "pattern", venom_pattern_str(t->pattern),
+                               "outcome", bitten_outcome_str(t->kind), "r",
+                               venom_json_num4(t->r), "fill", t->entry, "exit", t->exit,
+                               "closed_at", bitten_format_time(t->closed_at, ts, sizeof ts),
+                               "gap", t->gap));
+    venom_record_add(&self->record, t);
+    self->outcomes++;
+    s_save_record(self);
+}
+
 static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
 {
     venom_t *self = arg;
@@ -358,10 +402,15 @@ static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
     venom_signal_t sig;
     bitten_reason_t why = BITTEN_R_OK;
     int r = venom_engine_on_tick(self->engine, tick, &sig, &why);
-    if (r < 0)
+    if (r < 0) {
         s_log_drop(self, tick, why);
-    else if (r == 1)
+        return;
+    }
+    venom_tracker_on_tick(self->tracker, tick, s_on_outcome, self); /* as the replay does */
+    if (r == 1) {
         s_on_signal(self, &sig);
+        venom_tracker_on_signal(self->tracker, 0, &sig); /* fills on this tick's ask / bid */
+    }
 }
 
 static void s_on_candles(void *arg, bitten_event_t event, const void *payload)
@@ -399,6 +448,11 @@ static void s_status(void *arg, json_t *section)
                         json_integer((json_int_t)self->candle_batches_refused));
     json_object_set_new(section, "last_signal_id",
                         self->last_signal_id[0] ? json_string(self->last_signal_id) : json_null());
+    json_object_set_new(section, "outcomes",
+                        json_pack("{s:I, s:I}", "open",
+                                  (json_int_t)venom_book_open_count(
+                                      venom_tracker_book(self->tracker)),
+                                  "decided", (json_int_t)self->outcomes));
 }
 
 venom_t *venom_new(bitten_core_t *core)
@@ -419,10 +473,14 @@ venom_t *venom_new(bitten_core_t *core)
     else if (venom_params_from_config(self->cfg, &p, err, sizeof err) == 0 &&
              venom_check_symbols(self->cfg, symbols, err, sizeof err) == 0) {
         self->engine = venom_engine_new(&p, symbols);
-        if (!self->engine)
+        venom_follow_params_t fp;
+        venom_follow_params_init(&fp, &p);
+        self->tracker = self->engine ? venom_tracker_new(&fp, symbols) : NULL;
+        if (!self->engine || !self->tracker)
             snprintf(err, sizeof err, "cannot create the engine");
     }
-    if (!self->engine) {
+    if (!self->engine || !self->tracker) {
+        venom_engine_destroy(&self->engine);
         bitten_symbols_destroy(&symbols);
         char quoted[S_ERR_MAX + 8];
         BLOG_ERROR(self->log, "venom", "venom.start_failed", "error=%s",
@@ -430,6 +488,10 @@ venom_t *venom_new(bitten_core_t *core)
         free(self);
         return NULL;
     }
+    char text[4096];
+    if (bitten_store_kv_get(bitten_core_store(core), S_KV_RECORD, text, sizeof text) == 0 &&
+        venom_record_load(&self->record, text) != 0)
+        BLOG_WARN(self->log, "venom", "outcome_record.unreadable", "action=start_empty");
     bitten_bus_t *bus = bitten_core_bus(core);
     bitten_bus_subscribe(bus, "feedback.tick", s_on_tick, self);
     bitten_bus_subscribe(bus, "feedback.candle_batch", s_on_candles, self);
@@ -452,6 +514,12 @@ void venom_destroy(venom_t **self_p)
     venom_t *self = *self_p;
     bitten_core_provide(self->core, VENOM_QUERY_CONTEXT, NULL);
     bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
+    size_t open = venom_book_open_count(venom_tracker_book(self->tracker));
+    if (open) { /* not kept across a restart: counted, not scored */
+        self->record.lost_open += open;
+        s_save_record(self);
+    }
+    venom_tracker_destroy(&self->tracker);
     venom_engine_destroy(&self->engine);
     free(self);
     *self_p = NULL;
