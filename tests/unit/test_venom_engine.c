@@ -490,6 +490,28 @@ static void test_engine_daily_cap_counts_all_symbols(void **state)
     venom_stats_t st;
     venom_engine_stats(e, &st);
     assert_int_equal(st.rate_blocked[VENOM_RATE_DAILY_CAP], 1);
+    //  13:01 UTC is OVERLAP: the drop and the signal are counted there
+    assert_int_equal(st.rate_blocked_by_session[VENOM_RATE_DAILY_CAP][VENOM_SESSION_OVERLAP], 1);
+    assert_int_equal(st.rate_blocked_by_session[VENOM_RATE_DAILY_CAP][VENOM_SESSION_ASIAN], 0);
+    assert_int_equal(st.signals_by_session[VENOM_SESSION_OVERLAP], 1);
+    venom_engine_destroy(&e);
+}
+
+static void test_engine_session_budget_blocks_with_its_own_verdict(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    p.max_per_session[VENOM_SESSION_OVERLAP] = 1;
+    venom_engine_t *e = s_engine(&p);
+    bitten_ms_t tb = MON_0915 + 13 * HOUR;
+    s_lsr_warmup(e, "EURUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "EURUSD", tb + MIN, NULL), 1);
+    s_lsr_warmup(e, "GBPUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "GBPUSD", tb + MIN, NULL), 0);
+    venom_stats_t st;
+    venom_engine_stats(e, &st);
+    assert_int_equal(st.rate_blocked[VENOM_RATE_SESSION_CAP], 1);
+    assert_int_equal(st.rate_blocked_by_session[VENOM_RATE_SESSION_CAP][VENOM_SESSION_OVERLAP], 1);
     venom_engine_destroy(&e);
 }
 
@@ -688,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_engine_staleness_boundary_60s),
         cmocka_unit_test(test_engine_cooldown_4_59_blocked_5_00_allowed),
         cmocka_unit_test(test_engine_daily_cap_counts_all_symbols),
+        cmocka_unit_test(test_engine_session_budget_blocks_with_its_own_verdict),
         cmocka_unit_test(test_replay_m1_csv_gives_valid_deterministic_signals),
         cmocka_unit_test(test_replay_m5_csv_gives_valid_deterministic_signals),
     };
