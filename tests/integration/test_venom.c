@@ -130,6 +130,36 @@ static void test_replay_of_m5_candles_is_deterministic_with_valid_signals(void *
     free(b);
 }
 
+//  issue 15: `--report json` on the shared data: the cost model on, intervals per pattern,
+//  byte-identical runs; `--report table` alike.
+static void test_replay_report_json_is_deterministic_with_intervals(void **state)
+{
+    char *a = malloc(OUT_MAX), *b = malloc(OUT_MAX);
+    const char *file = BITTEN_DATA_DIR "/candles_m5_2025-09.csv";
+    assert_int_equal(s_replay(file, "--outcomes --report json", a), 0);
+    assert_int_equal(s_replay(file, "--outcomes --report json", b), 0);
+    assert_string_equal(a, b);
+    json_t *sum = s_summary(a); /* the only line */
+    assert_ptr_equal(strchr(a, '\n'), a + strlen(a) - 1); /* one line: the summary */
+    json_t *o = json_object_get(sum, "outcomes");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "cost_model"), "entry")),
+                        "ask for BUY, bid for SELL, on the quote that made the signal");
+    json_t *fvg = json_object_get(json_object_get(json_object_get(o, "after_citadel"), "pattern"),
+                                  "FAIR_VALUE_GAP_FILL");
+    assert_true(json_is_array(json_object_get(fvg, "win_rate_95")));
+    assert_true(json_is_array(json_object_get(fvg, "expectancy_r_95")));
+    assert_true(json_is_integer(json_object_get(fvg, "trades_for_0_1r_edge")));
+    assert_true(json_is_object(json_object_get(o, "path_bias")));
+    json_decref(sum);
+    assert_int_equal(s_replay(file, "--report table", a), 0);
+    assert_int_equal(s_replay(file, "--report table", b), 0);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(a, "pattern FAIR_VALUE_GAP_FILL"));
+    assert_int_equal(s_replay(file, "--report yaml", a), 2);
+    free(a);
+    free(b);
+}
+
 static void test_replay_of_recorded_ea_ticks_runs_clean(void **state)
 {
     char *out = malloc(OUT_MAX);
@@ -369,6 +399,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_of_m5_candles_is_deterministic_with_valid_signals),
+        cmocka_unit_test(test_replay_report_json_is_deterministic_with_intervals),
         cmocka_unit_test(test_replay_of_recorded_ea_ticks_runs_clean),
         cmocka_unit_test(test_replay_of_a_missing_file_exits_2),
         cmocka_unit_test(test_ticks_over_the_socket_produce_a_signal_event_and_status),
