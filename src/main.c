@@ -9,6 +9,7 @@
 #include "bitten/config.h"
 #include "bitten/core.h"
 #include "core/daemon.h"
+#include "core/security.h"
 #include "core/strict.h"
 #include "core/symbols_config.h"
 #include "modules/citadel/citadel.h"
@@ -260,13 +261,6 @@ static bool s_is_zmq_endpoint(const char *ep)
            strncmp(ep, "inproc://", 9) == 0;
 }
 
-static bool s_is_local_endpoint(const char *ep)
-{
-    return strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0 ||
-           strncmp(ep, "tcp://127.", 10) == 0 || strncmp(ep, "tcp://localhost:", 16) == 0 ||
-           strncmp(ep, "tcp://[::1]:", 12) == 0;
-}
-
 //  Architecture section 6 and 8: refuse to run in any mode but ZMQ. Returns 0 or -1 + err.
 static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, size_t errlen)
 {
@@ -293,7 +287,7 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
     for (size_t i = 0; i < sizeof endpoints / sizeof *endpoints; i++) {
         const char *ep = bitten_config_str(cfg, endpoints[i]);
         bool authenticated = curve && i < 2; /* command and feedback carry CURVE */
-        if (!s_is_local_endpoint(ep) && !authenticated && !insecure) {
+        if (!bitten_endpoint_is_local(ep) && !authenticated && !insecure) {
             snprintf(err, errlen, "config: key '%s': '%s' is not loopback; turn security.curve on "
                                   "(server certificate + allowed EA certificates) or start with "
                                   "--insecure", endpoints[i], ep);
@@ -308,7 +302,7 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
         return -1;
     }
     const char *ctl = bitten_config_str(cfg, "control.endpoint");
-    if (!s_is_local_endpoint(ctl)) {
+    if (!bitten_endpoint_is_local(ctl)) {
         snprintf(err, errlen, "config: key 'control.endpoint': '%s' must be loopback or ipc://",
                  ctl);
         return -1;

@@ -1,4 +1,4 @@
-/*  bus.h: the in-process event bus. An event name maps to an ordered list of handlers;
+/*  bus.h: the in-process event bus. Each event (an enum) has an ordered list of handlers;
  *  publishing calls them synchronously, in registration order. It knows no module. */
 #ifndef BITTEN_BUS_H
 #define BITTEN_BUS_H
@@ -7,8 +7,8 @@
 
 /*  X(ID, "name", payload) -- payload is what the const void * handed to handlers points at.
  *  Feedback frames are published after validation, one event per frame type. Payload types
- *  live in bitten/core.h and bitten/proto.h, except venom_signal_t (a signal VENOM emitted,
- *  src/modules/venom/venom_core.h) and fire_event_t (a fire changed state,
+ *  live in bitten/core.h and bitten/proto.h, except venom_signal_event_t (a signal VENOM emitted
+ *  with its market context, src/modules/venom/venom_core.h) and fire_event_t (a fire changed state,
  *  src/modules/fire_router/fire_router.h). */
 #define BITTEN_EVENTS(X)                                                                           \
     X(TELEMETRY, "feedback.telemetry", bitten_frame_t)                                             \
@@ -25,7 +25,7 @@
     X(EA_OFFLINE, "ea.offline", bitten_ea_event_t)                                                 \
     X(COMMAND_PEERS, "command.peers", bitten_peers_event_t)                                        \
     X(STRICT_VIOLATION, "strict.violation", bitten_strict_event_t)                                 \
-    X(SIGNAL, "venom.signal", venom_signal_t)                                                      \
+    X(SIGNAL, "venom.signal", venom_signal_event_t)                                                \
     X(VERDICT, "citadel.verdict", bitten_verdict_event_t)                                          \
     X(FIRE, "fire.state", fire_event_t)                                                            \
     X(SHUTDOWN, "daemon.shutdown", void)
@@ -45,8 +45,9 @@ typedef void(bitten_bus_handler_fn)(void *self, bitten_event_t event, const void
 bitten_bus_t *bitten_bus_new(void);
 void bitten_bus_destroy(bitten_bus_t **self_p);
 
-/*  Appends a handler for the named event. Returns 0, or -1 when the name is unknown. */
-int bitten_bus_subscribe(bitten_bus_t *self, const char *event_name, bitten_bus_handler_fn *handler,
+/*  Appends a handler for event (an enum, so a misspelt event does not compile). Returns 0, or
+ *  -1 when event is out of range or memory runs out. */
+int bitten_bus_subscribe(bitten_bus_t *self, bitten_event_t event, bitten_bus_handler_fn *handler,
                          void *handler_self);
 
 /*  Removes every handler registered with handler_self (a module going away). */
@@ -59,6 +60,7 @@ void bitten_bus_publish(bitten_bus_t *self, bitten_event_t event, const void *pa
 /*  Number of handlers for an event (status, tests). */
 size_t bitten_bus_handler_count(const bitten_bus_t *self, bitten_event_t event);
 
+/*  The event's name, for logs ("?" out of range). */
 const char *bitten_event_name(bitten_event_t event);
 /*  Event for a name, or -1. */
 int bitten_event_from_name(const char *name);

@@ -53,18 +53,37 @@ size_t bitten_config_list_count(const bitten_config_t *self, const char *key);
 /*  The index-th element of a list key (trimmed), or NULL past the end. */
 const char *bitten_config_list_at(const bitten_config_t *self, const char *key, size_t index);
 
-/*  Binds a key to an int or double field of a module's parameter struct, so a module reads
- *  all its numbers with one call: {"venom.cooldown_s", offsetof(venom_params_t, cooldown_s),
- *  true}. The key's type in the table must match (int for is_int, number otherwise). */
+/*  Binds a key to a field of a module's parameter struct, so a module reads all its numbers
+ *  with one call: {"venom.cooldown_s", offsetof(venom_params_t, cooldown_s), BITTEN_BIND_INT}.
+ *  The key's type in the table must match the kind (checked; a mismatch aborts). */
+typedef enum {
+    BITTEN_BIND_DOUBLE, /* number key -> double */
+    BITTEN_BIND_INT,    /* int key -> int (the table's ranges fit an int) */
+    BITTEN_BIND_INT64,  /* int key -> int64_t */
+    BITTEN_BIND_BOOL    /* bool key -> bool */
+} bitten_cfg_bind_kind_t;
+
 typedef struct {
     const char *key;
     size_t offset;
-    bool is_int;
+    bitten_cfg_bind_kind_t kind;
 } bitten_cfg_bind_t;
 
 /*  Writes each bound key's value into base + offset. */
 void bitten_config_read_bound(const bitten_config_t *self, const bitten_cfg_bind_t *binds,
                               size_t count, void *base);
+
+/*  Writes each bound key's DEFAULT (the table's def) into base + offset, without a config
+ *  object: a module's *_params_default() is memset + this over the same bind table that
+ *  *_params_from_config() reads, so every default is written once, in config_keys.c. */
+void bitten_config_read_bound_defaults(const bitten_cfg_bind_t *binds, size_t count, void *base);
+
+/*  A module's params in one call: zeroes the size bytes at base (padding too, so two results
+ *  compare with memcmp), then reads the bound fields from cfg, or from the key table's
+ *  defaults when cfg is NULL. So *_params_default(p) is fill_params(NULL, ...) and
+ *  *_params_from_config(cfg, p) is fill_params(cfg, ...) over one bind table. */
+void bitten_config_fill_params(const bitten_config_t *cfg, const bitten_cfg_bind_t *binds,
+                               size_t count, void *base, size_t size);
 
 /*  Where a key's value came from: "default", "file", "env", "cli". */
 const char *bitten_config_origin(const bitten_config_t *self, const char *key);

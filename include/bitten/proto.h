@@ -20,6 +20,8 @@ typedef int64_t bitten_ms_t;
 #define BITTEN_TEXT_MAX 256   /* messages and errors */
 #define BITTEN_SYMLIST_MAX 1024 /* handshake "symbols" list */
 #define BITTEN_BATCH_MAX 1000 /* candles in one candle_batch */
+#define BITTEN_SERIES_MAX 4   /* timeframes in one candle_batch (EA v7 sends M1, M5, M15) */
+#define BITTEN_WIRE_TYPE_MAX 23 /* the frame's own "type" text, e.g. "close_confirmation" */
 
 /*  Every frame type, both directions. Names are the wire names (lower case). */
 #define BITTEN_FRAME_TYPES(X)                                                                      \
@@ -86,6 +88,15 @@ typedef struct {
     bool has_price, has_close_price, has_profit, has_balance, has_equity, has_margin, has_lot;
     char message[BITTEN_TEXT_MAX + 1];
     bitten_ms_t timestamp;
+    /* Dialect EAs only (v2.x confirmation / close_confirmation). signal_id is then the
+     * fire_id, "" when the EA echoes none (v2.02, close_confirmation). */
+    char command_type[BITTEN_NAME_MAX + 1]; /* "fire", "close_all", "close_ticket", "unknown" */
+    bool is_close;                          /* a close_confirmation */
+    double free_margin, margin_level;
+    bool has_free_margin, has_margin_level;
+    int64_t account; /* login */
+    bool has_account;
+    char currency[BITTEN_NAME_MAX + 1];
 } bitten_trade_result_t;
 
 /*  Feedback heartbeat (EA -> bittend). uuid "" when the EA omits it (EA v7 does). */
@@ -96,6 +107,13 @@ typedef struct {
     int64_t positions;
     bool has_positions;
     bitten_ms_t timestamp;
+    /* Dialect EAs only (v2.x heartbeat/HEARTBEAT, v7 status_report); the contract decoder
+     * leaves them unset. account is the login. */
+    double margin, free_margin, margin_level;
+    bool has_margin, has_free_margin, has_margin_level;
+    int64_t leverage, account;
+    bool has_leverage, has_account;
+    char currency[BITTEN_NAME_MAX + 1];
 } bitten_ea_heartbeat_t;
 
 typedef struct {
@@ -146,11 +164,22 @@ typedef struct {
     double open, high, low, close, volume;
 } bitten_candle_t;
 
+/*  One timeframe's run of candles inside a batch: candles[first .. first + count). */
+typedef struct {
+    int timeframe_s;
+    size_t first, count;
+} bitten_candle_series_t;
+
+/*  timeframe_s/count describe series 0, which starts at candles[0]: a consumer that reads only
+ *  them sees the first timeframe. EA v7 batches carry M1, M5 and M15 as three series, each
+ *  the five OLDEST of the last ten bars (ea-dialects.md 3.2); v2.x OHLC is one candle. */
 typedef struct {
     char uuid[BITTEN_ID_MAX + 1];
     char symbol[BITTEN_SYMBOL_MAX + 1];
     int timeframe_s; /* M1 = 60, M5 = 300, M15 = 900, M30, H1, H4, D1 */
     size_t count;
+    size_t series_count; /* >= 1 */
+    bitten_candle_series_t series[BITTEN_SERIES_MAX];
     bitten_candle_t candles[BITTEN_BATCH_MAX];
 } bitten_candle_batch_t;
 
@@ -160,10 +189,18 @@ typedef struct {
     bool has_account;
     char broker[BITTEN_NAME_MAX + 1];
     char server[BITTEN_NAME_MAX + 1];
-    char symbols[BITTEN_SYMLIST_MAX + 1];
+    char symbols[BITTEN_SYMLIST_MAX + 1]; /* comma-separated (v2.05 symbol_list) */
     double balance, equity;
     bool has_balance, has_equity;
     bitten_ms_t timestamp;
+    /* Dialect EAs only (v2.x handshake, v2.05 HELLO). broker is the company name. */
+    char ea_version[BITTEN_NAME_MAX + 1];
+    char currency[BITTEN_NAME_MAX + 1];
+    char chart_symbol[BITTEN_SYMBOL_MAX + 1];
+    int64_t leverage, monitored_symbols;
+    bool has_leverage, has_monitored_symbols;
+    double margin, free_margin, margin_level;
+    bool has_margin, has_free_margin, has_margin_level;
 } bitten_handshake_t;
 
 /* ---------------------------------------------------------------- command frames */
@@ -213,9 +250,43 @@ typedef struct {
 
 /* ---------------------------------------------------------------- one decoded frame */
 
+/*  The wire dialects (ea-dialects.md). CONTRACT is protocol.md; UNKNOWN is "not decided yet"
+ *  and is never a decoded frame's dialect. */
+#define BITTEN_DIALECTS(X)                                                                         \
+    X(UNKNOWN, "unknown")                                                                          \
+    X(CONTRACT, "contract")                                                                        \
+    X(V7, "v7")                                                                                    \
+    X(V205, "v2.05")                                                                               \
+    X(V202, "v2.02")
+
+typedef enum {
+#define BITTEN_DIALECT_ENUM_(name, wire) BITTEN_DIALECT_##name,
+    BITTEN_DIALECTS(BITTEN_DIALECT_ENUM_)
+#undef BITTEN_DIALECT_ENUM_
+        BITTEN_DIALECT_COUNT_
+} bitten_dialect_t;
+
+/*  What a frame itself says about its account, exactly as sent ("" / false when absent):
+ *  never inferred. uuid of a contract frame is reported as user_uuid. */
+typedef struct {
+    char user_uuid[BITTEN_ID_MAX + 1];
+    char target_uuid[BITTEN_ID_MAX + 1];
+    char node_id[BITTEN_ID_MAX + 1];
+    int64_t login;
+    bool has_login;
+} bitten_evidence_t;
+
+/*  bitten_frame_t.flags */
+#define BITTEN_FRAME_F_CP1252 0x1u  /* bytes were not UTF-8: read as cp1252 and transcoded */
+#define BITTEN_FRAME_F_I32_WRAP 0x2u /* a v7 "%d" 64-bit value came negative: low 32 bits kept */
+
 typedef struct {
     bitten_frame_type_t type;
     bitten_dir_t dir; /* the direction it was decoded for: tells u.heartbeat from u.keepalive */
+    bitten_dialect_t dialect;         /* which dialect's rules decoded it */
+    bitten_evidence_t evidence;       /* account evidence carried by the frame */
+    unsigned flags;                   /* BITTEN_FRAME_F_* */
+    char wire_type[BITTEN_WIRE_TYPE_MAX + 1]; /* "type" as sent: "OHLC", "HELLO", ... */
     union {
         bitten_telemetry_t telemetry;
         bitten_trade_result_t trade_result;
@@ -256,7 +327,8 @@ typedef struct {
     char detail[96];
 } bitten_decode_error_t;
 
-/*  Decodes one frame travelling in direction dir into *out. Returns 0, or -1 with *err
+/*  Decodes one frame of the contract dialect (protocol.md) travelling in direction dir into
+ *  *out (dialect CONTRACT; the EA dialects: bitten_dialect_decode in dialect.h). Returns 0, or -1 with *err
  *  filled. out and err must not be NULL. Never allocates beyond jansson's own parse. */
 int bitten_decode(bitten_dir_t dir, const char *data, size_t len, const bitten_decode_opts_t *opts,
                   bitten_frame_t *out, bitten_decode_error_t *err);
@@ -277,6 +349,10 @@ bool bitten_valid_id(const char *s);
 
 /*  True when s is 3..BITTEN_SYMBOL_MAX chars of [A-Z0-9._]. */
 bool bitten_valid_symbol(const char *s);
+
+/*  True when s is 1..BITTEN_SYMBOL_MAX chars of [A-Za-z0-9._#+-]: a broker's own symbol name
+ *  as the EA dialects send it (EURUSDm, EURUSD.r, #US30); ASCII with no quote or backslash. */
+bool bitten_valid_broker_symbol(const char *s);
 
 /* ---------------------------------------------------------------- encoding */
 

@@ -24,6 +24,12 @@
     X(BAD_TIMESTAMP, "a timestamp is in none of the accepted forms")                               \
     X(CONFLICTING_FIELDS, "two fields that must agree do not (e.g. uuid vs user_uuid)")            \
     X(UUID_NOT_AUTHORIZED, "frame speaks for an account its key is not bound to")                  \
+    X(DIALECT_UNKNOWN, "no EA dialect is known for the frame (pin one or detect it first)")         \
+    /* EA dialects: symbols, commands (proto/dialect) */                                           \
+    X(SYMBOL_AMBIGUOUS, "a symbol maps to more than one canonical or broker name")                 \
+    X(UNSAFE_STRING, "a command value holds a character the EA's naive reader misreads")           \
+    X(NO_QUOTE, "no usable bid/ask to compute the EA's absolute stops or direction from")          \
+    X(DIALECT_UNSUPPORTED, "the EA dialect has no way to express this command")                    \
     /* market data (VENOM) */                                                                      \
     X(UNKNOWN_SYMBOL, "symbol is not in the symbol table")                                         \
     X(TICK_OUT_OF_ORDER, "tick is older than the symbol's current M1 bucket")                      \

@@ -60,12 +60,11 @@ void bitten_bus_destroy(bitten_bus_t **self_p)
     *self_p = NULL;
 }
 
-int bitten_bus_subscribe(bitten_bus_t *self, const char *event_name, bitten_bus_handler_fn *handler,
+int bitten_bus_subscribe(bitten_bus_t *self, bitten_event_t event, bitten_bus_handler_fn *handler,
                          void *handler_self)
 {
     assert(self && handler);
-    int event = bitten_event_from_name(event_name);
-    if (event < 0)
+    if ((int)event < 0 || event >= BITTEN_EV_COUNT_)
         return -1;
     s_handlers_t *list = &self->handlers[event];
     if (list->count == list->cap) {

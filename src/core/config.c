@@ -386,19 +386,79 @@ const char *bitten_config_list_at(const bitten_config_t *self, const char *key, 
     return index < v->n_items ? v->items[index] : NULL;
 }
 
+static bitten_cfg_type_t s_bind_type(bitten_cfg_bind_kind_t kind)
+{
+    return kind == BITTEN_BIND_DOUBLE ? BITTEN_CFG_DOUBLE
+           : kind == BITTEN_BIND_BOOL ? BITTEN_CFG_BOOL
+                                      : BITTEN_CFG_INT;
+}
+
+//  Writes v into field as the bind's kind wants it.
+static void s_store_bound(char *field, bitten_cfg_bind_kind_t kind, const s_value_t *v)
+{
+    switch (kind) {
+    case BITTEN_BIND_INT: {
+        int i = (int)v->i; /* table ranges fit an int */
+        memcpy(field, &i, sizeof i);
+        break;
+    }
+    case BITTEN_BIND_INT64: {
+        int64_t i = v->i;
+        memcpy(field, &i, sizeof i);
+        break;
+    }
+    case BITTEN_BIND_BOOL: {
+        bool b = v->b;
+        memcpy(field, &b, sizeof b);
+        break;
+    }
+    case BITTEN_BIND_DOUBLE:
+    default:
+        memcpy(field, &v->d, sizeof v->d);
+        break;
+    }
+}
+
 void bitten_config_read_bound(const bitten_config_t *self, const bitten_cfg_bind_t *binds,
                               size_t count, void *base)
 {
+    for (size_t i = 0; i < count; i++)
+        s_store_bound((char *)base + binds[i].offset, binds[i].kind,
+                      s_get(self, binds[i].key, s_bind_type(binds[i].kind)));
+}
+
+void bitten_config_read_bound_defaults(const bitten_cfg_bind_t *binds, size_t count, void *base)
+{
     for (size_t i = 0; i < count; i++) {
-        char *field = (char *)base + binds[i].offset;
-        if (binds[i].is_int) {
-            int v = (int)bitten_config_int(self, binds[i].key); /* table ranges fit an int */
-            memcpy(field, &v, sizeof v);
-        } else {
-            double v = bitten_config_double(self, binds[i].key);
-            memcpy(field, &v, sizeof v);
+        int k = s_index(binds[i].key);
+        if (k < 0 || bitten_config_keys[k].type != s_bind_type(binds[i].kind)) {
+            fprintf(stderr, "bittend: BUG: config key '%s' is not in the table as that type\n",
+                    binds[i].key);
+            abort();
         }
+        //  Parsed like any value (no allocation kept); a default that does not parse is a bug
+        //  in the table, caught by test_config and by bitten_config_new's assert.
+        s_value_t v;
+        memset(&v, 0, sizeof v);
+        char err[128];
+        if (s_parse(&bitten_config_keys[k], &v, bitten_config_keys[k].def, err, sizeof err) != 0) {
+            fprintf(stderr, "bittend: BUG: default of config key '%s': %s\n", binds[i].key, err);
+            abort();
+        }
+        s_store_bound((char *)base + binds[i].offset, binds[i].kind, &v);
+        free(v.text);
+        s_free_items(&v);
     }
+}
+
+void bitten_config_fill_params(const bitten_config_t *cfg, const bitten_cfg_bind_t *binds,
+                               size_t count, void *base, size_t size)
+{
+    memset(base, 0, size);
+    if (cfg)
+        bitten_config_read_bound(cfg, binds, count, base);
+    else
+        bitten_config_read_bound_defaults(binds, count, base);
 }
 
 const char *bitten_config_origin(const bitten_config_t *self, const char *key)

@@ -87,8 +87,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "comma-separated folders searched for fire.txt and trade_result.txt"},
     {"strict.check_interval_s", I, "10", 1, 3600, NULL, NULL,
      "seconds between run-time checks for legacy files"},
-    /* CITADEL (src/modules/citadel): every field of citadel_params_t; the defaults must equal
-     *  citadel_params_default() (tests/unit/test_citadel_config.c checks) */
+    /* CITADEL (src/modules/citadel): every field of citadel_params_t; these defaults ARE
+     *  citadel_params_default() (citadel_params.c; tests/unit/test_citadel_core.c pins them) */
     {"citadel.base_score", D, "5", -100, 100, NULL, NULL,
      "score every signal starts from"},
     {"citadel.score_min", D, "0", 0, 100, NULL, NULL,
@@ -303,8 +303,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "the R multiple that earns risk.xp.reward_multiple"},
     {"risk.snapshot_interval_s", I, "60", 1, 86400, NULL, NULL,
      "seconds between account state snapshots to the store (also written at shutdown)"},
-    /* VENOM (src/modules/venom, docs/venom.md): every field of venom_params_t; the defaults
-     *  must equal venom_params_default() (tests/unit/test_venom_config.c checks) */
+    /* VENOM (src/modules/venom, docs/venom.md): every field of venom_params_t; these defaults
+     *  ARE venom_params_default() (params.c; tests/unit/test_venom_config.c pins them) */
     {"venom.symbols", L, "", NR, NULL, NULL,
      "symbols VENOM evaluates (comma-separated, each in the symbol table); empty = all of them"},
     {"venom.min_confidence", D, "60", 0, 100, NULL, NULL,

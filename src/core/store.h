@@ -1,5 +1,7 @@
 /*  store.h: the durable store (SQLite, one file state_dir/bitten.db, WAL, versioned schema):
- *  fires and their events, signals and verdicts, accounts, XP, halts and small key/values. */
+ *  fires and their events, signals and verdicts, accounts, XP, halts and small key/values.
+ *  One file per table group: store.c (open, migrate, accounts), store_fires.c, store_signals.c,
+ *  store_risk.c (account snapshots, XP, halts), store_kv.c; store_internal.h is what they share. */
 #ifndef BITTEN_STORE_H
 #define BITTEN_STORE_H
 
@@ -12,7 +14,7 @@
 
 typedef struct bitten_store bitten_store_t;
 
-/* ---------------------------------------------------------------- open / close */
+/* ------------------------------------------------ open / close (store.c) */
 
 /*  Opens (creating it and state_dir when missing) state_dir/bitten.db and migrates it to the
  *  latest schema. NULL on failure, with the cause in err (size errlen). */
@@ -37,7 +39,7 @@ int bitten_store_synchronous(bitten_store_t *self);
 /*  The last SQLite error text, for log lines after a -1. */
 const char *bitten_store_errmsg(bitten_store_t *self);
 
-/* ---------------------------------------------------------------- fires */
+/* ------------------------------------------------ fires (store_fires.c) */
 
 typedef enum {
     BITTEN_FIRE_PENDING,     /* journaled, not yet sent */
@@ -139,7 +141,7 @@ typedef int(bitten_fire_event_cb)(void *arg, const bitten_fire_event_rec_t *ev);
 int bitten_store_fire_events(bitten_store_t *self, int64_t fire_id, bitten_fire_event_cb *cb,
                              void *arg);
 
-/* ---------------------------------------------------------------- signals and verdicts */
+/* ------------------------------------------------ signals and verdicts (store_signals.c) */
 
 typedef struct {
     char signal_id[BITTEN_ID_MAX + 1];
@@ -215,7 +217,7 @@ typedef int(bitten_snapshot_cb)(void *arg, const char *uuid, bitten_ms_t at, con
 int bitten_store_account_snapshots_latest(bitten_store_t *self, const char *uuid,
                                           bitten_snapshot_cb *cb, void *arg);
 
-/* ---------------------------------------------------------------- XP */
+/* ------------------------------------------------ XP (store_risk.c) */
 
 /*  The rank name for a total (XP & risk owns the ladder). */
 typedef const char *(bitten_rank_fn)(int64_t total_xp);
@@ -232,7 +234,7 @@ int bitten_store_xp_award(bitten_store_t *self, const char *uuid, const char *si
 int bitten_store_xp_total(bitten_store_t *self, const char *uuid, int64_t *total, char *rank,
                           size_t rank_size);
 
-/* ---------------------------------------------------------------- halts */
+/* ------------------------------------------------ halts (store_risk.c) */
 
 typedef enum { BITTEN_HALT_GLOBAL, BITTEN_HALT_ACCOUNT } bitten_halt_scope_t;
 typedef enum { BITTEN_HALT_SOFT, BITTEN_HALT_HARD } bitten_halt_kind_t;
@@ -259,7 +261,7 @@ typedef int(bitten_halt_cb)(void *arg, const bitten_halt_rec_t *rec);
 /*  Active halts, oldest first. Returns their number, or -1. */
 int bitten_store_halts_active(bitten_store_t *self, bitten_halt_cb *cb, void *arg);
 
-/* ---------------------------------------------------------------- key / value */
+/* ------------------------------------------------ key / value (store_kv.c) */
 
 /*  Small state (CITADEL's threshold, ...). get: 0 found, 1 absent, -1 error or buffer too
  *  small. set: 0 or -1. */

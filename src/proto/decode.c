@@ -3,11 +3,15 @@
 
 #include <float.h>
 #include <jansson.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "bitten/dialect.h"
 #include "bitten/proto.h"
 #include "proto_internal.h"
 
@@ -68,12 +72,29 @@ static const char *const S_TIMEFRAMES[] = {"M1", "M5", "M15", "M30", "H1", "H4",
 static const int S_TIMEFRAME_S[] = {60, 300, 900, 1800, 3600, 14400, 86400};
 #define S_TIMEFRAME_COUNT ((int)(sizeof S_TIMEFRAME_S / sizeof S_TIMEFRAME_S[0]))
 
+/*  What a dialect changes in how fields are read: the dialects as data (ea-dialects.md). */
+typedef struct {
+    bool server_int_time;  /* integer timestamps are server time, like the strings */
+    bool broker_symbols;   /* symbols are the broker's names: EURUSDm, EURUSD.r */
+    bool wrap_i32;         /* v7 prints 64-bit tickets/logins with %d: negative = low 32 bits */
+    bool ping_id_optional; /* v7's pong echoes no ping_id */
+} s_rules_t;
+
+static const s_rules_t S_RULES[BITTEN_DIALECT_COUNT_] = {
+    [BITTEN_DIALECT_CONTRACT] = {false, false, false, false},
+    [BITTEN_DIALECT_V7] = {true, true, true, true},
+    [BITTEN_DIALECT_V205] = {true, true, false, false},
+    [BITTEN_DIALECT_V202] = {true, true, false, false},
+};
+
 /*  Where fields are read from, and how to name them in an error. */
 typedef struct {
     const json_t *obj;
     const char *prefix; /* "", "account." or "candles[3]." */
     int utc_offset_s;   /* MT5 server time = UTC + this */
     bitten_decode_error_t *err;
+    const s_rules_t *rules;
+    bitten_frame_t *frame; /* for flags */
 } s_ctx_t;
 
 /* ---------------------------------------------------------------- errors */
@@ -262,7 +283,9 @@ static int s_symbol(const s_ctx_t *c, const char *key, bool required, char *dst)
         return -1;
     if (dst[0] == '\0' && !required)
         return 0;
-    if (!bitten_valid_symbol(dst))
+    if (c->rules->broker_symbols && !bitten_valid_broker_symbol(dst))
+        return s_fail(c, BITTEN_R_BAD_FORMAT, key, "'%s' is not 1-16 of [A-Za-z0-9._#+-]", dst);
+    if (!c->rules->broker_symbols && !bitten_valid_symbol(dst))
         return s_fail(c, BITTEN_R_BAD_FORMAT, key, "'%s' is not 3-16 of [A-Z0-9._]", dst);
     return 0;
 }
@@ -364,6 +387,20 @@ static int s_int(const s_ctx_t *c, const char *key, bool required, const s_irang
     return 0;
 }
 
+/*  A deal ticket or login: >= 0, except that v7's "%d" turns values >= 2^31 into their signed
+ *  low 32 bits; those are taken back (+2^32, exact below 2^32) and the frame is flagged. */
+static int s_ticket(const s_ctx_t *c, const char *key, int64_t *out, bool *has)
+{
+    static const s_irange_t wrapped = {INT32_MIN, INT64_MAX};
+    if (s_int(c, key, false, c->rules->wrap_i32 ? &wrapped : &S_TICKET, out, has) != 0)
+        return -1;
+    if (*out < 0) {
+        *out += (int64_t)1 << 32;
+        c->frame->flags |= BITTEN_FRAME_F_I32_WRAP;
+    }
+    return 0;
+}
+
 /*  A string in any accepted form, or a number of epoch seconds. Absent = 0. */
 static int s_time(const s_ctx_t *c, const char *key, bool required, bitten_ms_t *out)
 {
@@ -374,6 +411,8 @@ static int s_time(const s_ctx_t *c, const char *key, bool required, bitten_ms_t 
     bitten_ms_t ms;
     if (json_is_string(v))
         ms = bitten_parse_time_str(json_string_value(v), c->utc_offset_s);
+    else if (json_is_number(v) && c->rules->server_int_time)
+        ms = bitten_time_from_epoch(json_number_value(v) - (double)c->utc_offset_s);
     else if (json_is_number(v))
         ms = bitten_time_from_epoch(json_number_value(v));
     else
@@ -449,7 +488,7 @@ static int s_trade_result(const s_ctx_t *c, bitten_frame_t *out)
     if (s_id(c, "signal_id", true, r->signal_id) ||
         s_enum(c, "status", proto_result_names, PROTO_RESULT_STATUS_COUNT, &status) ||
         s_uuid(c, false, r->uuid) ||
-        s_int(c, "ticket", false, &S_TICKET, &r->ticket, &r->has_ticket) ||
+        s_ticket(c, "ticket", &r->ticket, &r->has_ticket) ||
         s_num_zero_absent(c, "price", &S_PRICE_OR_ZERO, &r->price, &r->has_price) ||
         s_num_zero_absent(c, "close_price", &S_PRICE_OR_ZERO, &r->close_price,
                           &r->has_close_price) ||
@@ -496,7 +535,7 @@ static int s_ea_status(const s_ctx_t *c, bitten_frame_t *out)
     int kind = 0;
     if (s_enum(c, "status", proto_ea_status_names, PROTO_EA_STATUS_COUNT, &kind) ||
         s_str(c, "ea_version", false, s->ea_version, sizeof s->ea_version) ||
-        s_int(c, "account", false, &S_TICKET, &s->account, &s->has_account) ||
+        s_ticket(c, "account", &s->account, &s->has_account) ||
         s_str(c, "server", false, s->server, sizeof s->server) || s_uuid(c, false, s->uuid) ||
         s_time(c, "timestamp", false, &s->timestamp))
         return -1;
@@ -508,7 +547,7 @@ static int s_pong(const s_ctx_t *c, bitten_frame_t *out)
 {
     bitten_pong_t *p = &out->u.pong;
     memset(p, 0, sizeof *p);
-    if (s_id(c, "ping_id", true, p->ping_id) || s_uuid(c, false, p->uuid) ||
+    if (s_id(c, "ping_id", !c->rules->ping_id_optional, p->ping_id) || s_uuid(c, false, p->uuid) ||
         s_time(c, "timestamp", false, &p->timestamp))
         return -1;
     return 0;
@@ -530,11 +569,28 @@ static int s_tick(const s_ctx_t *c, bitten_frame_t *out)
     return 0;
 }
 
-/*  One element of "candles"; errors name it "candles[i].field". */
-static int s_candle(const s_ctx_t *c, const json_t *v, size_t i, bitten_candle_t *k)
+/*  time, open, high, low, close, volume of the object e reads. */
+static int s_candle_fields(const s_ctx_t *e, bitten_candle_t *k)
+{
+    if (s_time(e, "time", true, &k->time) || s_num(e, "open", true, &S_PRICE, &k->open, NULL) ||
+        s_num(e, "high", true, &S_PRICE, &k->high, NULL) ||
+        s_num(e, "low", true, &S_PRICE, &k->low, NULL) ||
+        s_num(e, "close", true, &S_PRICE, &k->close, NULL) ||
+        s_num(e, "volume", false, &S_VOLUME, &k->volume, NULL))
+        return -1;
+    if (k->high < fmax(k->open, k->close) || k->high < k->low)
+        return s_fail(e, BITTEN_R_OUT_OF_RANGE, "high", "high %g below open/close/low", k->high);
+    if (k->low > fmin(k->open, k->close))
+        return s_fail(e, BITTEN_R_OUT_OF_RANGE, "low", "low %g above open/close", k->low);
+    return 0;
+}
+
+/*  One element of the array named array; errors name it "array[i].field". */
+static int s_candle(const s_ctx_t *c, const char *array, const json_t *v, size_t i,
+                    bitten_candle_t *k)
 {
     char prefix[24];
-    snprintf(prefix, sizeof prefix, "candles[%zu].", i);
+    snprintf(prefix, sizeof prefix, "%s[%zu].", array, i);
     if (!json_is_object(v)) {
         prefix[strlen(prefix) - 1] = '\0'; /* "candles[i]" names the element itself */
         return s_fail(c, BITTEN_R_WRONG_TYPE, prefix, "expected object");
@@ -542,16 +598,31 @@ static int s_candle(const s_ctx_t *c, const json_t *v, size_t i, bitten_candle_t
     s_ctx_t e = *c;
     e.obj = v;
     e.prefix = prefix;
-    if (s_time(&e, "time", true, &k->time) || s_num(&e, "open", true, &S_PRICE, &k->open, NULL) ||
-        s_num(&e, "high", true, &S_PRICE, &k->high, NULL) ||
-        s_num(&e, "low", true, &S_PRICE, &k->low, NULL) ||
-        s_num(&e, "close", true, &S_PRICE, &k->close, NULL) ||
-        s_num(&e, "volume", false, &S_VOLUME, &k->volume, NULL))
-        return -1;
-    if (k->high < fmax(k->open, k->close) || k->high < k->low)
-        return s_fail(&e, BITTEN_R_OUT_OF_RANGE, "high", "high %g below open/close/low", k->high);
-    if (k->low > fmin(k->open, k->close))
-        return s_fail(&e, BITTEN_R_OUT_OF_RANGE, "low", "low %g above open/close", k->low);
+    return s_candle_fields(&e, k);
+}
+
+/*  Appends the array key (required) as the batch's next series of timeframe_s. */
+static int s_candle_series(const s_ctx_t *c, const char *key, int timeframe_s,
+                           bitten_candle_batch_t *b)
+{
+    const json_t *candles = s_lookup(c, key);
+    if (candles == NULL)
+        return s_absent(c, key, true);
+    if (!json_is_array(candles))
+        return s_fail(c, BITTEN_R_WRONG_TYPE, key, "expected array");
+    size_t first = b->series_count == 0 ? 0 : b->series[b->series_count - 1].first +
+                                                  b->series[b->series_count - 1].count;
+    size_t n = json_array_size(candles);
+    if (n > BITTEN_BATCH_MAX - first)
+        return s_fail(c, BITTEN_R_OUT_OF_RANGE, key, "%zu candles > %d", first + n,
+                      BITTEN_BATCH_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if (s_candle(c, key, json_array_get(candles, i), i, &b->candles[first + i]) != 0)
+            return -1;
+    }
+    b->series[b->series_count++] = (bitten_candle_series_t){timeframe_s, first, n};
+    b->timeframe_s = b->series[0].timeframe_s;
+    b->count = b->series[0].count;
     return 0;
 }
 
@@ -560,25 +631,13 @@ static int s_candle_batch(const s_ctx_t *c, bitten_frame_t *out)
 {
     bitten_candle_batch_t *b = &out->u.candle_batch;
     b->count = 0;
+    b->series_count = 0;
     int tf = 0;
     if (s_uuid(c, false, b->uuid) || s_symbol(c, "symbol", true, b->symbol) ||
         s_enum(c, "timeframe", S_TIMEFRAMES, S_TIMEFRAME_COUNT, &tf))
         return -1;
     b->timeframe_s = S_TIMEFRAME_S[tf];
-    const json_t *candles = s_lookup(c, "candles");
-    if (candles == NULL)
-        return s_absent(c, "candles", true);
-    if (!json_is_array(candles))
-        return s_fail(c, BITTEN_R_WRONG_TYPE, "candles", "expected array");
-    size_t n = json_array_size(candles);
-    if (n > BITTEN_BATCH_MAX)
-        return s_fail(c, BITTEN_R_OUT_OF_RANGE, "candles", "%zu candles > %d", n, BITTEN_BATCH_MAX);
-    for (size_t i = 0; i < n; i++) {
-        if (s_candle(c, json_array_get(candles, i), i, &b->candles[i]) != 0)
-            return -1;
-    }
-    b->count = n;
-    return 0;
+    return s_candle_series(c, "candles", S_TIMEFRAME_S[tf], b);
 }
 
 static int s_handshake(const s_ctx_t *c, bitten_frame_t *out)
@@ -656,40 +715,273 @@ static int s_ea_config(const s_ctx_t *c, bitten_frame_t *out)
     return 0;
 }
 
+/* ---------------------------------------------------------------- EA dialect frames */
+
+/*  Names of things (broker, server, company) are information, not keys: cut to fit. */
+#define S_NAME(c, key, dst) s_text(c, key, false, dst, sizeof(dst))
+
+static const s_irange_t S_COUNT = {0, 1000000000};
+
+/*  v7 candle_batch: {"M1":[..],"M5":[..],"M15":[..]} and no timeframe (ea-dialects.md 3.2). */
+static int s_v7_candle_batch(const s_ctx_t *c, bitten_frame_t *out)
+{
+    bitten_candle_batch_t *b = &out->u.candle_batch;
+    b->count = 0;
+    b->series_count = 0;
+    bitten_ms_t ts = 0;
+    if (s_uuid(c, false, b->uuid) || s_symbol(c, "symbol", true, b->symbol) ||
+        s_time(c, "timestamp", false, &ts) || s_candle_series(c, "M1", 60, b) ||
+        s_candle_series(c, "M5", 300, b) || s_candle_series(c, "M15", 900, b))
+        return -1;
+    return 0;
+}
+
+/*  v2.x OHLC: one closed bar, integer server-time "time", no volume. */
+static int s_ohlc(const s_ctx_t *c, bitten_frame_t *out)
+{
+    bitten_candle_batch_t *b = &out->u.candle_batch;
+    memset(b, 0, offsetof(bitten_candle_batch_t, candles) + sizeof b->candles[0]);
+    int tf = 0;
+    bitten_ms_t ts = 0;
+    if (s_uuid(c, false, b->uuid) || s_symbol(c, "symbol", true, b->symbol) ||
+        s_enum(c, "timeframe", S_TIMEFRAMES, S_TIMEFRAME_COUNT, &tf) ||
+        s_time(c, "timestamp", false, &ts))
+        return -1;
+    if (s_candle_fields(c, &b->candles[0]) != 0)
+        return -1;
+    b->series_count = 1;
+    b->series[0] = (bitten_candle_series_t){S_TIMEFRAME_S[tf], 0, 1};
+    b->timeframe_s = S_TIMEFRAME_S[tf];
+    b->count = 1;
+    return 0;
+}
+
+/*  Account fields of v2.x heartbeat / HEARTBEAT and v7 heartbeat, all optional. */
+static int s_d_heartbeat(const s_ctx_t *c, bitten_frame_t *out)
+{
+    bitten_ea_heartbeat_t *h = &out->u.heartbeat;
+    if (s_ea_heartbeat(c, out) || s_num(c, "margin", false, &S_MARGIN, &h->margin, &h->has_margin) ||
+        s_num(c, "free_margin", false, &S_MONEY, &h->free_margin, &h->has_free_margin) ||
+        s_num(c, "margin_level", false, &S_MONEY, &h->margin_level, &h->has_margin_level) ||
+        s_int(c, "leverage", false, &S_LEVERAGE, &h->leverage, &h->has_leverage) ||
+        s_ticket(c, "account", &h->account, &h->has_account) ||
+        s_str(c, "currency", false, h->currency, sizeof h->currency))
+        return -1;
+    return 0;
+}
+
+/*  v7 status_report: the account part becomes a heartbeat; the counters are not kept. */
+static int s_v7_status_report(const s_ctx_t *c, bitten_frame_t *out)
+{
+    bitten_ea_heartbeat_t *h = &out->u.heartbeat;
+    memset(h, 0, sizeof *h);
+    int64_t counter = 0;
+    if (s_num(c, "account_balance", false, &S_MONEY, &h->balance, &h->has_balance) ||
+        s_num(c, "account_equity", false, &S_MONEY, &h->equity, &h->has_equity) ||
+        s_num(c, "account_margin", false, &S_MARGIN, &h->margin, &h->has_margin) ||
+        s_int(c, "open_positions", false, &S_POSITIONS, &h->positions, &h->has_positions) ||
+        s_int(c, "uptime", false, &S_TICKET, &counter, NULL) ||
+        s_int(c, "messages_received", false, &S_TICKET, &counter, NULL) ||
+        s_int(c, "messages_sent", false, &S_TICKET, &counter, NULL) ||
+        s_int(c, "trades_executed", false, &S_TICKET, &counter, NULL) ||
+        s_int(c, "errors", false, &S_TICKET, &counter, NULL) ||
+        s_time(c, "timestamp", false, &h->timestamp))
+        return -1;
+    return 0;
+}
+
+/*  v2.x confirmation / close_confirmation as a trade_result (signal_id = fire_id or ""). */
+static int s_confirmation_any(const s_ctx_t *c, bitten_frame_t *out, bool is_close)
+{
+    bitten_trade_result_t *r = &out->u.trade_result;
+    memset(r, 0, sizeof *r);
+    int status = 0;
+    if (s_id(c, "fire_id", false, r->signal_id) ||
+        s_str(c, "command_type", true, r->command_type, sizeof r->command_type) ||
+        s_enum(c, "status", proto_result_names, PROTO_RESULT_STATUS_COUNT, &status) ||
+        s_uuid(c, true, r->uuid) || s_ticket(c, "ticket", &r->ticket, &r->has_ticket) ||
+        s_num_zero_absent(c, "price", &S_PRICE_OR_ZERO, &r->price, &r->has_price) ||
+        s_num_zero_absent(c, "close_price", &S_PRICE_OR_ZERO, &r->close_price,
+                          &r->has_close_price) ||
+        s_num_zero_absent(c, "lot", &S_LOT_OR_ZERO, &r->lot, &r->has_lot) ||
+        s_text(c, "message", false, r->message, sizeof r->message) ||
+        s_ticket(c, "account", &r->account, &r->has_account) ||
+        s_str(c, "currency", false, r->currency, sizeof r->currency) ||
+        s_num(c, "balance", false, &S_MONEY, &r->balance, &r->has_balance) ||
+        s_num(c, "equity", false, &S_MONEY, &r->equity, &r->has_equity) ||
+        s_num(c, "free_margin", false, &S_MONEY, &r->free_margin, &r->has_free_margin) ||
+        s_num(c, "margin_level", false, &S_MONEY, &r->margin_level, &r->has_margin_level) ||
+        s_time(c, "timestamp", false, &r->timestamp))
+        return -1;
+    r->status = (bitten_result_status_t)status;
+    r->is_close = is_close;
+    /* ticket 0 is what the EA writes on a failure: absent, like price 0. */
+    r->has_ticket = r->has_ticket && r->ticket != 0;
+    return 0;
+}
+
+static int s_confirmation(const s_ctx_t *c, bitten_frame_t *out)
+{
+    return s_confirmation_any(c, out, false);
+}
+
+static int s_close_confirmation(const s_ctx_t *c, bitten_frame_t *out)
+{
+    return s_confirmation_any(c, out, true);
+}
+
+/*  v2.x handshake on 5556: broker = ACCOUNT_COMPANY, symbol_list = first 20 names. */
+static int s_d_handshake(const s_ctx_t *c, bitten_frame_t *out)
+{
+    bitten_handshake_t *h = &out->u.handshake;
+    memset(h, 0, sizeof *h);
+    if (s_uuid(c, true, h->uuid) || s_ticket(c, "account", &h->account, &h->has_account) ||
+        S_NAME(c, "broker", h->broker) || S_NAME(c, "server", h->server) ||
+        s_symbol(c, "chart_symbol", false, h->chart_symbol) ||
+        s_int(c, "monitored_symbols", false, &S_COUNT, &h->monitored_symbols,
+              &h->has_monitored_symbols) ||
+        s_str(c, "symbol_list", false, h->symbols, sizeof h->symbols) ||
+        s_str(c, "currency", false, h->currency, sizeof h->currency) ||
+        s_num(c, "balance", false, &S_MONEY, &h->balance, &h->has_balance) ||
+        s_num(c, "equity", false, &S_MONEY, &h->equity, &h->has_equity) ||
+        s_int(c, "leverage", false, &S_LEVERAGE, &h->leverage, &h->has_leverage) ||
+        S_NAME(c, "version", h->ea_version) || s_time(c, "timestamp", false, &h->timestamp))
+        return -1;
+    return 0;
+}
+
+/*  v2.05 HELLO on the DEALER: broker = ACCOUNT_SERVER, company = ACCOUNT_COMPANY, the login
+ *  as a quoted string, symbols = the count. */
+static int s_hello(const s_ctx_t *c, bitten_frame_t *out)
+{
+    bitten_handshake_t *h = &out->u.handshake;
+    memset(h, 0, sizeof *h);
+    char login[24];
+    if (s_uuid(c, true, h->uuid) || s_str(c, "account_login", false, login, sizeof login) ||
+        S_NAME(c, "broker", h->server) || S_NAME(c, "company", h->broker) ||
+        s_str(c, "currency", false, h->currency, sizeof h->currency) ||
+        s_num(c, "balance", false, &S_MONEY, &h->balance, &h->has_balance) ||
+        s_num(c, "equity", false, &S_MONEY, &h->equity, &h->has_equity) ||
+        s_int(c, "leverage", false, &S_LEVERAGE, &h->leverage, &h->has_leverage) ||
+        s_num(c, "margin", false, &S_MARGIN, &h->margin, &h->has_margin) ||
+        s_num(c, "free_margin", false, &S_MONEY, &h->free_margin, &h->has_free_margin) ||
+        s_num(c, "margin_level", false, &S_MONEY, &h->margin_level, &h->has_margin_level) ||
+        s_int(c, "symbols", false, &S_COUNT, &h->monitored_symbols, &h->has_monitored_symbols) ||
+        S_NAME(c, "version", h->ea_version) || s_time(c, "timestamp", false, &h->timestamp))
+        return -1;
+    if (login[0] != '\0') {
+        char *end = NULL;
+        long long v = strtoll(login, &end, 10);
+        if (login[0] < '0' || login[0] > '9' || *end != '\0' || v < 0 || v == LLONG_MAX)
+            return s_fail(c, BITTEN_R_BAD_FORMAT, "account_login", "'%.20s' is not a login",
+                          login);
+        h->account = v;
+        h->has_account = true;
+    }
+    return 0;
+}
+
+/*  v2.x DISCONNECT (OnDeinit): the EA goes away, i.e. a shutdown status. */
+static int s_disconnect(const s_ctx_t *c, bitten_frame_t *out)
+{
+    bitten_ea_status_t *s = &out->u.status;
+    memset(s, 0, sizeof *s);
+    s->status = BITTEN_EA_STATUS_SHUTDOWN;
+    return s_uuid(c, true, s->uuid) || s_time(c, "timestamp", false, &s->timestamp) ? -1 : 0;
+}
+
+/*  The login the decoded struct carries, if any. */
+static void s_evidence_login(bitten_frame_t *out)
+{
+    bitten_evidence_t *ev = &out->evidence;
+    const bitten_ea_heartbeat_t *hb = &out->u.heartbeat;
+    switch (out->type) {
+    case BITTEN_FRAME_HEARTBEAT:
+        ev->has_login = out->dir == BITTEN_DIR_FEEDBACK && hb->has_account;
+        ev->login = ev->has_login ? hb->account : 0;
+        break;
+    case BITTEN_FRAME_HANDSHAKE:
+        ev->has_login = out->u.handshake.has_account;
+        ev->login = out->u.handshake.account;
+        break;
+    case BITTEN_FRAME_TRADE_RESULT:
+        ev->has_login = out->u.trade_result.has_account;
+        ev->login = out->u.trade_result.account;
+        break;
+    case BITTEN_FRAME_STATUS:
+        ev->has_login = out->u.status.has_account;
+        ev->login = out->u.status.account;
+        break;
+    default:
+        break;
+    }
+}
+
+/*  What an EA dialect frame says about its account (bitten_evidence_t), exactly as sent. */
+static int s_evidence(const s_ctx_t *c, bitten_frame_t *out)
+{
+    bitten_evidence_t *ev = &out->evidence;
+    if (s_id(c, "user_uuid", false, ev->user_uuid) ||
+        s_id(c, "target_uuid", false, ev->target_uuid) || s_id(c, "node_id", false, ev->node_id))
+        return -1;
+    if (ev->user_uuid[0] == '\0' && json_is_string(json_object_get(c->obj, "uuid")) &&
+        s_id(c, "uuid", false, ev->user_uuid) != 0)
+        return -1;
+    s_evidence_login(out);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- dispatch */
 
 typedef int (*s_decode_fn)(const s_ctx_t *c, bitten_frame_t *out);
 
-/*  Which types each channel accepts. "heartbeat" is on both, with different contents. */
+/*  Which wire types each dialect accepts in each direction, and as which frame type. Type
+ *  names match in any case ("TICK" and "tick", "HEARTBEAT" and "heartbeat"). */
 typedef struct {
+    unsigned dialects; /* S_D(...) bits */
     bitten_dir_t dir;
+    const char *wire;
     bitten_frame_type_t type;
     s_decode_fn decode;
 } s_route_t;
 
+#define S_D(d) (1u << BITTEN_DIALECT_##d)
+#define S_C S_D(CONTRACT)
+#define S_V2 (S_D(V205) | S_D(V202))
+#define S_FB BITTEN_DIR_FEEDBACK
+#define S_CMD BITTEN_DIR_COMMAND
+
 static const s_route_t S_ROUTES[] = {
-    {BITTEN_DIR_FEEDBACK, BITTEN_FRAME_TELEMETRY, s_telemetry},
-    {BITTEN_DIR_FEEDBACK, BITTEN_FRAME_TRADE_RESULT, s_trade_result},
-    {BITTEN_DIR_FEEDBACK, BITTEN_FRAME_HEARTBEAT, s_ea_heartbeat},
-    {BITTEN_DIR_FEEDBACK, BITTEN_FRAME_ERROR, s_ea_error},
-    {BITTEN_DIR_FEEDBACK, BITTEN_FRAME_STATUS, s_ea_status},
-    {BITTEN_DIR_FEEDBACK, BITTEN_FRAME_PONG, s_pong},
-    {BITTEN_DIR_FEEDBACK, BITTEN_FRAME_TICK, s_tick},
-    {BITTEN_DIR_FEEDBACK, BITTEN_FRAME_CANDLE_BATCH, s_candle_batch},
-    {BITTEN_DIR_FEEDBACK, BITTEN_FRAME_HANDSHAKE, s_handshake},
-    {BITTEN_DIR_COMMAND, BITTEN_FRAME_SIGNAL, s_signal},
-    {BITTEN_DIR_COMMAND, BITTEN_FRAME_HEARTBEAT, s_keepalive},
-    {BITTEN_DIR_COMMAND, BITTEN_FRAME_PING, s_ping},
-    {BITTEN_DIR_COMMAND, BITTEN_FRAME_COMMAND, s_ea_command},
-    {BITTEN_DIR_COMMAND, BITTEN_FRAME_CONFIG, s_ea_config},
+    {S_C, S_FB, "telemetry", BITTEN_FRAME_TELEMETRY, s_telemetry},
+    {S_C | S_D(V7), S_FB, "trade_result", BITTEN_FRAME_TRADE_RESULT, s_trade_result},
+    {S_C, S_FB, "heartbeat", BITTEN_FRAME_HEARTBEAT, s_ea_heartbeat},
+    {S_C | S_D(V7), S_FB, "error", BITTEN_FRAME_ERROR, s_ea_error},
+    {S_C | S_D(V7), S_FB, "status", BITTEN_FRAME_STATUS, s_ea_status},
+    {S_C | S_D(V7) | S_D(V205), S_FB, "pong", BITTEN_FRAME_PONG, s_pong},
+    {S_C | S_D(V7) | S_V2, S_FB, "tick", BITTEN_FRAME_TICK, s_tick},
+    {S_C, S_FB, "candle_batch", BITTEN_FRAME_CANDLE_BATCH, s_candle_batch},
+    {S_C, S_FB, "handshake", BITTEN_FRAME_HANDSHAKE, s_handshake},
+    {S_D(V7), S_FB, "candle_batch", BITTEN_FRAME_CANDLE_BATCH, s_v7_candle_batch},
+    {S_D(V7) | S_V2, S_FB, "heartbeat", BITTEN_FRAME_HEARTBEAT, s_d_heartbeat},
+    {S_D(V7), S_FB, "status_report", BITTEN_FRAME_HEARTBEAT, s_v7_status_report},
+    {S_V2, S_FB, "ohlc", BITTEN_FRAME_CANDLE_BATCH, s_ohlc},
+    {S_V2, S_FB, "handshake", BITTEN_FRAME_HANDSHAKE, s_d_handshake},
+    {S_V2, S_FB, "disconnect", BITTEN_FRAME_STATUS, s_disconnect},
+    {S_V2, S_FB, "confirmation", BITTEN_FRAME_TRADE_RESULT, s_confirmation},
+    {S_V2, S_FB, "close_confirmation", BITTEN_FRAME_TRADE_RESULT, s_close_confirmation},
+    {S_D(V205), S_FB, "hello", BITTEN_FRAME_HANDSHAKE, s_hello},
+    {S_C, S_CMD, "signal", BITTEN_FRAME_SIGNAL, s_signal},
+    {S_C, S_CMD, "heartbeat", BITTEN_FRAME_HEARTBEAT, s_keepalive},
+    {S_C, S_CMD, "ping", BITTEN_FRAME_PING, s_ping},
+    {S_C, S_CMD, "command", BITTEN_FRAME_COMMAND, s_ea_command},
+    {S_C, S_CMD, "config", BITTEN_FRAME_CONFIG, s_ea_config},
 };
 
-/*  The real EA sends "TICK": type names match in any case. */
-static const s_route_t *s_find_route(bitten_dir_t dir, const char *name)
+static const s_route_t *s_find_route(bitten_dialect_t dialect, bitten_dir_t dir, const char *name)
 {
     for (size_t i = 0; i < sizeof S_ROUTES / sizeof S_ROUTES[0]; i++) {
         const s_route_t *r = &S_ROUTES[i];
-        if (r->dir == dir && s_ieq(name, proto_frame_names[r->type]))
+        if ((r->dialects & (1u << dialect)) && r->dir == dir && s_ieq(name, r->wire))
             return r;
     }
     return NULL;
@@ -710,47 +1002,105 @@ static const char *s_json_kind(const json_t *v)
     }
 }
 
-static int s_decode_root(const s_ctx_t *c, bitten_dir_t dir, bitten_frame_t *out)
+static int s_decode_root(const s_ctx_t *c, bitten_dialect_t dialect, bitten_dir_t dir,
+                         bitten_frame_t *out)
 {
     if (!json_is_object(c->obj))
         return s_fail(c, BITTEN_R_NOT_OBJECT, "", "top level is %s", s_json_kind(c->obj));
     const json_t *type = json_object_get(c->obj, "type");
     if (!json_is_string(type))
         return s_fail(c, BITTEN_R_MISSING_TYPE, "type", type ? "not a string" : "absent");
-    const s_route_t *route = s_find_route(dir, json_string_value(type));
+    const s_route_t *route = s_find_route(dialect, dir, json_string_value(type));
     if (route == NULL)
-        return s_fail(c, BITTEN_R_UNKNOWN_TYPE, "type", "'%.40s' on the %s channel",
-                      json_string_value(type), dir == BITTEN_DIR_COMMAND ? "command" : "feedback");
+        return s_fail(c, BITTEN_R_UNKNOWN_TYPE, "type", "'%.40s' on the %s channel (%s)",
+                      json_string_value(type), dir == BITTEN_DIR_COMMAND ? "command" : "feedback",
+                      bitten_dialect_str(dialect));
     out->type = route->type;
     out->dir = dir;
-    return route->decode(c, out);
+    out->dialect = dialect;
+    snprintf(out->wire_type, sizeof out->wire_type, "%s", json_string_value(type));
+    if (route->decode(c, out) != 0)
+        return -1;
+    if (dialect != BITTEN_DIALECT_CONTRACT)
+        return s_evidence(c, out);
+    /* The contract's uuid/user_uuid/target_uuid are one field, already checked. */
+    snprintf(out->evidence.user_uuid, sizeof out->evidence.user_uuid, "%s",
+             bitten_frame_uuid(out));
+    s_evidence_login(out);
+    return 0;
 }
 
-int bitten_decode(bitten_dir_t dir, const char *data, size_t len, const bitten_decode_opts_t *opts,
-                  bitten_frame_t *out, bitten_decode_error_t *err)
+/*  Parses data (already valid for the dialect's charset) and decodes it. */
+static int s_decode_bytes(s_ctx_t *c, bitten_dialect_t dialect, bitten_dir_t dir,
+                          const char *data, size_t len, bitten_frame_t *out)
 {
-    err->reason = BITTEN_R_OK;
-    err->field[0] = '\0';
-    err->detail[0] = '\0';
-    s_ctx_t c = {.obj = NULL, .prefix = "", .utc_offset_s = 0, .err = err};
-    size_t max = 0;
-    if (opts != NULL) {
-        c.utc_offset_s = opts->server_utc_offset_s;
-        max = opts->max_frame_bytes;
-    }
-    if (data == NULL || len == 0)
-        return s_fail(&c, BITTEN_R_FRAME_EMPTY, "", "0 bytes");
-    if (max != 0 && len > max)
-        return s_fail(&c, BITTEN_R_FRAME_TOO_LARGE, "", "%zu bytes > %zu", len, max);
     json_error_t je;
     /* DECODE_ANY so that "42" is NOT_OBJECT rather than BAD_JSON. Duplicate keys are not
      * fatal: the last one wins, as in most JSON readers the EA side may be tested with. */
     json_t *root = json_loadb(data, len, JSON_DECODE_ANY, &je);
     if (root == NULL)
-        return s_parse_failure(&c, data, len, &je);
-    c.obj = root;
-    int rc = s_decode_root(&c, dir, out);
+        return s_parse_failure(c, data, len, &je);
+    c->obj = root;
+    int rc = s_decode_root(c, dialect, dir, out);
     json_decref(root);
+    return rc;
+}
+
+/*  Checks and set-up common to every dialect; returns 0 or -1 with err filled. */
+static int s_begin(s_ctx_t *c, bitten_dialect_t dialect, const char *data, size_t len,
+                   const bitten_decode_opts_t *opts, bitten_frame_t *out,
+                   bitten_decode_error_t *err)
+{
+    err->reason = BITTEN_R_OK;
+    err->field[0] = '\0';
+    err->detail[0] = '\0';
+    *c = (s_ctx_t){.obj = NULL, .prefix = "", .utc_offset_s = 0, .err = err,
+                   .rules = &S_RULES[BITTEN_DIALECT_CONTRACT], .frame = out};
+    out->flags = 0;
+    memset(&out->evidence, 0, sizeof out->evidence);
+    out->wire_type[0] = '\0';
+    size_t max = 0;
+    if (opts != NULL) {
+        c->utc_offset_s = opts->server_utc_offset_s;
+        max = opts->max_frame_bytes;
+    }
+    if ((int)dialect <= BITTEN_DIALECT_UNKNOWN || (int)dialect >= BITTEN_DIALECT_COUNT_)
+        return s_fail(c, BITTEN_R_DIALECT_UNKNOWN, "", "no dialect to decode with");
+    c->rules = &S_RULES[dialect];
+    if (data == NULL || len == 0)
+        return s_fail(c, BITTEN_R_FRAME_EMPTY, "", "0 bytes");
+    if (max != 0 && len > max)
+        return s_fail(c, BITTEN_R_FRAME_TOO_LARGE, "", "%zu bytes > %zu", len, max);
+    return 0;
+}
+
+int bitten_decode(bitten_dir_t dir, const char *data, size_t len, const bitten_decode_opts_t *opts,
+                  bitten_frame_t *out, bitten_decode_error_t *err)
+{
+    s_ctx_t c;
+    if (s_begin(&c, BITTEN_DIALECT_CONTRACT, data, len, opts, out, err) != 0)
+        return -1;
+    return s_decode_bytes(&c, BITTEN_DIALECT_CONTRACT, dir, data, len, out);
+}
+
+int bitten_dialect_decode(bitten_dialect_t dialect, bitten_dir_t dir, const char *data, size_t len,
+                          const bitten_decode_opts_t *opts, bitten_frame_t *out,
+                          bitten_decode_error_t *err)
+{
+    s_ctx_t c;
+    if (s_begin(&c, dialect, data, len, opts, out, err) != 0)
+        return -1;
+    if (dialect == BITTEN_DIALECT_CONTRACT || bitten_utf8_valid(data, len))
+        return s_decode_bytes(&c, dialect, dir, data, len, out);
+    /* The EAs write CP_ACP (cp1252): read the bytes as such rather than lose the frame. */
+    size_t cap = len * 3 + 1;
+    char *utf8 = malloc(cap);
+    if (utf8 == NULL)
+        return s_fail(&c, BITTEN_R_INTERNAL, "", "out of memory transcoding %zu bytes", len);
+    size_t n = bitten_cp1252_to_utf8(data, len, utf8, cap);
+    int rc = s_decode_bytes(&c, dialect, dir, utf8, n, out);
+    free(utf8);
+    out->flags |= BITTEN_FRAME_F_CP1252;
     return rc;
 }
 

@@ -267,3 +267,18 @@ bool bitten_valid_symbol(const char *s)
     }
     return n >= 3;
 }
+
+bool bitten_valid_broker_symbol(const char *s)
+{
+    if (s == NULL)
+        return false;
+    size_t n = 0;
+    for (; s[n] != '\0'; n++) {
+        char c = s[n];
+        bool ok = s_is_upper_or_digit(c) || (c >= 'a' && c <= 'z') || c == '.' || c == '_' ||
+                  c == '#' || c == '+' || c == '-';
+        if (n >= BITTEN_SYMBOL_MAX || !ok)
+            return false;
+    }
+    return n >= 1;
+}

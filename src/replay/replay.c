@@ -39,7 +39,7 @@ typedef struct {
 } s_barctx_t;
 
 typedef struct {
-    const bitten_config_t *cfg;
+    venom_selection_t *selection; /* venom.symbols, read once */
     venom_engine_t *engine;
     bitten_symbols_t *symbols;
     citadel_params_t shield;
@@ -49,6 +49,7 @@ typedef struct {
     venom_book_t *book;       /* the tracker's */
     size_t book_bytes_max, open_max;
     bool reverse_path; /* replay.bar_path = reverse */
+    int max_hold_s;    /* venom.max_hold_s, for the cost model's description */
     bool outcomes;
     s_signal_t *sigs;
     size_t n_sigs, cap_sigs;
@@ -97,7 +98,7 @@ static void s_follow(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *
 
 static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar)
 {
-    if (!venom_symbol_selected(run->cfg, tick->symbol)) {
+    if (!venom_selection_has(run->selection, tick->symbol)) {
         run->not_selected++;
         return 0;
     }
@@ -114,10 +115,14 @@ static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar
     memset(s, 0, sizeof *s);
     s->sig = sig;
     s->trade.kind = BITTEN_OUTCOME_OPEN;
-    //  The verdict is taken now, on the context as it is when the signal is made (as live).
+    //  The verdict is taken now, on the context as it is when the signal is made: the event
+    //  the daemon publishes (venom.c) and CITADEL scores (citadel.c).
     venom_context_t ctx;
-    s->has_verdict = venom_engine_context(run->engine, sig.symbol, &ctx) == 0 &&
-                     citadel_evaluate(&run->shield, &run->threshold, &sig, &ctx, &s->verdict) == 0;
+    venom_signal_event_t ev = {&s->sig, NULL};
+    if (venom_engine_context(run->engine, sig.symbol, &ctx) == 0)
+        ev.context = &ctx;
+    s->has_verdict = ev.context && citadel_evaluate(&run->shield, &run->threshold, ev.signal,
+                                                    ev.context, &s->verdict) == 0;
     //  Filled on this very quote: at the ask for a BUY, the bid for a SELL.
     const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, sig.symbol);
     int rc = !bar ? venom_tracker_on_signal(run->tracker, run->n_sigs - 1, &sig)
@@ -135,7 +140,7 @@ static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar
 
 static void s_feed_candles(s_run_t *run, const bitten_candle_batch_t *b)
 {
-    if (!venom_symbol_selected(run->cfg, b->symbol)) {
+    if (!venom_selection_has(run->selection, b->symbol)) {
         run->not_selected++;
         return;
     }
@@ -589,9 +594,6 @@ static json_t *s_scope_json(const bitten_rtable_t *t)
 
 static json_t *s_cost_model_json(const s_run_t *run)
 {
-    venom_params_t p;
-    char why[8];
-    venom_params_from_config(run->cfg, &p, why, sizeof why);
     uint64_t gaps = 0, both = 0;
     for (size_t i = 0; i < run->n_sigs; i++) {
         gaps += run->sigs[i].trade.gap;
@@ -604,7 +606,7 @@ static json_t *s_cost_model_json(const s_run_t *run)
         strcmp(run->format, "candle_csv") == 0 ? "configured per symbol (symbols.<S>.typical_spread)"
                                                : "the ticks' own bid/ask",
         "gap", "a stop passed by a gap fills at the first price beyond it", "same_bar",
-        "SL and TP inside one bar: SL (worst case)", "max_hold_s", (json_int_t)p.max_hold_s,
+        "SL and TP inside one bar: SL (worst case)", "max_hold_s", (json_int_t)run->max_hold_s,
         "weekend", "no fills while the market is closed; held positions meet the first price after",
         "bar_path", strcmp(run->format, "candle_csv") != 0 ? "n/a (ticks)"
                     : run->reverse_path                    ? "reverse"
@@ -978,6 +980,7 @@ int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes
 static void s_run_free(s_run_t *run)
 {
     venom_engine_destroy(&run->engine);
+    venom_selection_destroy(&run->selection);
     venom_tracker_destroy(&run->tracker);
     run->book = NULL;
     bitten_symbols_destroy(&run->symbols);
@@ -990,7 +993,6 @@ static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *p
                          bool reverse, char *err, size_t errlen)
 {
     memset(run, 0, sizeof *run);
-    run->cfg = cfg;
     run->reverse_path = reverse;
     run->opts.max_frame_bytes = (size_t)bitten_config_int(cfg, "feedback.max_frame_bytes");
     run->opts.server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
@@ -1005,6 +1007,7 @@ static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *p
         return -1;
     }
     citadel_threshold_init(&run->threshold);
+    run->max_hold_s = p.max_hold_s;
     run->symbols = bitten_symbols_from_config(cfg, why, sizeof why);
     if (!run->symbols || venom_check_symbols(cfg, run->symbols, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s%s", run->symbols ? "config: " : "", why);
@@ -1012,13 +1015,14 @@ static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *p
         return -1;
     }
     run->engine = venom_engine_new(&p, run->symbols);
+    run->selection = venom_selection_new(cfg);
     venom_follow_params_t fp;
     venom_follow_params_init(&fp, &p);
     run->tracker = run->engine ? venom_tracker_new(&fp, run->symbols) : NULL;
     run->book = run->tracker ? venom_tracker_book(run->tracker) : NULL;
-    FILE *f = run->book ? fopen(path, "r") : NULL;
+    FILE *f = run->book && run->selection ? fopen(path, "r") : NULL;
     int rc = -1;
-    if (!run->engine || !run->book)
+    if (!run->engine || !run->book || !run->selection)
         snprintf(err, errlen, "replay: cannot create the engine");
     else if (!f)
         snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));

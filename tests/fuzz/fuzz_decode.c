@@ -1,5 +1,6 @@
 /*  fuzz_decode.c: libFuzzer target for src/proto: every input is decoded as a feedback and as a
- *  command frame; what decodes is re-encoded, decoded again and must come back the same. */
+ *  command frame; what decodes is re-encoded, decoded again and must come back the same. It is
+ *  also decoded under every EA dialect, shape-detected and read by the EAs' substring reader. */
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitten/dialect.h"
 #include "bitten/proto.h"
 
 /*  Well above any frame the encoders write (a handshake with a full symbol list is ~1.5 kB). */
@@ -333,6 +335,40 @@ static void s_round_trip(const bitten_frame_t *a, const bitten_decode_opts_t *op
     }
 }
 
+/*  The EA dialects: a decoded frame carries the dialect it was decoded as, a refusal a reason;
+ *  detection and the EA reader must not crash on anything. */
+static void s_dialects(const char *data, size_t size, const bitten_decode_opts_t *opts,
+                       bitten_frame_t *a)
+{
+    static const bitten_dialect_t dialects[] = {BITTEN_DIALECT_V7, BITTEN_DIALECT_V205,
+                                                BITTEN_DIALECT_V202};
+    for (size_t i = 0; i < sizeof dialects / sizeof dialects[0]; i++) {
+        bitten_decode_error_t err;
+        if (bitten_dialect_decode(dialects[i], BITTEN_DIR_FEEDBACK, data, size, opts, a, &err) ==
+            0) {
+            if (a->dialect != dialects[i])
+                s_die("decoded under another dialect", a, NULL, 0);
+            if (a->type == BITTEN_FRAME_CANDLE_BATCH &&
+                (a->u.candle_batch.series_count == 0 ||
+                 a->u.candle_batch.count != a->u.candle_batch.series[0].count))
+                s_die("candle series", a, NULL, 0);
+        } else if (err.reason == BITTEN_R_OK) {
+            s_die("a dialect refusal without a reason", a, NULL, 0);
+        }
+    }
+    bitten_dialect_detect_t d = bitten_dialect_detect(data, size);
+    if (d.dialect != BITTEN_DIALECT_UNKNOWN && d.mask != BITTEN_DIALECT_BIT(d.dialect))
+        s_die("detection mask", a, NULL, 0);
+    char value[64];
+    static const char *const keys[] = {"type", "lot", "sl", "symbol", "target_uuid"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        size_t n = bitten_ea_read_value(BITTEN_DIALECT_V7, data, size, keys[k], value, sizeof value);
+        if (strlen(value) > n || strlen(value) >= sizeof value)
+            s_die("EA reader length", a, NULL, 0);
+        bitten_ea_read_value(BITTEN_DIALECT_V205, data, size, keys[k], value, sizeof value);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -357,6 +393,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else if (err.reason == BITTEN_R_OK)
             s_die("a refusal without a reason", a, NULL, 0);
     }
+    s_dialects((const char *)data, size, &opts, a);
     free(a);
     free(b);
     return 0;

@@ -395,6 +395,52 @@ static void test_an_auto_fire_on_skewed_market_time_is_refused(void **state)
     bt_daemon_cleanup(&d);
 }
 
+//  The cooldown and the day cap live in the store (kv), written with each signal: after a
+//  kill -9 and a restart the same signal fed again is rate-blocked, not emitted twice.
+static void s_signal_kill_restart_blocked(const char *const *args, const char *blocked)
+{
+    bt_daemon_t d;
+    assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
+    assert_true(bt_log_contains(&d, "venom rate.restored symbols=0 day=-1 day_count=0", 2000));
+    void *fb = bt_feedback_socket(&d, true);
+    assert_int_equal(
+        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+    int sent = s_send_lsr_scenario(fb);
+    assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
+    assert_int_equal(bt_wait_status(&d, "venom.signals", 1, 3000), 1);
+    zmq_close(fb);
+
+    assert_int_equal(bt_daemon_restart(&d), 0); /* SIGKILL, then start on the same state dir */
+    assert_true(bt_log_contains(&d, "venom rate.restored symbols=1 day=20346 day_count=1", 2000));
+    fb = bt_feedback_socket(&d, true);
+    assert_int_equal(
+        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+    sent = s_send_lsr_scenario(fb);
+    assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
+    assert_int_equal(bt_wait_status(&d, blocked, 1, 3000), 1);
+    json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "venom.detections"), 1);
+    assert_int_equal(bt_json_int(st, "venom.signals"), 0);
+    assert_int_equal(bt_json_int(st, "citadel.evaluated"), 0);
+    json_decref(st);
+    zmq_close(fb);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
+static void test_the_cooldown_survives_a_kill_and_restart(void **state)
+{
+    const char *args[] = {"--set", "feedback.socket=pull", NULL};
+    s_signal_kill_restart_blocked(args, "venom.rate_blocked.COOLDOWN");
+}
+
+static void test_the_daily_cap_survives_a_kill_and_restart(void **state)
+{
+    const char *args[] = {"--set", "feedback.socket=pull", "--set", "venom.cooldown_s=0",
+                          "--set", "venom.max_per_day=1", NULL};
+    s_signal_kill_restart_blocked(args, "venom.rate_blocked.DAILY_CAP");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +451,8 @@ int main(void)
         cmocka_unit_test(test_ticks_over_the_socket_produce_a_signal_event_and_status),
         cmocka_unit_test(test_a_signal_below_the_threshold_is_blocked_with_its_reason),
         cmocka_unit_test(test_an_auto_fire_on_skewed_market_time_is_refused),
+        cmocka_unit_test(test_the_cooldown_survives_a_kill_and_restart),
+        cmocka_unit_test(test_the_daily_cap_survives_a_kill_and_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

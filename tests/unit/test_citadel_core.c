@@ -122,14 +122,18 @@ static void test_context_windows_agree_with_venom_defaults(void **state)
     citadel_params_t p = s_params();
     venom_params_t vp;
     venom_params_default(&vp);
+    venom_context_windows_t w = {vp.sweep_m1_bars, vp.atr_percentile_bars, vp.spread_ring};
     char err[128];
-    assert_int_equal(citadel_params_check_venom(&p, &vp, err, sizeof err), 0);
-    vp.sweep_m1_bars = 7;
-    assert_int_equal(citadel_params_check_venom(&p, &vp, err, sizeof err), -1);
+    assert_int_equal(citadel_params_check_windows(&p, &w, err, sizeof err), 0);
+    w.sweep_m1_bars = 7;
+    assert_int_equal(citadel_params_check_windows(&p, &w, err, sizeof err), -1);
     assert_non_null(strstr(err, "sweep_m1_bars"));
-    venom_params_default(&vp);
-    vp.spread_ring = 50;
-    assert_int_equal(citadel_params_check_venom(&p, &vp, err, sizeof err), -1);
+    w = (venom_context_windows_t){vp.sweep_m1_bars, vp.atr_percentile_bars, 50};
+    assert_int_equal(citadel_params_check_windows(&p, &w, err, sizeof err), -1);
+    assert_non_null(strstr(err, "spread_median_ticks"));
+    w = (venom_context_windows_t){vp.sweep_m1_bars, 99, vp.spread_ring};
+    assert_int_equal(citadel_params_check_windows(&p, &w, err, sizeof err), -1);
+    assert_non_null(strstr(err, "atr_percentile_bars"));
 }
 
 /* ================================================================ components */
@@ -516,6 +520,7 @@ static void s_good_buy(const bitten_symbol_t *sym, venom_signal_t *sig, venom_co
     sig->spread_pips = 0.8;
 
     memset(ctx, 0, sizeof *ctx);
+    ctx->windows = (venom_context_windows_t){5, 100, 100}; /* VENOM's defaults */
     ctx->symbol = sym;
     ctx->last_tick_at = t;
     ctx->newest_tick_at = t;
@@ -567,6 +572,32 @@ static void test_evaluate_approves_a_clean_buy_and_records_the_pass(void **state
     assert_true(thr.has_pass);
     assert_int_equal(thr.last_pass_at, sig.created_at);
     assert_int_equal(thr.n_passes, 1);
+}
+
+static void test_evaluate_refuses_a_context_over_other_windows(void **state)
+{
+    //  The context travels with the signal: one computed over windows CITADEL's score was not
+    //  set up for gets no verdict (the shell logs verdict.unavailable; no fire).
+    citadel_params_t p = s_params();
+    citadel_threshold_t thr;
+    citadel_threshold_init(&thr);
+    bitten_symbol_t sym = s_eurusd();
+    venom_signal_t sig;
+    venom_context_t ctx;
+    s_good_buy(&sym, &sig, &ctx);
+    citadel_verdict_t v;
+    memset(&v, 0x5a, sizeof v);
+    citadel_verdict_t before = v;
+    ctx.windows.sweep_m1_bars = 6;
+    assert_int_equal(citadel_evaluate(&p, &thr, &sig, &ctx, &v), -1);
+    assert_memory_equal(&v, &before, sizeof v); /* untouched */
+    assert_false(thr.has_first);                /* nothing observed either */
+    ctx.windows.sweep_m1_bars = 5;
+    ctx.windows.spread_ring = 99;
+    assert_int_equal(citadel_evaluate(&p, &thr, &sig, &ctx, &v), -1);
+    ctx.windows.spread_ring = 100;
+    assert_int_equal(citadel_evaluate(&p, &thr, &sig, &ctx, &v), 0);
+    assert_true(v.passed);
 }
 
 static void test_evaluate_lists_every_blocking_reason_in_order(void **state)
@@ -756,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_threshold_state_round_trips_through_text),
         cmocka_unit_test(test_malformed_threshold_text_is_refused_and_leaves_state),
         cmocka_unit_test(test_evaluate_approves_a_clean_buy_and_records_the_pass),
+        cmocka_unit_test(test_evaluate_refuses_a_context_over_other_windows),
         cmocka_unit_test(test_evaluate_lists_every_blocking_reason_in_order),
         cmocka_unit_test(test_evaluate_blocks_a_good_score_on_confidence_alone),
         cmocka_unit_test(test_evaluate_measures_staleness_against_the_newest_tick),

@@ -217,6 +217,65 @@ static void test_configuration_doc_matches_the_key_table(void **state)
     free(generated);
 }
 
+//  Every kind a bind table can hold, defaults and loaded values, into a padded struct.
+typedef struct {
+    double d;
+    int i;
+    bool b;
+    int64_t big;
+    double untouched;
+} s_bound_t;
+
+static const bitten_cfg_bind_t s_binds[] = {
+    {"fire.max_stop_pips", offsetof(s_bound_t, d), BITTEN_BIND_DOUBLE},
+    {"command.keepalive_s", offsetof(s_bound_t, i), BITTEN_BIND_INT},
+    {"zmq.enforce", offsetof(s_bound_t, b), BITTEN_BIND_BOOL},
+    {"feedback.rcvhwm", offsetof(s_bound_t, big), BITTEN_BIND_INT64},
+};
+#define S_N_BINDS (sizeof s_binds / sizeof *s_binds)
+
+static void test_bound_defaults_come_from_the_key_table(void **state)
+{
+    s_bound_t from_table, from_cfg;
+    memset(&from_table, 0, sizeof from_table);
+    from_table.untouched = 42.0;
+    bitten_config_read_bound_defaults(s_binds, S_N_BINDS, &from_table);
+    assert_true(from_table.d == 1000.0);
+    assert_int_equal(from_table.i, 30);
+    assert_true(from_table.b);
+    assert_int_equal(from_table.big, 100000);
+    assert_true(from_table.untouched == 42.0); /* only bound fields are written */
+    //  The same as a fresh config read through the same table, byte for byte.
+    bitten_config_t *cfg = bitten_config_new();
+    memset(&from_cfg, 0, sizeof from_cfg);
+    from_cfg.untouched = 42.0;
+    bitten_config_read_bound(cfg, s_binds, S_N_BINDS, &from_cfg);
+    assert_memory_equal(&from_table, &from_cfg, sizeof from_cfg);
+    //  A loaded value reaches the field; the defaults stay the table's.
+    char err[256];
+    assert_int_equal(bitten_config_set(cfg, "zmq.enforce", "off", "cli", err, sizeof err), 0);
+    assert_int_equal(bitten_config_set(cfg, "feedback.rcvhwm", "5000000", "cli", err, sizeof err),
+                     0);
+    assert_int_equal(bitten_config_set(cfg, "fire.max_stop_pips", "12.5", "cli", err, sizeof err),
+                     0);
+    bitten_config_read_bound(cfg, s_binds, S_N_BINDS, &from_cfg);
+    assert_false(from_cfg.b);
+    assert_int_equal(from_cfg.big, 5000000);
+    assert_true(from_cfg.d == 12.5);
+    bitten_config_read_bound_defaults(s_binds, S_N_BINDS, &from_cfg);
+    assert_memory_equal(&from_table, &from_cfg, sizeof from_cfg);
+    //  fill_params zeroes first (the unbound field too), then reads cfg or the defaults.
+    s_bound_t filled;
+    memset(&filled, 0xff, sizeof filled);
+    bitten_config_fill_params(NULL, s_binds, S_N_BINDS, &filled, sizeof filled);
+    from_table.untouched = 0.0;
+    assert_memory_equal(&filled, &from_table, sizeof filled);
+    bitten_config_fill_params(cfg, s_binds, S_N_BINDS, &filled, sizeof filled);
+    assert_int_equal(filled.big, 5000000);
+    assert_true(filled.untouched == 0.0);
+    bitten_config_destroy(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_printed_config_loads_back_to_the_same_values),
         cmocka_unit_test(test_every_key_has_a_doc_line_and_a_sane_default),
         cmocka_unit_test(test_configuration_doc_matches_the_key_table),
+        cmocka_unit_test(test_bound_defaults_come_from_the_key_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -688,6 +688,247 @@ static void test_replay_m5_csv_gives_valid_deterministic_signals(void **state)
     s_replay_file(BITTEN_DATA_DIR "/candles_m5_2025-09.csv", 75 * SEC);
 }
 
+/* ---------------------------------------------------------------- rate state persistence */
+
+static void test_rate_state_round_trips_through_text(void **state)
+{
+    venom_rate_t r, back;
+    memset(&r, 0, sizeof r);
+    char buf[VENOM_RATE_TEXT_MAX];
+    assert_true(venom_rate_serialize(&r, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "v2 day=0 count=0 times=");
+    memset(&back, 0x5a, sizeof back);
+    assert_int_equal(venom_rate_deserialize(&back, buf), 0);
+    assert_int_equal(back.count, 0);
+    assert_int_equal(back.day_count, 0);
+    r.count = 3;
+    r.times[0] = 1757941260000;
+    r.times[1] = 1757941560000;
+    r.times[2] = 1757941560000; /* equal times stay in order */
+    r.day = 20346;
+    r.day_count = 5; /* more than the ring holds: the day budget counts beyond the window */
+    assert_true(venom_rate_serialize(&r, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "v2 day=20346 count=5 times=1757941260000,1757941560000,1757941560000");
+    assert_int_equal(venom_rate_deserialize(&back, buf), 0);
+    assert_int_equal(back.count, 3);
+    assert_memory_equal(back.times, r.times, 3 * sizeof r.times[0]);
+    assert_int_equal(back.day, 20346);
+    assert_int_equal(back.day_count, 5);
+    //  A full ring of the largest times fits VENOM_RATE_TEXT_MAX; one byte less does not.
+    venom_rate_t full;
+    memset(&full, 0, sizeof full);
+    full.count = VENOM_RATE_MAX;
+    full.day = INT64_MAX;
+    full.day_count = INT32_MAX;
+    for (size_t i = 0; i < VENOM_RATE_MAX; i++)
+        full.times[i] = INT64_MAX;
+    int len = venom_rate_serialize(&full, buf, sizeof buf);
+    assert_true(len > 0 && (size_t)len < sizeof buf);
+    assert_int_equal(venom_rate_deserialize(&back, buf), 0);
+    assert_int_equal(back.count, VENOM_RATE_MAX);
+    assert_int_equal(venom_rate_serialize(&full, buf, (size_t)len), -1);
+    assert_string_equal(buf, "");
+
+    venom_daily_t d, dback;
+    memset(&d, 0, sizeof d);
+    d.day = -1;
+    char dbuf[VENOM_DAILY_TEXT_MAX];
+    assert_true(venom_daily_serialize(&d, dbuf, sizeof dbuf) > 0);
+    assert_string_equal(dbuf, "v2 day=-1 count=0 sessions=0:0,0:0,0:0,0:0,0:0");
+    d.day = 20346;
+    d.count = 7;
+    d.session_id[VENOM_SESSION_ASIAN] = 20345; /* the ASIAN session that began at 23:00 */
+    d.session_count[VENOM_SESSION_ASIAN] = 4;
+    d.session_id[VENOM_SESSION_LONDON] = 20346;
+    d.session_count[VENOM_SESSION_LONDON] = 3;
+    assert_true(venom_daily_serialize(&d, dbuf, sizeof dbuf) > 0);
+    assert_int_equal(venom_daily_deserialize(&dback, dbuf), 0);
+    assert_int_equal(dback.day, 20346);
+    assert_int_equal(dback.count, 7);
+    assert_memory_equal(dback.session_id, d.session_id, sizeof d.session_id);
+    assert_memory_equal(dback.session_count, d.session_count, sizeof d.session_count);
+    //  The largest values still fit VENOM_DAILY_TEXT_MAX.
+    d.day = INT64_MAX;
+    d.count = INT32_MAX;
+    for (int s = 0; s < VENOM_SESSION_COUNT; s++) {
+        d.session_id[s] = INT64_MAX;
+        d.session_count[s] = INT32_MAX;
+    }
+    assert_true(venom_daily_serialize(&d, dbuf, sizeof dbuf) > 0);
+    assert_int_equal(venom_daily_deserialize(&dback, dbuf), 0);
+    assert_int_equal(dback.session_count[VENOM_SESSION_LATE], INT32_MAX);
+}
+
+//  State written by a bittend from before the per-symbol and per-session budgets still reads:
+//  the symbol's day count is its times on the newest time's day, the sessions start empty.
+static void test_v1_rate_text_still_reads(void **state)
+{
+    venom_rate_t r;
+    memset(&r, 0x5a, sizeof r);
+    assert_int_equal(venom_rate_deserialize(&r, "v1 "), 0);
+    assert_int_equal(r.count, 0);
+    assert_int_equal(r.day_count, 0);
+    /* 2025-09-14 23:59 and two on 2025-09-15 (day 20346) */
+    assert_int_equal(venom_rate_deserialize(&r, "v1 1757894340000,1757941260000,1757941560000"), 0);
+    assert_int_equal(r.count, 3);
+    assert_int_equal(r.times[2], 1757941560000);
+    assert_int_equal(r.day, 20346);
+    assert_int_equal(r.day_count, 2);
+    venom_daily_t d;
+    memset(&d, 0x5a, sizeof d);
+    assert_int_equal(venom_daily_deserialize(&d, "v1 day=20346 count=7"), 0);
+    assert_int_equal(d.day, 20346);
+    assert_int_equal(d.count, 7);
+    for (int s = 0; s < VENOM_SESSION_COUNT; s++)
+        assert_int_equal(d.session_count[s], 0);
+}
+
+static void test_malformed_rate_text_is_refused_untouched(void **state)
+{
+    static const char *const bad_rate[] = {
+        "", "v2 1", "v1", "v1 x", "v1 1,", "v1 ,1", "v1 -5", "v1 2,1", "v1 1 ", "v1 1,,2",
+        "v1 99999999999999999999", "v1 1;2", "v2 day=1 count=1", "v2 day=1 count=-1 times=",
+        "v2 day=-2 count=0 times=", "v2 day=1 count=1 times=2,1", "v2 day=1 count=1 times=1 ",
+        "v2 day=1 count=99999999999 times=", "v2 day=1  count=1 times=", "v3 day=1 count=1 times=",
+    };
+    venom_rate_t r, before;
+    memset(&r, 0x33, sizeof r);
+    before = r;
+    for (size_t i = 0; i < sizeof bad_rate / sizeof *bad_rate; i++) {
+        if (venom_rate_deserialize(&r, bad_rate[i]) != -1)
+            fail_msg("accepted rate text '%s'", bad_rate[i]);
+        assert_memory_equal(&r, &before, sizeof r);
+    }
+    //  More times than the ring holds.
+    char many[VENOM_RATE_TEXT_MAX * 2] = "v1 ";
+    for (int i = 0; i <= VENOM_RATE_MAX; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), i ? ",%d" : "%d", i);
+    assert_int_equal(venom_rate_deserialize(&r, many), -1);
+    static const char *const bad_day[] = {
+        "", "v1 day=1", "v1 day=x count=1", "v1 day=-2 count=1", "v1 day=1 count=-1",
+        "v1 day=1 count=1 ", "v1 day=1 count=99999999999", "v1 day=1  count=1",
+        "v2 day=1 count=1", "v2 day=1 count=1 sessions=", "v2 day=1 count=1 sessions=1:1,2:2",
+        "v2 day=1 count=1 sessions=1:1,1:1,1:1,1:1,1:-1",
+        "v2 day=1 count=1 sessions=1:1,1:1,1:1,1:1,1:1,1:1",
+        "v2 day=1 count=1 sessions=1:1,1:1,1:1,1:1,1:1 ", "v1 day=1 count=1 sessions=0:0,0:0,0:0,0:0,0:0",
+    };
+    venom_daily_t d = {42, 42, {0}, {0}};
+    for (size_t i = 0; i < sizeof bad_day / sizeof *bad_day; i++) {
+        if (venom_daily_deserialize(&d, bad_day[i]) != -1)
+            fail_msg("accepted day text '%s'", bad_day[i]);
+        assert_int_equal(d.day, 42);
+        assert_int_equal(d.count, 42);
+    }
+    assert_int_equal(venom_rate_deserialize(NULL, "v1 "), -1);
+    assert_int_equal(venom_rate_deserialize(&r, NULL), -1);
+}
+
+//  A fresh engine given the state of one that signalled holds the cooldown and the day cap,
+//  as the daemon does after a restart.
+static void test_restored_rate_state_keeps_cooldown_and_daily_cap(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    bitten_ms_t tb = MON_0915 + 13 * HOUR;
+    venom_engine_t *first = s_engine(&p);
+    s_lsr_warmup(first, "EURUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(first, "EURUSD", tb + MIN, NULL), 1);
+    venom_rate_t rate;
+    venom_daily_t day;
+    assert_int_equal(venom_engine_rate(first, "EURUSD", &rate), 0);
+    assert_int_equal(rate.count, 1);
+    assert_int_equal(rate.times[0], tb + MIN);
+    venom_engine_daily(first, &day);
+    assert_int_equal(day.count, 1);
+    assert_int_equal(venom_engine_rate(first, "NOPE", &rate), -1);
+    venom_engine_destroy(&first);
+
+    //  Cooldown: the same scenario again on a restored engine is blocked.
+    venom_engine_t *e = s_engine(&p);
+    assert_int_equal(venom_engine_restore_rate(e, "EURUSD", &rate), 0);
+    venom_engine_restore_daily(e, &day);
+    s_lsr_warmup(e, "EURUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "EURUSD", tb + MIN, NULL), 0);
+    venom_stats_t st;
+    venom_engine_stats(e, &st);
+    assert_int_equal(st.rate_blocked[VENOM_RATE_COOLDOWN], 1);
+    venom_engine_destroy(&e);
+
+    //  Day cap (no cooldown): blocked by the restored day counter alone.
+    p.cooldown_s = 0;
+    p.max_per_day = 1;
+    e = s_engine(&p);
+    venom_engine_restore_daily(e, &day);
+    s_lsr_warmup(e, "EURUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "EURUSD", tb + MIN, NULL), 0);
+    venom_engine_stats(e, &st);
+    assert_int_equal(st.rate_blocked[VENOM_RATE_DAILY_CAP], 1);
+    venom_engine_destroy(&e);
+
+    //  Without the restore the same engine signals (the test can fail).
+    e = s_engine(&p);
+    s_lsr_warmup(e, "EURUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "EURUSD", tb + MIN, NULL), 1);
+    venom_rate_t over = {{0}, VENOM_RATE_MAX + 1, 0, 0};
+    assert_int_equal(venom_engine_restore_rate(e, "EURUSD", &over), -1);
+    assert_int_equal(venom_engine_restore_rate(e, "NOPE", &rate), -1);
+    venom_engine_destroy(&e);
+}
+
+//  The per-symbol day and per-session budgets survive the text round trip a restart takes.
+static void test_restored_rate_state_keeps_symbol_day_and_session_budgets(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    p.cooldown_s = 0;
+    p.max_per_symbol_day = 1;
+    p.max_per_session[VENOM_SESSION_OVERLAP] = 1;
+    bitten_ms_t tb = MON_0915 + 13 * HOUR; /* OVERLAP */
+    venom_engine_t *first = s_engine(&p);
+    s_lsr_warmup(first, "EURUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(first, "EURUSD", tb + MIN, NULL), 1);
+    venom_rate_t rate;
+    venom_daily_t day;
+    char rate_text[VENOM_RATE_TEXT_MAX], day_text[VENOM_DAILY_TEXT_MAX];
+    assert_int_equal(venom_engine_rate(first, "EURUSD", &rate), 0);
+    venom_engine_daily(first, &day);
+    assert_true(venom_rate_serialize(&rate, rate_text, sizeof rate_text) > 0);
+    assert_true(venom_daily_serialize(&day, day_text, sizeof day_text) > 0);
+    venom_engine_destroy(&first);
+    assert_int_equal(venom_rate_deserialize(&rate, rate_text), 0);
+    assert_int_equal(venom_daily_deserialize(&day, day_text), 0);
+    assert_int_equal(rate.day_count, 1);
+    assert_int_equal(day.session_count[VENOM_SESSION_OVERLAP], 1);
+
+    //  Symbol day budget: the symbol's restored counter alone blocks it (sessions unlimited).
+    p.max_per_session[VENOM_SESSION_OVERLAP] = 0;
+    venom_engine_t *e = s_engine(&p);
+    assert_int_equal(venom_engine_restore_rate(e, "EURUSD", &rate), 0);
+    s_lsr_warmup(e, "EURUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "EURUSD", tb + 2 * MIN, NULL), 0);
+    venom_stats_t st;
+    venom_engine_stats(e, &st);
+    assert_int_equal(st.rate_blocked[VENOM_RATE_SYMBOL_DAY_CAP], 1);
+    venom_engine_destroy(&e);
+
+    //  Session budget: another symbol, blocked by the restored session counter.
+    p.max_per_symbol_day = 0;
+    p.max_per_session[VENOM_SESSION_OVERLAP] = 1;
+    e = s_engine(&p);
+    venom_engine_restore_daily(e, &day);
+    s_lsr_warmup(e, "GBPUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "GBPUSD", tb + MIN, NULL), 0);
+    venom_engine_stats(e, &st);
+    assert_int_equal(st.rate_blocked[VENOM_RATE_SESSION_CAP], 1);
+    venom_engine_destroy(&e);
+
+    //  Without the restore the same engine signals (the test can fail).
+    e = s_engine(&p);
+    s_lsr_warmup(e, "GBPUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "GBPUSD", tb + MIN, NULL), 1);
+    venom_engine_destroy(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -711,6 +952,11 @@ int main(void)
         cmocka_unit_test(test_engine_cooldown_4_59_blocked_5_00_allowed),
         cmocka_unit_test(test_engine_daily_cap_counts_all_symbols),
         cmocka_unit_test(test_engine_session_budget_blocks_with_its_own_verdict),
+        cmocka_unit_test(test_rate_state_round_trips_through_text),
+        cmocka_unit_test(test_v1_rate_text_still_reads),
+        cmocka_unit_test(test_malformed_rate_text_is_refused_untouched),
+        cmocka_unit_test(test_restored_rate_state_keeps_cooldown_and_daily_cap),
+        cmocka_unit_test(test_restored_rate_state_keeps_symbol_day_and_session_budgets),
         cmocka_unit_test(test_replay_m1_csv_gives_valid_deterministic_signals),
         cmocka_unit_test(test_replay_m5_csv_gives_valid_deterministic_signals),
     };

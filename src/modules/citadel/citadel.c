@@ -1,5 +1,5 @@
-/*  citadel.c: the CITADEL module: on each venom.signal it asks VENOM for the symbol's market
- *  context, scores and labels the signal, stores and publishes the verdict, keeps the threshold. */
+/*  citadel.c: the CITADEL module: each venom.signal arrives with its symbol's market context;
+ *  it scores and labels the signal, stores and publishes the verdict, keeps the threshold. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,6 @@
 
 #include "core/store.h"
 #include "modules/citadel/citadel.h"
-#include "modules/venom/venom.h"
 
 #define CITADEL_KV_THRESHOLD "citadel.threshold"
 
@@ -16,90 +15,11 @@ struct citadel {
     bitten_log_t *log;
     citadel_params_t params;
     citadel_threshold_t threshold;
-    uint64_t evaluated, passed;
+    uint64_t evaluated, passed, unavailable; /* unavailable: signals left without a verdict */
     bitten_ms_t last_market_ms; /* market time of the last verdict: the threshold's clock */
     uint64_t blocked[BITTEN_R_COUNT_];
     char last_signal_id[BITTEN_ID_MAX + 1];
 };
-
-//  One row per field of citadel_params_t; keys, defaults and ranges live in config_keys.c.
-static const bitten_cfg_bind_t s_param_keys[] = {
-    {"citadel.base_score", offsetof(citadel_params_t, base_score), false},
-    {"citadel.score_min", offsetof(citadel_params_t, score_min), false},
-    {"citadel.score_max", offsetof(citadel_params_t, score_max), false},
-    {"citadel.rr_divisor", offsetof(citadel_params_t, rr_divisor), false},
-    {"citadel.rr_cap", offsetof(citadel_params_t, rr_cap), false},
-    {"citadel.m5_trend_agree", offsetof(citadel_params_t, m5_trend_agree), false},
-    {"citadel.m5_trend_disagree", offsetof(citadel_params_t, m5_trend_disagree), false},
-    {"citadel.m15_trend_agree", offsetof(citadel_params_t, m15_trend_agree), false},
-    {"citadel.m15_trend_disagree", offsetof(citadel_params_t, m15_trend_disagree), false},
-    {"citadel.sweep_bonus", offsetof(citadel_params_t, sweep_bonus), false},
-    {"citadel.sweep_m1_bars", offsetof(citadel_params_t, sweep_m1_bars), true},
-    {"citadel.trap_penalty", offsetof(citadel_params_t, trap_penalty), false},
-    {"citadel.trap_distance_pips", offsetof(citadel_params_t, trap_distance_pips), false},
-    {"citadel.pip_epsilon", offsetof(citadel_params_t, pip_epsilon), false},
-    {"citadel.atr_high_percentile", offsetof(citadel_params_t, atr_high_percentile), false},
-    {"citadel.atr_high_penalty", offsetof(citadel_params_t, atr_high_penalty), false},
-    {"citadel.atr_low_percentile", offsetof(citadel_params_t, atr_low_percentile), false},
-    {"citadel.atr_low_penalty", offsetof(citadel_params_t, atr_low_penalty), false},
-    {"citadel.atr_percentile_bars", offsetof(citadel_params_t, atr_percentile_bars), true},
-    {"citadel.overlap_start_hour", offsetof(citadel_params_t, overlap_start_hour), true},
-    {"citadel.overlap_end_hour", offsetof(citadel_params_t, overlap_end_hour), true},
-    {"citadel.overlap_bonus", offsetof(citadel_params_t, overlap_bonus), false},
-    {"citadel.asian_start_hour", offsetof(citadel_params_t, asian_start_hour), true},
-    {"citadel.asian_end_hour", offsetof(citadel_params_t, asian_end_hour), true},
-    {"citadel.asian_penalty", offsetof(citadel_params_t, asian_penalty), false},
-    {"citadel.spread_penalty_ratio", offsetof(citadel_params_t, spread_penalty_ratio), false},
-    {"citadel.spread_penalty", offsetof(citadel_params_t, spread_penalty), false},
-    {"citadel.spread_median_ticks", offsetof(citadel_params_t, spread_median_ticks), true},
-    {"citadel.approved_min", offsetof(citadel_params_t, approved_min), false},
-    {"citadel.approved_multiplier", offsetof(citadel_params_t, approved_multiplier), false},
-    {"citadel.active_min", offsetof(citadel_params_t, active_min), false},
-    {"citadel.active_multiplier", offsetof(citadel_params_t, active_multiplier), false},
-    {"citadel.volatility_zone_min", offsetof(citadel_params_t, volatility_zone_min), false},
-    {"citadel.volatility_zone_multiplier", offsetof(citadel_params_t, volatility_zone_multiplier), false},
-    {"citadel.spread_block_ratio", offsetof(citadel_params_t, spread_block_ratio), false},
-    {"citadel.stale_after_s", offsetof(citadel_params_t, stale_after_s), false},
-    {"citadel.weekend_start_wday", offsetof(citadel_params_t, weekend_start_wday), true},
-    {"citadel.weekend_start_hour", offsetof(citadel_params_t, weekend_start_hour), true},
-    {"citadel.weekend_end_wday", offsetof(citadel_params_t, weekend_end_wday), true},
-    {"citadel.weekend_end_hour", offsetof(citadel_params_t, weekend_end_hour), true},
-    {"citadel.threshold_base", offsetof(citadel_params_t, threshold_base), false},
-    {"citadel.relax1_after_min", offsetof(citadel_params_t, relax1_after_min), false},
-    {"citadel.relax1_threshold", offsetof(citadel_params_t, relax1_threshold), false},
-    {"citadel.relax2_after_min", offsetof(citadel_params_t, relax2_after_min), false},
-    {"citadel.relax2_threshold", offsetof(citadel_params_t, relax2_threshold), false},
-    {"citadel.relax3_after_min", offsetof(citadel_params_t, relax3_after_min), false},
-    {"citadel.relax3_threshold", offsetof(citadel_params_t, relax3_threshold), false},
-    {"citadel.reset_after_min", offsetof(citadel_params_t, reset_after_min), false},
-    {"citadel.tighten_window_min", offsetof(citadel_params_t, tighten_window_min), false},
-    {"citadel.tighten_min_passes", offsetof(citadel_params_t, tighten_min_passes), true},
-    {"citadel.tighten_add", offsetof(citadel_params_t, tighten_add), false},};
-
-int citadel_params_from_config(const bitten_config_t *cfg, citadel_params_t *p, char *err,
-                               size_t errlen)
-{
-    memset(p, 0, sizeof *p);
-    bitten_config_read_bound(cfg, s_param_keys, sizeof s_param_keys / sizeof *s_param_keys, p);
-    char why[200];
-    if (citadel_params_validate(p, why, sizeof why) != 0) {
-        snprintf(err, errlen, "config: citadel.*: %s", why);
-        return -1;
-    }
-    venom_params_t vp;
-    if (venom_params_from_config(cfg, &vp, why, sizeof why) == 0 &&
-        citadel_params_check_venom(p, &vp, why, sizeof why) != 0) {
-        snprintf(err, errlen, "config: citadel.* vs venom.*: %s", why);
-        return -1;
-    }
-    return 0;
-}
-
-int citadel_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
-{
-    citadel_params_t p;
-    return citadel_params_from_config(cfg, &p, err, errlen);
-}
 
 json_t *citadel_verdict_json(const venom_signal_t *sig, const citadel_verdict_t *v)
 {
@@ -173,15 +93,19 @@ static void s_store_verdict(citadel_t *self, const venom_signal_t *sig, const ci
 static void s_on_signal(void *arg, bitten_event_t event, const void *payload)
 {
     citadel_t *self = arg;
-    const venom_signal_t *sig = payload;
-    const venom_query_t *q = bitten_core_lookup(self->core, VENOM_QUERY_CONTEXT);
-    venom_context_t ctx;
+    const venom_signal_event_t *ev_in = payload;
+    const venom_signal_t *sig = ev_in->signal;
     citadel_verdict_t v;
-    if (!q || q->context(q->self, sig->symbol, &ctx) != 0 ||
-        citadel_evaluate(&self->params, &self->threshold, sig, &ctx, &v) != 0) {
+    if (!ev_in->context ||
+        citadel_evaluate(&self->params, &self->threshold, sig, ev_in->context, &v) != 0) {
         //  No context, no verdict, no fire: fail closed, loudly.
-        BLOG_ERROR(self->log, "citadel", "verdict.unavailable", "signal_id=%s symbol=%s",
-                   sig->signal_id, sig->symbol);
+        char why[160] = "no usable market context";
+        if (ev_in->context)
+            citadel_params_check_windows(&self->params, &ev_in->context->windows, why, sizeof why);
+        char q[200];
+        self->unavailable++;
+        BLOG_ERROR(self->log, "citadel", "verdict.unavailable", "signal_id=%s symbol=%s error=%s",
+                   sig->signal_id, sig->symbol, bitten_log_quote(why, q, sizeof q));
         return;
     }
     self->evaluated++;
@@ -218,6 +142,7 @@ static void s_status(void *arg, json_t *section)
     bitten_ms_t now = self->last_market_ms;
     json_object_set_new(section, "evaluated", json_integer((json_int_t)self->evaluated));
     json_object_set_new(section, "passed", json_integer((json_int_t)self->passed));
+    json_object_set_new(section, "unavailable", json_integer((json_int_t)self->unavailable));
     json_t *blocked = json_object();
     for (int i = 0; i < BITTEN_R_COUNT_; i++)
         if (self->blocked[i])
@@ -260,7 +185,7 @@ citadel_t *citadel_new(bitten_core_t *core)
                   CITADEL_KV_THRESHOLD);
     BLOG_INFO(self->log, "citadel", "ready", "threshold_restored=%s",
               found == 0 ? "yes" : "no");
-    bitten_bus_subscribe(bitten_core_bus(core), "venom.signal", s_on_signal, self);
+    bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_SIGNAL, s_on_signal, self);
     bitten_core_status_register(core, "citadel", s_status, self);
     return self;
 }

@@ -20,65 +20,6 @@
 
 /* ================================================================ parameters */
 
-void citadel_params_default(citadel_params_t *p)
-{
-    memset(p, 0, sizeof *p);
-    p->base_score = 5.0;
-    p->score_min = 0.0;
-    p->score_max = 10.0;
-    p->rr_divisor = 3.0;
-    p->rr_cap = 1.0;
-    p->m5_trend_agree = 1.0;
-    p->m5_trend_disagree = -0.5;
-    p->m15_trend_agree = 1.0;
-    p->m15_trend_disagree = -0.5;
-    p->sweep_bonus = 1.5;
-    p->sweep_m1_bars = 5;
-    p->trap_penalty = -1.5;
-    p->trap_distance_pips = 15.0;
-    p->pip_epsilon = 1e-6;
-    p->atr_high_percentile = 85.0;
-    p->atr_high_penalty = -1.0;
-    p->atr_low_percentile = 20.0;
-    p->atr_low_penalty = -0.5;
-    p->atr_percentile_bars = 100;
-    p->overlap_start_hour = 12;
-    p->overlap_end_hour = 16;
-    p->overlap_bonus = 0.5;
-    p->asian_start_hour = 23;
-    p->asian_end_hour = 7;
-    p->asian_penalty = -0.5;
-    p->spread_penalty_ratio = 2.0;
-    p->spread_penalty = -1.0;
-    p->spread_median_ticks = 100;
-
-    p->approved_min = 8.0;
-    p->approved_multiplier = 1.0;
-    p->active_min = 6.0;
-    p->active_multiplier = 0.75;
-    p->volatility_zone_min = 4.0;
-    p->volatility_zone_multiplier = 0.5;
-
-    p->spread_block_ratio = 3.0;
-    p->stale_after_s = 60.0;
-    p->weekend_start_wday = 5;
-    p->weekend_start_hour = 21;
-    p->weekend_end_wday = 0;
-    p->weekend_end_hour = 21;
-
-    p->threshold_base = 70.0;
-    p->relax1_after_min = 20.0;
-    p->relax1_threshold = 67.5;
-    p->relax2_after_min = 35.0;
-    p->relax2_threshold = 65.0;
-    p->relax3_after_min = 50.0;
-    p->relax3_threshold = 62.5;
-    p->reset_after_min = 90.0;
-    p->tighten_window_min = 15.0;
-    p->tighten_min_passes = 3;
-    p->tighten_add = 5.0;
-}
-
 static int s_bad(char *err, size_t errlen, const char *what)
 {
     if (err && errlen > 0)
@@ -142,16 +83,16 @@ int citadel_params_validate(const citadel_params_t *p, char *err, size_t errlen)
     return 0;
 }
 
-int citadel_params_check_venom(const citadel_params_t *p, const venom_params_t *vp, char *err,
-                               size_t errlen)
+int citadel_params_check_windows(const citadel_params_t *p, const venom_context_windows_t *w,
+                                 char *err, size_t errlen)
 {
-    if (!p || !vp)
+    if (!p || !w)
         return s_bad(err, errlen, "params (NULL)");
-    if (p->sweep_m1_bars != vp->sweep_m1_bars)
+    if (p->sweep_m1_bars != w->sweep_m1_bars)
         return s_bad(err, errlen, "sweep_m1_bars (differs from venom.sweep_m1_bars)");
-    if (p->atr_percentile_bars != vp->atr_percentile_bars)
+    if (p->atr_percentile_bars != w->atr_percentile_bars)
         return s_bad(err, errlen, "atr_percentile_bars (differs from venom.atr_percentile_bars)");
-    if (p->spread_median_ticks != vp->spread_ring)
+    if (p->spread_median_ticks != w->spread_ring)
         return s_bad(err, errlen, "spread_median_ticks (differs from venom.spread_ring)");
     return 0;
 }
@@ -562,7 +503,8 @@ int citadel_evaluate(const citadel_params_t *p, citadel_threshold_t *thr, const 
                      const venom_context_t *ctx, citadel_verdict_t *out)
 {
     if (!p || !thr || !sig || !ctx || !out || !ctx->symbol || !(ctx->symbol->pip > 0) ||
-        strcmp(sig->symbol, ctx->symbol->name) != 0)
+        strcmp(sig->symbol, ctx->symbol->name) != 0 ||
+        citadel_params_check_windows(p, &ctx->windows, NULL, 0) != 0)
         return -1;
     citadel_verdict_t v;
     memset(&v, 0, sizeof v);

@@ -64,17 +64,19 @@ typedef struct {
     double tighten_add;                        /* ... +5 */
 } citadel_params_t;
 
-/*  Fills *p with modules.md's numbers. The only place they are written down. */
+/*  Fills *p with modules.md's numbers: the citadel.* defaults of the key table
+ *  (src/core/config_keys.c, the only place they are written down; citadel_params.c binds them). */
 void citadel_params_default(citadel_params_t *p);
 
 /*  0, or -1 with a one-line reason in err (unordered labels or tiers, a divisor of 0, ...). */
 int citadel_params_validate(const citadel_params_t *p, char *err, size_t errlen);
 
-/*  The context's windows are computed by VENOM: 0 when CITADEL's sweep_m1_bars,
- *  atr_percentile_bars and spread_median_ticks equal VENOM's sweep_m1_bars,
- *  atr_percentile_bars and spread_ring; else -1 naming the first mismatch in err. */
-int citadel_params_check_venom(const citadel_params_t *p, const venom_params_t *vp, char *err,
-                               size_t errlen);
+/*  The context's windows are computed by VENOM and travel in it (venom_context_t.windows):
+ *  0 when CITADEL's sweep_m1_bars, atr_percentile_bars and spread_median_ticks equal the
+ *  context's sweep_m1_bars, atr_percentile_bars and spread_ring; else -1 naming the first
+ *  mismatch in err. */
+int citadel_params_check_windows(const citadel_params_t *p, const venom_context_windows_t *w,
+                                 char *err, size_t errlen);
 
 /* ================================================================ score terms */
 
@@ -242,7 +244,8 @@ typedef struct {
  *  clock rules (session, weekend, staleness, threshold). Spread = the wider of
  *  the signal's closing-tick spread and the context's last spread. Records the pass in *thr
  *  when passed. Returns 0, or -1 on bad input (NULL, ctx without symbol or pip <= 0, symbol
- *  mismatch) with *out untouched. */
+ *  mismatch, a context computed over other windows: citadel_params_check_windows) with *out
+ *  untouched. */
 int citadel_evaluate(const citadel_params_t *p, citadel_threshold_t *thr, const venom_signal_t *sig,
                      const venom_context_t *ctx, citadel_verdict_t *out);
 

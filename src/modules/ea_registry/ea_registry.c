@@ -254,10 +254,10 @@ static bitten_reason_t s_control_eas(void *arg, const json_t *request, json_t *r
     return BITTEN_R_OK;
 }
 
-static const char *const s_frame_events[] = {
-    "feedback.telemetry", "feedback.trade_result", "feedback.heartbeat",
-    "feedback.error",     "feedback.status",       "feedback.pong",
-    "feedback.tick",      "feedback.candle_batch", "feedback.handshake",
+static const bitten_event_t s_frame_events[] = {
+    BITTEN_EV_TELEMETRY, BITTEN_EV_TRADE_RESULT, BITTEN_EV_EA_HEARTBEAT,
+    BITTEN_EV_EA_ERROR,  BITTEN_EV_EA_STATUS,    BITTEN_EV_PONG,
+    BITTEN_EV_TICK,      BITTEN_EV_CANDLE_BATCH, BITTEN_EV_HANDSHAKE,
 };
 
 ea_registry_t *ea_registry_new(bitten_core_t *core)
@@ -278,7 +278,7 @@ ea_registry_t *ea_registry_new(bitten_core_t *core)
     bitten_bus_t *bus = bitten_core_bus(core);
     for (size_t i = 0; i < sizeof s_frame_events / sizeof *s_frame_events; i++)
         bitten_bus_subscribe(bus, s_frame_events[i], s_on_frame, self);
-    bitten_bus_subscribe(bus, "command.peers", s_on_peers, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_COMMAND_PEERS, s_on_peers, self);
     bitten_ea_query_t query = {self, s_query_peers, s_query_is_online, s_query_online};
     bitten_core_set_ea_query(core, &query);
     bitten_core_status_register(core, "eas", s_status, self);

@@ -897,10 +897,10 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     }
 
     bitten_bus_t *bus = bitten_core_bus(core);
-    bitten_bus_subscribe(bus, "citadel.verdict", s_on_verdict, self);
-    bitten_bus_subscribe(bus, "feedback.trade_result", s_on_result, self);
-    bitten_bus_subscribe(bus, "feedback.error", s_on_ea_error, self);
-    bitten_bus_subscribe(bus, "feedback.telemetry", s_on_telemetry, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_VERDICT, s_on_verdict, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_TRADE_RESULT, s_on_result, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_EA_ERROR, s_on_ea_error, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_TELEMETRY, s_on_telemetry, self);
     bitten_core_control_register(core, "fire", s_control_fire, self);
     bitten_core_control_register(core, "close", s_control_close, self);
     bitten_core_control_register(core, "fires", s_control_fires, self);

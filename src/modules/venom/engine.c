@@ -1,7 +1,8 @@
 /*  engine.c: VENOM's per-symbol evaluation (venom.md "When it looks", stops, identity, rate
- *  control), its parameters and the read-only context CITADEL queries. Pure: market time only. */
+ *  control), its parameter checks and the market context that travels with a signal. Pure. */
 #include "modules/venom/venom_core.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,136 +90,6 @@ const char *venom_rate_verdict_str(venom_rate_verdict_t v)
 }
 
 /* ================================================================ parameters */
-
-void venom_params_default(venom_params_t *p)
-{
-    memset(p, 0, sizeof *p);
-    p->min_confidence = 60.0;
-    p->signal_ttl_s = 60;
-    p->min_m5_candles = 50;
-    p->stale_after_s = 60;
-    p->weekend_start_wday = 5;
-    p->weekend_start_hour = 21;
-    p->weekend_end_wday = 0;
-    p->weekend_end_hour = 21;
-
-    p->cooldown_s = 300;
-    p->max_per_window = 3;
-    p->rate_window_s = 3600;
-    p->max_per_day = 0;
-    p->max_per_symbol_day = 24;
-    p->max_per_session[VENOM_SESSION_ASIAN] = 40;
-    p->max_per_session[VENOM_SESSION_LONDON] = 40;
-    p->max_per_session[VENOM_SESSION_OVERLAP] = 40;
-    p->max_per_session[VENOM_SESSION_NEWYORK] = 40;
-    p->max_per_session[VENOM_SESSION_LATE] = 20;
-
-    p->max_hold_s = 28800;
-    p->ring_m1 = 1440;
-    p->ring_m5 = 600;
-    p->ring_m15 = 400;
-    p->spread_ring = 100;
-    p->atr_percentile_bars = 100;
-    p->sweep_m1_bars = 5;
-
-    p->atr_period = 14;
-    p->atr_floor_pips = 10.0;
-    p->ema_fast = 8;
-    p->ema_mid = 21;
-    p->ema_slow = 50;
-    p->rsi_period = 14;
-    p->bb_period = 20;
-    p->bb_k = 2.0;
-    p->swing_side = 2;
-    p->swing_lookback = 20;
-    p->swing_skip = 2;
-
-    p->session_start_hour[VENOM_SESSION_ASIAN] = 23;
-    p->session_start_hour[VENOM_SESSION_LONDON] = 7;
-    p->session_start_hour[VENOM_SESSION_OVERLAP] = 12;
-    p->session_start_hour[VENOM_SESSION_NEWYORK] = 16;
-    p->session_start_hour[VENOM_SESSION_LATE] = 21;
-    p->session_bonus[VENOM_SESSION_ASIAN] = 0.0;
-    p->session_bonus[VENOM_SESSION_LONDON] = 4.0;
-    p->session_bonus[VENOM_SESSION_OVERLAP] = 5.0;
-    p->session_bonus[VENOM_SESSION_NEWYORK] = 3.0;
-    p->session_bonus[VENOM_SESSION_LATE] = -5.0;
-
-    p->exit_mode = VENOM_EXIT_FIXED;
-    p->atr_sl_mult = 1.5;
-    p->atr_sl_floor_pips = 5.0;
-    p->atr_sl_cap_pips = 60.0;
-    p->sl_cap_pips = 1000.0;
-    p->tp_ratio_rapid = 1.5;
-    p->tp_ratio_precision = 2.0;
-
-    p->lsr.sweep_min_pips = 3.0;
-    p->lsr.sweep_min_atr = 0.15;
-    p->lsr.wick_min = 0.5;
-    p->lsr.range_min_pips = 2.0;
-    p->lsr.sl_atr_mult = 2.0;
-    p->lsr.conf = (venom_conf_params_t){55.0, 60.0, 92.0};
-    p->lsr.conf_sweep_mult = 2.0;
-    p->lsr.conf_sweep_cap = 15.0;
-    p->lsr.conf_wick_mult = 30.0;
-    p->lsr.conf_wick_cap = 12.0;
-    p->lsr.conf_close_cap = 8.0;
-
-    p->fvg.gap_min_pips = 5.0;
-    p->fvg.gap_min_atr = 0.5;
-    p->fvg.middle_body_min = 0.6;
-    p->fvg.lookback = 10;
-    p->fvg.sl_atr_mult = 1.2;
-    p->fvg.conf = (venom_conf_params_t){65.0, 65.0, 90.0};
-    p->fvg.conf_gap_mult = 1.5;
-    p->fvg.conf_gap_cap = 12.0;
-    p->fvg.conf_body_mult = 12.0;
-    p->fvg.conf_body_cap = 10.0;
-
-    p->obb.impulse_min_atr = 2.0;
-    p->obb.impulse_max_candles = 3;
-    p->obb.lookback = 15;
-    p->obb.wick_min = 0.4;
-    p->obb.sl_atr_mult = 1.75;
-    p->obb.conf = (venom_conf_params_t){62.0, 62.0, 90.0};
-    p->obb.conf_impulse_mult = 3.0;
-    p->obb.conf_impulse_cap = 12.0;
-    p->obb.conf_wick_mult = 20.0;
-    p->obb.conf_wick_cap = 8.0;
-
-    p->bb.rsi_sell_min = 65.0;
-    p->bb.rsi_buy_max = 35.0;
-    p->bb.wick_min = 0.5;
-    p->bb.sl_atr_mult = 0.9;
-    p->bb.conf = (venom_conf_params_t){68.0, 65.0, 90.0};
-    p->bb.conf_rsi_mult = 0.67;
-    p->bb.conf_rsi_cap = 10.0;
-    p->bb.conf_pen_mult = 2.0;
-    p->bb.conf_pen_cap = 8.0;
-
-    p->mb.window = 9;
-    p->mb.span_max_pips = 15.0;
-    p->mb.span_max_atr = 1.5;
-    p->mb.range_ratio_min = 1.3;
-    p->mb.body_min = 0.6;
-    p->mb.beyond_min_pips = 3.0;
-    p->mb.sl_atr_mult = 1.0;
-    p->mb.conf = (venom_conf_params_t){66.0, 62.0, 90.0};
-    p->mb.conf_ratio_mult = 6.0;
-    p->mb.conf_ratio_cap = 12.0;
-    p->mb.conf_body_mult = 12.0;
-    p->mb.conf_body_cap = 6.0;
-    p->mb.conf_slope_bonus = 5.0;
-
-    p->ers.spread_min_pips = 3.0;
-    p->ers.spread_min_atr = 0.3;
-    p->ers.rsi_min = 40.0;
-    p->ers.rsi_max = 60.0;
-    p->ers.sl_atr_mult = 1.2;
-    p->ers.conf = (venom_conf_params_t){64.0, 60.0, 88.0};
-    p->ers.conf_spread_mult = 10.0; /* venom.md: 2 x spread / A x 5 */
-    p->ers.conf_spread_cap = 10.0;
-}
 
 static int s_bad(char *err, size_t errlen, const char *what)
 {
@@ -496,6 +367,160 @@ void venom_rate_record(const venom_params_t *p, venom_rate_t *sym, venom_daily_t
     }
 }
 
+/*  Appends fmt (with at most one %lld, v) to buf at *len; false when it does not fit. */
+static bool s_put(char *buf, size_t size, size_t *len, const char *fmt, long long v)
+{
+    int w = snprintf(buf + *len, size - *len, fmt, v);
+    if (w < 0 || (size_t)w >= size - *len)
+        return false;
+    *len += (size_t)w;
+    return true;
+}
+
+static int s_fail_text(char *buf, size_t size)
+{
+    if (buf && size)
+        buf[0] = '\0';
+    return -1;
+}
+
+int venom_rate_serialize(const venom_rate_t *r, char *buf, size_t size)
+{
+    if (!r || !buf || size == 0 || r->count > VENOM_RATE_MAX)
+        return s_fail_text(buf, size);
+    size_t len = 0;
+    bool ok = s_put(buf, size, &len, "v2 day=%lld", (long long)r->day) &&
+              s_put(buf, size, &len, " count=%lld times=", (long long)r->day_count);
+    for (size_t i = 0; ok && i < r->count; i++)
+        ok = s_put(buf, size, &len, i ? ",%lld" : "%lld", (long long)r->times[i]);
+    return ok ? (int)len : s_fail_text(buf, size);
+}
+
+//  A decimal integer at *s (optionally negative when allow_neg), moving *s past it.
+static bool s_parse_ll(const char **s, long long *out, bool allow_neg)
+{
+    const char *p = *s;
+    if (!((*p >= '0' && *p <= '9') || (allow_neg && *p == '-')))
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(p, &end, 10);
+    if (end == p || errno)
+        return false;
+    *out = v;
+    *s = end;
+    return true;
+}
+
+//  "<word><integer>" at *s: the word, then an integer in [min, max].
+static bool s_parse_field(const char **s, const char *word, long long min, long long max,
+                          long long *out)
+{
+    size_t n = strlen(word);
+    if (strncmp(*s, word, n) != 0)
+        return false;
+    const char *p = *s + n;
+    long long v;
+    if (!s_parse_ll(&p, &v, min < 0) || v < min || v > max)
+        return false;
+    *out = v;
+    *s = p;
+    return true;
+}
+
+//  Ascending signal times "<ms>,<ms>,..." up to the end of text (none: "").
+static bool s_parse_times(const char *s, venom_rate_t *r)
+{
+    while (*s) {
+        long long v;
+        if (r->count >= VENOM_RATE_MAX || (r->count > 0 && *s++ != ',') ||
+            !s_parse_ll(&s, &v, false) || (r->count > 0 && v < r->times[r->count - 1]))
+            return false;
+        r->times[r->count++] = (bitten_ms_t)v;
+    }
+    return true;
+}
+
+int venom_rate_deserialize(venom_rate_t *out, const char *text)
+{
+    if (!out || !text)
+        return -1;
+    venom_rate_t r;
+    memset(&r, 0, sizeof r);
+    if (strncmp(text, "v1 ", 3) == 0) {
+        //  Written before the per-symbol day budget: its count is the times of the newest
+        //  time's UTC day (a lower bound: the ring keeps max_per_window times).
+        if (!s_parse_times(text + 3, &r))
+            return -1;
+        r.day = r.count ? s_utc_day(r.times[r.count - 1]) : 0;
+        for (size_t i = 0; i < r.count; i++)
+            r.day_count += s_utc_day(r.times[i]) == r.day;
+        *out = r;
+        return 0;
+    }
+    const char *s = text;
+    long long day, count;
+    if (strncmp(s, "v2 ", 3) != 0)
+        return -1;
+    s += 3;
+    if (!s_parse_field(&s, "day=", -1, INT64_MAX, &day) ||
+        !s_parse_field(&s, " count=", 0, INT32_MAX, &count) || strncmp(s, " times=", 7) != 0 ||
+        !s_parse_times(s + 7, &r))
+        return -1;
+    r.day = day;
+    r.day_count = (int)count;
+    *out = r;
+    return 0;
+}
+
+int venom_daily_serialize(const venom_daily_t *d, char *buf, size_t size)
+{
+    if (!d || !buf || size == 0)
+        return s_fail_text(buf, size);
+    size_t len = 0;
+    bool ok = s_put(buf, size, &len, "v2 day=%lld", (long long)d->day) &&
+              s_put(buf, size, &len, " count=%lld sessions=", (long long)d->count);
+    for (int i = 0; ok && i < VENOM_SESSION_COUNT; i++)
+        ok = s_put(buf, size, &len, i ? ",%lld" : "%lld", (long long)d->session_id[i]) &&
+             s_put(buf, size, &len, ":%lld", (long long)d->session_count[i]);
+    return ok ? (int)len : s_fail_text(buf, size);
+}
+
+int venom_daily_deserialize(venom_daily_t *out, const char *text)
+{
+    if (!out || !text)
+        return -1;
+    bool v1 = strncmp(text, "v1 ", 3) == 0; /* before the session budgets: day and count */
+    if (!v1 && strncmp(text, "v2 ", 3) != 0)
+        return -1;
+    venom_daily_t d;
+    memset(&d, 0, sizeof d);
+    const char *s = text + 3;
+    long long day, count;
+    if (!s_parse_field(&s, "day=", -1, INT64_MAX, &day) ||
+        !s_parse_field(&s, " count=", 0, INT32_MAX, &count))
+        return -1;
+    d.day = day;
+    d.count = (int)count;
+    if (!v1) {
+        if (strncmp(s, " sessions=", 10) != 0)
+            return -1;
+        s += 10;
+        for (int i = 0; i < VENOM_SESSION_COUNT; i++) {
+            long long id, n;
+            if (!s_parse_field(&s, i ? "," : "", -1, INT64_MAX, &id) ||
+                !s_parse_field(&s, ":", 0, INT32_MAX, &n))
+                return -1;
+            d.session_id[i] = id;
+            d.session_count[i] = (int)n;
+        }
+    }
+    if (*s)
+        return -1;
+    *out = d;
+    return 0;
+}
+
 /* ================================================================ engine */
 
 typedef struct {
@@ -690,6 +715,34 @@ void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out)
     *out = self->stats;
 }
 
+int venom_engine_rate(const venom_engine_t *self, const char *symbol, venom_rate_t *out)
+{
+    const s_symbol_state_t *st = s_find(self, symbol);
+    if (!st || !out)
+        return -1;
+    *out = st->rate;
+    return 0;
+}
+
+int venom_engine_restore_rate(venom_engine_t *self, const char *symbol, const venom_rate_t *in)
+{
+    s_symbol_state_t *st = s_find(self, symbol);
+    if (!st || !in || in->count > VENOM_RATE_MAX)
+        return -1;
+    st->rate = *in;
+    return 0;
+}
+
+void venom_engine_daily(const venom_engine_t *self, venom_daily_t *out)
+{
+    *out = self->daily;
+}
+
+void venom_engine_restore_daily(venom_engine_t *self, const venom_daily_t *in)
+{
+    self->daily = *in;
+}
+
 /* ================================================================ context for CITADEL */
 
 static double s_median(const double *v, size_t n)
@@ -724,6 +777,8 @@ int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_c
     const venom_params_t *p = &self->p;
     double pip = st->sym.pip;
     memset(ctx, 0, sizeof *ctx);
+    ctx->windows =
+        (venom_context_windows_t){p->sweep_m1_bars, p->atr_percentile_bars, p->spread_ring};
     ctx->symbol = &st->sym;
     ctx->m1_count = venom_candles_closed(st->candles, 60, &ctx->m1);
     ctx->m5_count = venom_candles_closed(st->candles, 300, &ctx->m5);

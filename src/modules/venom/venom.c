@@ -1,5 +1,6 @@
 /*  venom.c: the VENOM module: feeds bus ticks and candle batches to the pure engine, and turns
- *  each signal into a bus event, an events-channel "signal", a log line and (later) a store row. */
+ *  each signal into a bus event, an events-channel "signal", a log line and a store row; keeps
+ *  its rate-control state in the store so the caps survive a restart. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,11 @@
 struct venom {
     bitten_core_t *core;
     bitten_log_t *log;
-    const bitten_config_t *cfg;
     venom_engine_t *engine;
     uint64_t not_selected; /* ticks and batches of symbols outside venom.symbols */
     uint64_t candle_batches, candles_merged, candle_batches_refused;
     char last_signal_id[BITTEN_ID_MAX + 1];
-    venom_query_t query; /* provided as "venom.context" */
+    venom_selection_t *selection; /* venom.symbols, read once at start */
     venom_tracker_t *tracker; /* every signal followed on the live ticks (outcome.h) */
     venom_record_t record;    /* their closed outcomes per pattern, kept in the store's kv */
     uint64_t outcomes;        /* decided since start */
@@ -70,155 +70,6 @@ static bitten_reason_t s_control_signals(void *arg, const json_t *request, json_
                : BITTEN_R_OK;
 }
 
-static int s_query_context(void *arg, const char *symbol, venom_context_t *out)
-{
-    return venom_engine_context(((venom_t *)arg)->engine, symbol, out);
-}
-
-/* ---------------------------------------------------------------- params from config */
-
-#define S_I(field) offsetof(venom_params_t, field), true
-#define S_D(field) offsetof(venom_params_t, field), false
-
-//  One row per field of venom_params_t; the keys, defaults and ranges live in config_keys.c.
-static const bitten_cfg_bind_t s_param_keys[] = {
-    {"venom.min_confidence", S_D(min_confidence)},
-    {"venom.signal_ttl_s", S_I(signal_ttl_s)},
-    {"venom.min_m5_candles", S_I(min_m5_candles)},
-    {"venom.stale_after_s", S_I(stale_after_s)},
-    {"venom.weekend_start_wday", S_I(weekend_start_wday)},
-    {"venom.weekend_start_hour", S_I(weekend_start_hour)},
-    {"venom.weekend_end_wday", S_I(weekend_end_wday)},
-    {"venom.weekend_end_hour", S_I(weekend_end_hour)},
-    {"venom.cooldown_s", S_I(cooldown_s)},
-    {"venom.max_per_window", S_I(max_per_window)},
-    {"venom.rate_window_s", S_I(rate_window_s)},
-    {"venom.max_per_day", S_I(max_per_day)},
-    {"venom.max_per_symbol_day", S_I(max_per_symbol_day)},
-    {"venom.max_per_session.asian", S_I(max_per_session[VENOM_SESSION_ASIAN])},
-    {"venom.max_per_session.london", S_I(max_per_session[VENOM_SESSION_LONDON])},
-    {"venom.max_per_session.overlap", S_I(max_per_session[VENOM_SESSION_OVERLAP])},
-    {"venom.max_per_session.newyork", S_I(max_per_session[VENOM_SESSION_NEWYORK])},
-    {"venom.max_per_session.late", S_I(max_per_session[VENOM_SESSION_LATE])},
-    {"venom.max_hold_s", S_I(max_hold_s)},
-    {"venom.ring_m1", S_I(ring_m1)},
-    {"venom.ring_m5", S_I(ring_m5)},
-    {"venom.ring_m15", S_I(ring_m15)},
-    {"venom.spread_ring", S_I(spread_ring)},
-    {"venom.atr_percentile_bars", S_I(atr_percentile_bars)},
-    {"venom.sweep_m1_bars", S_I(sweep_m1_bars)},
-    {"venom.atr_period", S_I(atr_period)},
-    {"venom.atr_floor_pips", S_D(atr_floor_pips)},
-    {"venom.ema_fast", S_I(ema_fast)},
-    {"venom.ema_mid", S_I(ema_mid)},
-    {"venom.ema_slow", S_I(ema_slow)},
-    {"venom.rsi_period", S_I(rsi_period)},
-    {"venom.bb_period", S_I(bb_period)},
-    {"venom.bb_k", S_D(bb_k)},
-    {"venom.swing_side", S_I(swing_side)},
-    {"venom.swing_lookback", S_I(swing_lookback)},
-    {"venom.swing_skip", S_I(swing_skip)},
-    {"venom.session_start_hour.asian", S_I(session_start_hour[VENOM_SESSION_ASIAN])},
-    {"venom.session_start_hour.london", S_I(session_start_hour[VENOM_SESSION_LONDON])},
-    {"venom.session_start_hour.overlap", S_I(session_start_hour[VENOM_SESSION_OVERLAP])},
-    {"venom.session_start_hour.newyork", S_I(session_start_hour[VENOM_SESSION_NEWYORK])},
-    {"venom.session_start_hour.late", S_I(session_start_hour[VENOM_SESSION_LATE])},
-    {"venom.session_bonus.asian", S_D(session_bonus[VENOM_SESSION_ASIAN])},
-    {"venom.session_bonus.london", S_D(session_bonus[VENOM_SESSION_LONDON])},
-    {"venom.session_bonus.overlap", S_D(session_bonus[VENOM_SESSION_OVERLAP])},
-    {"venom.session_bonus.newyork", S_D(session_bonus[VENOM_SESSION_NEWYORK])},
-    {"venom.session_bonus.late", S_D(session_bonus[VENOM_SESSION_LATE])},
-    {"venom.atr_sl_mult", S_D(atr_sl_mult)},
-    {"venom.atr_sl_floor_pips", S_D(atr_sl_floor_pips)},
-    {"venom.atr_sl_cap_pips", S_D(atr_sl_cap_pips)},
-    {"venom.sl_cap_pips", S_D(sl_cap_pips)},
-    {"venom.tp_ratio_rapid", S_D(tp_ratio_rapid)},
-    {"venom.tp_ratio_precision", S_D(tp_ratio_precision)},
-    {"venom.lsr.sweep_min_pips", S_D(lsr.sweep_min_pips)},
-    {"venom.lsr.sweep_min_atr", S_D(lsr.sweep_min_atr)},
-    {"venom.lsr.wick_min", S_D(lsr.wick_min)},
-    {"venom.lsr.range_min_pips", S_D(lsr.range_min_pips)},
-    {"venom.lsr.sl_atr_mult", S_D(lsr.sl_atr_mult)},
-    {"venom.lsr.conf.base", S_D(lsr.conf.base)},
-    {"venom.lsr.conf.min", S_D(lsr.conf.min)},
-    {"venom.lsr.conf.max", S_D(lsr.conf.max)},
-    {"venom.lsr.conf_sweep_mult", S_D(lsr.conf_sweep_mult)},
-    {"venom.lsr.conf_sweep_cap", S_D(lsr.conf_sweep_cap)},
-    {"venom.lsr.conf_wick_mult", S_D(lsr.conf_wick_mult)},
-    {"venom.lsr.conf_wick_cap", S_D(lsr.conf_wick_cap)},
-    {"venom.lsr.conf_close_cap", S_D(lsr.conf_close_cap)},
-    {"venom.fvg.gap_min_pips", S_D(fvg.gap_min_pips)},
-    {"venom.fvg.gap_min_atr", S_D(fvg.gap_min_atr)},
-    {"venom.fvg.middle_body_min", S_D(fvg.middle_body_min)},
-    {"venom.fvg.lookback", S_I(fvg.lookback)},
-    {"venom.fvg.sl_atr_mult", S_D(fvg.sl_atr_mult)},
-    {"venom.fvg.conf.base", S_D(fvg.conf.base)},
-    {"venom.fvg.conf.min", S_D(fvg.conf.min)},
-    {"venom.fvg.conf.max", S_D(fvg.conf.max)},
-    {"venom.fvg.conf_gap_mult", S_D(fvg.conf_gap_mult)},
-    {"venom.fvg.conf_gap_cap", S_D(fvg.conf_gap_cap)},
-    {"venom.fvg.conf_body_mult", S_D(fvg.conf_body_mult)},
-    {"venom.fvg.conf_body_cap", S_D(fvg.conf_body_cap)},
-    {"venom.obb.impulse_min_atr", S_D(obb.impulse_min_atr)},
-    {"venom.obb.impulse_max_candles", S_I(obb.impulse_max_candles)},
-    {"venom.obb.lookback", S_I(obb.lookback)},
-    {"venom.obb.wick_min", S_D(obb.wick_min)},
-    {"venom.obb.sl_atr_mult", S_D(obb.sl_atr_mult)},
-    {"venom.obb.conf.base", S_D(obb.conf.base)},
-    {"venom.obb.conf.min", S_D(obb.conf.min)},
-    {"venom.obb.conf.max", S_D(obb.conf.max)},
-    {"venom.obb.conf_impulse_mult", S_D(obb.conf_impulse_mult)},
-    {"venom.obb.conf_impulse_cap", S_D(obb.conf_impulse_cap)},
-    {"venom.obb.conf_wick_mult", S_D(obb.conf_wick_mult)},
-    {"venom.obb.conf_wick_cap", S_D(obb.conf_wick_cap)},
-    {"venom.bb.rsi_sell_min", S_D(bb.rsi_sell_min)},
-    {"venom.bb.rsi_buy_max", S_D(bb.rsi_buy_max)},
-    {"venom.bb.wick_min", S_D(bb.wick_min)},
-    {"venom.bb.sl_atr_mult", S_D(bb.sl_atr_mult)},
-    {"venom.bb.conf.base", S_D(bb.conf.base)},
-    {"venom.bb.conf.min", S_D(bb.conf.min)},
-    {"venom.bb.conf.max", S_D(bb.conf.max)},
-    {"venom.bb.conf_rsi_mult", S_D(bb.conf_rsi_mult)},
-    {"venom.bb.conf_rsi_cap", S_D(bb.conf_rsi_cap)},
-    {"venom.bb.conf_pen_mult", S_D(bb.conf_pen_mult)},
-    {"venom.bb.conf_pen_cap", S_D(bb.conf_pen_cap)},
-    {"venom.mb.window", S_I(mb.window)},
-    {"venom.mb.span_max_pips", S_D(mb.span_max_pips)},
-    {"venom.mb.span_max_atr", S_D(mb.span_max_atr)},
-    {"venom.mb.range_ratio_min", S_D(mb.range_ratio_min)},
-    {"venom.mb.body_min", S_D(mb.body_min)},
-    {"venom.mb.beyond_min_pips", S_D(mb.beyond_min_pips)},
-    {"venom.mb.sl_atr_mult", S_D(mb.sl_atr_mult)},
-    {"venom.mb.conf.base", S_D(mb.conf.base)},
-    {"venom.mb.conf.min", S_D(mb.conf.min)},
-    {"venom.mb.conf.max", S_D(mb.conf.max)},
-    {"venom.mb.conf_ratio_mult", S_D(mb.conf_ratio_mult)},
-    {"venom.mb.conf_ratio_cap", S_D(mb.conf_ratio_cap)},
-    {"venom.mb.conf_body_mult", S_D(mb.conf_body_mult)},
-    {"venom.mb.conf_body_cap", S_D(mb.conf_body_cap)},
-    {"venom.mb.conf_slope_bonus", S_D(mb.conf_slope_bonus)},
-    {"venom.ers.spread_min_pips", S_D(ers.spread_min_pips)},
-    {"venom.ers.spread_min_atr", S_D(ers.spread_min_atr)},
-    {"venom.ers.rsi_min", S_D(ers.rsi_min)},
-    {"venom.ers.rsi_max", S_D(ers.rsi_max)},
-    {"venom.ers.sl_atr_mult", S_D(ers.sl_atr_mult)},
-    {"venom.ers.conf.base", S_D(ers.conf.base)},
-    {"venom.ers.conf.min", S_D(ers.conf.min)},
-    {"venom.ers.conf.max", S_D(ers.conf.max)},
-    {"venom.ers.conf_spread_mult", S_D(ers.conf_spread_mult)},
-    {"venom.ers.conf_spread_cap", S_D(ers.conf_spread_cap)},
-};
-
-int venom_params_from_config(const bitten_config_t *cfg, venom_params_t *p, char *err,
-                             size_t errlen)
-{
-    memset(p, 0, sizeof *p);
-    bitten_config_read_bound(cfg, s_param_keys, sizeof s_param_keys / sizeof *s_param_keys, p);
-    const char *mode = bitten_config_str(cfg, "venom.exit_mode"); /* a string: not bound */
-    p->exit_mode = mode && strcmp(mode, "atr") == 0 ? VENOM_EXIT_ATR : VENOM_EXIT_FIXED;
-    return venom_params_validate(p, err, errlen);
-}
-
 int venom_check_symbols(const bitten_config_t *cfg, const bitten_symbols_t *symbols, char *err,
                         size_t errlen)
 {
@@ -231,13 +82,46 @@ int venom_check_symbols(const bitten_config_t *cfg, const bitten_symbols_t *symb
     return 0;
 }
 
-bool venom_symbol_selected(const bitten_config_t *cfg, const char *symbol)
+struct venom_selection {
+    size_t n; /* 0: every symbol */
+    char (*names)[BITTEN_SYMBOL_MAX + 1];
+};
+
+venom_selection_t *venom_selection_new(const bitten_config_t *cfg)
 {
+    venom_selection_t *self = calloc(1, sizeof *self);
     size_t n = bitten_config_list_count(cfg, "venom.symbols");
+    if (!self || (n && !(self->names = calloc(n, sizeof *self->names)))) {
+        free(self);
+        return NULL;
+    }
     for (size_t i = 0; i < n; i++)
-        if (strcmp(bitten_config_list_at(cfg, "venom.symbols", i), symbol) == 0)
+        snprintf(self->names[i], sizeof self->names[i], "%s",
+                 bitten_config_list_at(cfg, "venom.symbols", i));
+    self->n = n;
+    return self;
+}
+
+void venom_selection_destroy(venom_selection_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free((*self_p)->names);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+bool venom_selection_has(const venom_selection_t *self, const char *symbol)
+{
+    for (size_t i = 0; i < self->n; i++)
+        if (strcmp(self->names[i], symbol) == 0)
             return true;
-    return n == 0;
+    return self->n == 0;
+}
+
+size_t venom_selection_count(const venom_selection_t *self)
+{
+    return self->n;
 }
 
 /* ---------------------------------------------------------------- json */
@@ -336,6 +220,77 @@ static int s_store_signal(venom_t *self, const venom_signal_t *s, const json_t *
     return rc;
 }
 
+/* ---------------------------------------------------------------- rate state in the store */
+
+//  The cooldown, window and day caps survive a restart: each signal writes its symbol's rate
+//  state and the day counter to the kv table before anything acts on it; start restores them.
+#define S_KV_RATE_PREFIX "venom.rate."
+#define S_KV_DAY "venom.rate_day"
+#define S_KV_TEXT_MAX 4096 /* larger than anything serialize writes */
+
+static void s_save_rate(venom_t *self, const char *symbol)
+{
+    bitten_store_t *store = bitten_core_store(self->core);
+    char key[sizeof S_KV_RATE_PREFIX + BITTEN_SYMBOL_MAX];
+    char text[VENOM_RATE_TEXT_MAX], day_text[VENOM_DAILY_TEXT_MAX];
+    venom_rate_t rate;
+    venom_daily_t day;
+    snprintf(key, sizeof key, S_KV_RATE_PREFIX "%s", symbol);
+    venom_engine_daily(self->engine, &day);
+    if (venom_engine_rate(self->engine, symbol, &rate) != 0 ||
+        venom_rate_serialize(&rate, text, sizeof text) < 0 ||
+        venom_daily_serialize(&day, day_text, sizeof day_text) < 0 ||
+        bitten_store_kv_set(store, key, text) != 0 ||
+        bitten_store_kv_set(store, S_KV_DAY, day_text) != 0)
+        BLOG_ERROR(self->log, "venom", "rate.save_failed", "symbol=%s error=\"%s\"", symbol,
+                   bitten_store_errmsg(store));
+}
+
+//  Reads one kv value: 1 found, 0 absent, -1 store error (named in err).
+static int s_load_kv(venom_t *self, const char *key, char *text, size_t size, char *err,
+                     size_t errlen)
+{
+    int rc = bitten_store_kv_get(bitten_core_store(self->core), key, text, size);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot read '%s' from the store: %s", key,
+                 bitten_store_errmsg(bitten_core_store(self->core)));
+    return rc < 0 ? -1 : rc == 0 ? 1 : 0;
+}
+
+static int s_restore_rate(venom_t *self, const bitten_symbols_t *symbols, char *err, size_t errlen)
+{
+    char text[S_KV_TEXT_MAX];
+    size_t restored = 0;
+    for (size_t i = 0; i < bitten_symbols_count(symbols); i++) {
+        const char *name = bitten_symbols_at(symbols, i)->name;
+        char key[sizeof S_KV_RATE_PREFIX + BITTEN_SYMBOL_MAX];
+        snprintf(key, sizeof key, S_KV_RATE_PREFIX "%s", name);
+        int rc = s_load_kv(self, key, text, sizeof text, err, errlen);
+        venom_rate_t rate;
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            continue;
+        if (venom_rate_deserialize(&rate, text) != 0 ||
+            venom_engine_restore_rate(self->engine, name, &rate) != 0)
+            BLOG_WARN(self->log, "venom", "rate.unreadable", "key=%s action=reset", key);
+        else
+            restored++;
+    }
+    venom_daily_t day;
+    int rc = s_load_kv(self, S_KV_DAY, text, sizeof text, err, errlen);
+    if (rc < 0)
+        return -1;
+    if (rc == 1 && venom_daily_deserialize(&day, text) != 0)
+        BLOG_WARN(self->log, "venom", "rate.unreadable", "key=%s action=reset", S_KV_DAY);
+    else if (rc == 1)
+        venom_engine_restore_daily(self->engine, &day);
+    venom_engine_daily(self->engine, &day);
+    BLOG_INFO(self->log, "venom", "rate.restored", "symbols=%zu day=%lld day_count=%d", restored,
+              (long long)day.day, day.count);
+    return 0;
+}
+
 static void s_on_signal(venom_t *self, const venom_signal_t *s)
 {
     BLOG_INFO(self->log, "venom", "signal.created",
@@ -347,8 +302,14 @@ static void s_on_signal(venom_t *self, const venom_signal_t *s)
     snprintf(self->last_signal_id, sizeof self->last_signal_id, "%s", s->signal_id);
     json_t *obj = venom_signal_json(s);
     s_store_signal(self, s, obj);
+    s_save_rate(self, s->symbol);
     bitten_core_emit(self->core, "signal", obj);
-    bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_SIGNAL, s);
+    //  The market context as it is at the signal's tick travels with it (CITADEL's input).
+    venom_context_t ctx;
+    venom_signal_event_t ev = {s, NULL};
+    if (venom_engine_context(self->engine, s->symbol, &ctx) == 0)
+        ev.context = &ctx;
+    bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_SIGNAL, &ev);
 }
 
 //  Identical lines are rate-limited by the logger (log.repeat_window_ms): keep the fields of a
@@ -395,7 +356,7 @@ static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
 {
     venom_t *self = arg;
     const bitten_tick_t *tick = &((const bitten_frame_t *)payload)->u.tick;
-    if (!venom_symbol_selected(self->cfg, tick->symbol)) {
+    if (!venom_selection_has(self->selection, tick->symbol)) {
         self->not_selected++;
         return;
     }
@@ -417,7 +378,7 @@ static void s_on_candles(void *arg, bitten_event_t event, const void *payload)
 {
     venom_t *self = arg;
     const bitten_candle_batch_t *b = &((const bitten_frame_t *)payload)->u.candle_batch;
-    if (!venom_symbol_selected(self->cfg, b->symbol)) {
+    if (!venom_selection_has(self->selection, b->symbol)) {
         self->not_selected++;
         return;
     }
@@ -462,26 +423,30 @@ venom_t *venom_new(bitten_core_t *core)
         return NULL;
     self->core = core;
     self->log = bitten_core_log(core);
-    self->cfg = bitten_core_config(core);
+    const bitten_config_t *cfg = bitten_core_config(core);
     char err[S_ERR_MAX] = "";
     venom_params_t p;
     char sym_err[200];
-    bitten_symbols_t *symbols = bitten_symbols_from_config(bitten_core_config(core), sym_err,
-                                                           sizeof sym_err);
-    if (!symbols)
+    bitten_symbols_t *symbols = bitten_symbols_from_config(cfg, sym_err, sizeof sym_err);
+    self->selection = venom_selection_new(cfg);
+    if (!symbols || !self->selection)
         snprintf(err, sizeof err, "out of memory");
-    else if (venom_params_from_config(self->cfg, &p, err, sizeof err) == 0 &&
-             venom_check_symbols(self->cfg, symbols, err, sizeof err) == 0) {
+    else if (venom_params_from_config(cfg, &p, err, sizeof err) == 0 &&
+             venom_check_symbols(cfg, symbols, err, sizeof err) == 0) {
         self->engine = venom_engine_new(&p, symbols);
         venom_follow_params_t fp;
         venom_follow_params_init(&fp, &p);
         self->tracker = self->engine ? venom_tracker_new(&fp, symbols) : NULL;
         if (!self->engine || !self->tracker)
             snprintf(err, sizeof err, "cannot create the engine");
+        else if (s_restore_rate(self, symbols, err, sizeof err) != 0)
+            venom_engine_destroy(&self->engine); /* fail closed: caps we cannot read */
     }
     if (!self->engine || !self->tracker) {
         venom_engine_destroy(&self->engine);
+        venom_tracker_destroy(&self->tracker);
         bitten_symbols_destroy(&symbols);
+        venom_selection_destroy(&self->selection);
         char quoted[S_ERR_MAX + 8];
         BLOG_ERROR(self->log, "venom", "venom.start_failed", "error=%s",
                    bitten_log_quote(err, quoted, sizeof quoted));
@@ -493,13 +458,11 @@ venom_t *venom_new(bitten_core_t *core)
         venom_record_load(&self->record, text) != 0)
         BLOG_WARN(self->log, "venom", "outcome_record.unreadable", "action=start_empty");
     bitten_bus_t *bus = bitten_core_bus(core);
-    bitten_bus_subscribe(bus, "feedback.tick", s_on_tick, self);
-    bitten_bus_subscribe(bus, "feedback.candle_batch", s_on_candles, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_TICK, s_on_tick, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_CANDLE_BATCH, s_on_candles, self);
     bitten_core_status_register(core, "venom", s_status, self);
     bitten_core_control_register(core, "signals", s_control_signals, self);
-    self->query = (venom_query_t){self, s_query_context};
-    bitten_core_provide(core, VENOM_QUERY_CONTEXT, &self->query);
-    size_t selected = bitten_config_list_count(self->cfg, "venom.symbols");
+    size_t selected = venom_selection_count(self->selection);
     BLOG_INFO(self->log, "venom", "venom.started", "symbols=%zu selected=%s min_confidence=%.1f",
               selected ? selected : bitten_symbols_count(symbols), selected ? "listed" : "all",
               p.min_confidence);
@@ -512,7 +475,6 @@ void venom_destroy(venom_t **self_p)
     if (!self_p || !*self_p)
         return;
     venom_t *self = *self_p;
-    bitten_core_provide(self->core, VENOM_QUERY_CONTEXT, NULL);
     bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
     size_t open = venom_book_open_count(venom_tracker_book(self->tracker));
     if (open) { /* not kept across a restart: counted, not scored */
@@ -521,6 +483,7 @@ void venom_destroy(venom_t **self_p)
     }
     venom_tracker_destroy(&self->tracker);
     venom_engine_destroy(&self->engine);
+    venom_selection_destroy(&self->selection);
     free(self);
     *self_p = NULL;
 }

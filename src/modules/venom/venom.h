@@ -14,16 +14,9 @@
 
 typedef struct venom venom_t;
 
-/*  The narrow query VENOM provides on the core as "venom.context" (bitten_core_lookup): the
- *  market context of a symbol for CITADEL. Filled pointers stay valid until the next tick. */
-#define VENOM_QUERY_CONTEXT "venom.context"
-typedef struct {
-    void *self;
-    int (*context)(void *self, const char *symbol, venom_context_t *out); /* 0, or -1 unknown */
-} venom_query_t;
-
 /*  Builds the params from the venom.* keys, the default symbol table and the engine, and
- *  subscribes to feedback.tick and feedback.candle_batch. NULL (logged) on a bad config. */
+ *  subscribes to feedback.tick and feedback.candle_batch. Each signal is published as a
+ *  venom_signal_event_t (with its market context). NULL (logged) on a bad config. */
 venom_t *venom_new(bitten_core_t *core);
 void venom_destroy(venom_t **self_p);
 
@@ -36,8 +29,18 @@ int venom_params_from_config(const bitten_config_t *cfg, venom_params_t *p, char
 int venom_check_symbols(const bitten_config_t *cfg, const bitten_symbols_t *symbols, char *err,
                         size_t errlen);
 
-/*  True when venom.symbols is empty or lists symbol. */
-bool venom_symbol_selected(const bitten_config_t *cfg, const char *symbol);
+/*  venom.symbols, copied once at start so no tick reads the config. */
+typedef struct venom_selection venom_selection_t;
+
+/*  NULL when memory runs out. */
+venom_selection_t *venom_selection_new(const bitten_config_t *cfg);
+void venom_selection_destroy(venom_selection_t **self_p);
+
+/*  True when venom.symbols was empty or lists symbol. */
+bool venom_selection_has(const venom_selection_t *self, const char *symbol);
+
+/*  Symbols listed (0: all are selected). */
+size_t venom_selection_count(const venom_selection_t *self);
 
 /*  The "signal" event: every field of venom.md's Output list, times as ISO-8601 (UTC, ms).
  *  A new reference. */

@@ -168,7 +168,8 @@ typedef struct {
     } ers;
 } venom_params_t;
 
-/*  Fills *p with venom.md's numbers. The only place they are written down. */
+/*  Fills *p with venom.md's numbers: the venom.* defaults of the key table
+ *  (src/core/config_keys.c, the only place they are written down; params.c binds them). */
 void venom_params_default(venom_params_t *p);
 
 /*  0, or -1 with a one-line reason in err (a ring of 0, a negative cooldown, ...). */
@@ -405,6 +406,23 @@ typedef enum {
 } venom_rate_verdict_t;
 
 const char *venom_rate_verdict_str(venom_rate_verdict_t v);
+
+/*  Text forms for the store's kv table, so the caps and the cooldown survive a restart.
+ *  Symbol: "v2 day=<n> count=<n> times=<ms>,<ms>,..." (the per-symbol day budget, then the
+ *  signal times oldest first; none: "times="). Day: "v2 day=<n> count=<n>
+ *  sessions=<occurrence>:<count>,..." (day -1: none yet; one pair per session, ASIAN first).
+ *  The v1 forms written before the day and session budgets ("v1 <ms>,...", "v1 day=<n>
+ *  count=<n>") still read: the symbol's day count is then its times on the newest time's day,
+ *  the session counters start empty. Serialize returns the length, or -1 when it does not fit
+ *  in size (buf then ""); the _TEXT_MAX sizes always fit. Deserialize returns 0, or -1 on
+ *  anything serialize would not write (more than VENOM_RATE_MAX times, times not ascending or
+ *  negative, a negative count, trailing bytes) leaving *out untouched. */
+#define VENOM_RATE_TEXT_MAX (64 + 21 * VENOM_RATE_MAX)
+#define VENOM_DAILY_TEXT_MAX (64 + 33 * VENOM_SESSION_COUNT)
+int venom_rate_serialize(const venom_rate_t *r, char *buf, size_t size);
+int venom_rate_deserialize(venom_rate_t *out, const char *text);
+int venom_daily_serialize(const venom_daily_t *d, char *buf, size_t size);
+int venom_daily_deserialize(venom_daily_t *out, const char *text);
 venom_rate_verdict_t venom_rate_check(const venom_params_t *p, const venom_rate_t *sym,
                                       const venom_daily_t *day, bitten_ms_t now);
 void venom_rate_record(const venom_params_t *p, venom_rate_t *sym, venom_daily_t *day,
@@ -443,9 +461,17 @@ typedef struct {
 
 void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out);
 
-/*  What CITADEL reads about one symbol. Pointers borrow the engine's memory and stay valid
- *  until the next on_tick / on_candles / destroy. Values are NAN when unknown. */
+/*  The windows a context is computed over: venom.sweep_m1_bars, venom.atr_percentile_bars,
+ *  venom.spread_ring (CITADEL checks they are the ones its score expects). */
 typedef struct {
+    int sweep_m1_bars, atr_percentile_bars, spread_ring;
+} venom_context_windows_t;
+
+/*  What CITADEL reads about one symbol: it travels with every signal (venom_signal_event_t).
+ *  Pointers borrow the engine's memory and stay valid until the next on_tick / on_candles /
+ *  destroy. Values are NAN when unknown. */
+typedef struct {
+    venom_context_windows_t windows;
     const bitten_symbol_t *symbol;
     const bitten_candle_t *m1, *m5, *m15; /* closed candles, oldest first */
     size_t m1_count, m5_count, m15_count;
@@ -469,5 +495,21 @@ typedef struct {
 
 /*  0, or -1 when the symbol is unknown. */
 int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_context_t *ctx);
+
+/*  Rate-control state, to persist and restore it: one symbol's (0, or -1 unknown symbol) and
+ *  the day counter. Restoring replaces the state; a restored time later than the ticks that
+ *  follow keeps its cooldown until market time passes it (fail closed). */
+int venom_engine_rate(const venom_engine_t *self, const char *symbol, venom_rate_t *out);
+int venom_engine_restore_rate(venom_engine_t *self, const char *symbol, const venom_rate_t *in);
+void venom_engine_daily(const venom_engine_t *self, venom_daily_t *out);
+void venom_engine_restore_daily(venom_engine_t *self, const venom_daily_t *in);
+
+/*  The payload of BITTEN_EV_SIGNAL ("venom.signal"): the signal and its symbol's market context
+ *  taken right after the tick that made it, so CITADEL never asks VENOM back. Published
+ *  synchronously: both (and the context's borrowed pointers) are valid during the handler only. */
+typedef struct {
+    const venom_signal_t *signal;
+    const venom_context_t *context;
+} venom_signal_event_t;
 
 #endif

@@ -1089,10 +1089,10 @@ xp_risk_t *xp_risk_new(bitten_core_t *core)
     }
 
     bitten_bus_t *bus = bitten_core_bus(core);
-    bitten_bus_subscribe(bus, "feedback.telemetry", s_on_telemetry, self);
-    bitten_bus_subscribe(bus, "feedback.heartbeat", s_on_heartbeat, self);
-    bitten_bus_subscribe(bus, "fire.state", s_on_fire, self);
-    bitten_bus_subscribe(bus, "daemon.shutdown", s_on_shutdown, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_TELEMETRY, s_on_telemetry, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_EA_HEARTBEAT, s_on_heartbeat, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_FIRE, s_on_fire, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_SHUTDOWN, s_on_shutdown, self);
     self->query = (bitten_risk_query_t){self, s_query_gate, s_query_halted, s_query_halt_count};
     bitten_core_set_risk_query(core, &self->query);
     bitten_core_control_register(core, "halt", s_control_halt, self);

@@ -1,0 +1,233 @@
+/*  core_control.c: the control socket (REP, JSON requests): the command table, one reply per
+ *  request, and the core's own commands "status" (counters + module sections) and "config". */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core_internal.h"
+
+/* ---------------------------------------------------------------- registration (core.h) */
+
+int bitten_core_control_register(bitten_core_t *core, const char *command, bitten_control_fn *fn,
+                                 void *self)
+{
+    if (core->n_controls == CORE_MAX_CONTROL || strlen(command) >= sizeof core->controls[0].name)
+        return -1;
+    core_control_t *c = &core->controls[core->n_controls++];
+    snprintf(c->name, sizeof c->name, "%s", command);
+    c->fn = fn;
+    c->self = self;
+    return 0;
+}
+
+int bitten_core_status_register(bitten_core_t *core, const char *section, bitten_status_fn *fn,
+                                void *self)
+{
+    if (core->n_statuses == CORE_MAX_STATUS || strlen(section) >= sizeof core->statuses[0].name)
+        return -1;
+    core_status_t *s = &core->statuses[core->n_statuses++];
+    snprintf(s->name, sizeof s->name, "%s", section);
+    s->fn = fn;
+    s->self = self;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- status and config */
+
+static json_t *s_counts(const uint64_t *counts, size_t n, const char *(*name)(int), bool all)
+{
+    json_t *obj = json_object();
+    for (size_t i = 0; i < n; i++)
+        if (all || counts[i])
+            json_object_set_new(obj, name((int)i), json_integer((json_int_t)counts[i]));
+    return obj;
+}
+
+static const char *s_frame_name(int i)
+{
+    return bitten_frame_type_str((bitten_frame_type_t)i);
+}
+
+static const char *s_reason_name(int i)
+{
+    return bitten_reason_str((bitten_reason_t)i);
+}
+
+static bitten_reason_t s_control_status(void *self, const json_t *request, json_t *reply)
+{
+    bitten_core_t *core = self;
+    core_stats_t *st = &core->stats;
+    const core_settings_t *set = &core->set;
+    bitten_ms_t now = core_wall_ms();
+    char ts[32];
+    json_object_set_new(reply, "version", json_string(BITTEN_VERSION));
+    json_object_set_new(reply, "pid", json_integer(getpid()));
+    json_object_set_new(reply, "started_at",
+                        json_string(bitten_format_time(core->started_ms, ts, sizeof ts)));
+    json_object_set_new(reply, "uptime_s", json_real((double)(now - core->started_ms) / 1000.0));
+    json_object_set_new(reply, "endpoints",
+                        json_pack("{s:s, s:s, s:s, s:s}", "command", core->ep_command, "feedback",
+                                  core->ep_feedback, "control", core->ep_control, "events",
+                                  core->ep_events));
+    json_object_set_new(reply, "feedback_socket", json_string(set->feedback_socket));
+    json_object_set_new(reply, "zmq",
+                        json_pack("{s:b, s:b, s:b, s:s?}", "mode", set->zmq_mode, "enforce",
+                                  set->zmq_enforce, "strict", set->strict, "strict_violation",
+                                  core->strict_path[0] ? core->strict_path : NULL));
+    json_object_set_new(reply, "frames_in",
+                        s_counts(st->frames_in, BITTEN_FRAME_COUNT_, s_frame_name, false));
+    json_object_set_new(reply, "frames_out",
+                        s_counts(st->frames_out, BITTEN_FRAME_COUNT_, s_frame_name, false));
+    json_object_set_new(reply, "rejects",
+                        s_counts(st->rejects, BITTEN_R_COUNT_, s_reason_name, false));
+    uint64_t total_rejects = 0;
+    for (int i = 0; i < BITTEN_R_COUNT_; i++)
+        total_rejects += st->rejects[i];
+    json_object_set_new(reply, "rejects_total", json_integer((json_int_t)total_rejects));
+    json_object_set_new(reply, "command",
+                        json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}", "peers",
+                                  core->command_peers.count, "connects",
+                                  (json_int_t)core->command_peers.connects, "disconnects",
+                                  (json_int_t)core->command_peers.disconnects, "auth_failures",
+                                  (json_int_t)core->command_peers.auth_failures, "sends_refused",
+                                  (json_int_t)st->sends_refused, "keepalives_sent",
+                                  (json_int_t)st->keepalives_sent));
+    json_object_set_new(reply, "feedback",
+                        json_pack("{s:i, s:I, s:I, s:I, s:I}", "peers", core->feedback_peers.count,
+                                  "connects", (json_int_t)core->feedback_peers.connects,
+                                  "disconnects", (json_int_t)core->feedback_peers.disconnects,
+                                  "auth_failures", (json_int_t)core->feedback_peers.auth_failures,
+                                  "bytes_in", (json_int_t)st->bytes_in));
+    json_object_set_new(
+        reply, "security",
+        json_pack("{s:b, s:b}", "curve", core->server_cert != NULL, "insecure", set->insecure));
+    json_object_set_new(reply, "events_published", json_integer((json_int_t)st->events_published));
+    json_object_set_new(reply, "events_unheard", json_integer((json_int_t)st->events_unheard));
+    json_object_set_new(reply, "event_subscriptions", json_integer(core->event_subscriptions));
+    json_object_set_new(reply, "control_requests", json_integer((json_int_t)st->control_requests));
+    for (size_t i = 0; i < core->n_statuses; i++) {
+        json_t *section = json_object();
+        core->statuses[i].fn(core->statuses[i].self, section);
+        json_object_set_new(reply, core->statuses[i].name, section);
+    }
+    return BITTEN_R_OK;
+}
+
+//  Every key with its value and where it came from: this command is the one that reads the
+//  whole configuration, by its nature.
+static bitten_reason_t s_control_config(void *self, const json_t *request, json_t *reply)
+{
+    bitten_core_t *core = self;
+    json_t *values = json_object();
+    for (int i = 0; bitten_config_keys[i].key; i++) {
+        const bitten_cfg_key_t *k = &bitten_config_keys[i];
+        json_t *v = NULL;
+        switch (k->type) {
+        case BITTEN_CFG_STRING:
+            v = json_string(bitten_config_str(core->cfg, k->key));
+            break;
+        case BITTEN_CFG_INT:
+            v = json_integer(bitten_config_int(core->cfg, k->key));
+            break;
+        case BITTEN_CFG_DOUBLE:
+            v = json_real(bitten_config_double(core->cfg, k->key));
+            break;
+        case BITTEN_CFG_BOOL:
+            v = json_boolean(bitten_config_bool(core->cfg, k->key));
+            break;
+        case BITTEN_CFG_LIST:
+            v = json_array();
+            for (size_t j = 0; j < bitten_config_list_count(core->cfg, k->key); j++)
+                json_array_append_new(v, json_string(bitten_config_list_at(core->cfg, k->key, j)));
+            break;
+        case BITTEN_CFG_SECTION:
+            continue;
+        }
+        json_object_set_new(
+            values, k->key,
+            json_pack("{s:o, s:s}", "value", v, "origin", bitten_config_origin(core->cfg, k->key)));
+    }
+    json_object_set_new(reply, "config", values);
+    return BITTEN_R_OK;
+}
+
+void core_control_register_builtin(bitten_core_t *core)
+{
+    bitten_core_control_register(core, "status", s_control_status, core);
+    bitten_core_control_register(core, "config", s_control_config, core);
+}
+
+/* ---------------------------------------------------------------- requests and replies */
+
+static void s_control_reply(bitten_core_t *core, json_t *reply)
+{
+    char *text = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
+    const char *out = text ? text : "{\"ok\":false,\"reason\":\"INTERNAL\"}";
+    //  REP after a recv can always send; DONTWAIT only guards against a bug wedging the loop.
+    if (zmq_send(core->control, out, strlen(out), ZMQ_DONTWAIT) < 0)
+        BLOG_ERROR(core->log, "core", "control.reply_failed", "error=\"%s\"", zmq_strerror(errno));
+    free(text);
+}
+
+static json_t *s_control_error(bitten_reason_t reason, const char *text)
+{
+    return json_pack("{s:b, s:s, s:s}", "ok", 0, "reason", bitten_reason_str(reason), "error",
+                     text);
+}
+
+static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
+{
+    core->stats.control_requests++;
+    json_error_t jerr;
+    json_t *request = json_loadb(data, len, 0, &jerr);
+    const char *cmd = request ? json_string_value(json_object_get(request, "cmd")) : NULL;
+    if (!cmd) {
+        core_reject(core, "control", BITTEN_R_BAD_REQUEST, "cmd", "expected {\"cmd\":\"...\"}",
+                    data, len);
+        json_decref(request);
+        s_control_reply(core, s_control_error(BITTEN_R_BAD_REQUEST,
+                                              "request must be a JSON object with a string cmd"));
+        return;
+    }
+    for (size_t i = 0; i < core->n_controls; i++) {
+        if (strcmp(core->controls[i].name, cmd) != 0)
+            continue;
+        json_t *reply = json_object();
+        bitten_reason_t reason = core->controls[i].fn(core->controls[i].self, request, reply);
+        json_object_set_new(reply, "ok", json_boolean(reason == BITTEN_R_OK));
+        if (reason != BITTEN_R_OK) {
+            json_object_set_new(reply, "reason", json_string(bitten_reason_str(reason)));
+            if (!json_object_get(reply, "error"))
+                json_object_set_new(reply, "error", json_string(bitten_reason_doc(reason)));
+        }
+        json_decref(request);
+        s_control_reply(core, reply);
+        return;
+    }
+    char text[96];
+    snprintf(text, sizeof text, "unknown command '%.40s'", cmd);
+    json_decref(request);
+    s_control_reply(core, s_control_error(BITTEN_R_UNKNOWN_COMMAND, text));
+}
+
+void core_control_cb(zwatch_t *watch, void *socket, int revents, void *arg)
+{
+    bitten_core_t *core = arg;
+    for (int n = 0; n < core->set.max_frames; n++) {
+        zmq_msg_t msg;
+        if (!core_recv_next(socket, &msg))
+            return;
+        //  A REP must answer once per request: extra parts are read and ignored.
+        int more = zmq_msg_more(&msg);
+        while (more) {
+            zmq_msg_t extra;
+            zmq_msg_init(&extra);
+            more = zmq_msg_recv(&extra, socket, 0) >= 0 && zmq_msg_more(&extra);
+            zmq_msg_close(&extra);
+        }
+        s_handle_control(core, zmq_msg_data(&msg), zmq_msg_size(&msg));
+        zmq_msg_close(&msg);
+    }
+}

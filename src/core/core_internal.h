@@ -1,0 +1,206 @@
+/*  core_internal.h: the core's private state, shared by its pieces only (core.c, core_channels.c,
+ *  core_feedback.c, core_peers.c, core_control.c, core_security.c, core_systemd.c). */
+#ifndef BITTEN_CORE_INTERNAL_H
+#define BITTEN_CORE_INTERNAL_H
+
+#include <czmq.h>
+#include <ev.h>
+#include <zmq.h>
+
+#include "core/daemon.h"
+#include "core/zwatch.h"
+
+#define CORE_MAX_CONTROL 32
+#define CORE_MAX_STATUS 16
+#define CORE_ENDPOINT_MAX 256
+#define CORE_MAX_QUERIES 16
+
+/*  What the core reads from the configuration, read once in bitten_core_new(): nothing on the
+ *  frame, reject or control path looks a key up. Strings are borrowed from the config, which
+ *  outlives the core. */
+typedef struct {
+    int max_frames;                 /* loop.max_frames_per_wakeup */
+    int linger_ms;                  /* shutdown.linger_ms */
+    int64_t max_frame_bytes;        /* feedback.max_frame_bytes */
+    int feedback_rcvhwm;            /* feedback.rcvhwm */
+    int command_sndhwm;             /* command.sndhwm */
+    int events_sndhwm;              /* events.sndhwm */
+    const char *feedback_socket;    /* feedback.socket: "sub" or "pull" */
+    const char *ep_command;         /* command.endpoint, as configured (bound: core->ep_*) */
+    const char *ep_feedback;        /* feedback.endpoint */
+    const char *ep_control;         /* control.endpoint */
+    const char *ep_events;          /* events.endpoint */
+    int keepalive_s;                /* command.keepalive_s */
+    int strict_check_s;             /* strict.check_interval_s */
+    int status_interval_s;          /* systemd.status_interval_s */
+    int reject_excerpt_bytes;       /* reject.excerpt_bytes */
+    int64_t reject_log_interval_ms; /* reject.log_interval_ms */
+    bool zmq_mode;                  /* zmq.mode */
+    bool zmq_enforce;               /* zmq.enforce */
+    bool strict;                    /* zmq.strict */
+    bool curve;                     /* security.curve */
+    bool insecure;                  /* security.insecure */
+    int insecure_warn_s;            /* security.insecure_warn_s */
+    const char *server_cert;        /* security.server_cert */
+    const char *clients_dir;        /* security.clients_dir */
+    const char *state_dir;          /* state_dir */
+    bool test_hooks;                /* debug.test_hooks: the "debug.wedge" command exists */
+    int server_utc_offset_s;        /* feedback.server_utc_offset_s */
+} core_settings_t;
+
+typedef struct {
+    char name[32];
+    bitten_control_fn *fn;
+    void *self;
+} core_control_t;
+
+typedef struct {
+    char name[32];
+    bitten_status_fn *fn;
+    void *self;
+} core_status_t;
+
+/*  Connected peers of one socket, tracked by fd from the socket monitor. */
+typedef struct {
+    const char *channel;
+    void *monitor;
+    zwatch_t *watch;
+    uint8_t *connected; /* indexed by fd: 1 while that connection is up (grows as needed) */
+    size_t cap;
+    int count;
+    uint64_t connects, disconnects, auth_failures;
+} core_peers_t;
+
+typedef struct {
+    uint64_t frames_in[BITTEN_FRAME_COUNT_];
+    uint64_t frames_out[BITTEN_FRAME_COUNT_];
+    uint64_t rejects[BITTEN_R_COUNT_];
+    uint64_t bytes_in;
+    uint64_t sends_refused;
+    uint64_t events_published, events_unheard;
+    uint64_t control_requests;
+    uint64_t keepalives_sent;
+    int64_t reject_logged_ms[BITTEN_R_COUNT_];
+    uint64_t reject_unlogged[BITTEN_R_COUNT_];
+} core_stats_t;
+
+struct bitten_core {
+    struct ev_loop *loop;
+    bitten_bus_t *bus;
+    const bitten_config_t *cfg;
+    core_settings_t set;
+    bitten_log_t *log;
+    void *zctx;
+    void *command, *feedback, *control, *events;
+    zwatch_t *feedback_watch, *control_watch, *events_watch;
+    int event_subscriptions; /* live subscriptions on the events XPUB */
+    core_peers_t command_peers, feedback_peers;
+    char ep_command[CORE_ENDPOINT_MAX], ep_feedback[CORE_ENDPOINT_MAX];
+    char ep_control[CORE_ENDPOINT_MAX], ep_events[CORE_ENDPOINT_MAX];
+    ev_signal sig_term, sig_int, sig_hup;
+    ev_timer keepalive_timer, housekeeping_timer, strict_timer, watchdog_timer, status_timer;
+    bool systemd;   /* NOTIFY_SOCKET is set: we run under systemd Type=notify */
+    zactor_t *auth; /* zauth (CURVE) when security.curve is on */
+    zcert_t *server_cert;
+    ev_timer insecure_timer;
+    bitten_decode_opts_t decode_opts;
+    bitten_frame_t *frame; /* decoded feedback frame, reused: it holds a candle batch */
+    core_stats_t stats;
+    core_control_t controls[CORE_MAX_CONTROL];
+    size_t n_controls;
+    core_status_t statuses[CORE_MAX_STATUS];
+    size_t n_statuses;
+    bitten_ea_query_t ea_query;
+    bitten_risk_query_t risk_query;
+    struct {
+        char name[32];
+        const void *query;
+    } queries[CORE_MAX_QUERIES];
+    size_t n_queries;
+    bitten_store_t *store;
+    char strict_path[512]; /* non-empty while a legacy file exists */
+    bitten_ms_t started_ms;
+};
+
+/* ---------------------------------------------------------------- core.c */
+
+/*  Wall clock now, in ms (not the loop's cached time). */
+bitten_ms_t core_wall_ms(void);
+
+/*  Starts a repeating timer with core as its data. */
+void core_timer_start(bitten_core_t *core, ev_timer *t,
+                      void (*cb)(struct ev_loop *, ev_timer *, int), double period_s);
+
+/* ---------------------------------------------------------------- core_channels.c */
+
+/*  Creates, configures, binds and watches the four sockets and starts the peer monitors.
+ *  Returns 0, or -1 with one line in err. */
+int core_channels_bind(bitten_core_t *core, char *err, size_t errlen);
+
+/*  Receives the next message part without waiting: true with *msg to close, or false (msg
+ *  already closed; errno says why, EAGAIN when there is nothing to read). */
+bool core_recv_next(void *socket, zmq_msg_t *msg);
+
+/*  Stops the watches and closes the sockets and monitors (idempotent). */
+void core_channels_close(bitten_core_t *core);
+
+/* ---------------------------------------------------------------- core_feedback.c */
+
+/*  zwatch callback of the feedback socket: decode, check, count, publish. */
+void core_feedback_cb(zwatch_t *watch, void *socket, int revents, void *arg);
+
+/*  Refuses one frame: counts it, logs it (one line per reason per interval), publishes
+ *  FRAME_REJECTED and emits a "reject" event. */
+void core_reject(bitten_core_t *core, const char *channel, bitten_reason_t reason,
+                 const char *field, const char *detail, const void *data, size_t len);
+
+/* ---------------------------------------------------------------- core_peers.c */
+
+/*  Starts the socket monitor of socket, counting its peers in p. 0 or -1 (errno set). */
+int core_peers_start(bitten_core_t *core, core_peers_t *p, void *socket, const char *channel);
+
+/*  Stops the monitor of socket and frees p's state (idempotent). */
+void core_peers_stop(core_peers_t *p, void *socket);
+
+/* ---------------------------------------------------------------- core_control.c */
+
+/*  zwatch callback of the control socket: one reply per request. */
+void core_control_cb(zwatch_t *watch, void *socket, int revents, void *arg);
+
+/*  Registers the core's own control commands ("status", "config"). */
+void core_control_register_builtin(bitten_core_t *core);
+
+/* ---------------------------------------------------------------- core_security.c */
+
+/*  With security.curve: loads the server certificate and starts zauth with the allowed EA
+ *  certificates. 0 (also when CURVE is off), or -1 with one line in err. */
+int core_security_start(bitten_core_t *core, char *err, size_t errlen);
+
+/*  Makes socket a CURVE server with the server key (when CURVE is on). */
+void core_security_apply(bitten_core_t *core, void *socket);
+
+/*  Reloads the allowed EA certificates (SIGHUP); logs a failure. No-op without CURVE. */
+void core_security_reload(bitten_core_t *core);
+
+/*  With --insecure and a bound EA-facing endpoint that is not loopback: warns now and every
+ *  security.insecure_warn_s. Call after the channels are bound. */
+void core_security_warn_insecure(bitten_core_t *core);
+
+/*  Stops the warning timer, zauth and frees the certificate (idempotent). */
+void core_security_stop(bitten_core_t *core);
+
+/* ---------------------------------------------------------------- core_systemd.c */
+
+/*  Watchdog pings and the STATUS line timer (when systemd runs us); the debug.wedge hook. */
+void core_systemd_start(bitten_core_t *core);
+
+/*  READY=1 with the first status line. */
+void core_systemd_ready(bitten_core_t *core);
+
+/*  STOPPING=1. */
+void core_systemd_stopping(bitten_core_t *core);
+
+/*  Stops the timers (idempotent). */
+void core_systemd_stop(bitten_core_t *core);
+
+#endif

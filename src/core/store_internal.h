@@ -1,0 +1,148 @@
+/*  store_internal.h: what the store's files share (store.c, store_fires.c, store_signals.c,
+ *  store_risk.c, store_kv.c): the connection, its statement cache and the binding helpers. */
+#ifndef BITTEN_STORE_INTERNAL_H
+#define BITTEN_STORE_INTERNAL_H
+
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/store.h"
+
+/*  Every prepared statement, by the file whose SQL it is. Each file keeps its own SQL text in
+ *  a table indexed by these ids and prepares through store_stmt(). */
+typedef enum {
+    /* store.c: transactions and the accounts table */
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_ACCOUNT_PUT,
+    S_ACCOUNT_GET,
+    /* store_fires.c */
+    S_FIRE_INSERT,
+    S_FIRE_EVENT_INSERT,
+    S_FIRE_STATE,
+    S_FIRE_UPDATE,
+    S_FIRE_FIND,
+    S_FIRE_LIST,
+    S_FIRE_UNCONFIRMED,
+    S_FIRE_EVENTS,
+    /* store_signals.c */
+    S_SIGNAL_INSERT,
+    S_VERDICT_INSERT,
+    S_SIGNAL_LIST,
+    /* store_risk.c */
+    S_SNAPSHOT_INSERT,
+    S_SNAPSHOTS_LATEST,
+    S_XP_LEDGER_INSERT,
+    S_XP_TOTAL_ADD,
+    S_XP_TOTAL_GET,
+    S_XP_SET_RANK,
+    S_HALT_INSERT,
+    S_HALT_RELEASE,
+    S_HALTS_ACTIVE,
+    /* store_kv.c */
+    S_KV_GET,
+    S_KV_SET,
+    S_COUNT_
+} s_stmt_id_t;
+
+struct bitten_store {
+    sqlite3 *db;
+    int version;
+    sqlite3_stmt *stmts[S_COUNT_]; /* prepared on first use, finalized at close */
+};
+
+/* ---------------------------------------------------------------- store.c */
+
+/*  Statement id, prepared from sql on first use and kept; NULL when it does not prepare. */
+sqlite3_stmt *store_stmt(bitten_store_t *self, s_stmt_id_t id, const char *sql);
+
+/*  One transaction per decision that must stay whole: BEGIN IMMEDIATE ... COMMIT. commit rolls
+ *  back when it fails; rollback (when a transaction is open) returns rc, so error paths stay one
+ *  line. 0 or -1. */
+int store_begin(bitten_store_t *self);
+int store_commit(bitten_store_t *self);
+int store_rollback(bitten_store_t *self, int rc);
+
+/*  Steps st to the end, reading each row into a growing array of elem-sized items. The
+ *  statement is reset before returning, so callers may write to the store while they walk
+ *  the rows. Returns 0 (*items_out to free) or -1. */
+typedef void(store_reader_fn)(sqlite3_stmt *st, void *item);
+int store_collect(sqlite3_stmt *st, size_t elem, store_reader_fn *read, void **items_out,
+                  size_t *count_out);
+
+/* ---------------------------------------------------------------- small helpers */
+
+static inline void s_copy(char *dst, size_t size, const unsigned char *src)
+{
+    const char *s = src ? (const char *)src : "";
+    size_t n = strnlen(s, size - 1);
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+/*  Resets a statement for its next use (bindings cleared). */
+static inline void s_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/*  Runs a statement that returns no rows. Returns the step's result code. */
+static inline int s_exec_stmt(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    s_done(st);
+    return rc;
+}
+
+static inline bool s_is_duplicate(bitten_store_t *self)
+{
+    int ext = sqlite3_extended_errcode(self->db);
+    return ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+static inline void s_bind_text(sqlite3_stmt *st, int idx, const char *text)
+{
+    if (text)
+        sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
+/*  0 (absent) ms times are stored as NULL. */
+static inline void s_bind_ms(sqlite3_stmt *st, int idx, bitten_ms_t ms)
+{
+    if (ms)
+        sqlite3_bind_int64(st, idx, ms);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
+static inline void s_bind_opt_double(sqlite3_stmt *st, int idx, bool has, double v)
+{
+    if (has)
+        sqlite3_bind_double(st, idx, v);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
+static inline void s_bind_reason(sqlite3_stmt *st, int idx, bitten_reason_t reason)
+{
+    s_bind_text(st, idx, reason == BITTEN_R_OK ? NULL : bitten_reason_str(reason));
+}
+
+static inline bitten_reason_t s_col_reason(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    int r = t ? bitten_reason_from_str((const char *)t) : BITTEN_R_OK;
+    return r < 0 ? BITTEN_R_INTERNAL : (bitten_reason_t)r;
+}
+
+static inline bool s_col_null(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL;
+}
+
+#endif
