@@ -15,11 +15,10 @@
 #include "modules/venom/outcome.h"
 #include "modules/venom/record.h"
 #include "modules/venom/venom.h"
+#include "replay/bars_csv.h"
 #include "replay/replay.h"
 
-#define S_TICKS_PER_BAR 4
 #define S_DEFAULT_BAR_MS 60000 /* a symbol with a single bar: one minute */
-#define S_MAX_COLS 16
 #define S_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 #define S_MS_PER_S 1000.0
 
@@ -181,8 +180,8 @@ static int s_feed_sorted(s_run_t *run, const bitten_tick_t *ticks, size_t n,
         size_t at = order[i].index;
         s_barctx_t bar;
         if (bars) {
-            bar = bars[at / S_TICKS_PER_BAR];
-            bar.k = (int)(at % S_TICKS_PER_BAR);
+            bar = bars[at / BITTEN_CSV_TICKS_PER_BAR];
+            bar.k = (int)(at % BITTEN_CSV_TICKS_PER_BAR);
         }
         rc = s_feed(run, &ticks[at], bars ? &bar : NULL);
     }
@@ -219,94 +218,6 @@ static int s_read_jsonl(s_run_t *run, FILE *f, char **line, size_t *cap)
 
 /* ================================================================ CSV */
 
-//  Splits line at commas in place, trimming blanks; returns the column count.
-static int s_split(char *line, char **cols, int max)
-{
-    line[strcspn(line, "\r\n")] = '\0';
-    int n = 0;
-    for (char *p = line;; p++) {
-        char *end = strchr(p, ',');
-        if (end)
-            *end = '\0';
-        while (isspace((unsigned char)*p))
-            p++;
-        size_t len = strlen(p);
-        while (len > 0 && isspace((unsigned char)p[len - 1]))
-            p[--len] = '\0';
-        if (n < max)
-            cols[n] = p;
-        n++;
-        if (!end)
-            break;
-        p = end;
-    }
-    return n;
-}
-
-static int s_col(char **cols, int n, const char *a, const char *b)
-{
-    for (int i = 0; i < n && i < S_MAX_COLS; i++)
-        if (strcasecmp(cols[i], a) == 0 || (b && strcasecmp(cols[i], b) == 0))
-            return i;
-    return -1;
-}
-
-static bitten_reason_t s_number(const char *text, double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end)
-        return BITTEN_R_BAD_FORMAT;
-    if (!isfinite(v) || errno == ERANGE)
-        return BITTEN_R_NOT_FINITE;
-    *out = v;
-    return BITTEN_R_OK;
-}
-
-//  Epoch seconds (integer or fraction), or any time string the protocol accepts.
-static bitten_ms_t s_time(const char *text, int server_utc_offset_s)
-{
-    double secs;
-    if (s_number(text, &secs) == BITTEN_R_OK)
-        return bitten_time_from_epoch(secs);
-    return bitten_parse_time_str(text, server_utc_offset_s);
-}
-
-typedef struct {
-    int time, symbol, v[4]; /* ticks: bid, ask; bars: open, high, low, close */
-    int nv;
-} s_columns_t;
-
-//  Parses one data row: time, symbol and nv prices, all > 0. Reason on failure.
-static bitten_reason_t s_parse_row(const s_run_t *run, char *line, const s_columns_t *c,
-                                   bitten_ms_t *ts, char *symbol, double *v)
-{
-    char *cols[S_MAX_COLS];
-    int n = s_split(line, cols, S_MAX_COLS);
-    int need = c->time > c->symbol ? c->time : c->symbol;
-    for (int k = 0; k < c->nv; k++)
-        need = c->v[k] > need ? c->v[k] : need;
-    if (n <= need || n > S_MAX_COLS)
-        return BITTEN_R_BAD_FORMAT;
-    *ts = s_time(cols[c->time], run->opts.server_utc_offset_s);
-    if (*ts < 0)
-        return BITTEN_R_BAD_TIMESTAMP;
-    if (strlen(cols[c->symbol]) > BITTEN_SYMBOL_MAX)
-        return BITTEN_R_STRING_TOO_LONG;
-    if (!bitten_valid_symbol(cols[c->symbol]))
-        return BITTEN_R_BAD_FORMAT;
-    strcpy(symbol, cols[c->symbol]);
-    for (int k = 0; k < c->nv; k++) {
-        bitten_reason_t r = s_number(cols[c->v[k]], &v[k]);
-        if (r != BITTEN_R_OK)
-            return r;
-        if (v[k] <= 0.0)
-            return BITTEN_R_OUT_OF_RANGE;
-    }
-    return BITTEN_R_OK;
-}
-
 static bitten_tick_t s_make_tick(const char *symbol, bitten_ms_t ts, double bid, double ask)
 {
     bitten_tick_t t;
@@ -318,7 +229,8 @@ static bitten_tick_t s_make_tick(const char *symbol, bitten_ms_t ts, double bid,
     return t;
 }
 
-static int s_read_tick_csv(s_run_t *run, FILE *f, char **line, size_t *cap, const s_columns_t *c)
+static int s_read_tick_csv(s_run_t *run, FILE *f, char **line, size_t *cap,
+                           const bitten_csv_columns_t *c)
 {
     bitten_tick_t *ticks = NULL;
     size_t n = 0, tcap = 0;
@@ -327,19 +239,15 @@ static int s_read_tick_csv(s_run_t *run, FILE *f, char **line, size_t *cap, cons
         if ((*line)[strspn(*line, " \t\r\n")] == '\0')
             continue;
         run->lines++;
-        bitten_ms_t ts;
-        char symbol[BITTEN_SYMBOL_MAX + 1];
-        double v[4];
-        bitten_reason_t r = s_parse_row(run, *line, c, &ts, symbol, v);
-        if (r == BITTEN_R_OK && v[1] < v[0])
-            r = BITTEN_R_OUT_OF_RANGE; /* ask below bid */
+        bitten_csv_row_t row;
+        bitten_reason_t r = bitten_csv_row(*line, c, run->opts.server_utc_offset_s, &row);
         if (r != BITTEN_R_OK) {
             run->bad[r]++;
             continue;
         }
         rc = s_grow((void **)&ticks, &tcap, n + 1, sizeof *ticks);
         if (rc == 0)
-            ticks[n++] = s_make_tick(symbol, ts, v[0], v[1]);
+            ticks[n++] = s_make_tick(row.symbol, row.time, row.v[0], row.v[1]);
     }
     if (rc == 0)
         rc = s_feed_sorted(run, ticks, n, NULL);
@@ -348,9 +256,8 @@ static int s_read_tick_csv(s_run_t *run, FILE *f, char **line, size_t *cap, cons
 }
 
 typedef struct {
-    bitten_ms_t time;
+    bitten_csv_row_t row;
     size_t sym; /* index in the names seen */
-    double o, h, l, c;
 } s_bar_t;
 
 typedef struct {
@@ -379,9 +286,10 @@ static int s_bar_spacing(const s_bar_t *bars, size_t n, size_t n_syms, bitten_ms
     }
     size_t nd = 0;
     for (size_t i = 0; i < n; i++) {
-        if (prev[bars[i].sym] && bars[i].time > prev[bars[i].sym])
-            d[nd++] = (s_delta_t){bars[i].sym, bars[i].time - prev[bars[i].sym]};
-        prev[bars[i].sym] = bars[i].time;
+        bitten_ms_t time = bars[i].row.time;
+        if (prev[bars[i].sym] && time > prev[bars[i].sym])
+            d[nd++] = (s_delta_t){bars[i].sym, time - prev[bars[i].sym]};
+        prev[bars[i].sym] = time;
     }
     qsort(d, nd, sizeof *d, s_cmp_delta);
     for (size_t s = 0; s < n_syms; s++)
@@ -404,39 +312,43 @@ static int s_bar_spacing(const s_bar_t *bars, size_t n, size_t n_syms, bitten_ms
     return 0;
 }
 
-/*  shared/data/README.md: open, then low and high (low first for a bullish bar; the other way
- *  round with replay.bar_path=reverse), then close, at 0, 1/4, 1/2 and 3/4 of the bar's
- *  spacing; bid/ask = mid -/+ half the symbol's configured spread (bars carry none). */
-static int s_expand_bars(s_run_t *run, const s_bar_t *bars, size_t n,
-                         const char (*names)[BITTEN_SYMBOL_MAX + 1], size_t n_syms)
+/*  Each bar as four ticks (bitten_csv_bar_ticks: open, then low and high, low first for a
+ *  bullish bar, then close, at 0, 1/4, 1/2 and 3/4 of the bar's spacing); with
+ *  replay.bar_path=reverse the middle two swap prices. bid/ask = mid -/+ half the symbol's
+ *  configured spread (bars carry none). */
+static int s_expand_bars(s_run_t *run, const s_bar_t *bars, size_t n, size_t n_syms)
 {
     bitten_ms_t *spacing = calloc(n_syms ? n_syms : 1, sizeof *spacing);
-    bitten_tick_t *ticks = malloc((n ? n : 1) * S_TICKS_PER_BAR * sizeof *ticks);
+    bitten_tick_t *ticks = malloc((n ? n : 1) * BITTEN_CSV_TICKS_PER_BAR * sizeof *ticks);
     s_barctx_t *ctx = malloc((n ? n : 1) * sizeof *ctx);
     int rc = (!spacing || !ticks || !ctx) ? -1 : s_bar_spacing(bars, n, n_syms, spacing);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const s_bar_t *b = &bars[i];
-        const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, names[b->sym]);
+        const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, b->row.symbol);
         double half = spec ? spec->typical_spread * spec->pip / 2.0 : 0.0;
-        bool low_first = (b->c >= b->o) != run->reverse_path;
-        double px[S_TICKS_PER_BAR] = {b->o, low_first ? b->l : b->h, low_first ? b->h : b->l,
-                                      b->c};
-        ctx[i] = (s_barctx_t){b->time, b->time + spacing[b->sym], b->o, b->h, b->l, b->c,
+        const double *v = b->row.v; /* open, high, low, close */
+        bitten_tick_t *t = ticks + i * BITTEN_CSV_TICKS_PER_BAR;
+        ctx[i] = (s_barctx_t){b->row.time, b->row.time + spacing[b->sym], v[0], v[1], v[2], v[3],
                               2.0 * half, 0};
-        for (int k = 0; k < S_TICKS_PER_BAR; k++)
-            ticks[i * S_TICKS_PER_BAR + (size_t)k] =
-                s_make_tick(names[b->sym], b->time + spacing[b->sym] * k / S_TICKS_PER_BAR,
-                            px[k] - half, px[k] + half);
+        bitten_csv_bar_ticks(&b->row, spacing[b->sym], half, t);
+        if (run->reverse_path) {
+            bitten_tick_t mid = t[1];
+            t[1].bid = t[2].bid;
+            t[1].ask = t[2].ask;
+            t[2].bid = mid.bid;
+            t[2].ask = mid.ask;
+        }
     }
     if (rc == 0)
-        rc = s_feed_sorted(run, ticks, n * S_TICKS_PER_BAR, ctx);
+        rc = s_feed_sorted(run, ticks, n * BITTEN_CSV_TICKS_PER_BAR, ctx);
     free(spacing);
     free(ticks);
     free(ctx);
     return rc;
 }
 
-static int s_read_bar_csv(s_run_t *run, FILE *f, char **line, size_t *cap, const s_columns_t *c)
+static int s_read_bar_csv(s_run_t *run, FILE *f, char **line, size_t *cap,
+                          const bitten_csv_columns_t *c)
 {
     s_bar_t *bars = NULL;
     size_t n = 0, bcap = 0, n_syms = 0, scap = 0;
@@ -446,62 +358,30 @@ static int s_read_bar_csv(s_run_t *run, FILE *f, char **line, size_t *cap, const
         if ((*line)[strspn(*line, " \t\r\n")] == '\0')
             continue;
         run->lines++;
-        bitten_ms_t ts;
-        char symbol[BITTEN_SYMBOL_MAX + 1];
-        double v[4];
-        bitten_reason_t r = s_parse_row(run, *line, c, &ts, symbol, v);
-        if (r == BITTEN_R_OK && (v[1] < v[2] || v[1] < fmax(v[0], v[3]) || v[2] > fmin(v[0], v[3])))
-            r = BITTEN_R_OUT_OF_RANGE; /* high/low do not enclose open and close */
+        bitten_csv_row_t row;
+        bitten_reason_t r = bitten_csv_row(*line, c, run->opts.server_utc_offset_s, &row);
         if (r != BITTEN_R_OK) {
             run->bad[r]++;
             continue;
         }
         size_t s = 0;
-        while (s < n_syms && strcmp(names[s], symbol) != 0)
+        while (s < n_syms && strcmp(names[s], row.symbol) != 0)
             s++;
         if (s == n_syms) {
             rc = s_grow((void **)&names, &scap, n_syms + 1, sizeof *names);
             if (rc != 0)
                 break;
-            strcpy(names[n_syms++], symbol);
+            strcpy(names[n_syms++], row.symbol);
         }
         rc = s_grow((void **)&bars, &bcap, n + 1, sizeof *bars);
         if (rc == 0)
-            bars[n++] = (s_bar_t){ts, s, v[0], v[1], v[2], v[3]};
+            bars[n++] = (s_bar_t){row, s};
     }
     if (rc == 0)
-        rc = s_expand_bars(run, bars, n, (const char(*)[BITTEN_SYMBOL_MAX + 1]) names, n_syms);
+        rc = s_expand_bars(run, bars, n, n_syms);
     free(bars);
     free(names);
     return rc;
-}
-
-/*  The header decides: ticks (timestamp, symbol, bid, ask) or bars (time, symbol, open, high,
- *  low, close), columns in any order, names case-insensitive. 0, or -1 when it is neither. */
-static int s_header(char *line, s_columns_t *c, bool *bars)
-{
-    char *cols[S_MAX_COLS];
-    int n = s_split(line, cols, S_MAX_COLS);
-    c->time = s_col(cols, n, "timestamp", "time");
-    c->symbol = s_col(cols, n, "symbol", NULL);
-    int open = s_col(cols, n, "open", NULL);
-    *bars = open >= 0;
-    if (*bars) {
-        int v[4] = {open, s_col(cols, n, "high", NULL), s_col(cols, n, "low", NULL),
-                    s_col(cols, n, "close", NULL)};
-        memcpy(c->v, v, sizeof v);
-        c->nv = 4;
-    } else {
-        c->v[0] = s_col(cols, n, "bid", NULL);
-        c->v[1] = s_col(cols, n, "ask", NULL);
-        c->nv = 2;
-    }
-    if (c->time < 0 || c->symbol < 0)
-        return -1;
-    for (int k = 0; k < c->nv; k++)
-        if (c->v[k] < 0)
-            return -1;
-    return 0;
 }
 
 /* ================================================================ summary and report */
@@ -946,9 +826,8 @@ static int s_read(s_run_t *run, FILE *f, const char *path, char *err, size_t err
         run->format = "jsonl";
         rc = s_read_jsonl(run, f, &line, &cap);
     } else {
-        s_columns_t cols;
-        bool bars;
-        if (s_header(line, &cols, &bars) != 0) {
+        bitten_csv_columns_t cols;
+        if (bitten_csv_header(line, &cols) != 0) {
             snprintf(err, errlen,
                      "replay: '%.300s': first line is neither a JSON frame nor a CSV "
                      "header 'timestamp,symbol,bid,ask' or "
@@ -957,6 +836,7 @@ static int s_read(s_run_t *run, FILE *f, const char *path, char *err, size_t err
             free(line);
             return -1;
         }
+        bool bars = cols.kind == BITTEN_CSV_BARS;
         run->format = bars ? "candle_csv" : "tick_csv";
         rc = bars ? s_read_bar_csv(run, f, &line, &cap, &cols)
                   : s_read_tick_csv(run, f, &line, &cap, &cols);
