@@ -61,6 +61,15 @@ typedef struct {
 
 void bitten_rstats_summary(const bitten_rstats_t *s, double edge, bitten_rsummary_t *out);
 
+/*  The closed-trade record that has these report figures (a report's wins, losses, timeouts,
+ *  expectancy, sd and avg_rr: bitten_rstats_summary's), so a printed report can seed a
+ *  record: its summary gives the same figures back (to the figures' rounding). OPEN trades
+ *  are not part of it. 0, or -1 (out untouched) when a figure a closed count needs is not
+ *  finite (expectancy and avg_rr with 1 or more, sd >= 0 with 2 or more) or a count is
+ *  beyond 2^52. */
+int bitten_rstats_from_figures(bitten_rstats_t *out, uint64_t wins, uint64_t losses,
+                               uint64_t timeouts, double expectancy, double sd, double avg_rr);
+
 /*  Records by key ("pattern=FVG", "session=LONDON", ...), kept sorted by key so any output is
  *  deterministic. Grows with the distinct keys only. */
 #define BITTEN_RKEY_MAX 63

@@ -105,6 +105,32 @@ void bitten_rstats_summary(const bitten_rstats_t *s, double edge, bitten_rsummar
         out->needed_for_edge = (uint64_t)ceil(pow((BITTEN_Z95 + BITTEN_Z80_POWER) * sd / edge, 2.0));
 }
 
+int bitten_rstats_from_figures(bitten_rstats_t *out, uint64_t wins, uint64_t losses,
+                               uint64_t timeouts, double expectancy, double sd, double avg_rr)
+{
+    const uint64_t max_n = (uint64_t)1 << 52; /* counts a double holds exactly */
+    if (!out || wins > max_n || losses > max_n || timeouts > max_n)
+        return -1;
+    uint64_t closed = wins + losses + timeouts;
+    double n = (double)closed;
+    if (closed > 0 && (!isfinite(expectancy) || !isfinite(avg_rr)))
+        return -1;
+    if (closed > 1 && !(isfinite(sd) && sd >= 0.0))
+        return -1;
+    bitten_rstats_t s;
+    memset(&s, 0, sizeof s);
+    s.n[BITTEN_OUTCOME_WIN] = wins;
+    s.n[BITTEN_OUTCOME_LOSS] = losses;
+    s.n[BITTEN_OUTCOME_TIMEOUT] = timeouts;
+    if (closed > 0) {
+        s.sum_r = expectancy * n;
+        s.sum_r2 = n * expectancy * expectancy + (closed > 1 ? sd * sd * (n - 1.0) : 0.0);
+        s.sum_rr = avg_rr * n;
+    }
+    *out = s;
+    return 0;
+}
+
 bitten_rstats_t *bitten_rtable_get(bitten_rtable_t *t, const char *key)
 {
     if (!key || strlen(key) > BITTEN_RKEY_MAX)

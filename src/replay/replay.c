@@ -117,7 +117,7 @@ static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar
     //  The verdict is taken now, on the context as it is when the signal is made: the event
     //  the daemon publishes (venom.c) and CITADEL scores (citadel.c).
     venom_context_t ctx;
-    venom_signal_event_t ev = {&s->sig, NULL};
+    venom_signal_event_t ev = {&s->sig, NULL, NULL}; /* no record: not gated */
     if (venom_engine_context(run->engine, sig.symbol, &ctx) == 0)
         ev.context = &ctx;
     s->has_verdict = ev.context && citadel_evaluate(&run->shield, &run->threshold, ev.signal,

@@ -113,6 +113,46 @@ static void test_table_keeps_keys_sorted_and_merges(void **state)
     bitten_rtable_free(&t);
 }
 
+//  A report's figures give back the record they came from (so a printed report can seed one).
+static void test_figures_rebuild_the_record(void **state)
+{
+    bitten_rstats_t a;
+    memset(&a, 0, sizeof a);
+    const double rs[] = {2.0, -1.0, -1.0, 0.35, -1.12, 2.0, -0.4};
+    for (size_t i = 0; i < sizeof rs / sizeof *rs; i++)
+        bitten_rstats_add(&a, rs[i] == 2.0 ? BITTEN_OUTCOME_WIN
+                              : rs[i] < -0.9 ? BITTEN_OUTCOME_LOSS
+                                             : BITTEN_OUTCOME_TIMEOUT,
+                          rs[i], 2.0);
+    bitten_rstats_add(&a, BITTEN_OUTCOME_OPEN, 0.5, 2.0);
+    bitten_rsummary_t sa, sb;
+    bitten_rstats_summary(&a, 0.1, &sa);
+    bitten_rstats_t b;
+    assert_int_equal(bitten_rstats_from_figures(&b, sa.wins, sa.losses, sa.timeouts, sa.expectancy,
+                                                sa.sd, sa.avg_rr),
+                     0);
+    bitten_rstats_summary(&b, 0.1, &sb);
+    assert_int_equal(sb.closed, sa.closed);
+    assert_int_equal(sb.open, 0); /* OPEN trades are not part of it */
+    assert_true(fabs(sb.expectancy - sa.expectancy) < 1e-12);
+    assert_true(fabs(sb.sd - sa.sd) < 1e-12);
+    assert_true(fabs(sb.exp_lo - sa.exp_lo) < 1e-12);
+    assert_true(fabs(sb.avg_rr - sa.avg_rr) < 1e-12);
+    //  Edges: nothing closed needs no figure; one closed needs no sd; undefined figures refuse.
+    assert_int_equal(bitten_rstats_from_figures(&b, 0, 0, 0, NAN, NAN, NAN), 0);
+    assert_int_equal(b.n[BITTEN_OUTCOME_WIN] + b.n[BITTEN_OUTCOME_LOSS], 0);
+    assert_int_equal(bitten_rstats_from_figures(&b, 1, 0, 0, 2.0, NAN, 2.0), 0);
+    assert_true(b.sum_r == 2.0 && b.sum_r2 == 4.0);
+    bitten_rstats_t keep = b;
+    assert_int_equal(bitten_rstats_from_figures(&b, 1, 1, 0, 0.5, NAN, 2.0), -1);
+    assert_int_equal(bitten_rstats_from_figures(&b, 1, 1, 0, 0.5, -1.0, 2.0), -1);
+    assert_int_equal(bitten_rstats_from_figures(&b, 1, 0, 0, INFINITY, 0.0, 2.0), -1);
+    assert_int_equal(bitten_rstats_from_figures(&b, 1, 0, 0, 1.0, 0.0, NAN), -1);
+    assert_int_equal(bitten_rstats_from_figures(&b, (uint64_t)1 << 53, 0, 0, 1.0, 0.0, 1.0), -1);
+    assert_int_equal(bitten_rstats_from_figures(NULL, 1, 0, 0, 1.0, 0.0, 1.0), -1);
+    assert_memory_equal(&b, &keep, sizeof b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_expectancy_interval_is_the_t_interval),
         cmocka_unit_test(test_wins_and_losses_give_rate_breakeven_and_a_floor_on_the_sd),
         cmocka_unit_test(test_table_keeps_keys_sorted_and_merges),
+        cmocka_unit_test(test_figures_rebuild_the_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -306,7 +306,9 @@ static void s_on_signal(venom_t *self, const venom_signal_t *s)
     bitten_core_emit(self->core, "signal", obj);
     //  The market context as it is at the signal's tick travels with it (CITADEL's input).
     venom_context_t ctx;
-    venom_signal_event_t ev = {s, NULL};
+    venom_signal_event_t ev = {s, NULL, NULL};
+    if (s->pattern >= 0 && s->pattern < VENOM_PATTERN_COUNT)
+        ev.record = &self->record.pattern[s->pattern]; /* outcomes decided before this tick */
     if (venom_engine_context(self->engine, s->symbol, &ctx) == 0)
         ev.context = &ctx;
     bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_SIGNAL, &ev);

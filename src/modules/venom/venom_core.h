@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "bitten/proto.h"
+#include "bitten/stats.h"
 #include "bitten/reason.h"
 #include "bitten/symbols.h"
 
@@ -504,12 +505,15 @@ int venom_engine_restore_rate(venom_engine_t *self, const char *symbol, const ve
 void venom_engine_daily(const venom_engine_t *self, venom_daily_t *out);
 void venom_engine_restore_daily(venom_engine_t *self, const venom_daily_t *in);
 
-/*  The payload of BITTEN_EV_SIGNAL ("venom.signal"): the signal and its symbol's market context
- *  taken right after the tick that made it, so CITADEL never asks VENOM back. Published
- *  synchronously: both (and the context's borrowed pointers) are valid during the handler only. */
+/*  The payload of BITTEN_EV_SIGNAL ("venom.signal"): the signal, its symbol's market context
+ *  taken right after the tick that made it, and the live record of closed outcomes of the
+ *  signal's pattern (VENOM's, docs/venom.md "Live outcome record"; CITADEL's evidence gate),
+ *  so CITADEL never asks VENOM back. Published synchronously: all of it (and the context's
+ *  borrowed pointers) is valid during the handler only. context and record may be NULL. */
 typedef struct {
     const venom_signal_t *signal;
     const venom_context_t *context;
+    const bitten_rstats_t *record;
 } venom_signal_event_t;
 
 #endif
