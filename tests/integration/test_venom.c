@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -561,6 +562,78 @@ static void test_a_bad_seed_file_refuses_to_start(void **state)
     bt_daemon_cleanup(&d);
 }
 
+/* ---------------------------------------------------------------- real fills */
+
+#define FILL_UUID "fill_ea"
+
+//  A fire of a VENOM signal filled by the EA: its price beside the shadow entry (the signal
+//  tick's bid for this SELL) is the slippage, recorded per pattern in the live record. A fill
+//  of a signal VENOM did not follow is counted apart.
+static void test_a_real_fill_is_recorded_beside_the_shadow_entry(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
+                          "--set", "command.keepalive_s=100", "--set", "risk.fire_spacing_s=0",
+                          NULL};
+    const char *zpl = "accounts\n    a\n        uuid = \"" FILL_UUID "\"\n        tier = \"FANG\"\n"
+                      "        mode = \"manual\"\n";
+    assert_int_equal(bt_daemon_start(&d, zpl, args), 0);
+    void *fb = bt_feedback_socket(&d, true);
+    void *cmd = bt_command_socket(&d);
+    assert_int_equal(bt_wait_status(&d, "command.peers", 1, 3000), 1);
+    bt_send(fb, "{\"type\":\"telemetry\",\"uuid\":\"" FILL_UUID "\",\"account\":{\"balance\":10000,"
+                "\"equity\":10000,\"margin\":100,\"free_margin\":9900,\"margin_level\":10000}}");
+    assert_int_equal(bt_wait_status(&d, "eas.online", 1, 3000), 1);
+    int sent = s_send_lsr_scenario(fb);
+    assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
+    assert_int_equal(bt_wait_status(&d, "venom.signals", 1, 3000), 1);
+    const char *fires[2] = {"VENOM_EURUSD_1757941260", "not_a_venom_signal"};
+    for (int i = 0; i < 2; i++) {
+        char req[512], buf[4096], result[512];
+        snprintf(req, sizeof req,
+                 "{\"cmd\":\"fire\",\"uuid\":\"" FILL_UUID "\",\"symbol\":\"EURUSD\","
+                 "\"action\":\"sell\",\"sl_pips\":20,\"tp_pips\":40,\"signal_id\":\"%s\"}",
+                 fires[i]);
+        json_t *r = bt_ctl(&d, req);
+        assert_non_null(r);
+        if (strcmp(s_str(r, "state"), "SENT") != 0)
+            fail_msg("fire %s: %s", fires[i], json_dumps(r, 0));
+        json_decref(r);
+        assert_true(bt_recv(cmd, buf, sizeof buf, 3000) > 0);
+        assert_non_null(strstr(buf, fires[i]));
+        //  Filled 1.5 pips below the shadow entry 1.10040: adverse for a SELL.
+        snprintf(result, sizeof result,
+                 "{\"type\":\"trade_result\",\"signal_id\":\"%s\",\"status\":\"success\","
+                 "\"uuid\":\"" FILL_UUID "\",\"ticket\":%d,\"price\":1.10025}",
+                 fires[i], 1000 + i);
+        bt_send(fb, result);
+        assert_int_equal(bt_wait_status(&d, "fires.transitions.FILLED", i + 1, 3000), i + 1);
+    }
+    assert_true(bt_log_contains(&d,
+                                "INFO venom signal.fill signal_id=VENOM_EURUSD_1757941260 "
+                                "uuid=" FILL_UUID " pattern=LIQUIDITY_SWEEP_REVERSAL "
+                                "shadow_entry=1.1004 fill=1.10025 slippage_pips=1.50 "
+                                "slippage_r=0.0750",
+                                2000));
+    json_t *stats = bt_ctl(&d, "{\"cmd\":\"signals\",\"stats\":true}");
+    assert_non_null(stats);
+    assert_int_equal(bt_json_int(stats, "stats.fills.LIQUIDITY_SWEEP_REVERSAL.n"), 1);
+    json_t *lsr = json_object_get(json_object_get(json_object_get(stats, "stats"), "fills"),
+                                  "LIQUIDITY_SWEEP_REVERSAL");
+    assert_true(fabs(s_num(lsr, "slippage_pips_mean") - 1.5) < 1e-9);
+    assert_int_equal(bt_json_int(stats, "stats.fills_unmatched"), 1);
+    json_decref(stats);
+    zmq_close(cmd);
+    zmq_close(fb);
+    //  Stored with the record: a restart keeps it.
+    assert_int_equal(bt_daemon_restart(&d), 0);
+    stats = bt_ctl(&d, "{\"cmd\":\"signals\",\"stats\":true}");
+    assert_int_equal(bt_json_int(stats, "stats.fills.LIQUIDITY_SWEEP_REVERSAL.n"), 1);
+    json_decref(stats);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
 //  The cooldown and the day cap live in the store (kv), written with each signal: after a
 //  kill -9 and a restart the same signal fed again is rate-blocked, not emitted twice.
 static void s_signal_kill_restart_blocked(const char *const *args, const char *blocked)
@@ -620,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_a_negative_seeded_record_blocks_the_pattern),
         cmocka_unit_test(test_without_a_record_the_default_gate_blocks_evidence_insufficient),
         cmocka_unit_test(test_a_bad_seed_file_refuses_to_start),
+        cmocka_unit_test(test_a_real_fill_is_recorded_beside_the_shadow_entry),
         cmocka_unit_test(test_the_cooldown_survives_a_kill_and_restart),
         cmocka_unit_test(test_the_daily_cap_survives_a_kill_and_restart),
     };

@@ -275,6 +275,58 @@ static void test_live_record_round_trips_and_refuses_bad_text(void **state)
     }
 }
 
+//  Real fills beside the shadow entry: adverse slippage positive, per pattern, stored.
+static void test_fill_slippage_is_adverse_positive_and_stored(void **state)
+{
+    //  BUY shadow at the ask 1.10010: filled 1.10030 is 2 pips worse, 1.10000 is 1 pip better.
+    assert_true(fabs(venom_slippage_pips(VENOM_BUY, 1.10010, 1.10030, 0.0001) - 2.0) < 1e-9);
+    assert_true(fabs(venom_slippage_pips(VENOM_BUY, 1.10010, 1.10000, 0.0001) + 1.0) < 1e-9);
+    //  SELL shadow at the bid: a lower fill is worse.
+    assert_true(fabs(venom_slippage_pips(VENOM_SELL, 1.10000, 1.09985, 0.0001) - 1.5) < 1e-9);
+    assert_true(isnan(venom_slippage_pips(VENOM_SELL, 1.1, NAN, 0.0001)));
+    assert_true(isnan(venom_slippage_pips(VENOM_SELL, 1.1, 1.1, 0.0)));
+    venom_record_t r;
+    memset(&r, 0, sizeof r);
+    venom_record_add_fill(&r, VENOM_MOMENTUM_BURST, 2.0, 20.0);
+    venom_record_add_fill(&r, VENOM_MOMENTUM_BURST, 0.0, 20.0);
+    venom_record_add_fill(&r, VENOM_MOMENTUM_BURST, NAN, 20.0); /* ignored */
+    venom_record_add_fill(&r, VENOM_MOMENTUM_BURST, 1.0, 0.0);  /* ignored */
+    venom_record_add_fill(&r, VENOM_PATTERN_COUNT, 1.0, 20.0);  /* ignored */
+    r.fills_unmatched = 2;
+    assert_int_equal(r.fills[VENOM_MOMENTUM_BURST].n, 2);
+    char *text = venom_record_dump(&r);
+    venom_record_t back;
+    memset(&back, 0xff, sizeof back);
+    assert_int_equal(venom_record_load(&back, text), 0);
+    assert_memory_equal(&back, &r, sizeof r);
+    free(text);
+    json_t *j = venom_record_json(&back);
+    json_t *mb = json_object_get(json_object_get(j, "fills"), "MOMENTUM_BURST");
+    assert_int_equal(json_integer_value(json_object_get(mb, "n")), 2);
+    assert_true(json_number_value(json_object_get(mb, "slippage_pips_mean")) == 1.0);
+    assert_true(json_number_value(json_object_get(mb, "slippage_r_mean")) == 0.05);
+    assert_true(json_is_array(json_object_get(mb, "slippage_pips_95")));
+    assert_int_equal(json_integer_value(json_object_get(j, "fills_unmatched")), 2);
+    json_decref(j);
+    //  A record written before fills were tracked still reads, with none.
+    assert_int_equal(venom_record_load(&back, "{\"lost_open\":1,\"pattern\":{}}"), 0);
+    assert_int_equal(back.fills[VENOM_MOMENTUM_BURST].n, 0);
+    assert_int_equal(back.lost_open, 1);
+    const char *bad[] = {
+        "{\"lost_open\":0,\"pattern\":{},\"fills\":[]}",
+        "{\"lost_open\":0,\"pattern\":{},\"fills\":{\"BB_SCALP\":[1,2]}}",
+        "{\"lost_open\":0,\"pattern\":{},\"fills\":{\"BB_SCALP\":[-1,0,0,0]}}",
+        "{\"lost_open\":0,\"pattern\":{},\"fills\":{\"BB_SCALP\":[1,\"x\",0,0]}}",
+        "{\"lost_open\":0,\"pattern\":{},\"fills_unmatched\":-1}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        venom_record_t keep = r;
+        if (venom_record_load(&keep, bad[i]) != -1)
+            fail_msg("accepted '%s'", bad[i]);
+        assert_memory_equal(&keep, &r, sizeof r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_open_at_the_end_is_marked_to_market),
         cmocka_unit_test(test_book_memory_is_bounded_by_open_trades_not_ticks),
         cmocka_unit_test(test_live_record_round_trips_and_refuses_bad_text),
+        cmocka_unit_test(test_fill_slippage_is_adverse_positive_and_stored),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

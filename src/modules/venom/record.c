@@ -46,6 +46,44 @@ void venom_record_add(venom_record_t *r, const venom_trade_t *t)
     bitten_rstats_add(&r->pattern[t->pattern], t->kind, t->r, t->rr);
 }
 
+double venom_slippage_pips(venom_direction_t d, double shadow_entry, double fill, double pip)
+{
+    if (!isfinite(shadow_entry) || !isfinite(fill) || !(pip > 0.0) || !isfinite(pip))
+        return NAN;
+    double diff = d == VENOM_BUY ? fill - shadow_entry : shadow_entry - fill;
+    return diff / pip;
+}
+
+void venom_record_add_fill(venom_record_t *r, venom_pattern_t p, double slip_pips, double sl_pips)
+{
+    if (p < 0 || p >= VENOM_PATTERN_COUNT || !isfinite(slip_pips) || !(sl_pips > 0.0) ||
+        !isfinite(sl_pips))
+        return;
+    venom_fills_t *f = &r->fills[p];
+    f->n++;
+    f->sum_pips += slip_pips;
+    f->sum_pips2 += slip_pips * slip_pips;
+    f->sum_r += slip_pips / sl_pips;
+}
+
+//  {"n", "slippage_pips_mean", "slippage_pips_95" (t interval, null under 2), "slippage_r_mean"}
+static json_t *s_fills_json(const venom_fills_t *f)
+{
+    double n = (double)f->n, mean = f->n ? f->sum_pips / n : NAN;
+    double lo = NAN, hi = NAN;
+    if (f->n >= 2) {
+        double var = (f->sum_pips2 - n * mean * mean) / (n - 1.0);
+        double half = bitten_t975(f->n - 1) * sqrt(var > 0.0 ? var : 0.0) / sqrt(n);
+        lo = mean - half;
+        hi = mean + half;
+    }
+    json_t *o = json_pack("{s:I}", "n", (json_int_t)f->n);
+    json_object_set_new(o, "slippage_pips_mean", venom_json_num4(mean));
+    json_object_set_new(o, "slippage_pips_95", s_pair(lo, hi));
+    json_object_set_new(o, "slippage_r_mean", venom_json_num4(f->n ? f->sum_r / n : NAN));
+    return o;
+}
+
 json_t *venom_record_json(const venom_record_t *r)
 {
     bitten_rstats_t all;
@@ -56,11 +94,18 @@ json_t *venom_record_json(const venom_record_t *r)
         json_object_set_new(by, venom_pattern_str((venom_pattern_t)p),
                             venom_rstats_json(&r->pattern[p]));
     }
-    return json_pack("{s:o, s:o, s:I}", "overall", venom_rstats_json(&all), "pattern", by,
-                     "lost_open", (json_int_t)r->lost_open);
+    json_t *fills = json_object();
+    for (int p = 0; p < VENOM_PATTERN_COUNT; p++)
+        json_object_set_new(fills, venom_pattern_str((venom_pattern_t)p),
+                            s_fills_json(&r->fills[p]));
+    return json_pack("{s:o, s:o, s:I, s:o, s:I}", "overall", venom_rstats_json(&all), "pattern",
+                     by, "lost_open", (json_int_t)r->lost_open, "fills", fills,
+                     "fills_unmatched", (json_int_t)r->fills_unmatched);
 }
 
-//  {"lost_open": n, "pattern": {NAME: [win, loss, timeout, open, sum_r, sum_r2, sum_rr, open_sum_r]}}
+//  {"lost_open": n, "pattern": {NAME: [win, loss, timeout, open, sum_r, sum_r2, sum_rr,
+//  open_sum_r]}, "fills": {NAME: [n, sum_pips, sum_pips2, sum_r]}, "fills_unmatched": n}
+//  (fills absent: written before fills were tracked, read as none)
 char *venom_record_dump(const venom_record_t *r)
 {
     json_t *by = json_object();
@@ -73,7 +118,16 @@ char *venom_record_dump(const venom_record_t *r)
                       (json_int_t)s->n[BITTEN_OUTCOME_OPEN], s->sum_r, s->sum_r2, s->sum_rr,
                       s->open_sum_r));
     }
-    json_t *o = json_pack("{s:I, s:o}", "lost_open", (json_int_t)r->lost_open, "pattern", by);
+    json_t *fills = json_object();
+    for (int p = 0; p < VENOM_PATTERN_COUNT; p++) {
+        const venom_fills_t *f = &r->fills[p];
+        if (f->n)
+            json_object_set_new(fills, venom_pattern_str((venom_pattern_t)p),
+                                json_pack("[I, f, f, f]", (json_int_t)f->n, f->sum_pips,
+                                          f->sum_pips2, f->sum_r));
+    }
+    json_t *o = json_pack("{s:I, s:o, s:o, s:I}", "lost_open", (json_int_t)r->lost_open, "pattern",
+                          by, "fills", fills, "fills_unmatched", (json_int_t)r->fills_unmatched);
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(o);
     return text;
@@ -106,6 +160,30 @@ int venom_record_load(venom_record_t *r, const char *text)
         double *sums[4] = {&s->sum_r, &s->sum_r2, &s->sum_rr, &s->open_sum_r};
         for (int k = 0; k < 4; k++) {
             json_t *v = json_array_get(a, (size_t)(4 + k));
+            if (!json_is_number(v) || !isfinite(json_number_value(v)))
+                rc = -1;
+            *sums[k] = json_number_value(v);
+        }
+    }
+    json_t *fills = json_object_get(o, "fills"), *unmatched = json_object_get(o, "fills_unmatched");
+    if (rc == 0 && ((fills && !json_is_object(fills)) ||
+                    (unmatched && (!json_is_integer(unmatched) || json_integer_value(unmatched) < 0))))
+        rc = -1;
+    next.fills_unmatched = unmatched ? (uint64_t)json_integer_value(unmatched) : 0;
+    for (int p = 0; rc == 0 && fills && p < VENOM_PATTERN_COUNT; p++) {
+        json_t *a = json_object_get(fills, venom_pattern_str((venom_pattern_t)p));
+        if (!a)
+            continue;
+        json_t *n = json_array_get(a, 0);
+        if (json_array_size(a) != 4 || !json_is_integer(n) || json_integer_value(n) < 0) {
+            rc = -1;
+            break;
+        }
+        venom_fills_t *f = &next.fills[p];
+        f->n = (uint64_t)json_integer_value(n);
+        double *sums[3] = {&f->sum_pips, &f->sum_pips2, &f->sum_r};
+        for (int k = 0; k < 3; k++) {
+            json_t *v = json_array_get(a, (size_t)(1 + k));
             if (!json_is_number(v) || !isfinite(json_number_value(v)))
                 rc = -1;
             *sums[k] = json_number_value(v);

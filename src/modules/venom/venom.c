@@ -1,6 +1,7 @@
 /*  venom.c: the VENOM module: feeds bus ticks and candle batches to the pure engine, and turns
  *  each signal into a bus event, an events-channel "signal", a log line and a store row; keeps
  *  its rate-control state in the store so the caps survive a restart. */
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,20 @@
 #include "core/symbols_config.h"
 #include "modules/venom/venom.h"
 
+#include "modules/fire_router/fire_router.h"
 #include "modules/venom/outcome.h"
 #include "modules/venom/record.h"
 
 #define S_ERR_MAX 256
+#define S_RECENT_MAX 256 /* recent signals a real fill is matched against */
+
+//  What a real fill is compared with: the signal's shadow entry (its tick's ask / bid).
+typedef struct {
+    char signal_id[BITTEN_ID_MAX + 1];
+    venom_pattern_t pattern;
+    venom_direction_t direction;
+    double shadow_entry, pip, sl_pips;
+} s_recent_t;
 
 struct venom {
     bitten_core_t *core;
@@ -26,6 +37,8 @@ struct venom {
     venom_tracker_t *tracker; /* every signal followed on the live ticks (outcome.h) */
     venom_record_t record;    /* their closed outcomes per pattern, kept in the store's kv */
     uint64_t outcomes;        /* decided since start */
+    s_recent_t recent[S_RECENT_MAX]; /* ring of the last signals, for the fills */
+    size_t recent_next;
 };
 
 #define S_KV_RECORD "venom.outcomes"
@@ -354,6 +367,47 @@ static void s_on_outcome(void *arg, size_t tag, const venom_trade_t *t)
     s_save_record(self);
 }
 
+static void s_remember(venom_t *self, const venom_signal_t *sig, const bitten_tick_t *tick)
+{
+    venom_context_t ctx;
+    const bitten_symbol_t *spec =
+        venom_engine_context(self->engine, sig->symbol, &ctx) == 0 ? ctx.symbol : NULL;
+    s_recent_t *r = &self->recent[self->recent_next++ % S_RECENT_MAX];
+    snprintf(r->signal_id, sizeof r->signal_id, "%s", sig->signal_id);
+    r->pattern = sig->pattern;
+    r->direction = sig->direction;
+    r->shadow_entry = sig->direction == VENOM_BUY ? tick->ask : tick->bid;
+    r->pip = spec ? spec->pip : NAN;
+    r->sl_pips = sig->sl_pips;
+}
+
+//  A fire reached FILLED with a price: its slippage against the shadow entry, per pattern.
+static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
+{
+    venom_t *self = arg;
+    const fire_event_t *ev = payload;
+    const bitten_fire_rec_t *f = ev->fire;
+    if (f->state != BITTEN_FIRE_FILLED || !f->has_fill_price || ev->from == BITTEN_FIRE_FILLED)
+        return;
+    const s_recent_t *r = NULL;
+    for (size_t i = 0; i < S_RECENT_MAX && !r; i++)
+        if (self->recent[i].signal_id[0] && strcmp(self->recent[i].signal_id, f->signal_id) == 0)
+            r = &self->recent[i];
+    if (!r) {
+        self->record.fills_unmatched++;
+        s_save_record(self);
+        return;
+    }
+    double slip = venom_slippage_pips(r->direction, r->shadow_entry, f->fill_price, r->pip);
+    venom_record_add_fill(&self->record, r->pattern, slip, r->sl_pips);
+    BLOG_INFO(self->log, "venom", "signal.fill",
+              "signal_id=%s uuid=%s pattern=%s shadow_entry=%.10g fill=%.10g slippage_pips=%.2f "
+              "slippage_r=%.4f",
+              f->signal_id, f->uuid, venom_pattern_str(r->pattern), r->shadow_entry,
+              f->fill_price, slip, r->sl_pips > 0 ? slip / r->sl_pips : NAN);
+    s_save_record(self);
+}
+
 static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
 {
     venom_t *self = arg;
@@ -371,6 +425,7 @@ static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
     }
     venom_tracker_on_tick(self->tracker, tick, s_on_outcome, self); /* as the replay does */
     if (r == 1) {
+        s_remember(self, &sig, tick);
         s_on_signal(self, &sig);
         venom_tracker_on_signal(self->tracker, 0, &sig); /* fills on this tick's ask / bid */
     }
@@ -455,13 +510,14 @@ venom_t *venom_new(bitten_core_t *core)
         free(self);
         return NULL;
     }
-    char text[4096];
+    char text[16384];
     if (bitten_store_kv_get(bitten_core_store(core), S_KV_RECORD, text, sizeof text) == 0 &&
         venom_record_load(&self->record, text) != 0)
         BLOG_WARN(self->log, "venom", "outcome_record.unreadable", "action=start_empty");
     bitten_bus_t *bus = bitten_core_bus(core);
     bitten_bus_subscribe(bus, BITTEN_EV_TICK, s_on_tick, self);
     bitten_bus_subscribe(bus, BITTEN_EV_CANDLE_BATCH, s_on_candles, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_FIRE, s_on_fire, self);
     bitten_core_status_register(core, "venom", s_status, self);
     bitten_core_control_register(core, "signals", s_control_signals, self);
     size_t selected = venom_selection_count(self->selection);
