@@ -535,8 +535,8 @@ static void test_a_bad_seed_file_refuses_to_start(void **state)
     static const char *const bad[] = {
         "not json\n",
         "{\"pattern\":{\"NO_SUCH_PATTERN\":{\"closed\":0,\"wins\":0,\"losses\":0,\"timeouts\":0}}}",
-        "{\"pattern\":{\"BB_SCALP\":{\"closed\":3,\"wins\":1,\"losses\":1,\"timeouts\":0,"
-        "\"expectancy_r\":0.1,\"sd_r\":1,\"avg_rr\":1.5}}}",
+        ("{\"pattern\":{\"BB_SCALP\":{\"closed\":3,\"wins\":1,\"losses\":1,\"timeouts\":0,"
+         "\"expectancy_r\":0.1,\"sd_r\":1,\"avg_rr\":1.5}}}"),
         "{\"other\":1}",
     };
     static const char *const needle[] = {"not JSON", "unknown pattern: NO_SUCH_PATTERN",
