@@ -70,6 +70,12 @@ const bitten_cfg_key_t bitten_config_keys[] = {
     {"log.format", S, "logfmt", NR, "logfmt|json", NULL,
      "logfmt: 'TS LEVEL module event key=value'; json: one object per line"},
     {"log.file", S, "", NR, NULL, NULL, "append to this file (reopened on SIGHUP); empty = stderr"},
+    {"log.journal", S, "auto", NR, "auto|off|prefix|native", NULL,
+     "journald: native = structured entries (PRIORITY, SIGNAL_ID, UUID, REASON, ...) to "
+     "log.journal_socket; prefix = '<N>' priority prefixes on stderr; auto = native when stderr "
+     "is the journal ($JOURNAL_STREAM) and log.file is empty, else off"},
+    {"log.journal_socket", S, "/run/systemd/journal/socket", NR, NULL, NULL,
+     "journald's native socket (log.journal = native or auto)"},
     {"log.repeat_window_ms", I, "1000", 0, 3600000, NULL, NULL,
      "identical log lines within this window are counted, then reported as log.suppressed"},
     {"reject.log_interval_ms", I, "1000", 0, 3600000, NULL, NULL,
@@ -218,7 +224,7 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "one child per symbol (its name) overriding or adding: digits, point, pip, pip_value, min_lot, max_lot, lot_step, typical_spread, min_stop_pips"},
     /* accounts (src/modules/fire_router/accounts.c) */
     {"accounts", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
-     "one child per account: uuid, tier (NIBBLER|FANG|COMMANDER), mode (manual|auto), risk_pct, max_lot, symbols"},
+     "one child per account: uuid, tier (NIBBLER|FANG|COMMANDER), mode (manual|auto), risk_pct, max_lot, symbols, dialect (contract|v7|v2.05|v2.02; pins it)"},
     {"default_account.tier", S, "NIBBLER", NR, "NIBBLER|FANG|COMMANDER", NULL,
      "tier of an account created on its first telemetry"},
     {"default_account.mode", S, "manual", NR, "manual|auto", NULL,
@@ -229,6 +235,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "lot cap for such an account; 0 = none beyond the symbol's and balance / fire.balance_per_lot"},
     {"default_account.symbols", S, "", NR, NULL, NULL,
      "comma-separated symbols such an account may trade; empty = all in the symbol table"},
+    {"default_account.max_auto_created", I, "1000", 0, 1000000, NULL, NULL,
+     "most accounts created on first contact; beyond it a new uuid stays unknown (ACCOUNT_LIMIT, counted); 0 = none"},
     /* XP & risk (src/modules/xp_risk, docs/risk.md): every field of risk_params_t; the defaults
      *  must equal risk_params_default() (tests/unit/test_xp_risk_config.c checks) */
     {"risk.nibbler.risk_pct", D, "1", 0.01, 5, NULL, NULL,

@@ -11,7 +11,7 @@
 #include "core/symbols_config.h"
 #include "modules/venom/venom.h"
 
-#include "modules/fire_router/fire_router.h"
+#include "bitten/trading.h"
 #include "modules/venom/outcome.h"
 #include "modules/venom/record.h"
 
@@ -335,7 +335,7 @@ static void s_log_drop(venom_t *self, const bitten_tick_t *t, bitten_reason_t wh
         BLOG_DEBUG(self->log, "venom", "tick.dropped", "reason=%s symbol=%s",
                    bitten_reason_str(why), t->symbol);
     else
-        BLOG_WARN(self->log, "venom", "tick.dropped", "reason=%s symbol=%s", bitten_reason_str(why),
+        BLOG_INFO(self->log, "venom", "tick.dropped", "reason=%s symbol=%s", bitten_reason_str(why),
                   t->symbol);
 }
 
@@ -385,7 +385,7 @@ static void s_remember(venom_t *self, const venom_signal_t *sig, const bitten_ti
 static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
 {
     venom_t *self = arg;
-    const fire_event_t *ev = payload;
+    const bitten_fire_event_t *ev = payload;
     const bitten_fire_rec_t *f = ev->fire;
     if (f->state != BITTEN_FIRE_FILLED || !f->has_fill_price || ev->from == BITTEN_FIRE_FILLED)
         return;
