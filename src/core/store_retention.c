@@ -5,7 +5,9 @@
 
 /*  Old rows come by the time indexes of schema v3, so a pass reads what it deletes (plus the
  *  few rows it must keep), never the whole table. The subquery's b.at >= a.at narrows the
- *  index range; after a clock step back it may miss a newer row and keep an old one (safe). */
+ *  index range; after a clock step back it may miss a newer row and keep an old one (safe).
+ *  CROSS JOIN pins fire_events (by its time index) as the outer loop: left to itself the
+ *  planner walks every final fire by fires_state, a table that is never pruned. */
 static const char *const s_sql[S_COUNT_] = {
     [S_PRUNE_SNAPSHOTS] =
         "DELETE FROM account_snapshots WHERE id IN (SELECT a.id FROM account_snapshots a"
@@ -13,7 +15,7 @@ static const char *const s_sql[S_COUNT_] = {
         " AND b.at >= a.at AND b.id > a.id) ORDER BY a.at LIMIT ?2)",
     [S_PRUNE_FIRE_EVENTS] =
         "DELETE FROM fire_events WHERE id IN (SELECT e.id FROM fire_events e"
-        " JOIN fires f ON f.id = e.fire_id WHERE e.at < ?1"
+        " CROSS JOIN fires f ON f.id = e.fire_id WHERE e.at < ?1"
         " AND f.state IN ('CLOSED','REFUSED','FAILED','EXPIRED')"
         " AND MAX(f.created_at, COALESCE(f.sent_at, 0), COALESCE(f.result_at, 0),"
         " COALESCE(f.closed_at, 0)) < ?1 ORDER BY e.at LIMIT ?2)",
