@@ -328,8 +328,13 @@ static bitten_log_t *s_open_log(const bitten_config_t *cfg, char *err, size_t er
                                      : BITTEN_LOG_LOGFMT;
     bitten_log_t *log = bitten_log_new(file, (bitten_log_level_t)level, format,
                                        (int)bitten_config_int(cfg, "log.repeat_window_ms"));
-    if (!log)
+    if (!log) {
         snprintf(err, errlen, "config: key 'log.file': cannot open '%s' for appending", file);
+        return NULL;
+    }
+    int journal = bitten_log_journal_from_str(bitten_config_str(cfg, "log.journal"));
+    bitten_log_set_journal(log, journal < 0 ? BITTEN_LOG_JOURNAL_AUTO : (bitten_log_journal_t)journal,
+                           bitten_config_str(cfg, "log.journal_socket"));
     return log;
 }
 

@@ -1,7 +1,9 @@
 /*  bittenctl.c: the operator's command-line client: asks bittend over the control socket
  *  (REQ -> REP) and prints the answer for people, or as JSON; `tail` follows the events channel. */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,21 +26,33 @@ typedef struct {
     const char *control;
     int timeout_ms;
     bool json;
-    const char *events;   /* tail: events endpoint (default: asked from status) */
+    const char *events; /* tail: events endpoint (default: asked from status) */
     const char *topics[16];
     size_t n_topics;
     const char *uuid, *symbol;
-    long count;           /* tail: stop after this many events, 0 = forever */
-    int seconds;          /* tail: stop after this many seconds, 0 = forever */
-    bool hard;            /* halt */
-    const char *why;      /* halt */
-    const char *state;    /* fires */
-    int limit;            /* fires; 0 = the daemon's default */
-    const char *action, *id;          /* fire, close */
+    long count;              /* tail: stop after this many events, 0 = forever */
+    int seconds;             /* tail: stop after this many seconds, 0 = forever */
+    bool hard;               /* halt */
+    const char *why;         /* halt */
+    const char *state;       /* fires */
+    int limit;               /* fires; 0 = the daemon's default */
+    const char *action, *id; /* fire, close */
     const char *sl_pips, *tp_pips, *lot, *risk_pct; /* fire: checked as numbers */
-    const char *dir;                  /* keygen */
-    bool server;                      /* keygen --server */
+    const char *dir;                                /* keygen */
+    bool server;                                    /* keygen --server */
+    bool force;                                     /* keygen --force: overwrite an existing pair */
 } s_opts_t;
+
+/*  Reasons bittenctl gives itself (the daemon's are in include/bitten/reason.h). */
+#define R_USAGE "USAGE"
+#define R_UNREACHABLE "UNREACHABLE"
+#define R_BAD_REPLY "BAD_REPLY"
+#define R_KEY_EXISTS "KEY_EXISTS"
+#define R_WRITE_FAILED "WRITE_FAILED"
+#define R_NOT_FOUND "NOT_FOUND"
+
+/*  Floats in every JSON bittenctl prints: 15 significant digits, as in events and replies. */
+#define S_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
 
 static volatile sig_atomic_t s_interrupted;
 
@@ -49,44 +63,76 @@ static void s_on_signal(int signum)
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: bittenctl [--control EP] [--timeout-ms N] [--json] COMMAND [options]\n"
-            "commands:\n"
-            "  status                 uptime, frames in/out, rejects by reason, EAs, endpoints\n"
-            "  eas                    every known EA: online, last seen, round-trip time\n"
-            "  config                 the daemon's effective configuration, with origins\n"
-            "  tail [--topic T]... [--uuid U] [--symbol S] [--count N] [--seconds N]\n"
-            "                         print the events channel (topic prefix filters)\n"
-            "  signals [--symbol S] [--limit N]\n"
-            "                         stored VENOM signals, newest first, with CITADEL's verdict\n"
-            "  keygen --server | --uuid U [--dir D]\n"
-            "                         make a CURVE certificate pair (D/NAME.cert, .cert_secret)\n"
-            "  call CMD [key=value]...  send any control command (values that parse as numbers\n"
-            "                         are sent as numbers)\n"
-            "  accounts               every account: tier, mode, balance, equity, daily loss,\n"
-            "                         drawdown, positions, fires today, telemetry age, halts\n"
-            "  fires [--uuid U] [--state S] [--limit N]\n"
-            "                         the fire journal, newest first\n"
-            "  fire --uuid U --symbol S --action buy|sell --sl-pips N [--tp-pips N]\n"
-            "       [--lot X | --risk-pct X] [--id ID]\n"
-            "                         an operator fire (the whole check chain applies)\n"
-            "  close --uuid U [--symbol S] [--id ID]\n"
-            "                         close the symbol's positions, or all of them\n"
-            "  halt [--uuid U] [--hard] --why TEXT\n"
-            "                         refuse new fires (global, or one account); --hard also\n"
-            "                         closes the positions (close_all)\n"
-            "  resume [--uuid U]      release the global halts, or the account's\n"
-            "  xp --uuid U            the account's XP total and rank\n"
-            "The control endpoint is --control, else $BITTEN_CONTROL, else " DEFAULT_CONTROL ".\n"
-            "Exit codes: 0 ok, 1 bittend refused (reason printed), 2 usage, 3 bittend not "
-            "reachable.\n");
+    fprintf(
+        out,
+        "usage: bittenctl [--control EP] [--timeout-ms N] [--json] COMMAND [options]\n"
+        "       bittenctl --version | --help\n"
+        "commands:\n"
+        "  status                 uptime, frames in/out, rejects by reason, EAs, endpoints\n"
+        "  eas [--uuid U]         every known EA (or one): online, last seen, round-trip time\n"
+        "  config                 the daemon's effective configuration, with origins\n"
+        "  tail [--topic T]... [--uuid U] [--symbol S] [--count N] [--seconds N]\n"
+        "                         print the events channel (topic prefix filters)\n"
+        "  signals [--symbol S] [--limit N]\n"
+        "                         stored VENOM signals, newest first, with CITADEL's verdict\n"
+        "  keygen --server | --uuid U [--dir D] [--force]\n"
+        "                         make a CURVE certificate pair (D/NAME.cert, .cert_secret);\n"
+        "                         an existing pair is kept unless --force\n"
+        "  call CMD [key=value]...  send any control command (values that parse as numbers\n"
+        "                         are sent as numbers)\n"
+        "  accounts               every account: tier, mode, balance, equity, daily loss,\n"
+        "                         drawdown, positions, fires today, telemetry age, halts\n"
+        "  fires [--uuid U] [--state S] [--limit N]\n"
+        "                         the fire journal, newest first\n"
+        "  fire --uuid U --symbol S --action buy|sell --sl-pips N [--tp-pips N]\n"
+        "       [--lot X | --risk-pct X] [--id ID]\n"
+        "                         an operator fire (the whole check chain applies)\n"
+        "  close --uuid U [--symbol S] [--id ID]\n"
+        "                         close the symbol's positions, or all of them\n"
+        "  halt [--uuid U] [--hard] --why TEXT\n"
+        "                         refuse new fires (global, or one account); --hard also\n"
+        "                         closes the positions (close_all)\n"
+        "  resume [--uuid U]      release the global halts, or the account's\n"
+        "  xp --uuid U            the account's XP total and rank\n"
+        "The control endpoint is --control, else $BITTEN_CONTROL, else " DEFAULT_CONTROL ".\n"
+        "With --json every command prints one JSON object on stdout, with \"ok\" and, when not\n"
+        "ok, \"reason\" and \"error\" (tail: one object per event).\n"
+        "Exit codes: 0 ok, 1 refused or not found (reason printed), 2 usage, 3 bittend not "
+        "reachable.\n");
 }
 
 /* ---------------------------------------------------------------- request / reply */
 
-//  Sends one request and returns the parsed reply, or NULL (message printed) when bittend
-//  cannot be reached in time.
-static json_t *s_request(const s_opts_t *o, json_t *request)
+static void s_print_json(json_t *obj)
+{
+    char *text = json_dumps(obj, S_JSON_FLAGS);
+    puts(text ? text : "{\"ok\":false,\"reason\":\"INTERNAL\",\"error\":\"out of memory\"}");
+    free(text);
+}
+
+//  A failure of bittenctl itself: the message on stderr and, with --json, one object on
+//  stdout. Returns rc.
+static int s_fail(const s_opts_t *o, int rc, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int s_fail(const s_opts_t *o, int rc, const char *reason, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "bittenctl: %s\n", msg);
+    if (o->json) {
+        json_t *obj = json_pack("{s:b, s:s, s:s}", "ok", 0, "reason", reason, "error", msg);
+        s_print_json(obj);
+        json_decref(obj);
+    }
+    return rc;
+}
+
+//  Sends one request and returns the parsed reply, or NULL when bittend cannot be reached in
+//  time or answers something else than a JSON object (*rc and the message set by s_fail).
+static json_t *s_request(const s_opts_t *o, json_t *request, int *rc)
 {
     void *ctx = zmq_ctx_new();
     void *req = zmq_socket(ctx, ZMQ_REQ);
@@ -97,22 +143,28 @@ static json_t *s_request(const s_opts_t *o, json_t *request)
     json_t *reply = NULL;
     char *text = json_dumps(request, JSON_COMPACT);
     if (zmq_connect(req, o->control) != 0) {
-        fprintf(stderr, "bittenctl: bad control endpoint '%s': %s\n", o->control,
-                zmq_strerror(errno));
+        *rc = s_fail(o, EXIT_USAGE, R_USAGE, "bad control endpoint '%s': %s", o->control,
+                     zmq_strerror(errno));
     } else if (zmq_send(req, text, strlen(text), 0) < 0) {
-        fprintf(stderr, "bittenctl: cannot send to bittend at %s: %s\n", o->control,
-                zmq_strerror(errno));
+        *rc = s_fail(o, EXIT_UNREACHABLE, R_UNREACHABLE, "cannot send to bittend at %s: %s",
+                     o->control, zmq_strerror(errno));
     } else {
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         if (zmq_msg_recv(&msg, req, 0) < 0)
-            fprintf(stderr, "bittenctl: no answer from bittend at %s within %d ms (is it running?)\n",
-                    o->control, o->timeout_ms);
+            *rc = s_fail(o, EXIT_UNREACHABLE, R_UNREACHABLE,
+                         "no answer from bittend at %s within %d ms (is it running?)", o->control,
+                         o->timeout_ms);
         else {
             json_error_t jerr;
             reply = json_loadb(zmq_msg_data(&msg), zmq_msg_size(&msg), 0, &jerr);
-            if (!reply)
-                fprintf(stderr, "bittenctl: bittend answered something that is not JSON\n");
+            if (!json_is_object(reply)) {
+                json_decref(reply);
+                reply = NULL;
+                *rc = s_fail(o, EXIT_UNREACHABLE, R_BAD_REPLY,
+                             "bittend at %s answered something that is not a JSON object",
+                             o->control);
+            }
         }
         zmq_msg_close(&msg);
     }
@@ -122,11 +174,20 @@ static json_t *s_request(const s_opts_t *o, json_t *request)
     return reply;
 }
 
-static int s_refused(const json_t *reply)
+//  A refusal from bittend: the reason on stderr; with --json the reply itself on stdout (it
+//  carries ok:false, reason and error).
+static int s_refused(const s_opts_t *o, json_t *reply)
 {
-    const char *reason = json_string_value(json_object_get(reply, "reason"));
-    const char *error = json_string_value(json_object_get(reply, "error"));
-    fprintf(stderr, "bittenctl: refused: %s: %s\n", reason ? reason : "?", error ? error : "");
+    if (!json_is_string(json_object_get(reply, "reason")))
+        json_object_set_new(reply, "reason", json_string("?"));
+    if (!json_is_string(json_object_get(reply, "error")))
+        json_object_set_new(reply, "error", json_string(""));
+    json_object_set_new(reply, "ok", json_false());
+    fprintf(stderr, "bittenctl: refused: %s: %s\n",
+            json_string_value(json_object_get(reply, "reason")),
+            json_string_value(json_object_get(reply, "error")));
+    if (o->json)
+        s_print_json(reply);
     return EXIT_REFUSED;
 }
 
@@ -166,6 +227,101 @@ static void s_print_eas(json_t *list)
     }
 }
 
+static const char *s_str(json_t *obj, const char *key, const char *absent);
+static void s_print_halt(json_t *h);
+
+//  Halts (global and per account), then alarms: what an operator must look at first.
+static void s_print_halts_and_alarms(json_t *r)
+{
+    json_t *risk = json_object_get(r, "risk");
+    size_t n = json_array_size(json_object_get(risk, "global_halts"));
+    size_t i, k;
+    json_t *a, *h;
+    json_array_foreach(json_object_get(risk, "accounts"), i, a)
+    {
+        n += json_array_size(json_object_get(a, "halts"));
+    }
+    if (n == 0)
+        printf("%-14snone\n", "halts");
+    else {
+        printf("%-14s%zu active%s\n", "halts", n,
+               json_is_true(json_object_get(risk, "halted_global")) ? "  GLOBAL HALT: no new fires"
+                                                                    : "");
+        json_array_foreach(json_object_get(risk, "global_halts"), k, h)
+        {
+            s_print_halt(h);
+        }
+        json_array_foreach(json_object_get(risk, "accounts"), i, a)
+        {
+            json_array_foreach(json_object_get(a, "halts"), k, h)
+            {
+                s_print_halt(h);
+            }
+        }
+    }
+    json_t *fires = json_object_get(r, "fires");
+    json_t *tr = json_object_get(fires, "transitions");
+    const char *strict =
+        json_string_value(json_object_get(json_object_get(r, "zmq"), "strict_violation"));
+    json_int_t timeouts = json_integer_value(json_object_get(tr, "TIMEOUT"));
+    json_int_t unconfirmed = json_integer_value(json_object_get(tr, "UNCONFIRMED"));
+    json_int_t failed = json_integer_value(json_object_get(tr, "FAILED"));
+    json_int_t orphans = json_integer_value(json_object_get(fires, "orphan_results"));
+    json_int_t unavailable =
+        json_integer_value(json_object_get(json_object_get(r, "citadel"), "unavailable"));
+    if (!strict && !timeouts && !unconfirmed && !failed && !orphans && !unavailable) {
+        printf("%-14snone\n", "alarms");
+        return;
+    }
+    printf("%-14s", "alarms");
+    if (strict)
+        printf("STRICT VIOLATION: %s  ", strict);
+    if (timeouts)
+        printf("fire timeouts=%" JSON_INTEGER_FORMAT "  ", timeouts);
+    if (unconfirmed)
+        printf("unconfirmed fires=%" JSON_INTEGER_FORMAT "  ", unconfirmed);
+    if (failed)
+        printf("failed fires=%" JSON_INTEGER_FORMAT "  ", failed);
+    if (orphans)
+        printf("orphan results=%" JSON_INTEGER_FORMAT "  ", orphans);
+    if (unavailable)
+        printf("citadel unavailable=%" JSON_INTEGER_FORMAT, unavailable);
+    printf("\n");
+}
+
+static void s_print_fires_and_citadel(json_t *r)
+{
+    json_t *fires = json_object_get(r, "fires");
+    if (fires) {
+        printf("%-14sopen=%" JSON_INTEGER_FORMAT, "fires",
+               json_integer_value(json_object_get(fires, "open")));
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(fires, "open_by_state"), key, v)
+        {
+            printf(" %s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
+        }
+        printf("\n");
+        s_print_counts("fires so far", json_object_get(fires, "transitions"));
+        s_print_counts("fires refused", json_object_get(fires, "refused"));
+    }
+    json_t *c = json_object_get(r, "citadel");
+    if (c) {
+        char b[32];
+        json_t *th = json_object_get(c, "threshold");
+        if (json_is_number(th))
+            snprintf(b, sizeof b, "%.1f", json_number_value(th));
+        else
+            snprintf(b, sizeof b, "-");
+        printf("%-14sthreshold=%s tier=%s evaluated=%" JSON_INTEGER_FORMAT
+               " passed=%" JSON_INTEGER_FORMAT "\n",
+               "citadel", b, s_str(c, "tier", "-"),
+               json_integer_value(json_object_get(c, "evaluated")),
+               json_integer_value(json_object_get(c, "passed")));
+        s_print_counts("blocked", json_object_get(c, "blocked"));
+    }
+}
+
 static void s_print_status(json_t *r)
 {
     json_t *ep = json_object_get(r, "endpoints");
@@ -178,6 +334,7 @@ static void s_print_status(json_t *r)
            json_integer_value(json_object_get(r, "pid")),
            json_number_value(json_object_get(r, "uptime_s")),
            json_string_value(json_object_get(r, "started_at")));
+    s_print_halts_and_alarms(r);
     printf("%-14scommand %s  feedback %s (%s)\n", "endpoints",
            json_string_value(json_object_get(ep, "command")),
            json_string_value(json_object_get(ep, "feedback")),
@@ -205,6 +362,7 @@ static void s_print_status(json_t *r)
     s_print_counts("frames in", json_object_get(r, "frames_in"));
     s_print_counts("frames out", json_object_get(r, "frames_out"));
     s_print_counts("rejects", json_object_get(r, "rejects"));
+    s_print_fires_and_citadel(r);
     json_t *venom = json_object_get(r, "venom");
     if (venom) {
         json_t *last = json_object_get(venom, "last_signal_id");
@@ -245,8 +403,7 @@ static const char *s_str(json_t *obj, const char *key, const char *absent)
 }
 
 //  A number, or "-" when absent or not a number (null: unknown).
-static const char *s_num_text(json_t *obj, const char *key, const char *fmt, char *buf,
-                              size_t size)
+static const char *s_num_text(json_t *obj, const char *key, const char *fmt, char *buf, size_t size)
 {
     json_t *v = json_object_get(obj, key);
     if (!json_is_number(v))
@@ -316,8 +473,8 @@ static void s_print_fire_reply(json_t *r)
 
 static void s_print_accounts(json_t *r)
 {
-    printf("%-24s %-9s %-6s %10s %10s %7s %7s %3s %5s %6s %s\n", "UUID", "TIER", "MODE",
-           "BALANCE", "EQUITY", "DLOSS%", "DD%", "POS", "FIRES", "AGE S", "HALTS");
+    printf("%-24s %-9s %-6s %10s %10s %7s %7s %3s %5s %6s %s\n", "UUID", "TIER", "MODE", "BALANCE",
+           "EQUITY", "DLOSS%", "DD%", "POS", "FIRES", "AGE S", "HALTS");
     size_t i;
     json_t *a;
     json_array_foreach(json_object_get(r, "accounts"), i, a)
@@ -360,56 +517,26 @@ static void s_print_eas_reply(json_t *r)
     s_print_eas(json_object_get(r, "eas"));
 }
 
-static int s_call(const s_opts_t *o, int argc, char **argv)
+//  Prints a successful reply (ok:true set) with print, or as JSON. Returns 0.
+static int s_ok(const s_opts_t *o, json_t *reply, void (*print)(json_t *))
 {
-    if (argc < 1) {
-        fprintf(stderr, "bittenctl: call needs a command name\n");
-        return EXIT_USAGE;
-    }
-    json_t *request = json_pack("{s:s}", "cmd", argv[0]);
-    for (int i = 1; i < argc; i++) {
-        char *eq = strchr(argv[i], '=');
-        if (!eq || eq == argv[i]) {
-            fprintf(stderr, "bittenctl: call: '%s' is not key=value\n", argv[i]);
-            json_decref(request);
-            return EXIT_USAGE;
-        }
-        char key[64];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - argv[i]), argv[i]);
-        char *end;
-        double number = strtod(eq + 1, &end);
-        json_object_set_new(request, key,
-                            (*end == '\0' && end != eq + 1) ? json_real(number)
-                                                            : json_string(eq + 1));
-    }
-    json_t *reply = s_request(o, request);
-    json_decref(request);
-    if (!reply)
-        return EXIT_UNREACHABLE;
-    char *text = json_dumps(reply, JSON_INDENT(2));
-    puts(text);
-    free(text);
-    int rc = json_is_true(json_object_get(reply, "ok")) ? EXIT_SUCCESS : s_refused(reply);
-    json_decref(reply);
-    return rc;
+    json_object_set_new(reply, "ok", json_true());
+    if (o->json || !print)
+        s_print_json(reply);
+    else
+        print(reply);
+    return EXIT_SUCCESS;
 }
 
 //  Sends request (stolen) and prints the reply with print, or as JSON.
 static int s_command(const s_opts_t *o, json_t *request, void (*print)(json_t *))
 {
-    json_t *reply = s_request(o, request);
+    int rc = EXIT_SUCCESS;
+    json_t *reply = s_request(o, request, &rc);
     json_decref(request);
     if (!reply)
-        return EXIT_UNREACHABLE;
-    int rc = EXIT_SUCCESS;
-    if (!json_is_true(json_object_get(reply, "ok")))
-        rc = s_refused(reply);
-    else if (o->json || !print) {
-        char *text = json_dumps(reply, JSON_INDENT(2));
-        puts(text);
-        free(text);
-    } else
-        print(reply);
+        return rc;
+    rc = json_is_true(json_object_get(reply, "ok")) ? s_ok(o, reply, print) : s_refused(o, reply);
     json_decref(reply);
     return rc;
 }
@@ -419,38 +546,67 @@ static int s_simple(const s_opts_t *o, const char *cmd, void (*print)(json_t *))
     return s_command(o, json_pack("{s:s}", "cmd", cmd), print);
 }
 
-static int s_usage_error(const char *what)
+static int s_usage_error(const s_opts_t *o, const char *what)
 {
-    fprintf(stderr, "bittenctl: %s (try --help)\n", what);
-    return EXIT_USAGE;
+    return s_fail(o, EXIT_USAGE, R_USAGE, "%s (try --help)", what);
 }
 
-//  A number option into request[key]; absent is fine. Returns 0, or -1 (message printed).
-static int s_put_number(json_t *request, const char *key, const char *text, const char *option)
+static int s_call(const s_opts_t *o, int argc, char **argv)
+{
+    if (argc < 1)
+        return s_usage_error(o, "call needs a command name");
+    json_t *request = json_pack("{s:s}", "cmd", argv[0]);
+    for (int i = 1; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq || eq == argv[i]) {
+            json_decref(request);
+            char what[300];
+            snprintf(what, sizeof what, "call: '%.200s' is not key=value", argv[i]);
+            return s_usage_error(o, what);
+        }
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - argv[i]), argv[i]);
+        char *end;
+        double number = strtod(eq + 1, &end);
+        json_object_set_new(request, key,
+                            (*end == '\0' && end != eq + 1) ? json_real(number)
+                                                            : json_string(eq + 1));
+    }
+    //  call prints the reply as JSON whatever --json says: it is the raw control API.
+    s_opts_t raw = *o;
+    raw.json = true;
+    return s_command(&raw, request, NULL);
+}
+
+//  A number option into request[key]; absent is fine. Returns 0, or -1 (*rc set).
+static int s_put_number(const s_opts_t *o, json_t *request, const char *key, const char *text,
+                        const char *option, int *rc)
 {
     if (!text)
         return 0;
     char *end;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0') {
-        fprintf(stderr, "bittenctl: %s: '%s' is not a number\n", option, text);
+    if (end == text || *end != '\0' || !isfinite(v)) {
+        char what[200];
+        snprintf(what, sizeof what, "%s: '%.100s' is not a number", option, text);
+        *rc = s_usage_error(o, what);
         return -1;
     }
     json_object_set_new(request, key, json_real(v));
     return 0;
 }
 
-static int s_halt(const s_opts_t *o)
+static int s_halt(s_opts_t *o)
 {
     if (!o->why || !*o->why)
-        return s_usage_error("halt needs --why TEXT");
+        return s_usage_error(o, "halt needs --why TEXT");
     json_t *request = json_pack("{s:s, s:s, s:b}", "cmd", "halt", "why", o->why, "hard", o->hard);
     if (o->uuid)
         json_object_set_new(request, "uuid", json_string(o->uuid));
     return s_command(o, request, s_print_halt_reply);
 }
 
-static int s_resume(const s_opts_t *o)
+static int s_resume(s_opts_t *o)
 {
     json_t *request = json_pack("{s:s}", "cmd", "resume");
     if (o->uuid)
@@ -458,14 +614,49 @@ static int s_resume(const s_opts_t *o)
     return s_command(o, request, s_print_resume_reply);
 }
 
-static int s_xp(const s_opts_t *o)
+static int s_xp(s_opts_t *o)
 {
     if (!o->uuid)
-        return s_usage_error("xp needs --uuid U");
+        return s_usage_error(o, "xp needs --uuid U");
     return s_command(o, json_pack("{s:s, s:s}", "cmd", "xp", "uuid", o->uuid), s_print_xp_reply);
 }
 
-static int s_fires(const s_opts_t *o)
+//  eas, or one EA with --uuid (not seen: NOT_FOUND, exit 1).
+static int s_eas(s_opts_t *o)
+{
+    int rc = EXIT_SUCCESS;
+    json_t *request = json_pack("{s:s}", "cmd", "eas");
+    json_t *reply = s_request(o, request, &rc);
+    json_decref(request);
+    if (!reply)
+        return rc;
+    if (!json_is_true(json_object_get(reply, "ok"))) {
+        rc = s_refused(o, reply);
+        json_decref(reply);
+        return rc;
+    }
+    if (o->uuid) {
+        json_t *kept = json_array();
+        size_t i;
+        json_t *ea;
+        json_array_foreach(json_object_get(reply, "eas"), i, ea)
+        {
+            if (strcmp(s_str(ea, "uuid", ""), o->uuid) == 0)
+                json_array_append(kept, ea);
+        }
+        json_object_set_new(reply, "eas", kept);
+        if (json_array_size(kept) == 0) {
+            json_decref(reply);
+            return s_fail(o, EXIT_REFUSED, R_NOT_FOUND, "no EA has been heard from uuid '%s'",
+                          o->uuid);
+        }
+    }
+    rc = s_ok(o, reply, s_print_eas_reply);
+    json_decref(reply);
+    return rc;
+}
+
+static int s_fires(s_opts_t *o)
 {
     json_t *request = json_pack("{s:s}", "cmd", "fires");
     if (o->uuid)
@@ -511,7 +702,7 @@ static void s_print_signals(json_t *r)
     }
 }
 
-static int s_signals(const s_opts_t *o)
+static int s_signals(s_opts_t *o)
 {
     json_t *request = json_pack("{s:s}", "cmd", "signals");
     if (o->symbol)
@@ -521,65 +712,103 @@ static int s_signals(const s_opts_t *o)
     return s_command(o, request, s_print_signals);
 }
 
-static int s_fire(const s_opts_t *o)
+//  fire and close: a DUPLICATE says what happened to the first use of the signal_id (the
+//  reply's state and first_reason), not "already fired" when it was refused.
+static int s_fire_command(const s_opts_t *o, json_t *request)
+{
+    int rc = EXIT_SUCCESS;
+    json_t *reply = s_request(o, request, &rc);
+    json_decref(request);
+    if (!reply)
+        return rc;
+    if (json_is_true(json_object_get(reply, "ok"))) {
+        rc = s_ok(o, reply, s_print_fire_reply);
+        json_decref(reply);
+        return rc;
+    }
+    const char *reason = s_str(reply, "reason", "");
+    if (strcmp(reason, "DUPLICATE") == 0 && json_is_string(json_object_get(reply, "state"))) {
+        char msg[400];
+        const char *state = s_str(reply, "state", "?");
+        const char *first = s_str(reply, "first_reason", NULL);
+        if (strcmp(state, "REFUSED") == 0)
+            snprintf(msg, sizeof msg, "signal_id %s was REFUSED (%s) earlier; pick a new --id",
+                     s_str(reply, "signal_id", "?"), first ? first : "?");
+        else
+            snprintf(msg, sizeof msg,
+                     "signal_id %s was already used (fire %" JSON_INTEGER_FORMAT
+                     ", state %s%s%s); pick a new --id",
+                     s_str(reply, "signal_id", "?"),
+                     json_integer_value(json_object_get(reply, "id")), state, first ? ", " : "",
+                     first ? first : "");
+        json_object_set_new(reply, "error", json_string(msg));
+    }
+    rc = s_refused(o, reply);
+    json_decref(reply);
+    return rc;
+}
+
+static int s_fire(s_opts_t *o)
 {
     if (!o->uuid || !o->symbol || !o->action || !o->sl_pips)
-        return s_usage_error("fire needs --uuid U --symbol S --action buy|sell --sl-pips N");
+        return s_usage_error(o, "fire needs --uuid U --symbol S --action buy|sell --sl-pips N");
     if (strcmp(o->action, "buy") != 0 && strcmp(o->action, "sell") != 0)
-        return s_usage_error("fire: --action is buy or sell (closes: bittenctl close)");
+        return s_usage_error(o, "fire: --action is buy or sell (closes: bittenctl close)");
     if (o->lot && o->risk_pct)
-        return s_usage_error("fire: give --lot or --risk-pct, not both");
+        return s_usage_error(o, "fire: give --lot or --risk-pct, not both");
     json_t *request = json_pack("{s:s, s:s, s:s, s:s}", "cmd", "fire", "uuid", o->uuid, "symbol",
                                 o->symbol, "action", o->action);
     if (o->id)
         json_object_set_new(request, "signal_id", json_string(o->id));
-    if (s_put_number(request, "sl_pips", o->sl_pips, "--sl-pips") != 0 ||
-        s_put_number(request, "tp_pips", o->tp_pips, "--tp-pips") != 0 ||
-        s_put_number(request, "lot", o->lot, "--lot") != 0 ||
-        s_put_number(request, "risk_pct", o->risk_pct, "--risk-pct") != 0) {
+    int rc = EXIT_USAGE;
+    if (s_put_number(o, request, "sl_pips", o->sl_pips, "--sl-pips", &rc) != 0 ||
+        s_put_number(o, request, "tp_pips", o->tp_pips, "--tp-pips", &rc) != 0 ||
+        s_put_number(o, request, "lot", o->lot, "--lot", &rc) != 0 ||
+        s_put_number(o, request, "risk_pct", o->risk_pct, "--risk-pct", &rc) != 0) {
         json_decref(request);
-        return EXIT_USAGE;
+        return rc;
     }
-    return s_command(o, request, s_print_fire_reply);
+    return s_fire_command(o, request);
 }
 
-static int s_close(const s_opts_t *o)
+static int s_close(s_opts_t *o)
 {
     if (!o->uuid)
-        return s_usage_error("close needs --uuid U");
+        return s_usage_error(o, "close needs --uuid U");
     json_t *request = json_pack("{s:s, s:s}", "cmd", "close", "uuid", o->uuid);
     if (o->symbol)
         json_object_set_new(request, "symbol", json_string(o->symbol));
     if (o->id)
         json_object_set_new(request, "signal_id", json_string(o->id));
-    return s_command(o, request, s_print_fire_reply);
+    return s_fire_command(o, request);
+}
+
+//  One control request that must succeed for a composite command; NULL (printed, *rc set)
+//  otherwise.
+static json_t *s_request_ok(const s_opts_t *o, const char *cmd, int *rc)
+{
+    json_t *request = json_pack("{s:s}", "cmd", cmd);
+    json_t *reply = s_request(o, request, rc);
+    json_decref(request);
+    if (reply && !json_is_true(json_object_get(reply, "ok"))) {
+        *rc = s_refused(o, reply);
+        json_decref(reply);
+        reply = NULL;
+    }
+    return reply;
 }
 
 //  "accounts" (the router: tier, mode, limits) merged with "accounts_risk" (XP & risk: the
 //  numbers and halts) by uuid; accounts only one of them knows are listed too.
-static int s_accounts(const s_opts_t *o)
+static int s_accounts(s_opts_t *o)
 {
-    json_t *request = json_pack("{s:s}", "cmd", "accounts");
-    json_t *config = s_request(o, request);
-    json_decref(request);
+    int rc = EXIT_SUCCESS;
+    json_t *config = s_request_ok(o, "accounts", &rc);
     if (!config)
-        return EXIT_UNREACHABLE;
-    if (!json_is_true(json_object_get(config, "ok"))) {
-        int rc = s_refused(config);
-        json_decref(config);
         return rc;
-    }
-    request = json_pack("{s:s}", "cmd", "accounts_risk");
-    json_t *risk = s_request(o, request);
-    json_decref(request);
+    json_t *risk = s_request_ok(o, "accounts_risk", &rc);
     if (!risk) {
         json_decref(config);
-        return EXIT_UNREACHABLE;
-    }
-    if (!json_is_true(json_object_get(risk, "ok"))) {
-        int rc = s_refused(risk);
-        json_decref(config);
-        json_decref(risk);
         return rc;
     }
     json_t *merged = json_array();
@@ -608,20 +837,16 @@ static int s_accounts(const s_opts_t *o)
         }
         json_object_set(target, "risk", a);
     }
-    json_t *out = json_pack("{s:o, s:O, s:O}", "accounts", merged, "halted_global",
-                            json_object_get(risk, "halted_global"), "global_halts",
-                            json_object_get(risk, "global_halts"));
-    if (o->json) {
-        char *text = json_dumps(out, JSON_INDENT(2));
-        puts(text);
-        free(text);
-    } else {
-        s_print_accounts(out);
-    }
+    json_t *halted = json_object_get(risk, "halted_global");
+    json_t *halts = json_object_get(risk, "global_halts");
+    json_t *out =
+        json_pack("{s:o, s:O, s:O}", "accounts", merged, "halted_global",
+                  halted ? halted : json_false(), "global_halts", halts ? halts : json_array());
+    rc = s_ok(o, out, s_print_accounts);
     json_decref(out);
     json_decref(config);
     json_decref(risk);
-    return EXIT_SUCCESS;
+    return rc;
 }
 
 //  An event frame is "topic {json}": filters look at the topic and, parsed, uuid and symbol.
@@ -647,12 +872,12 @@ static int s_tail(s_opts_t *o)
 {
     char events_ep[256];
     if (!o->events) {
-        json_t *request = json_pack("{s:s}", "cmd", "status");
-        json_t *reply = s_request(o, request);
-        json_decref(request);
+        int rc = EXIT_SUCCESS;
+        json_t *reply = s_request_ok(o, "status", &rc);
         if (!reply)
-            return EXIT_UNREACHABLE;
-        const char *ep = json_string_value(json_object_get(json_object_get(reply, "endpoints"), "events"));
+            return rc;
+        const char *ep =
+            json_string_value(json_object_get(json_object_get(reply, "endpoints"), "events"));
         snprintf(events_ep, sizeof events_ep, "%s", ep ? ep : "");
         json_decref(reply);
         //  A wildcard bind reports 0.0.0.0: connect over loopback instead.
@@ -670,10 +895,9 @@ static int s_tail(s_opts_t *o)
     zmq_setsockopt(sub, ZMQ_RCVTIMEO, &poll_ms, sizeof poll_ms);
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     if (zmq_connect(sub, o->events) != 0) {
-        fprintf(stderr, "bittenctl: bad events endpoint '%s'\n", o->events);
         zmq_close(sub);
         zmq_ctx_term(ctx);
-        return EXIT_USAGE;
+        return s_fail(o, EXIT_USAGE, R_USAGE, "bad events endpoint '%s'", o->events);
     }
     long seen = 0;
     int waited_ms = 0;
@@ -697,9 +921,13 @@ static int s_tail(s_opts_t *o)
         json_t *body = json_loads(body_text, 0, &jerr);
         if (s_event_matches(o, topic, body)) {
             seen++;
-            if (o->json)
-                printf("{\"topic\":\"%s\",\"event\":%s}\n", topic, body_text);
-            else
+            if (o->json) {
+                json_t *line = json_pack("{s:s, s:O?}", "topic", topic, "event", body);
+                char *text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(15));
+                puts(text ? text : "{}");
+                free(text);
+                json_decref(line);
+            } else
                 printf("%-18s %s\n", topic, body_text);
             fflush(stdout);
         }
@@ -710,203 +938,311 @@ static int s_tail(s_opts_t *o)
     return EXIT_SUCCESS;
 }
 
+static bool s_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
 //  CURVE certificates (czmq zcert): the server's, or one per EA whose metadata names its
 //  account. NAME.cert is public (the server's goes to every EA, an EA's to security.clients_dir);
-//  NAME.cert_secret stays where it is used. Works offline: no daemon needed.
-static int s_keygen(const s_opts_t *o)
+//  NAME.cert_secret stays where it is used. Works offline: no daemon needed. An existing pair
+//  is never replaced without --force: a new server key locks out every EA at the next start.
+static int s_keygen(s_opts_t *o)
 {
-    if (o->server == (o->uuid != NULL)) {
-        fprintf(stderr, "bittenctl: keygen needs exactly one of --server or --uuid U\n");
-        return EXIT_USAGE;
-    }
-    if (o->uuid && !bitten_valid_id(o->uuid)) {
-        fprintf(stderr, "bittenctl: keygen: --uuid must be 1-64 of [A-Za-z0-9_.:-]\n");
-        return EXIT_USAGE;
-    }
+    if (o->server == (o->uuid != NULL))
+        return s_usage_error(o, "keygen needs exactly one of --server or --uuid U");
+    if (o->uuid && !bitten_valid_id(o->uuid))
+        return s_usage_error(o, "keygen: --uuid must be 1-64 of [A-Za-z0-9_.:-]");
     const char *dir = o->dir ? o->dir : ".";
-    char path[1024];
+    char path[1024], secret[1040];
     snprintf(path, sizeof path, "%s/%s.cert", dir, o->server ? "server" : o->uuid);
+    snprintf(secret, sizeof secret, "%s_secret", path);
+    if (!o->force && (s_exists(path) || s_exists(secret)))
+        return s_fail(o, EXIT_REFUSED, R_KEY_EXISTS,
+                      "keygen: '%s' exists; kept (replacing %s locks out %s until they get the "
+                      "new public key; add --force to replace it)",
+                      s_exists(path) ? path : secret,
+                      o->server ? "the server key" : "this EA's key",
+                      o->server ? "every EA" : "the EA");
     zcert_t *cert = zcert_new();
     if (!cert || zsys_dir_create("%s", dir) != 0) {
-        fprintf(stderr, "bittenctl: keygen: cannot create '%s'\n", dir);
         zcert_destroy(&cert);
-        return EXIT_REFUSED;
+        return s_fail(o, EXIT_REFUSED, R_WRITE_FAILED, "keygen: cannot create '%s'", dir);
     }
     zcert_set_meta(cert, "role", "%s", o->server ? "bittend" : "ea");
     if (o->uuid)
         zcert_set_meta(cert, "uuid", "%s", o->uuid);
     int rc = zcert_save(cert, path);
     if (rc == 0) {
-        char secret[1040];
-        snprintf(secret, sizeof secret, "%s_secret", path);
         chmod(secret, 0600);
-        if (o->json)
-            printf("{\"public\":\"%s\",\"secret\":\"%s\",\"public_key\":\"%s\"}\n", path, secret,
-                   zcert_public_txt(cert));
-        else
+        if (o->json) {
+            json_t *out =
+                json_pack("{s:b, s:s, s:s, s:s, s:b}", "ok", 1, "public", path, "secret", secret,
+                          "public_key", zcert_public_txt(cert), "replaced", o->force);
+            s_print_json(out);
+            json_decref(out);
+        } else
             printf("public  %s\nsecret  %s\nkey     %s\n", path, secret, zcert_public_txt(cert));
+        rc = EXIT_SUCCESS;
     } else
-        fprintf(stderr, "bittenctl: keygen: cannot write '%s'\n", path);
+        rc = s_fail(o, EXIT_REFUSED, R_WRITE_FAILED, "keygen: cannot write '%s'", path);
     zcert_destroy(&cert);
-    return rc == 0 ? EXIT_SUCCESS : EXIT_REFUSED;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- options */
+
+//  Long options; each command accepts the global ones plus those its table row names.
+static const struct option s_long_opts[] = {{"control", required_argument, NULL, 'c'},
+                                            {"timeout-ms", required_argument, NULL, 't'},
+                                            {"json", no_argument, NULL, 'j'},
+                                            {"events", required_argument, NULL, 'e'},
+                                            {"topic", required_argument, NULL, 'T'},
+                                            {"uuid", required_argument, NULL, 'u'},
+                                            {"symbol", required_argument, NULL, 's'},
+                                            {"count", required_argument, NULL, 'n'},
+                                            {"seconds", required_argument, NULL, 'S'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {"hard", no_argument, NULL, 'H'},
+                                            {"why", required_argument, NULL, 'w'},
+                                            {"state", required_argument, NULL, 'a'},
+                                            {"limit", required_argument, NULL, 'l'},
+                                            {"action", required_argument, NULL, 'A'},
+                                            {"id", required_argument, NULL, 'i'},
+                                            {"sl-pips", required_argument, NULL, 'L'},
+                                            {"tp-pips", required_argument, NULL, 'P'},
+                                            {"lot", required_argument, NULL, 'o'},
+                                            {"risk-pct", required_argument, NULL, 'r'},
+                                            {"dir", required_argument, NULL, 'd'},
+                                            {"server", no_argument, NULL, 'V'},
+                                            {"force", no_argument, NULL, 'F'},
+                                            {"version", no_argument, NULL, 'v'},
+                                            {NULL, 0, NULL, 0}};
+
+#define S_GLOBAL_OPTS "ctjh"
+
+typedef struct {
+    const char *name;
+    const char *opts; /* the s_long_opts values it accepts, besides S_GLOBAL_OPTS */
+    int (*run)(s_opts_t *o);
+} s_cmd_t;
+
+static int s_run_status(s_opts_t *o)
+{
+    return s_simple(o, "status", s_print_status);
+}
+
+static int s_run_config(s_opts_t *o)
+{
+    return s_simple(o, "config", s_print_config);
+}
+
+static const s_cmd_t s_cmds[] = {
+    {"status", "", s_run_status},
+    {"eas", "u", s_eas},
+    {"config", "", s_run_config},
+    {"tail", "eTusnS", s_tail},
+    {"accounts", "", s_accounts},
+    {"fires", "ual", s_fires},
+    {"fire", "usALPori", s_fire},
+    {"close", "usi", s_close},
+    {"halt", "uHw", s_halt},
+    {"resume", "u", s_resume},
+    {"xp", "u", s_xp},
+    {"keygen", "VudF", s_keygen},
+    {"signals", "sl", s_signals},
+};
+
+//  A whole decimal number in [min, max]. Returns 0, or -1.
+static int s_parse_int(const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno != 0 || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+//  One option into o. Returns 0, or an exit code (message printed).
+static int s_take_option(s_opts_t *o, int c, const char *arg)
+{
+    long v = 0;
+    char what[300];
+    switch (c) {
+    case 'c':
+        o->control = arg;
+        return 0;
+    case 'j':
+        o->json = true;
+        return 0;
+    case 't':
+        if (s_parse_int(arg, 1, 3600000, &v) != 0) {
+            snprintf(what, sizeof what,
+                     "--timeout-ms: '%.100s' is not a whole number of ms (1-3600000)", arg);
+            return s_usage_error(o, what);
+        }
+        o->timeout_ms = (int)v;
+        return 0;
+    case 'n':
+    case 'S':
+    case 'l':
+        if (s_parse_int(arg, 0, 1000000000, &v) != 0) {
+            snprintf(what, sizeof what, "--%s: '%.100s' is not a whole number >= 0",
+                     c == 'n'   ? "count"
+                     : c == 'S' ? "seconds"
+                                : "limit",
+                     arg);
+            return s_usage_error(o, what);
+        }
+        if (c == 'n')
+            o->count = v;
+        else if (c == 'S')
+            o->seconds = (int)v;
+        else
+            o->limit = (int)v;
+        return 0;
+    case 'e':
+        o->events = arg;
+        return 0;
+    case 'T':
+        if (o->n_topics == sizeof o->topics / sizeof *o->topics)
+            return s_usage_error(o, "tail: at most 16 --topic");
+        o->topics[o->n_topics++] = arg;
+        return 0;
+    case 'u':
+        o->uuid = arg;
+        return 0;
+    case 's':
+        o->symbol = arg;
+        return 0;
+    case 'H':
+        o->hard = true;
+        return 0;
+    case 'w':
+        o->why = arg;
+        return 0;
+    case 'a':
+        o->state = arg;
+        return 0;
+    case 'A':
+        o->action = arg;
+        return 0;
+    case 'i':
+        o->id = arg;
+        return 0;
+    case 'L':
+        o->sl_pips = arg;
+        return 0;
+    case 'P':
+        o->tp_pips = arg;
+        return 0;
+    case 'o':
+        o->lot = arg;
+        return 0;
+    case 'r':
+        o->risk_pct = arg;
+        return 0;
+    case 'd':
+        o->dir = arg;
+        return 0;
+    case 'V':
+        o->server = true;
+        return 0;
+    case 'F':
+        o->force = true;
+        return 0;
+    default:
+        return s_usage_error(o, "unknown option");
+    }
+}
+
+static const char *s_long_name(int c)
+{
+    for (const struct option *p = s_long_opts; p->name; p++)
+        if (p->val == c)
+            return p->name;
+    return "?";
 }
 
 int main(int argc, char **argv)
 {
     s_opts_t o = {.timeout_ms = 3000};
     o.control = getenv("BITTEN_CONTROL") ? getenv("BITTEN_CONTROL") : DEFAULT_CONTROL;
-    static const struct option opts[] = {
-        {"control", required_argument, NULL, 'c'}, {"timeout-ms", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},          {"events", required_argument, NULL, 'e'},
-        {"topic", required_argument, NULL, 'T'},   {"uuid", required_argument, NULL, 'u'},
-        {"symbol", required_argument, NULL, 's'},  {"count", required_argument, NULL, 'n'},
-        {"seconds", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
-        {"hard", no_argument, NULL, 'H'},          {"why", required_argument, NULL, 'w'},
-        {"state", required_argument, NULL, 'a'},   {"limit", required_argument, NULL, 'l'},
-        {"action", required_argument, NULL, 'A'},  {"id", required_argument, NULL, 'i'},
-        {"sl-pips", required_argument, NULL, 'L'}, {"tp-pips", required_argument, NULL, 'P'},
-        {"lot", required_argument, NULL, 'o'},     {"risk-pct", required_argument, NULL, 'r'},
-        {"dir", required_argument, NULL, 'd'},     {"server", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
-    int c;
-    //  '+' stops at the command name; the same options are accepted after it too.
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            o.control = optarg;
-            break;
-        case 't':
-            o.timeout_ms = atoi(optarg);
-            break;
-        case 'j':
+    //  Known before parsing, so that even a usage error is one JSON object under --json.
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
             o.json = true;
-            break;
-        case 'h':
+    opterr = 0;
+    int c;
+    //  '+' stops at the command name; the global options are accepted after it too.
+    while ((c = getopt_long(argc, argv, "+:h", s_long_opts, NULL)) != -1) {
+        if (c == 'h') {
             s_usage(stdout);
             return EXIT_SUCCESS;
-        default:
-            s_usage(stderr);
-            return EXIT_USAGE;
         }
+        if (c == 'v') {
+            printf("bittenctl %s\n", BITTEN_VERSION);
+            return EXIT_SUCCESS;
+        }
+        if (c == ':' || c == '?' || !strchr(S_GLOBAL_OPTS, c)) {
+            char what[200];
+            snprintf(what, sizeof what, "%s option '%.100s' before the command",
+                     c == ':' ? "missing value for" : "unknown", argv[optind - 1]);
+            return s_usage_error(&o, what);
+        }
+        int rc = s_take_option(&o, c, optarg);
+        if (rc != 0)
+            return rc;
     }
     if (optind >= argc) {
         s_usage(stderr);
-        return EXIT_USAGE;
+        return s_fail(&o, EXIT_USAGE, R_USAGE, "a command is needed (try --help)");
     }
-    const char *cmd = argv[optind];
+    const char *name = argv[optind];
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
-    if (strcmp(cmd, "call") == 0)
+    if (strcmp(name, "call") == 0)
         return s_call(&o, sub_argc - 1, sub_argv + 1);
+    const s_cmd_t *cmd = NULL;
+    for (size_t i = 0; i < sizeof s_cmds / sizeof *s_cmds && !cmd; i++)
+        if (strcmp(s_cmds[i].name, name) == 0)
+            cmd = &s_cmds[i];
+    if (!cmd) {
+        char what[200];
+        snprintf(what, sizeof what, "unknown command '%.100s'", name);
+        return s_usage_error(&o, what);
+    }
     optind = 1;
-    while ((c = getopt_long(sub_argc, sub_argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            o.control = optarg;
-            break;
-        case 't':
-            o.timeout_ms = atoi(optarg);
-            break;
-        case 'j':
-            o.json = true;
-            break;
-        case 'e':
-            o.events = optarg;
-            break;
-        case 'T':
-            if (o.n_topics < sizeof o.topics / sizeof *o.topics)
-                o.topics[o.n_topics++] = optarg;
-            break;
-        case 'u':
-            o.uuid = optarg;
-            break;
-        case 's':
-            o.symbol = optarg;
-            break;
-        case 'n':
-            o.count = atol(optarg);
-            break;
-        case 'S':
-            o.seconds = atoi(optarg);
-            break;
-        case 'H':
-            o.hard = true;
-            break;
-        case 'w':
-            o.why = optarg;
-            break;
-        case 'a':
-            o.state = optarg;
-            break;
-        case 'l':
-            o.limit = atoi(optarg);
-            break;
-        case 'A':
-            o.action = optarg;
-            break;
-        case 'i':
-            o.id = optarg;
-            break;
-        case 'L':
-            o.sl_pips = optarg;
-            break;
-        case 'P':
-            o.tp_pips = optarg;
-            break;
-        case 'o':
-            o.lot = optarg;
-            break;
-        case 'r':
-            o.risk_pct = optarg;
-            break;
-        case 'd':
-            o.dir = optarg;
-            break;
-        case 'V':
-            o.server = true;
-            break;
-        case 'h':
+    while ((c = getopt_long(sub_argc, sub_argv, ":h", s_long_opts, NULL)) != -1) {
+        if (c == 'h') {
             s_usage(stdout);
             return EXIT_SUCCESS;
-        default:
-            s_usage(stderr);
-            return EXIT_USAGE;
         }
+        char what[200];
+        if (c == ':' || c == '?') {
+            snprintf(what, sizeof what, "%s: %s option '%.100s'", name,
+                     c == ':' ? "missing value for" : "unknown", sub_argv[optind - 1]);
+            return s_usage_error(&o, what);
+        }
+        if (!strchr(S_GLOBAL_OPTS, c) && !strchr(cmd->opts, c)) {
+            snprintf(what, sizeof what, "%s does not take --%s", name, s_long_name(c));
+            return s_usage_error(&o, what);
+        }
+        int rc = s_take_option(&o, c, optarg);
+        if (rc != 0)
+            return rc;
     }
     if (optind < sub_argc) {
-        fprintf(stderr, "bittenctl: unexpected argument '%s'\n", sub_argv[optind]);
-        return EXIT_USAGE;
+        char what[200];
+        snprintf(what, sizeof what, "%s: unexpected argument '%.100s'", name, sub_argv[optind]);
+        return s_usage_error(&o, what);
     }
     struct sigaction sa = {0};
     sa.sa_handler = s_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    if (strcmp(cmd, "status") == 0)
-        return s_simple(&o, "status", s_print_status);
-    if (strcmp(cmd, "eas") == 0)
-        return s_simple(&o, "eas", s_print_eas_reply);
-    if (strcmp(cmd, "config") == 0)
-        return s_simple(&o, "config", s_print_config);
-    if (strcmp(cmd, "tail") == 0)
-        return s_tail(&o);
-    if (strcmp(cmd, "accounts") == 0)
-        return s_accounts(&o);
-    if (strcmp(cmd, "fires") == 0)
-        return s_fires(&o);
-    if (strcmp(cmd, "fire") == 0)
-        return s_fire(&o);
-    if (strcmp(cmd, "close") == 0)
-        return s_close(&o);
-    if (strcmp(cmd, "halt") == 0)
-        return s_halt(&o);
-    if (strcmp(cmd, "resume") == 0)
-        return s_resume(&o);
-    if (strcmp(cmd, "xp") == 0)
-        return s_xp(&o);
-    if (strcmp(cmd, "keygen") == 0)
-        return s_keygen(&o);
-    if (strcmp(cmd, "signals") == 0)
-        return s_signals(&o);
-    fprintf(stderr, "bittenctl: unknown command '%s' (try --help)\n", cmd);
-    return EXIT_USAGE;
+    return cmd->run(&o);
 }

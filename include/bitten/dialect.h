@@ -33,7 +33,7 @@ int bitten_dialect_from_str(const char *name);
  *  are read as cp1252 (BITTEN_FRAME_F_CP1252), except for CONTRACT, which is bitten_decode.
  *  Symbols are the broker's names (bitten_valid_broker_symbol); map them with
  *  bitten_symbol_map_*. EA dialects decode the feedback direction only (an EA reads commands
- *  with bitten_ea_read_value's substring search, not a decoder): BITTEN_DIR_COMMAND frames
+ *  with the EA-like reader in tools/ea_sim/ea_json.h, not a decoder): BITTEN_DIR_COMMAND frames
  *  are UNKNOWN_TYPE for them. Returns 0, or -1 with *err filled. */
 int bitten_dialect_decode(bitten_dialect_t dialect, bitten_dir_t dir, const char *data, size_t len,
                           const bitten_decode_opts_t *opts, bitten_frame_t *out,
@@ -74,14 +74,6 @@ bitten_dialect_t bitten_dialect_choose(bitten_dialect_t pinned, bitten_dialect_t
                                        const bitten_dialect_detect_t *seen);
 
 /* ---------------------------------------------------------------- EA-side reading */
-
-/*  The value an EA's reader gets for key (v7 GetJsonValue, v2.x ExtractJsonValue): the first
- *  `"key":` anywhere wins, spaces/tabs skipped, a string runs to the next '"' (no escapes),
- *  anything else to ',' '}' plus ' ' CR LF (v7) or ']' (v2.x). Frames longer than the EA's
- *  buffer are cut first (v7 4095, v2.x 4096 bytes). "" when absent. Writes at most cap-1
- *  bytes + NUL; returns the value's full length. */
-size_t bitten_ea_read_value(bitten_dialect_t dialect, const char *frame, size_t len,
-                            const char *key, char *out, size_t cap);
 
 /* ---------------------------------------------------------------- broker symbols */
 

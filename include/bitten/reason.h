@@ -43,7 +43,7 @@
     X(EXPIRED, "signal is older than its expires_at")                                              \
     X(UNKNOWN_ACCOUNT, "no such account: not in config and no telemetry seen from it")            \
     X(CLOCK_SKEW, "signal's market time and the wall clock disagree by more than allowed")       \
-    X(DUPLICATE, "this (signal_id, uuid) was already fired")                                       \
+    X(DUPLICATE, "this (signal_id, uuid) was used before: fired, or refused")                    \
     X(NO_EA_CONNECTED, "no EA is connected to the command socket")                                 \
     X(MULTIPLE_EAS_ON_PUSH, "more than one EA shares the command socket")                          \
     X(EA_OFFLINE, "the account's EA has sent nothing for ea.offline_after_s")                      \

@@ -81,6 +81,12 @@ const bitten_cfg_key_t bitten_config_keys[] = {
     {"log.format", S, "logfmt", NR, "logfmt|json", NULL,
      "logfmt: 'TS LEVEL module event key=value'; json: one object per line"},
     {"log.file", S, "", NR, NULL, NULL, "append to this file (reopened on SIGHUP); empty = stderr"},
+    {"log.journal", S, "auto", NR, "auto|off|prefix|native", NULL,
+     "journald: native = structured entries (PRIORITY, SIGNAL_ID, UUID, REASON, ...) to "
+     "log.journal_socket; prefix = '<N>' priority prefixes on stderr; auto = native when stderr "
+     "is the journal ($JOURNAL_STREAM) and log.file is empty, else off"},
+    {"log.journal_socket", S, "/run/systemd/journal/socket", NR, NULL, NULL,
+     "journald's native socket (log.journal = native or auto)"},
     {"log.repeat_window_ms", I, "1000", 0, 3600000, NULL, NULL,
      "identical log lines within this window are counted, then reported as log.suppressed"},
     {"reject.log_interval_ms", I, "1000", 0, 3600000, NULL, NULL,

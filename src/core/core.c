@@ -143,7 +143,7 @@ static void s_strict_check(bitten_core_t *core)
         bitten_core_emit(core, "strict.violation",
                          json_pack("{s:s, s:s}", "path", path, "reason", "STRICT_LEGACY_FILE"));
     } else if (!found && core->strict_path[0]) {
-        BLOG_WARN(core->log, "core", "strict.cleared", "path=%s", core->strict_path);
+        BLOG_INFO(core->log, "core", "strict.cleared", "path=%s", core->strict_path);
         bitten_core_emit(core, "strict.cleared", json_pack("{s:s}", "path", core->strict_path));
         core->strict_path[0] = '\0';
     }

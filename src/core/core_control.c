@@ -162,7 +162,8 @@ void core_control_register_builtin(bitten_core_t *core)
 
 static void s_control_reply(bitten_core_t *core, json_t *reply)
 {
-    char *text = json_dumps(reply, JSON_COMPACT);
+    //  15 significant digits, as on the events channel: 9635.82, not 9635.8199999999997.
+    char *text = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(reply);
     const char *out = text ? text : "{\"ok\":false,\"reason\":\"INTERNAL\"}";
     //  REP after a recv can always send; DONTWAIT only guards against a bug wedging the loop.

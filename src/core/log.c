@@ -1,11 +1,18 @@
-/*  log.c: the logger: formats one line per event (logfmt or JSON) to stderr or a file,
- *  rate-limits identical repeats and reopens its file on request (SIGHUP). */
+/*  log.c: the logger: formats one line per event (logfmt or JSON) to stderr, a file or journald
+ *  (native entries with fields, or "<N>" prefixes), rate-limits identical repeats and reopens
+ *  its file on request (SIGHUP). */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "bitten/log.h"
 #include "bitten/proto.h"
@@ -28,11 +35,15 @@ struct bitten_log {
     bitten_log_level_t level;
     bitten_log_format_t format;
     int repeat_window_ms;
+    bitten_log_journal_t journal; /* resolved: never AUTO */
+    char journal_path[108];
+    int journal_fd; /* datagram socket to journal_path, -1 until first use */
     s_repeat_t repeats[LOG_REPEAT_SLOTS];
 };
 
 static const char *const s_level_names[] = {"debug", "info", "warn", "error"};
 static const char *const s_level_tags[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+static const char *const s_journal_names[] = {"auto", "off", "prefix", "native"};
 
 static int64_t s_wall_ms(void)
 {
@@ -58,6 +69,8 @@ bitten_log_t *bitten_log_new(const char *path, bitten_log_level_t level, bitten_
     self->level = level;
     self->format = format;
     self->repeat_window_ms = repeat_window_ms;
+    self->journal = BITTEN_LOG_JOURNAL_OFF;
+    self->journal_fd = -1;
     if (path && *path) {
         self->path = strdup(path);
         self->out = self->path ? s_open(path) : NULL;
@@ -82,6 +95,8 @@ void bitten_log_destroy(bitten_log_t **self_p)
     bitten_log_flush_suppressed(self);
     if (self->out && self->out != stderr)
         fclose(self->out);
+    if (self->journal_fd >= 0)
+        close(self->journal_fd);
     free(self->path);
     free(self);
     *self_p = NULL;
@@ -124,78 +139,341 @@ const char *bitten_log_level_str(bitten_log_level_t level)
     return (unsigned)level < 4 ? s_level_names[level] : "?";
 }
 
+/* ---------------------------------------------------------------- logfmt fields */
+
+//  A string being built into a fixed buffer; writes past the end are dropped (cut lines).
+typedef struct {
+    char *p;
+    size_t len, size;
+} s_buf_t;
+
+static void s_put(s_buf_t *b, const char *s, size_t n)
+{
+    if (b->size == 0)
+        return;
+    size_t room = b->size - 1 - b->len;
+    if (n > room)
+        n = room;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void s_puts(s_buf_t *b, const char *s)
+{
+    s_put(b, s, strlen(s));
+}
+
 //  Appends s to a JSON string body, escaping what JSON requires.
-static void s_json_escape(FILE *out, const char *s, size_t len)
+static void s_json_escape(s_buf_t *b, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
+        char esc[8];
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            s_put(b, esc, 2);
+        } else if (c == '\n')
+            s_put(b, "\\n", 2);
+        else if (c < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            s_put(b, esc, 6);
+        } else
+            s_put(b, (const char *)&s[i], 1);
     }
 }
 
-//  Turns "k=v k2=\"a b\"" into JSON members. Values are kept as strings: logfmt has no types.
-static void s_write_json_fields(FILE *out, const char *fields)
+//  The next "key=value" of a logfmt string: the key and the value (unquoted, \" \\ \n undone)
+//  into the caller's buffers. Returns false at the end.
+static bool s_next_field(const char **pp, char *key, size_t key_size, char *value,
+                         size_t value_size, bool *quoted)
 {
-    const char *p = fields;
-    while (*p) {
-        while (*p == ' ')
+    const char *p = *pp;
+    while (*p == ' ')
+        p++;
+    const char *k = p;
+    while (*p && *p != '=' && *p != ' ')
+        p++;
+    size_t key_len = (size_t)(p - k);
+    if (key_len == 0)
+        return false;
+    snprintf(key, key_size, "%.*s", (int)key_len, k);
+    s_buf_t v = {value, 0, value_size};
+    value[0] = '\0';
+    *quoted = false;
+    if (*p == '=') {
+        p++;
+        if (*p == '"') {
+            *quoted = true;
             p++;
-        const char *key = p;
-        while (*p && *p != '=' && *p != ' ')
-            p++;
-        size_t key_len = (size_t)(p - key);
-        if (key_len == 0)
-            break;
-        fputs(",\"", out);
-        s_json_escape(out, key, key_len);
-        fputs("\":\"", out);
-        if (*p == '=') {
-            p++;
-            if (*p == '"') {
+            while (*p && *p != '"') {
+                if (*p == '\\' && p[1]) {
+                    p++;
+                    s_put(&v, *p == 'n' ? "\n" : p, 1);
+                } else
+                    s_put(&v, p, 1);
                 p++;
-                while (*p && *p != '"') {
-                    if (*p == '\\' && p[1]) {
-                        p++;
-                        if (*p == 'n')
-                            fputs("\\n", out);
-                        else
-                            s_json_escape(out, p, 1);
-                    } else
-                        s_json_escape(out, p, 1);
-                    p++;
-                }
-                if (*p == '"')
-                    p++;
-            } else {
-                const char *value = p;
-                while (*p && *p != ' ')
-                    p++;
-                s_json_escape(out, value, (size_t)(p - value));
             }
+            if (*p == '"')
+                p++;
+        } else {
+            const char *start = p;
+            while (*p && *p != ' ')
+                p++;
+            s_put(&v, start, (size_t)(p - start));
         }
-        fputc('"', out);
     }
+    *pp = p;
+    return true;
 }
+
+//  RFC 8259 number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+static bool s_is_json_number(const char *s)
+{
+    const char *p = s;
+    if (*p == '-')
+        p++;
+    if (*p == '0')
+        p++;
+    else if (*p >= '1' && *p <= '9')
+        while (*p >= '0' && *p <= '9')
+            p++;
+    else
+        return false;
+    if (*p == '.') {
+        p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return *p == '\0' && p - s < 32;
+}
+
+//  Keys whose values name someone or something: strings even when they look like numbers
+//  (an MT5 login used as uuid, a numeric signal id).
+static bool s_is_identity_key(const char *key)
+{
+    static const char *const names[] = {"uuid",    "signal_id", "login",
+                                        "account", "of_event",  "of_module"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(key, names[i]) == 0)
+            return true;
+    size_t n = strlen(key);
+    return n > 5 && strcmp(key + n - 5, "_uuid") == 0;
+}
+
+size_t bitten_log_fields_json(const char *fields, char *out, size_t size)
+{
+    s_buf_t b = {out, 0, size};
+    if (size)
+        out[0] = '\0';
+    char key[64], value[LOG_FIELDS_MAX];
+    bool quoted;
+    const char *p = fields;
+    while (s_next_field(&p, key, sizeof key, value, sizeof value, &quoted)) {
+        s_puts(&b, ",\"");
+        s_json_escape(&b, key, strlen(key));
+        s_puts(&b, "\":");
+        if (!quoted && strcmp(value, "-") == 0)
+            s_puts(&b, "null");
+        else if (!quoted && (strcmp(value, "true") == 0 || strcmp(value, "false") == 0))
+            s_puts(&b, value);
+        else if (!quoted && !s_is_identity_key(key) && s_is_json_number(value))
+            s_puts(&b, value);
+        else {
+            s_puts(&b, "\"");
+            s_json_escape(&b, value, strlen(value));
+            s_puts(&b, "\"");
+        }
+    }
+    return b.len;
+}
+
+/* ---------------------------------------------------------------- journald */
+
+int bitten_log_priority(bitten_log_level_t level)
+{
+    static const int priorities[] = {7, 6, 4, 3};
+    return (unsigned)level < 4 ? priorities[level] : 6;
+}
+
+bool bitten_log_fd_is_journal(int fd, const char *journal_stream)
+{
+    unsigned long long dev, ino;
+    char tail;
+    if (!journal_stream || sscanf(journal_stream, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+        return false;
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return false;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+int bitten_log_journal_from_str(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, s_journal_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *bitten_log_journal_str(bitten_log_journal_t mode)
+{
+    return (unsigned)mode < 4 ? s_journal_names[mode] : "?";
+}
+
+bitten_log_journal_t bitten_log_set_journal(bitten_log_t *self, bitten_log_journal_t mode,
+                                            const char *socket_path)
+{
+    if (mode == BITTEN_LOG_JOURNAL_AUTO)
+        mode = !self->path && bitten_log_fd_is_journal(fileno(stderr), getenv("JOURNAL_STREAM"))
+                   ? BITTEN_LOG_JOURNAL_NATIVE
+                   : BITTEN_LOG_JOURNAL_OFF;
+    snprintf(self->journal_path, sizeof self->journal_path, "%s",
+             socket_path && *socket_path ? socket_path : BITTEN_LOG_JOURNAL_SOCKET);
+    if (self->journal_fd >= 0 && mode != BITTEN_LOG_JOURNAL_NATIVE) {
+        close(self->journal_fd);
+        self->journal_fd = -1;
+    }
+    self->journal = mode;
+    return mode;
+}
+
+//  One journal field: "KEY=value\n", or the binary form when the value holds a newline.
+static void s_journal_field(s_buf_t *b, const char *key, const char *value)
+{
+    if (!strchr(value, '\n')) {
+        s_puts(b, key);
+        s_puts(b, "=");
+        s_puts(b, value);
+        s_puts(b, "\n");
+        return;
+    }
+    uint64_t n = strlen(value);
+    unsigned char le[8];
+    for (int i = 0; i < 8; i++)
+        le[i] = (unsigned char)(n >> (8 * i));
+    s_puts(b, key);
+    s_puts(b, "\n");
+    s_put(b, (const char *)le, 8);
+    s_put(b, value, (size_t)n);
+    s_puts(b, "\n");
+}
+
+//  A logfmt key as a journal field name: A-Z 0-9 _, not starting with '_' or a digit, not one
+//  of the fields this logger sets itself (those get a BITTEN_ prefix).
+static void s_journal_key(const char *key, char *out, size_t size)
+{
+    static const char *const own[] = {"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER",
+                                      "MODULE",  "EVENT",    "MESSAGE_ID"};
+    char up[64];
+    size_t n = 0;
+    for (const char *p = key; *p && n + 1 < sizeof up; p++)
+        up[n++] = (*p >= 'a' && *p <= 'z')                                 ? (char)(*p - 32)
+                  : ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ? *p
+                                                                           : '_';
+    up[n] = '\0';
+    bool clash = n == 0 || up[0] == '_' || (up[0] >= '0' && up[0] <= '9') ||
+                 strncmp(up, "CODE_", 5) == 0 || strncmp(up, "SYSLOG_", 7) == 0;
+    for (size_t i = 0; i < sizeof own / sizeof *own && !clash; i++)
+        clash = strcmp(up, own[i]) == 0;
+    snprintf(out, size, "%s%s", clash ? "BITTEN_" : "", up);
+}
+
+//  Sends one entry over the journal's native protocol. Returns 0, or -1 (caller falls back).
+static int s_journal_send(bitten_log_t *self, bitten_log_level_t level, const char *module,
+                          const char *event, const char *fields, const char *message)
+{
+    if (self->journal_fd < 0) {
+        self->journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (self->journal_fd < 0)
+            return -1;
+        int fl = fcntl(self->journal_fd, F_GETFL);
+        fcntl(self->journal_fd, F_SETFL, fl | O_NONBLOCK);
+    }
+    char data[LOG_FIELDS_MAX * 3];
+    s_buf_t b = {data, 0, sizeof data};
+    char prio[4], key[80], value[LOG_FIELDS_MAX];
+    snprintf(prio, sizeof prio, "%d", bitten_log_priority(level));
+    s_journal_field(&b, "PRIORITY", prio);
+    s_journal_field(&b, "SYSLOG_IDENTIFIER", "bittend");
+    s_journal_field(&b, "MESSAGE", message);
+    s_journal_field(&b, "MODULE", module);
+    s_journal_field(&b, "EVENT", event);
+    bool quoted;
+    char raw_key[64];
+    const char *p = fields;
+    while (s_next_field(&p, raw_key, sizeof raw_key, value, sizeof value, &quoted)) {
+        s_journal_key(raw_key, key, sizeof key);
+        s_journal_field(&b, key, value);
+    }
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", self->journal_path);
+    ssize_t sent =
+        sendto(self->journal_fd, data, b.len, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof sa);
+    return sent == (ssize_t)b.len ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- emit */
 
 static void s_emit(bitten_log_t *self, int64_t now_ms, bitten_log_level_t level, const char *module,
                    const char *event, const char *fields)
 {
+    char line[LOG_FIELDS_MAX * 2 + 256];
+    s_buf_t b = {line, 0, sizeof line};
+    line[0] = '\0';
     char ts[32];
     bitten_format_time(now_ms, ts, sizeof ts);
+    bool journal =
+        self->journal == BITTEN_LOG_JOURNAL_NATIVE || self->journal == BITTEN_LOG_JOURNAL_PREFIX;
     if (self->format == BITTEN_LOG_JSON) {
-        fprintf(self->out, "{\"ts\":\"%s\",\"level\":\"%s\",\"module\":\"%s\",\"event\":\"%s\"",
-                ts, s_level_names[level], module, event);
-        s_write_json_fields(self->out, fields);
-        fputs("}\n", self->out);
-    } else if (*fields)
-        fprintf(self->out, "%s %s %s %s %s\n", ts, s_level_tags[level], module, event, fields);
+        s_puts(&b, "{\"ts\":\"");
+        s_puts(&b, ts);
+        s_puts(&b, "\",\"level\":\"");
+        s_puts(&b, s_level_names[level]);
+        s_puts(&b, "\",\"module\":\"");
+        s_json_escape(&b, module, strlen(module));
+        s_puts(&b, "\",\"event\":\"");
+        s_json_escape(&b, event, strlen(event));
+        s_puts(&b, "\"");
+        char members[LOG_FIELDS_MAX * 2];
+        bitten_log_fields_json(fields, members, sizeof members);
+        s_puts(&b, members);
+        s_puts(&b, "}");
+    } else {
+        //  journald stamps each entry itself.
+        if (!journal) {
+            s_puts(&b, ts);
+            s_puts(&b, " ");
+        }
+        s_puts(&b, s_level_tags[level]);
+        s_puts(&b, " ");
+        s_puts(&b, module);
+        s_puts(&b, " ");
+        s_puts(&b, event);
+        if (*fields) {
+            s_puts(&b, " ");
+            s_puts(&b, fields);
+        }
+    }
+    if (self->journal == BITTEN_LOG_JOURNAL_NATIVE &&
+        s_journal_send(self, level, module, event, fields, line) == 0)
+        return;
+    if (journal)
+        fprintf(self->out, "<%d>%s\n", bitten_log_priority(level), line);
     else
-        fprintf(self->out, "%s %s %s %s\n", ts, s_level_tags[level], module, event);
+        fprintf(self->out, "%s\n", line);
 }
 
 static void s_emit_suppressed(bitten_log_t *self, int64_t now_ms, s_repeat_t *slot)

@@ -10,8 +10,6 @@
 #include "proto_internal.h"
 
 #define S_MS_PER_S 1000LL
-#define S_V7_RECV_MAX 4095 /* v7:395-397 */
-#define S_V2_RECV_MAX 4096 /* v205:746-752 */
 
 /* ---------------------------------------------------------------- names */
 
@@ -218,60 +216,6 @@ bitten_dialect_t bitten_dialect_choose(bitten_dialect_t pinned, bitten_dialect_t
         (mask == 0 || (mask & BITTEN_DIALECT_BIT(current))))
         return current;
     return seen != NULL ? seen->dialect : BITTEN_DIALECT_UNKNOWN;
-}
-
-/* ---------------------------------------------------------------- the EAs' reader */
-
-size_t bitten_ea_read_value(bitten_dialect_t dialect, const char *frame, size_t len,
-                            const char *key, char *out, size_t cap)
-{
-    bool v7 = dialect == BITTEN_DIALECT_V7;
-    size_t max = v7 ? S_V7_RECV_MAX : S_V2_RECV_MAX;
-    if (len > max)
-        len = max;
-    if (cap > 0)
-        out[0] = '\0';
-    char pattern[72];
-    int plen = snprintf(pattern, sizeof pattern, "\"%s\":", key);
-    if (plen < 0 || (size_t)plen >= sizeof pattern || (size_t)plen > len)
-        return 0;
-    size_t at = 0;
-    bool found = false;
-    for (; at + (size_t)plen <= len; at++) {
-        if (memcmp(frame + at, pattern, (size_t)plen) == 0) {
-            found = true;
-            break;
-        }
-    }
-    if (!found)
-        return 0;
-    size_t start = at + (size_t)plen, end;
-    while (start < len && (frame[start] == ' ' || frame[start] == '\t'))
-        start++;
-    if (start < len && frame[start] == '"') {
-        start++;
-        end = start;
-        while (end < len && frame[end] != '"')
-            end++;
-        if (v7 && end >= len)
-            return 0; /* v7: no closing quote gives "" */
-    } else {
-        end = start;
-        while (end < len) {
-            char c = frame[end];
-            if (c == ',' || c == '}' || (v7 && (c == ' ' || c == '\n' || c == '\r')) ||
-                (!v7 && c == ']'))
-                break;
-            end++;
-        }
-    }
-    size_t n = end - start;
-    if (cap > 0) {
-        size_t k = n < cap - 1 ? n : cap - 1;
-        memcpy(out, frame + start, k);
-        out[k] = '\0';
-    }
-    return n;
 }
 
 /* ---------------------------------------------------------------- broker symbols */

@@ -11,6 +11,7 @@
 
 #include "bitten/dialect.h"
 #include "bitten/proto.h"
+#include "ea_json.h"
 
 /*  Well above any frame the encoders write (a handshake with a full symbol list is ~1.5 kB). */
 #define S_ENC_BUF 16384
@@ -362,10 +363,13 @@ static void s_dialects(const char *data, size_t size, const bitten_decode_opts_t
     char value[64];
     static const char *const keys[] = {"type", "lot", "sl", "symbol", "target_uuid"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-        size_t n = bitten_ea_read_value(BITTEN_DIALECT_V7, data, size, keys[k], value, sizeof value);
-        if (strlen(value) > n || strlen(value) >= sizeof value)
+        static char cut[EA_JSON_V2_RECV_MAX + 1];
+        ea_json_frame(data, size, EA_JSON_V7, cut, sizeof cut);
+        ea_json_get(cut, keys[k], EA_JSON_V7, value, sizeof value);
+        if (strlen(value) >= sizeof value)
             s_die("EA reader length", a, NULL, 0);
-        bitten_ea_read_value(BITTEN_DIALECT_V205, data, size, keys[k], value, sizeof value);
+        ea_json_frame(data, size, EA_JSON_V2, cut, sizeof cut);
+        ea_json_get(cut, keys[k], EA_JSON_V2, value, sizeof value);
     }
 }
 

@@ -232,7 +232,7 @@ static void test_ticks_over_the_socket_produce_a_signal_event_and_status(void **
     s_send_tick(fb, TB + 59, 1.10040);
     assert_int_equal(bt_wait_status(&d, "venom.drops.TICK_OUT_OF_ORDER", 1, 3000), 1);
     assert_true(bt_log_contains(&d,
-                                "WARN venom tick.dropped reason=TICK_OUT_OF_ORDER "
+                                "INFO venom tick.dropped reason=TICK_OUT_OF_ORDER "
                                 "symbol=EURUSD",
                                 2000));
     //  CITADEL judged it: a verdict event, a log line, and the status counters.

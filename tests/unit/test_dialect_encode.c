@@ -14,6 +14,7 @@
 
 #include "bitten/dialect.h"
 #include "bitten/proto.h"
+#include "ea_json.h"
 
 #define V7 BITTEN_DIALECT_V7
 #define V205 BITTEN_DIALECT_V205
@@ -29,7 +30,10 @@ static const bitten_symbol_facts_t S_XAUUSD = {2, 0.01, 0.01, 100.0, 0.01};
 static const char *s_read(bitten_dialect_t d, const char *frame, const char *key)
 {
     static char out[256];
-    bitten_ea_read_value(d, frame, strlen(frame), key, out, sizeof out);
+    ea_json_flavor_t f = d == BITTEN_DIALECT_V7 ? EA_JSON_V7 : EA_JSON_V2;
+    char cut[EA_JSON_V2_RECV_MAX + 1];
+    ea_json_frame(frame, strlen(frame), f, cut, sizeof cut);
+    ea_json_get(cut, key, f, out, sizeof out);
     return out;
 }
 

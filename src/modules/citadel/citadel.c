@@ -121,7 +121,7 @@ static void s_on_signal(void *arg, bitten_event_t event, const void *payload)
     for (size_t i = 0; i < v.n_reasons && o + 40 < sizeof reasons; i++)
         o += (size_t)snprintf(reasons + o, sizeof reasons - o, "%s%s", i ? "," : "",
                               bitten_reason_str(v.reasons[i]));
-    BLOG(self->log, v.passed ? BITTEN_LOG_INFO : BITTEN_LOG_WARN, "citadel",
+    BLOG(self->log, BITTEN_LOG_INFO, "citadel",
          v.passed ? "verdict.passed" : "verdict.blocked",
          "signal_id=%s symbol=%s score=%.2f label=%s multiplier=%.2f confidence=%.1f "
          "threshold=%.1f tier=%s reason=%s",

@@ -206,9 +206,10 @@ static void s_announce(fire_router_t *self, const bitten_fire_rec_t *rec, int fr
     for (char *p = event; *p; p++)
         *p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
     snprintf(topic, sizeof topic, "%s", event);
+    //  A refusal is the check chain working (INFO, one line, with its reason); a failed or
+    //  unconfirmed fire wants a look (WARN); no result in time is an alarm (ERROR).
     bitten_log_level_t level = BITTEN_LOG_INFO;
-    if (rec->state == BITTEN_FIRE_REFUSED || rec->state == BITTEN_FIRE_FAILED ||
-        rec->state == BITTEN_FIRE_UNCONFIRMED)
+    if (rec->state == BITTEN_FIRE_FAILED || rec->state == BITTEN_FIRE_UNCONFIRMED)
         level = BITTEN_LOG_WARN;
     if (rec->state == BITTEN_FIRE_TIMEOUT)
         level = BITTEN_LOG_ERROR;
@@ -302,13 +303,14 @@ typedef struct {
     bitten_fire_state_t state;
     bitten_reason_t reason;
     double lot;
+    bitten_reason_t first_reason; /* DUPLICATE: the first use's reason (a refusal's), or OK */
 } s_outcome_t;
 
 //  The whole path of one fire for one account. Everything it decides is journaled before the
 //  frame leaves, so a crash at any point leaves a fire that is found again and never resent.
 static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, double risk_pct)
 {
-    s_outcome_t out = {0, BITTEN_FIRE_REFUSED, BITTEN_R_OK, 0};
+    s_outcome_t out = {0, BITTEN_FIRE_REFUSED, BITTEN_R_OK, 0, BITTEN_R_OK};
     bitten_ms_t now = bitten_core_now_ms(self->core);
     const account_t *acc = accounts_find(self->accounts, req->uuid);
     bitten_fire_rec_t rec;
@@ -371,11 +373,12 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
     }
     rec.lot = out.lot;
     if (out.reason == BITTEN_R_DUPLICATE) {
-        //  Nothing new to journal: the first fire's row stands. Say so, loudly.
+        //  Nothing new to journal: the first fire's row stands; the caller hears DUPLICATE.
         out.id = existing.id;
         out.state = existing.state;
+        out.first_reason = existing.reason;
         self->refused[BITTEN_R_DUPLICATE]++;
-        BLOG_WARN(self->log, "fire_router", "fire.duplicate",
+        BLOG_INFO(self->log, "fire_router", "fire.duplicate",
                   "signal_id=%s uuid=%s fire_id=%lld state=%s reason=DUPLICATE", rec.signal_id,
                   rec.uuid, (long long)existing.id, bitten_fire_state_str(existing.state));
         bitten_core_emit(self->core, "fire.duplicate",
@@ -393,7 +396,12 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
             //  first fire's row stands and nothing new is announced as if it were this one.
             self->refused[BITTEN_R_DUPLICATE]++;
             out.reason = BITTEN_R_DUPLICATE;
-            BLOG_WARN(self->log, "fire_router", "fire.duplicate",
+            if (found == 0) {
+                out.id = existing.id;
+                out.state = existing.state;
+                out.first_reason = existing.reason;
+            }
+            BLOG_INFO(self->log, "fire_router", "fire.duplicate",
                       "signal_id=%s uuid=%s reason=DUPLICATE first_refusal=%s", rec.signal_id,
                       rec.uuid, bitten_reason_str(rec.reason));
             return out;
@@ -580,7 +588,7 @@ static void s_on_ea_error(void *arg, bitten_event_t event, const void *payload)
     }
     if (!fire_router_may_move(o->rec.state, BITTEN_FIRE_FAILED)) {
         self->duplicate_results++;
-        BLOG_WARN(self->log, "fire_router", "error.ignored", "signal_id=%s uuid=%s state=%s",
+        BLOG_INFO(self->log, "fire_router", "error.ignored", "signal_id=%s uuid=%s state=%s",
                   o->rec.signal_id, o->rec.uuid, bitten_fire_state_str(o->rec.state));
         return;
     }
@@ -675,6 +683,8 @@ static void s_reply_outcome(json_t *reply, const fire_request_t *req, const s_ou
     json_object_set_new(reply, "lot", json_real(out->lot));
     if (out->reason != BITTEN_R_OK)
         json_object_set_new(reply, "error", json_string(bitten_reason_doc(out->reason)));
+    if (out->reason == BITTEN_R_DUPLICATE && out->first_reason != BITTEN_R_OK)
+        json_object_set_new(reply, "first_reason", json_string(bitten_reason_str(out->first_reason)));
 }
 
 //  Common fields of fire and close: uuid, optional signal_id (else MANUAL_<ms>_<seq>).
@@ -807,6 +817,21 @@ static bitten_reason_t s_control_accounts(void *arg, const json_t *request, json
     return BITTEN_R_OK;
 }
 
+//  The open fires (awaiting a result) counted by state.
+static json_t *s_open_by_state(fire_router_t *self)
+{
+    uint64_t n[BITTEN_FIRE_STATE_COUNT_] = {0};
+    for (s_open_t *f = zhashx_first(self->open); f; f = zhashx_next(self->open))
+        if ((unsigned)f->rec.state < BITTEN_FIRE_STATE_COUNT_)
+            n[f->rec.state]++;
+    json_t *obj = json_object();
+    for (int i = 0; i < BITTEN_FIRE_STATE_COUNT_; i++)
+        if (n[i])
+            json_object_set_new(obj, bitten_fire_state_str((bitten_fire_state_t)i),
+                                json_integer((json_int_t)n[i]));
+    return obj;
+}
+
 static void s_status(void *arg, json_t *section)
 {
     fire_router_t *self = arg;
@@ -823,6 +848,7 @@ static void s_status(void *arg, json_t *section)
     json_object_set_new(section, "transitions", states);
     json_object_set_new(section, "refused", refused);
     json_object_set_new(section, "open", json_integer((json_int_t)zhashx_size(self->open)));
+    json_object_set_new(section, "open_by_state", s_open_by_state(self));
     json_object_set_new(section, "orphan_results", json_integer((json_int_t)self->orphans));
     json_object_set_new(section, "duplicate_results",
                         json_integer((json_int_t)self->duplicate_results));

@@ -304,7 +304,7 @@ static void s_log_drop(venom_t *self, const bitten_tick_t *t, bitten_reason_t wh
         BLOG_DEBUG(self->log, "venom", "tick.dropped", "reason=%s symbol=%s",
                    bitten_reason_str(why), t->symbol);
     else
-        BLOG_WARN(self->log, "venom", "tick.dropped", "reason=%s symbol=%s", bitten_reason_str(why),
+        BLOG_INFO(self->log, "venom", "tick.dropped", "reason=%s symbol=%s", bitten_reason_str(why),
                   t->symbol);
 }
 

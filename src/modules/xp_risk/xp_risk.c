@@ -569,7 +569,7 @@ static void s_halt_release(xp_risk_t *self, size_t index, const char *by, const 
             (self->n_halts - index - 1) * sizeof *self->halts);
     self->n_halts--;
     char qwhy[XP_RISK_WHY_MAX + 40];
-    BLOG_WARN(self->log, "xp_risk", "halt.released",
+    BLOG_INFO(self->log, "xp_risk", "halt.released",
               "halt_id=%lld scope=%s uuid=%s kind=%s reason=%s trigger=%s by=%s why=%s",
               (long long)h.rec.id, h.rec.scope == BITTEN_HALT_GLOBAL ? "global" : "account",
               h.rec.scope == BITTEN_HALT_ACCOUNT ? h.rec.uuid : "-",
@@ -750,7 +750,7 @@ static bitten_reason_t s_query_gate(void *arg, const bitten_risk_request_t *req,
     }
     if (r != BITTEN_R_OK) {
         self->refused[r]++;
-        BLOG_INFO(self->log, "xp_risk", "gate.refused", "uuid=%s tier=%s symbol=%s reason=%s",
+        BLOG_DEBUG(self->log, "xp_risk", "gate.refused", "uuid=%s tier=%s symbol=%s reason=%s",
                   req->uuid ? req->uuid : "-", req->tier ? req->tier : "-",
                   req->symbol && *req->symbol ? req->symbol : "-", bitten_reason_str(r));
     }
@@ -1031,6 +1031,12 @@ static bitten_reason_t s_control_xp(void *arg, const json_t *request, json_t *re
     if (bitten_store_xp_total(self->store, uuid, &total, NULL, 0) < 0)
         return BITTEN_R_INTERNAL;
     json_object_set_new(reply, "uuid", json_string(uuid));
+    //  Never seen and never awarded: a typo, not an account with 0 XP.
+    if (total == 0 && !zhashx_lookup(self->accounts, uuid)) {
+        json_object_set_new(reply, "error", json_string("unknown account: no config, telemetry "
+                                                        "or XP for this uuid"));
+        return BITTEN_R_UNKNOWN_ACCOUNT;
+    }
     json_object_set_new(reply, "xp", json_integer(total));
     json_object_set_new(reply, "rank", json_string(xp_rank_for(total)));
     return BITTEN_R_OK;
