@@ -130,8 +130,8 @@ static const char *const s_migrations[] = {
     "CREATE INDEX halts_active ON halts(created_at) WHERE released_at IS NULL;",
 
     /* v3: retention (store_retention.c) walks old rows by time, not the whole table */
-    "CREATE INDEX account_snapshots_at ON account_snapshots(at);"
-    "CREATE INDEX fire_events_at ON fire_events(at);",
+    ("CREATE INDEX account_snapshots_at ON account_snapshots(at);"
+     "CREATE INDEX fire_events_at ON fire_events(at);"),
 };
 
 #define STORE_LATEST_VERSION ((int)(sizeof s_migrations / sizeof s_migrations[0]))
