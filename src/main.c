@@ -12,6 +12,7 @@
 #include "core/security.h"
 #include "core/strict.h"
 #include "core/symbols_config.h"
+#include "modules/accounts/accounts.h"
 #include "modules/citadel/citadel.h"
 #include "modules/ea_registry/ea_registry.h"
 #include "modules/fire_router/fire_router.h"
@@ -23,6 +24,16 @@
 #define ERR_MAX 512
 
 /* ---------------------------------------------------------------- the module table */
+
+static void *s_accounts_new(bitten_core_t *core)
+{
+    return accounts_new(core);
+}
+
+static void s_accounts_destroy(void **self_p)
+{
+    accounts_destroy((accounts_t **)self_p);
+}
 
 static void *s_ea_registry_new(bitten_core_t *core)
 {
@@ -74,12 +85,15 @@ static void s_xp_risk_destroy(void **self_p)
     xp_risk_destroy((xp_risk_t **)self_p);
 }
 
-//  Created in this order, destroyed in reverse. Adding a module is one line here.
+//  Created in this order, destroyed in reverse. Adding a module is one line here. The
+//  accounts module comes first: every other module may ask it about an account, and its
+//  first-contact handler must run before theirs.
 static const bitten_module_t s_modules[] = {
+    {"accounts", s_accounts_new, s_accounts_destroy, accounts_check_config},
     {"ea_registry", s_ea_registry_new, s_ea_registry_destroy, NULL},
     {"venom", s_venom_new, s_venom_destroy, bitten_symbols_check_config},
     {"citadel", s_citadel_new, s_citadel_destroy, citadel_check_config},
-    {"fire_router", s_fire_router_new, s_fire_router_destroy, fire_router_check_config},
+    {"fire_router", s_fire_router_new, s_fire_router_destroy, NULL},
     {"xp_risk", s_xp_risk_new, s_xp_risk_destroy, xp_risk_check_config},
 };
 #define MODULE_COUNT (sizeof s_modules / sizeof *s_modules)

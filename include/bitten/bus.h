@@ -7,9 +7,9 @@
 
 /*  X(ID, "name", payload) -- payload is what the const void * handed to handlers points at.
  *  Feedback frames are published after validation, one event per frame type. Payload types
- *  live in bitten/core.h and bitten/proto.h, except venom_signal_event_t (a signal VENOM emitted
- *  with its market context, src/modules/venom/venom_core.h) and fire_event_t (a fire changed state,
- *  src/modules/fire_router/fire_router.h). */
+ *  live in bitten/core.h, bitten/proto.h and bitten/trading.h (verdicts, fires, halts), except
+ *  venom_signal_event_t (a signal VENOM emitted with its market context,
+ *  src/modules/venom/venom_core.h). */
 #define BITTEN_EVENTS(X)                                                                           \
     X(TELEMETRY, "feedback.telemetry", bitten_frame_t)                                             \
     X(TRADE_RESULT, "feedback.trade_result", bitten_frame_t)                                       \
@@ -27,7 +27,8 @@
     X(STRICT_VIOLATION, "strict.violation", bitten_strict_event_t)                                 \
     X(SIGNAL, "venom.signal", venom_signal_event_t)                                                \
     X(VERDICT, "citadel.verdict", bitten_verdict_event_t)                                          \
-    X(FIRE, "fire.state", fire_event_t)                                                            \
+    X(FIRE, "fire.state", bitten_fire_event_t)                                                     \
+    X(HALT, "risk.halt", bitten_halt_event_t)                                                      \
     X(SHUTDOWN, "daemon.shutdown", void)
 
 typedef enum {

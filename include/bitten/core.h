@@ -14,6 +14,7 @@
 #include "bitten/log.h"
 #include "bitten/proto.h"
 #include "bitten/reason.h"
+#include "bitten/trading.h"
 
 struct ev_loop;
 typedef struct bitten_core bitten_core_t;
@@ -50,19 +51,7 @@ typedef struct {
     const char *path;
 } bitten_strict_event_t;
 
-/*  VERDICT: a VENOM signal with CITADEL's verdict on it. Only passed ones are fired. */
-typedef struct {
-    const char *signal_id;
-    const char *symbol;
-    bitten_action_t direction;  /* BITTEN_ACTION_BUY or BITTEN_ACTION_SELL */
-    const char *signal_class;   /* "RAPID_ASSAULT" / "PRECISION_STRIKE" */
-    const char *pattern;
-    double confidence, entry, sl_pips, tp_pips, sl_price, tp_price, rr;
-    bitten_ms_t created_at, expires_at;
-    double score, multiplier;
-    const char *label;          /* SHIELD_APPROVED, SHIELD_ACTIVE, VOLATILITY_ZONE, UNVERIFIED */
-    bool passed;
-} bitten_verdict_event_t;
+/*  VERDICT, FIRE and HALT payloads are trading vocabulary: bitten/trading.h. */
 
 /* ---------------------------------------------------------------- query interfaces */
 
@@ -78,33 +67,44 @@ typedef struct {
 } bitten_ea_query_t;
 
 /*  Filled in by XP & risk; the fire router asks it (check 1 and check 8 of modules.md).
- *  With no risk module registered, the router refuses every opening fire with
- *  RISK_UNAVAILABLE: missing data means "no". */
-typedef struct {
-    const char *uuid;
-    const char *tier;      /* "NIBBLER", "FANG", "COMMANDER" */
-    const char *symbol;
-    bitten_action_t action;
-    double risk_pct;       /* the account's configured risk per trade; <= 0 = the tier's */
-    bitten_ms_t now;
-} bitten_risk_request_t;
-
-/*  What a go comes with: the numbers lot sizing needs. */
-typedef struct {
-    double equity, balance;
-    double risk_pct;        /* in %, medic mode already applied to mode_multiplier */
-    double mode_multiplier; /* 1.0; 0.5 in medic mode */
-} bitten_risk_view_t;
-
+ *  With no risk module registered, gate is NULL and the router refuses every opening fire
+ *  with RISK_UNAVAILABLE: missing data means "no". */
 typedef struct {
     void *self;
-    /*  BITTEN_R_OK with *view filled, or the first RISK_* limit that refuses. */
-    bitten_reason_t (*gate)(void *self, const bitten_risk_request_t *req, bitten_risk_view_t *view);
+    /*  The risk gate (bitten/trading.h): BITTEN_R_OK with *answer filled, or the first RISK_*
+     *  limit that refuses. */
+    bitten_risk_gate_fn *gate;
     /*  Active halts for the account: *global and *account set. */
     void (*halted)(void *self, const char *uuid, bool *global, bool *account);
     /*  Active halts of any scope (status line); may be NULL. */
     int (*halt_count)(void *self);
 } bitten_risk_query_t;
+
+/*  Filled in by the accounts module, the one owner of "who is this account" (uuid, tier, mode,
+ *  per-account config, dialect, route, broker symbol facts). Everyone else asks here; nobody
+ *  else reads its table. Answers are copies: nothing borrowed outlives the call. With no
+ *  accounts module registered, find is NULL and every account is unknown. */
+typedef struct {
+    void *self;
+    /*  0 with *out filled, or -1 when no account has this uuid. */
+    int (*find)(void *self, const char *uuid, bitten_account_t *out);
+    /*  The accounts in creation order (config first): count, then 0 / -1 per index. */
+    size_t (*count)(void *self);
+    int (*at)(void *self, size_t index, bitten_account_t *out);
+    /*  The symbol as it is for this account: the configured symbol table's spec with the
+     *  broker's facts (learned from the EA, else per-account config) laid over it. 0, or -1
+     *  when the symbol table does not know it (an unknown uuid gets the table's spec). */
+    int (*symbol)(void *self, const char *uuid, const char *symbol, bitten_account_symbol_t *out);
+    /*  The account a connection identity belongs to (DEALER routing id or CURVE key of a frame
+     *  without uuid): 0 with *out filled, or -1 when no account holds it. */
+    int (*find_by_route)(void *self, const bitten_account_route_t *route, bitten_account_t *out);
+    /*  What the connection layer learns (issue 13): the EA's dialect (1 when config pinned
+     *  another: unchanged), its route (1 when another account holds that identity: refused,
+     *  unchanged), one symbol's broker facts. 0, or -1 unknown account or bad input. */
+    int (*set_dialect)(void *self, const char *uuid, bitten_dialect_t dialect);
+    int (*set_route)(void *self, const char *uuid, const bitten_account_route_t *route);
+    int (*put_symbol)(void *self, const char *uuid, const bitten_broker_symbol_t *facts);
+} bitten_accounts_query_t;
 
 /* ---------------------------------------------------------------- the core */
 
@@ -144,12 +144,8 @@ void bitten_core_set_ea_query(bitten_core_t *core, const bitten_ea_query_t *quer
 const bitten_ea_query_t *bitten_core_ea_query(bitten_core_t *core);
 void bitten_core_set_risk_query(bitten_core_t *core, const bitten_risk_query_t *query);
 const bitten_risk_query_t *bitten_core_risk_query(bitten_core_t *core);
-
-/*  Module-to-module queries the core does not need to understand: the answering module
- *  provides a struct of function pointers under a name its header documents (for example
- *  "venom.context", a venom_query_t), the asking module looks it up (NULL when absent). */
-int bitten_core_provide(bitten_core_t *core, const char *name, const void *query);
-const void *bitten_core_lookup(bitten_core_t *core, const char *name);
+void bitten_core_set_accounts_query(bitten_core_t *core, const bitten_accounts_query_t *query);
+const bitten_accounts_query_t *bitten_core_accounts_query(bitten_core_t *core);
 
 /*  The durable store (opened before any module starts, closed after they stop). */
 bitten_store_t *bitten_core_store(bitten_core_t *core);

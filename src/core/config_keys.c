@@ -227,7 +227,7 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "one child per symbol (its name) overriding or adding: digits, point, pip, pip_value, min_lot, max_lot, lot_step, typical_spread, min_stop_pips"},
     /* accounts (src/modules/fire_router/accounts.c) */
     {"accounts", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
-     "one child per account: uuid, tier (NIBBLER|FANG|COMMANDER), mode (manual|auto), risk_pct, max_lot, symbols"},
+     "one child per account: uuid, tier (NIBBLER|FANG|COMMANDER), mode (manual|auto), risk_pct, max_lot, symbols, dialect (contract|v7|v2.05|v2.02; pins it)"},
     {"default_account.tier", S, "NIBBLER", NR, "NIBBLER|FANG|COMMANDER", NULL,
      "tier of an account created on its first telemetry"},
     {"default_account.mode", S, "manual", NR, "manual|auto", NULL,
@@ -238,6 +238,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "lot cap for such an account; 0 = none beyond the symbol's and balance / fire.balance_per_lot"},
     {"default_account.symbols", S, "", NR, NULL, NULL,
      "comma-separated symbols such an account may trade; empty = all in the symbol table"},
+    {"default_account.max_auto_created", I, "1000", 0, 1000000, NULL, NULL,
+     "most accounts created on first contact; beyond it a new uuid stays unknown (ACCOUNT_LIMIT, counted); 0 = none"},
     /* XP & risk (src/modules/xp_risk, docs/risk.md): every field of risk_params_t; the defaults
      *  must equal risk_params_default() (tests/unit/test_xp_risk_config.c checks) */
     {"risk.nibbler.risk_pct", D, "1", 0.01, 5, NULL, NULL,

@@ -72,37 +72,26 @@ const bitten_risk_query_t *bitten_core_risk_query(bitten_core_t *core)
     return &core->risk_query;
 }
 
+void bitten_core_set_accounts_query(bitten_core_t *core, const bitten_accounts_query_t *query)
+{
+    core->accounts_query = *query;
+}
+
+const bitten_accounts_query_t *bitten_core_accounts_query(bitten_core_t *core)
+{
+    return &core->accounts_query;
+}
+
 bitten_store_t *bitten_core_store(bitten_core_t *core)
 {
     return core->store;
-}
-
-int bitten_core_provide(bitten_core_t *core, const char *name, const void *query)
-{
-    for (size_t i = 0; i < core->n_queries; i++)
-        if (strcmp(core->queries[i].name, name) == 0) {
-            core->queries[i].query = query;
-            return 0;
-        }
-    if (core->n_queries == CORE_MAX_QUERIES || strlen(name) >= sizeof core->queries[0].name)
-        return -1;
-    snprintf(core->queries[core->n_queries].name, sizeof core->queries[0].name, "%s", name);
-    core->queries[core->n_queries++].query = query;
-    return 0;
-}
-
-const void *bitten_core_lookup(bitten_core_t *core, const char *name)
-{
-    for (size_t i = 0; i < core->n_queries; i++)
-        if (strcmp(core->queries[i].name, name) == 0)
-            return core->queries[i].query;
-    return NULL;
 }
 
 bool bitten_core_strict_violation(bitten_core_t *core)
 {
     return core->strict_path[0] != '\0';
 }
+
 /* ---------------------------------------------------------------- timers and signals */
 
 static void s_keepalive_cb(struct ev_loop *loop, ev_timer *w, int revents)

@@ -14,7 +14,6 @@
 #define CORE_MAX_CONTROL 32
 #define CORE_MAX_STATUS 16
 #define CORE_ENDPOINT_MAX 256
-#define CORE_MAX_QUERIES 16
 
 /*  What the core reads from the configuration, read once in bitten_core_new(): nothing on the
  *  frame, reject or control path looks a key up. Strings are borrowed from the config, which
@@ -118,11 +117,7 @@ struct bitten_core {
     size_t n_statuses;
     bitten_ea_query_t ea_query;
     bitten_risk_query_t risk_query;
-    struct {
-        char name[32];
-        const void *query;
-    } queries[CORE_MAX_QUERIES];
-    size_t n_queries;
+    bitten_accounts_query_t accounts_query;
     bitten_store_t *store;
     char strict_path[512]; /* non-empty while a legacy file exists */
     bitten_ms_t started_ms;

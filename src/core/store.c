@@ -1,5 +1,6 @@
 /*  store.c: the SQLite store's common part: schema migrations, open/close, the statement cache
- *  and transactions the table files share (store_internal.h), and the accounts table. */
+ *  and transactions the table files share (store_internal.h). The accounts table is the
+ *  accounts module's (src/modules/accounts/accounts_store.c). */
 #include "core/store_internal.h"
 
 #include <errno.h>
@@ -144,15 +145,6 @@ static const char *const s_tx_sql[S_COUNT_] = {
     [S_ROLLBACK] = "ROLLBACK",
 };
 
-static const char *const s_sql[S_COUNT_] = {
-    [S_ACCOUNT_PUT] = "INSERT INTO accounts (uuid, tier, mode, risk_pct, max_lot, symbols, "
-                      "created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) "
-                      "ON CONFLICT (uuid) DO UPDATE SET tier = excluded.tier, mode = excluded.mode,"
-                      " risk_pct = excluded.risk_pct, max_lot = excluded.max_lot,"
-                      " symbols = excluded.symbols, updated_at = excluded.updated_at",
-    [S_ACCOUNT_GET] = "SELECT uuid, tier, mode, risk_pct, max_lot, symbols, created_at, "
-                      "updated_at FROM accounts WHERE uuid = ?",
-};
 
 /* ---------------------------------------------------------------- helpers (store_internal.h) */
 
@@ -168,11 +160,6 @@ sqlite3_stmt *store_stmt(bitten_store_t *self, s_stmt_id_t id, const char *sql)
                                                &self->stmts[id], NULL) != SQLITE_OK)
         return NULL;
     return self->stmts[id];
-}
-
-static sqlite3_stmt *s_stmt(bitten_store_t *self, s_stmt_id_t id)
-{
-    return store_stmt(self, id, s_sql[id]);
 }
 
 static int s_simple(bitten_store_t *self, s_stmt_id_t id)
@@ -428,47 +415,13 @@ int bitten_store_synchronous(bitten_store_t *self)
     return level;
 }
 
+struct sqlite3 *bitten_store_sqlite(bitten_store_t *self)
+{
+    return self ? self->db : NULL;
+}
+
 const char *bitten_store_errmsg(bitten_store_t *self)
 {
     return self ? sqlite3_errmsg(self->db) : "no store";
 }
 
-/* ---------------------------------------------------------------- accounts */
-
-int bitten_store_account_put(bitten_store_t *self, const bitten_account_rec_t *rec)
-{
-    sqlite3_stmt *st = (self && rec) ? s_stmt(self, S_ACCOUNT_PUT) : NULL;
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, rec->uuid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, rec->tier, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, rec->mode, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_double(st, 4, rec->risk_pct);
-    sqlite3_bind_double(st, 5, rec->max_lot);
-    sqlite3_bind_text(st, 6, rec->symbols, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 7, rec->created_at);
-    sqlite3_bind_int64(st, 8, rec->updated_at ? rec->updated_at : rec->created_at);
-    return s_exec_stmt(st) == SQLITE_DONE ? 0 : -1;
-}
-
-int bitten_store_account_get(bitten_store_t *self, const char *uuid, bitten_account_rec_t *rec)
-{
-    sqlite3_stmt *st = (self && uuid && rec) ? s_stmt(self, S_ACCOUNT_GET) : NULL;
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        memset(rec, 0, sizeof *rec);
-        s_copy(rec->uuid, sizeof rec->uuid, sqlite3_column_text(st, 0));
-        s_copy(rec->tier, sizeof rec->tier, sqlite3_column_text(st, 1));
-        s_copy(rec->mode, sizeof rec->mode, sqlite3_column_text(st, 2));
-        rec->risk_pct = sqlite3_column_double(st, 3);
-        rec->max_lot = sqlite3_column_double(st, 4);
-        s_copy(rec->symbols, sizeof rec->symbols, sqlite3_column_text(st, 5));
-        rec->created_at = sqlite3_column_int64(st, 6);
-        rec->updated_at = sqlite3_column_int64(st, 7);
-    }
-    s_done(st);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
-}

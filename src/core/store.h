@@ -1,8 +1,9 @@
 /*  store.h: the durable store (SQLite, one file state_dir/bitten.db, WAL, versioned schema):
  *  fires and their events, signals and verdicts, accounts, XP, halts and small key/values.
- *  One file per table group: store.c (open, migrate, accounts), store_fires.c, store_signals.c,
+ *  One file per table group: store.c (open, migrate), store_fires.c, store_signals.c,
  *  store_risk.c (account snapshots, XP, halts), store_kv.c, store_retention.c (pruning);
- *  store_internal.h is what they share. */
+ *  store_internal.h is what they share. The accounts table is the accounts module's
+ *  (src/modules/accounts/accounts_store.c). */
 #ifndef BITTEN_STORE_H
 #define BITTEN_STORE_H
 
@@ -12,6 +13,7 @@
 
 #include "bitten/proto.h"
 #include "bitten/reason.h"
+#include "bitten/trading.h"
 
 typedef struct bitten_store bitten_store_t;
 
@@ -37,48 +39,18 @@ int bitten_store_latest_version(void);
 int bitten_store_journal_mode(bitten_store_t *self, char *buf, size_t size);
 int bitten_store_synchronous(bitten_store_t *self);
 
+/*  The connection, for a module that owns its own tables in this database (the accounts
+ *  module's `accounts` table): it prepares and finalizes its own statements, before the store
+ *  closes. Migrations stay here, in one place. */
+struct sqlite3;
+struct sqlite3 *bitten_store_sqlite(bitten_store_t *self);
+
 /*  The last SQLite error text, for log lines after a -1. */
 const char *bitten_store_errmsg(bitten_store_t *self);
 
 /* ------------------------------------------------ fires (store_fires.c) */
 
-typedef enum {
-    BITTEN_FIRE_PENDING,     /* journaled, not yet sent */
-    BITTEN_FIRE_SENT,        /* handed to the command socket */
-    BITTEN_FIRE_FILLED,      /* EA reported success */
-    BITTEN_FIRE_CLOSED,      /* position closed */
-    BITTEN_FIRE_REFUSED,     /* a check or the send refused it: never reached an EA */
-    BITTEN_FIRE_FAILED,      /* EA error or failed/rejected result */
-    BITTEN_FIRE_TIMEOUT,     /* no result within fire.result_timeout_s (a result may follow) */
-    BITTEN_FIRE_EXPIRED,     /* expired before it could be sent */
-    BITTEN_FIRE_UNCONFIRMED, /* PENDING/SENT at a restart: outcome unknown, never resent */
-    BITTEN_FIRE_STATE_COUNT_
-} bitten_fire_state_t;
-
-/*  "PENDING" ... "UNCONFIRMED"; "?" out of range. from_str: the state or -1. */
-const char *bitten_fire_state_str(bitten_fire_state_t state);
-int bitten_fire_state_from_str(const char *name);
-
-typedef enum { BITTEN_FIRE_AUTO, BITTEN_FIRE_MANUAL } bitten_fire_source_t;
-
-/*  One row of fires. Optional numbers carry has_*; times are ms, 0 = absent (NULL). */
-typedef struct {
-    int64_t id; /* set by the store */
-    char signal_id[BITTEN_ID_MAX + 1];
-    char uuid[BITTEN_ID_MAX + 1];
-    char symbol[BITTEN_SYMBOL_MAX + 1];
-    bitten_action_t action;
-    double lot;
-    int64_t sl_points, tp_points;
-    double sl_pips, tp_pips;
-    bitten_fire_source_t source;
-    bitten_fire_state_t state;
-    bitten_reason_t reason; /* BITTEN_R_OK = none */
-    int64_t ticket;
-    double fill_price, close_price, profit;
-    bool has_ticket, has_fill_price, has_close_price, has_profit;
-    bitten_ms_t created_at, sent_at, result_at, closed_at, expires_at;
-} bitten_fire_rec_t;
+/*  Fire states, sources and the fire record are the trading vocabulary (bitten/trading.h). */
 
 /*  Journals a new fire (rec->state, normally PENDING) and its first fire_events row in one
  *  durable transaction. Returns 0 (id in *id_out when not NULL), 1 when this (signal_id,
@@ -190,22 +162,9 @@ typedef struct {
 /*  Returns 0, or -1 (also when the signal is not stored: verdicts reference signals). */
 int bitten_store_verdict_insert(bitten_store_t *self, const bitten_verdict_rec_t *rec);
 
-/* ---------------------------------------------------------------- accounts */
+/* ---------------------------------------------------------------- account snapshots (XP & risk) */
 
-typedef struct {
-    char uuid[BITTEN_ID_MAX + 1];
-    char tier[16]; /* "NIBBLER" / "FANG" / "COMMANDER" */
-    char mode[16]; /* "auto" / "manual" */
-    double risk_pct, max_lot;
-    char symbols[BITTEN_SYMLIST_MAX + 1]; /* comma list, "" = all */
-    bitten_ms_t created_at, updated_at;
-} bitten_account_rec_t;
-
-/*  Inserts or updates an account (created_at kept from the first put). 0 or -1. */
-int bitten_store_account_put(bitten_store_t *self, const bitten_account_rec_t *rec);
-
-/*  0 found, 1 not found, -1 error. */
-int bitten_store_account_get(bitten_store_t *self, const char *uuid, bitten_account_rec_t *rec);
+/*  The accounts table itself belongs to the accounts module (src/modules/accounts/). */
 
 /*  Appends one account state snapshot (JSON text). 0 or -1. */
 int bitten_store_account_snapshot(bitten_store_t *self, const char *uuid, bitten_ms_t at,
@@ -236,9 +195,6 @@ int bitten_store_xp_total(bitten_store_t *self, const char *uuid, int64_t *total
                           size_t rank_size);
 
 /* ------------------------------------------------ halts (store_risk.c) */
-
-typedef enum { BITTEN_HALT_GLOBAL, BITTEN_HALT_ACCOUNT } bitten_halt_scope_t;
-typedef enum { BITTEN_HALT_SOFT, BITTEN_HALT_HARD } bitten_halt_kind_t;
 
 typedef struct {
     int64_t id;

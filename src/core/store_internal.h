@@ -12,12 +12,10 @@
 /*  Every prepared statement, by the file whose SQL it is. Each file keeps its own SQL text in
  *  a table indexed by these ids and prepares through store_stmt(). */
 typedef enum {
-    /* store.c: transactions and the accounts table */
+    /* store.c: transactions */
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
-    S_ACCOUNT_PUT,
-    S_ACCOUNT_GET,
     /* store_fires.c */
     S_FIRE_INSERT,
     S_FIRE_EVENT_INSERT,

@@ -85,18 +85,22 @@ static void test_symbol_list_matches_whole_names_only(void **state)
 
 static void test_action_accepts_the_four_wire_actions_only(void **state)
 {
-    bitten_action_t a = BITTEN_ACTION_CLOSE_ALL;
-    assert_int_equal(fire_check_action("buy", &a), R(OK));
-    assert_int_equal(a, BITTEN_ACTION_BUY);
-    assert_int_equal(fire_check_action("sell", &a), R(OK));
-    assert_int_equal(a, BITTEN_ACTION_SELL);
-    assert_int_equal(fire_check_action("close", &a), R(OK));
-    assert_int_equal(fire_check_action("close_all", &a), R(OK));
-    assert_int_equal(a, BITTEN_ACTION_CLOSE_ALL);
-    assert_int_equal(fire_check_action("BUY", &a), R(INVALID_ACTION));
-    assert_int_equal(fire_check_action("hold", &a), R(INVALID_ACTION));
-    assert_int_equal(fire_check_action("", &a), R(INVALID_ACTION));
-    assert_int_equal(fire_check_action(NULL, &a), R(INVALID_ACTION));
+    assert_int_equal(bitten_action_parse("buy"), BITTEN_ACTION_BUY);
+    assert_int_equal(bitten_action_parse("sell"), BITTEN_ACTION_SELL);
+    assert_int_equal(bitten_action_parse("close"), BITTEN_ACTION_CLOSE);
+    assert_int_equal(bitten_action_parse("close_all"), BITTEN_ACTION_CLOSE_ALL);
+    assert_int_equal(fire_check_action(BITTEN_ACTION_BUY), R(OK));
+    assert_int_equal(fire_check_action(BITTEN_ACTION_SELL), R(OK));
+    assert_int_equal(fire_check_action(BITTEN_ACTION_CLOSE), R(OK));
+    assert_int_equal(fire_check_action(BITTEN_ACTION_CLOSE_ALL), R(OK));
+    assert_int_equal(fire_check_action(bitten_action_parse("BUY")), R(INVALID_ACTION));
+    assert_int_equal(fire_check_action(bitten_action_parse("hold")), R(INVALID_ACTION));
+    assert_int_equal(fire_check_action(bitten_action_parse("")), R(INVALID_ACTION));
+    assert_int_equal(fire_check_action(bitten_action_parse(NULL)), R(INVALID_ACTION));
+    assert_int_equal(fire_check_action((bitten_action_t)9), R(INVALID_ACTION));
+    /* an action nobody named fails closed: it counts as opening until check 3 refuses it */
+    assert_true(bitten_action_opens(BITTEN_ACTION_INVALID));
+    assert_false(bitten_action_opens(BITTEN_ACTION_CLOSE));
 }
 
 static fire_request_t s_stops(double sl, double tp)
@@ -108,28 +112,34 @@ static fire_request_t s_stops(double sl, double tp)
     return r;
 }
 
+static bitten_reason_t s_check_stops(fire_request_t r, bitten_action_t action, double max)
+{
+    r.action = action;
+    return fire_check_stops(&r, max);
+}
+
 static void test_stops_need_a_stop_loss_within_1000_pips(void **state)
 {
     const double max = FIRE_MAX_STOP_PIPS_DEFAULT;
     fire_request_t r = s_stops(20, 30);
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_BUY, max), R(OK));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(OK));
     r = s_stops(0, 30);
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
     r = s_stops(1000, 1000);
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_SELL, max), R(OK));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_SELL, max), R(OK));
     r = s_stops(1000.01, 30);
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_SELL, max), R(INVALID_STOPS));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_SELL, max), R(INVALID_STOPS));
     r = s_stops(20, 1000.01);
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_SELL, max), R(INVALID_STOPS));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_SELL, max), R(INVALID_STOPS));
     r = s_stops(20, 0); /* no target is allowed */
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_BUY, max), R(OK));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(OK));
     r = s_stops(20, -1); /* a negative distance is the wrong side */
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
     r = s_stops(NAN, 30);
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
     r = s_stops(0, 0); /* close actions carry no stops */
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_CLOSE, max), R(OK));
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_CLOSE_ALL, max), R(OK));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_CLOSE, max), R(OK));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_CLOSE_ALL, max), R(OK));
 }
 
 static void test_stops_on_the_wrong_side_of_entry_are_refused(void **state)
@@ -139,14 +149,14 @@ static void test_stops_on_the_wrong_side_of_entry_are_refused(void **state)
     r.entry = 1.1000;
     r.sl_price = 1.0980;
     r.tp_price = 1.1030;
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_BUY, max), R(OK));
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_SELL, max), R(INVALID_STOPS));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(OK));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_SELL, max), R(INVALID_STOPS));
     r.tp_price = 1.0970; /* BUY target under entry */
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
     r.sl_price = 1.1020; /* SELL: sl above, tp below */
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_SELL, max), R(OK));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_SELL, max), R(OK));
     r.tp_price = 1.1000; /* target at entry is no target side at all */
-    assert_int_equal(fire_check_stops(&r, BITTEN_ACTION_SELL, max), R(INVALID_STOPS));
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_SELL, max), R(INVALID_STOPS));
 }
 
 static void test_explicit_lot_must_be_positive_tradable_and_under_the_cap(void **state)
@@ -195,39 +205,44 @@ static void test_ea_check_names_no_ea_then_shared_push_then_offline(void **state
 
 static void test_nibbler_takes_rapid_assault_only_fang_and_commander_take_all(void **state)
 {
-    assert_int_equal(fire_check_tier(FIRE_TIER_NIBBLER, FIRE_CLASS_RAPID_ASSAULT), R(OK));
-    assert_int_equal(fire_check_tier(FIRE_TIER_NIBBLER, FIRE_CLASS_PRECISION_STRIKE),
+    assert_int_equal(fire_check_tier(BITTEN_TIER_NIBBLER, BITTEN_CLASS_RAPID_ASSAULT), R(OK));
+    assert_int_equal(fire_check_tier(BITTEN_TIER_NIBBLER, BITTEN_CLASS_PRECISION_STRIKE),
                      R(TIER_FORBIDS));
-    assert_int_equal(fire_check_tier(FIRE_TIER_NIBBLER, FIRE_CLASS_NONE), R(OK)); /* manual */
-    assert_int_equal(fire_check_tier(FIRE_TIER_FANG, FIRE_CLASS_PRECISION_STRIKE), R(OK));
-    assert_int_equal(fire_check_tier(FIRE_TIER_FANG, FIRE_CLASS_RAPID_ASSAULT), R(OK));
-    assert_int_equal(fire_check_tier(FIRE_TIER_COMMANDER, FIRE_CLASS_PRECISION_STRIKE), R(OK));
-    assert_int_equal(fire_check_tier((fire_tier_t)7, FIRE_CLASS_RAPID_ASSAULT), R(TIER_FORBIDS));
+    assert_int_equal(fire_check_tier(BITTEN_TIER_NIBBLER, BITTEN_CLASS_NONE), R(OK)); /* manual */
+    assert_int_equal(fire_check_tier(BITTEN_TIER_FANG, BITTEN_CLASS_PRECISION_STRIKE), R(OK));
+    assert_int_equal(fire_check_tier(BITTEN_TIER_FANG, BITTEN_CLASS_RAPID_ASSAULT), R(OK));
+    assert_int_equal(fire_check_tier(BITTEN_TIER_COMMANDER, BITTEN_CLASS_PRECISION_STRIKE), R(OK));
+    assert_int_equal(fire_check_tier((bitten_tier_t)7, BITTEN_CLASS_RAPID_ASSAULT),
+                     R(TIER_FORBIDS));
 }
 
 static void test_tier_and_class_names_round_trip(void **state)
 {
-    assert_int_equal(fire_tier_from_str("NIBBLER"), FIRE_TIER_NIBBLER);
-    assert_int_equal(fire_tier_from_str("COMMANDER"), FIRE_TIER_COMMANDER);
-    assert_int_equal(fire_tier_from_str("nibbler"), -1);
-    assert_string_equal(fire_tier_str(FIRE_TIER_FANG), "FANG");
-    assert_int_equal(fire_class_from_str("PRECISION_STRIKE"), FIRE_CLASS_PRECISION_STRIKE);
-    assert_string_equal(fire_class_str(FIRE_CLASS_RAPID_ASSAULT), "RAPID_ASSAULT");
-    assert_string_equal(fire_class_str((fire_class_t)9), "?");
+    assert_int_equal(bitten_tier_from_str("NIBBLER"), BITTEN_TIER_NIBBLER);
+    assert_int_equal(bitten_tier_from_str("COMMANDER"), BITTEN_TIER_COMMANDER);
+    assert_int_equal(bitten_tier_from_str("nibbler"), -1);
+    assert_string_equal(bitten_tier_str(BITTEN_TIER_FANG), "FANG");
+    assert_int_equal(bitten_signal_class_from_str("PRECISION_STRIKE"),
+                     BITTEN_CLASS_PRECISION_STRIKE);
+    assert_string_equal(bitten_signal_class_str(BITTEN_CLASS_RAPID_ASSAULT), "RAPID_ASSAULT");
+    assert_string_equal(bitten_signal_class_str((bitten_signal_class_t)9), "?");
 }
 
 /* ---------------------------------------------------------------- the chain and its order */
 
 typedef struct {
     bitten_reason_t answer;
-    fire_risk_view_t view;
+    bitten_risk_answer_t view;
+    bitten_risk_request_t asked; /* the last request, as the gate saw it */
     int calls;
 } s_gate_t;
 
-static bitten_reason_t s_gate(void *self, const fire_request_t *req, fire_risk_view_t *view)
+static bitten_reason_t s_gate(void *self, const bitten_risk_request_t *req,
+                              bitten_risk_answer_t *view)
 {
     s_gate_t *g = self;
     g->calls++;
+    g->asked = *req;
     *view = g->view;
     return g->answer;
 }
@@ -245,8 +260,8 @@ static void s_good(void **state, s_case_t *c)
     snprintf(c->req.signal_id, sizeof c->req.signal_id, "VENOM_EURUSD_1");
     snprintf(c->req.uuid, sizeof c->req.uuid, "acct_1");
     snprintf(c->req.symbol, sizeof c->req.symbol, "EURUSD");
-    snprintf(c->req.action, sizeof c->req.action, "buy");
-    c->req.signal_class = FIRE_CLASS_RAPID_ASSAULT;
+    c->req.action = BITTEN_ACTION_BUY;
+    c->req.signal_class = BITTEN_CLASS_RAPID_ASSAULT;
     c->req.sl_pips = 20;
     c->req.tp_pips = 30;
     c->req.shield_multiplier = 1.0;
@@ -256,12 +271,12 @@ static void s_good(void **state, s_case_t *c)
     c->ctx.account_max_lot = 5.0;
     c->ctx.command_peers = 1;
     c->ctx.ea_online = true;
-    c->ctx.tier = FIRE_TIER_NIBBLER;
+    c->ctx.tier = BITTEN_TIER_NIBBLER;
+    c->ctx.risk_pct = 0.8; /* the account's own: passed to the gate as it is */
     c->ctx.limits = fire_limits_default();
     c->gate.answer = R(OK);
-    c->gate.view = (fire_risk_view_t){10000, 10000, 1.0, 1.0};
-    c->ctx.risk_gate = s_gate;
-    c->ctx.risk_self = &c->gate;
+    c->gate.view = (bitten_risk_answer_t){10000, 10000, 1.0, 1.0};
+    c->ctx.risk = (bitten_risk_gate_t){&c->gate, s_gate};
 }
 
 static void test_a_request_passing_every_check_gets_its_sized_lot(void **state)
@@ -272,6 +287,11 @@ static void test_a_request_passing_every_check_gets_its_sized_lot(void **state)
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(OK));
     assert_double_equal(lot, 0.50, 1e-9);
     assert_int_equal(c.gate.calls, 1);
+    /* the gate is asked in the shared vocabulary: the account, symbol, direction, risk % */
+    assert_string_equal(c.gate.asked.uuid, "acct_1");
+    assert_string_equal(c.gate.asked.symbol, "EURUSD");
+    assert_int_equal(c.gate.asked.action, BITTEN_ACTION_BUY);
+    assert_double_equal(c.gate.asked.risk_pct, c.ctx.risk_pct, 0);
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, NULL), R(OK));
 }
 
@@ -285,14 +305,14 @@ static void test_a_request_failing_several_checks_gets_the_earliest_reason(void 
     c.ctx.strict_violation = true;
     c.ctx.symbol = NULL;
     snprintf(c.req.symbol, sizeof c.req.symbol, "FOOBAR");
-    snprintf(c.req.action, sizeof c.req.action, "hold");
+    c.req.action = BITTEN_ACTION_INVALID;
     c.req.sl_pips = 0;
     c.req.has_lot = true;
     c.req.lot = -1;
     c.ctx.now = 70000;
     c.ctx.already_fired = true;
     c.ctx.command_peers = 0;
-    c.req.signal_class = FIRE_CLASS_PRECISION_STRIKE;
+    c.req.signal_class = BITTEN_CLASS_PRECISION_STRIKE;
     c.gate.answer = R(RISK_DAILY_LOSS);
     double lot = 0;
 
@@ -307,7 +327,7 @@ static void test_a_request_failing_several_checks_gets_the_earliest_reason(void 
     snprintf(c.req.symbol, sizeof c.req.symbol, "EURUSD");
     c.ctx.symbol = s_sym(state, "EURUSD");
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(INVALID_ACTION));
-    snprintf(c.req.action, sizeof c.req.action, "buy");
+    c.req.action = BITTEN_ACTION_BUY;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(INVALID_STOPS));
     c.req.sl_pips = 20;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(INVALID_LOT));
@@ -325,7 +345,7 @@ static void test_a_request_failing_several_checks_gets_the_earliest_reason(void 
     c.ctx.ea_online = true;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(TIER_FORBIDS));
     assert_int_equal(c.gate.calls, 0); /* the risk gate is not asked before its turn */
-    c.req.signal_class = FIRE_CLASS_RAPID_ASSAULT;
+    c.req.signal_class = BITTEN_CLASS_RAPID_ASSAULT;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(RISK_DAILY_LOSS));
     assert_int_equal(c.gate.calls, 1);
     c.gate.answer = R(OK);
@@ -342,7 +362,7 @@ static void test_no_risk_gate_fails_closed_with_risk_unavailable(void **state)
 {
     s_case_t c;
     s_good(state, &c);
-    c.ctx.risk_gate = NULL;
+    c.ctx.risk.fn = NULL;
     double lot = 7;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(RISK_UNAVAILABLE));
     assert_double_equal(lot, 0.0, 0.0);
@@ -352,9 +372,9 @@ static void test_a_gate_go_without_account_numbers_fails_closed(void **state)
 {
     s_case_t c;
     s_good(state, &c);
-    c.gate.view = (fire_risk_view_t){0, 0, 0, 0};
+    c.gate.view = (bitten_risk_answer_t){0, 0, 0, 0};
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, NULL), R(RISK_UNAVAILABLE));
-    c.gate.view = (fire_risk_view_t){10000, 10000, 1.0, NAN};
+    c.gate.view = (bitten_risk_answer_t){10000, 10000, 1.0, NAN};
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, NULL), R(RISK_UNAVAILABLE));
 }
 
@@ -362,11 +382,11 @@ static void test_close_actions_skip_halt_tier_risk_and_sizing(void **state)
 {
     s_case_t c;
     s_good(state, &c);
-    snprintf(c.req.action, sizeof c.req.action, "close");
+    c.req.action = BITTEN_ACTION_CLOSE;
     c.req.sl_pips = 0;
     c.ctx.halted_global = true;
-    c.ctx.risk_gate = NULL;
-    c.req.signal_class = FIRE_CLASS_PRECISION_STRIKE;
+    c.ctx.risk.fn = NULL;
+    c.req.signal_class = BITTEN_CLASS_PRECISION_STRIKE;
     double lot = 7;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(OK));
     assert_double_equal(lot, 0.0, 0.0);
@@ -380,7 +400,7 @@ static void test_close_actions_skip_halt_tier_risk_and_sizing(void **state)
     c.ctx.strict_violation = true;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(STRICT_LEGACY_FILE));
     c.ctx.strict_violation = false;
-    snprintf(c.req.action, sizeof c.req.action, "close_all");
+    c.req.action = BITTEN_ACTION_CLOSE_ALL;
     c.req.symbol[0] = '\0';
     c.ctx.symbol = NULL;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(OK));
@@ -391,7 +411,7 @@ static void test_manual_fire_passes_the_tier_and_uses_its_lot_capped(void **stat
     s_case_t c;
     s_good(state, &c);
     c.req.manual = true;
-    c.req.signal_class = FIRE_CLASS_PRECISION_STRIKE; /* ignored for manual fires */
+    c.req.signal_class = BITTEN_CLASS_PRECISION_STRIKE; /* ignored for manual fires */
     c.req.shield_multiplier = 0.0;                    /* ignored for manual fires */
     c.req.has_lot = true;
     c.req.lot = 0.257;
@@ -645,7 +665,7 @@ static void test_close_command_has_no_lot_or_stops_and_bad_actions_build_nothing
 {
     s_case_t c;
     s_good(state, &c);
-    snprintf(c.req.action, sizeof c.req.action, "close_all");
+    c.req.action = BITTEN_ACTION_CLOSE_ALL;
     c.req.symbol[0] = '\0';
     bitten_signal_cmd_t cmd;
     assert_int_equal(fire_build_command(&c.req, NULL, 0.5, 1000, &cmd), 0);
@@ -653,9 +673,9 @@ static void test_close_command_has_no_lot_or_stops_and_bad_actions_build_nothing
     assert_double_equal(cmd.lot, 0.0, 0.0);
     assert_int_equal(cmd.sl, 0);
     assert_int_equal(cmd.tp, 0);
-    snprintf(c.req.action, sizeof c.req.action, "hold");
+    c.req.action = BITTEN_ACTION_INVALID;
     assert_int_equal(fire_build_command(&c.req, s_sym(state, "EURUSD"), 0.5, 1000, &cmd), -1);
-    snprintf(c.req.action, sizeof c.req.action, "buy");
+    c.req.action = BITTEN_ACTION_BUY;
     assert_int_equal(fire_build_command(&c.req, NULL, 0.5, 1000, &cmd), -1);
 }
 

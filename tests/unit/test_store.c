@@ -497,33 +497,7 @@ static void test_signal_insert_is_once_and_verdicts_need_their_signal(void **sta
     assert_int_equal(s_query_int(f, "SELECT count(*) FROM verdicts"), 1);
 }
 
-static void test_account_put_updates_and_keeps_created_at(void **state)
-{
-    s_fixture_t *f = *state;
-    bitten_store_t *s = s_open(f);
-    bitten_account_rec_t a = {.uuid = "acct_1",
-                              .tier = "NIBBLER",
-                              .mode = "auto",
-                              .risk_pct = 1.0,
-                              .max_lot = 1.0,
-                              .symbols = "EURUSD,USDJPY",
-                              .created_at = 1000,
-                              .updated_at = 1000};
-    assert_int_equal(bitten_store_account_put(s, &a), 0);
-    a.created_at = 5000;
-    a.updated_at = 5000;
-    snprintf(a.tier, sizeof a.tier, "FANG");
-    assert_int_equal(bitten_store_account_put(s, &a), 0);
-    bitten_account_rec_t got;
-    assert_int_equal(bitten_store_account_get(s, "acct_1", &got), 0);
-    assert_string_equal(got.tier, "FANG");
-    assert_string_equal(got.symbols, "EURUSD,USDJPY");
-    assert_int_equal(got.created_at, 1000);
-    assert_int_equal(got.updated_at, 5000);
-    assert_int_equal(bitten_store_account_get(s, "nobody", &got), 1);
-    assert_int_equal(bitten_store_account_snapshot(s, "acct_1", 6000, "{\"equity\":3000}"), 0);
-    bitten_store_close(&s);
-}
+/*  The accounts table is the accounts module's: tests/unit/test_accounts.c. */
 
 typedef struct {
     int calls;
@@ -720,7 +694,6 @@ int main(void)
         T(test_unconfirmed_lists_pending_and_sent_oldest_first),
         T(test_fire_list_filters_by_uuid_signal_state_and_limit_newest_first),
         T(test_signal_insert_is_once_and_verdicts_need_their_signal),
-        T(test_account_put_updates_and_keeps_created_at),
         T(test_latest_snapshot_per_account_survives_reopen),
         T(test_xp_award_is_idempotent_and_total_is_the_ledger_sum),
         T(test_halts_survive_reopen_until_released),

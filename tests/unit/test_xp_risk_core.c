@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/store.h" /* bitten_rank_fn: xp_rank_for is the store's rank callback */
+#include "modules/fire_router/fire_checks.h" /* the router's chain, for the end-to-end case */
 #include "modules/xp_risk/xp_risk_core.h"
 
 static void s_near(double a, double b, double eps, const char *file, int line)
@@ -30,7 +32,8 @@ static void s_near(double a, double b, double eps, const char *file, int line)
 #define DAY0 INT64_C(1757894400000)
 #define T0 (DAY0 + 10 * HOUR)
 
-static const fire_tier_t s_tiers[] = {FIRE_TIER_NIBBLER, FIRE_TIER_FANG, FIRE_TIER_COMMANDER};
+static const bitten_tier_t s_tiers[] = {BITTEN_TIER_NIBBLER, BITTEN_TIER_FANG,
+                                        BITTEN_TIER_COMMANDER};
 
 /* ---------------------------------------------------------------- fixtures */
 
@@ -70,15 +73,16 @@ static account_state_t s_account(const risk_params_t *p)
     return s;
 }
 
-static risk_request_t s_req(const char *symbol, bitten_action_t dir)
+static bitten_risk_request_t s_req(const char *symbol, bitten_action_t dir)
 {
-    return (risk_request_t){.symbol = symbol, .direction = dir, .account_risk_pct = 0.0};
+    return (bitten_risk_request_t){
+        .uuid = "acct_1", .symbol = symbol, .action = dir, .risk_pct = 0.0};
 }
 
-static bitten_reason_t s_gate(const risk_params_t *p, fire_tier_t tier, const account_state_t *s,
+static bitten_reason_t s_gate(const risk_params_t *p, bitten_tier_t tier, const account_state_t *s,
                               bitten_ms_t now)
 {
-    risk_request_t req = s_req("EURUSD", BITTEN_ACTION_BUY);
+    bitten_risk_request_t req = s_req("EURUSD", BITTEN_ACTION_BUY);
     return risk_gate(p, tier, s, &req, now, NULL);
 }
 
@@ -133,11 +137,11 @@ static void test_unknown_tier_has_no_row_and_the_gate_fails_closed(void **state)
 {
     risk_params_t p = risk_params_default();
     account_state_t s = s_account(&p);
-    assert_null(risk_tier_params(&p, (fire_tier_t)7));
-    assert_int_equal(s_gate(&p, (fire_tier_t)7, &s, T0), R(RISK_UNAVAILABLE));
-    risk_request_t close = s_req("EURUSD", BITTEN_ACTION_CLOSE);
-    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &close, T0, NULL), R(RISK_UNAVAILABLE));
-    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, NULL, T0, NULL), R(RISK_UNAVAILABLE));
+    assert_null(risk_tier_params(&p, (bitten_tier_t)7));
+    assert_int_equal(s_gate(&p, (bitten_tier_t)7, &s, T0), R(RISK_UNAVAILABLE));
+    bitten_risk_request_t close = s_req("EURUSD", BITTEN_ACTION_CLOSE);
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &close, T0, NULL), R(RISK_UNAVAILABLE));
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, NULL, T0, NULL), R(RISK_UNAVAILABLE));
 }
 
 static void test_a_fresh_flat_account_may_fire_on_every_tier(void **state)
@@ -156,7 +160,7 @@ static void test_refuses_fire_without_any_telemetry(void **state)
     account_state_t s;
     account_state_init(&s);
     assert_int_equal(risk_check_stale_telemetry(&s, &p, T0), R(RISK_STALE_TELEMETRY));
-    assert_int_equal(s_gate(&p, FIRE_TIER_COMMANDER, &s, T0), R(RISK_STALE_TELEMETRY));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0), R(RISK_STALE_TELEMETRY));
 }
 
 static void test_telemetry_60_s_old_is_fresh_60_001_s_is_stale(void **state)
@@ -182,7 +186,7 @@ static void test_a_heartbeat_does_not_make_telemetry_fresh(void **state)
     assert_int_equal(account_apply_heartbeat(&s, &h, T0 + 59 * SEC, &p), 0);
     assert_double_equal(s.equity, 10100.0, 0);
     assert_double_equal(s.peak_equity, 10100.0, 0);
-    assert_int_equal(s_gate(&p, FIRE_TIER_FANG, &s, T0 + 61 * SEC), R(RISK_STALE_TELEMETRY));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + 61 * SEC), R(RISK_STALE_TELEMETRY));
 }
 
 static void test_stale_telemetry_is_checked_before_everything_else(void **state)
@@ -192,8 +196,8 @@ static void test_stale_telemetry_is_checked_before_everything_else(void **state)
     bitten_telemetry_t t = s_tel(10000.0, 5000.0, 5000.0, 0.0); /* fails every money check */
     s_feed(&s, &t, T0, &p);
     s.fires_today = 99;
-    assert_int_equal(s_gate(&p, FIRE_TIER_FANG, &s, T0), R(RISK_DAILY_LOSS));
-    assert_int_equal(s_gate(&p, FIRE_TIER_FANG, &s, T0 + 61 * SEC), R(RISK_STALE_TELEMETRY));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0), R(RISK_DAILY_LOSS));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + 61 * SEC), R(RISK_STALE_TELEMETRY));
 }
 
 static void test_non_finite_telemetry_changes_nothing(void **state)
@@ -239,7 +243,7 @@ static void test_daily_loss_cap_refuses_at_the_cap_per_tier(void **state)
 static void test_daily_loss_uses_the_lower_of_balance_and_equity(void **state)
 {
     risk_params_t p = risk_params_default();
-    const risk_tier_params_t *t = risk_tier_params(&p, FIRE_TIER_NIBBLER);
+    const risk_tier_params_t *t = risk_tier_params(&p, BITTEN_TIER_NIBBLER);
     account_state_t s = s_account(&p);
     bitten_telemetry_t realised = s_flat(9400.0, 10200.0); /* balance fell, equity is up */
     s_feed(&s, &realised, T0 + SEC, &p);
@@ -262,7 +266,7 @@ static void test_medic_mode_from_5_pct_halves_risk_and_allows_one_position(void 
         const risk_tier_params_t *t = risk_tier_params(&p, s_tiers[i]);
         account_state_t calm = s_after_loss(&p, 499.0);
         account_state_t medic = s_after_loss(&p, 500.0);
-        risk_request_t req = s_req("EURUSD", BITTEN_ACTION_BUY);
+        bitten_risk_request_t req = s_req("EURUSD", BITTEN_ACTION_BUY);
         risk_view_t v;
 
         assert_false(risk_is_medic(&calm, &p));
@@ -296,13 +300,13 @@ static void test_an_account_risk_pct_may_lower_the_tier_risk_never_raise_it(void
 {
     risk_params_t p = risk_params_default();
     account_state_t s = s_account(&p);
-    risk_request_t req = s_req("EURUSD", BITTEN_ACTION_SELL);
+    bitten_risk_request_t req = s_req("EURUSD", BITTEN_ACTION_SELL);
     risk_view_t v;
-    req.account_risk_pct = 0.5;
-    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &req, T0, &v), R(OK));
+    req.risk_pct = 0.5;
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &req, T0, &v), R(OK));
     assert_double_equal(v.risk_pct, 0.5, 0);
-    req.account_risk_pct = 3.0;
-    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &req, T0, &v), R(OK));
+    req.risk_pct = 3.0;
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &req, T0, &v), R(OK));
     assert_double_equal(v.risk_pct, 1.25, 0);
 }
 
@@ -314,24 +318,24 @@ static void test_day_start_resets_to_the_first_balance_after_midnight(void **sta
     account_state_t s = s_after_loss(&p, 700.0); /* 7 %: NIBBLER capped */
     account_record_fire(&s, T0 + 2 * SEC, &p);
     assert_int_equal(account_apply_close(&s, "X", 0, -700.0, T0 + 3 * SEC, &p, NULL), 1);
-    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, T0 + 4 * SEC), R(RISK_DAILY_LOSS));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_NIBBLER, &s, T0 + 4 * SEC), R(RISK_DAILY_LOSS));
 
     bitten_ms_t last = DAY0 + DAY_MS - SEC; /* 23:59:59 */
     bitten_telemetry_t t = s_flat(9300.0, 9300.0);
     s_feed(&s, &t, last, &p);
     assert_double_equal(s.day_start_balance, 10000.0, 0);
-    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, last), R(RISK_DAILY_LOSS));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_NIBBLER, &s, last), R(RISK_DAILY_LOSS));
 
     /* 00:00:00: the day rolled, but no balance has been seen yet: wait for telemetry */
     bitten_ms_t midnight = DAY0 + DAY_MS;
-    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, midnight), R(RISK_STALE_TELEMETRY));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_NIBBLER, &s, midnight), R(RISK_STALE_TELEMETRY));
 
     bitten_telemetry_t next = s_flat(9300.0, 9290.0);
     s_feed(&s, &next, midnight + SEC, &p);
     assert_double_equal(s.day_start_balance, 9300.0, 0);
     assert_int_equal(s.fires_today, 0);
     assert_double_equal(s.realised_pl_today, 0.0, 0);
-    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, midnight + SEC), R(OK));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_NIBBLER, &s, midnight + SEC), R(OK));
 
     /* the second balance of the day does not move the day start */
     bitten_telemetry_t later = s_flat(9500.0, 9500.0);
@@ -350,13 +354,13 @@ static void test_day_rolls_at_a_non_zero_rollover_minute(void **state)
 
     bitten_telemetry_t down = s_flat(9400.0, 9400.0); /* 6 %: NIBBLER capped */
     s_feed(&s, &down, before, &p);
-    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, before), R(RISK_DAILY_LOSS));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_NIBBLER, &s, before), R(RISK_DAILY_LOSS));
     /* midnight UTC is not the rollover here: still the same trading day */
     assert_false(account_roll_day(&s, DAY0 + 21 * HOUR, &p));
 
     s_feed(&s, &down, at, &p);
     assert_double_equal(s.day_start_balance, 9400.0, 0);
-    assert_int_equal(s_gate(&p, FIRE_TIER_NIBBLER, &s, at), R(OK));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_NIBBLER, &s, at), R(OK));
     assert_false(account_roll_day(&s, DAY0 + DAY_MS + 21 * HOUR, &p));
     assert_true(account_roll_day(&s, DAY0 + DAY_MS + 22 * HOUR, &p));
 }
@@ -395,13 +399,13 @@ static void test_drawdown_warns_above_10_pct_and_refuses_above_20_pct(void **sta
         assert_double_equal(s.peak_equity, 10000.0, 0);
         assert_int_equal(risk_check_drawdown(&s, &p), rows[i].r);
         for (size_t k = 0; k < 3; k++) {
-            risk_request_t req = s_req("EURUSD", BITTEN_ACTION_BUY);
+            bitten_risk_request_t req = s_req("EURUSD", BITTEN_ACTION_BUY);
             risk_view_t v;
             assert_int_equal(risk_gate(&p, s_tiers[k], &s, &req, day, &v), rows[i].r);
             assert_int_equal(v.drawdown_warn, rows[i].warn);
         }
         risk_halt_decision_t d;
-        risk_halt_triggers(&p, FIRE_TIER_FANG, &s, day, &d);
+        risk_halt_triggers(&p, BITTEN_TIER_FANG, &s, day, &d);
         assert_int_equal(d.drawdown_warn, rows[i].warn);
     }
 }
@@ -463,7 +467,7 @@ static void test_no_margin_in_use_passes_unknown_margin_fails_closed(void **stat
     assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
     assert_int_equal(risk_check_margin(&s, &p), R(RISK_MARGIN));
     assert_int_equal(risk_check_free_margin(&s, &p), R(RISK_FREE_MARGIN));
-    assert_int_equal(s_gate(&p, FIRE_TIER_FANG, &s, T0), R(RISK_MARGIN));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0), R(RISK_MARGIN));
 }
 
 static void test_free_margin_50_fires_49_99_is_refused(void **state)
@@ -522,7 +526,7 @@ static void test_max_open_positions_per_tier(void **state)
 static void test_the_eas_position_count_counts_and_zero_clears_tracked_positions(void **state)
 {
     risk_params_t p = risk_params_default();
-    const risk_tier_params_t *fang = risk_tier_params(&p, FIRE_TIER_FANG);
+    const risk_tier_params_t *fang = risk_tier_params(&p, BITTEN_TIER_FANG);
     account_state_t s = s_account(&p);
     bitten_telemetry_t t = s_flat(10000.0, 10000.0);
     t.positions = 2; /* e.g. opened by hand in the terminal */
@@ -563,13 +567,14 @@ static void test_hedge_refuses_the_opposite_side_on_the_same_symbol(void **state
     assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_BUY), R(OK));
     assert_int_equal(risk_check_hedge(&s, &p, "GBPUSD", BITTEN_ACTION_SELL), R(OK));
 
-    risk_request_t sell = s_req("EURUSD", BITTEN_ACTION_SELL);
-    risk_request_t buy = s_req("EURUSD", BITTEN_ACTION_BUY);
-    assert_int_equal(risk_gate(&p, FIRE_TIER_COMMANDER, &s, &sell, T0, NULL), R(RISK_HEDGE));
-    assert_int_equal(risk_gate(&p, FIRE_TIER_COMMANDER, &s, &buy, T0, NULL), R(OK));
-    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &sell, T0, NULL), R(RISK_HEDGE));
+    bitten_risk_request_t sell = s_req("EURUSD", BITTEN_ACTION_SELL);
+    bitten_risk_request_t buy = s_req("EURUSD", BITTEN_ACTION_BUY);
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_COMMANDER, &s, &sell, T0, NULL), R(RISK_HEDGE));
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_COMMANDER, &s, &buy, T0, NULL), R(OK));
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &sell, T0, NULL), R(RISK_HEDGE));
     /* NIBBLER is already at its one position */
-    assert_int_equal(risk_gate(&p, FIRE_TIER_NIBBLER, &s, &sell, T0, NULL), R(RISK_MAX_POSITIONS));
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_NIBBLER, &s, &sell, T0, NULL),
+                     R(RISK_MAX_POSITIONS));
 
     p.refuse_hedge = false;
     assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(OK));
@@ -599,7 +604,7 @@ static void test_cooldown_after_two_losses_ends_exactly_at_its_length(void **sta
         assert_int_equal(s_gate(&p, s_tiers[i], &s, loss_at + len), R(OK));
     }
     /* 6 h for NIBBLER: 5:59:59 refused, 6:00:00 fires */
-    const risk_tier_params_t *nib = risk_tier_params(&p, FIRE_TIER_NIBBLER);
+    const risk_tier_params_t *nib = risk_tier_params(&p, BITTEN_TIER_NIBBLER);
     account_state_t s = s_account(&p);
     account_apply_close(&s, "A", 0, -20.0, T0, &p, NULL);
     account_apply_close(&s, "B", 0, -20.0, T0, &p, NULL);
@@ -611,7 +616,7 @@ static void test_cooldown_after_two_losses_ends_exactly_at_its_length(void **sta
 static void test_a_win_or_breakeven_between_losses_breaks_the_run(void **state)
 {
     risk_params_t p = risk_params_default();
-    const risk_tier_params_t *t = risk_tier_params(&p, FIRE_TIER_FANG);
+    const risk_tier_params_t *t = risk_tier_params(&p, BITTEN_TIER_FANG);
     account_state_t s = s_account(&p);
     risk_close_outcome_t o;
     account_apply_close(&s, "A", 0, -20.0, T0, &p, &o);
@@ -683,9 +688,9 @@ static void test_at_most_5_fires_in_any_minute(void **state)
     account_record_fire(&s, T0 + 4 * SEC, &p);
     assert_int_equal(risk_check_rate(&s, &p, T0 + 5 * SEC), R(RISK_RATE));
     assert_int_equal(risk_check_rate(&s, &p, T0 + MIN - 1), R(RISK_RATE));
-    assert_int_equal(s_gate(&p, FIRE_TIER_COMMANDER, &s, T0 + MIN - 1), R(RISK_RATE));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0 + MIN - 1), R(RISK_RATE));
     assert_int_equal(risk_check_rate(&s, &p, T0 + MIN), R(OK)); /* the first left the window */
-    assert_int_equal(s_gate(&p, FIRE_TIER_COMMANDER, &s, T0 + MIN), R(OK));
+    assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0 + MIN), R(OK));
 }
 
 static void test_the_gate_reports_the_earliest_failure_in_its_order(void **state)
@@ -695,12 +700,13 @@ static void test_the_gate_reports_the_earliest_failure_in_its_order(void **state
     account_apply_fill(&s, "S1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 1);
     account_record_fire(&s, T0, &p);
     /* max positions, rate and hedge all fail: max positions comes first */
-    risk_request_t sell = s_req("EURUSD", BITTEN_ACTION_SELL);
-    assert_int_equal(risk_gate(&p, FIRE_TIER_NIBBLER, &s, &sell, T0 + SEC, NULL),
+    bitten_risk_request_t sell = s_req("EURUSD", BITTEN_ACTION_SELL);
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_NIBBLER, &s, &sell, T0 + SEC, NULL),
                      R(RISK_MAX_POSITIONS));
     /* FANG has room: rate before hedge */
-    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &sell, T0 + SEC, NULL), R(RISK_RATE));
-    assert_int_equal(risk_gate(&p, FIRE_TIER_FANG, &s, &sell, T0 + 30 * SEC, NULL), R(RISK_HEDGE));
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &sell, T0 + SEC, NULL), R(RISK_RATE));
+    assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &sell, T0 + 30 * SEC, NULL),
+                     R(RISK_HEDGE));
 }
 
 /* ---------------------------------------------------------------- halts */
@@ -712,14 +718,14 @@ static void test_drawdown_over_20_pct_raises_a_hard_halt_that_never_lifts(void *
     risk_halt_decision_t d;
     bitten_telemetry_t at20 = s_flat(10000.0, 8000.0);
     s_feed(&s, &at20, T0, &p);
-    risk_halt_triggers(&p, FIRE_TIER_COMMANDER, &s, T0, &d);
+    risk_halt_triggers(&p, BITTEN_TIER_COMMANDER, &s, T0, &d);
     for (size_t i = 0; i < d.count; i++)
         assert_int_not_equal(d.halts[i].trigger, RISK_TRIGGER_DRAWDOWN);
     assert_true(d.drawdown_warn);
 
     bitten_telemetry_t over = s_flat(10000.0, 7999.0);
     s_feed(&s, &over, T0, &p);
-    risk_halt_triggers(&p, FIRE_TIER_COMMANDER, &s, T0, &d);
+    risk_halt_triggers(&p, BITTEN_TIER_COMMANDER, &s, T0, &d);
     assert_true(d.count >= 1);
     assert_int_equal(d.halts[0].trigger, RISK_TRIGGER_DRAWDOWN);
     assert_int_equal(d.halts[0].kind, BITTEN_HALT_HARD);
@@ -741,13 +747,13 @@ static void test_margin_below_100_pct_soft_halts_and_lifts_on_fresh_recovery(voi
     risk_halt_decision_t d;
     bitten_telemetry_t at100 = s_tel(10000.0, 10000.0, 10000.0, 0.0);
     s_feed(&s, &at100, T0, &p);
-    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, T0, &d);
+    risk_halt_triggers(&p, BITTEN_TIER_FANG, &s, T0, &d);
     assert_false(d.margin_alarm);
     assert_int_equal(d.count, 0);
 
     bitten_telemetry_t low = s_tel(10000.0, 9999.0, 10000.0, 0.0); /* 99.99 %, 0.01 % down */
     s_feed(&s, &low, T0, &p);
-    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, T0, &d);
+    risk_halt_triggers(&p, BITTEN_TIER_FANG, &s, T0, &d);
     assert_true(d.margin_alarm);
     assert_int_equal(d.count, 1);
     assert_int_equal(d.halts[0].trigger, RISK_TRIGGER_MARGIN);
@@ -777,14 +783,14 @@ static void test_daily_loss_cap_soft_halts_until_the_day_rolls(void **state)
     risk_halt_decision_t d;
     bitten_telemetry_t down = s_flat(9151.0, 9151.0); /* 8.49 % */
     s_feed(&s, &down, T0, &p);
-    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, T0, &d);
+    risk_halt_triggers(&p, BITTEN_TIER_FANG, &s, T0, &d);
     assert_int_equal(d.count, 0);
-    risk_halt_triggers(&p, FIRE_TIER_NIBBLER, &s, T0, &d); /* over NIBBLER's 6 % */
+    risk_halt_triggers(&p, BITTEN_TIER_NIBBLER, &s, T0, &d); /* over NIBBLER's 6 % */
     assert_int_equal(d.count, 1);
 
     down = s_flat(9150.0, 9150.0); /* 8.5 % */
     s_feed(&s, &down, T0, &p);
-    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, T0, &d);
+    risk_halt_triggers(&p, BITTEN_TIER_FANG, &s, T0, &d);
     assert_int_equal(d.count, 1);
     assert_int_equal(d.halts[0].trigger, RISK_TRIGGER_DAILY_LOSS);
     assert_int_equal(d.halts[0].kind, BITTEN_HALT_SOFT);
@@ -796,7 +802,7 @@ static void test_daily_loss_cap_soft_halts_until_the_day_rolls(void **state)
     assert_true(risk_halt_may_lift(BITTEN_HALT_SOFT, RISK_TRIGGER_DAILY_LOSS, T0, &s, &p, roll));
     /* after the roll the same numbers are a new day's start: nothing to raise again */
     s_feed(&s, &down, roll, &p);
-    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, roll, &d);
+    risk_halt_triggers(&p, BITTEN_TIER_FANG, &s, roll, &d);
     assert_int_equal(d.count, 0);
 }
 
@@ -806,7 +812,7 @@ static void test_no_telemetry_raises_nothing(void **state)
     account_state_t s;
     account_state_init(&s);
     risk_halt_decision_t d;
-    risk_halt_triggers(&p, FIRE_TIER_FANG, &s, T0, &d);
+    risk_halt_triggers(&p, BITTEN_TIER_FANG, &s, T0, &d);
     assert_int_equal(d.count, 0);
     assert_int_equal(risk_trigger_from_reason(R(HALTED)), -1);
     assert_string_equal(risk_trigger_str(RISK_TRIGGER_DAILY_LOSS), "DAILY_LOSS");
@@ -941,24 +947,42 @@ static void test_rank_boundaries(void **state)
     assert_null(xp_rank_up(600, 0));
 }
 
-/* ---------------------------------------------------------------- the router adapter */
+/* ---------------------------------------------------------------- the router's chain, this gate */
 
-static void test_the_router_calls_the_gate_through_the_adapter(void **state)
+/*  What the shell does for the router: the pure gate on one account's state, answered in the
+ *  shared vocabulary (bitten_risk_gate_fn). */
+typedef struct {
+    const risk_params_t *params;
+    bitten_tier_t tier;
+    const account_state_t *state;
+    bitten_ms_t now;
+} s_gate_ctx_t;
+
+static bitten_reason_t s_shell_gate(void *self, const bitten_risk_request_t *req,
+                                    bitten_risk_answer_t *answer)
+{
+    const s_gate_ctx_t *g = self;
+    risk_view_t v;
+    bitten_reason_t r = risk_gate(g->params, g->tier, g->state, req, g->now, &v);
+    risk_view_answer(&v, answer);
+    return r;
+}
+
+static void test_the_router_chain_sizes_from_this_gate_in_one_vocabulary(void **state)
 {
     bitten_symbols_t *symbols = bitten_symbols_new_defaults();
     assert_non_null(symbols);
     risk_params_t p = risk_params_default();
     account_state_t s = s_account(&p);
-    risk_gate_ctx_t gctx = {.params = &p, .tier = FIRE_TIER_FANG, .state = &s, .now = T0};
-    fire_risk_gate_fn *gate = risk_gate_for_router; /* the router's function type */
+    s_gate_ctx_t gctx = {.params = &p, .tier = BITTEN_TIER_FANG, .state = &s, .now = T0};
 
     fire_request_t req;
     memset(&req, 0, sizeof req);
     snprintf(req.signal_id, sizeof req.signal_id, "SIG_1");
     snprintf(req.uuid, sizeof req.uuid, "acct_1");
     snprintf(req.symbol, sizeof req.symbol, "EURUSD");
-    snprintf(req.action, sizeof req.action, "buy");
-    req.signal_class = FIRE_CLASS_RAPID_ASSAULT;
+    req.action = BITTEN_ACTION_BUY;
+    req.signal_class = BITTEN_CLASS_RAPID_ASSAULT;
     req.sl_pips = 20.0;
     req.shield_multiplier = 1.0;
     fire_context_t ctx = {
@@ -966,9 +990,8 @@ static void test_the_router_calls_the_gate_through_the_adapter(void **state)
         .symbol = bitten_symbols_find(symbols, "EURUSD"),
         .command_peers = 1,
         .ea_online = true,
-        .tier = FIRE_TIER_FANG,
-        .risk_gate = gate,
-        .risk_self = &gctx,
+        .tier = BITTEN_TIER_FANG,
+        .risk = {&gctx, s_shell_gate},
         .limits = fire_limits_default(),
     };
     double lot = 0.0;
@@ -983,17 +1006,22 @@ static void test_the_router_calls_the_gate_through_the_adapter(void **state)
     assert_int_equal(fire_run_checks(&req, &ctx, &lot), R(OK));
     assert_double_equal(lot, 0.29, 1e-9); /* 9500 x 1.25 % x 0.5 / 200 = 0.296875 */
 
-    fire_risk_view_t v;
-    assert_int_equal(gate(&gctx, &req, &v), R(OK));
+    bitten_risk_answer_t v;
+    bitten_risk_request_t ask = {"acct_1", "EURUSD", BITTEN_ACTION_BUY, 0.0};
+    assert_int_equal(s_shell_gate(&gctx, &ask, &v), R(OK));
     assert_double_equal(v.risk_pct, 1.25, 0);
     assert_double_equal(v.mode_multiplier, 0.5, 0);
+    /* the account's own lower risk % travels in the request and lowers the base */
+    ctx.risk_pct = 0.5;
+    assert_int_equal(fire_run_checks(&req, &ctx, &lot), R(OK));
+    assert_double_equal(lot, 0.11, 1e-9); /* 9500 x 0.5 % x 0.5 / 200 = 0.11875 */
+    ctx.risk_pct = 0.0;
 
     /* a refusal passes through with its code */
     gctx.now = ctx.now = T0 + 2 * MIN;
     assert_int_equal(fire_run_checks(&req, &ctx, &lot), R(RISK_STALE_TELEMETRY));
-    snprintf(req.action, sizeof req.action, "hold");
-    assert_int_equal(gate(&gctx, &req, &v), R(RISK_UNAVAILABLE));
-    assert_int_equal(gate(NULL, &req, &v), R(RISK_UNAVAILABLE));
+    ask.action = BITTEN_ACTION_CLOSE;
+    assert_int_equal(s_shell_gate(&gctx, &ask, &v), R(RISK_UNAVAILABLE));
     bitten_symbols_destroy(&symbols);
 }
 
@@ -1037,7 +1065,7 @@ int main(void)
         cmocka_unit_test(test_breakeven_is_under_0_01_pct_of_balance),
         cmocka_unit_test(test_win_streak_from_closes_feeds_the_award),
         cmocka_unit_test(test_rank_boundaries),
-        cmocka_unit_test(test_the_router_calls_the_gate_through_the_adapter),
+        cmocka_unit_test(test_the_router_chain_sizes_from_this_gate_in_one_vocabulary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,40 +18,6 @@ fire_limits_t fire_limits_default(void)
     return l;
 }
 
-/* ---------------------------------------------------------------- names */
-
-static const char *const s_tiers[] = {"NIBBLER", "FANG", "COMMANDER"};
-static const char *const s_classes[] = {"NONE", "RAPID_ASSAULT", "PRECISION_STRIKE"};
-#define S_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static int s_index(const char *const *names, int count, const char *name)
-{
-    for (int i = 0; name && i < count; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-const char *fire_tier_str(fire_tier_t tier)
-{
-    return ((int)tier >= 0 && (int)tier < S_COUNT(s_tiers)) ? s_tiers[tier] : "?";
-}
-
-int fire_tier_from_str(const char *name)
-{
-    return s_index(s_tiers, S_COUNT(s_tiers), name);
-}
-
-const char *fire_class_str(fire_class_t cls)
-{
-    return ((int)cls >= 0 && (int)cls < S_COUNT(s_classes)) ? s_classes[cls] : "?";
-}
-
-int fire_class_from_str(const char *name)
-{
-    return s_index(s_classes, S_COUNT(s_classes), name);
-}
-
 /* ---------------------------------------------------------------- the checks */
 
 bitten_reason_t fire_check_halted(bool halted_global, bool halted_account)
@@ -97,28 +63,20 @@ bitten_reason_t fire_check_symbol(const char *symbol, bool symbol_optional,
     return fire_symbol_listed(account_symbols, symbol) ? BITTEN_R_OK : BITTEN_R_INVALID_SYMBOL;
 }
 
-bitten_reason_t fire_check_action(const char *action, bitten_action_t *out)
+bitten_reason_t fire_check_action(bitten_action_t action)
 {
-    static const bitten_action_t actions[] = {BITTEN_ACTION_BUY, BITTEN_ACTION_SELL,
-                                              BITTEN_ACTION_CLOSE, BITTEN_ACTION_CLOSE_ALL};
-    for (size_t i = 0; action && i < sizeof actions / sizeof actions[0]; i++) {
-        if (strcmp(bitten_action_str(actions[i]), action) == 0) {
-            if (out)
-                *out = actions[i];
-            return BITTEN_R_OK;
-        }
-    }
-    return BITTEN_R_INVALID_ACTION;
+    return bitten_action_valid(action) ? BITTEN_R_OK : BITTEN_R_INVALID_ACTION;
 }
 
+/*  Buy and sell (known actions only: an invalid one is refused before this matters). */
 static bool s_opens(bitten_action_t action)
 {
     return action == BITTEN_ACTION_BUY || action == BITTEN_ACTION_SELL;
 }
 
-bitten_reason_t fire_check_stops(const fire_request_t *req, bitten_action_t action,
-                                 double max_stop_pips)
+bitten_reason_t fire_check_stops(const fire_request_t *req, double max_stop_pips)
 {
+    bitten_action_t action = req->action;
     if (!s_opens(action))
         return BITTEN_R_OK;
     double sl = req->sl_pips, tp = req->tp_pips;
@@ -181,16 +139,18 @@ bitten_reason_t fire_check_ea(int command_peers, bool allow_shared, bool ea_onli
     return ea_online ? BITTEN_R_OK : BITTEN_R_EA_OFFLINE;
 }
 
-bitten_reason_t fire_check_tier(fire_tier_t tier, fire_class_t signal_class)
+bitten_reason_t fire_check_tier(bitten_tier_t tier, bitten_signal_class_t signal_class)
 {
     switch (tier) {
-    case FIRE_TIER_NIBBLER:
-        return (signal_class == FIRE_CLASS_RAPID_ASSAULT || signal_class == FIRE_CLASS_NONE)
+    case BITTEN_TIER_NIBBLER:
+        return (signal_class == BITTEN_CLASS_RAPID_ASSAULT || signal_class == BITTEN_CLASS_NONE)
                    ? BITTEN_R_OK
                    : BITTEN_R_TIER_FORBIDS;
-    case FIRE_TIER_FANG:
-    case FIRE_TIER_COMMANDER:
+    case BITTEN_TIER_FANG:
+    case BITTEN_TIER_COMMANDER:
         return BITTEN_R_OK;
+    case BITTEN_TIER_COUNT_:
+        break;
     }
     return BITTEN_R_TIER_FORBIDS;
 }
@@ -269,10 +229,10 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
                                 double *lot_out)
 {
     bitten_reason_t r;
-    bitten_action_t action = BITTEN_ACTION_BUY;
+    bitten_action_t action = req->action;
     /*  An unknown action is treated as opening until check 3 names it: fail closed. */
-    bool known = fire_check_action(req->action, &action) == BITTEN_R_OK;
-    bool opens = !known || s_opens(action);
+    bool known = bitten_action_valid(action);
+    bool opens = bitten_action_opens(action);
     if (lot_out)
         *lot_out = 0.0;
 
@@ -287,9 +247,9 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
     if ((r = fire_check_symbol(req->symbol, symbol_optional, ctx->symbol, ctx->account_symbols)) !=
         BITTEN_R_OK)
         return r;
-    if ((r = fire_check_action(req->action, &action)) != BITTEN_R_OK)
+    if ((r = fire_check_action(action)) != BITTEN_R_OK)
         return r;
-    if ((r = fire_check_stops(req, action, ctx->limits.max_stop_pips)) != BITTEN_R_OK)
+    if ((r = fire_check_stops(req, ctx->limits.max_stop_pips)) != BITTEN_R_OK)
         return r;
     if (opens && (r = fire_check_lot(req->has_lot, req->lot, ctx->symbol, ctx->account_max_lot)) !=
                      BITTEN_R_OK)
@@ -306,14 +266,15 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
     if (!opens)
         return BITTEN_R_OK;
     /* 7 */
-    if ((r = fire_check_tier(ctx->tier, req->manual ? FIRE_CLASS_NONE : req->signal_class)) !=
+    if ((r = fire_check_tier(ctx->tier, req->manual ? BITTEN_CLASS_NONE : req->signal_class)) !=
         BITTEN_R_OK)
         return r;
     /* 8 */
-    if (!ctx->risk_gate)
+    if (!ctx->risk.fn)
         return BITTEN_R_RISK_UNAVAILABLE;
-    fire_risk_view_t view = {0};
-    if ((r = ctx->risk_gate(ctx->risk_self, req, &view)) != BITTEN_R_OK)
+    bitten_risk_request_t ask = {req->uuid, req->symbol, action, ctx->risk_pct};
+    bitten_risk_answer_t view = {0};
+    if ((r = ctx->risk.fn(ctx->risk.self, &ask, &view)) != BITTEN_R_OK)
         return r;
     /* 9 */
     fire_sizing_t sizing = {
@@ -344,9 +305,9 @@ static void s_copy_id(char *dst, size_t size, const char *src)
 int fire_build_command(const fire_request_t *req, const bitten_symbol_t *sym, double lot,
                        bitten_ms_t now, bitten_signal_cmd_t *out)
 {
-    bitten_action_t action;
-    if (!req || !out || fire_check_action(req->action, &action) != BITTEN_R_OK)
+    if (!req || !out || fire_check_action(req->action) != BITTEN_R_OK)
         return -1;
+    bitten_action_t action = req->action;
     bool opens = s_opens(action);
     if (opens && (!sym || !req->symbol[0]))
         return -1;

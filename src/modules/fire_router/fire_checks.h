@@ -9,6 +9,7 @@
 #include "bitten/proto.h"
 #include "bitten/reason.h"
 #include "bitten/symbols.h"
+#include "bitten/trading.h"
 
 /* ---------------------------------------------------------------- limits (config later) */
 
@@ -26,21 +27,7 @@ typedef struct {
 /*  The limits above, for callers (and tests) that do not read config. */
 fire_limits_t fire_limits_default(void);
 
-/* ---------------------------------------------------------------- tiers and classes */
-
-typedef enum { FIRE_TIER_NIBBLER, FIRE_TIER_FANG, FIRE_TIER_COMMANDER } fire_tier_t;
-
-/*  FIRE_CLASS_NONE: a manual fire, which carries no signal class. */
-typedef enum {
-    FIRE_CLASS_NONE,
-    FIRE_CLASS_RAPID_ASSAULT,
-    FIRE_CLASS_PRECISION_STRIKE
-} fire_class_t;
-
-const char *fire_tier_str(fire_tier_t tier);  /* "NIBBLER", "FANG", "COMMANDER"; "?" */
-int fire_tier_from_str(const char *name);     /* the tier, or -1 */
-const char *fire_class_str(fire_class_t cls); /* "NONE", "RAPID_ASSAULT", ... */
-int fire_class_from_str(const char *name);    /* the class, or -1 */
+/*  Tiers, signal classes, actions and the risk gate are bitten/trading.h's. */
 
 /* ---------------------------------------------------------------- a fire request */
 
@@ -49,9 +36,9 @@ typedef struct {
     char signal_id[BITTEN_ID_MAX + 1];
     char uuid[BITTEN_ID_MAX + 1];
     char symbol[BITTEN_SYMBOL_MAX + 1]; /* may be "" for close_all */
-    char action[16];                    /* as given: "buy", "sell", "close", "close_all" */
+    bitten_action_t action;             /* BITTEN_ACTION_INVALID when a request named none */
     bool manual;
-    fire_class_t signal_class;        /* FIRE_CLASS_NONE for manual fires */
+    bitten_signal_class_t signal_class; /* BITTEN_CLASS_NONE for manual fires */
     double sl_pips, tp_pips;          /* distances; sl required to open, tp 0 = none */
     double entry, sl_price, tp_price; /* absolute prices when known (signals), 0 = absent */
     double lot;                       /* manual only, when has_lot */
@@ -60,17 +47,6 @@ typedef struct {
     bitten_ms_t expires_at;   /* 0 = none */
     bitten_ms_t created_at;   /* market time of the signal; 0 for manual fires */
 } fire_request_t;
-
-/*  What XP & risk hands back with a go: the numbers lot sizing needs. */
-typedef struct {
-    double equity, balance;
-    double risk_pct;        /* the account's risk per trade, in % */
-    double mode_multiplier; /* 1.0; 0.5 in medic mode */
-} fire_risk_view_t;
-
-/*  The risk gate (XP & risk answers): BITTEN_R_OK with *view filled, or a RISK_* reason. */
-typedef bitten_reason_t(fire_risk_gate_fn)(void *self, const fire_request_t *req,
-                                           fire_risk_view_t *view);
 
 /*  Everything else the checks look at, gathered by the router before it calls them. */
 typedef struct {
@@ -84,9 +60,9 @@ typedef struct {
     int command_peers;                  /* connected command-socket peers */
     bool allow_shared;                  /* command.allow_shared */
     bool ea_online;                     /* the account's EA is live */
-    fire_tier_t tier;
-    fire_risk_gate_fn *risk_gate; /* NULL: RISK_UNAVAILABLE (fail closed) */
-    void *risk_self;
+    bitten_tier_t tier;
+    double risk_pct;         /* for the gate: the operator's, else the account's; <= 0 tier's */
+    bitten_risk_gate_t risk; /* fn NULL: RISK_UNAVAILABLE (fail closed) */
     fire_limits_t limits;
 } fire_context_t;
 
@@ -103,15 +79,14 @@ bitten_reason_t fire_check_strict(bool strict_violation);
 bitten_reason_t fire_check_symbol(const char *symbol, bool symbol_optional,
                                   const bitten_symbol_t *sym, const char *account_symbols);
 
-/*  3b. INVALID_ACTION unless action is buy, sell, close or close_all (*out gets it). */
-bitten_reason_t fire_check_action(const char *action, bitten_action_t *out);
+/*  3b. INVALID_ACTION unless action is buy, sell, close or close_all. */
+bitten_reason_t fire_check_action(bitten_action_t action);
 
 /*  3c. INVALID_STOPS for an opening fire when sl is missing (<= 0), a distance is negative
  *  (wrong side), sl or tp exceeds max_stop_pips, or, when entry and stop prices are known, a
  *  stop is on the wrong side of entry (BUY: sl < entry < tp; SELL mirrored). Close actions
  *  carry no stops and pass. */
-bitten_reason_t fire_check_stops(const fire_request_t *req, bitten_action_t action,
-                                 double max_stop_pips);
+bitten_reason_t fire_check_stops(const fire_request_t *req, double max_stop_pips);
 
 /*  3d. INVALID_LOT when an explicit lot is not finite, <= 0, below the symbol's min lot or
  *  above cap (the account's max_lot and the symbol's max, whichever is lower). No explicit
@@ -129,8 +104,8 @@ bitten_reason_t fire_check_duplicate(bool already_fired);
 bitten_reason_t fire_check_ea(int command_peers, bool allow_shared, bool ea_online);
 
 /*  7. TIER_FORBIDS: NIBBLER takes RAPID_ASSAULT only; FANG and COMMANDER take all. Manual
- *  fires (FIRE_CLASS_NONE) are the operator's choice and pass; an unknown tier is refused. */
-bitten_reason_t fire_check_tier(fire_tier_t tier, fire_class_t signal_class);
+ *  fires (BITTEN_CLASS_NONE) are the operator's choice and pass; an unknown tier is refused. */
+bitten_reason_t fire_check_tier(bitten_tier_t tier, bitten_signal_class_t signal_class);
 
 /* ---------------------------------------------------------------- lot sizing (check 9) */
 

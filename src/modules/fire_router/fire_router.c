@@ -8,14 +8,14 @@
 #include <czmq.h>
 #include <ev.h>
 
-#include "core/symbols_config.h"
-#include "modules/fire_router/accounts.h"
 #include "modules/fire_router/fire_checks.h"
 #include "modules/fire_router/fire_router.h"
 
 #define ROUTER_FRAME_MAX 1024
 #define ROUTER_KEY_MAX (2 * BITTEN_ID_MAX + 2)
 #define ROUTER_LIST_DEFAULT 50
+#define ROUTER_KV_OWED "fire_router.close_owed." /* + uuid: "1" while a halt's close_all is owed */
+#define ROUTER_KV_MAX (sizeof ROUTER_KV_OWED + BITTEN_ID_MAX + 1)
 
 //  A fire still waiting for news: SENT, TIMEOUT, UNCONFIRMED (a result) or FILLED (its close).
 typedef struct {
@@ -28,21 +28,18 @@ struct fire_router {
     bitten_log_t *log;
     bitten_store_t *store;
     const bitten_config_t *cfg;
-    accounts_t *accounts;
-    bitten_symbols_t *symbols;
     fire_limits_t limits;
     bool allow_shared;
     bitten_ms_t result_timeout_ms, manual_ttl_ms, max_skew_ms;
     zhashx_t *open; /* "signal_id|uuid" -> s_open_t* (owned) */
     ev_timer sweep;
     uint64_t seq;
-    //  Set during one submit so the risk-gate adapter knows the account.
-    const account_t *gate_account;
-    double gate_risk_pct;
+    //  Hard halts' close_all that could not be sent: uuid -> "1" owed / "0" not (a cache of the
+    //  store's kv, filled for known accounts only, so junk uuids cannot grow it).
+    zhashx_t *owed;
     uint64_t by_state[BITTEN_FIRE_STATE_COUNT_];
     uint64_t refused[BITTEN_R_COUNT_];
-    uint64_t orphans, duplicate_results, auto_signals;
-    fire_close_all_query_t close_all_query; /* provided as FIRE_QUERY_CLOSE_ALL */
+    uint64_t orphans, duplicate_results, auto_signals, halt_closes_owed;
 };
 
 /* ---------------------------------------------------------------- pure rules */
@@ -81,26 +78,6 @@ static int s_load_limits(const bitten_config_t *cfg, fire_limits_t *limits)
     limits->max_stop_pips = bitten_config_double(cfg, "fire.max_stop_pips");
     limits->sl_too_wide_factor = bitten_config_double(cfg, "fire.sl_too_wide_factor");
     limits->balance_per_lot = bitten_config_double(cfg, "fire.balance_per_lot");
-    return 0;
-}
-
-int fire_router_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
-{
-    account_t probe;
-    char why[160];
-    if (account_from_defaults(cfg, "default_account_probe", &probe, why, sizeof why) != 0) {
-        snprintf(err, errlen, "config: key 'default_account.%s", why);
-        char *colon = strchr(err + strlen("config: key 'default_account."), ':');
-        if (colon && (size_t)(colon - err) + 2 < errlen) {
-            memmove(colon + 1, colon, strlen(colon) + 1);
-            *colon = '\'';
-        }
-        return -1;
-    }
-    accounts_t *accounts = accounts_new(cfg, err, errlen);
-    if (!accounts)
-        return -1;
-    accounts_destroy(&accounts);
     return 0;
 }
 
@@ -223,7 +200,7 @@ static void s_announce(fire_router_t *self, const bitten_fire_rec_t *rec, int fr
          rec->reason == BITTEN_R_OK ? "-" : bitten_reason_str(rec->reason),
          rec->has_ticket ? (long long)rec->ticket : 0LL, manual ? "manual" : "auto",
          rec->state == BITTEN_FIRE_TIMEOUT ? " alarm=1" : "", qdetail);
-    fire_event_t ev = {rec, from, detail ? detail : "", manual, multiplier};
+    bitten_fire_event_t ev = {rec, from, detail ? detail : "", manual, multiplier};
     bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_FIRE, &ev);
     json_t *obj = s_fire_json(rec);
     if (from >= 0)
@@ -272,30 +249,6 @@ static int s_move(fire_router_t *self, bitten_fire_rec_t *rec, bitten_fire_state
     return rc;
 }
 
-/* ---------------------------------------------------------------- the risk gate adapter */
-
-static bitten_reason_t s_risk_gate(void *arg, const fire_request_t *req, fire_risk_view_t *view)
-{
-    fire_router_t *self = arg;
-    const bitten_risk_query_t *q = bitten_core_risk_query(self->core);
-    if (!q->gate)
-        return BITTEN_R_RISK_UNAVAILABLE;
-    bitten_action_t action;
-    if (fire_check_action(req->action, &action) != BITTEN_R_OK)
-        return BITTEN_R_INVALID_ACTION;
-    bitten_risk_request_t rr = {req->uuid, fire_tier_str(self->gate_account->tier), req->symbol,
-                                action, self->gate_risk_pct, bitten_core_now_ms(self->core)};
-    bitten_risk_view_t rv = {0};
-    bitten_reason_t reason = q->gate(q->self, &rr, &rv);
-    if (reason != BITTEN_R_OK)
-        return reason;
-    view->equity = rv.equity;
-    view->balance = rv.balance;
-    view->risk_pct = rv.risk_pct;
-    view->mode_multiplier = rv.mode_multiplier;
-    return BITTEN_R_OK;
-}
-
 /* ---------------------------------------------------------------- submitting one fire */
 
 typedef struct {
@@ -312,15 +265,20 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
 {
     s_outcome_t out = {0, BITTEN_FIRE_REFUSED, BITTEN_R_OK, 0, BITTEN_R_OK};
     bitten_ms_t now = bitten_core_now_ms(self->core);
-    const account_t *acc = accounts_find(self->accounts, req->uuid);
+    const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
+    bitten_account_t account;
+    bitten_account_symbol_t asym;
+    const bitten_symbol_t *sym = NULL;
+    const bitten_account_t *acc =
+        (aq->find && aq->find(aq->self, req->uuid, &account) == 0) ? &account : NULL;
     bitten_fire_rec_t rec;
     memset(&rec, 0, sizeof rec);
     snprintf(rec.signal_id, sizeof rec.signal_id, "%s", req->signal_id);
     snprintf(rec.uuid, sizeof rec.uuid, "%s", req->uuid);
     snprintf(rec.symbol, sizeof rec.symbol, "%s", req->symbol);
-    bitten_action_t action = BITTEN_ACTION_BUY;
-    fire_check_action(req->action, &action);
-    rec.action = action;
+    //  The journal holds real actions only: a request naming none is journaled as "buy" with
+    //  its INVALID_ACTION refusal (it never reaches the wire).
+    rec.action = bitten_action_valid(req->action) ? req->action : BITTEN_ACTION_BUY;
     rec.sl_pips = req->sl_pips;
     rec.tp_pips = req->tp_pips;
     rec.source = req->manual ? BITTEN_FIRE_MANUAL : BITTEN_FIRE_AUTO;
@@ -348,7 +306,11 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         if (rq->halted)
             rq->halted(rq->self, req->uuid, &ctx.halted_global, &ctx.halted_account);
         ctx.strict_violation = bitten_core_strict_violation(self->core);
-        ctx.symbol = *req->symbol ? bitten_symbols_find(self->symbols, req->symbol) : NULL;
+        //  The symbol as it is for this account's broker (the symbol table's spec with the
+        //  broker's facts over it): checked, sized and converted to points with one spec.
+        if (*req->symbol && aq->symbol && aq->symbol(aq->self, req->uuid, req->symbol, &asym) == 0)
+            ctx.symbol = &asym.spec;
+        sym = ctx.symbol;
         ctx.account_symbols = acc->symbols;
         ctx.account_max_lot = acc->max_lot;
         ctx.already_fired = found == 0;
@@ -363,13 +325,10 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         ctx.ea_online = eq->is_online ? eq->is_online(eq->self, req->uuid) : false;
         ctx.allow_shared = self->allow_shared;
         ctx.tier = acc->tier;
-        ctx.risk_gate = s_risk_gate;
-        ctx.risk_self = self;
+        ctx.risk_pct = risk_pct > 0 ? risk_pct : acc->risk_pct;
+        ctx.risk = (bitten_risk_gate_t){rq->self, rq->gate};
         ctx.limits = self->limits;
-        self->gate_account = acc;
-        self->gate_risk_pct = risk_pct > 0 ? risk_pct : acc->risk_pct;
         out.reason = fire_run_checks(req, &ctx, &out.lot);
-        self->gate_account = NULL;
     }
     rec.lot = out.lot;
     if (out.reason == BITTEN_R_DUPLICATE) {
@@ -413,7 +372,6 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         return out;
     }
 
-    const bitten_symbol_t *sym = *req->symbol ? bitten_symbols_find(self->symbols, req->symbol) : NULL;
     bitten_signal_cmd_t cmd;
     char frame[ROUTER_FRAME_MAX];
     int len = -1;
@@ -466,15 +424,18 @@ static void s_on_verdict(void *arg, bitten_event_t event, const void *payload)
     memset(&req, 0, sizeof req);
     snprintf(req.signal_id, sizeof req.signal_id, "%s", v->signal_id);
     snprintf(req.symbol, sizeof req.symbol, "%s", v->symbol);
-    snprintf(req.action, sizeof req.action, "%s", bitten_action_str(v->direction));
-    int cls = fire_class_from_str(v->signal_class);
-    if (cls <= FIRE_CLASS_NONE) {
-        //  An auto fire without a known class could slip past the tier check: refuse it.
-        BLOG_ERROR(self->log, "fire_router", "verdict.unusable", "signal_id=%s class=%s",
-                   v->signal_id, v->signal_class ? v->signal_class : "-");
+    req.action = v->direction;
+    int cls = bitten_signal_class_from_str(v->signal_class);
+    if (cls <= BITTEN_CLASS_NONE ||
+        (v->direction != BITTEN_ACTION_BUY && v->direction != BITTEN_ACTION_SELL)) {
+        //  An auto fire without a known class could slip past the tier check, and a signal is
+        //  a direction, never a close: refuse it.
+        BLOG_ERROR(self->log, "fire_router", "verdict.unusable", "signal_id=%s class=%s action=%s",
+                   v->signal_id, v->signal_class ? v->signal_class : "-",
+                   bitten_action_str(v->direction));
         return;
     }
-    req.signal_class = (fire_class_t)cls;
+    req.signal_class = (bitten_signal_class_t)cls;
     req.sl_pips = v->sl_pips;
     req.tp_pips = v->tp_pips;
     req.entry = v->entry;
@@ -487,12 +448,14 @@ static void s_on_verdict(void *arg, bitten_event_t event, const void *payload)
     bitten_ms_t now = bitten_core_now_ms(self->core);
     bitten_ms_t ttl = v->expires_at - v->created_at;
     req.expires_at = v->expires_at < now + ttl ? v->expires_at : now + ttl;
-    //  Index loop: a fire never adds accounts, but keep pointers out of the loop anyway.
-    for (size_t i = 0; i < accounts_count(self->accounts); i++) {
-        const account_t *acc = accounts_at(self->accounts, i);
-        if (acc->mode != ACCOUNT_MODE_AUTO)
+    //  Index loop over copies: a fire never adds accounts, and nothing is borrowed anyway.
+    const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
+    size_t n = aq->count ? aq->count(aq->self) : 0;
+    bitten_account_t acc;
+    for (size_t i = 0; i < n; i++) {
+        if (aq->at(aq->self, i, &acc) != 0 || acc.mode != BITTEN_MODE_AUTO)
             continue;
-        snprintf(req.uuid, sizeof req.uuid, "%s", acc->uuid);
+        snprintf(req.uuid, sizeof req.uuid, "%s", acc.uuid);
         s_submit(self, &req, 0);
     }
 }
@@ -611,53 +574,6 @@ static void s_sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
     }
 }
 
-/* ---------------------------------------------------------------- accounts on telemetry */
-
-//  The account as the store keeps it (XP & risk reads tiers from there; operators audit it).
-static void s_store_account(fire_router_t *self, const account_t *acc)
-{
-    bitten_account_rec_t row;
-    memset(&row, 0, sizeof row);
-    snprintf(row.uuid, sizeof row.uuid, "%s", acc->uuid);
-    snprintf(row.tier, sizeof row.tier, "%s", fire_tier_str(acc->tier));
-    snprintf(row.mode, sizeof row.mode, "%s", account_mode_str(acc->mode));
-    row.risk_pct = acc->risk_pct;
-    row.max_lot = acc->max_lot;
-    snprintf(row.symbols, sizeof row.symbols, "%s", acc->symbols);
-    row.created_at = row.updated_at = bitten_core_now_ms(self->core);
-    if (bitten_store_account_put(self->store, &row) != 0)
-        BLOG_ERROR(self->log, "fire_router", "store.failed", "what=account uuid=%s error=\"%s\"",
-                   acc->uuid, bitten_store_errmsg(self->store));
-}
-
-static const account_t *s_account_for(fire_router_t *self, const char *uuid)
-{
-    const account_t *acc = accounts_find(self->accounts, uuid);
-    if (acc)
-        return acc;
-    account_t fresh;
-    char err[200];
-    if (account_from_defaults(self->cfg, uuid, &fresh, err, sizeof err) != 0)
-        return NULL;
-    acc = accounts_add(self->accounts, &fresh);
-    if (!acc)
-        return NULL;
-    s_store_account(self, acc);
-    BLOG_INFO(self->log, "fire_router", "account.created",
-              "uuid=%s tier=%s mode=%s from=default_account", acc->uuid, fire_tier_str(acc->tier),
-              account_mode_str(acc->mode));
-    bitten_core_emit(self->core, "account.created",
-                     json_pack("{s:s, s:s, s:s}", "uuid", acc->uuid, "tier",
-                               fire_tier_str(acc->tier), "mode", account_mode_str(acc->mode)));
-    return acc;
-}
-
-static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
-{
-    fire_router_t *self = arg;
-    s_account_for(self, ((const bitten_frame_t *)payload)->u.telemetry.uuid);
-}
-
 /* ---------------------------------------------------------------- control commands */
 
 static const char *s_str_field(const json_t *req, const char *key)
@@ -724,8 +640,7 @@ static bitten_reason_t s_control_fire(void *arg, const json_t *request, json_t *
     bitten_reason_t bad = s_manual_request(self, request, "MANUAL", &req, reply);
     if (bad != BITTEN_R_OK)
         return bad;
-    const char *action = s_str_field(request, "action");
-    snprintf(req.action, sizeof req.action, "%.15s", action ? action : "");
+    req.action = bitten_action_parse(s_str_field(request, "action"));
     s_num_field(request, "sl_pips", &req.sl_pips);
     s_num_field(request, "tp_pips", &req.tp_pips);
     req.has_lot = s_num_field(request, "lot", &req.lot);
@@ -743,23 +658,22 @@ static bitten_reason_t s_control_close(void *arg, const json_t *request, json_t 
     bitten_reason_t bad = s_manual_request(self, request, "CLOSE", &req, reply);
     if (bad != BITTEN_R_OK)
         return bad;
-    snprintf(req.action, sizeof req.action, "%s", *req.symbol ? "close" : "close_all");
+    req.action = *req.symbol ? BITTEN_ACTION_CLOSE : BITTEN_ACTION_CLOSE_ALL;
     s_outcome_t out = s_submit(self, &req, 0);
     s_reply_outcome(reply, &req, &out);
     return out.reason;
 }
 
-//  FIRE_QUERY_CLOSE_ALL: a hard halt closes the account's positions through the same
-//  journaled path as an operator's close_all. The uuid is cut so the id stays a valid id.
-static int s_close_all_for_halt(void *arg, const char *uuid, const char *why)
+//  A hard halt closes the account's positions through the same journaled path as an
+//  operator's close_all. The uuid is cut so the id stays a valid id. 0 sent, -1 refused.
+static int s_close_all_for_halt(fire_router_t *self, const char *uuid, const char *why)
 {
-    fire_router_t *self = arg;
     fire_request_t req;
     memset(&req, 0, sizeof req);
     bitten_ms_t now = bitten_core_now_ms(self->core);
     snprintf(req.uuid, sizeof req.uuid, "%s", uuid);
     snprintf(req.signal_id, sizeof req.signal_id, "HALT_%.40s_%lld", uuid, (long long)now);
-    snprintf(req.action, sizeof req.action, "close_all");
+    req.action = BITTEN_ACTION_CLOSE_ALL;
     req.manual = true;
     req.shield_multiplier = 1.0;
     req.expires_at = now + self->manual_ttl_ms;
@@ -771,6 +685,120 @@ static int s_close_all_for_halt(void *arg, const char *uuid, const char *why)
          out.reason == BITTEN_R_OK ? "-" : bitten_reason_str(out.reason),
          bitten_log_quote(why ? why : "", qwhy, sizeof qwhy));
     return out.state == BITTEN_FIRE_SENT ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- halts */
+
+static void s_owed_key(const char *uuid, char *key)
+{
+    snprintf(key, ROUTER_KV_MAX, ROUTER_KV_OWED "%s", uuid);
+}
+
+//  Whether a hard halt's close_all is owed to the account: the cache, else the store (read
+//  once per known account; an unknown uuid is never owed anything and is not cached).
+static bool s_owed(fire_router_t *self, const char *uuid)
+{
+    const char *cached = zhashx_lookup(self->owed, uuid);
+    if (cached)
+        return *cached == '1';
+    const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
+    bitten_account_t acc;
+    if (!aq->find || aq->find(aq->self, uuid, &acc) != 0)
+        return false;
+    char key[ROUTER_KV_MAX], value[4] = "";
+    s_owed_key(uuid, key);
+    int rc = bitten_store_kv_get(self->store, key, value, sizeof value);
+    if (rc < 0) {
+        //  Not cached: the next frame of this account asks the store again.
+        BLOG_ERROR(self->log, "fire_router", "store.failed", "what=close_owed uuid=%s error=\"%s\"",
+                   uuid, bitten_store_errmsg(self->store));
+        return false;
+    }
+    bool owed = rc == 0 && strcmp(value, "1") == 0;
+    zhashx_update(self->owed, uuid, owed ? "1" : "0");
+    return owed;
+}
+
+static void s_set_owed(fire_router_t *self, const char *uuid, bool owed)
+{
+    zhashx_update(self->owed, uuid, owed ? "1" : "0");
+    char key[ROUTER_KV_MAX];
+    s_owed_key(uuid, key);
+    if (bitten_store_kv_set(self->store, key, owed ? "1" : "0") != 0)
+        BLOG_ERROR(self->log, "fire_router", "store.failed", "what=close_owed uuid=%s error=\"%s\"",
+                   uuid, bitten_store_errmsg(self->store));
+}
+
+//  A hard halt must close the positions even when the EA cannot take the order right now
+//  (offline, not connected): a refused close_all is owed and retried when the account's EA is
+//  heard or comes online, until one is sent.
+static void s_halt_close(fire_router_t *self, const char *uuid, const char *why)
+{
+    if (s_close_all_for_halt(self, uuid, why) == 0) {
+        if (s_owed(self, uuid))
+            s_set_owed(self, uuid, false);
+        return;
+    }
+    if (s_owed(self, uuid))
+        return;
+    s_set_owed(self, uuid, true);
+    self->halt_closes_owed++;
+    BLOG_ERROR(self->log, "fire_router", "halt.close_all_owed",
+               "uuid=%s alarm=1 why=\"close_all refused; retried when the EA is heard\"", uuid);
+}
+
+static void s_retry_owed(fire_router_t *self, const char *uuid)
+{
+    if (uuid && *uuid && s_owed(self, uuid))
+        s_halt_close(self, uuid, "retry: a hard halt's close_all is owed");
+}
+
+//  HALT from XP & risk: a raised hard halt closes the account's positions, or every account's
+//  for a global one. Accounts are copied out one at a time, so the fires this publishes may
+//  do anything without disturbing the loop.
+static void s_on_halt(void *arg, bitten_event_t event, const void *payload)
+{
+    fire_router_t *self = arg;
+    const bitten_halt_event_t *h = payload;
+    if (!h->raised || h->kind != BITTEN_HALT_HARD || !h->close_positions)
+        return;
+    const char *why = h->why ? h->why : "";
+    if (h->scope == BITTEN_HALT_ACCOUNT) {
+        if (h->uuid && *h->uuid)
+            s_halt_close(self, h->uuid, why);
+        return;
+    }
+    const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
+    size_t n = aq->count ? aq->count(aq->self) : 0;
+    bitten_account_t acc;
+    for (size_t i = 0; i < n; i++)
+        if (aq->at(aq->self, i, &acc) == 0)
+            s_halt_close(self, acc.uuid, why);
+}
+
+static void s_on_ea_online(void *arg, bitten_event_t event, const void *payload)
+{
+    s_retry_owed(arg, ((const bitten_ea_event_t *)payload)->uuid);
+}
+
+static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
+{
+    s_retry_owed(arg, ((const bitten_frame_t *)payload)->u.telemetry.uuid);
+}
+
+static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
+{
+    fire_router_t *self = arg;
+    const bitten_ea_heartbeat_t *h = &((const bitten_frame_t *)payload)->u.heartbeat;
+    if (*h->uuid) {
+        s_retry_owed(self, h->uuid);
+        return;
+    }
+    //  EA v7 omits the uuid: only when one account exists can it be that account's EA.
+    const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
+    bitten_account_t acc;
+    if (aq->count && aq->count(aq->self) == 1 && aq->at(aq->self, 0, &acc) == 0)
+        s_retry_owed(self, acc.uuid);
 }
 
 static int s_list_cb(void *arg, const bitten_fire_rec_t *rec)
@@ -799,22 +827,6 @@ static bitten_reason_t s_control_fires(void *arg, const json_t *request, json_t 
     json_object_set_new(reply, "fires", list);
     return bitten_store_fire_list(self->store, &filter, s_list_cb, list) < 0 ? BITTEN_R_INTERNAL
                                                                              : BITTEN_R_OK;
-}
-
-static bitten_reason_t s_control_accounts(void *arg, const json_t *request, json_t *reply)
-{
-    fire_router_t *self = arg;
-    json_t *list = json_array();
-    for (size_t i = 0; i < accounts_count(self->accounts); i++) {
-        const account_t *a = accounts_at(self->accounts, i);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:b}", "uuid", a->uuid,
-                                              "tier", fire_tier_str(a->tier), "mode",
-                                              account_mode_str(a->mode), "risk_pct", a->risk_pct,
-                                              "max_lot", a->max_lot, "symbols", a->symbols,
-                                              "from_config", a->from_config));
-    }
-    json_object_set_new(reply, "accounts", list);
-    return BITTEN_R_OK;
 }
 
 //  The open fires (awaiting a result) counted by state.
@@ -853,8 +865,11 @@ static void s_status(void *arg, json_t *section)
     json_object_set_new(section, "duplicate_results",
                         json_integer((json_int_t)self->duplicate_results));
     json_object_set_new(section, "auto_signals", json_integer((json_int_t)self->auto_signals));
+    const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
     json_object_set_new(section, "accounts",
-                        json_integer((json_int_t)accounts_count(self->accounts)));
+                        json_integer((json_int_t)(aq->count ? aq->count(aq->self) : 0)));
+    json_object_set_new(section, "halt_closes_owed",
+                        json_integer((json_int_t)self->halt_closes_owed));
 }
 
 /* ---------------------------------------------------------------- start-up */
@@ -888,14 +903,10 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->log = bitten_core_log(core);
     self->store = bitten_core_store(core);
     self->cfg = bitten_core_config(core);
-    char err[300];
-    self->accounts = accounts_new(self->cfg, err, sizeof err);
-    char sym_err[200];
-    self->symbols = bitten_symbols_from_config(bitten_core_config(core), sym_err, sizeof sym_err);
     self->open = zhashx_new();
-    if (!self->accounts || !self->symbols || !self->open || !self->store) {
-        BLOG_ERROR(self->log, "fire_router", "start_failed", "error=\"%s\"",
-                   self->accounts ? "out of memory or no store" : err);
+    self->owed = zhashx_new();
+    if (!self->open || !self->owed || !self->store) {
+        BLOG_ERROR(self->log, "fire_router", "start_failed", "error=\"out of memory or no store\"");
         fire_router_destroy(&self);
         return NULL;
     }
@@ -905,8 +916,6 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->result_timeout_ms = bitten_config_int(self->cfg, "fire.result_timeout_s") * 1000;
     self->manual_ttl_ms = bitten_config_int(self->cfg, "fire.manual_ttl_s") * 1000;
     self->max_skew_ms = bitten_config_int(self->cfg, "fire.max_clock_skew_s") * 1000;
-    for (size_t i = 0; i < accounts_count(self->accounts); i++)
-        s_store_account(self, accounts_at(self->accounts, i));
     //  Everything still waiting for news comes back into memory: PENDING/SENT become
     //  UNCONFIRMED; TIMEOUT, UNCONFIRMED and FILLED wait on as they were.
     bitten_fire_filter_t waiting[] = {{NULL, NULL, BITTEN_FIRE_FILLED, 0},
@@ -926,20 +935,21 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     bitten_bus_subscribe(bus, BITTEN_EV_VERDICT, s_on_verdict, self);
     bitten_bus_subscribe(bus, BITTEN_EV_TRADE_RESULT, s_on_result, self);
     bitten_bus_subscribe(bus, BITTEN_EV_EA_ERROR, s_on_ea_error, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_HALT, s_on_halt, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_EA_ONLINE, s_on_ea_online, self);
     bitten_bus_subscribe(bus, BITTEN_EV_TELEMETRY, s_on_telemetry, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_EA_HEARTBEAT, s_on_heartbeat, self);
     bitten_core_control_register(core, "fire", s_control_fire, self);
     bitten_core_control_register(core, "close", s_control_close, self);
     bitten_core_control_register(core, "fires", s_control_fires, self);
-    bitten_core_control_register(core, "accounts", s_control_accounts, self);
     bitten_core_status_register(core, "fires", s_status, self);
-    self->close_all_query = (fire_close_all_query_t){self, s_close_all_for_halt};
-    bitten_core_provide(core, FIRE_QUERY_CLOSE_ALL, &self->close_all_query);
     double sweep_s = (double)bitten_config_int(self->cfg, "fire.check_interval_ms") / 1000.0;
     ev_timer_init(&self->sweep, s_sweep_cb, sweep_s, sweep_s);
     self->sweep.data = self;
     ev_timer_start(bitten_core_loop(core), &self->sweep);
+    const bitten_accounts_query_t *aq = bitten_core_accounts_query(core);
     BLOG_INFO(self->log, "fire_router", "ready", "accounts=%zu waiting=%zu result_timeout_s=%lld",
-              accounts_count(self->accounts), zhashx_size(self->open),
+              aq->count ? aq->count(aq->self) : 0, zhashx_size(self->open),
               (long long)(self->result_timeout_ms / 1000));
     return self;
 }
@@ -952,11 +962,9 @@ void fire_router_destroy(fire_router_t **self_p)
     if (self->open) {
         ev_timer_stop(bitten_core_loop(self->core), &self->sweep);
         bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
-        bitten_core_provide(self->core, FIRE_QUERY_CLOSE_ALL, NULL);
     }
     zhashx_destroy(&self->open);
-    bitten_symbols_destroy(&self->symbols);
-    accounts_destroy(&self->accounts);
+    zhashx_destroy(&self->owed);
     free(self);
     *self_p = NULL;
 }

@@ -8,30 +8,13 @@
 
 typedef struct fire_router fire_router_t;
 
-/*  FIRE bus event: a fire moved from `from` (-1 when it was just created) to fire->state. */
-typedef struct {
-    const bitten_fire_rec_t *fire;
-    int from;
-    const char *detail;  /* the EA's message, or why; "" when none */
-    bool manual;
-    double shield_multiplier;
-} fire_event_t;
-
-/*  Provided on the core as "fire.close_all" (bitten_core_lookup): XP & risk asks the router to
- *  close every position of an account when a hard halt is raised. The router journals it as a
- *  close_all fire with signal_id HALT_<uuid>_<ms>, like any other fire. close_all returns 0
- *  when the frame was sent, -1 when it was refused (the refusal is journaled and logged). */
-#define FIRE_QUERY_CLOSE_ALL "fire.close_all"
-typedef struct {
-    void *self;
-    int (*close_all)(void *self, const char *uuid, const char *why);
-} fire_close_all_query_t;
+/*  The router publishes FIRE (bitten_fire_event_t, bitten/trading.h) on every state change, and
+ *  reacts to HALT: a raised hard halt's close_all goes out through the same journaled path as
+ *  an operator's (signal_id HALT_<uuid>_<ms>); one that cannot be sent is owed and retried
+ *  when the account's EA is heard or comes online (kept across restarts in the store's kv). */
 
 fire_router_t *fire_router_new(bitten_core_t *core);
 void fire_router_destroy(fire_router_t **self_p);
-
-/*  Validates the accounts section and the default_account keys (for --check-config). */
-int fire_router_check_config(const bitten_config_t *cfg, char *err, size_t errlen);
 
 /*  Pure: may a fire in state `from` move to `to` on a result? (SENT, TIMEOUT and UNCONFIRMED
  *  take any outcome; FILLED only CLOSED; final states nothing.) */

@@ -13,30 +13,29 @@
 #include "bitten/symbols.h"
 #include "core/store.h"
 #include "core/symbols_config.h"
-#include "modules/fire_router/fire_router.h"
 #include "modules/xp_risk/xp_risk.h"
 
 #define XP_RISK_STATUS_MAX 200 /* accounts listed in `status`; accounts_risk lists them all */
 #define XP_RISK_UPDATE_MS 1000 /* at most one account.update event per account per second */
 #define XP_RISK_SNAPSHOT_VERSION 1
 #define XP_RISK_WHY_MAX 240
-#define XP_RISK_TIER_MAX 16
 /*  Not a tier: risk_tier_params() answers NULL, so tier limits (the daily loss cap) are skipped
  *  for an account whose tier is not known yet; account-wide triggers still apply. */
-#define XP_RISK_NO_TIER ((fire_tier_t)-1)
+#define XP_RISK_NO_TIER ((bitten_tier_t)-1)
 
 typedef struct {
     char uuid[BITTEN_ID_MAX + 1];
     account_state_t state;
-    char tier[XP_RISK_TIER_MAX]; /* the last gate request's, else the store's, else "?" */
     bitten_ms_t last_update_emit;
     bool update_pending;  /* an account.update is owed (rate limit) */
     bool dirty;           /* changed since the last snapshot */
     bool drawdown_warned; /* above risk.drawdown_warn_pct at the last telemetry */
-    bool close_owed;      /* a hard halt's close_all was refused: retried when the EA speaks */
     //  An operator released this automatic halt: it is not raised again until its condition
     //  has cleared once (else a resume would be undone, and close_all resent, a second later).
     bool suppressed[RISK_TRIGGER_COUNT];
+    //  A snapshot written before the fire router owned the retry said a hard halt's close_all
+    //  was still owed: handed to the router (HALT) once the halts are restored.
+    bool legacy_close_owed;
 } s_account_t;
 
 typedef struct {
@@ -169,26 +168,26 @@ static s_account_t *s_account(xp_risk_t *self, const char *uuid)
     if (!acc)
         return NULL;
     snprintf(acc->uuid, sizeof acc->uuid, "%s", uuid);
-    snprintf(acc->tier, sizeof acc->tier, "?");
     account_state_init(&acc->state);
     zhashx_insert(self->accounts, acc->uuid, acc);
     return acc;
 }
 
-//  The tier for halt triggers: the last gate request's, else the accounts table of the store
-//  (the fire router writes every configured or telemetry-created account there). -1 unknown.
-static int s_account_tier(xp_risk_t *self, s_account_t *acc)
+//  The account's tier, from its one owner (the accounts module); -1 when it is not known
+//  there (yet): an account is known to XP & risk from any frame with its uuid.
+static int s_account_tier(xp_risk_t *self, const char *uuid)
 {
-    int tier = fire_tier_from_str(acc->tier);
-    if (tier >= 0)
-        return tier;
-    bitten_account_rec_t row;
-    if (bitten_store_account_get(self->store, acc->uuid, &row) == 0) {
-        tier = fire_tier_from_str(row.tier);
-        if (tier >= 0)
-            snprintf(acc->tier, sizeof acc->tier, "%s", row.tier);
-    }
-    return tier;
+    const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
+    bitten_account_t acc;
+    if (!aq->find || aq->find(aq->self, uuid, &acc) != 0)
+        return -1;
+    return (int)acc.tier;
+}
+
+static const char *s_tier_name(xp_risk_t *self, const char *uuid)
+{
+    int tier = s_account_tier(self, uuid);
+    return tier < 0 ? "?" : bitten_tier_str((bitten_tier_t)tier);
 }
 
 static bool s_halt_applies(const s_halt_t *h, const char *uuid)
@@ -218,8 +217,8 @@ static json_t *s_account_json(xp_risk_t *self, const s_account_t *acc, bitten_ms
     bool has_loss = account_daily_loss_pct(s, &loss), has_dd = account_drawdown_pct(s, &dd);
     json_t *o = json_pack(
         "{s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:b, s:I, s:i, s:i, s:i, s:f}", "uuid", acc->uuid,
-        "tier", acc->tier, "balance", s->balance, "equity", s->equity, "peak_equity",
-        s->peak_equity, "day_start_balance", s->day_start_balance, "realised_today",
+        "tier", s_tier_name(self, acc->uuid), "balance", s->balance, "equity", s->equity,
+        "peak_equity", s->peak_equity, "day_start_balance", s->day_start_balance, "realised_today",
         s->realised_pl_today, "medic", risk_is_medic(s, &self->params), "open_positions",
         (json_int_t)account_open_positions(s), "fires_today", s->fires_today, "loss_streak",
         s->consecutive_losses, "win_streak", s->win_streak, "free_margin", s->free_margin);
@@ -271,12 +270,12 @@ static void s_update_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---------------------------------------------------------------- snapshots */
 
-static json_t *s_snapshot_json(const s_account_t *acc)
+static json_t *s_snapshot_json(xp_risk_t *self, const s_account_t *acc)
 {
     const account_state_t *s = &acc->state;
     json_t *o = json_object();
     json_object_set_new(o, "v", json_integer(XP_RISK_SNAPSHOT_VERSION));
-    json_object_set_new(o, "tier", json_string(acc->tier));
+    json_object_set_new(o, "tier", json_string(s_tier_name(self, acc->uuid))); /* for audits */
     if (s->has_balance)
         json_object_set_new(o, "balance", json_real(s->balance));
     if (s->has_equity)
@@ -301,7 +300,6 @@ static json_t *s_snapshot_json(const s_account_t *acc)
         json_object_set_new(o, "day_start_balance", json_real(s->day_start_balance));
     json_object_set_new(o, "realised_today", json_real(s->realised_pl_today));
     json_object_set_new(o, "fires_today", json_integer(s->fires_today));
-    json_object_set_new(o, "close_owed", json_boolean(acc->close_owed));
     json_object_set_new(o, "loss_streak", json_integer(s->consecutive_losses));
     json_object_set_new(o, "win_streak", json_integer(s->win_streak));
     json_object_set_new(o, "last_loss_at", json_integer(s->last_loss_at));
@@ -353,9 +351,6 @@ static void s_snapshot_restore(s_account_t *acc, const json_t *o)
 {
     account_state_t *s = &acc->state;
     account_state_init(s);
-    const char *tier = json_string_value(json_object_get(o, "tier"));
-    if (tier && fire_tier_from_str(tier) >= 0)
-        snprintf(acc->tier, sizeof acc->tier, "%s", tier);
     s->has_balance = s_get_num(o, "balance", &s->balance);
     s->has_equity = s_get_num(o, "equity", &s->equity);
     s->has_margin = s_get_num(o, "margin", &s->margin);
@@ -375,11 +370,11 @@ static void s_snapshot_restore(s_account_t *acc, const json_t *o)
     s->has_day_start = s_get_num(o, "day_start_balance", &s->day_start_balance);
     s_get_num(o, "realised_today", &s->realised_pl_today);
     s->fires_today = (int)s_get_int(o, "fires_today");
-    acc->close_owed = json_is_true(json_object_get(o, "close_owed"));
     s->consecutive_losses = (int)s_get_int(o, "loss_streak");
     s->win_streak = (int)s_get_int(o, "win_streak");
     s->last_loss_at = s_get_int(o, "last_loss_at");
     s->last_fire_at = s_get_int(o, "last_fire_at");
+    acc->legacy_close_owed = json_is_true(json_object_get(o, "close_owed"));
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(o, "recent_fires"), i, v)
@@ -445,7 +440,7 @@ static void s_snapshot_all(xp_risk_t *self, bool force, const char *why)
     for (s_account_t *acc = zhashx_first(self->accounts); acc; acc = zhashx_next(self->accounts)) {
         if (!acc->dirty && !force)
             continue;
-        json_t *o = s_snapshot_json(acc);
+        json_t *o = s_snapshot_json(self, acc);
         char *text = json_dumps(o, JSON_COMPACT);
         json_decref(o);
         if (text && bitten_store_account_snapshot(self->store, acc->uuid, now, text) == 0) {
@@ -472,31 +467,26 @@ static void s_snapshot_cb(struct ev_loop *loop, ev_timer *w, int revents)
 /* ---------------------------------------------------------------- halts */
 
 
-//  A hard halt must close the positions even when the EA cannot take the order right now
-//  (offline, not connected): a refused close_all is owed and retried on the account's next
-//  telemetry or heartbeat, until one is sent.
-static void s_close_all(xp_risk_t *self, const char *uuid, const char *why)
+//  Publishes a halt change on the bus (HALT): the fire router closes the positions of a raised
+//  hard halt with close_positions, and owns the retry when that close cannot be sent.
+static void s_publish_halt(xp_risk_t *self, const s_halt_t *h, bool raised, const char *by,
+                           bool close_positions)
 {
-    const fire_close_all_query_t *q = bitten_core_lookup(self->core, FIRE_QUERY_CLOSE_ALL);
-    s_account_t *acc = s_account(self, uuid);
-    if (!q || !q->close_all) {
-        BLOG_ERROR(self->log, "xp_risk", "halt.close_all_unavailable",
-                   "uuid=%s why=\"no fire router provides fire.close_all\"", uuid);
-    } else if (q->close_all(q->self, uuid, why) == 0) {
-        if (acc)
-            acc->close_owed = false;
-        return;
-    }
-    if (acc && !acc->close_owed) {
-        acc->close_owed = true;
-        acc->dirty = true;
-        BLOG_ERROR(self->log, "xp_risk", "halt.close_all_owed",
-                   "uuid=%s alarm=1 why=\"close_all refused; retried when the EA is heard\"", uuid);
-    }
+    bitten_halt_event_t ev = {.raised = raised,
+                              .halt_id = h->rec.id,
+                              .scope = h->rec.scope,
+                              .uuid = h->rec.uuid,
+                              .kind = h->rec.kind,
+                              .reason = h->rec.reason,
+                              .why = h->rec.why,
+                              .by = by,
+                              .close_positions = raised && close_positions &&
+                                                 h->rec.kind == BITTEN_HALT_HARD};
+    bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_HALT, &ev);
 }
 
-//  Records, logs and publishes a halt; a hard one closes the account's positions (every known
-//  account's for a global one) when close_positions.
+//  Records, logs and publishes a halt; a hard one asks for the account's positions (every
+//  account's for a global one) to be closed when close_positions.
 static void s_halt_raise(xp_risk_t *self, bitten_halt_scope_t scope, const char *uuid,
                          bitten_halt_kind_t kind, bitten_reason_t reason, int trigger,
                          const char *why, const char *by, bool close_positions)
@@ -538,23 +528,7 @@ static void s_halt_raise(xp_risk_t *self, bitten_halt_scope_t scope, const char 
     json_t *ev = s_halt_json(&h);
     json_object_set_new(ev, "by", json_string(by));
     bitten_core_emit(self->core, "halt", ev);
-    if (kind != BITTEN_HALT_HARD || !close_positions)
-        return;
-    if (scope == BITTEN_HALT_ACCOUNT) {
-        s_close_all(self, uuid, why);
-        return;
-    }
-    //  close_all publishes fire states that may create no account, but collect first anyway.
-    size_t n = zhashx_size(self->accounts), k = 0;
-    char(*uuids)[BITTEN_ID_MAX + 1] = calloc(n ? n : 1, sizeof *uuids);
-    if (!uuids)
-        return;
-    for (s_account_t *acc = zhashx_first(self->accounts); acc && k < n;
-         acc = zhashx_next(self->accounts))
-        snprintf(uuids[k++], sizeof uuids[0], "%s", acc->uuid);
-    for (size_t i = 0; i < k; i++)
-        s_close_all(self, uuids[i], why);
-    free(uuids);
+    s_publish_halt(self, &h, true, by, close_positions);
 }
 
 static void s_halt_release(xp_risk_t *self, size_t index, const char *by, const char *why)
@@ -580,6 +554,7 @@ static void s_halt_release(xp_risk_t *self, size_t index, const char *by, const 
     json_object_set_new(ev, "by", json_string(by));
     json_object_set_new(ev, "released_why", json_string(why));
     bitten_core_emit(self->core, "halt.released", ev);
+    s_publish_halt(self, &h, false, by, false);
 }
 
 static int s_halt_restore_cb(void *arg, const bitten_halt_rec_t *rec)
@@ -634,7 +609,7 @@ static void s_trigger_why(xp_risk_t *self, const s_account_t *acc, risk_trigger_
     case RISK_TRIGGER_DAILY_LOSS:
         account_daily_loss_pct(s, &v);
         snprintf(why, size, "daily loss %.2f %% from day-start balance %.2f reached the %s cap", v,
-                 s->day_start_balance, acc->tier);
+                 s->day_start_balance, s_tier_name(self, acc->uuid));
         return;
     case RISK_TRIGGER_COUNT:
         break;
@@ -658,9 +633,9 @@ static void s_evaluate_halts(xp_risk_t *self, s_account_t *acc, bitten_ms_t now)
                            h->trigger == RISK_TRIGGER_MARGIN ? "margin level recovered"
                                                              : "the trading day rolled");
     }
-    int tier = s_account_tier(self, acc);
+    int tier = s_account_tier(self, acc->uuid);
     risk_halt_decision_t d;
-    risk_halt_triggers(p, tier < 0 ? XP_RISK_NO_TIER : (fire_tier_t)tier, &acc->state, now, &d);
+    risk_halt_triggers(p, tier < 0 ? XP_RISK_NO_TIER : (bitten_tier_t)tier, &acc->state, now, &d);
     bool wanted[RISK_TRIGGER_COUNT] = {false};
     for (size_t i = 0; i < d.count; i++)
         wanted[d.halts[i].trigger] = true;
@@ -716,43 +691,37 @@ static int s_query_halt_count(void *arg)
     return (int)((xp_risk_t *)arg)->n_halts;
 }
 
+//  The risk gate (bitten_risk_gate_fn): the account's tier from the accounts module, its
+//  state from here, the pure gate, then the automatic soft halts with their own reasons.
 static bitten_reason_t s_query_gate(void *arg, const bitten_risk_request_t *req,
-                                    bitten_risk_view_t *view)
+                                    bitten_risk_answer_t *answer)
 {
     xp_risk_t *self = arg;
-    memset(view, 0, sizeof *view);
+    memset(answer, 0, sizeof *answer);
     self->gates++;
     //  Telemetry ages are real time: the wall clock, never a frame's own timestamp.
     bitten_ms_t now = bitten_core_now_ms(self->core);
     s_account_t *acc = s_account_find(self, req->uuid);
-    int tier = req->tier ? fire_tier_from_str(req->tier) : -1;
+    int tier = req->uuid ? s_account_tier(self, req->uuid) : -1;
     bitten_reason_t r = BITTEN_R_RISK_STALE_TELEMETRY; /* never heard of: no telemetry */
     if (acc) {
-        if (tier >= 0)
-            snprintf(acc->tier, sizeof acc->tier, "%s", req->tier);
-        risk_request_t rr = {.symbol = req->symbol ? req->symbol : "",
-                             .direction = req->action,
-                             .account_risk_pct = req->risk_pct};
         risk_view_t v;
         r = tier < 0 ? BITTEN_R_RISK_UNAVAILABLE
-                     : risk_gate(&self->params, (fire_tier_t)tier, &acc->state, &rr, now, &v);
+                     : risk_gate(&self->params, (bitten_tier_t)tier, &acc->state, req, now, &v);
         if (r == BITTEN_R_OK) {
             for (size_t i = 0; i < self->n_halts && r == BITTEN_R_OK; i++)
                 if (self->halts[i].trigger >= 0 && s_halt_applies(&self->halts[i], acc->uuid))
                     r = self->halts[i].rec.reason;
         }
-        if (r == BITTEN_R_OK) {
-            view->equity = v.equity;
-            view->balance = v.balance;
-            view->risk_pct = v.base_risk_pct;
-            view->mode_multiplier = v.mode_multiplier;
-        }
+        if (r == BITTEN_R_OK)
+            risk_view_answer(&v, answer);
     }
     if (r != BITTEN_R_OK) {
         self->refused[r]++;
         BLOG_DEBUG(self->log, "xp_risk", "gate.refused", "uuid=%s tier=%s symbol=%s reason=%s",
-                  req->uuid ? req->uuid : "-", req->tier ? req->tier : "-",
-                  req->symbol && *req->symbol ? req->symbol : "-", bitten_reason_str(r));
+                   req->uuid ? req->uuid : "-",
+                   tier < 0 ? "-" : bitten_tier_str((bitten_tier_t)tier),
+                   req->symbol && *req->symbol ? req->symbol : "-", bitten_reason_str(r));
     }
     return r;
 }
@@ -825,8 +794,6 @@ static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
     }
     s_changed(self, acc, now);
     s_evaluate_halts(self, acc, now);
-    if (acc->close_owed)
-        s_close_all(self, acc->uuid, "retry: a hard halt's close_all is owed");
 }
 
 static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
@@ -843,14 +810,12 @@ static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
     bitten_ms_t now = bitten_core_now_ms(self->core);
     if (account_apply_heartbeat(&acc->state, h, now, &self->params) == 0)
         s_changed(self, acc, now);
-    if (acc->close_owed)
-        s_close_all(self, acc->uuid, "retry: a hard halt's close_all is owed");
 }
 
 static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
 {
     xp_risk_t *self = arg;
-    const fire_event_t *ev = payload;
+    const bitten_fire_event_t *ev = payload;
     const bitten_fire_rec_t *f = ev->fire;
     //  Closes reduce exposure: they are neither shots nor positions.
     if (f->action != BITTEN_ACTION_BUY && f->action != BITTEN_ACTION_SELL)
@@ -1065,6 +1030,37 @@ static void s_status(void *arg, json_t *section)
 
 /* ---------------------------------------------------------------- start / stop */
 
+//  Snapshots of older versions kept "close_owed" here. The fire router owns that retry now:
+//  each such account's close_all is asked for again through HALT (sent, or owed by the
+//  router), so an upgrade never drops a hard halt's close.
+static void s_hand_over_legacy_owed(xp_risk_t *self)
+{
+    for (s_account_t *acc = zhashx_first(self->accounts); acc; acc = zhashx_next(self->accounts)) {
+        if (!acc->legacy_close_owed)
+            continue;
+        acc->legacy_close_owed = false;
+        acc->dirty = true;
+        s_halt_t h;
+        memset(&h, 0, sizeof h);
+        h.trigger = -1;
+        h.rec.scope = BITTEN_HALT_ACCOUNT;
+        h.rec.kind = BITTEN_HALT_HARD;
+        h.rec.reason = BITTEN_R_HALTED;
+        snprintf(h.rec.uuid, sizeof h.rec.uuid, "%s", acc->uuid);
+        snprintf(h.rec.why, sizeof h.rec.why, "a hard halt's close_all was still owed at restart");
+        for (size_t i = 0; i < self->n_halts; i++)
+            if (self->halts[i].rec.scope == BITTEN_HALT_ACCOUNT &&
+                self->halts[i].rec.kind == BITTEN_HALT_HARD &&
+                strcmp(self->halts[i].rec.uuid, acc->uuid) == 0)
+                h = self->halts[i];
+        BLOG_WARN(self->log, "xp_risk", "halt.close_owed_handed_over",
+                  "uuid=%s halt_id=%lld why=\"snapshot of an older version: the fire router now "
+                  "owns the retry\"",
+                  acc->uuid, (long long)h.rec.id);
+        s_publish_halt(self, &h, true, "restored", true);
+    }
+}
+
 xp_risk_t *xp_risk_new(bitten_core_t *core)
 {
     xp_risk_t *self = calloc(1, sizeof *self);
@@ -1093,6 +1089,8 @@ xp_risk_t *xp_risk_new(bitten_core_t *core)
         xp_risk_destroy(&self);
         return NULL;
     }
+
+    s_hand_over_legacy_owed(self);
 
     bitten_bus_t *bus = bitten_core_bus(core);
     bitten_bus_subscribe(bus, BITTEN_EV_TELEMETRY, s_on_telemetry, self);

@@ -64,15 +64,17 @@ risk_params_t risk_params_default(void)
     return p;
 }
 
-const risk_tier_params_t *risk_tier_params(const risk_params_t *p, fire_tier_t tier)
+const risk_tier_params_t *risk_tier_params(const risk_params_t *p, bitten_tier_t tier)
 {
     switch (tier) {
-    case FIRE_TIER_NIBBLER:
+    case BITTEN_TIER_NIBBLER:
         return &p->nibbler;
-    case FIRE_TIER_FANG:
+    case BITTEN_TIER_FANG:
         return &p->fang;
-    case FIRE_TIER_COMMANDER:
+    case BITTEN_TIER_COMMANDER:
         return &p->commander;
+    case BITTEN_TIER_COUNT_:
+        break;
     }
     return NULL;
 }
@@ -497,14 +499,14 @@ static void s_fill_view(const account_state_t *s, const risk_params_t *p,
     v->max_positions = s_max_positions(s, p, t);
 }
 
-bitten_reason_t risk_gate(const risk_params_t *p, fire_tier_t tier, const account_state_t *state,
-                          const risk_request_t *req, bitten_ms_t now, risk_view_t *view)
+bitten_reason_t risk_gate(const risk_params_t *p, bitten_tier_t tier, const account_state_t *state,
+                          const bitten_risk_request_t *req, bitten_ms_t now, risk_view_t *view)
 {
     const risk_tier_params_t *t = risk_tier_params(p, tier);
     account_state_t s = s_rolled(state, p, now);
     risk_view_t local;
-    s_fill_view(&s, p, t, req ? req->account_risk_pct : 0.0, view ? view : &local);
-    if (!t || !req || !req->symbol || !s_is_side(req->direction))
+    s_fill_view(&s, p, t, req ? req->risk_pct : 0.0, view ? view : &local);
+    if (!t || !req || !req->symbol || !s_is_side(req->action))
         return BITTEN_R_RISK_UNAVAILABLE;
 
     bitten_reason_t r;
@@ -517,31 +519,17 @@ bitten_reason_t risk_gate(const risk_params_t *p, fire_tier_t tier, const accoun
         (r = risk_check_cooldown(&s, p, t, now)) != BITTEN_R_OK ||
         (r = risk_check_daily_shots(&s, t)) != BITTEN_R_OK ||
         (r = risk_check_rate(&s, p, now)) != BITTEN_R_OK ||
-        (r = risk_check_hedge(&s, p, req->symbol, req->direction)) != BITTEN_R_OK)
+        (r = risk_check_hedge(&s, p, req->symbol, req->action)) != BITTEN_R_OK)
         return r;
     return BITTEN_R_OK;
 }
 
-bitten_reason_t risk_gate_for_router(void *self, const fire_request_t *req, fire_risk_view_t *view)
+void risk_view_answer(const risk_view_t *view, bitten_risk_answer_t *answer)
 {
-    const risk_gate_ctx_t *ctx = self;
-    if (view)
-        memset(view, 0, sizeof *view);
-    bitten_action_t action;
-    if (!ctx || !ctx->params || !ctx->state || !req ||
-        fire_check_action(req->action, &action) != BITTEN_R_OK)
-        return BITTEN_R_RISK_UNAVAILABLE;
-    risk_request_t rr = {
-        .symbol = req->symbol, .direction = action, .account_risk_pct = ctx->account_risk_pct};
-    risk_view_t v;
-    bitten_reason_t r = risk_gate(ctx->params, ctx->tier, ctx->state, &rr, ctx->now, &v);
-    if (view) {
-        view->equity = v.equity;
-        view->balance = v.balance;
-        view->risk_pct = v.base_risk_pct;
-        view->mode_multiplier = v.mode_multiplier;
-    }
-    return r;
+    answer->equity = view->equity;
+    answer->balance = view->balance;
+    answer->risk_pct = view->base_risk_pct;
+    answer->mode_multiplier = view->mode_multiplier;
 }
 
 /* ================================================================ halts */
@@ -590,7 +578,7 @@ static void s_add_halt(risk_halt_decision_t *out, risk_trigger_t trigger, bitten
         (risk_halt_t){.trigger = trigger, .kind = kind, .reason = risk_trigger_reason(trigger)};
 }
 
-void risk_halt_triggers(const risk_params_t *p, fire_tier_t tier, const account_state_t *state,
+void risk_halt_triggers(const risk_params_t *p, bitten_tier_t tier, const account_state_t *state,
                         bitten_ms_t now, risk_halt_decision_t *out)
 {
     memset(out, 0, sizeof *out);

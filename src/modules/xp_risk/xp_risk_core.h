@@ -9,8 +9,7 @@
 
 #include "bitten/proto.h"
 #include "bitten/reason.h"
-#include "core/store.h"
-#include "modules/fire_router/fire_checks.h"
+#include "bitten/trading.h"
 
 /*  Time is always passed in (ms since the epoch, bitten_ms_t); nothing here reads a clock.
  *  Percentages are in % (6.0 means 6 %). Money is in the account currency. */
@@ -69,7 +68,7 @@ typedef struct {
 risk_params_t risk_params_default(void);
 
 /*  The row for a tier, or NULL for an unknown tier. */
-const risk_tier_params_t *risk_tier_params(const risk_params_t *p, fire_tier_t tier);
+const risk_tier_params_t *risk_tier_params(const risk_params_t *p, bitten_tier_t tier);
 
 /* ================================================================ account state */
 
@@ -186,12 +185,9 @@ size_t account_open_positions(const account_state_t *s);
 
 /* ================================================================ the risk gate */
 
-/*  The fire the gate is asked about. */
-typedef struct {
-    const char *symbol;        /* borrowed */
-    bitten_action_t direction; /* BITTEN_ACTION_BUY or BITTEN_ACTION_SELL */
-    double account_risk_pct;   /* the account's configured risk_pct; <= 0 = the tier's */
-} risk_request_t;
+/*  The fire the gate is asked about is a bitten_risk_request_t (bitten/trading.h): symbol,
+ *  action (buy or sell) and the account's risk_pct (<= 0 = the tier's); its uuid is the
+ *  shell's business. */
 
 /*  What the gate hands back (filled on every return, as far as the numbers are known). */
 typedef struct {
@@ -245,21 +241,12 @@ bool risk_is_medic(const account_state_t *s, const risk_params_t *p);
  *  COOLDOWN, DAILY_SHOTS, RATE, HEDGE (modules.md's list, staleness first: nothing else
  *  means anything on old numbers). An unknown tier or a request that is not buy/sell is
  *  RISK_UNAVAILABLE. view may be NULL. */
-bitten_reason_t risk_gate(const risk_params_t *p, fire_tier_t tier, const account_state_t *s,
-                          const risk_request_t *req, bitten_ms_t now, risk_view_t *view);
+bitten_reason_t risk_gate(const risk_params_t *p, bitten_tier_t tier, const account_state_t *s,
+                          const bitten_risk_request_t *req, bitten_ms_t now, risk_view_t *view);
 
-/*  The adapter the fire router calls through fire_risk_gate_fn: self is a risk_gate_ctx_t
- *  the shell fills just before fire_run_checks. view->risk_pct gets the base risk and
- *  view->mode_multiplier the medic factor (sizing multiplies them once). */
-typedef struct {
-    const risk_params_t *params;
-    fire_tier_t tier;
-    const account_state_t *state;
-    bitten_ms_t now;
-    double account_risk_pct; /* the account's risk_pct; <= 0 = the tier's */
-} risk_gate_ctx_t;
-
-bitten_reason_t risk_gate_for_router(void *self, const fire_request_t *req, fire_risk_view_t *view);
+/*  The answer the fire router's sizing takes from a view: the base risk in risk_pct and the
+ *  medic factor in mode_multiplier (sizing multiplies them once). */
+void risk_view_answer(const risk_view_t *view, bitten_risk_answer_t *answer);
 
 /* ================================================================ halts */
 
@@ -291,7 +278,7 @@ bitten_reason_t risk_trigger_reason(risk_trigger_t t);
 
 /*  The halts the account's numbers call for at now (on a copy rolled to now). Nothing
  *  without telemetry; the caller raises the ones not already active. */
-void risk_halt_triggers(const risk_params_t *p, fire_tier_t tier, const account_state_t *s,
+void risk_halt_triggers(const risk_params_t *p, bitten_tier_t tier, const account_state_t *s,
                         bitten_ms_t now, risk_halt_decision_t *out);
 
 /*  Whether a halt raised by trigger at raised_at may be lifted at now: never for a hard halt

@@ -1,0 +1,270 @@
+/*  accounts.c: the accounts module shell: the table (account_table.h) filled from config and
+ *  on first contact, written to the store (accounts_store.h), answered through the core's
+ *  accounts query, listed by the `accounts` control command. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitten/dialect.h"
+#include "core/symbols_config.h"
+#include "modules/accounts/account_table.h"
+#include "modules/accounts/accounts.h"
+#include "modules/accounts/accounts_store.h"
+
+struct accounts {
+    bitten_core_t *core;
+    bitten_log_t *log;
+    const bitten_config_t *cfg;
+    account_table_t *table;
+    accounts_store_t *store;
+    bitten_symbols_t *symbols; /* the configured table the broker's facts are laid over */
+    size_t max_auto_created;
+    uint64_t auto_created, auto_refused;
+    bitten_accounts_query_t query;
+};
+
+/* ---------------------------------------------------------------- config */
+
+int accounts_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    bitten_account_t probe;
+    char why[160];
+    if (account_from_defaults(cfg, "default_account_probe", &probe, why, sizeof why) != 0) {
+        snprintf(err, errlen, "config: key 'default_account.%s", why);
+        char *colon = strchr(err + strlen("config: key 'default_account."), ':');
+        if (colon && (size_t)(colon - err) + 2 < errlen) {
+            memmove(colon + 1, colon, strlen(colon) + 1);
+            *colon = '\'';
+        }
+        return -1;
+    }
+    account_table_t *table = account_table_from_config(cfg, err, errlen);
+    if (!table)
+        return -1;
+    account_table_destroy(&table);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the store */
+
+//  The account as the store keeps it (operators audit it; nobody else reads the table).
+static void s_store_account(accounts_t *self, const bitten_account_t *acc)
+{
+    accounts_store_row_t row;
+    accounts_store_row_of(acc, bitten_core_now_ms(self->core), &row);
+    if (accounts_store_put(self->store, &row) != 0)
+        BLOG_ERROR(self->log, "accounts", "store.failed", "what=account uuid=%s error=\"%s\"",
+                   acc->uuid, accounts_store_errmsg(self->store));
+}
+
+/* ---------------------------------------------------------------- first contact */
+
+static void s_create_from_defaults(accounts_t *self, const char *uuid)
+{
+    if (!uuid || !*uuid || account_table_find(self->table, uuid))
+        return;
+    if (self->auto_created >= self->max_auto_created) {
+        //  Junk uuids must not grow memory without bound: this one stays unknown (its fires
+        //  are refused UNKNOWN_ACCOUNT). Logged once loudly, then counted.
+        self->auto_refused++;
+        if (self->auto_refused == 1)
+            BLOG_WARN(self->log, "accounts", "account.refused",
+                      "uuid=%s reason=ACCOUNT_LIMIT max_auto_created=%zu why=\"%s; further "
+                      "refusals are counted in status accounts.auto_refused\"",
+                      uuid, self->max_auto_created, bitten_reason_doc(BITTEN_R_ACCOUNT_LIMIT));
+        else
+            BLOG_DEBUG(self->log, "accounts", "account.refused", "uuid=%s reason=ACCOUNT_LIMIT",
+                       uuid);
+        return;
+    }
+    bitten_account_t fresh;
+    char err[200];
+    if (account_from_defaults(self->cfg, uuid, &fresh, err, sizeof err) != 0)
+        return;
+    fresh.created_at = bitten_core_now_ms(self->core);
+    const bitten_account_t *acc = account_table_add(self->table, &fresh);
+    if (!acc) {
+        BLOG_ERROR(self->log, "accounts", "account.failed", "uuid=%s error=\"out of memory\"",
+                   uuid);
+        return;
+    }
+    self->auto_created++;
+    s_store_account(self, acc);
+    BLOG_INFO(self->log, "accounts", "account.created",
+              "uuid=%s tier=%s mode=%s from=default_account", acc->uuid, bitten_tier_str(acc->tier),
+              bitten_account_mode_str(acc->mode));
+    bitten_core_emit(self->core, "account.created",
+                     json_pack("{s:s, s:s, s:s}", "uuid", acc->uuid, "tier",
+                               bitten_tier_str(acc->tier), "mode",
+                               bitten_account_mode_str(acc->mode)));
+}
+
+static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
+{
+    s_create_from_defaults(arg, ((const bitten_frame_t *)payload)->u.telemetry.uuid);
+}
+
+/* ---------------------------------------------------------------- the query */
+
+static int s_copy_out(const bitten_account_t *acc, bitten_account_t *out)
+{
+    if (!acc)
+        return -1;
+    if (out)
+        *out = *acc;
+    return 0;
+}
+
+static int s_query_find(void *arg, const char *uuid, bitten_account_t *out)
+{
+    return s_copy_out(account_table_find(((accounts_t *)arg)->table, uuid), out);
+}
+
+static size_t s_query_count(void *arg)
+{
+    return account_table_count(((accounts_t *)arg)->table);
+}
+
+static int s_query_at(void *arg, size_t index, bitten_account_t *out)
+{
+    return s_copy_out(account_table_at(((accounts_t *)arg)->table, index), out);
+}
+
+static int s_query_symbol(void *arg, const char *uuid, const char *symbol,
+                          bitten_account_symbol_t *out)
+{
+    accounts_t *self = arg;
+    const bitten_symbol_t *base = symbol ? bitten_symbols_find(self->symbols, symbol) : NULL;
+    return account_symbol_resolve(base, account_table_symbol_facts(self->table, uuid, symbol), out);
+}
+
+static int s_query_set_dialect(void *arg, const char *uuid, bitten_dialect_t dialect)
+{
+    accounts_t *self = arg;
+    const bitten_account_t *acc = account_table_find(self->table, uuid);
+    bitten_dialect_t before = acc ? acc->dialect : BITTEN_DIALECT_UNKNOWN;
+    int rc = account_table_set_dialect(self->table, uuid, dialect);
+    if (rc == 0 && before != dialect)
+        BLOG_INFO(self->log, "accounts", "account.dialect", "uuid=%s dialect=%s from=%s", uuid,
+                  bitten_dialect_str(dialect), bitten_dialect_str(before));
+    else if (rc == 1)
+        BLOG_WARN(self->log, "accounts", "account.dialect_pinned",
+                  "uuid=%s pinned=%s seen=%s why=\"config pins the dialect: kept\"", uuid,
+                  bitten_dialect_str(before), bitten_dialect_str(dialect));
+    return rc;
+}
+
+static int s_query_find_by_route(void *arg, const bitten_account_route_t *route,
+                                 bitten_account_t *out)
+{
+    return s_copy_out(account_table_find_by_route(((accounts_t *)arg)->table, route), out);
+}
+
+static int s_query_set_route(void *arg, const char *uuid, const bitten_account_route_t *route)
+{
+    accounts_t *self = arg;
+    int rc = account_table_set_route(self->table, uuid, route);
+    if (rc == 1)
+        BLOG_ERROR(self->log, "accounts", "route.conflict",
+                   "uuid=%s alarm=1 why=\"another account holds this connection identity: "
+                   "refused, fires to either could reach the wrong terminal\"",
+                   uuid);
+    return rc;
+}
+
+static int s_query_put_symbol(void *arg, const char *uuid, const bitten_broker_symbol_t *facts)
+{
+    return account_table_put_symbol(((accounts_t *)arg)->table, uuid, facts);
+}
+
+/* ---------------------------------------------------------------- control and status */
+
+static bitten_reason_t s_control_accounts(void *arg, const json_t *request, json_t *reply)
+{
+    accounts_t *self = arg;
+    json_t *list = json_array();
+    for (size_t i = 0; i < account_table_count(self->table); i++) {
+        const bitten_account_t *a = account_table_at(self->table, i);
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:b, s:s}", "uuid", a->uuid,
+                                        "tier", bitten_tier_str(a->tier), "mode",
+                                        bitten_account_mode_str(a->mode), "risk_pct", a->risk_pct,
+                                        "max_lot", a->max_lot, "symbols", a->symbols, "from_config",
+                                        a->from_config, "dialect", bitten_dialect_str(a->dialect)));
+    }
+    json_object_set_new(reply, "accounts", list);
+    return BITTEN_R_OK;
+}
+
+static void s_status(void *arg, json_t *section)
+{
+    accounts_t *self = arg;
+    json_object_set_new(section, "known",
+                        json_integer((json_int_t)account_table_count(self->table)));
+    json_object_set_new(section, "auto_created", json_integer((json_int_t)self->auto_created));
+    json_object_set_new(section, "max_auto_created",
+                        json_integer((json_int_t)self->max_auto_created));
+    json_object_set_new(section, "auto_refused", json_integer((json_int_t)self->auto_refused));
+}
+
+/* ---------------------------------------------------------------- start / stop */
+
+accounts_t *accounts_new(bitten_core_t *core)
+{
+    accounts_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->core = core;
+    self->log = bitten_core_log(core);
+    self->cfg = bitten_core_config(core);
+    char err[300] = "out of memory or no store";
+    self->table = account_table_from_config(self->cfg, err, sizeof err);
+    char sym_err[200];
+    self->symbols = bitten_symbols_from_config(self->cfg, sym_err, sizeof sym_err);
+    self->store = accounts_store_new(bitten_core_store(core));
+    if (!self->table || !self->symbols || !self->store) {
+        BLOG_ERROR(self->log, "accounts", "start_failed", "error=\"%s\"",
+                   !self->table     ? err
+                   : !self->symbols ? sym_err
+                                    : "out of memory or no store");
+        accounts_destroy(&self);
+        return NULL;
+    }
+    self->max_auto_created =
+        (size_t)bitten_config_int(self->cfg, "default_account.max_auto_created");
+    for (size_t i = 0; i < account_table_count(self->table); i++)
+        s_store_account(self, account_table_at(self->table, i));
+    self->query = (bitten_accounts_query_t){.self = self,
+                                            .find = s_query_find,
+                                            .count = s_query_count,
+                                            .at = s_query_at,
+                                            .symbol = s_query_symbol,
+                                            .find_by_route = s_query_find_by_route,
+                                            .set_dialect = s_query_set_dialect,
+                                            .set_route = s_query_set_route,
+                                            .put_symbol = s_query_put_symbol};
+    bitten_core_set_accounts_query(core, &self->query);
+    bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_TELEMETRY, s_on_telemetry, self);
+    bitten_core_control_register(core, "accounts", s_control_accounts, self);
+    bitten_core_status_register(core, "accounts", s_status, self);
+    BLOG_INFO(self->log, "accounts", "ready", "accounts=%zu max_auto_created=%zu",
+              account_table_count(self->table), self->max_auto_created);
+    return self;
+}
+
+void accounts_destroy(accounts_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    accounts_t *self = *self_p;
+    if (self->query.self) {
+        bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
+        bitten_accounts_query_t none = {0};
+        bitten_core_set_accounts_query(self->core, &none);
+    }
+    accounts_store_destroy(&self->store);
+    bitten_symbols_destroy(&self->symbols);
+    account_table_destroy(&self->table);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,259 @@
+/*  test_accounts.c: the accounts module and the halts it serves, over real sockets: accounts
+ *  created on first contact are bounded (ACCOUNT_LIMIT, counted, logged), the `accounts` reply
+ *  comes from the one owner, a global hard halt closes every account, and a hard halt's owed
+ *  close_all survives a restart (also one owed by an older version's snapshot) and goes out
+ *  when the EA comes online. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <zmq.h>
+
+#include "harness.h"
+
+#define UUID "acct_ac_1"
+#define ACCOUNTS                                                                                   \
+    "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"                   \
+    "        mode = \"manual\"\n"
+#define TEL(uuid, equity)                                                                          \
+    "{\"type\":\"telemetry\",\"uuid\":\"" uuid "\",\"account\":{\"balance\":10000,"                \
+    "\"equity\":" equity ",\"margin\":0,\"free_margin\":" equity "}}"
+#define HANDSHAKE                                                                                  \
+    "{\"type\":\"handshake\",\"uuid\":\"" UUID "\",\"account\":843859,\"broker\":\"B\","           \
+    "\"server\":\"B-Demo\",\"symbols\":\"EURUSD\",\"balance\":10000,\"equity\":7900}"
+
+typedef struct {
+    bt_daemon_t d;
+    void *fb;  /* feedback PUSH (feedback.socket = pull: nothing lost, in order) */
+    void *cmd; /* the EA's command PULL, when connected */
+} s_env_t;
+
+static void s_start(s_env_t *e, const char *zpl, const char *const *more_args)
+{
+    const char *args[24] = {"--set", "feedback.socket=pull",   "--set", "ea.ping_interval_s=0",
+                            "--set", "command.keepalive_s=100"};
+    int n = 6;
+    for (int i = 0; more_args && more_args[i]; i++)
+        args[n++] = more_args[i];
+    args[n] = NULL;
+    assert_int_equal(bt_daemon_start(&e->d, zpl, args), 0);
+    e->fb = bt_feedback_socket(&e->d, true);
+    e->cmd = NULL;
+}
+
+static void s_connect_ea(s_env_t *e, int peers)
+{
+    e->cmd = bt_command_socket(&e->d);
+    assert_int_equal(bt_wait_status(&e->d, "command.peers", peers, 3000), peers);
+}
+
+static void s_close_sockets(s_env_t *e)
+{
+    if (e->cmd)
+        zmq_close(e->cmd);
+    zmq_close(e->fb);
+    e->cmd = e->fb = NULL;
+}
+
+static void s_stop(s_env_t *e)
+{
+    s_close_sockets(e);
+    assert_int_equal(bt_daemon_stop(&e->d, NULL), 0);
+    bt_daemon_cleanup(&e->d);
+}
+
+static const char *s_str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+//  Waits for a command frame containing needle; returns true when one came.
+static bool s_wait_frame(void *cmd, const char *needle, int ms)
+{
+    char buf[2048];
+    while (bt_recv(cmd, buf, sizeof buf, ms) > 0)
+        if (strstr(buf, needle))
+            return true;
+    return false;
+}
+
+/* ---------------------------------------------------------------- first contact */
+
+static void test_accounts_from_first_contact_stop_at_the_bound_with_a_reason(void **state)
+{
+    s_env_t e;
+    const char *args[] = {"--set", "default_account.max_auto_created=2", NULL};
+    s_start(&e, ACCOUNTS, args);
+    bt_send(e.fb, TEL("auto_1", "10000"));
+    bt_send(e.fb, TEL("auto_2", "10000"));
+    bt_send(e.fb, TEL("auto_1", "10000")); /* known already: not counted again */
+    bt_send(e.fb, TEL("auto_3", "10000"));
+    bt_send(e.fb, TEL("auto_4", "10000"));
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.telemetry", 5, 3000), 5);
+    assert_int_equal(bt_wait_status(&e.d, "accounts.auto_refused", 2, 3000), 2);
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "accounts.known"), 3); /* the configured one + 2 */
+    assert_int_equal(bt_json_int(st, "accounts.auto_created"), 2);
+    assert_int_equal(bt_json_int(st, "accounts.max_auto_created"), 2);
+    assert_int_equal(bt_json_int(st, "fires.accounts"), 3);
+    json_decref(st);
+    assert_true(bt_log_contains(&e.d, "account.refused uuid=auto_3 reason=ACCOUNT_LIMIT", 2000));
+    assert_true(bt_log_contains(&e.d, "account.created uuid=auto_2 tier=NIBBLER mode=manual", 0));
+
+    //  The one owner answers `accounts`: config first, then first contact in its order.
+    json_t *r = bt_ctl(&e.d, "{\"cmd\":\"accounts\"}");
+    assert_non_null(r);
+    json_t *list = json_object_get(r, "accounts");
+    assert_int_equal(json_array_size(list), 3);
+    assert_string_equal(s_str(json_array_get(list, 0), "uuid"), UUID);
+    assert_string_equal(s_str(json_array_get(list, 0), "tier"), "FANG");
+    assert_true(json_is_true(json_object_get(json_array_get(list, 0), "from_config")));
+    assert_string_equal(s_str(json_array_get(list, 1), "uuid"), "auto_1");
+    assert_false(json_is_true(json_object_get(json_array_get(list, 1), "from_config")));
+    assert_string_equal(s_str(json_array_get(list, 2), "uuid"), "auto_2");
+    assert_string_equal(s_str(json_array_get(list, 2), "dialect"), "unknown");
+    json_decref(r);
+
+    //  An account over the bound stays unknown: its fire is refused with the usual reason.
+    r = bt_ctl(&e.d, "{\"cmd\":\"fire\",\"uuid\":\"auto_3\",\"symbol\":\"EURUSD\","
+                     "\"action\":\"buy\",\"sl_pips\":20}");
+    assert_non_null(r);
+    assert_string_equal(s_str(r, "state"), "REFUSED");
+    assert_string_equal(s_str(r, "reason"), "UNKNOWN_ACCOUNT");
+    json_decref(r);
+    s_stop(&e);
+}
+
+static void test_max_auto_created_0_creates_no_account_on_first_contact(void **state)
+{
+    s_env_t e;
+    const char *args[] = {"--set", "default_account.max_auto_created=0", NULL};
+    s_start(&e, NULL, args);
+    bt_send(e.fb, TEL("auto_1", "10000"));
+    assert_int_equal(bt_wait_status(&e.d, "accounts.auto_refused", 1, 3000), 1);
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "accounts.known"), 0);
+    json_decref(st);
+    s_stop(&e);
+}
+
+/* ---------------------------------------------------------------- halts as events */
+
+static void test_a_global_hard_halt_closes_every_account_once(void **state)
+{
+    s_env_t e;
+    //  Both accounts' EAs share the one PULL here: allow_shared, so both closes are delivered.
+    const char *args[] = {"--set", "command.allow_shared=true", NULL};
+    s_start(&e, ACCOUNTS, args);
+    s_connect_ea(&e, 1);
+    bt_send(e.fb, TEL(UUID, "10000"));
+    bt_send(e.fb, TEL("auto_1", "10000"));
+    assert_int_equal(bt_wait_status(&e.d, "eas.online", 2, 3000), 2);
+    json_t *r = bt_ctl(&e.d, "{\"cmd\":\"halt\",\"hard\":true,\"why\":\"test: close all\"}");
+    assert_non_null(r);
+    assert_string_equal(s_str(json_object_get(r, "halt"), "scope"), "global");
+    json_decref(r);
+    char buf[2048];
+    bool seen_cfg = false, seen_auto = false;
+    while ((!seen_cfg || !seen_auto) && bt_recv(e.cmd, buf, sizeof buf, 3000) > 0) {
+        if (!strstr(buf, "\"action\":\"close_all\""))
+            continue;
+        seen_cfg = seen_cfg || strstr(buf, "\"signal_id\":\"HALT_" UUID "_") != NULL;
+        seen_auto = seen_auto || strstr(buf, "\"signal_id\":\"HALT_auto_1_") != NULL;
+    }
+    assert_true(seen_cfg);
+    assert_true(seen_auto);
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.SENT", 2, 3000), 2);
+    //  Nothing is owed, and no further close follows.
+    assert_false(s_wait_frame(e.cmd, "close_all", 300));
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.halt_closes_owed"), 0);
+    json_decref(st);
+    s_stop(&e);
+}
+
+//  A drawdown hard halt while no EA is on the command socket: owed. Across a restart the debt
+//  is kept; the EA's first frame after it (a handshake: EA online) sends the close_all.
+static void
+test_an_owed_close_all_survives_a_restart_and_goes_out_when_the_ea_is_online(void **state)
+{
+    s_env_t e;
+    s_start(&e, ACCOUNTS, NULL);
+    bt_send(e.fb, TEL(UUID, "10000"));
+    bt_send(e.fb, TEL(UUID, "7900"));
+    assert_true(bt_log_contains(&e.d, "halt.close_all_owed uuid=" UUID, 3000));
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.halt_closes_owed"), 1);
+    json_decref(st);
+
+    s_close_sockets(&e);
+    assert_int_equal(bt_daemon_stop(&e.d, NULL), 0);
+    assert_int_equal(bt_daemon_restart(&e.d), 0);
+    e.fb = bt_feedback_socket(&e.d, true);
+    s_connect_ea(&e, 1);
+    bt_send(e.fb, HANDSHAKE);
+    assert_true(s_wait_frame(e.cmd, "\"action\":\"close_all\"", 3000));
+    //  Paid: the next frames owe nothing more.
+    bt_send(e.fb, TEL(UUID, "7900"));
+    assert_false(s_wait_frame(e.cmd, "close_all", 300));
+    s_stop(&e);
+}
+
+static void s_sql(const char *dir, const char *sql)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/state/bitten.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK)
+        print_error("sql: %s\n", err ? err : "?");
+    sqlite3_free(err);
+    sqlite3_close(db);
+    assert_int_equal(rc, SQLITE_OK);
+}
+
+//  A database of the version before: the debt lived in XP & risk's snapshot ("close_owed").
+//  After the upgrade the router takes it over: the close_all goes out once the EA is heard.
+static void test_a_close_all_owed_in_an_older_snapshot_still_goes_out(void **state)
+{
+    s_env_t e;
+    s_start(&e, ACCOUNTS, NULL);
+    bt_send(e.fb, TEL(UUID, "10000"));
+    bt_send(e.fb, TEL(UUID, "7900"));
+    assert_true(bt_log_contains(&e.d, "halt.close_all_owed uuid=" UUID, 3000));
+    s_close_sockets(&e);
+    assert_int_equal(bt_daemon_stop(&e.d, NULL), 0);
+    //  What the older version left: no router debt, the flag in the latest snapshot.
+    s_sql(e.d.dir, "DELETE FROM kv WHERE key LIKE 'fire_router.close_owed.%';"
+                   "INSERT INTO account_snapshots (uuid, at, json) SELECT uuid, at + 1,"
+                   " json_set(json, '$.close_owed', json('true')) FROM account_snapshots"
+                   " WHERE id = (SELECT MAX(id) FROM account_snapshots WHERE uuid = '" UUID "');");
+    assert_int_equal(bt_daemon_restart(&e.d), 0);
+    assert_true(bt_log_contains(&e.d, "halt.close_owed_handed_over uuid=" UUID, 2000));
+    e.fb = bt_feedback_socket(&e.d, true);
+    s_connect_ea(&e, 1);
+    bt_send(e.fb, TEL(UUID, "7900"));
+    assert_true(s_wait_frame(e.cmd, "\"action\":\"close_all\"", 3000));
+    s_stop(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_accounts_from_first_contact_stop_at_the_bound_with_a_reason),
+        cmocka_unit_test(test_max_auto_created_0_creates_no_account_on_first_contact),
+        cmocka_unit_test(test_a_global_hard_halt_closes_every_account_once),
+        cmocka_unit_test(
+            test_an_owed_close_all_survives_a_restart_and_goes_out_when_the_ea_is_online),
+        cmocka_unit_test(test_a_close_all_owed_in_an_older_snapshot_still_goes_out),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
