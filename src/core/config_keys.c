@@ -41,6 +41,17 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "frames handled per socket per loop wakeup, so one busy socket cannot starve the others"},
     {"state_dir", S, "/var/lib/bitten", NR, NULL, NULL,
      "directory for the SQLite store and other state that must survive a restart"},
+    /* store retention (docs/operations.md): pruned on a timer, in bounded batches */
+    {"store.snapshot_retention_h", I, "168", 0, 876000, NULL, NULL,
+     "hours of account snapshots kept; each account's latest one is always kept; 0 = keep all"},
+    {"store.fire_event_retention_d", I, "90", 0, 36500, NULL, NULL,
+     "days of fire_events kept for fires in a final state (CLOSED/REFUSED/FAILED/EXPIRED); fires rows stay; 0 = keep all"},
+    {"store.prune_interval_s", I, "60", 1, 86400, NULL, NULL,
+     "seconds between retention passes (a pass that fills its batch runs again 50 ms later)"},
+    {"store.prune_batch", I, "500", 1, 100000, NULL, NULL,
+     "rows deleted per table per pass, in one transaction, so a pass never stalls the loop"},
+    {"store.optimize_interval_s", I, "3600", 0, 604800, NULL, NULL,
+     "seconds between PRAGMA optimize runs (planner statistics); 0 = never"},
     /* security (docs/security.md) */
     {"security.curve", B, "false", NR, NULL, NULL,
      "CURVE on the command and feedback sockets: only EAs whose certificate is in security.clients_dir connect"},
