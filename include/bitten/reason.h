@@ -71,7 +71,10 @@
     /* control socket and generic */                                                               \
     X(BAD_REQUEST, "control request is malformed")                                                 \
     X(UNKNOWN_COMMAND, "control command is not known")                                             \
-    X(INTERNAL, "internal error (see the log)")                                                    \
+    X(INTERNAL, "internal error (see the log)")                                                   \
+    /* CITADEL evidence gate (the pattern's outcome record) */                                     \
+    X(EVIDENCE_INSUFFICIENT, "the pattern's record has too few closed trades to auto-fire")      \
+    X(NEGATIVE_EXPECTANCY, "the pattern's expectancy lower 95% bound is below the floor")          \
     /* core hardening (issue 14): store, control, events, clock -- kept apart to ease merges */   \
     X(STORE_BUSY, "the database is locked by another connection: not journaled, not sent")        \
     X(STORE_FAILED, "the database refused the write (disk full, file size limit, I/O error)")    \

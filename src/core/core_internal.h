@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "core/daemon.h"
+#include "core/store.h"
 #include "core/zwatch.h"
 
 #define CORE_MAX_CONTROL 32
@@ -51,6 +52,9 @@ typedef struct {
     int store_busy_timeout_ms;      /* store.busy_timeout_ms */
     int64_t max_frame_age_ms;       /* feedback.max_frame_age_s */
     int64_t max_frame_future_ms;    /* feedback.max_frame_future_s */
+    bitten_retention_t retention;   /* store.*_retention_*, store.prune_batch */
+    int prune_interval_s;           /* store.prune_interval_s */
+    int optimize_interval_s;        /* store.optimize_interval_s */
 } core_settings_t;
 
 /*  The daemon clock (core.c): wall time at start plus CLOCK_MONOTONIC elapsed since, so ages,
@@ -123,6 +127,8 @@ struct bitten_core {
     char ep_control[CORE_ENDPOINT_MAX], ep_events[CORE_ENDPOINT_MAX];
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer keepalive_timer, housekeeping_timer, strict_timer, watchdog_timer, status_timer;
+    ev_timer prune_timer;    /* store retention (core.c) */
+    bitten_ms_t optimized_ms; /* last PRAGMA optimize */
     bool systemd;   /* NOTIFY_SOCKET is set: we run under systemd Type=notify */
     zactor_t *auth; /* zauth (CURVE) when security.curve is on */
     zcert_t *server_cert;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "bitten/proto.h"
+#include "bitten/stats.h"
 #include "bitten/reason.h"
 #include "bitten/symbols.h"
 
@@ -45,6 +46,9 @@ venom_class_t venom_pattern_class(venom_pattern_t p); /* LSR, FVG, OBB: PRECISIO
 
 /* ================================================================ parameters */
 
+typedef enum { VENOM_EXIT_FIXED, VENOM_EXIT_ATR } venom_exit_mode_t;
+const char *venom_exit_mode_str(venom_exit_mode_t m); /* "fixed" / "atr" */
+
 /*  Confidence = base + pattern terms + session bonus, clamped to [min, max], then round1. */
 typedef struct {
     double base, min, max;
@@ -68,7 +72,13 @@ typedef struct {
     int cooldown_s;     /* 300: per symbol, after a signal */
     int max_per_window; /* 3 signals per symbol ... */
     int rate_window_s;  /* ... in any rolling 3600 s */
-    int max_per_day;    /* 60: all symbols, per UTC day */
+    int max_per_day;    /* 0 (off): all symbols, per UTC day; 0 = no global cap */
+    int max_per_symbol_day;                    /* 24 per symbol per UTC day; 0 = no cap */
+    int max_per_session[VENOM_SESSION_COUNT];  /* all symbols, per occurrence of the session
+                                                  (ASIAN 23-07 counts as one); 0 = no cap */
+
+    /* outcome tracking (outcome.h) */
+    int max_hold_s; /* 28800: a followed trade closes at the market after this; 0 = never */
 
     /* candle rings (closed candles per symbol) and context history */
     int ring_m1, ring_m5, ring_m15; /* 1440, 600, 400 */
@@ -92,6 +102,11 @@ typedef struct {
     double session_bonus[VENOM_SESSION_COUNT];   /* 0, +4, +5, +3, -5 */
 
     /* stops and targets */
+    venom_exit_mode_t exit_mode; /* FIXED: SL = max(min stop, A x pattern multiple) (default);
+                                    ATR: SL = ATR14 x atr_sl_mult, clamped per symbol */
+    double atr_sl_mult;          /* 1.5: ATR mode, SL = this x raw ATR14 (M5, pips) ... */
+    double atr_sl_floor_pips;    /* 5: ... at least this (and the symbol's min stop) ... */
+    double atr_sl_cap_pips;      /* 60: ... at most this (and venom.sl_cap_pips) */
     double sl_cap_pips;        /* 1000 */
     double tp_ratio_rapid;     /* 1.5 x SL for RAPID_ASSAULT */
     double tp_ratio_precision; /* 2.0 x SL for PRECISION_STRIKE */
@@ -315,6 +330,7 @@ typedef struct {
     double sl_price, tp_price; /* rounded to the symbol's digits */
     double rr;                 /* tp_pips / sl_pips */
     double atr_pips;           /* A = max(10, ATR14) used for the stops */
+    double atr_raw_pips;       /* ATR14 itself (NAN when unknown): the ATR exit mode's input */
     venom_session_t session;
     const char *session_str;
     bitten_ms_t created_at, expires_at;
@@ -326,10 +342,23 @@ int venom_format_signal_id(char *buf, size_t size, const char *symbol, bitten_ms
                            int seq);
 
 /*  Fills the stops, targets, prices and identity of a signal from a detection (pure):
- *  SL = min(cap, max(min stop, round1(A x m))), TP = round1(SL x class ratio). seq as above. */
+ *  SL = min(cap, max(min stop, round1(A x m))), TP = round1(SL x class ratio). seq as above.
+ *  Always the FIXED exit mode (venom_build_signal_exits picks by p->exit_mode). */
 void venom_build_signal(const venom_params_t *p, const bitten_symbol_t *sym,
                         const venom_detection_t *d, double a, double entry, double spread_pips,
                         venom_session_t session, bitten_ms_t now, int seq, venom_signal_t *out);
+
+/*  The SL in pips: FIXED as above; ATR (atr_pips finite and > 0): min(sl_cap, atr_sl_cap,
+ *  max(min stop, atr_sl_floor, round1(atr_pips x atr_sl_mult))); ATR mode without a usable
+ *  ATR falls back to FIXED. */
+double venom_stop_pips(const venom_params_t *p, const bitten_symbol_t *sym, venom_pattern_t pat,
+                       double a, double atr_pips);
+
+/*  venom_build_signal with the exit mode of p: atr_pips is the raw ATR14 (M5, pips). */
+void venom_build_signal_exits(const venom_params_t *p, const bitten_symbol_t *sym,
+                              const venom_detection_t *d, double a, double atr_pips,
+                              double entry, double spread_pips, venom_session_t session,
+                              bitten_ms_t now, int seq, venom_signal_t *out);
 
 /*  Why an evaluation is skipped, checked in this order. */
 typedef enum {
@@ -342,39 +371,55 @@ typedef enum {
 
 const char *venom_skip_str(venom_skip_t s);
 bool venom_is_weekend(const venom_params_t *p, bitten_ms_t t);
+/*  start <= t < end on the weekly clock (Sunday = 0, UTC hours; wraps over Sunday 00:00). */
+bool venom_week_window(bitten_ms_t t, int start_wday, int start_hour, int end_wday, int end_hour);
 venom_skip_t venom_skip_check(const venom_params_t *p, size_t m5_count, bitten_ms_t now,
                               bitten_ms_t last_tick, bitten_ms_t newest_tick);
 
-/*  Rate control state: one per symbol plus one global day counter. */
+/*  Rate control state: one per symbol plus one global record (day and session budgets). */
 #define VENOM_RATE_MAX 64 /* max_per_window is clamped to this */
 typedef struct {
     bitten_ms_t times[VENOM_RATE_MAX]; /* recent signal times, oldest first */
     size_t count;
+    int64_t day; /* UTC day of day_count */
+    int day_count;
 } venom_rate_t;
 
 typedef struct {
     int64_t day; /* UTC day number (ms / 86400000), -1 before the first signal */
     int count;
+    int64_t session_id[VENOM_SESSION_COUNT]; /* which occurrence session_count is for */
+    int session_count[VENOM_SESSION_COUNT];
 } venom_daily_t;
+
+/*  The occurrence of session s that t falls in: the UTC day number of t minus the session's
+ *  start hour (one number for an ASIAN session from 23:00 to 07:00). */
+int64_t venom_session_occurrence(const venom_params_t *p, venom_session_t s, bitten_ms_t t);
 
 typedef enum {
     VENOM_RATE_OK,
     VENOM_RATE_COOLDOWN,   /* now - last < cooldown_s */
     VENOM_RATE_WINDOW_CAP, /* max_per_window signals in (now - rate_window_s, now] */
     VENOM_RATE_DAILY_CAP,  /* max_per_day reached in now's UTC day */
+    VENOM_RATE_SYMBOL_DAY_CAP, /* max_per_symbol_day reached for this symbol today */
+    VENOM_RATE_SESSION_CAP,    /* max_per_session[now's session] reached in this occurrence */
     VENOM_RATE_COUNT
 } venom_rate_verdict_t;
 
 const char *venom_rate_verdict_str(venom_rate_verdict_t v);
 
 /*  Text forms for the store's kv table, so the caps and the cooldown survive a restart.
- *  Symbol: "v1 <ms>,<ms>,..." (signal times oldest first; none: "v1 "). Day: "v1 day=<n>
- *  count=<n>" (day -1: none yet). Serialize returns the length, or -1 when it does not fit in
- *  size (buf then ""); the _TEXT_MAX sizes always fit. Deserialize returns 0, or -1 on
+ *  Symbol: "v2 day=<n> count=<n> times=<ms>,<ms>,..." (the per-symbol day budget, then the
+ *  signal times oldest first; none: "times="). Day: "v2 day=<n> count=<n>
+ *  sessions=<occurrence>:<count>,..." (day -1: none yet; one pair per session, ASIAN first).
+ *  The v1 forms written before the day and session budgets ("v1 <ms>,...", "v1 day=<n>
+ *  count=<n>") still read: the symbol's day count is then its times on the newest time's day,
+ *  the session counters start empty. Serialize returns the length, or -1 when it does not fit
+ *  in size (buf then ""); the _TEXT_MAX sizes always fit. Deserialize returns 0, or -1 on
  *  anything serialize would not write (more than VENOM_RATE_MAX times, times not ascending or
  *  negative, a negative count, trailing bytes) leaving *out untouched. */
-#define VENOM_RATE_TEXT_MAX (8 + 21 * VENOM_RATE_MAX)
-#define VENOM_DAILY_TEXT_MAX 64
+#define VENOM_RATE_TEXT_MAX (64 + 21 * VENOM_RATE_MAX)
+#define VENOM_DAILY_TEXT_MAX (64 + 33 * VENOM_SESSION_COUNT)
 int venom_rate_serialize(const venom_rate_t *r, char *buf, size_t size);
 int venom_rate_deserialize(venom_rate_t *out, const char *text);
 int venom_daily_serialize(const venom_daily_t *d, char *buf, size_t size);
@@ -410,6 +455,9 @@ typedef struct {
     uint64_t ticks, unknown_symbol, out_of_order, bad_price;
     uint64_t evaluations, skipped[VENOM_SKIP_COUNT], detections, below_min_confidence;
     uint64_t rate_blocked[VENOM_RATE_COUNT], signals;
+    uint64_t rate_blocked_by_session[VENOM_RATE_COUNT][VENOM_SESSION_COUNT]; /* what each cap
+                                                                  dropped, per session */
+    uint64_t signals_by_session[VENOM_SESSION_COUNT];
 } venom_stats_t;
 
 void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out);
@@ -457,12 +505,15 @@ int venom_engine_restore_rate(venom_engine_t *self, const char *symbol, const ve
 void venom_engine_daily(const venom_engine_t *self, venom_daily_t *out);
 void venom_engine_restore_daily(venom_engine_t *self, const venom_daily_t *in);
 
-/*  The payload of BITTEN_EV_SIGNAL ("venom.signal"): the signal and its symbol's market context
- *  taken right after the tick that made it, so CITADEL never asks VENOM back. Published
- *  synchronously: both (and the context's borrowed pointers) are valid during the handler only. */
+/*  The payload of BITTEN_EV_SIGNAL ("venom.signal"): the signal, its symbol's market context
+ *  taken right after the tick that made it, and the live record of closed outcomes of the
+ *  signal's pattern (VENOM's, docs/venom.md "Live outcome record"; CITADEL's evidence gate),
+ *  so CITADEL never asks VENOM back. Published synchronously: all of it (and the context's
+ *  borrowed pointers) is valid during the handler only. context and record may be NULL. */
 typedef struct {
     const venom_signal_t *signal;
     const venom_context_t *context;
+    const bitten_rstats_t *record;
 } venom_signal_event_t;
 
 #endif
