@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -16,14 +17,18 @@ static const bitten_control_arg_t s_args[] = {{"uuid", BITTEN_ARG_STRING, true},
                                               {"hard", BITTEN_ARG_BOOL, false},
                                               {NULL, 0, false}};
 
+//  *field is copied: it points into the request, which is freed here.
 static bitten_reason_t s_check(const bitten_control_arg_t *args, const char *text,
                                const char **field)
 {
+    static char copy[64];
     json_error_t err;
     json_t *req = json_loads(text, 0, &err);
-    const char *why;
-    bitten_reason_t r = bitten_control_check_args(args, req, field, &why);
+    const char *why, *f;
+    bitten_reason_t r = bitten_control_check_args(args, req, &f, &why);
     assert_non_null(why);
+    snprintf(copy, sizeof copy, "%s", f);
+    *field = copy;
     json_decref(req);
     return r;
 }
