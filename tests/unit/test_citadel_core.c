@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "modules/citadel/citadel_core.h"
+#include "modules/venom/venom_core.h" /* venom_params_default: the windows must agree */
 
 static void s_near(double a, double b, double eps, const char *file, int line)
 {

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitten/signal.h"
 #include "core/store.h"
 #include "modules/citadel/citadel.h"
 #include "modules/citadel/evidence.h"
-#include "modules/venom/record.h"
 
 #define CITADEL_KV_THRESHOLD "citadel.threshold"
 

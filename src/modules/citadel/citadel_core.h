@@ -9,8 +9,8 @@
 
 #include "bitten/proto.h"
 #include "bitten/reason.h"
+#include "bitten/signal.h"
 #include "bitten/stats.h"
-#include "modules/venom/venom_core.h"
 
 /* ================================================================ parameters */
 

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
+#include "bitten/signal.h"
 #include "bitten/stats.h"
-#include "modules/venom/venom_core.h"
 
 #define CITADEL_SEED_MAX_BYTES (64u * 1024u * 1024u) /* a report is ~20 kB */
 
