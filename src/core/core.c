@@ -100,6 +100,8 @@ bitten_log_t *bitten_core_log(bitten_core_t *core)
     return core->log;
 }
 
+//  Not ev_now(): libev's cached "now" is CLOCK_REALTIME (ev_time), it steps with the system
+//  clock; only its ev_timer deadlines run on CLOCK_MONOTONIC.
 bitten_ms_t bitten_core_now_ms(bitten_core_t *core)
 {
     return core_daemon_ms(core);
