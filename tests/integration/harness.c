@@ -25,6 +25,17 @@ void bt_sleep_ms(int ms)
         ;
 }
 
+//  A wait for something that must happen (the daemon is ready, a counter grows, a log line
+//  appears) returns as soon as it happens; its deadline only decides how long a busy machine
+//  (2 shared cores, a sanitizer build, a CPU hog beside it) may take. Callers' figures are
+//  raised to this floor, so no test depends on the machine's speed.
+#define S_WAIT_FLOOR_MS 30000
+
+static int s_floor(int timeout_ms)
+{
+    return timeout_ms > S_WAIT_FLOOR_MS ? timeout_ms : S_WAIT_FLOOR_MS;
+}
+
 static double s_now(void)
 {
     struct timespec ts;
@@ -153,7 +164,7 @@ int bt_daemon_restart(bt_daemon_t *d)
 
 static int s_wait_ready(bt_daemon_t *d)
 {
-    double deadline = s_now() + 20.0;
+    double deadline = s_now() + 2 * S_WAIT_FLOOR_MS / 1000.0;
     while (s_now() < deadline) {
         if (!bt_daemon_alive(d))
             return -1;
@@ -180,7 +191,7 @@ int bt_daemon_run_to_exit(bt_daemon_t *d, const char *extra_zpl, const char *con
     if (s_prepare(d, extra_zpl) != 0)
         return -1;
     d->pid = s_spawn(d, extra_args);
-    double deadline = s_now() + timeout_ms / 1000.0;
+    double deadline = s_now() + s_floor(timeout_ms) / 1000.0;
     int status;
     while (s_now() < deadline) {
         if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
@@ -213,7 +224,7 @@ int bt_daemon_stop(bt_daemon_t *d, double *seconds)
     double start = s_now();
     kill(d->pid, SIGTERM);
     int status = 0;
-    while (s_now() - start < 10.0) {
+    while (s_now() - start < 2 * S_WAIT_FLOOR_MS / 1000.0) {
         if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
             d->pid = 0;
             if (seconds)
@@ -256,7 +267,7 @@ void bt_daemon_cleanup(bt_daemon_t *d)
 
 json_t *bt_ctl(bt_daemon_t *d, const char *request_json)
 {
-    return bt_ctl_timeout(d, request_json, 3000);
+    return bt_ctl_timeout(d, request_json, S_WAIT_FLOOR_MS);
 }
 
 json_t *bt_ctl_timeout(bt_daemon_t *d, const char *request_json, int timeout_ms)
@@ -306,7 +317,7 @@ int64_t bt_json_int(json_t *obj, const char *path)
     return 0;
 }
 
-int64_t bt_wait_status(bt_daemon_t *d, const char *path, int64_t want, int timeout_ms)
+static int64_t s_wait_status(bt_daemon_t *d, const char *path, int64_t want, int timeout_ms)
 {
     double deadline = s_now() + timeout_ms / 1000.0;
     int64_t value = 0;
@@ -315,6 +326,26 @@ int64_t bt_wait_status(bt_daemon_t *d, const char *path, int64_t want, int timeo
         value = st ? bt_json_int(st, path) : value;
         json_decref(st);
         if (value >= want)
+            return value;
+        bt_sleep_ms(20);
+    } while (s_now() < deadline);
+    return value;
+}
+
+int64_t bt_wait_status(bt_daemon_t *d, const char *path, int64_t want, int timeout_ms)
+{
+    return s_wait_status(d, path, want, s_floor(timeout_ms));
+}
+
+int64_t bt_wait_status_eq(bt_daemon_t *d, const char *path, int64_t want, int timeout_ms)
+{
+    double deadline = s_now() + s_floor(timeout_ms) / 1000.0;
+    int64_t value = 0;
+    do {
+        json_t *st = bt_status(d);
+        value = st ? bt_json_int(st, path) : value;
+        json_decref(st);
+        if (st && value == want)
             return value;
         bt_sleep_ms(20);
     } while (s_now() < deadline);
@@ -347,7 +378,16 @@ void *bt_command_socket(bt_daemon_t *d)
 
 void *bt_events_socket(bt_daemon_t *d)
 {
-    return s_socket(d, ZMQ_SUB, d->events);
+    //  Subscribed once the daemon counts the subscription: no event after this is missed.
+    json_t *st = bt_status(d);
+    int64_t before = st ? bt_json_int(st, "event_subscriptions") : 0;
+    json_decref(st);
+    void *s = s_socket(d, ZMQ_SUB, d->events);
+    if (s && bt_wait_status(d, "event_subscriptions", before + 1, S_WAIT_FLOOR_MS) <= before) {
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
 }
 
 int bt_send(void *socket, const char *frame)
@@ -366,10 +406,10 @@ int bt_send_until_counted(bt_daemon_t *d, void *socket, const char *frame, const
     json_t *st = bt_status(d);
     int64_t before = st ? bt_json_int(st, path) : 0;
     json_decref(st);
-    double deadline = s_now() + timeout_ms / 1000.0;
+    double deadline = s_now() + s_floor(timeout_ms) / 1000.0;
     while (s_now() < deadline) {
         bt_send(socket, frame);
-        if (bt_wait_status(d, path, before + 1, 100) > before)
+        if (s_wait_status(d, path, before + 1, 100) > before)
             return 0;
     }
     return -1;
@@ -391,7 +431,7 @@ int bt_recv(void *socket, char *buf, size_t size, int timeout_ms)
 
 bool bt_log_contains(bt_daemon_t *d, const char *text, int timeout_ms)
 {
-    double deadline = s_now() + timeout_ms / 1000.0;
+    double deadline = s_now() + s_floor(timeout_ms) / 1000.0;
     do {
         FILE *f = fopen(d->log_path, "r");
         if (f) {
@@ -411,7 +451,7 @@ bool bt_log_contains(bt_daemon_t *d, const char *text, int timeout_ms)
 int bt_run(const char *cmdline, char *out, size_t size, int timeout_ms)
 {
     char full[4096];
-    snprintf(full, sizeof full, "timeout %d %s", (timeout_ms + 999) / 1000, cmdline);
+    snprintf(full, sizeof full, "timeout %d %s", (4 * s_floor(timeout_ms) + 999) / 1000, cmdline);
     FILE *p = popen(full, "r");
     if (!p)
         return -1;

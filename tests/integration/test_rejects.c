@@ -70,7 +70,7 @@ static void s_expect_reject(s_fixture_t *f, const void *frame, size_t len, const
     char buf[8192], want[128];
     snprintf(want, sizeof want, "\"reason\":\"%s\"", reason);
     bool seen = false;
-    while (!seen && bt_recv(f->events, buf, sizeof buf, 1000) > 0)
+    while (!seen && bt_recv(f->events, buf, sizeof buf, BT_WAIT_MS) > 0)
         seen = strncmp(buf, "reject ", 7) == 0 && strstr(buf, want);
     assert_true(seen);
 }

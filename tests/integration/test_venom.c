@@ -204,7 +204,7 @@ static void test_ticks_over_the_socket_produce_a_signal_event_and_status(void **
 
     char buf[4096];
     json_t *sig = NULL;
-    while (!sig && bt_recv(events, buf, sizeof buf, 3000) > 0)
+    while (!sig && bt_recv(events, buf, sizeof buf, BT_WAIT_MS) > 0)
         if (strncmp(buf, "signal ", 7) == 0) {
             json_error_t err;
             sig = json_loads(buf + 7, 0, &err);
@@ -237,7 +237,7 @@ static void test_ticks_over_the_socket_produce_a_signal_event_and_status(void **
                                 2000));
     //  CITADEL judged it: a verdict event, a log line, and the status counters.
     json_t *verdict = NULL;
-    while (!verdict && bt_recv(events, buf, sizeof buf, 3000) > 0)
+    while (!verdict && bt_recv(events, buf, sizeof buf, BT_WAIT_MS) > 0)
         if (strncmp(buf, "verdict ", 8) == 0) {
             json_error_t err;
             verdict = json_loads(buf + 8, 0, &err);
@@ -281,7 +281,7 @@ static void test_a_signal_below_the_threshold_is_blocked_with_its_reason(void **
     assert_int_equal(bt_wait_status(&d, "citadel.evaluated", 1, 3000), 1);
     char buf[4096];
     json_t *verdict = NULL;
-    while (!verdict && bt_recv(events, buf, sizeof buf, 3000) > 0)
+    while (!verdict && bt_recv(events, buf, sizeof buf, BT_WAIT_MS) > 0)
         if (strncmp(buf, "verdict ", 8) == 0) {
             json_error_t err;
             verdict = json_loads(buf + 8, 0, &err);
