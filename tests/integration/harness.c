@@ -140,6 +140,14 @@ static void s_connectable(const char *ep, char *out, size_t size)
 }
 
 static int s_wait_ready(bt_daemon_t *d);
+static bool s_stray_peer(bt_daemon_t *d);
+
+//  A fresh daemon's EA ports are ephemeral, and a port another process's daemon used a moment
+//  ago can come back: an EA simulator still reconnecting to it (another test's, another
+//  engineer's) then joins this daemon as a stranger and skews every count. Nobody of the
+//  test's own has connected yet, so any peer now is such a stray: start again on new ports.
+#define S_START_ATTEMPTS 5
+#define S_STRAY_WATCH_MS 300 /* libzmq reconnects every 100 ms */
 
 int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args)
 {
@@ -147,10 +155,24 @@ int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *ex
         return -1;
     for (int i = 0; extra_args && extra_args[i] && i < 31; i++)
         d->args[i] = strdup(extra_args[i]);
-    d->pid = s_spawn(d, (const char *const *)d->args);
-    if (d->pid <= 0)
-        return -1;
-    return s_wait_ready(d);
+    for (int attempt = 1; attempt <= S_START_ATTEMPTS; attempt++) {
+        d->pid = s_spawn(d, (const char *const *)d->args);
+        if (d->pid <= 0 || s_wait_ready(d) != 0)
+            return -1;
+        if (!s_stray_peer(d))
+            return 0;
+        fprintf(stderr,
+                "harness: a stray EA peer joined the fresh daemon on %s / %s (a port another "
+                "process used): starting again on new ports (attempt %d)\n",
+                d->command, d->feedback, attempt);
+        bt_daemon_kill(d);
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s/state' '%s' && mkdir -m 700 '%s/state'", d->dir,
+                 d->log_path, d->dir);
+        if (system(cmd) != 0)
+            return -1;
+    }
+    return -1;
 }
 
 int bt_daemon_restart(bt_daemon_t *d)
@@ -183,6 +205,23 @@ static int s_wait_ready(bt_daemon_t *d)
         bt_sleep_ms(50);
     }
     return -1;
+}
+
+static bool s_stray_peer(bt_daemon_t *d)
+{
+    double deadline = s_now() + S_STRAY_WATCH_MS / 1000.0;
+    do {
+        json_t *st = bt_status(d);
+        int64_t peers = st ? bt_json_int(st, "command.peers") + bt_json_int(st, "feedback.peers") +
+                                 bt_json_int(st, "command.connects") +
+                                 bt_json_int(st, "feedback.connects")
+                           : 0;
+        json_decref(st);
+        if (peers > 0)
+            return true;
+        bt_sleep_ms(20);
+    } while (s_now() < deadline);
+    return false;
 }
 
 int bt_daemon_run_to_exit(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args,
