@@ -29,11 +29,14 @@ typedef struct {
 } bt_daemon_t;
 
 /*  Writes a config into a new temp dir (extra_zpl appended to it, may be NULL) and starts
- *  bittend with extra args (NULL-terminated, may be NULL). Returns 0 once `status` answers. */
+ *  bittend with extra args (NULL-terminated, may be NULL). Returns 0 once `status` answers
+ *  and no stray EA peer (another process's simulator reconnecting to a reused port) joined
+ *  in the first 300 ms; with one, it starts again on new ports (clean state), up to 5 times. */
 int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args);
 
 /*  Starts bittend again on the same dir, config and args (after a stop or a kill), waits for
- *  `status` and refreshes the endpoints (ephemeral ports change). Returns 0. */
+ *  `status` and refreshes the endpoints (ephemeral ports change; on new ones a stray peer
+ *  means starting again, the state kept). Returns 0. */
 int bt_daemon_restart(bt_daemon_t *d);
 
 /*  Runs bittend to completion with the harness config + args, for start-up refusal tests.
