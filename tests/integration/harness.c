@@ -149,30 +149,39 @@ static bool s_stray_peer(bt_daemon_t *d);
 #define S_START_ATTEMPTS 5
 #define S_STRAY_WATCH_MS 300 /* libzmq reconnects every 100 ms */
 
+//  Spawns and waits for `status`; then watches for a stray peer unless the daemon is back on
+//  the endpoint it had (old_command: a restart on fixed ports, the test's own EA reconnects).
+//  A fresh start (old_command NULL) starts again with a clean state dir and log; a restart
+//  keeps its state.
+static int s_spawn_watched(bt_daemon_t *d, const char *old_command)
+{
+    for (int attempt = 1; attempt <= S_START_ATTEMPTS; attempt++) {
+        d->pid = s_spawn(d, (const char *const *)d->args);
+        if (d->pid <= 0 || s_wait_ready(d) != 0)
+            return -1;
+        if ((old_command && strcmp(old_command, d->command) == 0) || !s_stray_peer(d))
+            return 0;
+        fprintf(stderr,
+                "harness: a stray EA peer joined the %s daemon on %s / %s (a port another "
+                "process used): starting again on new ports (attempt %d)\n",
+                old_command ? "restarted" : "fresh", d->command, d->feedback, attempt);
+        bt_daemon_kill(d);
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s/state' '%s' && mkdir -m 700 '%s/state'", d->dir,
+                 d->log_path, d->dir);
+        if (!old_command && system(cmd) != 0)
+            return -1;
+    }
+    return -1;
+}
+
 int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args)
 {
     if (s_prepare(d, extra_zpl) != 0)
         return -1;
     for (int i = 0; extra_args && extra_args[i] && i < 31; i++)
         d->args[i] = strdup(extra_args[i]);
-    for (int attempt = 1; attempt <= S_START_ATTEMPTS; attempt++) {
-        d->pid = s_spawn(d, (const char *const *)d->args);
-        if (d->pid <= 0 || s_wait_ready(d) != 0)
-            return -1;
-        if (!s_stray_peer(d))
-            return 0;
-        fprintf(stderr,
-                "harness: a stray EA peer joined the fresh daemon on %s / %s (a port another "
-                "process used): starting again on new ports (attempt %d)\n",
-                d->command, d->feedback, attempt);
-        bt_daemon_kill(d);
-        char cmd[1200];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s/state' '%s' && mkdir -m 700 '%s/state'", d->dir,
-                 d->log_path, d->dir);
-        if (system(cmd) != 0)
-            return -1;
-    }
-    return -1;
+    return s_spawn_watched(d, NULL);
 }
 
 int bt_daemon_restart(bt_daemon_t *d)
@@ -180,21 +189,7 @@ int bt_daemon_restart(bt_daemon_t *d)
     bt_daemon_kill(d);
     char command[sizeof d->command];
     snprintf(command, sizeof command, "%s", d->command);
-    for (int attempt = 1; attempt <= S_START_ATTEMPTS; attempt++) {
-        d->pid = s_spawn(d, (const char *const *)d->args);
-        if (d->pid <= 0 || s_wait_ready(d) != 0)
-            return -1;
-        //  Fixed ports (the same endpoint again): the test's own EA reconnects on purpose.
-        //  New ephemeral ports: nobody of the test's knows them yet. The state stays.
-        if (strcmp(command, d->command) == 0 || !s_stray_peer(d))
-            return 0;
-        fprintf(stderr,
-                "harness: a stray EA peer joined the restarted daemon on %s / %s: starting "
-                "again on new ports (attempt %d)\n",
-                d->command, d->feedback, attempt);
-        bt_daemon_kill(d);
-    }
-    return -1;
+    return s_spawn_watched(d, command);
 }
 
 static int s_wait_ready(bt_daemon_t *d)
