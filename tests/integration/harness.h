@@ -91,7 +91,11 @@ int bt_run(const char *cmdline, char *out, size_t size, int timeout_ms);
 
 void bt_sleep_ms(int ms);
 
-/*  A TCP port on 127.0.0.1 that was free a moment ago (bound to :0 and closed), or -1. For
+/*  This test process's loopback address ("127.a.b.c", from its pid), where the harness binds
+ *  the daemon's EA ports: no socket of another process aims there. */
+const char *bt_loopback(void);
+
+/*  A TCP port on bt_loopback() that was free a moment ago (bound to :0 and closed), or -1. For
  *  tests that need fixed endpoints, e.g. to restart bittend where a running EA reconnects. */
 int bt_free_port(void);
 

@@ -340,8 +340,8 @@ static void s_sim_start(s_sim_t *sim, const char *dir, int cmd_port, int fb_port
     snprintf(sim->out, sizeof sim->out, "%s/sim.out", dir);
     snprintf(sim->err, sizeof sim->err, "%s/sim.log", dir);
     char cmd_ep[64], fb_ep[64];
-    snprintf(cmd_ep, sizeof cmd_ep, "tcp://127.0.0.1:%d", cmd_port);
-    snprintf(fb_ep, sizeof fb_ep, "tcp://127.0.0.1:%d", fb_port);
+    snprintf(cmd_ep, sizeof cmd_ep, "tcp://%s:%d", bt_loopback(), cmd_port);
+    snprintf(fb_ep, sizeof fb_ep, "tcp://%s:%d", bt_loopback(), fb_port);
     sim->pid = fork();
     assert_true(sim->pid >= 0);
     if (sim->pid == 0) {
@@ -414,8 +414,8 @@ static void test_a_running_ea_comes_back_after_bittend_restarts_on_the_same_port
     int cmd_port = bt_free_port(), fb_port = bt_free_port();
     assert_true(cmd_port > 0 && fb_port > 0 && cmd_port != fb_port);
     char cmd_set[80], fb_set[80];
-    snprintf(cmd_set, sizeof cmd_set, "command.endpoint=tcp://127.0.0.1:%d", cmd_port);
-    snprintf(fb_set, sizeof fb_set, "feedback.endpoint=tcp://127.0.0.1:%d", fb_port);
+    snprintf(cmd_set, sizeof cmd_set, "command.endpoint=tcp://%s:%d", bt_loopback(), cmd_port);
+    snprintf(fb_set, sizeof fb_set, "feedback.endpoint=tcp://%s:%d", bt_loopback(), fb_port);
     const char *args[] = {"--set", cmd_set,
                           "--set", fb_set,
                           "--set", "command.keepalive_s=1",
@@ -461,7 +461,7 @@ static void s_raw_tcp(int port, const void *data, size_t len)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    inet_pton(AF_INET, bt_loopback(), &addr.sin_addr);
     assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
     ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
     (void)n; /* the daemon may hang up first */
@@ -588,7 +588,7 @@ static int s_claim_huge_frame(int port, uint64_t size)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    inet_pton(AF_INET, bt_loopback(), &addr.sin_addr);
     assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
     ssize_t n = send(fd, wire, sizeof wire, MSG_NOSIGNAL);
     (void)n;

@@ -116,7 +116,9 @@ static void test_start_shows_banner_and_sigterm_stops_promptly(void **state)
     bt_daemon_t d;
     assert_int_equal(bt_daemon_start(&d, NULL, NULL), 0);
     assert_true(bt_log_contains(&d, "BITTEN ZMQ MODE ENABLED — File fallback disabled.", 2000));
-    assert_true(bt_log_contains(&d, "daemon.ready command=tcp://127.0.0.1:", 2000));
+    char ready[96];
+    snprintf(ready, sizeof ready, "daemon.ready command=tcp://%s:", bt_loopback());
+    assert_true(bt_log_contains(&d, ready, 2000));
     //  An EA attached does not slow the stop (short linger).
     void *pull = bt_command_socket(&d);
     bt_sleep_ms(100);
