@@ -356,7 +356,8 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
     s_signal(core, &core->sig_hup, s_hup_cb, SIGHUP);
     core_timer_start(core, &core->keepalive_timer, s_keepalive_cb, (double)core->set.keepalive_s);
     core_timer_start(core, &core->housekeeping_timer, s_housekeeping_cb, 1.0);
-    core->optimized_ms = core_daemon_ms(core); /* the first PRAGMA optimize one interval after start */
+    core->optimized_ms =
+        core_daemon_ms(core); /* the first PRAGMA optimize one interval after start */
     core_timer_start(core, &core->prune_timer, s_prune_cb, (double)core->set.prune_interval_s);
     if (core->set.strict)
         core_timer_start(core, &core->strict_timer, s_strict_cb, (double)core->set.strict_check_s);

@@ -168,11 +168,13 @@ static void test_json_escapes_quotes_newlines_and_control_bytes(void **state)
 
 static void test_identical_repeats_are_suppressed_and_reported(void **state)
 {
-    bitten_log_t *log = bitten_log_new(s_path, BITTEN_LOG_INFO, BITTEN_LOG_LOGFMT, 200);
+    //  A window far longer than 51 writes take on any machine, however busy (the repeats must
+    //  all fall inside it); the sleep then outlasts it.
+    bitten_log_t *log = bitten_log_new(s_path, BITTEN_LOG_INFO, BITTEN_LOG_LOGFMT, 3000);
     for (int i = 0; i < 50; i++)
         BLOG_WARN(log, "core", "peer.flood", "uuid=a");
     BLOG_WARN(log, "core", "peer.flood", "uuid=b"); /* different fields: not a repeat */
-    usleep(250 * 1000);
+    usleep(3100 * 1000);
     bitten_log_flush_suppressed(log);
     BLOG_WARN(log, "core", "peer.flood", "uuid=a"); /* window over: printed again */
     bitten_log_destroy(&log);
