@@ -110,6 +110,56 @@ static void test_opening_fire_on_telemetry_without_margin_is_refused_fail_closed
     s_stop(&e);
 }
 
+#define TELEMETRY_HEALTHY                                                                         \
+    "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"              \
+    "\"equity\":10000,\"margin\":0,\"free_margin\":10000,\"margin_level\":0}}"
+
+//  Issue 14 item 1: sl_pips 0.01 / 0.04 / 0.049 on EURUSD round to 0 points ("no stop" on the
+//  wire) and were sent at the maximum lot. Each is refused INVALID_STOPS and nothing leaves;
+//  the same account with a real stop is sent, so the refusal is the stop's, not the account's.
+static void test_a_tiny_manual_stop_is_refused_and_never_sent(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    bt_send(e.fb, TELEMETRY_HEALTHY);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.telemetry", 2, 3000), 2);
+    const char *tiny[] = {"0.01", "0.04", "0.049", "14.9"};
+    char req[512];
+    for (size_t i = 0; i < sizeof tiny / sizeof *tiny; i++) {
+        snprintf(req, sizeof req,
+                 "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"action\":"
+                 "\"buy\",\"sl_pips\":%s,\"signal_id\":\"tiny_%zu\"}",
+                 tiny[i], i);
+        json_t *r = s_ctl(&e, req);
+        s_expect(r, "REFUSED", "INVALID_STOPS");
+        assert_true(json_real_value(json_object_get(r, "lot")) == 0.0);
+        json_decref(r);
+        //  ... with an explicit lot too: the stop is checked before any lot.
+        snprintf(req, sizeof req,
+                 "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"action\":"
+                 "\"sell\",\"sl_pips\":%s,\"lot\":0.01,\"signal_id\":\"tiny_lot_%zu\"}",
+                 tiny[i], i);
+        r = s_ctl(&e, req);
+        s_expect(r, "REFUSED", "INVALID_STOPS");
+        json_decref(r);
+    }
+    json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                          "\"action\":\"buy\",\"sl_pips\":15,\"signal_id\":\"real_stop\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    char buf[2048];
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    //  The only frame on the wire is the real one, with its 150 points.
+    assert_non_null(strstr(buf, "real_stop"));
+    assert_non_null(strstr(buf, "\"sl\":150"));
+    assert_int_equal(s_count_frames(e.cmd, "tiny", 300), 0);
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.refused.INVALID_STOPS"), 8);
+    assert_int_equal(bt_json_int(st, "frames_out.signal"), 1);
+    json_decref(st);
+    s_stop(&e);
+}
+
 static void test_refusals_carry_their_reason(void **state)
 {
     s_env_t e;
@@ -397,6 +447,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opening_fire_on_telemetry_without_margin_is_refused_fail_closed),
+        cmocka_unit_test(test_a_tiny_manual_stop_is_refused_and_never_sent),
         cmocka_unit_test(test_refusals_carry_their_reason),
         cmocka_unit_test(test_close_goes_out_once_and_its_result_fills_it),
         cmocka_unit_test(test_no_ea_connected_refuses_and_a_late_ea_receives_nothing_stale),

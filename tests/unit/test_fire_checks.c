@@ -24,9 +24,12 @@ static void s_near(double a, double b, double eps, const char *file, int line)
 #define R(code) BITTEN_R_##code
 
 /*  The symbol table (shipped defaults) is the group state: *state in every test. */
+static const bitten_symbols_t *s_table; /* the same table, for helpers without state */
+
 static int s_group_setup(void **state)
 {
     *state = bitten_symbols_new_defaults();
+    s_table = *state;
     return *state ? 0 : -1;
 }
 
@@ -115,7 +118,7 @@ static fire_request_t s_stops(double sl, double tp)
 static bitten_reason_t s_check_stops(fire_request_t r, bitten_action_t action, double max)
 {
     r.action = action;
-    return fire_check_stops(&r, max);
+    return fire_check_stops(&r, bitten_symbols_find(s_table, "EURUSD"), max);
 }
 
 static void test_stops_need_a_stop_loss_within_1000_pips(void **state)
@@ -140,6 +143,67 @@ static void test_stops_need_a_stop_loss_within_1000_pips(void **state)
     r = s_stops(0, 0); /* close actions carry no stops */
     assert_int_equal(s_check_stops(r, BITTEN_ACTION_CLOSE, max), R(OK));
     assert_int_equal(s_check_stops(r, BITTEN_ACTION_CLOSE_ALL, max), R(OK));
+}
+
+/*  Issue 14 item 1: a stop that rounds below the minimum (or to 0 points = "no stop" on the
+ *  wire) is refused, manual or not; the minimum is the symbol's min_stop_pips in points. */
+static void test_a_tiny_stop_is_refused_after_rounding_to_the_brokers_points(void **state)
+{
+    const double max = FIRE_MAX_STOP_PIPS_DEFAULT;
+    const bitten_symbol_t *eur = s_sym(state, "EURUSD"); /* min 15 pips = 150 points */
+    assert_int_equal(fire_min_stop_points(eur), 150);
+    const double tiny[] = {0.01, 0.04, 0.049, 0.05, 1.0, 14.94};
+    for (size_t i = 0; i < sizeof tiny / sizeof *tiny; i++) {
+        fire_request_t r = s_stops(tiny[i], 30);
+        r.manual = true;
+        assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
+        assert_int_equal(s_check_stops(r, BITTEN_ACTION_SELL, max), R(INVALID_STOPS));
+    }
+    /* 14.95 pips rounds to 150 points: exactly the minimum, and that is what the EA gets */
+    fire_request_t r = s_stops(14.95, 30);
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(OK));
+    assert_double_equal(fire_wire_pips(eur, 14.95), 15.0, 1e-9);
+    /* a tp that rounds to 0 points would be "no target": refused, not silently dropped */
+    r = s_stops(20, 0.04);
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
+    /* no symbol (or an unusable one) fails closed */
+    r = s_stops(20, 30);
+    r.action = BITTEN_ACTION_BUY;
+    assert_int_equal(fire_check_stops(&r, NULL, max), R(INVALID_STOPS));
+    bitten_symbol_t broken = *eur;
+    broken.point = 0;
+    assert_int_equal(fire_check_stops(&r, &broken, max), R(INVALID_STOPS));
+    assert_int_equal(fire_min_stop_points(&broken), 0);
+    /* a symbol configured without a minimum still needs one point */
+    bitten_symbol_t none = *eur;
+    none.min_stop_pips = 0;
+    assert_int_equal(fire_min_stop_points(&none), 1);
+    r.sl_pips = 0.04; /* 0 points */
+    assert_int_equal(fire_check_stops(&r, &none, max), R(INVALID_STOPS));
+    r.sl_pips = 0.05; /* 1 point (rounds half away from zero) */
+    assert_int_equal(fire_check_stops(&r, &none, max), R(OK));
+    /* in the symbol's own points: XAUUSD min 30 pips x 0.1 / 0.01 = 300 points */
+    assert_int_equal(fire_min_stop_points(s_sym(state, "XAUUSD")), 300);
+}
+
+/*  Sizing never divides by a stop below the minimum, even when handed one directly. */
+static void test_sizing_refuses_a_stop_below_the_minimum(void **state)
+{
+    fire_sizing_t in = {.equity = 10000,
+                        .balance = 10000,
+                        .risk_pct = 1.0,
+                        .shield_multiplier = 1.0,
+                        .mode_multiplier = 1.0,
+                        .sl_pips = 0.04,
+                        .symbol = s_sym(state, "EURUSD"),
+                        .limits = fire_limits_default()};
+    double lot = -1;
+    assert_int_equal(fire_size_lot(&in, &lot), R(INVALID_STOPS));
+    in.sl_pips = 14.9;
+    assert_int_equal(fire_size_lot(&in, &lot), R(INVALID_STOPS));
+    in.sl_pips = 15.0;
+    assert_int_equal(fire_size_lot(&in, &lot), R(OK));
+    assert_double_equal(lot, 0.66, 1e-12); /* 100 / 150 */
 }
 
 static void test_stops_on_the_wrong_side_of_entry_are_refused(void **state)
@@ -358,6 +422,23 @@ static void test_a_request_failing_several_checks_gets_the_earliest_reason(void 
     assert_double_equal(lot, 0.50, 1e-9);
 }
 
+/*  The whole chain on the tiny stops of the hostile review: never OK, never a lot. */
+static void test_the_chain_refuses_tiny_manual_stops_before_sizing(void **state)
+{
+    const double tiny[] = {0.01, 0.04, 0.049};
+    for (size_t i = 0; i < sizeof tiny / sizeof *tiny; i++) {
+        s_case_t c;
+        s_good(state, &c);
+        c.req.manual = true;
+        c.req.signal_class = BITTEN_CLASS_NONE;
+        c.req.sl_pips = tiny[i];
+        double lot = -1;
+        assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(INVALID_STOPS));
+        assert_double_equal(lot, 0.0, 0.0);
+        assert_int_equal(c.gate.calls, 0);
+    }
+}
+
 static void test_no_risk_gate_fails_closed_with_risk_unavailable(void **state)
 {
     s_case_t c;
@@ -428,16 +509,22 @@ static void test_manual_fire_passes_the_tier_and_uses_its_lot_capped(void **stat
 
 /* ---------------------------------------------------------------- lot sizing */
 
+/*  The sizing arithmetic on a copy of the symbol without a minimum stop (1 point), so the
+ *  hand-computed table can use small stops; the minimum itself is tested above. */
+static bitten_symbol_t s_arith_sym;
+
 static fire_sizing_t s_sizing(void **state, const char *symbol, double balance, double risk_pct,
                               double shield, double sl_pips)
 {
+    s_arith_sym = *s_sym(state, symbol);
+    s_arith_sym.min_stop_pips = 0;
     fire_sizing_t in = {.equity = balance,
                         .balance = balance,
                         .risk_pct = risk_pct,
                         .shield_multiplier = shield,
                         .mode_multiplier = 1.0,
                         .sl_pips = sl_pips,
-                        .symbol = s_sym(state, symbol),
+                        .symbol = &s_arith_sym,
                         .account_max_lot = 0.0,
                         .limits = fire_limits_default()};
     return in;
@@ -688,6 +775,9 @@ int main(void)
         cmocka_unit_test(test_symbol_list_matches_whole_names_only),
         cmocka_unit_test(test_action_accepts_the_four_wire_actions_only),
         cmocka_unit_test(test_stops_need_a_stop_loss_within_1000_pips),
+        cmocka_unit_test(test_a_tiny_stop_is_refused_after_rounding_to_the_brokers_points),
+        cmocka_unit_test(test_sizing_refuses_a_stop_below_the_minimum),
+        cmocka_unit_test(test_the_chain_refuses_tiny_manual_stops_before_sizing),
         cmocka_unit_test(test_stops_on_the_wrong_side_of_entry_are_refused),
         cmocka_unit_test(test_explicit_lot_must_be_positive_tradable_and_under_the_cap),
         cmocka_unit_test(test_expired_only_after_expires_at),

@@ -74,7 +74,29 @@ static bool s_opens(bitten_action_t action)
     return action == BITTEN_ACTION_BUY || action == BITTEN_ACTION_SELL;
 }
 
-bitten_reason_t fire_check_stops(const fire_request_t *req, double max_stop_pips)
+static bool s_usable(const bitten_symbol_t *sym)
+{
+    return sym && isfinite(sym->point) && sym->point > 0.0 && isfinite(sym->pip) && sym->pip > 0.0;
+}
+
+long fire_min_stop_points(const bitten_symbol_t *sym)
+{
+    if (!s_usable(sym))
+        return 0;
+    double min_pips = isfinite(sym->min_stop_pips) && sym->min_stop_pips > 0 ? sym->min_stop_pips : 0;
+    long points = (long)ceil(min_pips * sym->pip / sym->point - FIRE_STEP_EPS);
+    return points < 1 ? 1 : points;
+}
+
+double fire_wire_pips(const bitten_symbol_t *sym, double pips)
+{
+    if (!s_usable(sym) || !isfinite(pips))
+        return 0.0;
+    return (double)bitten_symbol_pips_to_points(sym, pips) * sym->point / sym->pip;
+}
+
+bitten_reason_t fire_check_stops(const fire_request_t *req, const bitten_symbol_t *sym,
+                                 double max_stop_pips)
 {
     bitten_action_t action = req->action;
     if (!s_opens(action))
@@ -83,6 +105,12 @@ bitten_reason_t fire_check_stops(const fire_request_t *req, double max_stop_pips
     if (!isfinite(sl) || !isfinite(tp) || sl <= 0.0 || tp < 0.0)
         return BITTEN_R_INVALID_STOPS;
     if (sl > max_stop_pips || tp > max_stop_pips)
+        return BITTEN_R_INVALID_STOPS;
+    //  What the EA will read is the stop rounded to the broker's points: that one must still
+    //  be at least the symbol's minimum stop (sl 0.04 pips on EURUSD is 0 points = no stop).
+    if (!s_usable(sym) || bitten_symbol_pips_to_points(sym, sl) < fire_min_stop_points(sym))
+        return BITTEN_R_INVALID_STOPS;
+    if (tp > 0.0 && bitten_symbol_pips_to_points(sym, tp) < 1)
         return BITTEN_R_INVALID_STOPS;
     if (req->entry > 0.0) {
         bool buy = action == BITTEN_ACTION_BUY;
@@ -185,6 +213,12 @@ bitten_reason_t fire_size_lot(const fire_sizing_t *in, double *lot_out)
         return BITTEN_R_RISK_UNAVAILABLE;
     if (!s_positive(sym->lot_step) || !s_positive(sym->min_lot) || !s_positive(sym->pip_value))
         return BITTEN_R_INVALID_SYMBOL;
+    //  Never size on a stop the wire cannot carry: the smallest is the symbol's minimum stop.
+    long min_points = fire_min_stop_points(sym);
+    if (!in->has_lot &&
+        (min_points <= 0 || !s_positive(in->sl_pips) ||
+         in->sl_pips * sym->pip / sym->point < (double)min_points * (1.0 - FIRE_STEP_EPS)))
+        return BITTEN_R_INVALID_STOPS;
 
     double step = sym->lot_step;
     double cap = s_hard_cap(sym, in->account_max_lot);
@@ -249,7 +283,7 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
         return r;
     if ((r = fire_check_action(action)) != BITTEN_R_OK)
         return r;
-    if ((r = fire_check_stops(req, ctx->limits.max_stop_pips)) != BITTEN_R_OK)
+    if ((r = fire_check_stops(req, ctx->symbol, ctx->limits.max_stop_pips)) != BITTEN_R_OK)
         return r;
     if (opens && (r = fire_check_lot(req->has_lot, req->lot, ctx->symbol, ctx->account_max_lot)) !=
                      BITTEN_R_OK)
@@ -283,7 +317,7 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
         .risk_pct = view.risk_pct,
         .shield_multiplier = req->manual ? 1.0 : req->shield_multiplier,
         .mode_multiplier = view.mode_multiplier,
-        .sl_pips = req->sl_pips,
+        .sl_pips = fire_wire_pips(ctx->symbol, req->sl_pips), /* the stop the EA will get */
         .symbol = ctx->symbol,
         .account_max_lot = ctx->account_max_lot,
         .lot = req->lot,

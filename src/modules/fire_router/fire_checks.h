@@ -82,11 +82,23 @@ bitten_reason_t fire_check_symbol(const char *symbol, bool symbol_optional,
 /*  3b. INVALID_ACTION unless action is buy, sell, close or close_all. */
 bitten_reason_t fire_check_action(bitten_action_t action);
 
+/*  The smallest stop an opening fire may carry on sym, in the broker's points: the symbol's
+ *  min_stop_pips converted to points and rounded UP, and never less than 1 point (0 points is
+ *  "no stop" on every wire). 0 when sym is unusable (no point/pip): callers fail closed. */
+long fire_min_stop_points(const bitten_symbol_t *sym);
+
+/*  A distance in pips as it really goes on the wire: rounded to the broker's points, back in
+ *  pips (14.99 pips on EURUSD -> 150 points -> 15.0). 0 when sym is unusable. */
+double fire_wire_pips(const bitten_symbol_t *sym, double pips);
+
 /*  3c. INVALID_STOPS for an opening fire when sl is missing (<= 0), a distance is negative
- *  (wrong side), sl or tp exceeds max_stop_pips, or, when entry and stop prices are known, a
- *  stop is on the wrong side of entry (BUY: sl < entry < tp; SELL mirrored). Close actions
- *  carry no stops and pass. */
-bitten_reason_t fire_check_stops(const fire_request_t *req, double max_stop_pips);
+ *  (wrong side), sl or tp exceeds max_stop_pips, sl rounded to the broker's points is below
+ *  fire_min_stop_points(sym) (a tiny stop must never become "no stop"), a tp > 0 rounds to 0
+ *  points, sym is NULL, or, when entry and stop prices are known, a stop is on the wrong side
+ *  of entry (BUY: sl < entry < tp; SELL mirrored). Manual and automatic fires alike. Close
+ *  actions carry no stops and pass. */
+bitten_reason_t fire_check_stops(const fire_request_t *req, const bitten_symbol_t *sym,
+                                 double max_stop_pips);
 
 /*  3d. INVALID_LOT when an explicit lot is not finite, <= 0, below the symbol's min lot or
  *  above cap (the account's max_lot and the symbol's max, whichever is lower). No explicit
@@ -120,6 +132,8 @@ typedef struct {
 } fire_sizing_t;
 
 /*  lot = equity x risk_pct / 100 x shield x mode / (sl_pips x pip_value), rounded down to the
+ *  lot step (sl_pips below the symbol's minimum stop, fire_min_stop_points, is INVALID_STOPS:
+ *  sizing never divides by a stop smaller than the one the wire can carry), rounded down to the
  *  lot step, capped at min(account max_lot, symbol max, balance / balance_per_lot). Below the
  *  symbol's min lot: RISK_SL_TOO_WIDE when the min lot risks more than sl_too_wide_factor x
  *  the target, else the min lot. An explicit lot is rounded down and capped the same way.
