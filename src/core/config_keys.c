@@ -212,6 +212,10 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "refuse RISK_SL_TOO_WIDE when the minimum lot would risk more than this x the target"},
     {"fire.balance_per_lot", D, "1000", 1, 10000000, NULL, NULL,
      "lot cap = balance / this (besides the account's max_lot and the symbol's max)"},
+    {"fire.quote_max_age_s", I, "30", 1, 3600, NULL, NULL,
+     "v2.x fires need the account's quote of the symbol (absolute stops): none, or older than this, is NO_QUOTE"},
+    {"fire.manual_lot_risk_tolerance", D, "1.1", 1, 100, NULL, NULL,
+     "an explicit manual lot risking more than this x the tier's risk % is RISK_LOT_TOO_LARGE unless the request sets override_risk"},
     {"symbols", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
      "one child per symbol (its name) overriding or adding: digits, point, pip, pip_value, min_lot, max_lot, lot_step, typical_spread, min_stop_pips"},
     /* accounts (src/modules/fire_router/accounts.c) */

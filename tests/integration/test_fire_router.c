@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <zmq.h>
 
+#include "ea_json.h"
 #include "harness.h"
 
 #define UUID "acct_fr_1"
@@ -30,7 +31,14 @@ typedef struct {
     void *cmd; /* the EA's command PULL */
 } s_env_t;
 
+static void s_start_cfg(s_env_t *e, const char *cfg, const char *const *more_args, bool connect_ea);
+
 static void s_start(s_env_t *e, const char *const *more_args, bool connect_ea)
+{
+    s_start_cfg(e, ACCOUNTS, more_args, connect_ea);
+}
+
+static void s_start_cfg(s_env_t *e, const char *cfg, const char *const *more_args, bool connect_ea)
 {
     const char *args[16] = {"--set", "feedback.socket=pull", "--set", "fire.result_timeout_s=1",
                             "--set", "fire.check_interval_ms=100", "--set", "ea.ping_interval_s=0",
@@ -39,7 +47,7 @@ static void s_start(s_env_t *e, const char *const *more_args, bool connect_ea)
     for (int i = 0; more_args && more_args[i]; i++)
         args[n++] = more_args[i];
     args[n] = NULL;
-    assert_int_equal(bt_daemon_start(&e->d, ACCOUNTS, args), 0);
+    assert_int_equal(bt_daemon_start(&e->d, cfg, args), 0);
     e->fb = bt_feedback_socket(&e->d, true);
     e->cmd = NULL;
     if (connect_ea) {
@@ -157,6 +165,46 @@ static void test_a_tiny_manual_stop_is_refused_and_never_sent(void **state)
     assert_int_equal(bt_json_int(st, "fires.refused.INVALID_STOPS"), 8);
     assert_int_equal(bt_json_int(st, "frames_out.signal"), 1);
     json_decref(st);
+    s_stop(&e);
+}
+
+//  Issue 14 item 10: lot_step / min_lot 0.001. The lot checked, journaled, replied and sent is
+//  one number: 0.014 goes out as 0.01 (the 2-decimal wire) and is journaled and replied 0.01;
+//  0.004 and 0.005 have no wire value: refused INVALID_LOT (it was INTERNAL / sent as 0.01).
+static void test_the_lot_replied_journaled_and_sent_is_one_number(void **state)
+{
+    s_env_t e;
+    s_start_cfg(&e, ACCOUNTS "symbols\n    EURUSD\n        lot_step = 0.001\n"
+                             "        min_lot = 0.001\n", NULL, true);
+    bt_send(e.fb, TELEMETRY_HEALTHY);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.telemetry", 2, 3000), 2);
+    const char *refused[] = {"0.004", "0.005"};
+    char req[512];
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(req, sizeof req,
+                 "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"action\":"
+                 "\"buy\",\"sl_pips\":20,\"lot\":%s,\"signal_id\":\"lot_%zu\"}",
+                 refused[i], i);
+        json_t *r = s_ctl(&e, req);
+        s_expect(r, "REFUSED", "INVALID_LOT");
+        json_decref(r);
+    }
+    json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                          "\"action\":\"buy\",\"sl_pips\":20,\"lot\":0.014,"
+                          "\"signal_id\":\"lot_ok\"}");
+    s_expect(r, "SENT", NULL);
+    double replied = json_real_value(json_object_get(r, "lot"));
+    json_decref(r);
+    char buf[2048];
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    assert_non_null(strstr(buf, "lot_ok"));
+    double sent = ea_json_double(buf, "lot", EA_JSON_V7);
+    r = s_ctl(&e, "{\"cmd\":\"fires\",\"signal_id\":\"lot_ok\"}");
+    double journaled = json_real_value(json_object_get(json_array_get(json_object_get(r, "fires"), 0),
+                                                       "lot"));
+    json_decref(r);
+    assert_true(replied == 0.01 && sent == 0.01 && journaled == 0.01);
+    assert_int_equal(s_count_frames(e.cmd, "\"lot_", 300), 0);
     s_stop(&e);
 }
 
@@ -448,6 +496,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opening_fire_on_telemetry_without_margin_is_refused_fail_closed),
         cmocka_unit_test(test_a_tiny_manual_stop_is_refused_and_never_sent),
+        cmocka_unit_test(test_the_lot_replied_journaled_and_sent_is_one_number),
         cmocka_unit_test(test_refusals_carry_their_reason),
         cmocka_unit_test(test_close_goes_out_once_and_its_result_fills_it),
         cmocka_unit_test(test_no_ea_connected_refuses_and_a_late_ea_receives_nothing_stale),

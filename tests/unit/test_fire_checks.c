@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ea_json.h"
 #include "modules/fire_router/fire_checks.h"
 
 static void s_near(double a, double b, double eps, const char *file, int line)
@@ -748,6 +749,153 @@ static void test_command_carries_points_lot_uuid_and_expiry(void **state)
     assert_int_equal(cmd.tp, 600);
 }
 
+/*  Issue 14 item 10: lot_step / min_lot 0.001. The contract wire has 2 decimals: the lot is
+ *  rounded DOWN to what the wire carries (never up: 0.005 was sent as 0.01), and a lot that
+ *  has no wire value is INVALID_LOT (0.004 was INTERNAL). */
+static void test_the_contract_lot_is_the_wire_lot_never_rounded_up(void **state)
+{
+    bitten_symbol_t fine = *s_sym(state, "EURUSD");
+    fine.lot_step = fine.min_lot = 0.001;
+    double wire = -1;
+    assert_int_equal(fire_contract_lot(&fine, 0.005, &wire), R(INVALID_LOT));
+    assert_int_equal(fire_contract_lot(&fine, 0.004, &wire), R(INVALID_LOT));
+    assert_int_equal(fire_contract_lot(&fine, 0.014, &wire), R(OK));
+    assert_double_equal(wire, 0.01, 1e-12);
+    assert_int_equal(fire_contract_lot(&fine, 0.29, &wire), R(OK));
+    assert_double_equal(wire, 0.29, 1e-12);
+    const bitten_symbol_t *eur = s_sym(state, "EURUSD");
+    assert_int_equal(fire_contract_lot(eur, 0.57, &wire), R(OK));
+    assert_double_equal(wire, 0.57, 1e-12);
+    bitten_symbol_t odd = *eur;
+    odd.lot_step = 0.025;
+    odd.min_lot = 0.025;
+    assert_int_equal(fire_contract_lot(&odd, 0.05, &wire), R(OK));
+    assert_double_equal(wire, 0.05, 1e-12);
+    assert_int_equal(fire_contract_lot(&odd, 0.03, &wire), R(INVALID_LOT)); /* 0.025: 3 decimals */
+    assert_int_equal(fire_contract_lot(eur, 0, &wire), R(INVALID_LOT));
+    assert_int_equal(fire_contract_lot(NULL, 0.1, &wire), R(INVALID_SYMBOL));
+}
+
+static bitten_account_symbol_t s_asym(void **state, const char *name, const char *broker,
+                                      int digits)
+{
+    bitten_account_symbol_t a;
+    memset(&a, 0, sizeof a);
+    a.spec = *s_sym(state, name);
+    if (digits > 0) {
+        a.spec.digits = digits;
+        a.spec.point = pow(10, -digits);
+    }
+    snprintf(a.broker_name, sizeof a.broker_name, "%s", broker);
+    a.facts = (bitten_symbol_facts_t){a.spec.digits, a.spec.point, a.spec.min_lot, a.spec.max_lot,
+                                      a.spec.lot_step};
+    return a;
+}
+
+/*  Each dialect's frame, read back as that EA reads it (first match wins): the lot it
+ *  executes is effect.lot, the stops are in its units, the broker's symbol name is on it. */
+static void test_fire_encode_speaks_each_dialect_and_journals_what_executes(void **state)
+{
+    s_case_t c;
+    s_good(state, &c);
+    c.req.sl_pips = 20;
+    c.req.tp_pips = 30;
+    bitten_account_symbol_t a = s_asym(state, "EURUSD", "EURUSDm", 0);
+    fire_quote_t q = {1.17617, 1.17619, true};
+    char buf[BITTEN_EA_CMD_MAX + 1], v[64];
+    bitten_dcmd_effect_t eff;
+    bitten_reason_t why;
+
+    /* v7: lot 0.29 floors to 0.28 in v7: the wire lot executes as journaled */
+    int n = fire_encode(BITTEN_DIALECT_V7, &c.req, &a, 0.29, &q, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    double wire = ea_json_double(buf, "lot", EA_JSON_V7);
+    assert_double_equal(bitten_v7_executed_lot(wire, a.facts.lot_min, a.facts.lot_max,
+                                               a.facts.lot_step),
+                        eff.lot, 1e-12);
+    assert_true(ea_json_get(buf, "type", EA_JSON_V7, v, sizeof v));
+    assert_string_equal(v, "signal");
+    ea_json_get(buf, "symbol", EA_JSON_V7, v, sizeof v);
+    assert_string_equal(v, "EURUSDm");
+    ea_json_get(buf, "action", EA_JSON_V7, v, sizeof v);
+    assert_string_equal(v, "buy");
+    assert_int_equal(ea_json_int(buf, "sl", EA_JSON_V7), 200);
+    assert_int_equal(ea_json_int(buf, "tp", EA_JSON_V7), 300);
+    assert_int_equal(eff.sl_points, 200);
+
+    /* USDCNH quoted with 4 digits: 20 pips are 200 points of 0.0001 -> the same distance */
+    snprintf(c.req.symbol, sizeof c.req.symbol, "USDCNH");
+    bitten_account_symbol_t cnh = s_asym(state, "USDCNH", "USDCNH", 4);
+    n = fire_encode(BITTEN_DIALECT_V7, &c.req, &cnh, 0.10, &q, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    assert_int_equal(ea_json_int(buf, "sl", EA_JSON_V7) * 1, (long long)lround(20 * cnh.spec.pip / 0.0001));
+    snprintf(c.req.symbol, sizeof c.req.symbol, "EURUSD");
+
+    /* v2.05: absolute stops from the quote, direction, fire_id, full target_uuid */
+    n = fire_encode(BITTEN_DIALECT_V205, &c.req, &a, 0.29, &q, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    ea_json_get(buf, "type", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "fire");
+    ea_json_get(buf, "fire_id", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "VENOM_EURUSD_1");
+    ea_json_get(buf, "target_uuid", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "acct_1");
+    ea_json_get(buf, "direction", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "BUY");
+    assert_double_equal(ea_json_double(buf, "sl", EA_JSON_V2), 1.17419, 1e-9);
+    assert_double_equal(ea_json_double(buf, "tp", EA_JSON_V2), 1.17919, 1e-9);
+    assert_double_equal(ea_json_double(buf, "lot", EA_JSON_V2), eff.lot, 1e-12);
+    assert_double_equal(eff.lot, 0.29, 1e-12);
+    /* no quote, or a stale one: NO_QUOTE, nothing built */
+    q.fresh = false;
+    assert_true(fire_encode(BITTEN_DIALECT_V205, &c.req, &a, 0.29, &q, 1000, buf, sizeof buf, &eff,
+                            &why) < 0);
+    assert_int_equal(why, R(NO_QUOTE));
+    assert_true(fire_encode(BITTEN_DIALECT_V202, &c.req, &a, 0.29, NULL, 1000, buf, sizeof buf,
+                            &eff, &why) < 0);
+    assert_int_equal(why, R(NO_QUOTE));
+    q.fresh = true;
+    /* v2.02: target_uuid mandatory, a sell says so by entry */
+    c.req.action = BITTEN_ACTION_SELL;
+    n = fire_encode(BITTEN_DIALECT_V202, &c.req, &a, 0.05, &q, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    ea_json_get(buf, "target_uuid", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "acct_1");
+    assert_false(ea_json_get(buf, "direction", EA_JSON_V2, v, sizeof v));
+    assert_true(ea_json_double(buf, "entry", EA_JSON_V2) > 0);
+    assert_double_equal(ea_json_double(buf, "sl", EA_JSON_V2), 1.17817, 1e-9);
+
+    /* close_all as each EA understands it */
+    c.req.action = BITTEN_ACTION_CLOSE_ALL;
+    c.req.symbol[0] = '\0';
+    n = fire_encode(BITTEN_DIALECT_V7, &c.req, NULL, 0, NULL, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    ea_json_get(buf, "symbol", EA_JSON_V7, v, sizeof v);
+    assert_true(v[0] != '\0'); /* "symbol":"" closes nothing on v7 */
+    ea_json_get(buf, "action", EA_JSON_V7, v, sizeof v);
+    assert_string_equal(v, "close_all");
+    n = fire_encode(BITTEN_DIALECT_V205, &c.req, NULL, 0, NULL, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    ea_json_get(buf, "type", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "close_all");
+    ea_json_get(buf, "target_uuid", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "acct_1");
+    /* contract: today's signal; its lot is the wire lot */
+    c.req.action = BITTEN_ACTION_BUY;
+    snprintf(c.req.symbol, sizeof c.req.symbol, "EURUSD");
+    bitten_account_symbol_t plain = s_asym(state, "EURUSD", "EURUSD", 0);
+    plain.spec.lot_step = plain.spec.min_lot = 0.001;
+    c.req.expires_at = 1754051696789 + 30000; /* the contract encoder wants real times */
+    n = fire_encode(BITTEN_DIALECT_CONTRACT, &c.req, &plain, 0.014, NULL, 1754051696789, buf,
+                    sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    assert_double_equal(eff.lot, 0.01, 1e-12);
+    assert_double_equal(ea_json_double(buf, "lot", EA_JSON_V7), 0.01, 1e-12);
+    assert_true(fire_encode(BITTEN_DIALECT_CONTRACT, &c.req, &plain, 0.005, NULL, 1754051696789,
+                            buf, sizeof buf, &eff, &why) < 0);
+    assert_int_equal(why, R(INVALID_LOT));
+}
+
 static void test_close_command_has_no_lot_or_stops_and_bad_actions_build_nothing(void **state)
 {
     s_case_t c;
@@ -801,6 +949,8 @@ int main(void)
         cmocka_unit_test(test_sizing_fails_closed_on_missing_account_numbers),
         cmocka_unit_test(test_command_carries_points_lot_uuid_and_expiry),
         cmocka_unit_test(test_close_command_has_no_lot_or_stops_and_bad_actions_build_nothing),
+        cmocka_unit_test(test_the_contract_lot_is_the_wire_lot_never_rounded_up),
+        cmocka_unit_test(test_fire_encode_speaks_each_dialect_and_journals_what_executes),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }

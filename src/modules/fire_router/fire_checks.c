@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "bitten/dialect.h"
+
 /*  Lots are multiples of a step computed in floating point: 0.29 / 0.01 is 28.999999999999996.
  *  A relative nudge this small never moves an honest value to the next step. */
 #define FIRE_STEP_EPS 1e-9
@@ -356,4 +358,112 @@ int fire_build_command(const fire_request_t *req, const bitten_symbol_t *sym, do
     out->timestamp = now;
     out->expires_at = req->expires_at;
     return 0;
+}
+
+/* ---------------------------------------------------------------- the wire */
+
+bitten_reason_t fire_contract_lot(const bitten_symbol_t *sym, double lot, double *wire)
+{
+    *wire = 0.0;
+    if (!sym || !s_positive(sym->lot_step) || !s_positive(sym->min_lot))
+        return BITTEN_R_INVALID_SYMBOL;
+    if (!s_positive(lot))
+        return BITTEN_R_INVALID_LOT;
+    double cents = s_lot_of(s_steps_down(lot, 1.0 / FIRE_LOT_SCALE), 1.0 / FIRE_LOT_SCALE);
+    double v = s_lot_of(s_steps_down(cents, sym->lot_step), sym->lot_step);
+    double scaled = v * FIRE_LOT_SCALE;
+    if (fabs(scaled - round(scaled)) > FIRE_STEP_EPS * FIRE_LOT_SCALE ||
+        v < sym->min_lot - sym->lot_step * FIRE_STEP_EPS || v <= 0.0)
+        return BITTEN_R_INVALID_LOT;
+    *wire = round(scaled) / FIRE_LOT_SCALE;
+    return BITTEN_R_OK;
+}
+
+static int s_encode_contract(const fire_request_t *req, const bitten_account_symbol_t *asym,
+                             double lot, bitten_ms_t now, char *buf, size_t size,
+                             bitten_dcmd_effect_t *eff, bitten_reason_t *why)
+{
+    const bitten_symbol_t *sym = asym ? &asym->spec : NULL;
+    double wire = 0.0;
+    if (s_opens(req->action) && (*why = fire_contract_lot(sym, lot, &wire)) != BITTEN_R_OK)
+        return -1;
+    bitten_signal_cmd_t cmd;
+    if (fire_build_command(req, sym, wire, now, &cmd) != 0) {
+        *why = BITTEN_R_INVALID_ACTION;
+        return -1;
+    }
+    if (asym && asym->broker_name[0] && *cmd.symbol)
+        s_copy_id(cmd.symbol, sizeof cmd.symbol, asym->broker_name);
+    int len = bitten_encode_signal(&cmd, buf, size);
+    if (len <= 0) {
+        *why = BITTEN_R_INVALID_LOT; /* the encoder refuses only values out of range */
+        return -1;
+    }
+    eff->lot = cmd.lot;
+    eff->sl_points = cmd.sl;
+    eff->tp_points = cmd.tp;
+    return len;
+}
+
+int fire_encode(bitten_dialect_t dialect, const fire_request_t *req,
+                const bitten_account_symbol_t *asym, double lot, const fire_quote_t *quote,
+                bitten_ms_t now, char *buf, size_t size, bitten_dcmd_effect_t *effect,
+                bitten_reason_t *why)
+{
+    memset(effect, 0, sizeof *effect);
+    *why = BITTEN_R_OK;
+    if (dialect != BITTEN_DIALECT_V7 && dialect != BITTEN_DIALECT_V205 &&
+        dialect != BITTEN_DIALECT_V202)
+        return s_encode_contract(req, asym, lot, now, buf, size, effect, why);
+    bitten_dcmd_t c;
+    memset(&c, 0, sizeof c);
+    s_copy_id(c.id, sizeof c.id, req->signal_id);
+    s_copy_id(c.target_uuid, sizeof c.target_uuid, req->uuid);
+    if (asym)
+        s_copy_id(c.symbol, sizeof c.symbol, asym->broker_name[0] ? asym->broker_name : asym->spec.name);
+    else
+        s_copy_id(c.symbol, sizeof c.symbol, req->symbol);
+    switch (req->action) {
+    case BITTEN_ACTION_BUY:
+    case BITTEN_ACTION_SELL:
+        if (!asym) {
+            *why = BITTEN_R_INVALID_SYMBOL;
+            return -1;
+        }
+        c.kind = BITTEN_DCMD_OPEN;
+        c.action = req->action;
+        c.lot = lot;
+        //  The distances the checks passed, as whole broker points back in price.
+        c.sl_dist = (double)bitten_symbol_pips_to_points(&asym->spec, req->sl_pips) * asym->facts.point;
+        c.tp_dist = req->tp_pips > 0.0
+                        ? (double)bitten_symbol_pips_to_points(&asym->spec, req->tp_pips) * asym->facts.point
+                        : 0.0;
+        if (dialect != BITTEN_DIALECT_V7) {
+            if (!quote || !quote->fresh) {
+                *why = BITTEN_R_NO_QUOTE;
+                return -1;
+            }
+            c.bid = quote->bid;
+            c.ask = quote->ask;
+        }
+        break;
+    case BITTEN_ACTION_CLOSE:
+        c.kind = BITTEN_DCMD_CLOSE_SYMBOL;
+        break;
+    case BITTEN_ACTION_CLOSE_ALL:
+        c.kind = BITTEN_DCMD_CLOSE_ALL;
+        if (!*req->symbol)
+            c.symbol[0] = '\0';
+        break;
+    default:
+        *why = BITTEN_R_INVALID_ACTION;
+        return -1;
+    }
+    int len = bitten_dialect_encode(dialect, &c, asym ? &asym->facts : NULL, buf, size, effect, why);
+    if (len > 0 && c.kind == BITTEN_DCMD_OPEN && dialect != BITTEN_DIALECT_V7) {
+        //  v2.x stops are prices; the journal keeps the distances in the broker's points too.
+        effect->sl_points = bitten_symbol_pips_to_points(&asym->spec, req->sl_pips);
+        effect->tp_points = req->tp_pips > 0.0 ? bitten_symbol_pips_to_points(&asym->spec, req->tp_pips) : 0;
+    }
+    return len;
 }

@@ -164,4 +164,28 @@ bool fire_symbol_listed(const char *list, const char *name);
 int fire_build_command(const fire_request_t *req, const bitten_symbol_t *sym, double lot,
                        bitten_ms_t now, bitten_signal_cmd_t *out);
 
+/*  The contract wire carries lots with 2 decimals (protocol.md): the largest lot <= lot that
+ *  is both on the symbol's lot step and exact in 2 decimals. INVALID_LOT when that is below
+ *  the symbol's min lot (step 0.001: 0.005 and 0.004 have no wire value; never rounded UP).
+ *  Returns BITTEN_R_OK with *wire set. */
+bitten_reason_t fire_contract_lot(const bitten_symbol_t *sym, double lot, double *wire);
+
+/*  The latest quote of an account's symbol, for v2.x absolute stops. */
+typedef struct {
+    double bid, ask;
+    bool fresh; /* seen, and not older than fire.quote_max_age_s */
+} fire_quote_t;
+
+/*  One checked fire as the account's EA will read it: the frame, and what it will execute
+ *  (effect.lot is THE lot: the one journaled, replied and executed). dialect UNKNOWN or
+ *  CONTRACT: protocol.md's signal (fire_build_command + bitten_encode_signal, lot by
+ *  fire_contract_lot); V7 / V2.05 / V2.02: bitten_dialect_encode with the account's broker
+ *  name and facts (asym), the stops as distances of the points the wire carries, target_uuid =
+ *  the account's uuid, and for v2.x the quote (absent or stale: NO_QUOTE). Returns the frame
+ *  length, or -1 with *why. */
+int fire_encode(bitten_dialect_t dialect, const fire_request_t *req,
+                const bitten_account_symbol_t *asym, double lot, const fire_quote_t *quote,
+                bitten_ms_t now, char *buf, size_t size, bitten_dcmd_effect_t *effect,
+                bitten_reason_t *why);
+
 #endif

@@ -30,8 +30,12 @@ struct fire_router {
     const bitten_config_t *cfg;
     fire_limits_t limits;
     bool allow_shared;
-    bitten_ms_t result_timeout_ms, manual_ttl_ms, max_skew_ms;
+    bitten_ms_t result_timeout_ms, manual_ttl_ms, max_skew_ms, quote_max_age_ms;
+    double manual_lot_tolerance;
     zhashx_t *open; /* "signal_id|uuid" -> s_open_t* (owned) */
+    //  The latest bid/ask per "uuid|symbol" (v2.x absolute stops), known accounts and table
+    //  symbols only, so junk cannot grow it.
+    zhashx_t *quotes;
     ev_timer sweep;
     uint64_t seq;
     //  Hard halts' close_all that could not be sent: uuid -> "1" owed / "0" not (a cache of the
@@ -129,6 +133,53 @@ static void s_open_free(void **item)
 {
     free(*item);
     *item = NULL;
+}
+
+/* ---------------------------------------------------------------- quotes */
+
+typedef struct {
+    double bid, ask;
+    bitten_ms_t at; /* daemon clock at receipt */
+} s_quote_t;
+
+static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
+{
+    fire_router_t *self = arg;
+    const bitten_tick_t *t = &((const bitten_frame_t *)payload)->u.tick;
+    if (!*t->uuid || !*t->symbol || !(t->bid > 0) || !(t->ask >= t->bid))
+        return;
+    char key[ROUTER_KEY_MAX];
+    s_key(t->symbol, t->uuid, key);
+    s_quote_t *q = zhashx_lookup(self->quotes, key);
+    if (!q) {
+        const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
+        bitten_account_t acc;
+        bitten_account_symbol_t asym;
+        if (!aq->find || aq->find(aq->self, t->uuid, &acc) != 0 || !aq->symbol ||
+            aq->symbol(aq->self, t->uuid, t->symbol, &asym) != 0)
+            return;
+        if (!(q = calloc(1, sizeof *q)))
+            return;
+        zhashx_update(self->quotes, key, q);
+    }
+    q->bid = t->bid;
+    q->ask = t->ask;
+    q->at = bitten_core_now_ms(self->core);
+}
+
+static fire_quote_t s_quote(fire_router_t *self, const char *uuid, const char *symbol,
+                            bitten_ms_t now)
+{
+    fire_quote_t out = {0, 0, false};
+    char key[ROUTER_KEY_MAX];
+    s_key(symbol, uuid, key);
+    const s_quote_t *q = zhashx_lookup(self->quotes, key);
+    if (q) {
+        out.bid = q->bid;
+        out.ask = q->ask;
+        out.fresh = now >= q->at && now - q->at <= self->quote_max_age_ms;
+    }
+    return out;
 }
 
 /* ---------------------------------------------------------------- publishing a state */
@@ -330,6 +381,25 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         ctx.limits = self->limits;
         out.reason = fire_run_checks(req, &ctx, &out.lot);
     }
+    //  The frame as this account's EA reads it; its effect.lot is THE lot (journaled, replied,
+    //  executed). An encoder refusal (no lot the wire can carry, no quote, ...) is a refusal
+    //  with its own reason, journaled like any other.
+    char frame[ROUTER_FRAME_MAX];
+    int len = -1;
+    bitten_dcmd_effect_t eff;
+    memset(&eff, 0, sizeof eff);
+    if (out.reason == BITTEN_R_OK) {
+        fire_quote_t quote = s_quote(self, req->uuid, req->symbol, now);
+        bitten_reason_t why = BITTEN_R_OK;
+        len = fire_encode(acc->dialect, req, sym ? &asym : NULL, out.lot, &quote, now, frame,
+                          sizeof frame, &eff, &why);
+        if (len <= 0) {
+            out.reason = why != BITTEN_R_OK ? why : BITTEN_R_INTERNAL;
+            out.lot = 0;
+        } else {
+            out.lot = eff.lot;
+        }
+    }
     rec.lot = out.lot;
     if (out.reason == BITTEN_R_DUPLICATE) {
         //  Nothing new to journal: the first fire's row stands; the caller hears DUPLICATE.
@@ -372,18 +442,9 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         return out;
     }
 
-    bitten_signal_cmd_t cmd;
-    char frame[ROUTER_FRAME_MAX];
-    int len = -1;
-    if (fire_build_command(req, sym, out.lot, now, &cmd) == 0)
-        len = bitten_encode_signal(&cmd, frame, sizeof frame);
-    if (len <= 0) {
-        out.reason = BITTEN_R_INTERNAL;
-        return out;
-    }
-    rec.sl_points = cmd.sl;
-    rec.tp_points = cmd.tp;
-    rec.lot = cmd.lot;
+    rec.sl_points = eff.sl_points;
+    rec.tp_points = eff.tp_points;
+    rec.lot = eff.lot;
     rec.state = BITTEN_FIRE_PENDING;
     int rc = bitten_store_fire_insert(self->store, &rec, &rec.id);
     if (rc != 0) {
@@ -905,17 +966,21 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->cfg = bitten_core_config(core);
     self->open = zhashx_new();
     self->owed = zhashx_new();
-    if (!self->open || !self->owed || !self->store) {
+    self->quotes = zhashx_new();
+    if (!self->open || !self->owed || !self->quotes || !self->store) {
         BLOG_ERROR(self->log, "fire_router", "start_failed", "error=\"out of memory or no store\"");
         fire_router_destroy(&self);
         return NULL;
     }
     zhashx_set_destructor(self->open, s_open_free);
+    zhashx_set_destructor(self->quotes, s_open_free);
     s_load_limits(self->cfg, &self->limits);
     self->allow_shared = bitten_config_bool(self->cfg, "command.allow_shared");
     self->result_timeout_ms = bitten_config_int(self->cfg, "fire.result_timeout_s") * 1000;
     self->manual_ttl_ms = bitten_config_int(self->cfg, "fire.manual_ttl_s") * 1000;
     self->max_skew_ms = bitten_config_int(self->cfg, "fire.max_clock_skew_s") * 1000;
+    self->quote_max_age_ms = bitten_config_int(self->cfg, "fire.quote_max_age_s") * 1000;
+    self->manual_lot_tolerance = bitten_config_double(self->cfg, "fire.manual_lot_risk_tolerance");
     //  Everything still waiting for news comes back into memory: PENDING/SENT become
     //  UNCONFIRMED; TIMEOUT, UNCONFIRMED and FILLED wait on as they were.
     bitten_fire_filter_t waiting[] = {{NULL, NULL, BITTEN_FIRE_FILLED, 0},
@@ -939,6 +1004,7 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     bitten_bus_subscribe(bus, BITTEN_EV_EA_ONLINE, s_on_ea_online, self);
     bitten_bus_subscribe(bus, BITTEN_EV_TELEMETRY, s_on_telemetry, self);
     bitten_bus_subscribe(bus, BITTEN_EV_EA_HEARTBEAT, s_on_heartbeat, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_TICK, s_on_tick, self);
     bitten_core_control_register(core, "fire", s_control_fire, self);
     bitten_core_control_register(core, "close", s_control_close, self);
     bitten_core_control_register(core, "fires", s_control_fires, self);
@@ -965,6 +1031,7 @@ void fire_router_destroy(fire_router_t **self_p)
     }
     zhashx_destroy(&self->open);
     zhashx_destroy(&self->owed);
+    zhashx_destroy(&self->quotes);
     free(self);
     *self_p = NULL;
 }
