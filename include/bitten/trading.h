@@ -161,6 +161,8 @@ typedef struct {
     const char *symbol;
     bitten_action_t action; /* BITTEN_ACTION_BUY or BITTEN_ACTION_SELL */
     double risk_pct;        /* the account's (or the operator's) risk per trade; <= 0 = tier's */
+    int in_flight; /* the account's opening fires sent but unresolved (SENT, TIMEOUT,
+                      UNCONFIRMED): each may be an open position, so each counts as one */
 } bitten_risk_request_t;
 
 /*  What a go comes with: the numbers lot sizing needs. */

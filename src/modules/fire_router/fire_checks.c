@@ -308,7 +308,7 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
     /* 8 */
     if (!ctx->risk.fn)
         return BITTEN_R_RISK_UNAVAILABLE;
-    bitten_risk_request_t ask = {req->uuid, req->symbol, action, ctx->risk_pct};
+    bitten_risk_request_t ask = {req->uuid, req->symbol, action, ctx->risk_pct, ctx->in_flight};
     bitten_risk_answer_t view = {0};
     if ((r = ctx->risk.fn(ctx->risk.self, &ask, &view)) != BITTEN_R_OK)
         return r;

@@ -57,6 +57,7 @@ typedef struct {
     const char *account_symbols;        /* the account's comma list; NULL or "" = all */
     double account_max_lot;             /* the account's max_lot; <= 0 = no account cap */
     bool already_fired;                 /* the store has (signal_id, uuid) */
+    int in_flight;                      /* the account's opening fires sent, unresolved */
     int command_peers;                  /* connected command-socket peers */
     bool allow_shared;                  /* command.allow_shared */
     bool ea_online;                     /* the account's EA is live */

@@ -110,6 +110,20 @@ static s_open_t *s_open_find(fire_router_t *self, const char *signal_id, const c
     return found;
 }
 
+//  Opening fires of uuid sent but not resolved (SENT, TIMEOUT, UNCONFIRMED): each may have
+//  opened a position the EA has not reported yet (issue 14 item 8). FILLED ones are the risk
+//  module's tracked positions already.
+static int s_in_flight(fire_router_t *self, const char *uuid)
+{
+    int n = 0;
+    for (s_open_t *o = zhashx_first(self->open); o; o = zhashx_next(self->open))
+        if (bitten_action_opens(o->rec.action) && strcmp(o->rec.uuid, uuid) == 0 &&
+            (o->rec.state == BITTEN_FIRE_SENT || o->rec.state == BITTEN_FIRE_TIMEOUT ||
+             o->rec.state == BITTEN_FIRE_UNCONFIRMED))
+            n++;
+    return n;
+}
+
 static void s_open_put(fire_router_t *self, const bitten_fire_rec_t *rec, bool manual)
 {
     s_open_t *o = calloc(1, sizeof *o);
@@ -365,6 +379,7 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         ctx.account_symbols = acc->symbols;
         ctx.account_max_lot = acc->max_lot;
         ctx.already_fired = found == 0;
+        ctx.in_flight = bitten_action_opens(req->action) ? s_in_flight(self, req->uuid) : 0;
         const bitten_ea_query_t *eq = bitten_core_ea_query(self->core);
         ctx.command_peers = eq->command_peers ? eq->command_peers(eq->self) : 0;
         //  A PUSH hands the frame to whichever EA is connected: with two EAs online and only

@@ -425,10 +425,11 @@ static int s_max_positions(const account_state_t *s, const risk_params_t *p,
 }
 
 bitten_reason_t risk_check_max_positions(const account_state_t *s, const risk_params_t *p,
-                                         const risk_tier_params_t *t)
+                                         const risk_tier_params_t *t, int in_flight)
 {
     int limit = s_max_positions(s, p, t);
-    if (limit <= 0 || account_open_positions(s) >= (size_t)limit)
+    size_t pending = in_flight > 0 ? (size_t)in_flight : 0;
+    if (limit <= 0 || account_open_positions(s) + pending >= (size_t)limit)
         return BITTEN_R_RISK_MAX_POSITIONS;
     return BITTEN_R_OK;
 }
@@ -515,7 +516,7 @@ bitten_reason_t risk_gate(const risk_params_t *p, bitten_tier_t tier, const acco
         (r = risk_check_drawdown(&s, p)) != BITTEN_R_OK ||
         (r = risk_check_margin(&s, p)) != BITTEN_R_OK ||
         (r = risk_check_free_margin(&s, p)) != BITTEN_R_OK ||
-        (r = risk_check_max_positions(&s, p, t)) != BITTEN_R_OK ||
+        (r = risk_check_max_positions(&s, p, t, req->in_flight)) != BITTEN_R_OK ||
         (r = risk_check_cooldown(&s, p, t, now)) != BITTEN_R_OK ||
         (r = risk_check_daily_shots(&s, t)) != BITTEN_R_OK ||
         (r = risk_check_rate(&s, p, now)) != BITTEN_R_OK ||

@@ -217,9 +217,10 @@ bitten_reason_t risk_check_drawdown(const account_state_t *s, const risk_params_
 bitten_reason_t risk_check_margin(const account_state_t *s, const risk_params_t *p);
 /*  FREE_MARGIN: free margin < free_margin_min, or unknown. */
 bitten_reason_t risk_check_free_margin(const account_state_t *s, const risk_params_t *p);
-/*  MAX_POSITIONS: open positions >= the tier's max (medic_max_positions in medic mode). */
+/*  MAX_POSITIONS: open positions + in_flight (opening fires sent, outcome not known yet) >= the
+ *  tier's max (medic_max_positions in medic mode). */
 bitten_reason_t risk_check_max_positions(const account_state_t *s, const risk_params_t *p,
-                                         const risk_tier_params_t *t);
+                                         const risk_tier_params_t *t, int in_flight);
 /*  COOLDOWN: cooldown_after_losses losses in a row and the last one less than the tier's
  *  cooldown_s ago (exactly cooldown_s later fires). */
 bitten_reason_t risk_check_cooldown(const account_state_t *s, const risk_params_t *p,
