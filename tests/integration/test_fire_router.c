@@ -208,6 +208,37 @@ static void test_the_lot_replied_journaled_and_sent_is_one_number(void **state)
     s_stop(&e);
 }
 
+//  Issue 14 item 9: lot 10 at a 100-pip stop is 100 % of the equity at risk (FANG 1.25 %).
+//  Refused RISK_LOT_TOO_LARGE; the operator's explicit override is honoured and journaled.
+static void test_an_explicit_lot_is_risk_checked_unless_overridden(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    bt_send(e.fb, TELEMETRY_HEALTHY);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.telemetry", 2, 3000), 2);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                          "\"action\":\"buy\",\"sl_pips\":100,\"lot\":10,\"signal_id\":\"big\"}");
+    s_expect(r, "REFUSED", "RISK_LOT_TOO_LARGE");
+    json_decref(r);
+    r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                  "\"action\":\"buy\",\"sl_pips\":100,\"lot\":10,\"override_risk\":\"yes\"}");
+    assert_string_equal(json_string_value(json_object_get(r, "reason")), "BAD_REQUEST");
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "\"type\":\"signal\"", 300), 0);
+    r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                  "\"action\":\"buy\",\"sl_pips\":100,\"lot\":1,\"override_risk\":true,"
+                  "\"signal_id\":\"big_ok\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    char buf[2048];
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    assert_non_null(strstr(buf, "big_ok"));
+    assert_true(ea_json_double(buf, "lot", EA_JSON_V7) == 1.0);
+    assert_true(bt_log_contains(&e.d, "fire.sent signal_id=big_ok", 2000));
+    assert_true(bt_log_contains(&e.d, "override_risk: explicit lot above the risk target", 2000));
+    s_stop(&e);
+}
+
 static void test_refusals_carry_their_reason(void **state)
 {
     s_env_t e;
@@ -497,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_opening_fire_on_telemetry_without_margin_is_refused_fail_closed),
         cmocka_unit_test(test_a_tiny_manual_stop_is_refused_and_never_sent),
         cmocka_unit_test(test_the_lot_replied_journaled_and_sent_is_one_number),
+        cmocka_unit_test(test_an_explicit_lot_is_risk_checked_unless_overridden),
         cmocka_unit_test(test_refusals_carry_their_reason),
         cmocka_unit_test(test_close_goes_out_once_and_its_result_fills_it),
         cmocka_unit_test(test_no_ea_connected_refuses_and_a_late_ea_receives_nothing_stale),

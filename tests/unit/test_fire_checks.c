@@ -502,8 +502,18 @@ static void test_manual_fire_passes_the_tier_and_uses_its_lot_capped(void **stat
     assert_double_equal(lot, 0.25, 1e-9);
     c.gate.view.balance = 1000; /* balance cap 1.00 */
     c.req.lot = 3.0;            /* under the account's 5.0: valid, then capped */
+    /* 1.00 lot x 20 pips x 10 = 200 at risk vs a target of 100 (x 1.1): refused... */
+    assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(RISK_LOT_TOO_LARGE));
+    /* ...unless the operator overrides it explicitly */
+    c.req.override_risk = true;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(OK));
     assert_double_equal(lot, 1.00, 1e-9);
+    /* an automatic fire cannot carry an override */
+    c.req.manual = false;
+    c.req.signal_class = BITTEN_CLASS_RAPID_ASSAULT;
+    c.req.shield_multiplier = 1.0;
+    assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(RISK_LOT_TOO_LARGE));
+    c.req.manual = true;
     c.req.lot = 5.01; /* over the account's max_lot: refused at check 3 */
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(INVALID_LOT));
 }
@@ -673,11 +683,33 @@ static void test_a_balance_too_small_for_the_min_lot_is_invalid_lot(void **state
     assert_int_equal(fire_size_lot(&in, &lot), R(INVALID_LOT));
 }
 
+/*  Issue 14 item 9: lot 10 with a 100-pip stop was 100 % of equity at risk vs 1.25 %. */
+static void test_an_explicit_lot_is_risk_checked_with_a_tolerance(void **state)
+{
+    double lot = 0;
+    fire_sizing_t in = s_sizing(state, "EURUSD", 10000, 1.25, 1.0, 100); /* target 125 */
+    in.has_lot = true;
+    in.lot = 10.0; /* capped to 10.00 by balance: 10000 at risk */
+    assert_int_equal(fire_size_lot(&in, &lot), R(RISK_LOT_TOO_LARGE));
+    in.lot = 0.13; /* 130: within 1.1 x 125 = 137.5 */
+    assert_int_equal(fire_size_lot(&in, &lot), R(OK));
+    assert_double_equal(lot, 0.13, 1e-12);
+    in.lot = 0.14; /* 140 > 137.5 */
+    assert_int_equal(fire_size_lot(&in, &lot), R(RISK_LOT_TOO_LARGE));
+    in.override_risk = true;
+    assert_int_equal(fire_size_lot(&in, &lot), R(OK));
+    assert_double_equal(lot, 0.14, 1e-12);
+    in.override_risk = false;
+    in.limits.manual_lot_tolerance = 0; /* no tolerance configured: fail closed */
+    assert_int_equal(fire_size_lot(&in, &lot), R(RISK_UNAVAILABLE));
+}
+
 static void test_explicit_lot_is_rounded_down_and_capped(void **state)
 {
     double lot = 0;
     fire_sizing_t in = s_sizing(state, "EURUSD", 1000, 1.0, 1.0, 20);
     in.has_lot = true;
+    in.override_risk = true; /* the rounding and caps, not the risk check (tested above) */
     in.lot = 0.257;
     assert_int_equal(fire_size_lot(&in, &lot), R(OK));
     assert_double_equal(lot, 0.25, 1e-12);
@@ -945,6 +977,7 @@ int main(void)
         cmocka_unit_test(test_lot_is_capped_by_account_max_symbol_max_and_balance),
         cmocka_unit_test(test_sl_too_wide_refuses_exactly_above_one_and_a_half_times_the_target),
         cmocka_unit_test(test_a_balance_too_small_for_the_min_lot_is_invalid_lot),
+        cmocka_unit_test(test_an_explicit_lot_is_risk_checked_with_a_tolerance),
         cmocka_unit_test(test_explicit_lot_is_rounded_down_and_capped),
         cmocka_unit_test(test_sizing_fails_closed_on_missing_account_numbers),
         cmocka_unit_test(test_command_carries_points_lot_uuid_and_expiry),

@@ -16,7 +16,7 @@
 fire_limits_t fire_limits_default(void)
 {
     fire_limits_t l = {FIRE_MAX_STOP_PIPS_DEFAULT, FIRE_SL_TOO_WIDE_FACTOR_DEFAULT,
-                       FIRE_BALANCE_PER_LOT_DEFAULT};
+                       FIRE_BALANCE_PER_LOT_DEFAULT, FIRE_MANUAL_LOT_TOLERANCE_DEFAULT};
     return l;
 }
 
@@ -230,6 +230,8 @@ bitten_reason_t fire_size_lot(const fire_sizing_t *in, double *lot_out)
     double cap_steps = s_steps_down(cap, step);
     double min_steps = ceil(sym->min_lot / step - FIRE_STEP_EPS);
 
+    double target =
+        in->equity * in->risk_pct / 100.0 * in->shield_multiplier * in->mode_multiplier;
     double steps;
     if (in->has_lot) {
         if (!s_positive(in->lot))
@@ -237,11 +239,19 @@ bitten_reason_t fire_size_lot(const fire_sizing_t *in, double *lot_out)
         steps = fmin(s_steps_down(in->lot, step), cap_steps);
         if (steps < min_steps)
             return BITTEN_R_INVALID_LOT;
+        //  The operator's lot is checked like a sized one: what it risks at this stop
+        //  against the tier's target, with a tolerance (issue 14 item 9).
+        if (!in->override_risk) {
+            double tol = in->limits.manual_lot_tolerance;
+            if (!s_positive(in->sl_pips) || !s_positive(tol))
+                return BITTEN_R_RISK_UNAVAILABLE;
+            double risk = s_lot_of(steps, step) * in->sl_pips * sym->pip_value;
+            if (risk > target * tol * (1.0 + FIRE_STEP_EPS))
+                return BITTEN_R_RISK_LOT_TOO_LARGE;
+        }
     } else {
         if (!s_positive(in->sl_pips))
             return BITTEN_R_INVALID_STOPS;
-        double target =
-            in->equity * in->risk_pct / 100.0 * in->shield_multiplier * in->mode_multiplier;
         double risk_per_lot = in->sl_pips * sym->pip_value;
         steps = fmin(s_steps_down(target / risk_per_lot, step), cap_steps);
         if (steps < min_steps) {
@@ -324,6 +334,7 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
         .account_max_lot = ctx->account_max_lot,
         .lot = req->lot,
         .has_lot = req->has_lot,
+        .override_risk = req->manual && req->override_risk,
         .limits = ctx->limits,
     };
     return fire_size_lot(&sizing, lot_out);

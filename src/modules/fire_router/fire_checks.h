@@ -17,11 +17,13 @@
 #define FIRE_MAX_STOP_PIPS_DEFAULT 1000.0   /* sl/tp beyond this: INVALID_STOPS */
 #define FIRE_SL_TOO_WIDE_FACTOR_DEFAULT 1.5 /* min lot risking more than this x target: refuse */
 #define FIRE_BALANCE_PER_LOT_DEFAULT 1000.0 /* lot cap = balance / this */
+#define FIRE_MANUAL_LOT_TOLERANCE_DEFAULT 1.1 /* explicit lot risking more than this x target */
 
 typedef struct {
     double max_stop_pips;
     double sl_too_wide_factor;
     double balance_per_lot;
+    double manual_lot_tolerance;
 } fire_limits_t;
 
 /*  The limits above, for callers (and tests) that do not read config. */
@@ -43,6 +45,7 @@ typedef struct {
     double entry, sl_price, tp_price; /* absolute prices when known (signals), 0 = absent */
     double lot;                       /* manual only, when has_lot */
     bool has_lot;
+    bool override_risk;       /* the operator accepts an explicit lot above the risk target */
     double shield_multiplier; /* CITADEL's size multiplier; 1.0 for manual fires */
     bitten_ms_t expires_at;   /* 0 = none */
     bitten_ms_t created_at;   /* market time of the signal; 0 for manual fires */
@@ -129,6 +132,7 @@ typedef struct {
     double account_max_lot; /* <= 0 = no account cap */
     double lot;             /* manual: the operator's lot, when has_lot */
     bool has_lot;
+    bool override_risk; /* skip the explicit lot's risk check (journaled by the router) */
     fire_limits_t limits;
 } fire_sizing_t;
 
@@ -137,7 +141,9 @@ typedef struct {
  *  sizing never divides by a stop smaller than the one the wire can carry), rounded down to the
  *  lot step, capped at min(account max_lot, symbol max, balance / balance_per_lot). Below the
  *  symbol's min lot: RISK_SL_TOO_WIDE when the min lot risks more than sl_too_wide_factor x
- *  the target, else the min lot. An explicit lot is rounded down and capped the same way.
+ *  the target, else the min lot. An explicit lot is rounded down and capped the same way,
+ *  then risk-checked: when that lot x sl x pip_value exceeds the target x
+ *  limits.manual_lot_tolerance it is RISK_LOT_TOO_LARGE, unless override_risk.
  *  Non-positive or non-finite account numbers fail closed (RISK_UNAVAILABLE); a cap below
  *  the min lot is INVALID_LOT. Returns BITTEN_R_OK with *lot_out set, or the reason. */
 bitten_reason_t fire_size_lot(const fire_sizing_t *in, double *lot_out);

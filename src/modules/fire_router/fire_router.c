@@ -31,7 +31,6 @@ struct fire_router {
     fire_limits_t limits;
     bool allow_shared;
     bitten_ms_t result_timeout_ms, manual_ttl_ms, max_skew_ms, quote_max_age_ms;
-    double manual_lot_tolerance;
     zhashx_t *open; /* "signal_id|uuid" -> s_open_t* (owned) */
     //  The latest bid/ask per "uuid|symbol" (v2.x absolute stops), known accounts and table
     //  symbols only, so junk cannot grow it.
@@ -82,6 +81,7 @@ static int s_load_limits(const bitten_config_t *cfg, fire_limits_t *limits)
     limits->max_stop_pips = bitten_config_double(cfg, "fire.max_stop_pips");
     limits->sl_too_wide_factor = bitten_config_double(cfg, "fire.sl_too_wide_factor");
     limits->balance_per_lot = bitten_config_double(cfg, "fire.balance_per_lot");
+    limits->manual_lot_tolerance = bitten_config_double(cfg, "fire.manual_lot_risk_tolerance");
     return 0;
 }
 
@@ -481,7 +481,11 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         out.reason = why;
         return out;
     }
-    s_move(self, &rec, BITTEN_FIRE_SENT, BITTEN_R_OK, "", NULL, req->manual);
+    //  An operator's risk override is part of the record: in the SENT row's detail and the log.
+    s_move(self, &rec, BITTEN_FIRE_SENT, BITTEN_R_OK,
+           (req->override_risk && req->has_lot) ? "override_risk: explicit lot above the risk target"
+                                               : "",
+           NULL, req->manual);
     s_open_put(self, &rec, req->manual);
     out.state = BITTEN_FIRE_SENT;
     return out;
@@ -720,6 +724,12 @@ static bitten_reason_t s_control_fire(void *arg, const json_t *request, json_t *
     s_num_field(request, "sl_pips", &req.sl_pips);
     s_num_field(request, "tp_pips", &req.tp_pips);
     req.has_lot = s_num_field(request, "lot", &req.lot);
+    json_t *ovr = json_object_get(request, "override_risk");
+    if (ovr && !json_is_boolean(ovr)) {
+        json_object_set_new(reply, "error", json_string("override_risk: true or false"));
+        return BITTEN_R_BAD_REQUEST;
+    }
+    req.override_risk = json_is_true(ovr);
     double risk_pct = 0;
     s_num_field(request, "risk_pct", &risk_pct);
     s_outcome_t out = s_submit(self, &req, risk_pct);
@@ -995,7 +1005,6 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->manual_ttl_ms = bitten_config_int(self->cfg, "fire.manual_ttl_s") * 1000;
     self->max_skew_ms = bitten_config_int(self->cfg, "fire.max_clock_skew_s") * 1000;
     self->quote_max_age_ms = bitten_config_int(self->cfg, "fire.quote_max_age_s") * 1000;
-    self->manual_lot_tolerance = bitten_config_double(self->cfg, "fire.manual_lot_risk_tolerance");
     //  Everything still waiting for news comes back into memory: PENDING/SENT become
     //  UNCONFIRMED; TIMEOUT, UNCONFIRMED and FILLED wait on as they were.
     bitten_fire_filter_t waiting[] = {{NULL, NULL, BITTEN_FIRE_FILLED, 0},
