@@ -56,6 +56,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "seconds between STATUS= lines to systemd (Type=notify); WATCHDOG=1 follows WatchdogSec"},
     {"debug.test_hooks", B, "false", NR, NULL, NULL,
      "enables test-only control commands (debug.wedge blocks the loop); never in production"},
+    {"debug.crash_after_fanout_sends", I, "0", 0, 1000, NULL, NULL,
+     "test hook (needs debug.test_hooks): SIGKILL the daemon right after this many sends of one automatic fan-out; 0 = off"},
     {"shutdown.linger_ms", I, "200", 0, 2000, NULL, NULL,
      "ZMQ_LINGER on close: how long unsent frames may delay a stop"},
     /* EAs */

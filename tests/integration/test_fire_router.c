@@ -239,6 +239,84 @@ static void test_an_explicit_lot_is_risk_checked_unless_overridden(void **state)
     s_stop(&e);
 }
 
+#define AUTO_ACCOUNT(n)                                                                           \
+    "    a" #n "\n        uuid = \"auto_" #n "\"\n        tier = \"FANG\"\n        mode = \"auto\"\n"
+
+//  Issue 14 item 3: kill -9 right after the FIRST send of an automatic fan-out to 4 accounts.
+//  Every target of the passed verdict was journaled in one transaction before that send, so
+//  after the restart all 4 are there (UNCONFIRMED, or REFUSED with the reason), none absent,
+//  and nothing is resent.
+static void test_kill_9_in_a_fan_out_leaves_every_target_journaled(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
+                          "--set", "command.keepalive_s=100", "--set", "command.allow_shared=true",
+                          "--set", "debug.test_hooks=true", "--set",
+                          "debug.crash_after_fanout_sends=1", NULL};
+    assert_int_equal(bt_daemon_start(&d, "accounts\n" AUTO_ACCOUNT(1) AUTO_ACCOUNT(2)
+                                             AUTO_ACCOUNT(3) AUTO_ACCOUNT(4),
+                                     args),
+                     0);
+    void *fb = bt_feedback_socket(&d, true);
+    void *cmd = bt_command_socket(&d);
+    assert_int_equal(bt_wait_status(&d, "command.peers", 1, 3000), 1);
+    //  Accounts 1..3 are healthy and online; 4 says nothing (refused, with its reason).
+    char frame[512];
+    for (int i = 1; i <= 3; i++) {
+        snprintf(frame, sizeof frame,
+                 "{\"type\":\"telemetry\",\"uuid\":\"auto_%d\",\"account\":{\"balance\":10000,"
+                 "\"equity\":10000,\"margin\":0,\"free_margin\":10000,\"margin_level\":0}}",
+                 i);
+        bt_send(fb, frame);
+    }
+    assert_int_equal(bt_wait_status(&d, "eas.online", 3, 3000), 3);
+    json_t *r = bt_ctl_timeout(&d,
+                               "{\"cmd\":\"debug.verdict\",\"signal_id\":\"FAN_1\","
+                               "\"symbol\":\"EURUSD\",\"action\":\"buy\",\"sl_pips\":20,"
+                               "\"tp_pips\":40}",
+                               1000);
+    json_decref(r); /* the daemon dies inside this request: usually no reply */
+    char buf[2048];
+    int got = 0;
+    while (bt_recv(cmd, buf, sizeof buf, 1000) > 0)
+        if (strstr(buf, "FAN_1"))
+            got++;
+    assert_int_equal(got, 1); /* exactly the one send before the kill */
+    assert_false(bt_daemon_alive(&d));
+    bt_daemon_kill(&d); /* reap it */
+    zmq_close(cmd);
+    zmq_close(fb);
+    assert_int_equal(bt_daemon_restart(&d), 0);
+    r = bt_ctl(&d, "{\"cmd\":\"fires\",\"signal_id\":\"FAN_1\"}");
+    assert_non_null(r);
+    json_t *fires = json_object_get(r, "fires");
+    assert_int_equal(json_array_size(fires), 4);
+    int unconfirmed = 0, refused = 0;
+    bool seen[5] = {false};
+    size_t i;
+    json_t *f;
+    json_array_foreach(fires, i, f)
+    {
+        const char *uuid = json_string_value(json_object_get(f, "uuid"));
+        const char *st = json_string_value(json_object_get(f, "state"));
+        assert_true(uuid && strncmp(uuid, "auto_", 5) == 0);
+        seen[uuid[5] - '0'] = true;
+        if (strcmp(st, "UNCONFIRMED") == 0)
+            unconfirmed++;
+        else if (strcmp(st, "REFUSED") == 0 && strcmp(uuid, "auto_4") == 0)
+            refused++;
+    }
+    assert_true(seen[1] && seen[2] && seen[3] && seen[4]);
+    assert_int_equal(unconfirmed, 3);
+    assert_int_equal(refused, 1);
+    json_decref(r);
+    json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "frames_out.signal"), 0); /* nothing resent */
+    json_decref(st);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
 static void test_refusals_carry_their_reason(void **state)
 {
     s_env_t e;
@@ -529,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_a_tiny_manual_stop_is_refused_and_never_sent),
         cmocka_unit_test(test_the_lot_replied_journaled_and_sent_is_one_number),
         cmocka_unit_test(test_an_explicit_lot_is_risk_checked_unless_overridden),
+        cmocka_unit_test(test_kill_9_in_a_fan_out_leaves_every_target_journaled),
         cmocka_unit_test(test_refusals_carry_their_reason),
         cmocka_unit_test(test_close_goes_out_once_and_its_result_fills_it),
         cmocka_unit_test(test_no_ea_connected_refuses_and_a_late_ea_receives_nothing_stale),
