@@ -187,6 +187,20 @@ static void test_keys_are_reloaded_on_sighup(void **state)
     s_stop(&e);
 }
 
+//  docs/security.md: only public halves belong in clients_dir. This set-up keeps acct_A's
+//  secret there too (the sim needs one): it is named in a WARN line, the public one is not.
+static void test_a_secret_key_in_the_clients_dir_is_named_in_a_warning(void **state)
+{
+    s_env_t e;
+    s_start(&e);
+    char want[400];
+    snprintf(want, sizeof want, "WARN core keys.secret_in_clients_dir path=%s msg=", e.a_secret);
+    assert_true(bt_log_contains(&e.d, want, 2000));
+    snprintf(want, sizeof want, "path=%s/clients/acct_A.cert msg=", e.keys);
+    assert_false(bt_log_contains(&e.d, want, 0));
+    s_stop(&e);
+}
+
 static void test_the_sim_speaks_curve(void **state)
 {
     s_env_t e;
@@ -234,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_an_ea_without_an_allowed_key_gets_nothing_and_is_not_heard),
         cmocka_unit_test(test_a_key_speaks_only_for_its_own_account),
         cmocka_unit_test(test_keys_are_reloaded_on_sighup),
+        cmocka_unit_test(test_a_secret_key_in_the_clients_dir_is_named_in_a_warning),
         cmocka_unit_test(test_the_sim_speaks_curve),
         cmocka_unit_test(test_a_public_bind_needs_curve_or_insecure),
     };

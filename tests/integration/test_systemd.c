@@ -120,12 +120,13 @@ static void test_unit_file_passes_systemd_analyze_verify(void **state)
         fprintf(stderr, "systemd-analyze not installed: skipping\n");
         skip();
     }
-    //  The unit names /usr/local/bin/bittend; verify checks that the binary exists, so point a
-    //  copy at the one just built.
+    //  The unit names /usr/sbin/bittend; verify checks that the binary exists, so point a copy
+    //  at the one just built. --man=no: the man pages it names are installed by the package
+    //  (tests/package/test_deb.sh checks them there).
     char cmd[1200], out[8192];
     snprintf(cmd, sizeof cmd,
-             "sed 's|/usr/local/bin/bittend|%s|' %s/config/bittend.service > /tmp/bittend-%d.service"
-             " && systemd-analyze verify /tmp/bittend-%d.service 2>&1; rc=$?; rm -f "
+             "sed 's|/usr/sbin/bittend|%s|' %s/config/bittend.service > /tmp/bittend-%d.service"
+             " && systemd-analyze verify --man=no /tmp/bittend-%d.service 2>&1; rc=$?; rm -f "
              "/tmp/bittend-%d.service; exit $rc",
              BITTEND_PATH, BITTEN_SOURCE_DIR, (int)getpid(), (int)getpid(), (int)getpid());
     int rc = bt_run(cmd, out, sizeof out, 60000);
@@ -138,7 +139,8 @@ static void test_unit_file_passes_systemd_analyze_verify(void **state)
     const char *must[] = {"Type=notify", "WatchdogSec=", "User=", "Group=", "StateDirectory=",
                           "LogsDirectory=", "NoNewPrivileges=yes", "ProtectSystem=strict",
                           "ProtectHome=yes", "PrivateTmp=yes", "RestrictAddressFamilies=",
-                          "Restart=on-failure", "LimitNOFILE="};
+                          "Restart=on-failure", "LimitNOFILE=",
+                          "EnvironmentFile=-/etc/default/bittend", "$BITTEND_OPTS"};
     for (size_t i = 0; i < sizeof must / sizeof *must; i++)
         assert_non_null(strstr(out, must[i]));
 }
