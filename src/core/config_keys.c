@@ -241,7 +241,7 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "one child per symbol (its name) overriding or adding: digits, point, pip, pip_value, min_lot, max_lot, lot_step, typical_spread, min_stop_pips"},
     /* accounts (src/modules/fire_router/accounts.c) */
     {"accounts", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
-     "one child per account: uuid, tier (NIBBLER|FANG|COMMANDER), mode (manual|auto), risk_pct, max_lot, symbols, dialect (contract|v7|v2.05|v2.02; pins it)"},
+     "one child per account: uuid, tier (NIBBLER|FANG|COMMANDER), mode (manual|auto), risk_pct, max_lot, symbols, dialect (contract|v7|v2.05|v2.02; pins it), symbol_prefix / symbol_suffix (the broker's names), server_utc_offset_s (pins the broker clock's offset; else learned)"},
     {"default_account.tier", S, "NIBBLER", NR, "NIBBLER|FANG|COMMANDER", NULL,
      "tier of an account created on its first telemetry"},
     {"default_account.mode", S, "manual", NR, "manual|auto", NULL,

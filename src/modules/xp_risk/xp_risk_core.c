@@ -243,6 +243,29 @@ int account_apply_heartbeat(account_state_t *s, const bitten_ea_heartbeat_t *h, 
     return 0;
 }
 
+bool risk_ea_state_telemetry(const risk_ea_state_t *in, bitten_telemetry_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!in->has_balance || !in->has_equity)
+        return false;
+    out->balance = in->balance;
+    out->equity = in->equity;
+    out->has_margin = in->has_margin;
+    out->margin = in->margin;
+    out->has_free_margin = in->has_free_margin;
+    out->free_margin = in->free_margin;
+    out->has_margin_level = in->has_margin_level;
+    out->margin_level = in->margin_level;
+    out->has_positions = in->has_positions;
+    out->positions = in->positions;
+    if (!in->has_margin && !in->has_free_margin && !in->has_margin_level && in->has_positions &&
+        in->positions == 0) {
+        out->has_margin = true; /* no position, no margin */
+        out->margin = 0.0;
+    }
+    return true;
+}
+
 static int s_find_position(const account_state_t *s, const char *signal_id, int64_t ticket)
 {
     for (size_t i = 0; i < s->position_count; i++) {

@@ -151,6 +151,21 @@ int account_apply_telemetry(account_state_t *s, const bitten_telemetry_t *t, bit
 int account_apply_heartbeat(account_state_t *s, const bitten_ea_heartbeat_t *h, bitten_ms_t now,
                             const risk_params_t *p);
 
+/*  Account state as the real EAs send it (issue 13 §4): no EA sends telemetry; a v7 heartbeat
+ *  (balance, equity, positions), a v2.x heartbeat / HEARTBEAT / handshake / HELLO (balance,
+ *  equity, free margin, margin level, margin) or an EA's trade result / confirmation carrying
+ *  balance and equity IS the account's telemetry, with the same freshness gate. What the frame
+ *  says about margin counts; a v7 frame that says nothing about margin but reports 0
+ *  positions means no margin used (MT5: no position, no margin); anything else leaves margin
+ *  unknown (RISK_MARGIN: fail closed). Fills *out and returns true when the frame carries
+ *  account state (balance and equity), false otherwise (then it is not telemetry). */
+typedef struct {
+    bool has_balance, has_equity, has_margin, has_free_margin, has_margin_level, has_positions;
+    double balance, equity, margin, free_margin, margin_level;
+    int64_t positions;
+} risk_ea_state_t;
+bool risk_ea_state_telemetry(const risk_ea_state_t *in, bitten_telemetry_t *out);
+
 /*  A fill (result "success") of a buy or sell: tracks the position. Returns 0, 1 when the
  *  signal_id is already tracked (a duplicated result; nothing changes), -1 when the
  *  direction is not buy/sell, an id is missing or the list is full. */
