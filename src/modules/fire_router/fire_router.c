@@ -663,11 +663,82 @@ static void s_orphan(fire_router_t *self, const char *signal_id, const char *uui
                                "status", status, "why", why));
 }
 
+//  A result that names no command (v2.02 confirmations echo no id at all): it can only be
+//  the account's fire when exactly one opening fire of that account awaits its result;
+//  otherwise it stays unmatched, with the reason (issue 13 §6). *n = how many wait.
+static s_open_t *s_only_waiting(fire_router_t *self, const char *uuid, bool close_all,
+                                size_t *n)
+{
+    s_open_t *found = NULL;
+    *n = 0;
+    for (s_open_t *o = zhashx_first(self->open); o; o = zhashx_next(self->open))
+        if (strcmp(o->rec.uuid, uuid) == 0 &&
+            (close_all ? o->rec.action == BITTEN_ACTION_CLOSE_ALL
+                       : bitten_action_opens(o->rec.action)) &&
+            (o->rec.state == BITTEN_FIRE_SENT || o->rec.state == BITTEN_FIRE_TIMEOUT ||
+             o->rec.state == BITTEN_FIRE_UNCONFIRMED)) {
+            (*n)++;
+            found = o;
+        }
+    return *n == 1 ? found : NULL;
+}
+
+static void s_apply_result(fire_router_t *self, const bitten_trade_result_t *r,
+                           bitten_dialect_t dialect);
+
 static void s_on_result(void *arg, bitten_event_t event, const void *payload)
 {
-    fire_router_t *self = arg;
-    const bitten_trade_result_t *r = &((const bitten_frame_t *)payload)->u.trade_result;
+    const bitten_frame_t *f = payload;
+    s_apply_result(arg, &f->u.trade_result, f->dialect);
+}
+
+static void s_apply_result(fire_router_t *self, const bitten_trade_result_t *r,
+                           bitten_dialect_t dialect)
+{
     bitten_fire_state_t to = fire_router_state_for_result(r->status);
+    if (!*r->signal_id) {
+        //  Only v2.02 answers a fire without its id; v2.05's id-less confirmation is its answer
+        //  to a frame it did not know ("unknown") and must never settle a fire.
+        //  A v2.x close_all answer (close_confirmation, no id) settles the account's one
+        //  close_all waiting, likewise.
+        size_t waiting = 0;
+        bool v202_fire = dialect == BITTEN_DIALECT_V202 && !r->is_close &&
+                         strcmp(r->command_type, "fire") == 0;
+        bool v2_close_all = (dialect == BITTEN_DIALECT_V202 || dialect == BITTEN_DIALECT_V205) &&
+                            r->is_close && strcmp(r->command_type, "close_all") == 0;
+        s_open_t *only = *r->uuid && (v202_fire || v2_close_all)
+                             ? s_only_waiting(self, r->uuid, v2_close_all, &waiting)
+                             : NULL;
+        if (!only) {
+            char why[160];
+            if (r->is_close && !v2_close_all)
+                snprintf(why, sizeof why, "a close confirmation names no fire");
+            else if (v2_close_all)
+                snprintf(why, sizeof why, "a close_all confirmation while %zu close_all fires of "
+                                          "the account wait", waiting);
+            else if (!*r->uuid)
+                snprintf(why, sizeof why, "a result without id and without account");
+            else if (!v202_fire)
+                snprintf(why, sizeof why, "a result without id (command_type %s) settles no fire",
+                         r->command_type[0] ? r->command_type : "-");
+            else
+                snprintf(why, sizeof why, "a v2.02 result without id while %zu fires of the "
+                                          "account wait", waiting);
+            s_orphan(self, "-", r->uuid, bitten_result_status_str(r->status), why);
+            return;
+        }
+        if (!fire_router_may_move(only->rec.state, to)) {
+            self->duplicate_results++;
+            return;
+        }
+        bitten_trade_result_t copy = *r;
+        snprintf(copy.signal_id, sizeof copy.signal_id, "%s", only->rec.signal_id);
+        BLOG_INFO(self->log, "fire_router", "result.matched_by_account",
+                  "signal_id=%s uuid=%s why=\"the result names no fire; the only one waiting\"",
+                  copy.signal_id, copy.uuid);
+        s_apply_result(self, &copy, dialect);
+        return;
+    }
     s_open_t *o = s_open_find(self, r->signal_id, r->uuid);
     if (!o) {
         bitten_fire_rec_t known;
