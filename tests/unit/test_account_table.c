@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,14 @@ static void test_broker_facts_lay_over_the_symbol_table_and_fall_back_to_it(void
         account_symbol_resolve(eurusd, account_table_symbol_facts(t, "acct_1", "EURUSD"), &out), 0);
     assert_int_equal(out.spec.digits, eurusd->digits);
     assert_true(out.spec.lot_step == 0.1);
+
+    /* digits alone (what v2.x price decimals tell): the point follows them, so v7 distances
+     * are counted in the broker's points (USDCNH quoted with 4 digits) */
+    bitten_broker_symbol_t only_digits = {.symbol = "EURUSD", .facts = {.digits = 4}};
+    assert_int_equal(account_symbol_resolve(eurusd, &only_digits, &out), 0);
+    assert_int_equal(out.spec.digits, 4);
+    assert_true(fabs(out.spec.point - 0.0001) < 1e-15);
+    assert_true(fabs(out.facts.point - 0.0001) < 1e-15);
 
     /* the broker alone is not enough: a symbol the table does not know is not tradable */
     assert_int_equal(account_symbol_resolve(NULL, &facts, &out), -1);

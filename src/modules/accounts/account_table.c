@@ -121,6 +121,8 @@ int account_symbol_resolve(const bitten_symbol_t *base, const bitten_broker_symb
             out->spec.digits = f->digits, out->from_broker = true;
         if (f->point > 0)
             out->spec.point = f->point, out->from_broker = true;
+        else if (f->digits > 0) /* digits alone (v2.x price decimals): the point follows */
+            out->spec.point = pow(10.0, -f->digits);
         if (f->lot_step > 0)
             out->spec.lot_step = f->lot_step, out->from_broker = true;
         if (f->lot_min > 0)
