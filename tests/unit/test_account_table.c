@@ -169,6 +169,24 @@ static void test_a_bad_or_twice_listed_config_account_names_its_key(void **state
     assert_null(account_table_from_config(cfg, err, sizeof err));
     assert_non_null(strstr(err, "key 'accounts.two.uuid': 'acct_1' is listed twice"));
     bitten_config_destroy(&cfg);
+    /* the broker's names and clock */
+    cfg = s_config("accounts\n    one\n        uuid = \"acct_1\"\n        symbol_suffix = \"m\"\n"
+                   "        server_utc_offset_s = 10800\n");
+    account_table_t *t = account_table_from_config(cfg, err, sizeof err);
+    assert_non_null(t);
+    assert_string_equal(account_table_find(t, "acct_1")->symbol_suffix, "m");
+    assert_true(account_table_find(t, "acct_1")->has_server_offset);
+    assert_int_equal(account_table_find(t, "acct_1")->server_utc_offset_s, 10800);
+    account_table_destroy(&t);
+    bitten_config_destroy(&cfg);
+    cfg = s_config("accounts\n    one\n        uuid = \"acct_1\"\n        server_utc_offset_s = \"3h\"\n");
+    assert_null(account_table_from_config(cfg, err, sizeof err));
+    assert_non_null(strstr(err, "key 'accounts.one.server_utc_offset_s': '3h'"));
+    bitten_config_destroy(&cfg);
+    cfg = s_config("accounts\n    one\n        uuid = \"acct_1\"\n        symbol_suffix = \"waytoolong\"\n");
+    assert_null(account_table_from_config(cfg, err, sizeof err));
+    assert_non_null(strstr(err, "accounts.one.symbol_suffix"));
+    bitten_config_destroy(&cfg);
 }
 
 /* ---------------------------------------------------------------- dialect, route, symbols */
