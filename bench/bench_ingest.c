@@ -227,7 +227,7 @@ int main(int argc, char **argv)
     const char *python = "/usr/bin/python3", *py_script = "bench/baseline_c.py";
     long frames = 500000;
     int uuids = 300;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* --option value pairs */
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -248,7 +248,6 @@ int main(int argc, char **argv)
             uuids = atoi(v);
         else
             s_usage();
-        i++;
     }
     s_frames_t f;
     s_make_frames(&f, uuids);
