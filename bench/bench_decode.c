@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "bench_common.h"
+#include "bench_frames.h"
 #include "bitten/proto.h"
 
 int main(int argc, char **argv)
@@ -21,20 +22,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--mode"))
             mode = argv[i + 1];
     }
-    bitten_telemetry_t t;
-    memset(&t, 0, sizeof t);
-    snprintf(t.uuid, sizeof t.uuid, "bench_ea_%05d", 42);
-    t.balance = 100042.0;
-    t.equity = 100021.0;
-    t.margin = 250.0;
-    t.has_margin = true;
-    t.free_margin = t.equity - t.margin;
-    t.has_free_margin = true;
-    t.profit = 12.5;
-    t.has_profit = true;
-    t.timestamp = 1764633600000LL;
     char buf[1024];
-    int n = bitten_encode_telemetry(&t, buf, sizeof buf);
+    int n = bb_telemetry_frame(42, 1764633600000LL, buf, sizeof buf);
     if (n <= 0)
         return 1;
     bool jansson = !strcmp(mode, "jansson");
