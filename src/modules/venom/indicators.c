@@ -122,6 +122,7 @@ void venom_trend_closed(venom_trend_state_t *st, const bitten_candle_t *c, size_
                         int ema_fast, int ema_mid, int ema_slow, int rsi_period)
 {
     st->n = n;
+    st->ema_mid_prev = NAN;
     size_t sf = s_ema_start(c, n, ema_fast, &st->ema_fast);
     size_t sm = s_ema_start(c, n, ema_mid, &st->ema_mid);
     size_t ss = s_ema_start(c, n, ema_slow, &st->ema_slow);
@@ -140,7 +141,8 @@ void venom_trend_closed(venom_trend_state_t *st, const bitten_candle_t *c, size_
     double ef = st->ema_fast, em = st->ema_mid, es = st->ema_slow;
     double gain = st->rsi_gain, loss = st->rsi_loss;
     double af = s_alpha(ema_fast), am = s_alpha(ema_mid), as = s_alpha(ema_slow);
-    for (size_t i = lo; i < n; i++) {
+    size_t last = n > 0 ? n - 1 : 0; /* the last step also leaves venom_ema(c, n - 1, mid) */
+    for (size_t i = lo; i < last; i++) {
         double x = c[i].close;
         if (i >= sf)
             ef = s_ema_step(ef, x, af);
@@ -150,6 +152,19 @@ void venom_trend_closed(venom_trend_state_t *st, const bitten_candle_t *c, size_
             es = s_ema_step(es, x, as);
         if (i >= sr)
             s_rsi_step(&gain, &loss, x - c[i - 1].close, rsi_period);
+    }
+    if (lo <= last && last < n) {
+        double x = c[last].close;
+        if (last >= sf)
+            ef = s_ema_step(ef, x, af);
+        if (last >= sm) {
+            st->ema_mid_prev = em;
+            em = s_ema_step(em, x, am);
+        }
+        if (last >= ss)
+            es = s_ema_step(es, x, as);
+        if (last >= sr)
+            s_rsi_step(&gain, &loss, x - c[last - 1].close, rsi_period);
     }
     st->ema_fast = ef;
     st->ema_mid = em;
@@ -178,6 +193,8 @@ void venom_trend_finish(const venom_trend_state_t *st, const bitten_candle_t *c,
     out->ema_slow = s_ema_finish(st, st->ema_slow, c, n, ema_slow);
     if (n == st->n + 1)
         out->ema_mid_prev = st->ema_mid;
+    else if (n == st->n)
+        out->ema_mid_prev = st->ema_mid_prev;
     else
         out->ema_mid_prev = n > 0 ? venom_ema(c, n - 1, ema_mid) : NAN;
     bool carried = rsi_period >= 1 && st->n >= (size_t)rsi_period + 1;

@@ -207,6 +207,7 @@ double venom_rsi(const bitten_candle_t *c, size_t n, int period);
 typedef struct {
     size_t n;                          /* closed candles walked */
     double ema_fast, ema_mid, ema_slow; /* venom_ema(c, n, period); NAN if n < period */
+    double ema_mid_prev;                /* venom_ema(c, n - 1, ema_mid) */
     double rsi_gain, rsi_loss;          /* Wilder averages after c[n - 1]; NAN if n <= period */
 } venom_trend_state_t;
 
