@@ -8,6 +8,7 @@
 
 #include "bitten/config.h"
 #include "bitten/core.h"
+#include "core/config_check.h"
 #include "core/daemon.h"
 #include "core/security.h"
 #include "core/strict.h"
@@ -271,6 +272,8 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
     static const char *const endpoints[] = {"command.endpoint", "feedback.endpoint",
                                             "control.endpoint", "events.endpoint"};
     bool enforce = bitten_config_bool(cfg, "zmq.enforce");
+    if (bitten_config_check_endpoints(cfg, err, errlen) != 0)
+        return -1;
     for (size_t i = 0; i < sizeof endpoints / sizeof *endpoints; i++) {
         const char *ep = bitten_config_str(cfg, endpoints[i]);
         if (enforce && !s_is_zmq_endpoint(ep)) {
@@ -300,6 +303,8 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
                                                                   : "security.server_cert");
         return -1;
     }
+    if (bitten_config_check_files(cfg, err, errlen) != 0)
+        return -1;
     const char *ctl = bitten_config_str(cfg, "control.endpoint");
     if (!bitten_endpoint_is_local(ctl)) {
         snprintf(err, errlen, "config: key 'control.endpoint': '%s' must be loopback or ipc://",
@@ -420,6 +425,8 @@ int main(int argc, char **argv)
     if (args.print_config || args.check_config) {
         if (args.print_config)
             bitten_config_print(cfg, stdout);
+        else
+            printf("ok\n");
         bitten_config_destroy(&cfg);
         return EXIT_SUCCESS;
     }

@@ -298,6 +298,23 @@ static const char *s_child(zconfig_t *entry, const char *name)
     return c ? zconfig_value(c) : NULL;
 }
 
+//  The fields an accounts entry may carry: anything else (a typo such as `tire`) is refused,
+//  not silently left at its default. Returns the first unknown field's name, or NULL.
+static const char *s_unknown_field(zconfig_t *entry)
+{
+    static const char *const known[] = {"uuid",    "tier",    "mode",   "risk_pct",
+                                        "max_lot", "symbols", "dialect"};
+    for (zconfig_t *c = zconfig_child(entry); c; c = zconfig_next(c)) {
+        const char *name = zconfig_name(c);
+        size_t i = 0;
+        while (i < sizeof known / sizeof *known && strcmp(name, known[i]) != 0)
+            i++;
+        if (i == sizeof known / sizeof *known)
+            return name;
+    }
+    return NULL;
+}
+
 account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err, size_t errlen)
 {
     account_table_t *self = account_table_new();
@@ -309,6 +326,13 @@ account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err
     for (zconfig_t *e = section ? zconfig_child(section) : NULL; e; e = zconfig_next(e)) {
         bitten_account_t a;
         char why[160];
+        const char *unknown = s_unknown_field(e);
+        if (unknown) {
+            snprintf(err, errlen, "config: file: unknown key 'accounts.%.40s.%.40s' (see "
+                     "docs/configuration.md)", zconfig_name(e), unknown);
+            account_table_destroy(&self);
+            return NULL;
+        }
         if (account_parse(s_child(e, "uuid"), s_child(e, "tier"), s_child(e, "mode"),
                           s_child(e, "risk_pct"), s_child(e, "max_lot"), s_child(e, "symbols"),
                           s_child(e, "dialect"), &a, why, sizeof why) != 0) {
