@@ -8,6 +8,7 @@
 
 #include "bitten/config.h"
 #include "bitten/core.h"
+#include "bitten/events.h"
 #include "core/config_check.h"
 #include "core/daemon.h"
 #include "core/security.h"
@@ -105,7 +106,7 @@ typedef struct {
     const char *config_path;
     const char *sets[64]; /* "key=value" in command-line order */
     size_t n_sets;
-    bool print_config, print_doc, check_config;
+    bool print_config, print_doc, check_config, print_events_doc;
     bool no_zmq_mode;
     const char *replay_path; /* --replay FILE: VENOM over a file, no sockets */
     bool outcomes;
@@ -128,6 +129,7 @@ static void s_usage(FILE *out)
             "  --insecure           allow a non-loopback bind without CURVE (warns every minute)\n"
             "  --print-config       print the effective configuration (ZPL) and exit\n"
             "  --print-config-doc   print the configuration key table (Markdown) and exit\n"
+            "  --print-events-doc   print the events channel's topics and fields (Markdown), exit\n"
             "  --check-config       validate the configuration and exit 0, or 2 naming the key\n"
             "  --replay FILE        run VENOM over FILE (JSON-lines frames or CSV ticks/bars),\n"
             "                       print each signal and a summary as JSON lines, and exit\n"
@@ -141,7 +143,8 @@ static void s_usage(FILE *out)
 static int s_parse_args(int argc, char **argv, s_args_t *a)
 {
     enum { O_SET = 256, O_LEVEL, O_FORMAT, O_FILE, O_MODE, O_NO_MODE, O_ENFORCE, O_STRICT,
-           O_PRINT, O_DOC, O_CHECK, O_VERSION, O_INSECURE, O_REPLAY, O_OUTCOMES };
+           O_PRINT, O_DOC, O_CHECK, O_VERSION, O_INSECURE, O_REPLAY, O_OUTCOMES,
+           O_EVENTS_DOC };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, O_SET},
         {"log-level", required_argument, NULL, O_LEVEL},
@@ -156,6 +159,7 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
         {"insecure", no_argument, NULL, O_INSECURE},
         {"replay", required_argument, NULL, O_REPLAY},
         {"outcomes", no_argument, NULL, O_OUTCOMES},
+        {"print-events-doc", no_argument, NULL, O_EVENTS_DOC},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     //  The flag forms are --set shorthands, kept as strings so one code path parses them.
     static const char *const fixed[] = {
@@ -209,6 +213,9 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
             break;
         case O_OUTCOMES:
             a->outcomes = true;
+            break;
+        case O_EVENTS_DOC:
+            a->print_events_doc = true;
             break;
         case O_VERSION:
             printf("bittend %s\n", BITTEN_VERSION);
@@ -403,6 +410,10 @@ int main(int argc, char **argv)
         return parsed > 0 ? EXIT_SUCCESS : EXIT_CONFIG;
     if (args.print_doc) {
         bitten_config_write_doc(stdout);
+        return EXIT_SUCCESS;
+    }
+    if (args.print_events_doc) {
+        bitten_events_write_doc(stdout);
         return EXIT_SUCCESS;
     }
     char err[ERR_MAX];

@@ -36,6 +36,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "PUB socket where every decision is published as 'topic {json}'"},
     {"events.sndhwm", I, "10000", 1, 10000000, NULL, NULL,
      "events queued per subscriber before the slowest subscriber loses events"},
+    {"events.heartbeat_s", I, "5", 1, 3600, NULL, NULL,
+     "daemon.heartbeat period on the events channel; a tail that hears none for 3 periods says the daemon is gone"},
     /* loop and process */
     {"loop.max_frames_per_wakeup", I, "256", 1, 100000, NULL, NULL,
      "frames handled per socket per loop wakeup, so one busy socket cannot starve the others"},

@@ -81,6 +81,7 @@ typedef struct {
     uint64_t bytes_in;
     uint64_t sends_refused;
     uint64_t events_published, events_unheard;
+    uint64_t events_invalid; /* emitted off the events table's schema (a bug: logged) */
     uint64_t control_requests;
     uint64_t keepalives_sent;
     int64_t reject_logged_ms[BITTEN_R_COUNT_];
@@ -121,6 +122,11 @@ struct bitten_core {
     bitten_store_t *store;
     char strict_path[512]; /* non-empty while a legacy file exists */
     bitten_ms_t started_ms;
+    /* events channel contract (core_channels.c emit, core.c daemon.* topics) */
+    uint64_t events_seq;       /* the last "seq" published */
+    ev_timer heartbeat_timer;  /* daemon.heartbeat every events.heartbeat_s */
+    int heartbeat_s;
+    const char *stop_why;      /* daemon.stopping's "why" (a signal's name, or NULL = stop) */
 };
 
 /* ---------------------------------------------------------------- core.c */

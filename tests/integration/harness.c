@@ -210,6 +210,14 @@ int bt_daemon_stop(bt_daemon_t *d, double *seconds)
 {
     if (d->pid <= 0)
         return -1;
+    //  Every test checks the events contract on the way out: an event off its schema
+    //  (docs/events.md) fails the stop.
+    json_t *st = bt_ctl_timeout(d, "{\"cmd\":\"status\"}", 2000);
+    int64_t invalid = st ? bt_json_int(st, "events_invalid") : 0;
+    json_decref(st);
+    if (invalid > 0)
+        fprintf(stderr, "harness: %lld events off their schema (events.schema_violation in %s)\n",
+                (long long)invalid, d->log_path);
     double start = s_now();
     kill(d->pid, SIGTERM);
     int status = 0;
@@ -218,6 +226,8 @@ int bt_daemon_stop(bt_daemon_t *d, double *seconds)
             d->pid = 0;
             if (seconds)
                 *seconds = s_now() - start;
+            if (invalid > 0)
+                return -1;
             return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         }
         bt_sleep_ms(10);
