@@ -93,6 +93,19 @@ static const bitten_event_field_t s_verdict[] = {
     {"tier", S, REQ, "CITADEL's threshold tier"},
     {"tightened", B, REQ, "the threshold was tightened"},
     {"terms", O, REQ, "the score's terms (numbers by name)"},
+    {"evidence", O, OPT, "the evidence gate, when checked: gate (reason), closed (trades), "
+                         "expectancy_r, lower_95_r, upper_95_r (numbers or null)"},
+    END};
+
+static const bitten_event_field_t s_signal_outcome[] = {
+    {"signal_id", S, REQ, "the followed signal (--outcomes / VENOM's follower)"},
+    {"pattern", S, REQ, "the detector"},
+    {"outcome", S, REQ, "WIN, LOSS, TIMEOUT or OPEN"},
+    {"r", N, NUL, "result in R (4 decimals); null when not finite"},
+    {"fill", N, REQ, "entry price"},
+    {"exit", N, REQ, "exit price"},
+    {"closed_at", S, REQ, "market time of the outcome"},
+    {"gap", B, REQ, "the stop was filled beyond its price (a gap)"},
     END};
 
 /* ---------------------------------------------------------------- fires */
@@ -208,6 +221,8 @@ const bitten_event_topic_t bitten_event_topics[] = {
     {"strict.violation", "core", "a legacy execution file appeared: fires refused", s_strict_violation},
     {"strict.cleared", "core", "the legacy file is gone", s_strict_cleared},
     {"signal", "venom", "a new signal", s_signal},
+    {"signal.outcome", "venom", "a followed signal reached TP, SL or its time limit",
+     s_signal_outcome},
     {"verdict", "citadel", "CITADEL's verdict on a signal", s_verdict},
     {"fire.pending", "fire_router", "journaled, about to be sent", s_fire},
     {"fire.sent", "fire_router", "handed to the command socket", s_fire},

@@ -130,10 +130,12 @@ static void test_print_config_shows_layers(void **state)
 {
     char out[16384];
     char cmd[512];
+    //  From the source dir, as scripts/dev runs the demo: its paths (the evidence seed) are
+    //  relative to it.
     snprintf(cmd, sizeof cmd,
-             "env BITTEN_EA_OFFLINE_AFTER_S=33 %s --config %s/config/demo.cfg --set log.level=warn "
-             "--print-config",
-             BITTEND_PATH, BITTEN_SOURCE_DIR);
+             "env -C %s BITTEN_EA_OFFLINE_AFTER_S=33 %s --config config/demo.cfg "
+             "--set log.level=warn --print-config",
+             BITTEN_SOURCE_DIR, BITTEND_PATH);
     assert_int_equal(bt_run(cmd, out, sizeof out, 10000), 0);
     assert_non_null(strstr(out, "offline_after_s = \"33\"    # from env"));
     assert_non_null(strstr(out, "level = \"warn\"    # from cli"));
