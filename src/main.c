@@ -11,6 +11,7 @@
 #include "bitten/events.h"
 #include "core/config_check.h"
 #include "core/daemon.h"
+#include "core/metrics.h"
 #include "core/security.h"
 #include "core/strict.h"
 #include "core/symbols_config.h"
@@ -327,6 +328,21 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
     }
     if (bitten_config_check_files(cfg, err, errlen) != 0)
         return -1;
+    //  The metrics endpoint is HTTP without authentication: loopback, or --insecure.
+    char host[64], why[160], as_tcp[96];
+    int port = 0;
+    bool off = false;
+    const char *metrics = bitten_config_str(cfg, "metrics.endpoint");
+    if (core_metrics_parse_endpoint(metrics, host, sizeof host, &port, &off, why, sizeof why) != 0) {
+        snprintf(err, errlen, "config: key 'metrics.endpoint': %s", why);
+        return -1;
+    }
+    snprintf(as_tcp, sizeof as_tcp, "tcp://%s:%d", host, port);
+    if (!off && !insecure && !bitten_endpoint_is_local(as_tcp)) {
+        snprintf(err, errlen, "config: key 'metrics.endpoint': '%s' is not loopback; start with "
+                              "--insecure to serve metrics beyond this machine", metrics);
+        return -1;
+    }
     const char *ctl = bitten_config_str(cfg, "control.endpoint");
     if (!bitten_endpoint_is_local(ctl)) {
         snprintf(err, errlen, "config: key 'control.endpoint': '%s' must be loopback or ipc://",

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/core_internal.h"
+#include "core/metrics.h"
 #include "core/store.h"
 #include "core/strict.h"
 
@@ -306,6 +307,11 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
     core->heartbeat_s = (int)bitten_config_int(cfg, "events.heartbeat_s");
     core_timer_start(core, &core->heartbeat_timer, s_heartbeat_cb, (double)core->heartbeat_s);
     core_control_register_builtin(core);
+    core->metrics = core_metrics_new(core, err, errlen);
+    if (!core->metrics && *err) {
+        bitten_core_destroy(&core);
+        return NULL;
+    }
     core_systemd_start(core);
     return core;
 }
@@ -353,6 +359,7 @@ void bitten_core_destroy(bitten_core_t **core_p)
         ev_signal_stop(core->loop, &core->sig_int);
         ev_signal_stop(core->loop, &core->sig_hup);
     }
+    core_metrics_destroy(&core->metrics);
     core_systemd_stop(core);
     core_channels_close(core);
     bitten_store_close(&core->store);

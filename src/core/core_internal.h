@@ -127,6 +127,7 @@ struct bitten_core {
     ev_timer heartbeat_timer;  /* daemon.heartbeat every events.heartbeat_s */
     int heartbeat_s;
     const char *stop_why;      /* daemon.stopping's "why" (a signal's name, or NULL = stop) */
+    struct core_metrics *metrics; /* the Prometheus endpoint (metrics.c), NULL when off */
 };
 
 /* ---------------------------------------------------------------- core.c */

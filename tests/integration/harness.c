@@ -44,7 +44,8 @@ static int s_write_config(bt_daemon_t *d, const char *extra_zpl)
             "control\n    endpoint = \"%s\"\n"
             "events\n    endpoint = \"tcp://127.0.0.1:*\"\n"
             "state_dir = \"%s/state\"\n"
-            "log\n    level = \"debug\"\n",
+            "log\n    level = \"debug\"\n"
+            "metrics\n    endpoint = \"127.0.0.1:0\"\n",
             d->control, d->dir);
     if (extra_zpl)
         fputs(extra_zpl, f);
