@@ -72,6 +72,8 @@ static void s_usage(FILE *out)
         "  status                 uptime, frames in/out, rejects by reason, EAs, endpoints\n"
         "  eas [--uuid U]         every known EA (or one): online, last seen, round-trip time\n"
         "  config                 the daemon's effective configuration, with origins\n"
+        "  reload                 re-read the config file, validate it whole, apply what can\n"
+        "                         change live, say what needs a restart (as SIGHUP)\n"
         "  tail [--topic T]... [--uuid U] [--symbol S] [--count N] [--seconds N]\n"
         "                         print the events channel (topic prefix filters); notes\n"
         "                         seq gaps; exits 3 when bittend stops or goes silent\n"
@@ -1184,10 +1186,36 @@ static int s_run_config(s_opts_t *o)
     return s_simple(o, "config", s_print_config);
 }
 
+static void s_print_list(const char *what, json_t *list)
+{
+    size_t i;
+    json_t *v;
+    printf("%-15s", what);
+    json_array_foreach(list, i, v)
+    {
+        printf("%s%s", i ? ", " : "", json_string_value(v));
+    }
+    printf("%s\n", json_array_size(list) ? "" : "-");
+}
+
+static void s_print_reload(json_t *r)
+{
+    s_print_list("changed", json_object_get(r, "changed"));
+    s_print_list("applied", json_object_get(r, "applied"));
+    s_print_list("restart needed", json_object_get(r, "restart_needed"));
+}
+
+//  Re-read and apply the configuration (as SIGHUP does); refused: the running one stays.
+static int s_run_reload(s_opts_t *o)
+{
+    return s_simple(o, "reload", s_print_reload);
+}
+
 static const s_cmd_t s_cmds[] = {
     {"status", "", s_run_status},
     {"eas", "u", s_eas},
     {"config", "", s_run_config},
+    {"reload", "", s_run_reload},
     {"tail", "eTusnS", s_tail},
     {"accounts", "", s_accounts},
     {"fires", "ual", s_fires},

@@ -537,6 +537,20 @@ void *bitten_config_section(const bitten_config_t *self, const char *key)
     return zconfig_locate(self->file_root, path);
 }
 
+const char *bitten_config_text(const bitten_config_t *self, const char *key)
+{
+    int i = s_index(key);
+    return i >= 0 && bitten_config_keys[i].type != BITTEN_CFG_SECTION ? self->values[i].text
+                                                                       : NULL;
+}
+
+char *bitten_config_section_dump(const bitten_config_t *self, const char *key)
+{
+    zconfig_t *section = bitten_config_section(self, key);
+    char *text = section ? zconfig_str_save(section) : NULL;
+    return text ? text : strdup("");
+}
+
 const char *bitten_config_legacy_key(const bitten_config_t *self, size_t index)
 {
     return index < self->n_legacy ? self->legacy[index] : NULL;

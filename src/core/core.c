@@ -207,6 +207,34 @@ static void s_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
         BLOG_INFO(core->log, "core", "log.reopened", "signal=SIGHUP");
     else
         BLOG_ERROR(core->log, "core", "log.reopen_failed", "error=\"%s\"", strerror(errno));
+    if (core->reload_fn) {
+        json_t *reply = json_object(); /* the outcome is logged by the reload itself */
+        core->reload_fn(core->reload_arg, reply);
+        json_decref(reply);
+    }
+}
+
+/* ---------------------------------------------------------------- config reload */
+
+static bitten_reason_t s_control_reload(void *self, const json_t *request, json_t *reply)
+{
+    bitten_core_t *core = self;
+    if (!core->reload_fn) {
+        json_object_set_new(reply, "error", json_string("this daemon cannot reload"));
+        return BITTEN_R_UNKNOWN_COMMAND;
+    }
+    return core->reload_fn(core->reload_arg, reply);
+}
+
+void bitten_core_set_reload(bitten_core_t *core, bitten_reload_fn *fn, void *arg)
+{
+    core->reload_fn = fn;
+    core->reload_arg = arg;
+}
+
+void bitten_core_config_replace(bitten_core_t *core, const bitten_config_t *cfg)
+{
+    core->cfg = cfg;
 }
 
 static void s_signal(bitten_core_t *core, ev_signal *w,
@@ -307,6 +335,7 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
     core->heartbeat_s = (int)bitten_config_int(cfg, "events.heartbeat_s");
     core_timer_start(core, &core->heartbeat_timer, s_heartbeat_cb, (double)core->heartbeat_s);
     core_control_register_builtin(core);
+    bitten_core_control_register(core, "reload", s_control_reload, core);
     core->metrics = core_metrics_new(core, err, errlen);
     if (!core->metrics && *err) {
         bitten_core_destroy(&core);

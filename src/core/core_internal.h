@@ -128,6 +128,8 @@ struct bitten_core {
     int heartbeat_s;
     const char *stop_why;      /* daemon.stopping's "why" (a signal's name, or NULL = stop) */
     struct core_metrics *metrics; /* the Prometheus endpoint (metrics.c), NULL when off */
+    bitten_reload_fn *reload_fn;  /* main.c's config reload (SIGHUP, `reload`) */
+    void *reload_arg;
 };
 
 /* ---------------------------------------------------------------- core.c */

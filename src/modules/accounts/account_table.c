@@ -168,6 +168,23 @@ static s_entry_t *s_entry(const account_table_t *self, const char *uuid)
     return uuid ? zhashx_lookup(self->index, uuid) : NULL;
 }
 
+int account_table_update_settings(account_table_t *self, const bitten_account_t *from)
+{
+    s_entry_t *e = s_entry(self, from->uuid);
+    if (!e)
+        return -1;
+    bitten_account_t *a = &e->account;
+    bool changed = a->tier != from->tier || a->mode != from->mode ||
+                   a->risk_pct != from->risk_pct || a->max_lot != from->max_lot ||
+                   strcmp(a->symbols, from->symbols) != 0;
+    a->tier = from->tier;
+    a->mode = from->mode;
+    a->risk_pct = from->risk_pct;
+    a->max_lot = from->max_lot;
+    memcpy(a->symbols, from->symbols, sizeof a->symbols);
+    return changed ? 1 : 0;
+}
+
 const bitten_account_t *account_table_find(const account_table_t *self, const char *uuid)
 {
     s_entry_t *e = s_entry(self, uuid);

@@ -1064,6 +1064,15 @@ static void s_hand_over_legacy_owed(xp_risk_t *self)
     }
 }
 
+int xp_risk_reload(xp_risk_t *self, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    risk_params_t p;
+    if (xp_risk_params_from_config(cfg, &p, err, errlen) != 0)
+        return -1;
+    self->params = p;
+    return 0;
+}
+
 xp_risk_t *xp_risk_new(bitten_core_t *core)
 {
     xp_risk_t *self = calloc(1, sizeof *self);
