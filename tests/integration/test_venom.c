@@ -213,7 +213,7 @@ static json_t *s_next_event(void *events, const char *topic)
 {
     char buf[4096];
     size_t len = strlen(topic);
-    while (bt_recv(events, buf, sizeof buf, 3000) > 0)
+    while (bt_recv(events, buf, sizeof buf, BT_WAIT_MS) > 0)
         if (strncmp(buf, topic, len) == 0 && buf[len] == ' ') {
             json_error_t err;
             return json_loads(buf + len + 1, 0, &err);
