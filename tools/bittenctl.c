@@ -21,6 +21,7 @@
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3
 #define DEFAULT_CONTROL "tcp://127.0.0.1:5557"
+#define DEFAULT_TOKEN_FILE "/var/lib/bitten/control.token"
 
 typedef struct {
     const char *control;
@@ -41,6 +42,7 @@ typedef struct {
     const char *dir;                                /* keygen */
     bool server;                                    /* keygen --server */
     bool force;                                     /* keygen --force: overwrite an existing pair */
+    bool override_risk; /* fire --override-risk: an explicit lot above the risk target */
     bool stats;                                     /* signals --stats */
 } s_opts_t;
 
@@ -91,8 +93,9 @@ static void s_usage(FILE *out)
         "  fires [--uuid U] [--state S] [--limit N]\n"
         "                         the fire journal, newest first\n"
         "  fire --uuid U --symbol S --action buy|sell --sl-pips N [--tp-pips N]\n"
-        "       [--lot X | --risk-pct X] [--id ID]\n"
-        "                         an operator fire (the whole check chain applies)\n"
+        "       [--lot X [--override-risk] | --risk-pct X] [--id ID]\n"
+        "                         an operator fire (the whole check chain applies; a --lot\n"
+        "                         risking more than the tier's %% needs --override-risk)\n"
         "  close --uuid U [--symbol S] [--id ID]\n"
         "                         close the symbol's positions, or all of them\n"
         "  halt [--uuid U] [--hard] --why TEXT\n"
@@ -101,6 +104,8 @@ static void s_usage(FILE *out)
         "  resume [--uuid U]      release the global halts, or the account's\n"
         "  xp --uuid U            the account's XP total and rank\n"
         "The control endpoint is --control, else $BITTEN_CONTROL, else " DEFAULT_CONTROL ".\n"
+        "The operator token (bittend's control.token_file) is read from\n"
+        "$BITTEN_CONTROL_TOKEN_FILE, else " DEFAULT_TOKEN_FILE " (when readable).\n"
         "With --json every command prints one JSON object on stdout, with \"ok\" and, when not\n"
         "ok, \"reason\" and \"error\" (tail: one object per event).\n"
         "Exit codes: 0 ok, 1 refused or not found (reason printed), 2 usage, 3 bittend not "
@@ -108,6 +113,20 @@ static void s_usage(FILE *out)
 }
 
 /* ---------------------------------------------------------------- request / reply */
+
+//  The operator token (first line of the token file) into request["token"], when readable.
+static void s_add_token(json_t *request)
+{
+    const char *path = getenv("BITTEN_CONTROL_TOKEN_FILE");
+    FILE *f = fopen(path ? path : DEFAULT_TOKEN_FILE, "r");
+    char token[256] = "";
+    if (f && fgets(token, sizeof token, f))
+        token[strcspn(token, "\r\n \t")] = '\0';
+    if (f)
+        fclose(f);
+    if (*token)
+        json_object_set_new(request, "token", json_string(token));
+}
 
 static void s_print_json(json_t *obj)
 {
@@ -147,6 +166,7 @@ static json_t *s_request(const s_opts_t *o, json_t *request, int *rc)
     zmq_setsockopt(req, ZMQ_RCVTIMEO, &o->timeout_ms, sizeof o->timeout_ms);
     zmq_setsockopt(req, ZMQ_SNDTIMEO, &o->timeout_ms, sizeof o->timeout_ms);
     json_t *reply = NULL;
+    s_add_token(request);
     char *text = json_dumps(request, JSON_COMPACT);
     if (zmq_connect(req, o->control) != 0) {
         *rc = s_fail(o, EXIT_USAGE, R_USAGE, "bad control endpoint '%s': %s", o->control,
@@ -820,6 +840,12 @@ static int s_fire(s_opts_t *o)
                                 o->symbol, "action", o->action);
     if (o->id)
         json_object_set_new(request, "signal_id", json_string(o->id));
+    if (o->override_risk && !o->lot) {
+        json_decref(request);
+        return s_usage_error(o, "fire: --override-risk goes with --lot");
+    }
+    if (o->override_risk)
+        json_object_set_new(request, "override_risk", json_true());
     int rc = EXIT_USAGE;
     if (s_put_number(o, request, "sl_pips", o->sl_pips, "--sl-pips", &rc) != 0 ||
         s_put_number(o, request, "tp_pips", o->tp_pips, "--tp-pips", &rc) != 0 ||
@@ -1164,6 +1190,7 @@ static const struct option s_long_opts[] = {{"control", required_argument, NULL,
                                             {"dir", required_argument, NULL, 'd'},
                                             {"server", no_argument, NULL, 'V'},
                                             {"force", no_argument, NULL, 'F'},
+                                            {"override-risk", no_argument, NULL, 'R'},
                                             {"stats", no_argument, NULL, 'X'},
                                             {"version", no_argument, NULL, 'v'},
                                             {NULL, 0, NULL, 0}};
@@ -1219,7 +1246,7 @@ static const s_cmd_t s_cmds[] = {
     {"tail", "eTusnS", s_tail},
     {"accounts", "", s_accounts},
     {"fires", "ual", s_fires},
-    {"fire", "usALPori", s_fire},
+    {"fire", "usALPoriR", s_fire},
     {"close", "usi", s_close},
     {"halt", "uHw", s_halt},
     {"resume", "u", s_resume},
@@ -1315,6 +1342,9 @@ static int s_take_option(s_opts_t *o, int c, const char *arg)
         return 0;
     case 'o':
         o->lot = arg;
+        return 0;
+    case 'R':
+        o->override_risk = true;
         return 0;
     case 'r':
         o->risk_pct = arg;

@@ -62,6 +62,8 @@
     X(RISK_SL_TOO_WIDE, "even the minimum lot risks too much for this stop")                       \
     X(TIMEOUT, "no result within fire.result_timeout_s")                                           \
     X(ACCOUNT_LIMIT, "default_account.max_auto_created reached: no account on first contact")      \
+    X(RISK_LOT_TOO_LARGE, "an explicit lot risks more than the tier's risk % x tolerance")          \
+    X(SERVER_OFFSET_UNKNOWN, "the account's broker UTC offset is not pinned or learned yet")        \
     /* CITADEL */                                                                                  \
     X(SPREAD_TOO_WIDE, "spread above 3x the symbol's median")                                      \
     X(MARKET_CLOSED, "weekend: the market is closed")                                              \
@@ -75,7 +77,13 @@
     X(CONFIG_INVALID, "the new configuration does not validate: the running one stays")      \
     /* CITADEL evidence gate (the pattern's outcome record) */                                     \
     X(EVIDENCE_INSUFFICIENT, "the pattern's record has too few closed trades to auto-fire")      \
-    X(NEGATIVE_EXPECTANCY, "the pattern's expectancy lower 95% bound is below the floor")
+    X(NEGATIVE_EXPECTANCY, "the pattern's expectancy lower 95% bound is below the floor")          \
+    /* core hardening (issue 14): store, control, events, clock -- kept apart to ease merges */   \
+    X(STORE_BUSY, "the database is locked by another connection: not journaled, not sent")        \
+    X(STORE_FAILED, "the database refused the write (disk full, file size limit, I/O error)")    \
+    X(CONTROL_UNAUTHORIZED, "an acting control command without the operator's token")          \
+    X(FRAME_TIME_OUT_OF_RANGE, "telemetry or heartbeat stamped too far from now (clock or offset)") \
+    X(EVENTS_SUBSCRIPTIONS_FULL, "too many subscriptions on the events socket: subscribers shed")
 
 typedef enum {
 #define BITTEN_REASON_ENUM_(name, doc) BITTEN_R_##name,

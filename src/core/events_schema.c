@@ -59,6 +59,12 @@ static const bitten_event_field_t s_strict_cleared[] = {
     {"path", S, REQ, "the legacy file that is gone"},
     END};
 
+static const bitten_event_field_t s_clock_step[] = {
+    {"step_ms", I, REQ, "how far the wall clock jumped (negative: backwards)"},
+    {"offset_ms", I, REQ, "wall clock minus the daemon's monotonic clock, now"},
+    {"steps", I, REQ, "steps seen since start"},
+    END};
+
 /* ---------------------------------------------------------------- signals and verdicts */
 
 static const bitten_event_field_t s_signal[] = {
@@ -220,6 +226,8 @@ const bitten_event_topic_t bitten_event_topics[] = {
     {"reject", "core", "a frame was refused (counted per reason)", s_reject},
     {"strict.violation", "core", "a legacy execution file appeared: fires refused", s_strict_violation},
     {"strict.cleared", "core", "the legacy file is gone", s_strict_cleared},
+    {"clock.step", "core", "the wall clock stepped: ages keep the daemon's clock (an alarm)",
+     s_clock_step},
     {"signal", "venom", "a new signal", s_signal},
     {"signal.outcome", "venom", "a followed signal reached TP, SL or its time limit",
      s_signal_outcome},
