@@ -274,8 +274,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "comma-separated symbols such an account may trade; empty = all in the symbol table"},
     {"default_account.max_auto_created", I, "1000", 0, 1000000, NULL, NULL,
      "most accounts created on first contact; beyond it a new uuid stays unknown (ACCOUNT_LIMIT, counted); 0 = none"},
-    /* XP & risk (src/modules/xp_risk, docs/risk.md): every field of risk_params_t; the defaults
-     *  must equal risk_params_default() (tests/unit/test_xp_risk_config.c checks) */
+    /* XP & risk (src/modules/xp_risk, docs/risk.md): every field of risk_params_t, bound in
+     *  xp_risk_params.c (the only defaults; tests/unit/test_xp_risk_config.c checks risk.md's) */
     {"risk.nibbler.risk_pct", D, "1", 0.01, 5, NULL, NULL,
      "NIBBLER: risk per trade in % of equity (an account's own risk_pct may only lower it)"},
     {"risk.nibbler.daily_loss_pct", D, "6", 0.1, 100, NULL, NULL,
