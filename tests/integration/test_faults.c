@@ -654,5 +654,7 @@ int main(void)
         cmocka_unit_test(test_garbage_on_every_socket_is_refused_and_the_daemon_stays_up),
         cmocka_unit_test(test_a_huge_frame_claim_on_an_ea_port_is_refused_before_allocation),
     };
+    //  BT_TEST_FILTER=<glob> runs only the matching tests (to loop one while chasing a flake).
+    cmocka_set_test_filter(getenv("BT_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

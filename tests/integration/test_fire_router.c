@@ -409,5 +409,7 @@ int main(void)
         cmocka_unit_test(test_more_eas_online_than_command_peers_refuses),
         cmocka_unit_test(test_a_refused_hard_halt_close_all_is_sent_when_the_ea_returns),
     };
+    //  BT_TEST_FILTER=<glob> runs only the matching tests (to loop one while chasing a flake).
+    cmocka_set_test_filter(getenv("BT_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
