@@ -133,7 +133,7 @@ static void *s_socket(bitten_core_t *core, int type, const char *name, const cha
         zmq_setsockopt(s, ZMQ_XPUB_VERBOSER, &on, sizeof on);
     }
     //  The EA-facing sockets authenticate with CURVE; control and events stay loopback.
-    if (type != ZMQ_REP && type != ZMQ_XPUB)
+    if (type != ZMQ_ROUTER && type != ZMQ_XPUB)
         core_security_apply(core, s);
     if (zmq_bind(s, endpoint) != 0) {
         snprintf(err, errlen, "%s: cannot bind %s: %s", name, endpoint, zmq_strerror(errno));
@@ -158,8 +158,9 @@ int core_channels_bind(bitten_core_t *core, char *err, size_t errlen)
                               set->ep_feedback, core->ep_feedback, err, errlen);
     if (!core->feedback)
         return -1;
-    core->control =
-        s_socket(core, ZMQ_REP, "control.endpoint", set->ep_control, core->ep_control, err, errlen);
+    //  A ROUTER answering REQs like a REP would (why: core_control.c).
+    core->control = s_socket(core, ZMQ_ROUTER, "control.endpoint", set->ep_control,
+                             core->ep_control, err, errlen);
     if (!core->control)
         return -1;
     core->events =
