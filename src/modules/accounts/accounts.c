@@ -305,6 +305,37 @@ static void s_status(void *arg, json_t *section)
                         json_integer((json_int_t)self->normalize_refused));
 }
 
+/* ---------------------------------------------------------------- reload */
+
+int accounts_reload(accounts_t *self, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    account_table_t *fresh = account_table_from_config(cfg, err, errlen);
+    if (!fresh)
+        return -1;
+    for (size_t i = 0; i < account_table_count(fresh); i++) {
+        const bitten_account_t *a = account_table_at(fresh, i);
+        int rc = account_table_update_settings(self->table, a);
+        const bitten_account_t *now = rc < 0 ? account_table_add(self->table, a)
+                                             : account_table_find(self->table, a->uuid);
+        if (!now) {
+            snprintf(err, errlen, "out of memory");
+            account_table_destroy(&fresh);
+            return -1;
+        }
+        if (rc != 0) {
+            BLOG_INFO(self->log, "accounts", rc < 0 ? "account.added" : "account.reloaded",
+                      "uuid=%s tier=%s mode=%s risk_pct=%g max_lot=%g", now->uuid,
+                      bitten_tier_str(now->tier), bitten_account_mode_str(now->mode),
+                      now->risk_pct, now->max_lot);
+            s_store_account(self, now);
+        }
+    }
+    account_table_destroy(&fresh);
+    self->cfg = cfg;
+    self->max_auto_created = (size_t)bitten_config_int(cfg, "default_account.max_auto_created");
+    return 0;
+}
+
 /* ---------------------------------------------------------------- start / stop */
 
 accounts_t *accounts_new(bitten_core_t *core)

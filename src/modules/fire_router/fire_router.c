@@ -939,9 +939,9 @@ static bitten_reason_t s_control_fire(void *arg, const json_t *request, json_t *
 //  CITADEL would, stamped now: {"cmd":"debug.verdict","signal_id","symbol","action",
 //  "sl_pips","tp_pips","class"}. Lets a test fan out without replaying a market.
 static const bitten_control_arg_t s_debug_verdict_args[] = {
-    {"signal_id", BITTEN_ARG_STRING, true}, {"symbol", BITTEN_ARG_STRING, true},
-    {"action", BITTEN_ARG_STRING, true},    {"class", BITTEN_ARG_STRING, false},
-    {"sl_pips", BITTEN_ARG_NUMBER, true},   {"tp_pips", BITTEN_ARG_NUMBER, false},
+    {"signal_id", BITTEN_ARG_STRING, true}, {"symbol", BITTEN_ARG_STRING, false},
+    {"action", BITTEN_ARG_STRING, false},   {"class", BITTEN_ARG_STRING, false},
+    {"sl_pips", BITTEN_ARG_NUMBER, false},  {"tp_pips", BITTEN_ARG_NUMBER, false},
     {NULL, 0, false}};
 
 static bitten_reason_t s_control_debug_verdict(void *arg, const json_t *request, json_t *reply)

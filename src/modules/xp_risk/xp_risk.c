@@ -215,20 +215,23 @@ static json_t *s_account_json(xp_risk_t *self, const s_account_t *acc, bitten_ms
     const account_state_t *s = &acc->state;
     double loss = 0, dd = 0;
     bool has_loss = account_daily_loss_pct(s, &loss), has_dd = account_drawdown_pct(s, &dd);
+    int tier = s_account_tier(self, acc->uuid);
     json_t *o = json_pack(
-        "{s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:b, s:I, s:i, s:i, s:i, s:f}", "uuid", acc->uuid,
-        "tier", s_tier_name(self, acc->uuid), "balance", s->balance, "equity", s->equity,
+        "{s:s, s:o, s:f, s:f, s:f, s:f, s:f, s:b, s:I, s:i, s:i, s:i, s:f}", "uuid", acc->uuid,
+        "tier", tier < 0 ? json_null() : json_string(bitten_tier_str((bitten_tier_t)tier)), "balance", s->balance, "equity", s->equity,
         "peak_equity", s->peak_equity, "day_start_balance", s->day_start_balance, "realised_today",
         s->realised_pl_today, "medic", risk_is_medic(s, &self->params), "open_positions",
         (json_int_t)account_open_positions(s), "fires_today", s->fires_today, "loss_streak",
         s->consecutive_losses, "win_streak", s->win_streak, "free_margin", s->free_margin);
     json_object_set_new(o, "daily_loss_pct", has_loss ? json_real(loss) : json_null());
     json_object_set_new(o, "drawdown_pct", has_dd ? json_real(dd) : json_null());
-    json_object_set_new(
-        o, "margin_level",
-        s->margin_level_state == RISK_LEVEL_KNOWN
-            ? json_real(s->margin_level)
-            : json_string(s->margin_level_state == RISK_LEVEL_NONE ? "none" : "unknown"));
+    //  One type per field (docs/events.md): a number or null, the state says which null.
+    bool known = s->margin_level_state == RISK_LEVEL_KNOWN;
+    json_object_set_new(o, "margin_level", known ? json_real(s->margin_level) : json_null());
+    json_object_set_new(o, "margin_level_state",
+                        json_string(known                                         ? "known"
+                                    : s->margin_level_state == RISK_LEVEL_NONE ? "none"
+                                                                               : "unknown"));
     json_object_set_new(o, "last_telemetry_age_s",
                         s->has_telemetry ? json_real((double)(now - s->last_telemetry_at) / 1000.0)
                                          : json_null());
@@ -1136,6 +1139,15 @@ static void s_hand_over_legacy_owed(xp_risk_t *self)
                   acc->uuid, (long long)h.rec.id);
         s_publish_halt(self, &h, true, "restored", true);
     }
+}
+
+int xp_risk_reload(xp_risk_t *self, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    risk_params_t p;
+    if (xp_risk_params_from_config(cfg, &p, err, errlen) != 0)
+        return -1;
+    self->params = p;
+    return 0;
 }
 
 xp_risk_t *xp_risk_new(bitten_core_t *core)
