@@ -215,11 +215,11 @@ static void *s_socket(bitten_core_t *core, int type, const char *name, const cha
         zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     }
     //  The EA-facing sockets authenticate with CURVE; control and events stay loopback.
-    if (type != ZMQ_REP && type != ZMQ_XPUB)
+    if (type != ZMQ_ROUTER && type != ZMQ_XPUB)
         core_security_apply(core, s);
     //  The control socket's file is the operator's credential when there is no token: owner
     //  and group only (0660), set by the umask at creation, so it is never open in between.
-    bool guard = type == ZMQ_REP && strncmp(endpoint, "ipc://", 6) == 0;
+    bool guard = type == ZMQ_ROUTER && strncmp(endpoint, "ipc://", 6) == 0;
     mode_t mask = guard ? umask(0117) : 0;
     int bound = zmq_bind(s, endpoint);
     if (guard)
@@ -247,8 +247,9 @@ int core_channels_bind(bitten_core_t *core, char *err, size_t errlen)
                               set->ep_feedback, core->ep_feedback, err, errlen);
     if (!core->feedback)
         return -1;
-    core->control =
-        s_socket(core, ZMQ_REP, "control.endpoint", set->ep_control, core->ep_control, err, errlen);
+    //  A ROUTER answering REQs like a REP would (why: core_control.c).
+    core->control = s_socket(core, ZMQ_ROUTER, "control.endpoint", set->ep_control,
+                             core->ep_control, err, errlen);
     if (!core->control)
         return -1;
     core->events =

@@ -1,5 +1,5 @@
-/*  core_control.c: the control socket (REP, JSON requests): the command table, one reply per
- *  request, and the core's own commands "status" (counters + module sections) and "config". */
+/*  core_control.c: the control socket (REQ/REP JSON requests, served by a ROUTER): the command
+ *  table, one reply per request, and the core's own commands "status" and "config". */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -305,25 +305,14 @@ void core_control_register_builtin(bitten_core_t *core)
 
 /* ---------------------------------------------------------------- requests and replies */
 
-static void s_control_reply(bitten_core_t *core, json_t *reply)
-{
-    //  15 significant digits, as on the events channel: 9635.82, not 9635.8199999999997.
-    char *text = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    json_decref(reply);
-    const char *out = text ? text : "{\"ok\":false,\"reason\":\"INTERNAL\"}";
-    //  REP after a recv can always send; DONTWAIT only guards against a bug wedging the loop.
-    if (zmq_send(core->control, out, strlen(out), ZMQ_DONTWAIT) < 0)
-        BLOG_ERROR(core->log, "core", "control.reply_failed", "error=\"%s\"", zmq_strerror(errno));
-    free(text);
-}
-
 static json_t *s_control_error(bitten_reason_t reason, const char *text)
 {
     return json_pack("{s:b, s:s, s:s}", "ok", 0, "reason", bitten_reason_str(reason), "error",
                      text);
 }
 
-static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
+//  One request in, its reply out (never NULL).
+static json_t *s_handle_control(bitten_core_t *core, const char *data, size_t len)
 {
     core->stats.control_requests++;
     json_error_t jerr;
@@ -333,9 +322,8 @@ static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
         core_reject(core, "control", BITTEN_R_BAD_REQUEST, "cmd", "expected {\"cmd\":\"...\"}",
                     NULL, 0);
         json_decref(request);
-        s_control_reply(core, s_control_error(BITTEN_R_BAD_REQUEST,
-                                              "request must be a JSON object with a string cmd"));
-        return;
+        return s_control_error(BITTEN_R_BAD_REQUEST,
+                               "request must be a JSON object with a string cmd");
     }
     for (size_t i = 0; i < core->n_controls; i++) {
         if (strcmp(core->controls[i].name, cmd) != 0)
@@ -351,8 +339,7 @@ static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
             json_t *reply = s_control_error(BITTEN_R_BAD_REQUEST, text);
             json_object_set_new(reply, "field", json_string(field));
             json_decref(request);
-            s_control_reply(core, reply);
-            return;
+            return reply;
         }
         const char *denied;
         if (c->access == BITTEN_CONTROL_ACT && !core_control_authorized(core, request, &denied)) {
@@ -362,8 +349,7 @@ static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
             //  No excerpt: the request may carry a token, right or nearly right.
             core_reject(core, "control", BITTEN_R_CONTROL_UNAUTHORIZED, "token", text, NULL, 0);
             json_decref(request);
-            s_control_reply(core, s_control_error(BITTEN_R_CONTROL_UNAUTHORIZED, text));
-            return;
+            return s_control_error(BITTEN_R_CONTROL_UNAUTHORIZED, text);
         }
         json_t *reply = json_object();
         bitten_reason_t reason = c->fn(c->self, request, reply);
@@ -374,31 +360,100 @@ static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
                 json_object_set_new(reply, "error", json_string(bitten_reason_doc(reason)));
         }
         json_decref(request);
-        s_control_reply(core, reply);
-        return;
+        return reply;
     }
     char text[96];
     snprintf(text, sizeof text, "unknown command '%.40s'", cmd);
     json_decref(request);
-    s_control_reply(core, s_control_error(BITTEN_R_UNKNOWN_COMMAND, text));
+    return s_control_error(BITTEN_R_UNKNOWN_COMMAND, text);
+}
+
+/* ---------------------------------------------------------------- the socket */
+
+//  The control socket is a ROUTER that keeps REP's envelope itself, not a REP: libzmq's REP
+//  (4.3.4) drops the reply to the next request, whoever sent it, after a malformed request
+//  (no empty delimiter) from a peer that hung up before it was read. Its router is left in
+//  the middle of a message, so the next request's routing id is taken for a continuation and
+//  its reply goes nowhere: one raw writer on the endpoint made bittenctl time out. Here each
+//  request is read whole: the routing ids up to the empty delimiter go back with the reply,
+//  the first part after it is the request, further parts are read and ignored. A message
+//  without a delimiter cannot be answered: it is refused and counted.
+#define CONTROL_MAX_HOPS 8 /* routing ids before the delimiter: 1 from a REQ, more via proxies */
+
+static bool s_recv_part(void *socket, zmq_msg_t *part)
+{
+    zmq_msg_init(part);
+    //  The parts of a message arrive together: DONTWAIT never finds one missing.
+    return zmq_msg_recv(part, socket, ZMQ_DONTWAIT) >= 0;
+}
+
+static void s_drain(void *socket, bool more)
+{
+    while (more) {
+        zmq_msg_t extra;
+        more = s_recv_part(socket, &extra) && zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+    }
+}
+
+static void s_control_reply(bitten_core_t *core, void *socket, zmq_msg_t *hops, int n_hops,
+                            json_t *reply)
+{
+    //  15 significant digits, as on the events channel: 9635.82, not 9635.8199999999997.
+    char *text = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(reply);
+    const char *out = text ? text : "{\"ok\":false,\"reason\":\"INTERNAL\"}";
+    //  A ROUTER never blocks: a peer gone or past its HWM loses its reply, nobody else's.
+    bool sent = true;
+    for (int i = 0; i < n_hops && sent; i++)
+        sent = zmq_msg_send(&hops[i], socket, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0;
+    sent = sent && zmq_send(socket, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0;
+    sent = sent && zmq_send(socket, out, strlen(out), ZMQ_DONTWAIT) >= 0;
+    if (!sent)
+        BLOG_ERROR(core->log, "core", "control.reply_failed", "error=\"%s\"", zmq_strerror(errno));
+    free(text);
+}
+
+//  Reads one whole message and answers it; false when none is waiting.
+static bool s_control_message(bitten_core_t *core, void *socket)
+{
+    zmq_msg_t hops[CONTROL_MAX_HOPS], part;
+    int n_hops = 0;
+    if (!core_recv_next(socket, &part))
+        return false;
+    //  The envelope: non-empty parts up to the empty delimiter.
+    while (zmq_msg_more(&part) && zmq_msg_size(&part) > 0 && n_hops < CONTROL_MAX_HOPS) {
+        zmq_msg_init(&hops[n_hops]);
+        zmq_msg_move(&hops[n_hops++], &part);
+        zmq_msg_close(&part);
+        if (!s_recv_part(socket, &part))
+            break;
+    }
+    bool delimiter = zmq_msg_more(&part) && zmq_msg_size(&part) == 0;
+    zmq_msg_t request;
+    zmq_msg_init(&request);
+    if (delimiter && s_recv_part(socket, &request)) {
+        s_drain(socket, zmq_msg_more(&request));
+        json_t *reply = s_handle_control(core, zmq_msg_data(&request), zmq_msg_size(&request));
+        s_control_reply(core, socket, hops, n_hops, reply);
+    } else {
+        s_drain(socket, zmq_msg_more(&part));
+        //  No excerpt, as for every control reject: the message may carry a token.
+        core_reject(core, "control", BITTEN_R_BAD_REQUEST, "envelope",
+                    "not a REQ's request (no empty delimiter before it): no reply possible",
+                    NULL, 0);
+    }
+    zmq_msg_close(&request);
+    zmq_msg_close(&part);
+    for (int i = 0; i < n_hops; i++)
+        zmq_msg_close(&hops[i]);
+    return true;
 }
 
 void core_control_cb(zwatch_t *watch, void *socket, int revents, void *arg)
 {
     bitten_core_t *core = arg;
-    for (int n = 0; n < core->set.max_frames; n++) {
-        zmq_msg_t msg;
-        if (!core_recv_next(socket, &msg))
+    for (int n = 0; n < core->set.max_frames; n++)
+        if (!s_control_message(core, socket))
             return;
-        //  A REP must answer once per request: extra parts are read and ignored.
-        int more = zmq_msg_more(&msg);
-        while (more) {
-            zmq_msg_t extra;
-            zmq_msg_init(&extra);
-            more = zmq_msg_recv(&extra, socket, 0) >= 0 && zmq_msg_more(&extra);
-            zmq_msg_close(&extra);
-        }
-        s_handle_control(core, zmq_msg_data(&msg), zmq_msg_size(&msg));
-        zmq_msg_close(&msg);
-    }
 }

@@ -203,6 +203,8 @@ int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *ex
 {
     if (s_prepare(d, extra_zpl) != 0)
         return -1;
+    if (getenv("BITTEN_KEEP_TEST_DIRS"))
+        fprintf(stderr, "harness: daemon dir %s (kept)\n", d->dir);
     for (int i = 0; extra_args && extra_args[i] && i < 31; i++) {
         d->args[i] = strdup(extra_args[i]);
         //  "--set control.endpoint=..." moves the control socket: talk to it there.

@@ -463,6 +463,32 @@ static void test_timeout_then_late_result_reconciles_and_orphans_are_published(v
     s_stop(&e);
 }
 
+//  A close for one symbol whose result comes only after its TIMEOUT was seen (what a busy
+//  machine does to test_close_goes_out_once_and_its_result_fills_it): the late result fills it.
+static void test_a_symbol_close_that_timed_out_is_filled_by_its_late_result(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                          "\"signal_id\":\"close_late\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.TIMEOUT", 1, 4000), 1);
+    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"close_late\",\"status\":\"success\","
+                  "\"uuid\":\"" UUID "\",\"message\":\"Closed 1 positions\"}");
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FILLED", 1, 3000), 1);
+    assert_true(bt_log_contains(&e.d, "fire.filled signal_id=close_late uuid=" UUID, 1000));
+    assert_true(bt_log_contains(&e.d, "from=TIMEOUT", 1000));
+    r = s_ctl(&e, "{\"cmd\":\"fires\",\"signal_id\":\"close_late\"}");
+    json_t *f = json_array_get(json_object_get(r, "fires"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "state")), "FILLED");
+    json_decref(r);
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.open"), 0);
+    json_decref(st);
+    s_stop(&e);
+}
+
 static void test_kill_9_after_a_send_neither_loses_nor_resends_the_fire(void **state)
 {
     s_env_t e;
@@ -614,11 +640,14 @@ int main(void)
         cmocka_unit_test(test_no_ea_connected_refuses_and_a_late_ea_receives_nothing_stale),
         cmocka_unit_test(test_two_eas_on_push_refuse_and_an_offline_ea_refuses),
         cmocka_unit_test(test_timeout_then_late_result_reconciles_and_orphans_are_published),
+        cmocka_unit_test(test_a_symbol_close_that_timed_out_is_filled_by_its_late_result),
         cmocka_unit_test(test_kill_9_after_a_send_neither_loses_nor_resends_the_fire),
         cmocka_unit_test(test_a_timed_out_fire_reconciles_its_late_result_after_a_restart),
         cmocka_unit_test(test_fire_spacing_survives_a_kill_9),
         cmocka_unit_test(test_more_eas_online_than_command_peers_refuses),
         cmocka_unit_test(test_a_refused_hard_halt_close_all_is_sent_when_the_ea_returns),
     };
+    //  BT_TEST_FILTER=<glob> runs only the matching tests (to loop one while chasing a flake).
+    cmocka_set_test_filter(getenv("BT_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
