@@ -35,7 +35,7 @@ const bitten_cfg_key_t bitten_config_keys[] = {
     {"feedback.max_frame_future_s", I, "60", 1, 86400, NULL, NULL,
      "telemetry or heartbeat stamped further ahead than this is refused FRAME_TIME_OUT_OF_RANGE; EA dialects (server time) get 14 h more"},
     {"control.endpoint", S, "tcp://127.0.0.1:5557", NR, NULL, NULL,
-     "REP socket for bittenctl; loopback or ipc:// only"},
+     "control socket for bittenctl (answers REQ clients); loopback or ipc:// only"},
     {"control.token_file", S, "", NR, NULL, NULL,
      "operator token file (created, random, mode 0640, when missing); acting commands (fire, close, halt, resume) must carry it; empty: they are allowed only on an ipc:// control socket (made 0660)"},
     {"events.endpoint", S, "tcp://127.0.0.1:5558", NR, NULL, NULL,
