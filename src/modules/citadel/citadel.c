@@ -152,12 +152,16 @@ static void s_on_signal(void *arg, bitten_event_t event, const void *payload)
          v.threshold, v.tier_str, reasons, venom_pattern_str(sig->pattern),
          self->params.evidence_gate ? bitten_reason_str(v.evidence.gate) : "off",
          (unsigned long long)v.evidence.closed, v.evidence.expectancy_r, v.evidence.lower_r);
-    s_store_verdict(self, sig, &v, obj);
-    s_save_threshold(self);
-    bitten_core_emit(self->core, "verdict", obj);
+    //  The fire router journals every target of a passed verdict (one transaction) while this
+    //  event is handled; the verdict row is written after it. A kill -9 in between leaves fires
+    //  without a stored verdict, never a stored passed verdict without its fires (the kill -9
+    //  soak found passed verdicts with no fire row when the verdict was stored first).
     bitten_verdict_event_t ev;
     citadel_verdict_event(sig, &v, &ev);
     bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_VERDICT, &ev);
+    s_store_verdict(self, sig, &v, obj);
+    s_save_threshold(self);
+    bitten_core_emit(self->core, "verdict", obj);
 }
 
 static void s_status(void *arg, json_t *section)
