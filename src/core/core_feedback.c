@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bitten/dialect.h"
 #include "core/core_internal.h"
 
 static const bitten_event_t s_frame_events[BITTEN_FRAME_COUNT_] = {
@@ -28,7 +29,7 @@ void core_reject(bitten_core_t *core, const char *channel, bitten_reason_t reaso
     bitten_log_excerpt(data, len, (size_t)core->set.reject_excerpt_bytes, excerpt, sizeof excerpt);
 
     //  One line per reason per interval; the counter and the event carry every reject.
-    bitten_ms_t now = core_wall_ms();
+    bitten_ms_t now = core_daemon_ms(core);
     if (now - st->reject_logged_ms[reason] >= core->set.reject_log_interval_ms) {
         char qdetail[160];
         BLOG_WARN(core->log, "core", "frame.rejected",
@@ -78,6 +79,41 @@ static int s_check_account(bitten_core_t *core, zmq_msg_t *msg, const char *data
     return 0;
 }
 
+//  The largest UTC offset a broker's server time can have: EA dialects stamp server time, and
+//  a wrong feedback.server_utc_offset_s (alarmed elsewhere: CLOCK_SKEW) must not blind them.
+#define SERVER_TIME_SLACK_MS (14LL * 3600 * 1000)
+
+bool core_frame_time_ok(const bitten_frame_t *f, bitten_ms_t wall, int64_t max_age_ms,
+                        int64_t max_future_ms)
+{
+    bitten_ms_t ts = f->type == BITTEN_FRAME_TELEMETRY   ? f->u.telemetry.timestamp
+                     : f->type == BITTEN_FRAME_HEARTBEAT ? f->u.heartbeat.timestamp
+                                                         : 0;
+    if (ts == 0)
+        return true; /* unstamped, or a frame whose age is not account state */
+    int64_t slack = f->dialect == BITTEN_DIALECT_CONTRACT ? 0 : SERVER_TIME_SLACK_MS;
+    return wall - ts <= max_age_ms + slack && ts - wall <= max_future_ms + slack;
+}
+
+//  Account state stamped far from now (telemetry from 2001, an EA whose clock is off) is
+//  refused, so it can never count as fresh. Ages still run from the receipt, not the stamp.
+static int s_check_time(bitten_core_t *core, const char *data, size_t len)
+{
+    bitten_ms_t wall = core_wall_ms(core);
+    if (core_frame_time_ok(core->frame, wall, core->set.max_frame_age_ms,
+                           core->set.max_frame_future_ms))
+        return 0;
+    const bitten_frame_t *f = core->frame;
+    bitten_ms_t ts =
+        f->type == BITTEN_FRAME_TELEMETRY ? f->u.telemetry.timestamp : f->u.heartbeat.timestamp;
+    char detail[160];
+    snprintf(detail, sizeof detail, "%s stamped %+lld s from the wall clock (dialect %s)",
+             bitten_frame_type_str(f->type), (long long)((ts - wall) / 1000),
+             bitten_dialect_str(f->dialect));
+    core_reject(core, "feedback", BITTEN_R_FRAME_TIME_OUT_OF_RANGE, "timestamp", detail, data, len);
+    return -1;
+}
+
 static void s_handle_feedback(bitten_core_t *core, zmq_msg_t *msg, const char *data, size_t len)
 {
     bitten_decode_error_t err;
@@ -86,7 +122,7 @@ static void s_handle_feedback(bitten_core_t *core, zmq_msg_t *msg, const char *d
         core_reject(core, "feedback", err.reason, err.field, err.detail, data, len);
         return;
     }
-    if (s_check_account(core, msg, data, len) != 0)
+    if (s_check_account(core, msg, data, len) != 0 || s_check_time(core, data, len) != 0)
         return;
     core->stats.frames_in[core->frame->type]++;
     bitten_bus_publish(core->bus, s_frame_events[core->frame->type], core->frame);
