@@ -274,9 +274,9 @@ static void s_cycle(s_run_t *r)
     }
     for (int i = 0; i < S_ACCOUNTS; i++)
         s_telemetry(r, i);
-    //  The signal's market time is now (an expired signal is refused, not sent), one M5 bar
-    //  later than the last cycle's so each cycle's signal_id is new.
-    long long base = (long long)time(NULL) / S_BAR * S_BAR;
+    //  The signal's minute (base + 60) is now or a little later (an expired signal is refused,
+    //  not sent), one M5 bar later than the last cycle's so each cycle's signal_id is new.
+    long long base = ((long long)time(NULL) - 60 + S_BAR - 1) / S_BAR * S_BAR;
     if (base <= r->last_base)
         base = r->last_base + S_BAR;
     r->last_base = base;
