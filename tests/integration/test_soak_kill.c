@@ -42,6 +42,7 @@ typedef struct {
     json_t *received; /* "sid|uuid" -> times received (every EA socket together) */
     json_t *held;     /* "sid|uuid" received, result not sent yet (a kill came in between) */
     json_t *issued;   /* "sid|uuid" -> state the control socket answered (id > 0) */
+    json_t *scenario; /* VENOM signal_id -> "cycle N kill=WHERE", for the report */
     int duplicates, delivered, delivered_manual, delivered_auto, misrouted;
     int kills_at_pending, unanswered_requests;
     long log_offset;
@@ -281,6 +282,12 @@ static void s_cycle(s_run_t *r)
         base = r->last_base + S_BAR;
     r->last_base = base;
     r->scenarios++;
+    static const char *const kill_at[] = {"first_pending", "first_pending+manual", "ticks",
+                                          "held_results", "results_in_flight", "quiet+manual"};
+    char vsid[64], what[64];
+    snprintf(vsid, sizeof vsid, "VENOM_EURUSD_%lld", base + 60);
+    snprintf(what, sizeof what, "cycle %d kill=%s", r->cycles + 1, kill_at[where]);
+    json_object_set_new(r->scenario, vsid, json_string(what));
     char pending[160];
     snprintf(pending, sizeof pending, "fire.pending signal_id=VENOM_EURUSD_%lld", base + 60);
     void *async = NULL;
@@ -423,6 +430,7 @@ static void test_kill9_soak_no_duplicate_no_absent_decision(void **state)
     r->received = json_object();
     r->held = json_object();
     r->issued = json_object();
+    r->scenario = json_object();
     char zpl[2048] = "accounts\n";
     for (int i = 0; i < S_ACCOUNTS; i++) {
         snprintf(r->ea[i].uuid, sizeof r->ea[i].uuid, "soak_%d", i);
@@ -443,7 +451,7 @@ static void test_kill9_soak_no_duplicate_no_absent_decision(void **state)
              "fire\n    max_clock_skew_s = 0\n" /* later cycles run ahead of the clock */
              "    result_timeout_s = 2\n    check_interval_ms = 100\n"
              "risk\n    fire_spacing_s = 0\n    max_fires_per_window = 64\n    rate_window_s = 1\n"
-             "    commander\n        fires_per_day = 1000\n"
+             "    commander\n        fires_per_day = 1000\n        max_positions = 32\n"
              "venom\n    cooldown_s = 0\n    max_per_window = 64\n    max_per_symbol_day = 0\n"
              "    max_per_session\n        asian = 0\n        london = 0\n        overlap = 0\n"
              "        newyork = 0\n        late = 0\n");
@@ -473,8 +481,9 @@ static void test_kill9_soak_no_duplicate_no_absent_decision(void **state)
             s_key(key, sizeof key, sid, r->ea[a].uuid);
             if (!json_object_get(fires, key)) {
                 absent++;
-                fprintf(stderr, "test_soak_kill: ABSENT passed verdict %s has no fire for %s\n",
-                        sid, r->ea[a].uuid);
+                fprintf(stderr,
+                        "test_soak_kill: ABSENT passed verdict %s (%s) has no fire for %s\n", sid,
+                        json_string_value(json_object_get(r->scenario, sid)), r->ea[a].uuid);
             }
         }
     }
@@ -549,6 +558,7 @@ static void test_kill9_soak_no_duplicate_no_absent_decision(void **state)
     json_decref(r->received);
     json_decref(r->held);
     json_decref(r->issued);
+    json_decref(r->scenario);
     free(r);
 }
 
