@@ -1,4 +1,4 @@
-/*  test_soak_kill.c: the kill -9 soak of issue 14 ("Done when"). Four auto accounts, each with
+/*  soak_kill.c: the kill -9 soak of issue 14 ("Done when"). Four auto accounts, each with
  *  its own EA (telemetry, results, a command PULL that reads every frame); manual fires AND
  *  VENOM signals that CITADEL passes (an automatic fan-out to every auto account) in flight;
  *  SIGKILL at a seeded random point (often the instant the fan-out's first fire.pending is
@@ -8,8 +8,9 @@
  *    pending     no fire is PENDING after the final restart
  *    unjournaled every frame an EA received has its fire row, and that row is not REFUSED
  *    lost        every fire the control socket answered with an id is in the store
- *  The default ctest run does a few cycles; the soak: BITTEN_SOAK_CYCLES=200 [BITTEN_SOAK_SEED=N]
- *  ./build/tests/test_soak_kill (docs/operations.md, "The kill -9 soak"). */
+ *  Not in the default ctest run. Without BITTEN_SOAK_CYCLES it does 4 cycles (a smoke run); the
+ *  soak: BITTEN_SOAK_CYCLES=200 [BITTEN_SOAK_SEED=N] ./build/tests/soak_kill, or cmake
+ *  -DBITTEN_SOAK=ON and ctest -L soak (docs/operations.md, "The kill -9 soak"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,7 +122,7 @@ static void s_take(s_run_t *r, int ea, const char *buf, bool hold)
     const char *sid = json_string_value(json_object_get(f, "signal_id"));
     const char *uuid = json_string_value(json_object_get(f, "uuid"));
     if (!sid || !uuid)
-        fail_msg("test_soak_kill: a signal frame without signal_id/uuid: %s", buf);
+        fail_msg("soak_kill: a signal frame without signal_id/uuid: %s", buf);
     char key[160];
     s_key(key, sizeof key, sid, uuid);
     int n = (int)json_integer_value(json_object_get(r->received, key)) + 1;
@@ -130,7 +131,7 @@ static void s_take(s_run_t *r, int ea, const char *buf, bool hold)
         r->misrouted++; /* command.allow_shared: PUSH round-robin (issue 14 item 2) */
     if (n > 1) {
         r->duplicates++;
-        fprintf(stderr, "test_soak_kill: DUPLICATE %s received %d times (cycle %d): %s\n", key, n,
+        fprintf(stderr, "soak_kill: DUPLICATE %s received %d times (cycle %d): %s\n", key, n,
                 r->cycles, buf);
     } else {
         r->delivered++;
@@ -425,7 +426,7 @@ static void test_kill9_soak_no_duplicate_no_absent_decision(void **state)
     r->seed = (unsigned)s_env_int("BITTEN_SOAK_SEED", 1);
     unsigned seed0 = r->seed;
     int cycles = s_env_int("BITTEN_SOAK_CYCLES", S_DEFAULT_CYCLES);
-    fprintf(stderr, "test_soak_kill: seed=%u cycles=%d%s\n", seed0, cycles,
+    fprintf(stderr, "soak_kill: seed=%u cycles=%d%s\n", seed0, cycles,
             seed_env ? "" : " (BITTEN_SOAK_SEED=N to change)");
     r->received = json_object();
     r->held = json_object();
@@ -482,7 +483,7 @@ static void test_kill9_soak_no_duplicate_no_absent_decision(void **state)
             if (!json_object_get(fires, key)) {
                 absent++;
                 fprintf(stderr,
-                        "test_soak_kill: ABSENT passed verdict %s (%s) has no fire for %s\n", sid,
+                        "soak_kill: ABSENT passed verdict %s (%s) has no fire for %s\n", sid,
                         json_string_value(json_object_get(r->scenario, sid)), r->ea[a].uuid);
             }
         }
@@ -515,21 +516,21 @@ static void test_kill9_soak_no_duplicate_no_absent_decision(void **state)
         const char *st = s_state(fires, key);
         if (!st) {
             unjournaled++;
-            fprintf(stderr, "test_soak_kill: UNJOURNALED %s reached an EA, no fire row\n", key);
+            fprintf(stderr, "soak_kill: UNJOURNALED %s reached an EA, no fire row\n", key);
         } else if (strcmp(st, "REFUSED") == 0) {
             sent_refused++;
-            fprintf(stderr, "test_soak_kill: %s reached an EA but is REFUSED\n", key);
+            fprintf(stderr, "soak_kill: %s reached an EA but is REFUSED\n", key);
         }
     }
     json_object_foreach(r->issued, key, v)
         if (!json_object_get(fires, key)) {
             lost++;
-            fprintf(stderr, "test_soak_kill: LOST %s answered %s, not in the store\n", key,
+            fprintf(stderr, "soak_kill: LOST %s answered %s, not in the store\n", key,
                     json_string_value(v));
         }
     char *states = json_dumps(by_state, JSON_SORT_KEYS | JSON_COMPACT);
     fprintf(stderr,
-            "test_soak_kill: SUMMARY seed=%u cycles=%d accounts=%d passed_verdicts=%d "
+            "soak_kill: SUMMARY seed=%u cycles=%d accounts=%d passed_verdicts=%d "
             "fires_delivered=%d manual=%d auto=%d misrouted_shared=%d store_fires=%zu "
             "(manual=%d auto=%d) states=%s kills_at_first_pending=%d unanswered_requests=%d "
             "duplicates=%d absent=%d unjournaled=%d sent_but_refused=%d lost=%d pending=%d "
