@@ -581,3 +581,37 @@ int64_t bt_now_ms(void)
 {
     return (int64_t)(s_now() * 1000.0);
 }
+
+static int s_send_tick(void *socket, long long ts, double price)
+{
+    char frame[256];
+    snprintf(frame, sizeof frame,
+             "{\"type\":\"tick\",\"symbol\":\"EURUSD\",\"bid\":%.5f,\"ask\":%.5f,\"spread\":10,"
+             "\"timestamp\":%lld}",
+             price, price, ts);
+    return bt_send(socket, frame);
+}
+
+int bt_send_lsr_scenario(void *socket, long long base)
+{
+    const int closed = 60;
+    int sent = 0;
+    for (int i = 0; i < closed; i++) {
+        long long b = base - (long long)(closed - i) * 300;
+        double o = 1.10000, h = 1.10020, l = 1.09980, c = 1.10000;
+        if (i == closed - 10)
+            h = 1.10100;
+        if (i == closed - 1)
+            c = 1.10010;
+        double px[4] = {o, c >= o ? l : h, c >= o ? h : l, c};
+        for (int k = 0; k < 4; k++, sent++)
+            if (s_send_tick(socket, b + k * 10, px[k]) != 0)
+                return -1;
+    }
+    const long long ts[4] = {base, base + 20, base + 40, base + 60};
+    const double px[4] = {1.10060, 1.10160, 1.10040, 1.10040};
+    for (int k = 0; k < 4; k++, sent++)
+        if (s_send_tick(socket, ts[k], px[k]) != 0)
+            return -1;
+    return sent;
+}

@@ -108,6 +108,13 @@ const char *bt_loopback(void);
  *  tests that need fixed endpoints, e.g. to restart bittend where a running EA reconnects. */
 int bt_free_port(void);
 
+/*  VENOM's LIQUIDITY_SWEEP_REVERSAL as EURUSD ticks (bid = ask, spread 10) on socket: 60 flat M5
+ *  bars before base (a multiple of 300; 4 ticks in the first minute of each) with a swing high
+ *  of 1.10100 ten bars back and a bullish last bar, then a minute from base that sweeps it to
+ *  1.10160 and closes back at 1.10040: a SELL, PRECISION_STRIKE, confidence 90, signal_id
+ *  VENOM_EURUSD_<base + 60>. Returns the ticks sent, or -1 when a send failed. */
+int bt_send_lsr_scenario(void *socket, long long base);
+
 /*  Milliseconds on a monotonic clock. */
 int64_t bt_now_ms(void);
 

@@ -165,38 +165,6 @@ static void s_pump(s_run_t *r, int wait_ms, bool hold)
     } while (bt_now_ms() < deadline);
 }
 
-static void s_send_tick(void *fb, long long ts, double price)
-{
-    char frame[256];
-    snprintf(frame, sizeof frame,
-             "{\"type\":\"tick\",\"symbol\":\"EURUSD\",\"bid\":%.5f,\"ask\":%.5f,\"spread\":10,"
-             "\"timestamp\":%lld}",
-             price, price, ts);
-    bt_send(fb, frame);
-}
-
-//  test_venom.c's LIQUIDITY_SWEEP_REVERSAL (a SELL, PRECISION_STRIKE, confidence 90) with its
-//  signal minute at base + 60: signal_id VENOM_EURUSD_<base + 60>.
-static void s_send_lsr_scenario(void *fb, long long base)
-{
-    const int closed = 60;
-    for (int i = 0; i < closed; i++) {
-        long long b = base - (long long)(closed - i) * 300;
-        double o = 1.10000, h = 1.10020, l = 1.09980, c = 1.10000;
-        if (i == closed - 10)
-            h = 1.10100;
-        if (i == closed - 1)
-            c = 1.10010;
-        double px[4] = {o, c >= o ? l : h, c >= o ? h : l, c};
-        for (int k = 0; k < 4; k++)
-            s_send_tick(fb, b + k * 10, px[k]);
-    }
-    const long long ts[4] = {base, base + 20, base + 40, base + 60};
-    const double px[4] = {1.10060, 1.10160, 1.10040, 1.10040};
-    for (int k = 0; k < 4; k++)
-        s_send_tick(fb, ts[k], px[k]);
-}
-
 static void s_record_reply(s_run_t *r, json_t *reply, const char *sid, const char *uuid)
 {
     if (!reply || bt_json_int(reply, "id") <= 0)
@@ -304,7 +272,7 @@ static void s_cycle(s_run_t *r)
         assert_int_equal(zmq_connect(async, r->d.control), 0);
         assert_int_equal(zmq_send(async, req, strlen(req), 0), (int)strlen(req));
     }
-    s_send_lsr_scenario(r->ea[(int)(rand_r(&r->seed) % S_ACCOUNTS)].fb, base);
+    assert_true(bt_send_lsr_scenario(r->ea[(int)(rand_r(&r->seed) % S_ACCOUNTS)].fb, base) > 0);
     switch (where) {
     case 0: /* the instant the fan-out journals its first fire (issue 14 item 3) */
     case 1:
