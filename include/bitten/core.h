@@ -104,6 +104,14 @@ typedef struct {
     int (*set_dialect)(void *self, const char *uuid, bitten_dialect_t dialect);
     int (*set_route)(void *self, const char *uuid, const bitten_account_route_t *route);
     int (*put_symbol)(void *self, const char *uuid, const bitten_broker_symbol_t *facts);
+    /*  The seam with the connection layer (WIRING.md): called right after attribution and
+     *  before publishing, for every attributed frame. Maps broker symbols to canonical (the
+     *  broker's name kept for the wire), converts server-time stamps to UTC with the account's
+     *  offset (pinned, else learned; changes logged), records the detected dialect, creates
+     *  the account on a first heartbeat/handshake. EA-dialect frames must be decoded with
+     *  server_utc_offset_s 0. 0, or -1 to refuse the frame with *reason. NULL = no-op. */
+    int (*normalize)(void *self, bitten_frame_t *frame, bitten_ms_t recv_wall_ms,
+                     bitten_reason_t *reason);
 } bitten_accounts_query_t;
 
 /* ---------------------------------------------------------------- the core */
@@ -198,6 +206,19 @@ typedef struct {
     /*  Optional: validates the module's own configuration before anything binds (also for
      *  --check-config). Returns 0, or -1 with one line naming the key in err. */
     int (*check_config)(const bitten_config_t *cfg, char *err, size_t errlen);
+    /*  Optional: applies what can change live from cfg (already validated whole) on a reload
+     *  (SIGHUP, `bittenctl reload`). Returns 0, or -1 with err. NULL: its keys need a restart. */
+    int (*reload)(void *self, const bitten_config_t *cfg, char *err, size_t errlen);
 } bitten_module_t;
+
+/*  Reload: fn re-reads, validates and applies the configuration, on SIGHUP and on the `reload`
+ *  control command. It fills reply ("changed", "applied", "restart_needed"; "error" when
+ *  refused) and returns BITTEN_R_OK, or BITTEN_R_CONFIG_INVALID keeping the running config. */
+typedef bitten_reason_t(bitten_reload_fn)(void *arg, json_t *reply);
+void bitten_core_set_reload(bitten_core_t *core, bitten_reload_fn *fn, void *arg);
+
+/*  Makes cfg what bitten_core_config() answers from now on. The previous configuration must
+ *  outlive the core (the core's settings point into it). */
+void bitten_core_config_replace(bitten_core_t *core, const bitten_config_t *cfg);
 
 #endif

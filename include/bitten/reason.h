@@ -62,6 +62,8 @@
     X(RISK_SL_TOO_WIDE, "even the minimum lot risks too much for this stop")                       \
     X(TIMEOUT, "no result within fire.result_timeout_s")                                           \
     X(ACCOUNT_LIMIT, "default_account.max_auto_created reached: no account on first contact")      \
+    X(RISK_LOT_TOO_LARGE, "an explicit lot risks more than the tier's risk % x tolerance")          \
+    X(SERVER_OFFSET_UNKNOWN, "the account's broker UTC offset is not pinned or learned yet")        \
     /* CITADEL */                                                                                  \
     X(SPREAD_TOO_WIDE, "spread above 3x the symbol's median")                                      \
     X(MARKET_CLOSED, "weekend: the market is closed")                                              \
@@ -72,6 +74,7 @@
     X(BAD_REQUEST, "control request is malformed")                                                 \
     X(UNKNOWN_COMMAND, "control command is not known")                                             \
     X(INTERNAL, "internal error (see the log)")                                                   \
+    X(CONFIG_INVALID, "the new configuration does not validate: the running one stays")      \
     /* CITADEL evidence gate (the pattern's outcome record) */                                     \
     X(EVIDENCE_INSUFFICIENT, "the pattern's record has too few closed trades to auto-fire")      \
     X(NEGATIVE_EXPECTANCY, "the pattern's expectancy lower 95% bound is below the floor")          \

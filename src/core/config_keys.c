@@ -46,6 +46,12 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "longest subscription (topic prefix) a subscriber may send; a longer one closes its connection"},
     {"events.sndhwm", I, "10000", 1, 10000000, NULL, NULL,
      "events queued per subscriber before the slowest subscriber loses events"},
+    {"events.heartbeat_s", I, "5", 1, 3600, NULL, NULL,
+     "daemon.heartbeat period on the events channel; a tail that hears none for 3 periods says the daemon is gone"},
+    {"metrics.endpoint", S, "127.0.0.1:9560", NR, NULL, NULL,
+     "Prometheus text endpoint HOST:PORT (GET /metrics; IPv4 or localhost; 0 = OS-chosen port); empty = off; not loopback needs --insecure"},
+    {"metrics.render_interval_ms", I, "1000", 100, 60000, NULL, NULL,
+     "how often the loop renders the metrics text that scrapes are served from"},
     /* loop and process */
     {"loop.max_frames_per_wakeup", I, "256", 1, 100000, NULL, NULL,
      "frames handled per socket per loop wakeup, so one busy socket cannot starve the others"},
@@ -81,6 +87,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "seconds between STATUS= lines to systemd (Type=notify); WATCHDOG=1 follows WatchdogSec"},
     {"debug.test_hooks", B, "false", NR, NULL, NULL,
      "enables test-only control commands (debug.wedge blocks the loop); never in production"},
+    {"debug.crash_after_fanout_sends", I, "0", 0, 1000, NULL, NULL,
+     "test hook (needs debug.test_hooks): SIGKILL the daemon right after this many sends of one automatic fan-out; 0 = off"},
     {"shutdown.linger_ms", I, "200", 0, 2000, NULL, NULL,
      "ZMQ_LINGER on close: how long unsent frames may delay a stop"},
     /* EAs */
@@ -245,11 +253,15 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "refuse RISK_SL_TOO_WIDE when the minimum lot would risk more than this x the target"},
     {"fire.balance_per_lot", D, "1000", 1, 10000000, NULL, NULL,
      "lot cap = balance / this (besides the account's max_lot and the symbol's max)"},
+    {"fire.quote_max_age_s", I, "30", 1, 3600, NULL, NULL,
+     "v2.x fires need the account's quote of the symbol (absolute stops): none, or older than this, is NO_QUOTE"},
+    {"fire.manual_lot_risk_tolerance", D, "1.1", 1, 100, NULL, NULL,
+     "an explicit manual lot risking more than this x the tier's risk % is RISK_LOT_TOO_LARGE unless the request sets override_risk"},
     {"symbols", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
      "one child per symbol (its name) overriding or adding: digits, point, pip, pip_value, min_lot, max_lot, lot_step, typical_spread, min_stop_pips"},
     /* accounts (src/modules/fire_router/accounts.c) */
     {"accounts", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
-     "one child per account: uuid, tier (NIBBLER|FANG|COMMANDER), mode (manual|auto), risk_pct, max_lot, symbols, dialect (contract|v7|v2.05|v2.02; pins it)"},
+     "one child per account: uuid, tier (NIBBLER|FANG|COMMANDER), mode (manual|auto), risk_pct, max_lot, symbols, dialect (contract|v7|v2.05|v2.02; pins it), symbol_prefix / symbol_suffix (the broker's names), server_utc_offset_s (pins the broker clock's offset; else learned)"},
     {"default_account.tier", S, "NIBBLER", NR, "NIBBLER|FANG|COMMANDER", NULL,
      "tier of an account created on its first telemetry"},
     {"default_account.mode", S, "manual", NR, "manual|auto", NULL,
@@ -262,8 +274,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "comma-separated symbols such an account may trade; empty = all in the symbol table"},
     {"default_account.max_auto_created", I, "1000", 0, 1000000, NULL, NULL,
      "most accounts created on first contact; beyond it a new uuid stays unknown (ACCOUNT_LIMIT, counted); 0 = none"},
-    /* XP & risk (src/modules/xp_risk, docs/risk.md): every field of risk_params_t; the defaults
-     *  must equal risk_params_default() (tests/unit/test_xp_risk_config.c checks) */
+    /* XP & risk (src/modules/xp_risk, docs/risk.md): every field of risk_params_t, bound in
+     *  xp_risk_params.c (the only defaults; tests/unit/test_xp_risk_config.c checks risk.md's) */
     {"risk.nibbler.risk_pct", D, "1", 0.01, 5, NULL, NULL,
      "NIBBLER: risk per trade in % of equity (an account's own risk_pct may only lower it)"},
     {"risk.nibbler.daily_loss_pct", D, "6", 0.1, 100, NULL, NULL,

@@ -108,14 +108,20 @@ const char *bt_loopback(void);
  *  tests that need fixed endpoints, e.g. to restart bittend where a running EA reconnects. */
 int bt_free_port(void);
 
-/*  VENOM's LIQUIDITY_SWEEP_REVERSAL as EURUSD ticks (bid = ask, spread 10) on socket: 60 flat M5
- *  bars before base (a multiple of 300; 4 ticks in the first minute of each) with a swing high
- *  of 1.10100 ten bars back and a bullish last bar, then a minute from base that sweeps it to
- *  1.10160 and closes back at 1.10040: a SELL, PRECISION_STRIKE, confidence 90, signal_id
- *  VENOM_EURUSD_<base + 60>. Returns the ticks sent, or -1 when a send failed. */
-int bt_send_lsr_scenario(void *socket, long long base);
-
 /*  Milliseconds on a monotonic clock. */
 int64_t bt_now_ms(void);
+
+/*  A recorded-style market for VENOM: 2025-09-15 13:00 UTC (OVERLAP), EURUSD ticks. */
+#define BT_LSR_TB 1757941200LL
+
+/*  One EURUSD tick at ts (unix seconds) and price, bid = ask. Returns bt_send's result. */
+int bt_send_tick(void *fb, long long ts, double price);
+
+/*  60 flat M5 bars then a liquidity sweep and reversal: VENOM signals one
+ *  LIQUIDITY_SWEEP_REVERSAL (VENOM_EURUSD_1757941260) that CITADEL passes. Returns ticks sent. */
+int bt_send_lsr_scenario(void *fb);
+/*  The same scenario at any M5 bar start base (a multiple of 300): the signal is
+ *  VENOM_EURUSD_<base + 60>, its market time base + 60. Returns ticks sent. */
+int bt_send_lsr_scenario_at(void *fb, long long base);
 
 #endif

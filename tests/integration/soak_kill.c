@@ -272,7 +272,7 @@ static void s_cycle(s_run_t *r)
         assert_int_equal(zmq_connect(async, r->d.control), 0);
         assert_int_equal(zmq_send(async, req, strlen(req), 0), (int)strlen(req));
     }
-    assert_true(bt_send_lsr_scenario(r->ea[(int)(rand_r(&r->seed) % S_ACCOUNTS)].fb, base) > 0);
+    assert_true(bt_send_lsr_scenario_at(r->ea[(int)(rand_r(&r->seed) % S_ACCOUNTS)].fb, base) > 0);
     switch (where) {
     case 0: /* the instant the fan-out journals its first fire (issue 14 item 3) */
     case 1:

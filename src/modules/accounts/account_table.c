@@ -121,6 +121,8 @@ int account_symbol_resolve(const bitten_symbol_t *base, const bitten_broker_symb
             out->spec.digits = f->digits, out->from_broker = true;
         if (f->point > 0)
             out->spec.point = f->point, out->from_broker = true;
+        else if (f->digits > 0) /* digits alone (v2.x price decimals): the point follows */
+            out->spec.point = pow(10.0, -f->digits);
         if (f->lot_step > 0)
             out->spec.lot_step = f->lot_step, out->from_broker = true;
         if (f->lot_min > 0)
@@ -166,6 +168,23 @@ void account_table_destroy(account_table_t **self_p)
 static s_entry_t *s_entry(const account_table_t *self, const char *uuid)
 {
     return uuid ? zhashx_lookup(self->index, uuid) : NULL;
+}
+
+int account_table_update_settings(account_table_t *self, const bitten_account_t *from)
+{
+    s_entry_t *e = s_entry(self, from->uuid);
+    if (!e)
+        return -1;
+    bitten_account_t *a = &e->account;
+    bool changed = a->tier != from->tier || a->mode != from->mode ||
+                   a->risk_pct != from->risk_pct || a->max_lot != from->max_lot ||
+                   strcmp(a->symbols, from->symbols) != 0;
+    a->tier = from->tier;
+    a->mode = from->mode;
+    a->risk_pct = from->risk_pct;
+    a->max_lot = from->max_lot;
+    memcpy(a->symbols, from->symbols, sizeof a->symbols);
+    return changed ? 1 : 0;
 }
 
 const bitten_account_t *account_table_find(const account_table_t *self, const char *uuid)
@@ -298,6 +317,25 @@ static const char *s_child(zconfig_t *entry, const char *name)
     return c ? zconfig_value(c) : NULL;
 }
 
+//  The fields an accounts entry may carry: anything else (a typo such as `tire`) is refused,
+//  not silently left at its default. Returns the first unknown field's name, or NULL.
+static const char *s_unknown_field(zconfig_t *entry)
+{
+    static const char *const known[] = {"uuid",          "tier",          "mode",
+                                        "risk_pct",      "max_lot",       "symbols",
+                                        "dialect",       "symbol_prefix", "symbol_suffix",
+                                        "server_utc_offset_s"};
+    for (zconfig_t *c = zconfig_child(entry); c; c = zconfig_next(c)) {
+        const char *name = zconfig_name(c);
+        size_t i = 0;
+        while (i < sizeof known / sizeof *known && strcmp(name, known[i]) != 0)
+            i++;
+        if (i == sizeof known / sizeof *known)
+            return name;
+    }
+    return NULL;
+}
+
 account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err, size_t errlen)
 {
     account_table_t *self = account_table_new();
@@ -309,6 +347,13 @@ account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err
     for (zconfig_t *e = section ? zconfig_child(section) : NULL; e; e = zconfig_next(e)) {
         bitten_account_t a;
         char why[160];
+        const char *unknown = s_unknown_field(e);
+        if (unknown) {
+            snprintf(err, errlen, "config: file: unknown key 'accounts.%.40s.%.40s' (see "
+                     "docs/configuration.md)", zconfig_name(e), unknown);
+            account_table_destroy(&self);
+            return NULL;
+        }
         if (account_parse(s_child(e, "uuid"), s_child(e, "tier"), s_child(e, "mode"),
                           s_child(e, "risk_pct"), s_child(e, "max_lot"), s_child(e, "symbols"),
                           s_child(e, "dialect"), &a, why, sizeof why) != 0) {
@@ -327,6 +372,30 @@ account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err
                      zconfig_name(e), a.uuid);
             account_table_destroy(&self);
             return NULL;
+        }
+        //  The broker's names and clock (issue 13): optional.
+        const char *pre = s_child(e, "symbol_prefix"), *suf = s_child(e, "symbol_suffix");
+        const char *off = s_child(e, "server_utc_offset_s");
+        snprintf(a.symbol_prefix, sizeof a.symbol_prefix, "%s", pre ? pre : "");
+        snprintf(a.symbol_suffix, sizeof a.symbol_suffix, "%s", suf ? suf : "");
+        if ((pre && strlen(pre) > BITTEN_AFFIX_MAX) || (suf && strlen(suf) > BITTEN_AFFIX_MAX)) {
+            snprintf(err, errlen, "config: file: key 'accounts.%.40s.symbol_suffix': at most %d "
+                                  "characters (prefix too)", zconfig_name(e), BITTEN_AFFIX_MAX);
+            account_table_destroy(&self);
+            return NULL;
+        }
+        if (off && *off) {
+            char *end = NULL;
+            long v = strtol(off, &end, 10);
+            if (!end || *end || v < -14 * 3600 || v > 14 * 3600) {
+                snprintf(err, errlen, "config: file: key 'accounts.%.40s.server_utc_offset_s': "
+                                      "'%.32s' is not whole seconds in -50400..50400",
+                         zconfig_name(e), off);
+                account_table_destroy(&self);
+                return NULL;
+            }
+            a.has_server_offset = true;
+            a.server_utc_offset_s = (int)v;
         }
         a.from_config = true;
         if (!account_table_add(self, &a)) {

@@ -16,53 +16,7 @@
 
 /* ================================================================ parameters */
 
-risk_params_t risk_params_default(void)
-{
-    risk_params_t p;
-    memset(&p, 0, sizeof p);
-    p.nibbler = (risk_tier_params_t){.risk_pct = 1.0,
-                                     .daily_loss_pct = 6.0,
-                                     .fires_per_day = 6,
-                                     .max_positions = 1,
-                                     .cooldown_s = 6 * 3600};
-    p.fang = (risk_tier_params_t){.risk_pct = 1.25,
-                                  .daily_loss_pct = 8.5,
-                                  .fires_per_day = 10,
-                                  .max_positions = 2,
-                                  .cooldown_s = 4 * 3600};
-    p.commander = (risk_tier_params_t){.risk_pct = 1.25,
-                                       .daily_loss_pct = 8.5,
-                                       .fires_per_day = 20,
-                                       .max_positions = 3,
-                                       .cooldown_s = 4 * 3600};
-    p.cooldown_after_losses = 2;
-
-    p.medic_daily_loss_pct = 5.0;
-    p.medic_risk_multiplier = 0.5;
-    p.medic_max_positions = 1;
-    p.drawdown_warn_pct = 10.0;
-    p.drawdown_halt_pct = 20.0;
-    p.margin_level_block_pct = 150.0;
-    p.margin_level_alarm_pct = 100.0;
-    p.free_margin_min = 50.0;
-    p.telemetry_max_age_s = 60;
-    p.max_fires_per_window = 5;
-    p.rate_window_s = 60;
-    p.fire_spacing_s = 30;
-    p.refuse_hedge = true;
-    p.day_rollover_utc = 0;
-
-    p.xp = (xp_params_t){.fire_filled = 5,
-                         .closed_profit = 100,
-                         .win_streak_bonus = 25,
-                         .win_streak_cap = 5,
-                         .closed_loss_with_sl = 25,
-                         .closed_breakeven = 50,
-                         .breakeven_pct = 0.01,
-                         .reward_multiple = 25,
-                         .reward_multiple_r = 2.0};
-    return p;
-}
+/*  risk_params_default(): xp_risk_params.c, from the key table. */
 
 const risk_tier_params_t *risk_tier_params(const risk_params_t *p, bitten_tier_t tier)
 {
@@ -242,6 +196,29 @@ int account_apply_heartbeat(account_state_t *s, const bitten_ea_heartbeat_t *h, 
     s_see_balance_equity(s, h->has_balance, h->balance, h->has_equity, h->equity);
     s_see_positions(s, h->has_positions, h->positions);
     return 0;
+}
+
+bool risk_ea_state_telemetry(const risk_ea_state_t *in, bitten_telemetry_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!in->has_balance || !in->has_equity)
+        return false;
+    out->balance = in->balance;
+    out->equity = in->equity;
+    out->has_margin = in->has_margin;
+    out->margin = in->margin;
+    out->has_free_margin = in->has_free_margin;
+    out->free_margin = in->free_margin;
+    out->has_margin_level = in->has_margin_level;
+    out->margin_level = in->margin_level;
+    out->has_positions = in->has_positions;
+    out->positions = in->positions;
+    if (!in->has_margin && !in->has_free_margin && !in->has_margin_level && in->has_positions &&
+        in->positions == 0) {
+        out->has_margin = true; /* no position, no margin */
+        out->margin = 0.0;
+    }
+    return true;
 }
 
 static int s_find_position(const account_state_t *s, const char *signal_id, int64_t ticket)
@@ -426,10 +403,11 @@ static int s_max_positions(const account_state_t *s, const risk_params_t *p,
 }
 
 bitten_reason_t risk_check_max_positions(const account_state_t *s, const risk_params_t *p,
-                                         const risk_tier_params_t *t)
+                                         const risk_tier_params_t *t, int in_flight)
 {
     int limit = s_max_positions(s, p, t);
-    if (limit <= 0 || account_open_positions(s) >= (size_t)limit)
+    size_t pending = in_flight > 0 ? (size_t)in_flight : 0;
+    if (limit <= 0 || account_open_positions(s) + pending >= (size_t)limit)
         return BITTEN_R_RISK_MAX_POSITIONS;
     return BITTEN_R_OK;
 }
@@ -516,7 +494,7 @@ bitten_reason_t risk_gate(const risk_params_t *p, bitten_tier_t tier, const acco
         (r = risk_check_drawdown(&s, p)) != BITTEN_R_OK ||
         (r = risk_check_margin(&s, p)) != BITTEN_R_OK ||
         (r = risk_check_free_margin(&s, p)) != BITTEN_R_OK ||
-        (r = risk_check_max_positions(&s, p, t)) != BITTEN_R_OK ||
+        (r = risk_check_max_positions(&s, p, t, req->in_flight)) != BITTEN_R_OK ||
         (r = risk_check_cooldown(&s, p, t, now)) != BITTEN_R_OK ||
         (r = risk_check_daily_shots(&s, t)) != BITTEN_R_OK ||
         (r = risk_check_rate(&s, p, now)) != BITTEN_R_OK ||
