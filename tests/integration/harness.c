@@ -613,10 +613,15 @@ int bt_send_tick(void *fb, long long ts, double price)
  *  then a minute that sweeps it to 1.10160 and closes back at 1.10040. Returns ticks sent. */
 int bt_send_lsr_scenario(void *fb)
 {
+    return bt_send_lsr_scenario_at(fb, BT_LSR_TB);
+}
+
+int bt_send_lsr_scenario_at(void *fb, long long base)
+{
     const int closed = 60;
     int sent = 0;
     for (int i = 0; i < closed; i++) {
-        long long b = BT_LSR_TB - (long long)(closed - i) * 300;
+        long long b = base - (long long)(closed - i) * 300;
         double o = 1.10000, h = 1.10020, l = 1.09980, c = 1.10000;
         if (i == closed - 10)
             h = 1.10100;
@@ -626,7 +631,7 @@ int bt_send_lsr_scenario(void *fb)
         for (int k = 0; k < 4; k++, sent++)
             bt_send_tick(fb, b + k * 10, px[k]);
     }
-    const long long ts[4] = {BT_LSR_TB, BT_LSR_TB + 20, BT_LSR_TB + 40, BT_LSR_TB + 60};
+    const long long ts[4] = {base, base + 20, base + 40, base + 60};
     const double px[4] = {1.10060, 1.10160, 1.10040, 1.10040};
     for (int k = 0; k < 4; k++, sent++)
         bt_send_tick(fb, ts[k], px[k]);

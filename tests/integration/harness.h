@@ -120,5 +120,8 @@ int bt_send_tick(void *fb, long long ts, double price);
 /*  60 flat M5 bars then a liquidity sweep and reversal: VENOM signals one
  *  LIQUIDITY_SWEEP_REVERSAL (VENOM_EURUSD_1757941260) that CITADEL passes. Returns ticks sent. */
 int bt_send_lsr_scenario(void *fb);
+/*  The same scenario at any M5 bar start base (a multiple of 300): the signal is
+ *  VENOM_EURUSD_<base + 60>, its market time base + 60. Returns ticks sent. */
+int bt_send_lsr_scenario_at(void *fb, long long base);
 
 #endif
