@@ -105,6 +105,11 @@ static int s_citadel_reload(void *self, const bitten_config_t *cfg, char *err, s
     return citadel_reload(self, cfg, err, errlen);
 }
 
+static int s_venom_reload(void *self, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    return venom_reload(self, cfg, err, errlen);
+}
+
 static int s_xp_risk_reload(void *self, const bitten_config_t *cfg, char *err, size_t errlen)
 {
     return xp_risk_reload(self, cfg, err, errlen);
@@ -116,7 +121,7 @@ static int s_xp_risk_reload(void *self, const bitten_config_t *cfg, char *err, s
 static const bitten_module_t s_modules[] = {
     {"accounts", s_accounts_new, s_accounts_destroy, accounts_check_config, s_accounts_reload},
     {"ea_registry", s_ea_registry_new, s_ea_registry_destroy, NULL, NULL},
-    {"venom", s_venom_new, s_venom_destroy, bitten_symbols_check_config, NULL},
+    {"venom", s_venom_new, s_venom_destroy, bitten_symbols_check_config, s_venom_reload},
     {"citadel", s_citadel_new, s_citadel_destroy, citadel_check_config, s_citadel_reload},
     {"fire_router", s_fire_router_new, s_fire_router_destroy, NULL, NULL},
     {"xp_risk", s_xp_risk_new, s_xp_risk_destroy, xp_risk_check_config, s_xp_risk_reload},
@@ -450,15 +455,27 @@ static const struct {
 static const char *const s_start_only[] = {"citadel.evidence_seed_file",
                                            "risk.snapshot_interval_s"};
 
+//  key is prefix, or under it when prefix ends in '.'
+static bool s_key_matches(const char *key, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(key, prefix, n) == 0 && (prefix[n - 1] == '.' || key[n] == '\0');
+}
+
 static bool s_is_live(const char *key)
 {
     for (size_t i = 0; i < sizeof s_start_only / sizeof *s_start_only; i++)
         if (strcmp(key, s_start_only[i]) == 0)
             return false;
+    if (s_key_matches(key, "venom.")) { /* only the fields venom_engine_apply_live copies */
+        bool live = false;
+        for (size_t i = 0; venom_params_live_keys[i] && !live; i++)
+            live = s_key_matches(key, venom_params_live_keys[i]);
+        if (!live)
+            return false;
+    }
     for (size_t i = 0; i < sizeof s_live / sizeof *s_live; i++) {
-        size_t n = strlen(s_live[i].prefix);
-        if (strncmp(key, s_live[i].prefix, n) != 0 ||
-            (s_live[i].prefix[n - 1] != '.' && key[n] != '\0'))
+        if (!s_key_matches(key, s_live[i].prefix))
             continue;
         if (!s_live[i].module)
             return true;

@@ -179,6 +179,31 @@ static void s_render_family(FILE *out, const s_family_t *f, json_t *v)
     }
 }
 
+//  bittend_store_write_seconds{op=...}: the store's own fixed buckets, one series per op.
+static void s_render_store(FILE *out, bitten_store_t *store)
+{
+    static const char name[] = "bittend_store_write_seconds";
+    fprintf(out, "# HELP %s durable store writes (SQLite, on the loop thread), by operation\n"
+                 "# TYPE %s histogram\n",
+            name, name);
+    for (int op = 0; op < BITTEN_STORE_OP_COUNT_; op++) {
+        bitten_store_latency_t h;
+        bitten_store_latency(store, (bitten_store_op_t)op, &h);
+        const char *o = bitten_store_op_str((bitten_store_op_t)op);
+        uint64_t cumulative = 0;
+        for (size_t i = 0; i < BITTEN_STORE_LATENCY_BUCKETS; i++) {
+            cumulative += h.counts[i];
+            fprintf(out, "%s_bucket{op=\"%s\",le=\"%g\"} %llu\n", name, o,
+                    bitten_store_latency_bounds[i], (unsigned long long)cumulative);
+        }
+        fprintf(out,
+                "%s_bucket{op=\"%s\",le=\"+Inf\"} %llu\n%s_sum{op=\"%s\"} %.17g\n"
+                "%s_count{op=\"%s\"} %llu\n",
+                name, o, (unsigned long long)h.n, name, o, h.sum, name, o,
+                (unsigned long long)h.n);
+    }
+}
+
 static void s_render_histogram(FILE *out, const char *name, const char *help,
                                const s_histogram_t *h)
 {
@@ -221,6 +246,7 @@ static void s_render(core_metrics_t *self)
                        &self->fire_send);
     s_render_histogram(out, "bittend_fire_result_seconds",
                        "a sent fire to the EA's result (FILLED or FAILED)", &self->fire_result);
+    s_render_store(out, self->core->store);
     pthread_mutex_lock(&self->mutex);
     fprintf(out, "# HELP bittend_metrics_scrapes_total scrapes served\n"
                  "# TYPE bittend_metrics_scrapes_total counter\n"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /*  How long a write waits for a lock held by another connection (bittenctl reading, a
  *  backup) before it fails. Only this process writes, so waits are short and rare. */
@@ -183,6 +184,49 @@ void store_note_failure(bitten_store_t *self)
         self->busy++;
     else
         self->failed++;
+}
+
+const double bitten_store_latency_bounds[BITTEN_STORE_LATENCY_BUCKETS] = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+    0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+
+const char *bitten_store_op_str(bitten_store_op_t op)
+{
+    static const char *const names[BITTEN_STORE_OP_COUNT_] = {"fire_insert", "fire_transition",
+                                                              "snapshot", "kv_set"};
+    return (int)op >= 0 && op < BITTEN_STORE_OP_COUNT_ ? names[op] : "?";
+}
+
+double store_mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void store_observe(bitten_store_t *self, bitten_store_op_t op, double t0)
+{
+    if (!self || (int)op < 0 || op >= BITTEN_STORE_OP_COUNT_)
+        return;
+    double s = store_mono_s() - t0;
+    bitten_store_latency_t *h = &self->latency[op];
+    size_t i = 0;
+    while (i < BITTEN_STORE_LATENCY_BUCKETS && s > bitten_store_latency_bounds[i])
+        i++;
+    if (i < BITTEN_STORE_LATENCY_BUCKETS)
+        h->counts[i]++;
+    else
+        h->over++;
+    h->n++;
+    h->sum += s;
+}
+
+void bitten_store_latency(const bitten_store_t *self, bitten_store_op_t op,
+                          bitten_store_latency_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (self && (int)op >= 0 && op < BITTEN_STORE_OP_COUNT_)
+        *out = self->latency[op];
 }
 
 int store_begin(bitten_store_t *self)

@@ -67,6 +67,29 @@ typedef struct {
 } bitten_store_stats_t;
 void bitten_store_stats(bitten_store_t *self, bitten_store_stats_t *out);
 
+/*  Durable write latency (CLOCK_MONOTONIC around the whole call, failures included), per
+ *  operation, in fixed buckets kept in the store: no allocation per write. For metrics. */
+typedef enum {
+    BITTEN_STORE_OP_FIRE_INSERT,     /* bitten_store_fire_insert(_many) */
+    BITTEN_STORE_OP_FIRE_TRANSITION, /* bitten_store_fire_transition */
+    BITTEN_STORE_OP_SNAPSHOT,        /* bitten_store_account_snapshot */
+    BITTEN_STORE_OP_KV_SET,          /* bitten_store_kv_set */
+    BITTEN_STORE_OP_COUNT_
+} bitten_store_op_t;
+#define BITTEN_STORE_LATENCY_BUCKETS 14
+/*  Upper bounds in seconds, ascending. */
+extern const double bitten_store_latency_bounds[BITTEN_STORE_LATENCY_BUCKETS];
+typedef struct {
+    uint64_t counts[BITTEN_STORE_LATENCY_BUCKETS]; /* per bucket, not cumulative */
+    uint64_t over;                                 /* above the last bound */
+    uint64_t n;
+    double sum; /* seconds */
+} bitten_store_latency_t;
+/*  "fire_insert", "fire_transition", "snapshot", "kv_set". */
+const char *bitten_store_op_str(bitten_store_op_t op);
+void bitten_store_latency(const bitten_store_t *self, bitten_store_op_t op,
+                          bitten_store_latency_t *out);
+
 /* ------------------------------------------------ fires (store_fires.c) */
 
 /*  Fire states, sources and the fire record are the trading vocabulary (bitten/trading.h). */

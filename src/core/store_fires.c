@@ -165,7 +165,7 @@ static int s_insert_row(bitten_store_t *self, const bitten_fire_rec_t *rec, int6
     return 0;
 }
 
-int bitten_store_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec, int64_t *id_out)
+static int s_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec, int64_t *id_out)
 {
     if (!self || !s_rec_ok(rec) || store_begin(self) != 0)
         return -1;
@@ -180,8 +180,15 @@ int bitten_store_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec,
     return 0;
 }
 
-int bitten_store_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs, size_t n,
-                                  int *rcs)
+int bitten_store_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec, int64_t *id_out)
+{
+    double t0 = store_mono_s();
+    int rc = s_fire_insert(self, rec, id_out);
+    store_observe(self, BITTEN_STORE_OP_FIRE_INSERT, t0);
+    return rc;
+}
+
+static int s_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs, size_t n, int *rcs)
 {
     if (!self || (n > 0 && (!recs || !rcs)))
         return -1;
@@ -196,6 +203,15 @@ int bitten_store_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs,
             return store_rollback(self, -1);
     }
     return store_commit(self) == 0 ? 0 : -1;
+}
+
+int bitten_store_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs, size_t n,
+                                  int *rcs)
+{
+    double t0 = store_mono_s();
+    int rc = s_fire_insert_many(self, recs, n, rcs);
+    store_observe(self, BITTEN_STORE_OP_FIRE_INSERT, t0);
+    return rc;
 }
 
 /*  Which timestamp column a move to `to` stamps (sent_at, result_at or closed_at), as the
@@ -218,9 +234,9 @@ static int s_stamp_column(bitten_fire_state_t to)
     }
 }
 
-int bitten_store_fire_transition(bitten_store_t *self, int64_t id, bitten_fire_state_t to,
-                                 bitten_reason_t reason, const char *detail, bitten_ms_t at_ms,
-                                 const bitten_fire_update_t *upd)
+static int s_fire_transition(bitten_store_t *self, int64_t id, bitten_fire_state_t to,
+                             bitten_reason_t reason, const char *detail, bitten_ms_t at_ms,
+                             const bitten_fire_update_t *upd)
 {
     if (!self || (int)to < 0 || to >= BITTEN_FIRE_STATE_COUNT_)
         return -1;
@@ -255,6 +271,16 @@ int bitten_store_fire_transition(bitten_store_t *self, int64_t id, bitten_fire_s
     if (s_event_insert(self, id, at_ms, from, to, reason, detail) != 0)
         return store_rollback(self, -1);
     return store_commit(self);
+}
+
+int bitten_store_fire_transition(bitten_store_t *self, int64_t id, bitten_fire_state_t to,
+                                 bitten_reason_t reason, const char *detail, bitten_ms_t at_ms,
+                                 const bitten_fire_update_t *upd)
+{
+    double t0 = store_mono_s();
+    int rc = s_fire_transition(self, id, to, reason, detail, at_ms, upd);
+    store_observe(self, BITTEN_STORE_OP_FIRE_TRANSITION, t0);
+    return rc;
 }
 
 int bitten_store_fire_find(bitten_store_t *self, const char *signal_id, const char *uuid,

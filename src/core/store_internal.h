@@ -55,6 +55,7 @@ struct bitten_store {
     int busy_timeout_ms;           /* the longest a write waits for another connection's lock */
     int last_error;                /* extended code of the last failed transaction step, or 0 */
     uint64_t busy, failed;         /* transactions refused: lock held elsewhere / other error */
+    bitten_store_latency_t latency[BITTEN_STORE_OP_COUNT_];
 };
 
 /* ---------------------------------------------------------------- store.c */
@@ -66,6 +67,11 @@ sqlite3_stmt *store_stmt(bitten_store_t *self, s_stmt_id_t id, const char *sql);
  *  back when it fails; rollback (when a transaction is open) returns rc, so error paths stay one
  *  line. 0 or -1. */
 int store_begin(bitten_store_t *self);
+
+/*  CLOCK_MONOTONIC seconds, the start of a timed write; store_observe adds now - t0 to op's
+ *  latency histogram (nothing when self is NULL). */
+double store_mono_s(void);
+void store_observe(bitten_store_t *self, bitten_store_op_t op, double t0);
 /*  Records why a transaction step failed (for bitten_store_failure_reason) and counts it. */
 void store_note_failure(bitten_store_t *self);
 int store_commit(bitten_store_t *self);

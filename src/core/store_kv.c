@@ -44,5 +44,8 @@ int bitten_store_kv_set(bitten_store_t *self, const char *key, const char *value
         return -1;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
-    return s_exec_stmt(st) == SQLITE_DONE ? 0 : -1;
+    double t0 = store_mono_s();
+    int rc = s_exec_stmt(st) == SQLITE_DONE ? 0 : -1;
+    store_observe(self, BITTEN_STORE_OP_KV_SET, t0);
+    return rc;
 }

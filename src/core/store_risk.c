@@ -41,7 +41,10 @@ int bitten_store_account_snapshot(bitten_store_t *self, const char *uuid, bitten
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, at);
     sqlite3_bind_text(st, 3, json, -1, SQLITE_TRANSIENT);
-    return s_exec_stmt(st) == SQLITE_DONE ? 0 : -1;
+    double t0 = store_mono_s();
+    int rc = s_exec_stmt(st) == SQLITE_DONE ? 0 : -1;
+    store_observe(self, BITTEN_STORE_OP_SNAPSHOT, t0);
+    return rc;
 }
 
 typedef struct {

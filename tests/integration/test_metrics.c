@@ -117,6 +117,13 @@ static void test_the_endpoint_parses_as_prometheus_text_and_a_fire_moves_its_cou
     s_sample(h, "bittend_fire_send_seconds_count", NULL, NULL, &found);
     assert_true(found);
     s_family(fams, "bittend_fire_result_seconds", "histogram");
+    //  Store write latency, one series per operation.
+    h = s_family(fams, "bittend_store_write_seconds", "histogram");
+    s_sample(h, "bittend_store_write_seconds_bucket", "op", "snapshot", &found);
+    assert_true(found);
+    double inserts0 =
+        s_sample(h, "bittend_store_write_seconds_count", "op", "fire_insert", &found);
+    assert_true(found);
     json_decref(fams);
 
     //  A refused fire: one REFUSED transition and one refusal by its reason.
@@ -126,7 +133,7 @@ static void test_the_endpoint_parses_as_prometheus_text_and_a_fire_moves_its_cou
     char reason[64];
     snprintf(reason, sizeof reason, "%s", json_string_value(json_object_get(r, "reason")));
     json_decref(r);
-    double refused = 0, transitions = 0;
+    double refused = 0, transitions = 0, inserts = 0;
     for (int i = 0; i < 100 && refused < 1; i++) { /* the loop renders on its timer */
         bt_sleep_ms(100);
         fams = s_scrape(endpoint);
@@ -134,10 +141,14 @@ static void test_the_endpoint_parses_as_prometheus_text_and_a_fire_moves_its_cou
                            "bittend_fires_refused_total", "reason", reason, &found);
         transitions = s_sample(s_family(fams, "bittend_fire_transitions_total", "counter"),
                                "bittend_fire_transitions_total", "state", "REFUSED", &found);
+        h = s_family(fams, "bittend_store_write_seconds", "histogram");
+        inserts = s_sample(h, "bittend_store_write_seconds_count", "op", "fire_insert", &found);
         json_decref(fams);
     }
     assert_true(refused == 1);
     assert_true(transitions == 1);
+    //  The refusal was journaled: the fire insert's latency was observed.
+    assert_true(inserts >= inserts0 + 1);
     assert_int_equal(bt_daemon_stop(&d, NULL), 0);
     bt_daemon_cleanup(&d);
 }

@@ -165,6 +165,37 @@ static void test_bittenctl_reload_prints_what_changed(void **state)
     bt_daemon_cleanup(&d);
 }
 
+static void test_a_reload_raises_venom_min_confidence_live(void **state)
+{
+    //  venom.min_confidence is applied live: the scenario's signal (which passes at the
+    //  default 60) is then below the bar; a ring size stays restart-needed.
+    bt_daemon_t d;
+    const char *args[] = {"--set", "feedback.socket=pull", NULL};
+    assert_int_equal(bt_daemon_start(&d, ACCOUNT("manual"), args), 0);
+    s_edit_config(&d, "level = \"debug\"",
+                  "level = \"debug\"\nvenom\n    min_confidence = 100\n    ring_m1 = 1000");
+    json_t *r = bt_ctl(&d, "{\"cmd\":\"reload\"}");
+    assert_non_null(r);
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    assert_true(s_has(json_object_get(r, "applied"), "venom.min_confidence"));
+    assert_false(s_has(json_object_get(r, "restart_needed"), "venom.min_confidence"));
+    assert_true(s_has(json_object_get(r, "restart_needed"), "venom.ring_m1"));
+    assert_false(s_has(json_object_get(r, "applied"), "venom.ring_m1"));
+    json_decref(r);
+    assert_true(bt_log_contains(&d, "venom.reloaded min_confidence=100.0", 2000));
+
+    void *fb = bt_feedback_socket(&d, true);
+    assert_int_equal(
+        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+    int sent = bt_send_lsr_scenario(fb);
+    assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
+    zmq_close(fb);
+    assert_true(bt_wait_status(&d, "venom.below_min_confidence", 1, 3000) >= 1);
+    assert_int_equal(bt_wait_status(&d, "venom.signals", 1, 200), 0);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_a_manual_account_gets_no_auto_fire_without_the_reload),
         cmocka_unit_test(test_a_bad_file_keeps_the_running_config),
         cmocka_unit_test(test_bittenctl_reload_prints_what_changed),
+        cmocka_unit_test(test_a_reload_raises_venom_min_confidence_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

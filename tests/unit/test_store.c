@@ -675,6 +675,42 @@ static void test_fire_state_names_round_trip(void **state)
     assert_string_equal(bitten_fire_state_str(BITTEN_FIRE_STATE_COUNT_), "?");
 }
 
+/* ---------------------------------------------------------------- write latency */
+
+static uint64_t s_latency_n(bitten_store_t *s, bitten_store_op_t op)
+{
+    bitten_store_latency_t h;
+    bitten_store_latency(s, op, &h);
+    uint64_t in_buckets = h.over;
+    for (size_t i = 0; i < BITTEN_STORE_LATENCY_BUCKETS; i++)
+        in_buckets += h.counts[i];
+    assert_int_equal(in_buckets, h.n); /* every write lands in exactly one bucket */
+    assert_true(h.sum >= 0);
+    return h.n;
+}
+
+static void test_each_durable_write_is_timed_under_its_op(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    for (int op = 0; op < BITTEN_STORE_OP_COUNT_; op++)
+        assert_int_equal(s_latency_n(s, (bitten_store_op_t)op), 0);
+    bitten_fire_rec_t r = s_fire("SIG_1", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(bitten_store_fire_insert(s, &r, NULL), 1); /* a duplicate: timed too */
+    assert_int_equal(
+        bitten_store_fire_transition(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK, NULL, 1010, NULL), 0);
+    assert_int_equal(bitten_store_account_snapshot(s, "acct_1", 1000, "{}"), 0);
+    assert_int_equal(s_latency_n(s, BITTEN_STORE_OP_FIRE_INSERT), 2);
+    assert_int_equal(s_latency_n(s, BITTEN_STORE_OP_FIRE_TRANSITION), 1);
+    assert_int_equal(s_latency_n(s, BITTEN_STORE_OP_SNAPSHOT), 1);
+    assert_int_equal(s_latency_n(s, BITTEN_STORE_OP_KV_SET), 0);
+    assert_string_equal(bitten_store_op_str(BITTEN_STORE_OP_FIRE_TRANSITION), "fire_transition");
+    assert_string_equal(bitten_store_op_str(BITTEN_STORE_OP_COUNT_), "?");
+    bitten_store_close(&s);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
 
 int main(void)
@@ -687,6 +723,7 @@ int main(void)
         T(test_reopening_at_latest_applies_nothing_twice),
         T(test_refuses_a_database_from_a_newer_build),
         T(test_duplicate_fire_insert_returns_1_even_after_reopen),
+        T(test_each_durable_write_is_timed_under_its_op),
         T(test_fire_insert_refuses_an_invalid_state),
         T(test_transitions_update_the_fire_and_record_events),
         T(test_refusal_and_timeout_keep_their_reason_and_a_late_result_reconciles),

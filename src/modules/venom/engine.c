@@ -728,6 +728,39 @@ void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out)
     *out = self->stats;
 }
 
+const char *const venom_params_live_keys[] = {
+    "venom.min_confidence", "venom.signal_ttl_s",       "venom.stale_after_s",
+    "venom.cooldown_s",     "venom.max_per_day",        "venom.max_per_symbol_day",
+    "venom.max_per_session.", "venom.exit_mode",        "venom.atr_sl_mult",
+    "venom.atr_sl_floor_pips", "venom.atr_sl_cap_pips", "venom.sl_cap_pips",
+    "venom.tp_ratio_rapid", "venom.tp_ratio_precision", "venom.session_bonus.",
+    NULL};
+
+int venom_engine_apply_live(venom_engine_t *self, const venom_params_t *next, char *err,
+                            size_t errlen)
+{
+    venom_params_t p = self->p;
+    p.min_confidence = next->min_confidence;
+    p.signal_ttl_s = next->signal_ttl_s;
+    p.stale_after_s = next->stale_after_s;
+    p.cooldown_s = next->cooldown_s;
+    p.max_per_day = next->max_per_day;
+    p.max_per_symbol_day = next->max_per_symbol_day;
+    memcpy(p.max_per_session, next->max_per_session, sizeof p.max_per_session);
+    p.exit_mode = next->exit_mode;
+    p.atr_sl_mult = next->atr_sl_mult;
+    p.atr_sl_floor_pips = next->atr_sl_floor_pips;
+    p.atr_sl_cap_pips = next->atr_sl_cap_pips;
+    p.sl_cap_pips = next->sl_cap_pips;
+    p.tp_ratio_rapid = next->tp_ratio_rapid;
+    p.tp_ratio_precision = next->tp_ratio_precision;
+    memcpy(p.session_bonus, next->session_bonus, sizeof p.session_bonus);
+    if (venom_params_validate(&p, err, errlen) != 0)
+        return -1;
+    self->p = p;
+    return 0;
+}
+
 int venom_engine_rate(const venom_engine_t *self, const char *symbol, venom_rate_t *out)
 {
     const s_symbol_state_t *st = s_find(self, symbol);

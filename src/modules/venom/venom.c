@@ -534,6 +534,16 @@ venom_t *venom_new(bitten_core_t *core)
     return self;
 }
 
+int venom_reload(venom_t *self, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    venom_params_t p;
+    if (venom_params_from_config(cfg, &p, err, errlen) != 0 ||
+        venom_engine_apply_live(self->engine, &p, err, errlen) != 0)
+        return -1;
+    BLOG_INFO(self->log, "venom", "venom.reloaded", "min_confidence=%.1f", p.min_confidence);
+    return 0;
+}
+
 void venom_destroy(venom_t **self_p)
 {
     if (!self_p || !*self_p)

@@ -20,6 +20,10 @@ typedef struct venom venom_t;
 venom_t *venom_new(bitten_core_t *core);
 void venom_destroy(venom_t **self_p);
 
+/*  Config reload: applies the venom.* keys that can change live (venom_params_live_keys) to
+ *  the engine; the others keep their start-up values. 0, or -1 with err (nothing applied). */
+int venom_reload(venom_t *self, const bitten_config_t *cfg, char *err, size_t errlen);
+
 /*  Fills *p from the venom.* keys (one key per field of venom_params_t) and validates it.
  *  Returns 0, or -1 with a one-line reason in err. */
 int venom_params_from_config(const bitten_config_t *cfg, venom_params_t *p, char *err,

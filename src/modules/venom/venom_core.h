@@ -429,6 +429,17 @@ typedef struct {
 
 void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out);
 
+/*  Config reload: copies into the engine's params the fields of next that may change live
+ *  (venom_params_live_keys: confidence, TTL, staleness, cooldown, daily and session caps,
+ *  exits, session bonuses) and keeps the rest (rings, windows, indicators: they shape the
+ *  state the engine holds). 0, or -1 with err when the result does not validate. */
+int venom_engine_apply_live(venom_engine_t *self, const venom_params_t *next, char *err,
+                            size_t errlen);
+
+/*  The venom.* keys (exact, or a prefix ending in '.') venom_engine_apply_live applies;
+ *  NULL-terminated. */
+extern const char *const venom_params_live_keys[];
+
 /*  0, or -1 when the symbol is unknown. */
 int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_context_t *ctx);
 
