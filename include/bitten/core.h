@@ -104,6 +104,11 @@ typedef struct {
     int (*set_dialect)(void *self, const char *uuid, bitten_dialect_t dialect);
     int (*set_route)(void *self, const char *uuid, const bitten_account_route_t *route);
     int (*put_symbol)(void *self, const char *uuid, const bitten_broker_symbol_t *facts);
+    /*  Called by the core on every attributed frame right before it is published (frame->uuid
+     *  and frame->dialect set): broker symbols -> canonical, server time -> UTC, detected
+     *  dialect recorded. 0, or -1 to refuse the frame with *reason. NULL = no-op. */
+    int (*normalize)(void *self, bitten_frame_t *frame, bitten_ms_t recv_wall_ms,
+                     bitten_reason_t *reason);
 } bitten_accounts_query_t;
 
 /* ---------------------------------------------------------------- the core */
@@ -116,11 +121,21 @@ bitten_log_t *bitten_core_log(bitten_core_t *core);
 /*  Wall clock now, in ms (the loop's cached time). */
 bitten_ms_t bitten_core_now_ms(bitten_core_t *core);
 
-/*  Sends one frame on the command channel without blocking. Returns 0, or -1 with
- *  BITTEN_R_NO_EA_CONNECTED when no EA can take it now (nothing is queued for later), or
- *  BITTEN_R_INTERNAL on another error, in *reason. type counts it in the stats. */
-int bitten_core_send_command(bitten_core_t *core, bitten_frame_type_t type, const char *frame,
-                             size_t len, bitten_reason_t *reason);
+/*  Sends one command frame to one account's EA, without blocking, and only on a connection
+ *  proven to belong to that account (docs/security.md):
+ *    - the account's DEALER routing id on the ROUTER (learned from its HELLO/HEARTBEAT);
+ *    - the account's own PUSH (accounts.<x>.command_endpoint) with exactly one peer;
+ *    - the shared PUSH (command.endpoint) only when command.account names this account and
+ *      exactly one peer is connected.
+ *  Returns 0, or -1 with *reason: NO_EA_CONNECTED (the proven connection has no peer now;
+ *  nothing is queued for later), MULTIPLE_EAS_ON_PUSH (several peers on its PUSH),
+ *  ROUTE_UNPROVEN (no connection belongs to the account), UNKNOWN_ACCOUNT, or INTERNAL.
+ *  type counts it in the stats. */
+int bitten_core_send_to(bitten_core_t *core, const char *uuid, bitten_frame_type_t type,
+                        const char *frame, size_t len, bitten_reason_t *reason);
+
+/*  What bitten_core_send_to would answer now, without sending: BITTEN_R_OK or its reason. */
+bitten_reason_t bitten_core_route_check(bitten_core_t *core, const char *uuid);
 
 /*  Publishes on the events channel as one frame "topic {json}" (adds "ts" when absent).
  *  Steals the reference to obj. While nobody subscribes it only drops obj (counted as

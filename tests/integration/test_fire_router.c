@@ -19,7 +19,8 @@
 #define UUID "acct_fr_1"
 #define ACCOUNTS                                                                                  \
     "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"                   \
-    "        mode = \"manual\"\n"
+    "        mode = \"manual\"\n" \
+    "command\n    account = \"" UUID "\"\n"
 #define TELEMETRY                                                                                 \
     "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"              \
     "\"equity\":10000}}"
@@ -238,7 +239,8 @@ static void test_timeout_then_late_result_reconciles_and_orphans_are_published(v
     assert_true(bt_log_contains(&e.d, "fire.filled signal_id=c_late uuid=" UUID, 1000));
     assert_true(bt_log_contains(&e.d, "from=TIMEOUT", 1000));
     //  A result nobody waits for: counted and published, never dropped silently.
-    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"ghost_1\",\"status\":\"success\"}");
+    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"ghost_1\",\"status\":\"success\","
+                  "\"uuid\":\"" UUID "\"}");
     assert_int_equal(bt_wait_status(&e.d, "fires.orphan_results", 1, 3000), 1);
     char buf[4096];
     bool seen = false;
@@ -249,7 +251,8 @@ static void test_timeout_then_late_result_reconciles_and_orphans_are_published(v
     r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_err\"}");
     s_expect(r, "SENT", NULL);
     json_decref(r);
-    bt_send(e.fb, "{\"type\":\"error\",\"signal_id\":\"c_err\",\"error\":\"Invalid signal parameters\"}");
+    bt_send(e.fb, "{\"type\":\"error\",\"signal_id\":\"c_err\",\"error\":\"Invalid signal parameters\","
+                  "\"uuid\":\"" UUID "\"}");
     assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FAILED", 1, 3000), 1);
     zmq_close(events);
     s_stop(&e);
@@ -353,8 +356,8 @@ static void test_fire_spacing_survives_a_kill_9(void **state)
     s_stop(&e);
 }
 
-//  Two EAs online but one command peer (the other reconnecting): a PUSH would hand the order
-//  to whichever EA is connected, so it is refused.
+//  The shared PUSH belongs to command.account alone: another EA being online changes nothing
+//  for its owner, and a second PULL on it stops every fire (MULTIPLE_EAS_ON_PUSH).
 static void test_more_eas_online_than_command_peers_refuses(void **state)
 {
     s_env_t e;
@@ -362,9 +365,16 @@ static void test_more_eas_online_than_command_peers_refuses(void **state)
     bt_send(e.fb, "{\"type\":\"heartbeat\",\"uuid\":\"other_ea\"}");
     assert_int_equal(bt_wait_status(&e.d, "eas.online", 2, 3000), 2);
     json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_two_on\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "c_two_on", 1000), 1);
+    void *second = bt_command_socket(&e.d);
+    assert_int_equal(bt_wait_status(&e.d, "command.peers", 2, 3000), 2);
+    r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_two_peers\"}");
     s_expect(r, "REFUSED", "MULTIPLE_EAS_ON_PUSH");
     json_decref(r);
-    assert_int_equal(s_count_frames(e.cmd, "c_two_on", 200), 0);
+    assert_int_equal(s_count_frames(second, "c_two_peers", 200), 0);
+    zmq_close(second);
     s_stop(&e);
 }
 
