@@ -171,6 +171,21 @@ static int s_learn_route(core_src_t *src, const unsigned char *rid, size_t rid_l
     return 0;
 }
 
+static void s_forget_route(bitten_core_t *core, const char *uuid)
+{
+    const bitten_accounts_query_t *aq = &core->accounts_query;
+    bitten_account_t acc;
+    if (!aq->find || !aq->set_route || aq->find(aq->self, uuid, &acc) != 0)
+        return;
+    bitten_account_route_t route = acc.route;
+    route.has_routing_id = false;
+    route.routing_id_len = 0;
+    aq->set_route(aq->self, uuid, &route);
+    core->stats.routes_refused++;
+    BLOG_WARN(core->log, "core", "route.forgotten",
+              "uuid=%s channel=router why=\"another EA speaks on its DEALER identity\"", uuid);
+}
+
 //  Sets frame->uuid to the account the frame belongs to, or refuses it. 0 or -1.
 static int s_attribute(core_src_t *src, zmq_msg_t *msg, const char *proven,
                        const unsigned char *rid, size_t rid_len, const char *data, size_t len)
@@ -201,6 +216,11 @@ static int s_attribute(core_src_t *src, zmq_msg_t *msg, const char *proven,
         if (*claimed && strcmp(claimed, proven) != 0) {
             snprintf(detail, sizeof detail, "frame speaks for '%.64s', its connection is '%.64s''s",
                      claimed, proven);
+            //  Another EA now holds this DEALER identity (uuids that differ only in their
+            //  last byte collide): the identity proves nothing any more. The holder's fires
+            //  are refused ROUTE_UNPROVEN until its own HELLO/HEARTBEAT binds it again.
+            if (src->kind == CORE_SRC_ROUTER && !core->server_cert)
+                s_forget_route(core, proven);
             return s_refuse(src, BITTEN_R_UUID_NOT_AUTHORIZED, "uuid", detail, data, len);
         }
         if (!*claimed)
