@@ -108,6 +108,7 @@ typedef struct {
     bool no_zmq_mode;
     const char *replay_path; /* --replay FILE: VENOM over a file, no sockets */
     bool outcomes;
+    venom_report_t report; /* --report json|table */
     char owned[3][512];   /* storage for the --log-* shorthands */
 } s_args_t;
 
@@ -130,7 +131,10 @@ static void s_usage(FILE *out)
             "  --check-config       validate the configuration and exit 0, or 2 naming the key\n"
             "  --replay FILE        run VENOM over FILE (JSON-lines frames or CSV ticks/bars),\n"
             "                       print each signal and a summary as JSON lines, and exit\n"
-            "  --outcomes           with --replay: follow each signal to TP (WIN) or SL (LOSS)\n"
+            "  --outcomes           with --replay: follow each signal under the cost model\n"
+            "                       (WIN / LOSS / TIMEOUT, or OPEN marked to market)\n"
+            "  --report json|table  with --replay: only the outcome report (intervals per\n"
+            "                       pattern, session, symbol, before and after CITADEL)\n"
             "  --version, --help\n"
             "Environment: every key as BITTEN_<KEY> (dots as '_'), and ZMQ_MODE, ZMQ_ENFORCE,\n"
             "ZMQ_STRICT. Precedence: defaults < file < environment < command line.\n");
@@ -140,7 +144,7 @@ static void s_usage(FILE *out)
 static int s_parse_args(int argc, char **argv, s_args_t *a)
 {
     enum { O_SET = 256, O_LEVEL, O_FORMAT, O_FILE, O_MODE, O_NO_MODE, O_ENFORCE, O_STRICT,
-           O_PRINT, O_DOC, O_CHECK, O_VERSION, O_INSECURE, O_REPLAY, O_OUTCOMES };
+           O_PRINT, O_DOC, O_CHECK, O_VERSION, O_INSECURE, O_REPLAY, O_OUTCOMES, O_REPORT };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, O_SET},
         {"log-level", required_argument, NULL, O_LEVEL},
@@ -155,6 +159,7 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
         {"insecure", no_argument, NULL, O_INSECURE},
         {"replay", required_argument, NULL, O_REPLAY},
         {"outcomes", no_argument, NULL, O_OUTCOMES},
+        {"report", required_argument, NULL, O_REPORT},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     //  The flag forms are --set shorthands, kept as strings so one code path parses them.
     static const char *const fixed[] = {
@@ -209,6 +214,16 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
         case O_OUTCOMES:
             a->outcomes = true;
             break;
+        case O_REPORT:
+            if (strcmp(optarg, "json") == 0)
+                a->report = VENOM_REPORT_JSON;
+            else if (strcmp(optarg, "table") == 0)
+                a->report = VENOM_REPORT_TABLE;
+            else {
+                fprintf(stderr, "bittend: --report takes json or table, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
         case O_VERSION:
             printf("bittend %s\n", BITTEN_VERSION);
             return 1;
@@ -225,8 +240,8 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
         fprintf(stderr, "bittend: unexpected argument '%s' (try --help)\n", argv[optind]);
         return -1;
     }
-    if (a->outcomes && !a->replay_path) {
-        fprintf(stderr, "bittend: --outcomes needs --replay FILE (try --help)\n");
+    if ((a->outcomes || a->report != VENOM_REPORT_LINES) && !a->replay_path) {
+        fprintf(stderr, "bittend: --outcomes and --report need --replay FILE (try --help)\n");
         return -1;
     }
     return 0;
@@ -414,7 +429,8 @@ int main(int argc, char **argv)
         return EXIT_CONFIG;
     }
     if (args.replay_path) {
-        int rc = venom_replay_run(cfg, args.replay_path, args.outcomes, stdout, err, sizeof err);
+        int rc = venom_replay_report(cfg, args.replay_path, args.outcomes, args.report, stdout,
+                                     err, sizeof err);
         if (rc != 0)
             fprintf(stderr, "bittend: %s\n", err);
         bitten_config_destroy(&cfg);

@@ -41,6 +41,7 @@ typedef struct {
     const char *dir;                                /* keygen */
     bool server;                                    /* keygen --server */
     bool force;                                     /* keygen --force: overwrite an existing pair */
+    bool stats;                                     /* signals --stats */
 } s_opts_t;
 
 /*  Reasons bittenctl gives itself (the daemon's are in include/bitten/reason.h). */
@@ -75,6 +76,8 @@ static void s_usage(FILE *out)
         "                         print the events channel (topic prefix filters)\n"
         "  signals [--symbol S] [--limit N]\n"
         "                         stored VENOM signals, newest first, with CITADEL's verdict\n"
+        "  signals --stats        the live outcome record per pattern: closed, win rate and\n"
+        "                         E(R) with 95%% intervals, real fills' slippage (venom.md)\n"
         "  keygen --server | --uuid U [--dir D] [--force]\n"
         "                         make a CURVE certificate pair (D/NAME.cert, .cert_secret);\n"
         "                         an existing pair is kept unless --force\n"
@@ -702,8 +705,62 @@ static void s_print_signals(json_t *r)
     }
 }
 
+static void s_print_stat_row(const char *name, json_t *g)
+{
+    char win[40] = "-", exp[48] = "-", need[24] = "-";
+    json_t *wr = json_object_get(g, "win_rate"), *wi = json_object_get(g, "win_rate_95");
+    json_t *e = json_object_get(g, "expectancy_r"), *ei = json_object_get(g, "expectancy_r_95");
+    if (json_is_number(wr) && json_is_array(wi))
+        snprintf(win, sizeof win, "%.1f%% [%.1f, %.1f]", 100 * json_number_value(wr),
+                 100 * json_number_value(json_array_get(wi, 0)),
+                 100 * json_number_value(json_array_get(wi, 1)));
+    if (json_is_number(e) && json_is_array(ei))
+        snprintf(exp, sizeof exp, "%+.3f [%+.3f, %+.3f]", json_number_value(e),
+                 json_number_value(json_array_get(ei, 0)), json_number_value(json_array_get(ei, 1)));
+    else if (json_is_number(e))
+        snprintf(exp, sizeof exp, "%+.3f", json_number_value(e));
+    if (json_is_integer(json_object_get(g, "trades_for_0_1r_edge")))
+        snprintf(need, sizeof need, "%lld",
+                 (long long)json_integer_value(json_object_get(g, "trades_for_0_1r_edge")));
+    printf("%-26s %6lld %5lld %5lld %5lld  %-20s %-26s %8s\n", name,
+           (long long)json_integer_value(json_object_get(g, "closed")),
+           (long long)json_integer_value(json_object_get(g, "wins")),
+           (long long)json_integer_value(json_object_get(g, "losses")),
+           (long long)json_integer_value(json_object_get(g, "timeouts")), win, exp, need);
+}
+
+static void s_print_stats(json_t *r)
+{
+    json_t *st = json_object_get(r, "stats");
+    printf("%-26s %6s %5s %5s %5s  %-20s %-26s %8s\n", "PATTERN", "CLOSED", "WIN", "LOSS", "T/O",
+           "WIN RATE [95%]", "E(R) [95%]", "N(+0.1R)");
+    const char *name;
+    json_t *g;
+    json_object_foreach(json_object_get(st, "pattern"), name, g)
+    {
+        s_print_stat_row(name, g);
+    }
+    s_print_stat_row("overall", json_object_get(st, "overall"));
+    printf("open now: %lld, lost to restarts: %lld\n",
+           (long long)json_integer_value(json_object_get(st, "open_now")),
+           (long long)json_integer_value(json_object_get(st, "lost_open")));
+    //  Real fills beside the shadow entries: slippage, adverse positive.
+    json_object_foreach(json_object_get(st, "fills"), name, g)
+    {
+        json_t *mean = json_object_get(g, "slippage_pips_mean");
+        if (json_integer_value(json_object_get(g, "n")) > 0 && json_is_number(mean))
+            printf("fills %-20s %6lld  slippage %+.2f pips (%+.4f R) per fill\n", name,
+                   (long long)json_integer_value(json_object_get(g, "n")), json_number_value(mean),
+                   json_number_value(json_object_get(g, "slippage_r_mean")));
+    }
+    printf("fills of signals not followed here: %lld\n",
+           (long long)json_integer_value(json_object_get(st, "fills_unmatched")));
+}
+
 static int s_signals(s_opts_t *o)
 {
+    if (o->stats)
+        return s_command(o, json_pack("{s:s, s:b}", "cmd", "signals", "stats", 1), s_print_stats);
     json_t *request = json_pack("{s:s}", "cmd", "signals");
     if (o->symbol)
         json_object_set_new(request, "symbol", json_string(o->symbol));
@@ -1017,6 +1074,7 @@ static const struct option s_long_opts[] = {{"control", required_argument, NULL,
                                             {"dir", required_argument, NULL, 'd'},
                                             {"server", no_argument, NULL, 'V'},
                                             {"force", no_argument, NULL, 'F'},
+                                            {"stats", no_argument, NULL, 'X'},
                                             {"version", no_argument, NULL, 'v'},
                                             {NULL, 0, NULL, 0}};
 
@@ -1051,7 +1109,7 @@ static const s_cmd_t s_cmds[] = {
     {"resume", "u", s_resume},
     {"xp", "u", s_xp},
     {"keygen", "VudF", s_keygen},
-    {"signals", "sl", s_signals},
+    {"signals", "slX", s_signals},
 };
 
 //  A whole decimal number in [min, max]. Returns 0, or -1.
@@ -1153,6 +1211,9 @@ static int s_take_option(s_opts_t *o, int c, const char *arg)
         return 0;
     case 'F':
         o->force = true;
+        return 0;
+    case 'X':
+        o->stats = true;
         return 0;
     default:
         return s_usage_error(o, "unknown option");

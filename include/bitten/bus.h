@@ -7,9 +7,9 @@
 
 /*  X(ID, "name", payload) -- payload is what the const void * handed to handlers points at.
  *  Feedback frames are published after validation, one event per frame type. Payload types
- *  live in bitten/core.h, bitten/proto.h and bitten/trading.h (verdicts, fires, halts), except
- *  venom_signal_event_t (a signal VENOM emitted with its market context,
- *  src/modules/venom/venom_core.h). */
+ *  live in bitten/core.h, bitten/proto.h, bitten/signal.h (venom_signal_event_t: a signal VENOM
+ *  emitted with its market context) and bitten/trading.h (verdicts, fires, halts): shared
+ *  headers, so no module includes another's. */
 #define BITTEN_EVENTS(X)                                                                           \
     X(TELEMETRY, "feedback.telemetry", bitten_frame_t)                                             \
     X(TRADE_RESULT, "feedback.trade_result", bitten_frame_t)                                       \

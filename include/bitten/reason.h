@@ -74,7 +74,10 @@
     /* control socket and generic */                                                               \
     X(BAD_REQUEST, "control request is malformed")                                                 \
     X(UNKNOWN_COMMAND, "control command is not known")                                             \
-    X(INTERNAL, "internal error (see the log)")
+    X(INTERNAL, "internal error (see the log)")                                                   \
+    /* CITADEL evidence gate (the pattern's outcome record) */                                     \
+    X(EVIDENCE_INSUFFICIENT, "the pattern's record has too few closed trades to auto-fire")      \
+    X(NEGATIVE_EXPECTANCY, "the pattern's expectancy lower 95% bound is below the floor")
 
 typedef enum {
 #define BITTEN_REASON_ENUM_(name, doc) BITTEN_R_##name,

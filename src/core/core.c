@@ -140,6 +140,33 @@ static void s_housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
     bitten_log_flush_suppressed(core->log);
 }
 
+//  Retention off the hot path: one bounded batch per table per pass, in one commit; while a
+//  batch comes back full the pass repeats 50 ms later (the loop runs in between), else after
+//  store.prune_interval_s. PRAGMA optimize follows a finished pass, at most once per interval.
+static void s_prune_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    bitten_core_t *core = w->data;
+    bitten_prune_result_t r;
+    bitten_ms_t now = core_wall_ms();
+    if (bitten_store_prune(core->store, &core->set.retention, now, &r) != 0) {
+        BLOG_ERROR(core->log, "core", "store.prune_failed", "error=\"%s\"",
+                   bitten_store_errmsg(core->store));
+        r.more = false;
+    } else if (r.snapshots || r.fire_events) {
+        BLOG_DEBUG(core->log, "core", "store.pruned", "snapshots=%d fire_events=%d more=%d",
+                   r.snapshots, r.fire_events, r.more);
+    }
+    if (!r.more && core->set.optimize_interval_s > 0 &&
+        now - core->optimized_ms >= (bitten_ms_t)core->set.optimize_interval_s * 1000) {
+        core->optimized_ms = now;
+        if (bitten_store_optimize(core->store) != 0)
+            BLOG_WARN(core->log, "core", "store.optimize_failed", "error=\"%s\"",
+                      bitten_store_errmsg(core->store));
+    }
+    w->repeat = r.more ? 0.05 : (double)core->set.prune_interval_s;
+    ev_timer_again(loop, w);
+}
+
 static void s_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
     bitten_core_t *core = w->data;
@@ -201,6 +228,13 @@ static void s_settings_read(const bitten_config_t *cfg, core_settings_t *set)
     set->state_dir = bitten_config_str(cfg, "state_dir");
     set->test_hooks = bitten_config_bool(cfg, "debug.test_hooks");
     set->server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
+    set->retention.snapshot_retention_ms =
+        bitten_config_int(cfg, "store.snapshot_retention_h") * 3600 * 1000;
+    set->retention.fire_event_retention_ms =
+        bitten_config_int(cfg, "store.fire_event_retention_d") * 86400 * 1000;
+    set->retention.batch = (int)bitten_config_int(cfg, "store.prune_batch");
+    set->prune_interval_s = (int)bitten_config_int(cfg, "store.prune_interval_s");
+    set->optimize_interval_s = (int)bitten_config_int(cfg, "store.optimize_interval_s");
 }
 
 bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, char *err,
@@ -245,6 +279,8 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
     s_signal(core, &core->sig_hup, s_hup_cb, SIGHUP);
     core_timer_start(core, &core->keepalive_timer, s_keepalive_cb, (double)core->set.keepalive_s);
     core_timer_start(core, &core->housekeeping_timer, s_housekeeping_cb, 1.0);
+    core->optimized_ms = core_wall_ms(); /* the first PRAGMA optimize one interval after start */
+    core_timer_start(core, &core->prune_timer, s_prune_cb, (double)core->set.prune_interval_s);
     if (core->set.strict)
         core_timer_start(core, &core->strict_timer, s_strict_cb, (double)core->set.strict_check_s);
     core_control_register_builtin(core);
@@ -290,6 +326,7 @@ void bitten_core_destroy(bitten_core_t **core_p)
     if (core->loop) {
         ev_timer_stop(core->loop, &core->keepalive_timer);
         ev_timer_stop(core->loop, &core->housekeeping_timer);
+        ev_timer_stop(core->loop, &core->prune_timer);
         ev_timer_stop(core->loop, &core->strict_timer);
         ev_signal_stop(core->loop, &core->sig_term);
         ev_signal_stop(core->loop, &core->sig_int);

@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "core/daemon.h"
+#include "core/store.h"
 #include "core/zwatch.h"
 
 #define CORE_MAX_CONTROL 32
@@ -50,6 +51,9 @@ typedef struct {
     const char *state_dir;          /* state_dir */
     bool test_hooks;                /* debug.test_hooks: the "debug.wedge" command exists */
     int server_utc_offset_s;        /* feedback.server_utc_offset_s */
+    bitten_retention_t retention;   /* store.*_retention_*, store.prune_batch */
+    int prune_interval_s;           /* store.prune_interval_s */
+    int optimize_interval_s;        /* store.optimize_interval_s */
 } core_settings_t;
 
 typedef struct {
@@ -139,6 +143,8 @@ struct bitten_core {
     size_t n_pairs;
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer keepalive_timer, housekeeping_timer, strict_timer, watchdog_timer, status_timer;
+    ev_timer prune_timer;    /* store retention (core.c) */
+    bitten_ms_t optimized_ms; /* last PRAGMA optimize */
     bool systemd;   /* NOTIFY_SOCKET is set: we run under systemd Type=notify */
     zactor_t *auth; /* zauth (CURVE) when security.curve is on */
     zcert_t *server_cert;

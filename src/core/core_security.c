@@ -49,6 +49,23 @@ bool bitten_endpoint_is_local(const char *endpoint)
 
 /* ---------------------------------------------------------------- CURVE */
 
+//  A secret key belongs to its EA only (docs/security.md): one in clients_dir is still
+//  loaded (zauth allows its public half) but named, so an operator removes it.
+static void s_warn_secrets(bitten_core_t *core, zdir_t *listing)
+{
+    zfile_t **files = listing ? zdir_flatten(listing) : NULL;
+    for (size_t i = 0; files && files[i]; i++) {
+        zconfig_t *cert = zconfig_load(zfile_filename(files[i], NULL));
+        if (cert && zconfig_get(cert, "curve/secret-key", NULL))
+            BLOG_WARN(core->log, "core", "keys.secret_in_clients_dir",
+                      "path=%s msg=\"a secret key belongs on its EA only: move it out of "
+                      "security.clients_dir\"",
+                      zfile_filename(files[i], NULL));
+        zconfig_destroy(&cert);
+    }
+    zdir_flatten_free(&files);
+}
+
 //  (Re)loads the allowed EA certificates into zauth: at start and on SIGHUP (key rotation).
 //  zauth checks keys at each handshake: a removed key stops new connections, not live ones.
 static int s_load_clients(bitten_core_t *core)
@@ -58,6 +75,7 @@ static int s_load_clients(bitten_core_t *core)
         return -1;
     zdir_t *listing = zdir_new(dir, NULL);
     size_t keys = listing ? zdir_count(listing) : 0;
+    s_warn_secrets(core, listing);
     zdir_destroy(&listing);
     BLOG_INFO(core->log, "core", "keys.loaded", "clients_dir=%s files=%zu", dir, keys);
     return 0;

@@ -1,6 +1,7 @@
 /*  log.c: the logger: formats one line per event (logfmt or JSON) to stderr, a file or journald
  *  (native entries with fields, or "<N>" prefixes), rate-limits identical repeats and reopens
  *  its file on request (SIGHUP). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +30,18 @@ typedef struct {
     char event[64];
 } s_repeat_t;
 
+//  A journal entry that met a full socket queue (journald busy, or a small
+//  net.unix.max_dgram_qlen): kept in order and sent before anything newer, from the next log
+//  call or the core's housekeeping timer. Only when this queue is full too does a line go to
+//  stderr instead, so a busy journal loses nothing and never blocks the loop.
+#define LOG_JOURNAL_PENDING 256
+typedef struct {
+    char *data;
+    size_t len;
+    bitten_log_level_t level;
+    char *line; /* the line for stderr if it can never be sent */
+} s_pending_t;
+
 struct bitten_log {
     FILE *out;
     char *path;
@@ -38,6 +51,8 @@ struct bitten_log {
     bitten_log_journal_t journal; /* resolved: never AUTO */
     char journal_path[108];
     int journal_fd; /* datagram socket to journal_path, -1 until first use */
+    s_pending_t pending[LOG_JOURNAL_PENDING]; /* entries the journal could not take yet */
+    size_t pending_head, pending_n;
     s_repeat_t repeats[LOG_REPEAT_SLOTS];
 };
 
@@ -84,6 +99,8 @@ bitten_log_t *bitten_log_new(const char *path, bitten_log_level_t level, bitten_
     return self;
 }
 
+static bool s_journal_drain(bitten_log_t *self, bool to_stderr);
+
 void bitten_log_destroy(bitten_log_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -93,6 +110,7 @@ void bitten_log_destroy(bitten_log_t **self_p)
     for (int i = 0; i < LOG_REPEAT_SLOTS; i++)
         self->repeats[i].window_start_ms = INT64_MIN / 2;
     bitten_log_flush_suppressed(self);
+    s_journal_drain(self, true);
     if (self->out && self->out != stderr)
         fclose(self->out);
     if (self->journal_fd >= 0)
@@ -391,7 +409,67 @@ static void s_journal_key(const char *key, char *out, size_t size)
     snprintf(out, size, "%s%s", clash ? "BITTEN_" : "", up);
 }
 
-//  Sends one entry over the journal's native protocol. Returns 0, or -1 (caller falls back).
+static bool s_journal_sendto(bitten_log_t *self, const char *data, size_t len)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", self->journal_path);
+    ssize_t sent =
+        sendto(self->journal_fd, data, len, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof sa);
+    return sent == (ssize_t)len;
+}
+
+static void s_pending_pop(bitten_log_t *self)
+{
+    s_pending_t *e = &self->pending[self->pending_head];
+    free(e->data);
+    free(e->line);
+    e->data = e->line = NULL;
+    self->pending_head = (self->pending_head + 1) % LOG_JOURNAL_PENDING;
+    self->pending_n--;
+}
+
+//  Sends queued entries in order until the journal refuses one. With to_stderr (at the end),
+//  what is left goes to stderr so nothing is lost. Returns true when the queue is empty.
+static bool s_journal_drain(bitten_log_t *self, bool to_stderr)
+{
+    while (self->pending_n > 0) {
+        s_pending_t *e = &self->pending[self->pending_head];
+        if (self->journal_fd < 0 || !s_journal_sendto(self, e->data, e->len)) {
+            bool busy = self->journal_fd >= 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+            if (busy && !to_stderr)
+                return false;
+            fprintf(self->out, "<%d>%s\n", bitten_log_priority(e->level), e->line);
+        }
+        s_pending_pop(self);
+    }
+    return true;
+}
+
+//  Keeps an entry the journal could not take now. Returns false when the queue is full.
+static bool s_journal_defer(bitten_log_t *self, bitten_log_level_t level, const char *data,
+                            size_t len, const char *line)
+{
+    if (self->pending_n == LOG_JOURNAL_PENDING)
+        return false;
+    s_pending_t *e = &self->pending[(self->pending_head + self->pending_n) % LOG_JOURNAL_PENDING];
+    e->data = malloc(len);
+    e->line = strdup(line);
+    if (!e->data || !e->line) {
+        free(e->data);
+        free(e->line);
+        e->data = e->line = NULL;
+        return false;
+    }
+    memcpy(e->data, data, len);
+    e->len = len;
+    e->level = level;
+    self->pending_n++;
+    return true;
+}
+
+//  Sends one entry over the journal's native protocol (after any queued ones), or queues it
+//  when the journal's socket is full for now. Returns 0, or -1 (the caller writes the line to
+//  stderr: no socket, or the queue is full).
 static int s_journal_send(bitten_log_t *self, bitten_log_level_t level, const char *module,
                           const char *event, const char *fields, const char *message)
 {
@@ -418,11 +496,13 @@ static int s_journal_send(bitten_log_t *self, bitten_log_level_t level, const ch
         s_journal_key(raw_key, key, sizeof key);
         s_journal_field(&b, key, value);
     }
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", self->journal_path);
-    ssize_t sent =
-        sendto(self->journal_fd, data, b.len, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof sa);
-    return sent == (ssize_t)b.len ? 0 : -1;
+    if (s_journal_drain(self, false)) {
+        if (s_journal_sendto(self, data, b.len))
+            return 0;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -1; /* no journal there: stderr */
+    }
+    return s_journal_defer(self, level, data, b.len, message) ? 0 : -1;
 }
 
 /* ---------------------------------------------------------------- emit */
@@ -536,6 +616,7 @@ void bitten_log_write(bitten_log_t *self, bitten_log_level_t level, const char *
 
 void bitten_log_flush_suppressed(bitten_log_t *self)
 {
+    s_journal_drain(self, false);
     int64_t now_ms = s_wall_ms();
     for (int i = 0; i < LOG_REPEAT_SLOTS; i++) {
         s_repeat_t *slot = &self->repeats[i];

@@ -129,6 +129,10 @@ static const char *const s_migrations[] = {
     "CREATE INDEX fires_uuid_created ON fires(uuid, created_at);"
     "CREATE INDEX account_snapshots_uuid_at ON account_snapshots(uuid, at);"
     "CREATE INDEX halts_active ON halts(created_at) WHERE released_at IS NULL;",
+
+    /* v3: retention (store_retention.c) walks old rows by time, not the whole table */
+    ("CREATE INDEX account_snapshots_at ON account_snapshots(at);"
+     "CREATE INDEX fire_events_at ON fire_events(at);"),
 };
 
 #define STORE_LATEST_VERSION ((int)(sizeof s_migrations / sizeof s_migrations[0]))

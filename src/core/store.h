@@ -1,8 +1,9 @@
 /*  store.h: the durable store (SQLite, one file state_dir/bitten.db, WAL, versioned schema):
  *  fires and their events, signals and verdicts, accounts, XP, halts and small key/values.
  *  One file per table group: store.c (open, migrate), store_fires.c, store_signals.c,
- *  store_risk.c (account snapshots, XP, halts), store_kv.c; store_internal.h is what they share.
- *  The accounts table is the accounts module's (src/modules/accounts/accounts_store.c). */
+ *  store_risk.c (account snapshots, XP, halts), store_kv.c, store_retention.c (pruning);
+ *  store_internal.h is what they share. The accounts table is the accounts module's
+ *  (src/modules/accounts/accounts_store.c). */
 #ifndef BITTEN_STORE_H
 #define BITTEN_STORE_H
 
@@ -223,5 +224,42 @@ int bitten_store_halts_active(bitten_store_t *self, bitten_halt_cb *cb, void *ar
  *  small. set: 0 or -1. */
 int bitten_store_kv_get(bitten_store_t *self, const char *key, char *buf, size_t size);
 int bitten_store_kv_set(bitten_store_t *self, const char *key, const char *value);
+
+/* ------------------------------------------------ retention (store_retention.c) */
+
+/*  A fire in a final state moves no more: CLOSED, REFUSED, FAILED, EXPIRED. FILLED (a position
+ *  is open), TIMEOUT and UNCONFIRMED (a result may still arrive), PENDING and SENT are not. */
+bool bitten_fire_state_is_final(bitten_fire_state_t state);
+
+/*  What is pruned (store.* keys): horizons in ms (0 = keep forever), rows per table per pass. */
+typedef struct {
+    int64_t snapshot_retention_ms;
+    int64_t fire_event_retention_ms;
+    int batch;
+} bitten_retention_t;
+
+typedef struct {
+    int snapshots;   /* account_snapshots rows deleted */
+    int fire_events; /* fire_events rows deleted */
+    bool more;       /* a table filled its batch: call again soon, older rows remain */
+} bitten_prune_result_t;
+
+/*  Deletes at most `batch` account snapshots taken before cutoff_ms, never an account's latest
+ *  one (what bitten_store_account_snapshots_latest returns). The number deleted, or -1. */
+int bitten_store_prune_snapshots(bitten_store_t *self, bitten_ms_t cutoff_ms, int batch);
+
+/*  Deletes at most `batch` fire_events rows older than cutoff_ms of fires in a final state whose
+ *  last activity (created/sent/result/closed) is before cutoff_ms. The fires row itself stays:
+ *  it is the journal's summary and the (signal_id, uuid) exactly-once guard. Deleted, or -1. */
+int bitten_store_prune_fire_events(bitten_store_t *self, bitten_ms_t cutoff_ms, int batch);
+
+/*  One bounded pass of both prunes at time now_ms, in one transaction (one commit). 0 (counts
+ *  in *out) or -1 (nothing deleted). */
+int bitten_store_prune(bitten_store_t *self, const bitten_retention_t *policy, bitten_ms_t now_ms,
+                       bitten_prune_result_t *out);
+
+/*  PRAGMA optimize: refreshes the planner's statistics where SQLite thinks it helps (cheap;
+ *  SQLite's advice for long-lived connections is to run it every few hours). 0 or -1. */
+int bitten_store_optimize(bitten_store_t *self);
 
 #endif

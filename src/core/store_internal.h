@@ -1,5 +1,5 @@
 /*  store_internal.h: what the store's files share (store.c, store_fires.c, store_signals.c,
- *  store_risk.c, store_kv.c): the connection, its statement cache and the binding helpers. */
+ *  store_risk.c, store_kv.c, store_retention.c): the connection, its statement cache and the binding helpers. */
 #ifndef BITTEN_STORE_INTERNAL_H
 #define BITTEN_STORE_INTERNAL_H
 
@@ -42,6 +42,9 @@ typedef enum {
     /* store_kv.c */
     S_KV_GET,
     S_KV_SET,
+    /* store_retention.c */
+    S_PRUNE_SNAPSHOTS,
+    S_PRUNE_FIRE_EVENTS,
     S_COUNT_
 } s_stmt_id_t;
 

@@ -13,8 +13,8 @@ struct bitten_symbols {
 };
 
 /*  The defaults. JPY pairs: pip 0.01, 3 digits, pip value ~6.8. XAUUSD: pip 0.1, 2 digits,
- *  min stop 30. XAGUSD: pip 0.01, 3 digits, pip value 5. GBPJPY: min stop 20. Typical spreads
- *  are ordinary retail ECN spreads in pips, on the safe (wide) side of the recorded EA data. */
+ *  min stop 30. XAGUSD: pip 0.01, 3 digits, pip value 5. GBPJPY: min stop 20. USDCNH: 4 digits.
+ *  Typical spreads are in pips, at or above the median of the recorded EA data. */
 #define S_FX(name, spread)                                                                         \
     {                                                                                              \
         name, 5, 0.00001, 0.0001, 10.0, 0.01, 100.0, 0.01, spread, 15.0                            \
@@ -40,7 +40,10 @@ static const bitten_symbol_t s_defaults[] = {
     S_FX("EURGBP", 1.0),
     S_FX("EURAUD", 1.8),
     S_FX("GBPCAD", 2.5),
-    S_FX("USDCNH", 2.5),
+    /* USDCNH is quoted with 4 digits: point = pip = 0.0001. The recorded EA ticks
+     * (shared/data, ea-dialects.md section 6) show a median spread of 16-17 points = 16-17
+     * pips (0.0016-0.0017), p90 18, against a 15-pip minimum stop. */
+    {"USDCNH", 4, 0.0001, 0.0001, 10.0, 0.01, 100.0, 0.01, 17.0, 15.0},
     {"XAUUSD", 2, 0.01, 0.1, 10.0, 0.01, 100.0, 0.01, 2.5, 30.0},
     {"XAGUSD", 3, 0.001, 0.01, 5.0, 0.01, 100.0, 0.01, 2.5, 15.0},
 };

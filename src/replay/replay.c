@@ -9,8 +9,11 @@
 
 #include <jansson.h>
 
+#include "bitten/stats.h"
 #include "core/symbols_config.h"
 #include "modules/citadel/citadel.h"
+#include "modules/venom/outcome.h"
+#include "modules/venom/record.h"
 #include "modules/venom/venom.h"
 #include "replay/bars_csv.h"
 #include "replay/replay.h"
@@ -21,11 +24,18 @@
 
 typedef struct {
     venom_signal_t sig;
-    size_t tick; /* index in run->ticks of the tick that closed the M1 */
     citadel_verdict_t verdict;
     bool has_verdict; /* false: no market context (counted as blocked) */
-    venom_outcome_t outcome;
+    venom_trade_t trade; /* its followed outcome, copied from the book when decided */
+    bool followed;       /* false: could not be followed (out of memory never; kept for safety) */
 } s_signal_t;
+
+/*  Where a fed tick came from when the file holds bars: the bar and the path point. */
+typedef struct {
+    bitten_ms_t start, end;
+    double o, h, l, c, spread;
+    int k; /* 0 = the open */
+} s_barctx_t;
 
 typedef struct {
     venom_selection_t *selection; /* venom.symbols, read once */
@@ -34,41 +44,18 @@ typedef struct {
     citadel_params_t shield;
     citadel_threshold_t threshold;
     bitten_decode_opts_t opts;
-    bitten_tick_t *ticks; /* every tick fed, in feed order */
-    size_t n_ticks, cap_ticks;
+    venom_tracker_t *tracker; /* open trades and one quote per symbol; nothing per tick */
+    venom_book_t *book;       /* the tracker's */
+    size_t book_bytes_max, open_max;
+    bool reverse_path; /* replay.bar_path = reverse */
+    int max_hold_s;    /* venom.max_hold_s, for the cost model's description */
+    bool outcomes;
     s_signal_t *sigs;
     size_t n_sigs, cap_sigs;
     const char *format;
     uint64_t lines, bad[BITTEN_R_COUNT_], other_frames, not_selected;
     uint64_t candle_batches, candles_merged, candle_batches_refused;
 } s_run_t;
-
-/* ================================================================ outcomes (pure) */
-
-const char *venom_outcome_str(venom_outcome_kind_t kind)
-{
-    return kind == VENOM_OUTCOME_WIN ? "WIN" : kind == VENOM_OUTCOME_LOSS ? "LOSS" : "OPEN";
-}
-
-venom_outcome_t venom_replay_outcome(const venom_signal_t *s, const bitten_tick_t *after, size_t n)
-{
-    venom_outcome_t o = {VENOM_OUTCOME_OPEN, 0.0, 0};
-    bool buy = s->direction == VENOM_BUY;
-    for (size_t i = 0; i < n; i++) {
-        const bitten_tick_t *t = &after[i];
-        if (t->timestamp < s->created_at || strcmp(t->symbol, s->symbol) != 0)
-            continue;
-        bool tp = buy ? t->bid >= s->tp_price : t->ask <= s->tp_price;
-        bool sl = buy ? t->bid <= s->sl_price : t->ask >= s->sl_price;
-        if (tp || sl) {
-            o.kind = tp ? VENOM_OUTCOME_WIN : VENOM_OUTCOME_LOSS;
-            o.r = tp ? s->rr : -1.0;
-            o.closed_at = t->timestamp;
-            return o;
-        }
-    }
-    return o;
-}
 
 /* ================================================================ feeding */
 
@@ -87,32 +74,66 @@ static int s_grow(void **items, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
-static int s_feed(s_run_t *run, const bitten_tick_t *tick)
+static void s_on_decided(void *ctx, size_t tag, const venom_trade_t *t)
+{
+    s_run_t *run = ctx;
+    run->sigs[tag].trade = *t;
+}
+
+//  The open trades see the quote first (before a signal it made opens). Ticks go through the
+//  tracker exactly as a live stream would; a bar's open brings the whole bar to the trades
+//  opened before it, its later path points go only to trades opened inside it.
+static void s_follow(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar)
+{
+    if (!bar)
+        venom_tracker_on_tick(run->tracker, tick, s_on_decided, run);
+    else if (bar->k == 0)
+        venom_book_on_bar(run->book, tick->symbol, bar->start, bar->end, bar->o, bar->h, bar->l,
+                          bar->c, bar->spread, s_on_decided, run);
+    else
+        venom_book_on_tick(run->book, tick->symbol, tick->timestamp, tick->bid, tick->ask,
+                           bar->start, s_on_decided, run);
+}
+
+static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar)
 {
     if (!venom_selection_has(run->selection, tick->symbol)) {
         run->not_selected++;
         return 0;
     }
-    if (s_grow((void **)&run->ticks, &run->cap_ticks, run->n_ticks + 1, sizeof *run->ticks) != 0)
-        return -1;
-    run->ticks[run->n_ticks++] = *tick;
     venom_signal_t sig;
-    if (venom_engine_on_tick(run->engine, tick, &sig, NULL) != 1)
+    int made = venom_engine_on_tick(run->engine, tick, &sig, NULL);
+    if (made < 0)
+        return 0; /* dropped by the engine (unknown symbol, out of order, bad price) */
+    s_follow(run, tick, bar);
+    if (made != 1)
         return 0;
     if (s_grow((void **)&run->sigs, &run->cap_sigs, run->n_sigs + 1, sizeof *run->sigs) != 0)
         return -1;
     s_signal_t *s = &run->sigs[run->n_sigs++];
+    memset(s, 0, sizeof *s);
     s->sig = sig;
-    s->tick = run->n_ticks - 1;
-    s->outcome = (venom_outcome_t){VENOM_OUTCOME_OPEN, 0.0, 0};
+    s->trade.kind = BITTEN_OUTCOME_OPEN;
     //  The verdict is taken now, on the context as it is when the signal is made: the event
     //  the daemon publishes (venom.c) and CITADEL scores (citadel.c).
     venom_context_t ctx;
-    venom_signal_event_t ev = {&s->sig, NULL};
+    venom_signal_event_t ev = {&s->sig, NULL, NULL}; /* no record: not gated */
     if (venom_engine_context(run->engine, sig.symbol, &ctx) == 0)
         ev.context = &ctx;
     s->has_verdict = ev.context && citadel_evaluate(&run->shield, &run->threshold, ev.signal,
                                                     ev.context, &s->verdict) == 0;
+    //  Filled on this very quote: at the ask for a BUY, the bid for a SELL.
+    const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, sig.symbol);
+    int rc = !bar ? venom_tracker_on_signal(run->tracker, run->n_sigs - 1, &sig)
+             : spec ? venom_book_open(run->book, run->n_sigs - 1, &sig, spec, tick->bid, tick->ask,
+                                      tick->timestamp)
+                    : -1;
+    if (rc != 0)
+        return -1; /* the engine only signals on a known symbol's tick: out of memory */
+    s->followed = true;
+    size_t bytes = venom_book_bytes(run->book), open = venom_book_open_count(run->book);
+    run->book_bytes_max = bytes > run->book_bytes_max ? bytes : run->book_bytes_max;
+    run->open_max = open > run->open_max ? open : run->open_max;
     return 0;
 }
 
@@ -145,7 +166,8 @@ static int s_cmp_order(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
-static int s_feed_sorted(s_run_t *run, const bitten_tick_t *ticks, size_t n)
+static int s_feed_sorted(s_run_t *run, const bitten_tick_t *ticks, size_t n,
+                         const s_barctx_t *bars)
 {
     s_order_t *order = malloc((n ? n : 1) * sizeof *order);
     if (!order)
@@ -154,8 +176,15 @@ static int s_feed_sorted(s_run_t *run, const bitten_tick_t *ticks, size_t n)
         order[i] = (s_order_t){ticks[i].timestamp, i};
     qsort(order, n, sizeof *order, s_cmp_order);
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = s_feed(run, &ticks[order[i].index]);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t at = order[i].index;
+        s_barctx_t bar;
+        if (bars) {
+            bar = bars[at / BITTEN_CSV_TICKS_PER_BAR];
+            bar.k = (int)(at % BITTEN_CSV_TICKS_PER_BAR);
+        }
+        rc = s_feed(run, &ticks[at], bars ? &bar : NULL);
+    }
     free(order);
     return rc;
 }
@@ -177,7 +206,7 @@ static int s_read_jsonl(s_run_t *run, FILE *f, char **line, size_t *cap)
         if (bitten_decode(BITTEN_DIR_FEEDBACK, *line, n, &run->opts, frame, &err) != 0)
             run->bad[err.reason]++;
         else if (frame->type == BITTEN_FRAME_TICK)
-            rc = s_feed(run, &frame->u.tick);
+            rc = s_feed(run, &frame->u.tick, NULL);
         else if (frame->type == BITTEN_FRAME_CANDLE_BATCH)
             s_feed_candles(run, &frame->u.candle_batch);
         else
@@ -221,7 +250,7 @@ static int s_read_tick_csv(s_run_t *run, FILE *f, char **line, size_t *cap,
             ticks[n++] = s_make_tick(row.symbol, row.time, row.v[0], row.v[1]);
     }
     if (rc == 0)
-        rc = s_feed_sorted(run, ticks, n);
+        rc = s_feed_sorted(run, ticks, n, NULL);
     free(ticks);
     return rc;
 }
@@ -283,23 +312,38 @@ static int s_bar_spacing(const s_bar_t *bars, size_t n, size_t n_syms, bitten_ms
     return 0;
 }
 
-/*  Each bar as four ticks (bitten_csv_bar_ticks) at its symbol's spacing; bid/ask = mid -/+
- *  half the typical spread. */
+/*  Each bar as four ticks (bitten_csv_bar_ticks: open, then low and high, low first for a
+ *  bullish bar, then close, at 0, 1/4, 1/2 and 3/4 of the bar's spacing); with
+ *  replay.bar_path=reverse the middle two swap prices. bid/ask = mid -/+ half the symbol's
+ *  configured spread (bars carry none). */
 static int s_expand_bars(s_run_t *run, const s_bar_t *bars, size_t n, size_t n_syms)
 {
     bitten_ms_t *spacing = calloc(n_syms ? n_syms : 1, sizeof *spacing);
     bitten_tick_t *ticks = malloc((n ? n : 1) * BITTEN_CSV_TICKS_PER_BAR * sizeof *ticks);
-    int rc = (!spacing || !ticks) ? -1 : s_bar_spacing(bars, n, n_syms, spacing);
+    s_barctx_t *ctx = malloc((n ? n : 1) * sizeof *ctx);
+    int rc = (!spacing || !ticks || !ctx) ? -1 : s_bar_spacing(bars, n, n_syms, spacing);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const s_bar_t *b = &bars[i];
         const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, b->row.symbol);
         double half = spec ? spec->typical_spread * spec->pip / 2.0 : 0.0;
-        bitten_csv_bar_ticks(&b->row, spacing[b->sym], half, ticks + i * BITTEN_CSV_TICKS_PER_BAR);
+        const double *v = b->row.v; /* open, high, low, close */
+        bitten_tick_t *t = ticks + i * BITTEN_CSV_TICKS_PER_BAR;
+        ctx[i] = (s_barctx_t){b->row.time, b->row.time + spacing[b->sym], v[0], v[1], v[2], v[3],
+                              2.0 * half, 0};
+        bitten_csv_bar_ticks(&b->row, spacing[b->sym], half, t);
+        if (run->reverse_path) {
+            bitten_tick_t mid = t[1];
+            t[1].bid = t[2].bid;
+            t[1].ask = t[2].ask;
+            t[2].bid = mid.bid;
+            t[2].ask = mid.ask;
+        }
     }
     if (rc == 0)
-        rc = s_feed_sorted(run, ticks, n * BITTEN_CSV_TICKS_PER_BAR);
+        rc = s_feed_sorted(run, ticks, n * BITTEN_CSV_TICKS_PER_BAR, ctx);
     free(spacing);
     free(ticks);
+    free(ctx);
     return rc;
 }
 
@@ -340,43 +384,171 @@ static int s_read_bar_csv(s_run_t *run, FILE *f, char **line, size_t *cap,
     return rc;
 }
 
-/* ================================================================ summary */
+/* ================================================================ summary and report */
 
-typedef struct {
-    uint64_t count, wins, losses, open;
-    double sum_r;
-} s_tally_t;
 
-static double s_round4(double x)
+static json_t *s_price(double x) /* a price: as is, null when undefined */
 {
-    return round(x * 1e4) / 1e4;
+    return isfinite(x) ? json_real(x) : json_null();
 }
 
-static json_t *s_tally_json(const s_tally_t *t)
+static bool s_passed(const s_signal_t *s)
 {
-    uint64_t closed = t->wins + t->losses;
-    json_t *o = json_pack("{s:I, s:I, s:I, s:I}", "count", (json_int_t)t->count, "wins",
-                          (json_int_t)t->wins, "losses", (json_int_t)t->losses, "open",
-                          (json_int_t)t->open);
-    json_object_set_new(o, "win_rate",
-                        closed ? json_real(s_round4((double)t->wins / (double)closed))
-                               : json_null());
-    json_object_set_new(o, "expectancy_r",
-                        closed ? json_real(s_round4(t->sum_r / (double)closed)) : json_null());
+    return s->has_verdict && s->verdict.passed;
+}
+
+static void s_add(bitten_rtable_t *t, const char *key, const s_signal_t *s, int *oom)
+{
+    bitten_rstats_t *st = bitten_rtable_get(t, key);
+    if (!st) {
+        *oom = 1;
+        return;
+    }
+    if (s)
+        bitten_rstats_add(st, s->trade.kind, s->trade.r, s->trade.rr);
+}
+
+/*  [0] before CITADEL (every signal), [1] after (the passed ones). Every pattern and session
+ *  is listed, with or without trades. */
+static int s_tables(const s_run_t *run, bitten_rtable_t t[2])
+{
+    int oom = 0;
+    char key[BITTEN_RKEY_MAX + 1];
+    for (int k = 0; k < 2; k++) {
+        s_add(&t[k], "overall", NULL, &oom);
+        for (int p = 0; p < VENOM_PATTERN_COUNT; p++) {
+            snprintf(key, sizeof key, "pattern=%s", venom_pattern_str((venom_pattern_t)p));
+            s_add(&t[k], key, NULL, &oom);
+        }
+        for (int p = 0; p < VENOM_SESSION_COUNT; p++) {
+            snprintf(key, sizeof key, "session=%s", venom_session_str((venom_session_t)p));
+            s_add(&t[k], key, NULL, &oom);
+        }
+    }
+    for (size_t i = 0; i < run->n_sigs; i++) {
+        const s_signal_t *s = &run->sigs[i];
+        if (!s->followed)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            if (k == 1 && !s_passed(s))
+                continue;
+            s_add(&t[k], "overall", s, &oom);
+            snprintf(key, sizeof key, "pattern=%s", venom_pattern_str(s->sig.pattern));
+            s_add(&t[k], key, s, &oom);
+            snprintf(key, sizeof key, "session=%s", venom_session_str(s->sig.session));
+            s_add(&t[k], key, s, &oom);
+            snprintf(key, sizeof key, "symbol=%s", s->sig.symbol);
+            s_add(&t[k], key, s, &oom);
+        }
+    }
+    return oom ? -1 : 0;
+}
+
+static const bitten_rstats_t *s_find_group(const bitten_rtable_t *t, const char *key)
+{
+    for (size_t i = 0; i < t->count; i++)
+        if (strcmp(t->items[i].key, key) == 0)
+            return &t->items[i].s;
+    return NULL;
+}
+
+//  {"overall":{..}, "pattern":{NAME:{..}}, "session":{..}, "symbol":{..}}
+static json_t *s_scope_json(const bitten_rtable_t *t)
+{
+    json_t *o = json_object();
+    json_t *dims[3] = {json_object(), json_object(), json_object()};
+    const char *names[3] = {"pattern=", "session=", "symbol="};
+    for (size_t i = 0; i < t->count; i++) {
+        const bitten_rgroup_t *g = &t->items[i];
+        if (strcmp(g->key, "overall") == 0)
+            json_object_set_new(o, "overall", venom_rstats_json(&g->s));
+        for (int d = 0; d < 3; d++)
+            if (strncmp(g->key, names[d], strlen(names[d])) == 0)
+                json_object_set_new(dims[d], g->key + strlen(names[d]), venom_rstats_json(&g->s));
+    }
+    json_object_set_new(o, "pattern", dims[0]);
+    json_object_set_new(o, "session", dims[1]);
+    json_object_set_new(o, "symbol", dims[2]);
     return o;
 }
 
-static void s_tally_add(s_tally_t *t, const venom_outcome_t *o)
+static json_t *s_cost_model_json(const s_run_t *run)
 {
-    t->count++;
-    if (o->kind == VENOM_OUTCOME_WIN)
-        t->wins++;
-    else if (o->kind == VENOM_OUTCOME_LOSS)
-        t->losses++;
-    else
-        t->open++;
-    if (o->kind != VENOM_OUTCOME_OPEN)
-        t->sum_r += o->r;
+    uint64_t gaps = 0, both = 0;
+    for (size_t i = 0; i < run->n_sigs; i++) {
+        gaps += run->sigs[i].trade.gap;
+        both += run->sigs[i].trade.both_in_bar;
+    }
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I}", "entry",
+        "ask for BUY, bid for SELL, on the quote that made the signal", "exit",
+        "bid for BUY, ask for SELL; SL and TP are distances from the fill", "spread",
+        strcmp(run->format, "candle_csv") == 0 ? "configured per symbol (symbols.<S>.typical_spread)"
+                                               : "the ticks' own bid/ask",
+        "gap", "a stop passed by a gap fills at the first price beyond it", "same_bar",
+        "SL and TP inside one bar: SL (worst case)", "max_hold_s", (json_int_t)run->max_hold_s,
+        "weekend", "no fills while the market is closed; held positions meet the first price after",
+        "bar_path", strcmp(run->format, "candle_csv") != 0 ? "n/a (ticks)"
+                    : run->reverse_path                    ? "reverse"
+                                                           : "close",
+        "gap_fills", (json_int_t)gaps, "sl_tp_same_bar", (json_int_t)both);
+}
+
+static json_t *s_rate_json(const venom_stats_t *st)
+{
+    json_t *o = json_object();
+    for (int r = 1; r < VENOM_RATE_COUNT; r++) {
+        json_t *by = json_object();
+        for (int k = 0; k < VENOM_SESSION_COUNT; k++)
+            json_object_set_new(by, venom_session_str((venom_session_t)k),
+                                json_integer((json_int_t)st->rate_blocked_by_session[r][k]));
+        json_object_set_new(o, venom_rate_verdict_str((venom_rate_verdict_t)r), by);
+    }
+    json_t *sig = json_object();
+    for (int k = 0; k < VENOM_SESSION_COUNT; k++)
+        json_object_set_new(sig, venom_session_str((venom_session_t)k),
+                            json_integer((json_int_t)st->signals_by_session[k]));
+    return json_pack("{s:o, s:o}", "signals_by_session", sig, "dropped_by_session", o);
+}
+
+static json_t *s_outcomes_json(const s_run_t *run)
+{
+    bitten_rtable_t t[2] = {{0}, {0}};
+    json_t *o = NULL;
+    if (s_tables(run, t) == 0) {
+        o = json_object();
+        json_object_set_new(o, "cost_model", s_cost_model_json(run));
+        json_object_set_new(o, "method",
+                            json_pack("{s:s, s:s, s:s, s:s}", "win_rate_95",
+                                      "Wilson score interval", "expectancy_r_95",
+                                      "Student t on the closed trades' R", "closed",
+                                      "WIN + LOSS + TIMEOUT; OPEN trades are marked to market "
+                                      "and kept apart (open_mark_r)",
+                                      "trades_for_0_1r_edge",
+                                      "closed trades for a true +0.1 R expectancy to differ from "
+                                      "0 (two-sided 5%, power 80%) at the observed sd"));
+        json_object_set_new(o, "before_citadel", s_scope_json(&t[0]));
+        json_object_set_new(o, "after_citadel", s_scope_json(&t[1]));
+        const bitten_rstats_t *all = s_find_group(&t[1], "overall");
+        const bitten_rstats_t *every = s_find_group(&t[0], "overall");
+        //  The earlier summary's names, kept for scripts that read them.
+        json_object_set_new(o, "overall", venom_rstats_json(all));
+        json_t *bp = json_object();
+        for (int p = 0; p < VENOM_PATTERN_COUNT; p++) {
+            char key[BITTEN_RKEY_MAX + 1];
+            snprintf(key, sizeof key, "pattern=%s", venom_pattern_str((venom_pattern_t)p));
+            json_object_set_new(bp, venom_pattern_str((venom_pattern_t)p),
+                                venom_rstats_json(s_find_group(&t[1], key)));
+        }
+        json_object_set_new(o, "patterns", bp);
+        json_object_set_new(o, "all_signals_unshielded", venom_rstats_json(every));
+        json_object_set_new(o, "memory",
+                            json_pack("{s:I, s:I}", "open_trades_max", (json_int_t)run->open_max,
+                                      "book_bytes_max", (json_int_t)run->book_bytes_max));
+    }
+    bitten_rtable_free(&t[0]);
+    bitten_rtable_free(&t[1]);
+    return o;
 }
 
 static json_t *s_summary(const s_run_t *run, bool outcomes)
@@ -428,25 +600,13 @@ static json_t *s_summary(const s_run_t *run, bool outcomes)
                         json_pack("{s:I, s:I, s:I, s:o}", "passed", (json_int_t)passed, "blocked",
                                   (json_int_t)(run->n_sigs - passed), "no_context",
                                   (json_int_t)no_context, "blocked_by_reason", by_reason));
+    json_object_set_new(sum, "sampling", s_rate_json(&st));
     if (outcomes) {
-        //  The backtest counts what would have been fired: signals CITADEL passed. The same
-        //  tally over every signal shows what the shield changes.
-        s_tally_t all = {0}, every = {0}, by[VENOM_PATTERN_COUNT] = {{0}};
-        for (size_t i = 0; i < run->n_sigs; i++) {
-            const s_signal_t *s = &run->sigs[i];
-            s_tally_add(&every, &s->outcome);
-            if (!s->has_verdict || !s->verdict.passed)
-                continue;
-            s_tally_add(&all, &s->outcome);
-            s_tally_add(&by[s->sig.pattern], &s->outcome);
+        json_t *o = s_outcomes_json(run);
+        if (!o) {
+            json_decref(sum);
+            return NULL;
         }
-        json_t *o = json_object();
-        json_object_set_new(o, "overall", s_tally_json(&all));
-        json_t *bp = json_object();
-        for (int p = 0; p < VENOM_PATTERN_COUNT; p++)
-            json_object_set_new(bp, venom_pattern_str((venom_pattern_t)p), s_tally_json(&by[p]));
-        json_object_set_new(o, "patterns", bp);
-        json_object_set_new(o, "all_signals_unshielded", s_tally_json(&every));
         json_object_set_new(sum, "outcomes", o);
     }
     return json_pack("{s:o}", "summary", sum);
@@ -464,7 +624,7 @@ static int s_print(FILE *out, json_t *obj)
     return 0;
 }
 
-static int s_output(s_run_t *run, bool outcomes, FILE *out)
+static int s_output_lines(s_run_t *run, bool outcomes, FILE *out)
 {
     for (size_t i = 0; i < run->n_sigs; i++) {
         s_signal_t *s = &run->sigs[i];
@@ -474,20 +634,172 @@ static int s_output(s_run_t *run, bool outcomes, FILE *out)
         json_object_set_new(o, "verdict", s->has_verdict ? citadel_verdict_json(&s->sig, &s->verdict)
                                                          : json_null());
         if (outcomes) {
-            s->outcome =
-                venom_replay_outcome(&s->sig, run->ticks + s->tick + 1, run->n_ticks - s->tick - 1);
+            const venom_trade_t *t = &s->trade;
             char ts[32];
-            json_object_set_new(o, "outcome", json_string(venom_outcome_str(s->outcome.kind)));
-            json_object_set_new(o, "r", json_real(s->outcome.r));
+            json_object_set_new(o, "outcome", json_string(bitten_outcome_str(t->kind)));
+            json_object_set_new(o, "r", venom_json_num4(t->r));
+            json_object_set_new(o, "fill", json_real(t->entry));
+            json_object_set_new(o, "exit", s_price(t->exit));
             json_object_set_new(o, "closed_at",
-                                s->outcome.closed_at ? json_string(bitten_format_time(
-                                                           s->outcome.closed_at, ts, sizeof ts))
-                                                     : json_null());
+                                t->closed_at ? json_string(bitten_format_time(t->closed_at, ts,
+                                                                              sizeof ts))
+                                             : json_null());
+            json_object_set_new(o, "gap", json_boolean(t->gap));
+            json_object_set_new(o, "sl_tp_same_bar", json_boolean(t->both_in_bar));
         }
         if (s_print(out, o) != 0)
             return -1;
     }
     return s_print(out, s_summary(run, outcomes));
+}
+
+static void s_cell_pct(FILE *out, json_t *v, json_t *ci)
+{
+    if (!json_is_number(v)) {
+        fprintf(out, " %-19s |", "-");
+        return;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.1f [%.1f, %.1f]", 100.0 * json_number_value(v),
+             100.0 * json_number_value(json_array_get(ci, 0)),
+             100.0 * json_number_value(json_array_get(ci, 1)));
+    fprintf(out, " %-19s |", buf);
+}
+
+static void s_cell_r(FILE *out, json_t *v, json_t *ci)
+{
+    char buf[64] = "-";
+    if (json_is_number(v) && json_is_array(ci))
+        snprintf(buf, sizeof buf, "%+.3f [%+.3f, %+.3f]", json_number_value(v),
+                 json_number_value(json_array_get(ci, 0)), json_number_value(json_array_get(ci, 1)));
+    else if (json_is_number(v))
+        snprintf(buf, sizeof buf, "%+.3f", json_number_value(v));
+    fprintf(out, " %-26s |", buf);
+}
+
+static void s_table_row(FILE *out, const char *name, json_t *g)
+{
+    fprintf(out, "| %-34s | %4lld | %4lld | %4lld | %4lld | %4lld |", name,
+            (long long)json_integer_value(json_object_get(g, "count")),
+            (long long)json_integer_value(json_object_get(g, "wins")),
+            (long long)json_integer_value(json_object_get(g, "losses")),
+            (long long)json_integer_value(json_object_get(g, "timeouts")),
+            (long long)json_integer_value(json_object_get(g, "open")));
+    s_cell_pct(out, json_object_get(g, "win_rate"), json_object_get(g, "win_rate_95"));
+    s_cell_r(out, json_object_get(g, "expectancy_r"), json_object_get(g, "expectancy_r_95"));
+    json_t *rr = json_object_get(g, "avg_rr"), *need = json_object_get(g, "trades_for_0_1r_edge");
+    json_t *mark = json_object_get(g, "open_mark_r");
+    char b1[16] = "-", b2[24] = "-", b3[16] = "-";
+    if (json_is_number(rr))
+        snprintf(b1, sizeof b1, "%.2f", json_number_value(rr));
+    if (json_is_integer(need))
+        snprintf(b2, sizeof b2, "%lld", (long long)json_integer_value(need));
+    if (json_is_number(mark))
+        snprintf(b3, sizeof b3, "%+.3f", json_number_value(mark));
+    fprintf(out, " %5s | %7s | %8s |\n", b1, b3, b2);
+}
+
+static int s_output_table(json_t *report, FILE *out)
+{
+    json_t *sum = json_object_get(report, "summary");
+    json_t *o = json_object_get(sum, "outcomes");
+    if (!o)
+        return -1;
+    json_t *cm = json_object_get(o, "cost_model");
+    fprintf(out, "replay: %s, %lld ticks, %lld signals (%lld passed CITADEL)\n",
+            json_string_value(json_object_get(sum, "format")),
+            (long long)json_integer_value(json_object_get(sum, "ticks")),
+            (long long)json_integer_value(json_object_get(sum, "signals")),
+            (long long)json_integer_value(
+                json_object_get(json_object_get(sum, "citadel"), "passed")));
+    fprintf(out,
+            "cost model: entry at ask (BUY) / bid (SELL); spread: %s; gaps fill beyond the "
+            "stop (%lld); SL+TP in one bar = SL (%lld); time-out %llds; bar path: %s\n",
+            json_string_value(json_object_get(cm, "spread")),
+            (long long)json_integer_value(json_object_get(cm, "gap_fills")),
+            (long long)json_integer_value(json_object_get(cm, "sl_tp_same_bar")),
+            (long long)json_integer_value(json_object_get(cm, "max_hold_s")),
+            json_string_value(json_object_get(cm, "bar_path")));
+    fprintf(out, "win rate: Wilson 95%%; E(R): mean R of closed trades, Student t 95%%; open: "
+                 "marked to market, not in win rate or E(R); n(+0.1R): closed trades a +0.1 R "
+                 "edge needs (5%%, power 80%%)\n");
+    const char *scopes[2] = {"before_citadel", "after_citadel"};
+    const char *dims[3] = {"pattern", "session", "symbol"};
+    for (int k = 0; k < 2; k++) {
+        json_t *sc = json_object_get(o, scopes[k]);
+        fprintf(out, "\n%s\n", k == 0 ? "BEFORE CITADEL (every signal)" : "AFTER CITADEL (passed)");
+        fprintf(out, "| %-34s | %4s | %4s | %4s | %4s | %4s | %-19s | %-26s | %5s | %7s | %8s |\n",
+                "group", "n", "win", "loss", "t/o", "open", "win % [95%]", "E(R) [95%]", "RR",
+                "open R", "n(+0.1R)");
+        s_table_row(out, "overall", json_object_get(sc, "overall"));
+        for (int d = 0; d < 3; d++) {
+            const char *name;
+            json_t *g;
+            json_object_foreach(json_object_get(sc, dims[d]), name, g)
+            {
+                char label[64];
+                snprintf(label, sizeof label, "%s %s", dims[d], name);
+                s_table_row(out, label, g);
+            }
+        }
+    }
+    json_t *bias = json_object_get(o, "path_bias");
+    if (json_is_object(bias)) {
+        fprintf(out, "\npath bias (bars as 4 guessed ticks; close = low first for a bullish bar, "
+                     "reverse = high first):\n");
+        for (int k = 0; k < 2; k++) {
+            json_t *b = json_object_get(bias, scopes[k]);
+            fprintf(out, "  %-15s close: n %lld, E(R) %+.3f | reverse: n %lld, E(R) %+.3f | "
+                         "difference %+.3f R\n",
+                    scopes[k], (long long)json_integer_value(json_object_get(b, "close_n")),
+                    json_number_value(json_object_get(b, "close_expectancy_r")),
+                    (long long)json_integer_value(json_object_get(b, "reverse_n")),
+                    json_number_value(json_object_get(b, "reverse_expectancy_r")),
+                    json_number_value(json_object_get(b, "difference_r")));
+        }
+    }
+    json_t *samp = json_object_get(sum, "sampling");
+    fprintf(out, "\nsampling: signals and rate-control drops per session\n| %-14s |", "");
+    for (int k = 0; k < VENOM_SESSION_COUNT; k++)
+        fprintf(out, " %7s |", venom_session_str((venom_session_t)k));
+    fprintf(out, "\n| %-14s |", "signals");
+    for (int k = 0; k < VENOM_SESSION_COUNT; k++)
+        fprintf(out, " %7lld |",
+                (long long)json_integer_value(json_object_get(
+                    json_object_get(samp, "signals_by_session"), venom_session_str((venom_session_t)k))));
+    const char *rule;
+    json_t *by;
+    json_object_foreach(json_object_get(samp, "dropped_by_session"), rule, by)
+    {
+        fprintf(out, "\n| %-14s |", rule);
+        for (int k = 0; k < VENOM_SESSION_COUNT; k++)
+            fprintf(out, " %7lld |",
+                    (long long)json_integer_value(
+                        json_object_get(by, venom_session_str((venom_session_t)k))));
+    }
+    fprintf(out, "\n");
+    return ferror(out) ? -1 : 0;
+}
+
+//  bias (taken, may be NULL): the path convention's measure, put under outcomes.path_bias.
+static int s_output(s_run_t *run, venom_report_t report, FILE *out, json_t *bias)
+{
+    if (report == VENOM_REPORT_LINES) {
+        json_decref(bias);
+        return s_output_lines(run, run->outcomes, out);
+    }
+    json_t *sum = s_summary(run, true);
+    if (!sum) {
+        json_decref(bias);
+        return -1;
+    }
+    json_object_set_new(json_object_get(json_object_get(sum, "summary"), "outcomes"),
+                        "path_bias", bias ? bias : json_null());
+    if (report == VENOM_REPORT_JSON)
+        return s_print(out, sum);
+    int rc = s_output_table(sum, out);
+    json_decref(sum);
+    return rc;
 }
 
 /* ================================================================ run */
@@ -542,46 +854,126 @@ static int s_read(s_run_t *run, FILE *f, const char *path, char *err, size_t err
 int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes, FILE *out,
                      char *err, size_t errlen)
 {
-    s_run_t run;
-    memset(&run, 0, sizeof run);
-    run.opts.max_frame_bytes = (size_t)bitten_config_int(cfg, "feedback.max_frame_bytes");
-    run.opts.server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
+    return venom_replay_report(cfg, path, outcomes, VENOM_REPORT_LINES, out, err, errlen);
+}
+
+static void s_run_free(s_run_t *run)
+{
+    venom_engine_destroy(&run->engine);
+    venom_selection_destroy(&run->selection);
+    venom_tracker_destroy(&run->tracker);
+    run->book = NULL;
+    bitten_symbols_destroy(&run->symbols);
+    free(run->sigs);
+    run->sigs = NULL;
+}
+
+//  Reads the file into *run with every trade decided (open ones marked). 0, or -1 with err.
+static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *path,
+                         bool reverse, char *err, size_t errlen)
+{
+    memset(run, 0, sizeof *run);
+    run->reverse_path = reverse;
+    run->opts.max_frame_bytes = (size_t)bitten_config_int(cfg, "feedback.max_frame_bytes");
+    run->opts.server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
     venom_params_t p;
     char why[256] = "";
     if (venom_params_from_config(cfg, &p, why, sizeof why) != 0) {
         snprintf(err, errlen, "config: %s", why);
         return -1;
     }
-    if (citadel_params_from_config(cfg, &run.shield, why, sizeof why) != 0) {
+    if (citadel_params_from_config(cfg, &run->shield, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s", why);
         return -1;
     }
-    citadel_threshold_init(&run.threshold);
-    run.symbols = bitten_symbols_from_config(cfg, why, sizeof why);
-    if (!run.symbols || venom_check_symbols(cfg, run.symbols, why, sizeof why) != 0) {
-        snprintf(err, errlen, "%s%s", run.symbols ? "config: " : "", why);
-        bitten_symbols_destroy(&run.symbols);
+    citadel_threshold_init(&run->threshold);
+    run->max_hold_s = p.max_hold_s;
+    run->symbols = bitten_symbols_from_config(cfg, why, sizeof why);
+    if (!run->symbols || venom_check_symbols(cfg, run->symbols, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s%s", run->symbols ? "config: " : "", why);
+        bitten_symbols_destroy(&run->symbols);
         return -1;
     }
-    run.engine = venom_engine_new(&p, run.symbols);
-    run.selection = venom_selection_new(cfg);
-    FILE *f = run.engine && run.selection ? fopen(path, "r") : NULL;
+    run->engine = venom_engine_new(&p, run->symbols);
+    run->selection = venom_selection_new(cfg);
+    venom_follow_params_t fp;
+    venom_follow_params_init(&fp, &p);
+    run->tracker = run->engine ? venom_tracker_new(&fp, run->symbols) : NULL;
+    run->book = run->tracker ? venom_tracker_book(run->tracker) : NULL;
+    FILE *f = run->book && run->selection ? fopen(path, "r") : NULL;
     int rc = -1;
-    if (!run.engine || !run.selection)
+    if (!run->engine || !run->book || !run->selection)
         snprintf(err, errlen, "replay: cannot create the engine");
     else if (!f)
         snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
-    else if (s_read(&run, f, path, err, errlen) == 0) {
-        rc = s_output(&run, outcomes, out);
-        if (rc != 0)
-            snprintf(err, errlen, "replay: out of memory writing the output");
+    else if (s_read(run, f, path, err, errlen) == 0) {
+        venom_tracker_finish(run->tracker, s_on_decided, run); /* open at the end: marked */
+        rc = 0;
     }
     if (f)
         fclose(f);
-    venom_engine_destroy(&run.engine);
-    venom_selection_destroy(&run.selection);
-    bitten_symbols_destroy(&run.symbols);
-    free(run.ticks);
-    free(run.sigs);
+    return rc;
+}
+
+//  Both bar path conventions' overall expectancy, and reverse minus close.
+static json_t *s_path_bias_json(const s_run_t *a, const s_run_t *b)
+{
+    const s_run_t *close_run = a->reverse_path ? b : a, *rev_run = a->reverse_path ? a : b;
+    bitten_rtable_t tc[2] = {{0}, {0}}, tr[2] = {{0}, {0}};
+    json_t *o = NULL;
+    if (s_tables(close_run, tc) == 0 && s_tables(rev_run, tr) == 0) {
+        o = json_object();
+        const char *scopes[2] = {"before_citadel", "after_citadel"};
+        for (int k = 0; k < 2; k++) {
+            bitten_rsummary_t c, r;
+            bitten_rstats_summary(s_find_group(&tc[k], "overall"), VENOM_REPORT_EDGE_R, &c);
+            bitten_rstats_summary(s_find_group(&tr[k], "overall"), VENOM_REPORT_EDGE_R, &r);
+            json_object_set_new(
+                o, scopes[k],
+                json_pack("{s:I, s:o, s:I, s:o, s:o}", "close_n", (json_int_t)c.count,
+                          "close_expectancy_r", venom_json_num4(c.expectancy), "reverse_n",
+                          (json_int_t)r.count, "reverse_expectancy_r", venom_json_num4(r.expectancy),
+                          "difference_r", venom_json_num4(r.expectancy - c.expectancy)));
+        }
+        json_object_set_new(o, "note",
+                            json_string("bars replayed as 4 guessed ticks: close = low first "
+                                        "for a bullish bar, reverse = high first; the truth "
+                                        "is unknown without finer data"));
+    }
+    for (int k = 0; k < 2; k++) {
+        bitten_rtable_free(&tc[k]);
+        bitten_rtable_free(&tr[k]);
+    }
+    return o;
+}
+
+int venom_replay_report(const bitten_config_t *cfg, const char *path, bool outcomes,
+                        venom_report_t report, FILE *out, char *err, size_t errlen)
+{
+    const char *bar_path = bitten_config_str(cfg, "replay.bar_path");
+    bool reverse = bar_path && strcmp(bar_path, "reverse") == 0;
+    s_run_t run, other;
+    memset(&other, 0, sizeof other);
+    int rc = s_replay_once(&run, cfg, path, reverse, err, errlen);
+    run.outcomes = outcomes || report != VENOM_REPORT_LINES;
+    json_t *bias = NULL;
+    //  A report on bars measures the path convention: the same file with the other one.
+    if (rc == 0 && report != VENOM_REPORT_LINES && strcmp(run.format, "candle_csv") == 0) {
+        rc = s_replay_once(&other, cfg, path, !reverse, err, errlen);
+        bias = rc == 0 ? s_path_bias_json(&run, &other) : NULL;
+        if (rc == 0 && !bias) {
+            snprintf(err, errlen, "replay: out of memory writing the output");
+            rc = -1;
+        }
+    }
+    if (rc == 0) {
+        rc = s_output(&run, report, out, bias);
+        bias = NULL; /* s_output took it */
+        if (rc != 0)
+            snprintf(err, errlen, "replay: out of memory writing the output");
+    }
+    json_decref(bias);
+    s_run_free(&run);
+    s_run_free(&other);
     return rc;
 }

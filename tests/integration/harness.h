@@ -10,6 +10,13 @@
 
 #include <jansson.h>
 
+/*  Waits for something that must happen (bt_wait_status, bt_log_contains,
+ *  bt_send_until_counted, bt_daemon_run_to_exit, bt_run, start and stop) return as soon as it
+ *  happens and wait at least 30 s for it, whatever timeout the caller names: a busy machine
+ *  must not fail a test. bt_recv keeps its timeout (it also listens for silence): a test that
+ *  waits there for a frame that must come passes BT_WAIT_MS. */
+#define BT_WAIT_MS 30000
+
 typedef struct {
     char dir[256];
     char cfg_path[320];
@@ -24,11 +31,14 @@ typedef struct {
 } bt_daemon_t;
 
 /*  Writes a config into a new temp dir (extra_zpl appended to it, may be NULL) and starts
- *  bittend with extra args (NULL-terminated, may be NULL). Returns 0 once `status` answers. */
+ *  bittend with extra args (NULL-terminated, may be NULL). Returns 0 once `status` answers
+ *  and no stray EA peer (another process's simulator reconnecting to a reused port) joined
+ *  in the first 300 ms; with one, it starts again on new ports (clean state), up to 5 times. */
 int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args);
 
 /*  Starts bittend again on the same dir, config and args (after a stop or a kill), waits for
- *  `status` and refreshes the endpoints (ephemeral ports change). Returns 0. */
+ *  `status` and refreshes the endpoints (ephemeral ports change; on new ones a stray peer
+ *  means starting again, the state kept). Returns 0. */
 int bt_daemon_restart(bt_daemon_t *d);
 
 /*  Runs bittend to completion with the harness config + args, for start-up refusal tests.
@@ -45,7 +55,7 @@ void bt_daemon_cleanup(bt_daemon_t *d);
 
 /*  One control request (JSON text); the reply, or NULL after timeout. Caller decrefs. */
 json_t *bt_ctl(bt_daemon_t *d, const char *request_json);
-/*  The same with its own reply timeout (bt_ctl waits 3 s). */
+/*  The same with its own reply timeout (bt_ctl waits 30 s). */
 json_t *bt_ctl_timeout(bt_daemon_t *d, const char *request_json, int timeout_ms);
 json_t *bt_status(bt_daemon_t *d);
 
@@ -55,6 +65,9 @@ int64_t bt_json_int(json_t *obj, const char *path);
 
 /*  Polls status until the integer at path >= want. Returns the last value seen. */
 int64_t bt_wait_status(bt_daemon_t *d, const char *path, int64_t want, int timeout_ms);
+
+/*  Polls status until the integer at path == want (e.g. peers back to 0). Returns the last. */
+int64_t bt_wait_status_eq(bt_daemon_t *d, const char *path, int64_t want, int timeout_ms);
 
 /*  Connected sockets: feedback PUSH (PUB when the daemon's feedback.socket is sub; push is
  *  kept for the callers that said which they meant), command PULL, events SUB (all). */
@@ -71,7 +84,7 @@ int bt_account_endpoints(bt_daemon_t *d, const char *uuid, char *command, char *
 /*  "tcp://0.0.0.0:N" -> "tcp://127.0.0.1:N" into out. */
 void bt_connectable(const char *bound, char *out, size_t size);
 void *bt_command_socket(bt_daemon_t *d);
-void *bt_events_socket(bt_daemon_t *d);
+void *bt_events_socket(bt_daemon_t *d); /* returns once the daemon counts the subscription */
 
 /*  Sends frame repeatedly until status path grows by one (the PUB slow-joiner window).
  *  Returns 0 when seen. */
@@ -93,7 +106,11 @@ int bt_run(const char *cmdline, char *out, size_t size, int timeout_ms);
 
 void bt_sleep_ms(int ms);
 
-/*  A TCP port on 127.0.0.1 that was free a moment ago (bound to :0 and closed), or -1. For
+/*  This test process's loopback address ("127.a.b.c", from its pid), where the harness binds
+ *  the daemon's EA ports: no socket of another process aims there. */
+const char *bt_loopback(void);
+
+/*  A TCP port on bt_loopback() that was free a moment ago (bound to :0 and closed), or -1. For
  *  tests that need fixed endpoints, e.g. to restart bittend where a running EA reconnects. */
 int bt_free_port(void);
 

@@ -149,7 +149,7 @@ static void test_close_goes_out_once_and_its_result_fills_it(void **state)
     s_expect(r, "SENT", NULL);
     json_decref(r);
     char buf[2048];
-    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, BT_WAIT_MS) > 0);
     assert_non_null(strstr(buf, "\"signal_id\":\"close_1\",\"symbol\":\"EURUSD\",\"action\":\"close\""));
     assert_non_null(strstr(buf, "\"uuid\":\"" UUID "\""));
     assert_non_null(strstr(buf, "\"expires_at\":"));
@@ -214,7 +214,8 @@ static void test_two_eas_on_push_refuse_and_an_offline_ea_refuses(void **state)
     s_stop(&e);
     const char *args[] = {"--set", "ea.offline_after_s=5", "--set", "ea.check_interval_ms=100", NULL};
     s_start(&e, args, true);
-    bt_sleep_ms(5300);
+    //  Silent for offline_after_s: offline (polled; a busy machine checks late).
+    assert_int_equal(bt_wait_status_eq(&e.d, "eas.online", 0, BT_WAIT_MS), 0);
     r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_off\"}");
     s_expect(r, "REFUSED", "EA_OFFLINE");
     json_decref(r);
@@ -244,7 +245,7 @@ static void test_timeout_then_late_result_reconciles_and_orphans_are_published(v
     assert_int_equal(bt_wait_status(&e.d, "fires.orphan_results", 1, 3000), 1);
     char buf[4096];
     bool seen = false;
-    while (!seen && bt_recv(events, buf, sizeof buf, 2000) > 0)
+    while (!seen && bt_recv(events, buf, sizeof buf, BT_WAIT_MS) > 0)
         seen = strncmp(buf, "orphan_result ", 14) == 0 && strstr(buf, "ghost_1");
     assert_true(seen);
     //  An EA error fails its fire.
@@ -266,7 +267,7 @@ static void test_kill_9_after_a_send_neither_loses_nor_resends_the_fire(void **s
     s_expect(r, "SENT", NULL);
     json_decref(r);
     char buf[2048];
-    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, BT_WAIT_MS) > 0);
     assert_non_null(strstr(buf, "c_crash"));
     bt_daemon_kill(&e.d); /* SIGKILL: no chance to clean up */
     zmq_close(e.cmd);
@@ -330,7 +331,7 @@ static void test_fire_spacing_survives_a_kill_9(void **state)
     s_env_t e;
     s_start(&e, NULL, true);
     bt_send(e.fb, TEL_MARGIN);
-    bt_sleep_ms(200);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.telemetry", 2, 3000), 2);
     json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"signal_id\":\"b1\","
                           "\"symbol\":\"EURUSD\",\"action\":\"buy\",\"sl_pips\":20,\"tp_pips\":40}");
     s_expect(r, "SENT", NULL);
@@ -347,8 +348,8 @@ static void test_fire_spacing_survives_a_kill_9(void **state)
     e.cmd = bt_command_socket(&e.d);
     assert_int_equal(bt_wait_status(&e.d, "command.peers", 1, 3000), 1);
     bt_send(e.fb, TEL_MARGIN);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.telemetry", 1, 3000), 1);
     assert_int_equal(bt_wait_status(&e.d, "eas.online", 1, 3000), 1);
-    bt_sleep_ms(200);
     r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"signal_id\":\"b3\","
                   "\"symbol\":\"EURUSD\",\"action\":\"buy\",\"sl_pips\":20,\"tp_pips\":40}");
     s_expect(r, "REFUSED", "RISK_RATE");
@@ -397,7 +398,7 @@ static void test_a_refused_hard_halt_close_all_is_sent_when_the_ea_returns(void 
     bt_send(e.fb, TEL_EQUITY("7900"));
     char buf[2048];
     bool seen = false;
-    while (!seen && bt_recv(e.cmd, buf, sizeof buf, 3000) > 0)
+    while (!seen && bt_recv(e.cmd, buf, sizeof buf, BT_WAIT_MS) > 0)
         seen = strstr(buf, "\"action\":\"close_all\"") != NULL;
     assert_true(seen);
     s_stop(&e);

@@ -23,7 +23,7 @@
 typedef struct {
     bt_daemon_t d;
     FILE *sim;
-    char sim_out[300];
+    char sim_out[300], sim_pid[300];
 } s_env_t;
 
 static void s_start(s_env_t *e, const char *sim_flags)
@@ -32,11 +32,13 @@ static void s_start(s_env_t *e, const char *sim_flags)
                           NULL};
     assert_int_equal(bt_daemon_start(&e->d, ACCOUNTS, args), 0);
     snprintf(e->sim_out, sizeof e->sim_out, "%s/sim.out", e->d.dir);
+    snprintf(e->sim_pid, sizeof e->sim_pid, "%s/sim.pid", e->d.dir);
+    //  The sim runs until s_stop ends it (its --duration-s only bounds a test that failed).
     char cmd[1500];
     snprintf(cmd, sizeof cmd,
-             "%s --command %s --feedback %s --uuid ops_ea_1 --balance 10000 --telemetry-s 0.5 "
-             "--heartbeat-s 1 --duration-s 12 --quiet %s > %s 2>&1",
-             EA_SIM_PATH, e->d.command, e->d.feedback, sim_flags, e->sim_out);
+             "echo $$ > %s; exec %s --command %s --feedback %s --uuid ops_ea_1 --balance 10000 "
+             "--telemetry-s 0.5 --heartbeat-s 1 --duration-s 300 --quiet %s > %s 2>&1",
+             e->sim_pid, EA_SIM_PATH, e->d.command, e->d.feedback, sim_flags, e->sim_out);
     e->sim = popen(cmd, "r");
     assert_non_null(e->sim);
     //  The sim is ready when its telemetry is counted and it is a command peer.
@@ -46,6 +48,15 @@ static void s_start(s_env_t *e, const char *sim_flags)
 
 static void s_stop(s_env_t *e)
 {
+    FILE *f = fopen(e->sim_pid, "r");
+    int pid = 0;
+    if (f) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    if (pid > 0)
+        kill((pid_t)pid, SIGTERM);
     pclose(e->sim);
     assert_int_equal(bt_daemon_stop(&e->d, NULL), 0);
     bt_daemon_cleanup(&e->d);

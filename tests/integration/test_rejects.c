@@ -70,7 +70,7 @@ static void s_expect_reject(s_fixture_t *f, const void *frame, size_t len, const
     char buf[8192], want[128];
     snprintf(want, sizeof want, "\"reason\":\"%s\"", reason);
     bool seen = false;
-    while (!seen && bt_recv(f->events, buf, sizeof buf, 1000) > 0)
+    while (!seen && bt_recv(f->events, buf, sizeof buf, BT_WAIT_MS) > 0)
         seen = strncmp(buf, "reject ", 7) == 0 && strstr(buf, want);
     assert_true(seen);
 }
@@ -196,23 +196,38 @@ static void test_oversize_frame_drops_the_connection_and_bittend_serves_on(void 
     json_decref(st);
 }
 
+//  Lines of the daemon's log that contain text.
+static int s_log_lines(s_fixture_t *fx, const char *text)
+{
+    FILE *f = fopen(fx->d.log_path, "r");
+    assert_non_null(f);
+    char line[8192];
+    int lines = 0;
+    while (fgets(line, sizeof line, f))
+        lines += strstr(line, text) != NULL;
+    fclose(f);
+    return lines;
+}
+
 static void test_a_flood_of_garbage_is_counted_in_full_and_logged_sparingly(void **state)
 {
     s_fixture_t *fx = *state;
     json_t *st = bt_status(&fx->d);
     int64_t before = bt_json_int(st, "rejects.BAD_JSON");
     json_decref(st);
+    int lines_before = s_log_lines(fx, "reason=BAD_JSON");
+    int64_t t0 = bt_now_ms();
     for (int i = 0; i < 500; i++)
         bt_send(fx->pub, "garbage!");
     assert_int_equal(bt_wait_status(&fx->d, "rejects.BAD_JSON", before + 500, 10000), before + 500);
-    //  One line per reason per second: far fewer log lines than rejects.
-    FILE *f = fopen(fx->d.log_path, "r");
-    char line[8192];
-    int lines = 0;
-    while (fgets(line, sizeof line, f))
-        lines += strstr(line, "reason=BAD_JSON") != NULL;
-    fclose(f);
-    assert_true(lines < 20);
+    int64_t seconds = (bt_now_ms() - t0) / 1000 + 1;
+    //  One line per reason per second (the repeats are summed up in log.suppressed): far fewer
+    //  log lines than rejects, however long a busy machine took over them.
+    int lines = s_log_lines(fx, "reason=BAD_JSON") - lines_before;
+    fprintf(stderr, "test_rejects: 500 garbage frames in <= %lld s, %d log lines\n",
+            (long long)seconds, lines);
+    assert_true(lines <= 1 + seconds);
+    assert_true(lines <= 50);
 }
 
 int main(void)

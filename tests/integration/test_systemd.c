@@ -22,6 +22,8 @@ typedef struct {
     double at;
 } s_msg_t;
 
+#define S_WEDGE_MS "3000"
+
 static double s_now(void)
 {
     struct timespec ts;
@@ -45,6 +47,19 @@ static int s_collect(int fd, s_msg_t *msgs, int max, double seconds)
         }
     }
     return n;
+}
+
+//  Datagrams already queued, without waiting. Returns how many carried needle.
+static int s_drain_count(int fd, const char *needle)
+{
+    char text[512];
+    int c = 0;
+    ssize_t got;
+    while ((got = recv(fd, text, sizeof text - 1, MSG_DONTWAIT)) > 0) {
+        text[got] = '\0';
+        c += strstr(text, needle) != NULL;
+    }
+    return c;
 }
 
 static int s_count(const s_msg_t *msgs, int n, const char *needle)
@@ -73,26 +88,41 @@ static void test_notify_ready_watchdog_status_and_stopping(void **state)
     unsetenv("NOTIFY_SOCKET");
     unsetenv("WATCHDOG_USEC");
     static s_msg_t msgs[256];
-    int n = s_collect(fd, msgs, 256, 1.5);
+    //  Collects until READY, four WATCHDOGs and a STATUS line came (a busy machine runs the
+    //  timers late; the deadline is generous).
+    int n = 0;
+    for (double until = s_now() + BT_WAIT_MS / 1000.0;
+         n < 256 && s_now() < until &&
+         (s_count(msgs, n, "WATCHDOG=1") < 4 ||
+          s_count(msgs, n, "STATUS=EAs online 0, command peers 0") < 1);)
+        n += s_collect(fd, msgs + n, 256 - n, 0.2);
     assert_true(s_count(msgs, n, "READY=1") == 1);
     assert_true(s_count(msgs, n, "WATCHDOG=1") >= 4);
     assert_true(s_count(msgs, n, "STATUS=EAs online 0, command peers 0") >= 1);
 
-    //  Wedge the loop for 1.5 s: no WATCHDOG=1 may arrive while it is stuck.
-    json_t *r = bt_ctl(&d, "{\"cmd\":\"debug.wedge\",\"ms\":1500}");
-    double wedge_end = s_now();
+    //  Wedge the loop for S_WEDGE_MS: no WATCHDOG=1 may be sent while it is stuck. The pings
+    //  are counted from just before the request to just after the reply: a loop that turned
+    //  all that time but the wedge sends at most one per interval (200 ms) of the rest, plus
+    //  one at each edge and the overdue timer's catch-up when it wakes (libev fires it once
+    //  at once, once more at the next turn); a watchdog that kept going through the wedge would
+    //  add about 3 s / 0.2 = 15 more. (A busy machine only sends fewer.)
+    s_drain_count(fd, "WATCHDOG=1");
+    double t0 = s_now();
+    json_t *r = bt_ctl(&d, "{\"cmd\":\"debug.wedge\",\"ms\":" S_WEDGE_MS "}");
     assert_non_null(r);
     assert_true(json_is_true(json_object_get(r, "ok")));
     json_decref(r);
-    //  Everything received since the first collection: the last WATCHDOG before the wedge
-    //  ended must be >= 1.2 s before that end (drain what queued during the wedge first).
-    n = s_collect(fd, msgs, 256, 0.1);
-    int late = 0;
-    for (int i = 0; i < n; i++)
-        late += strstr(msgs[i].text, "WATCHDOG=1") && msgs[i].at < wedge_end - 0.3;
-    assert_int_equal(late, 0);
+    int during = s_drain_count(fd, "WATCHDOG=1");
+    double turning = s_now() - t0 - atoi(S_WEDGE_MS) / 1000.0;
+    int allowed = (int)(turning > 0 ? turning / 0.2 : 0) + 4;
+    fprintf(stderr, "test_systemd: %d WATCHDOG=1 around a %s ms wedge, %.2f s turning, allowed %d\n",
+            during, S_WEDGE_MS, turning, allowed);
+    assert_true(during <= allowed);
     //  And they resume once the loop turns again.
-    n = s_collect(fd, msgs, 256, 1.0);
+    n = 0;
+    for (double until = s_now() + BT_WAIT_MS / 1000.0;
+         n < 256 && s_now() < until && s_count(msgs, n, "WATCHDOG=1") < 3;)
+        n += s_collect(fd, msgs + n, 256 - n, 0.2);
     assert_true(s_count(msgs, n, "WATCHDOG=1") >= 3);
 
     assert_int_equal(bt_daemon_stop(&d, NULL), 0);
@@ -120,12 +150,13 @@ static void test_unit_file_passes_systemd_analyze_verify(void **state)
         fprintf(stderr, "systemd-analyze not installed: skipping\n");
         skip();
     }
-    //  The unit names /usr/local/bin/bittend; verify checks that the binary exists, so point a
-    //  copy at the one just built.
+    //  The unit names /usr/sbin/bittend; verify checks that the binary exists, so point a copy
+    //  at the one just built. --man=no: the man pages it names are installed by the package
+    //  (tests/package/test_deb.sh checks them there).
     char cmd[1200], out[8192];
     snprintf(cmd, sizeof cmd,
-             "sed 's|/usr/local/bin/bittend|%s|' %s/config/bittend.service > /tmp/bittend-%d.service"
-             " && systemd-analyze verify /tmp/bittend-%d.service 2>&1; rc=$?; rm -f "
+             "sed 's|/usr/sbin/bittend|%s|' %s/config/bittend.service > /tmp/bittend-%d.service"
+             " && systemd-analyze verify --man=no /tmp/bittend-%d.service 2>&1; rc=$?; rm -f "
              "/tmp/bittend-%d.service; exit $rc",
              BITTEND_PATH, BITTEN_SOURCE_DIR, (int)getpid(), (int)getpid(), (int)getpid());
     int rc = bt_run(cmd, out, sizeof out, 60000);
@@ -138,7 +169,8 @@ static void test_unit_file_passes_systemd_analyze_verify(void **state)
     const char *must[] = {"Type=notify", "WatchdogSec=", "User=", "Group=", "StateDirectory=",
                           "LogsDirectory=", "NoNewPrivileges=yes", "ProtectSystem=strict",
                           "ProtectHome=yes", "PrivateTmp=yes", "RestrictAddressFamilies=",
-                          "Restart=on-failure", "LimitNOFILE="};
+                          "Restart=on-failure", "LimitNOFILE=",
+                          "EnvironmentFile=-/etc/default/bittend", "$BITTEND_OPTS"};
     for (size_t i = 0; i < sizeof must / sizeof *must; i++)
         assert_non_null(strstr(out, must[i]));
 }

@@ -55,9 +55,10 @@ static void test_bittenctl_tail_prints_filtered_events(void **state)
     assert_int_equal(bt_daemon_start(&d, NULL, NULL), 0);
     char cmd[1200], out[65536];
     snprintf(cmd, sizeof cmd, "%s --control %s tail --topic ea.online --uuid ea_tail_2 --count 1 "
-             "--seconds 15 > %s/tail.out", BITTENCTL_PATH, d.control, d.dir);
+             "--seconds 120 > %s/tail.out", BITTENCTL_PATH, d.control, d.dir);
     FILE *bg = popen(cmd, "r");
-    bt_sleep_ms(500);
+    //  tail is listening once the daemon counts its subscription (it exits at the first match).
+    assert_true(bt_wait_status(&d, "event_subscriptions", 1, BT_WAIT_MS) >= 1);
     void *fb = bt_feedback_socket(&d, false);
     assert_int_equal(bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"ea_tail_1\"}",
                                            "frames_in.heartbeat", 5000), 0);
@@ -84,7 +85,7 @@ static void test_ea_sim_comes_online_hears_keepalives_and_answers_pings(void **s
     assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
     char cmd[1200], out[8192];
     snprintf(cmd, sizeof cmd, "%s --command %s --feedback %s --uuid sim_it_1 --telemetry-s 1 "
-             "--heartbeat-s 1 --duration-s 4 --quiet", EA_SIM_PATH, d.command, d.feedback);
+             "--heartbeat-s 1 --duration-s 10 --quiet", EA_SIM_PATH, d.command, d.feedback);
     assert_int_equal(bt_run(cmd, out, sizeof out, 20000), 0);
     //  The sim's last stdout line is its JSON summary.
     char *last = strrchr(out, '{');
@@ -115,7 +116,7 @@ static void test_ea_sim_garbage_is_counted_and_the_sim_is_still_heard(void **sta
     assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
     char cmd[1200], out[8192];
     snprintf(cmd, sizeof cmd, "%s --command %s --feedback %s --feedback-socket push --uuid sim_g "
-             "--telemetry-s 1 --heartbeat-s 1 --garbage-every 1 --duration-s 3 --quiet",
+             "--telemetry-s 1 --heartbeat-s 1 --garbage-every 1 --duration-s 8 --quiet",
              EA_SIM_PATH, d.command, d.feedback);
     assert_int_equal(bt_run(cmd, out, sizeof out, 20000), 0);
     json_error_t err;
@@ -145,7 +146,7 @@ static void test_sighup_reopens_the_log_file(void **state)
     bt_sleep_ms(100);
     assert_int_equal(rename(log_file, rotated), 0);
     kill(d.pid, SIGHUP);
-    for (int i = 0; i < 100 && access(log_file, F_OK) != 0; i++)
+    for (int64_t until = bt_now_ms() + BT_WAIT_MS; access(log_file, F_OK) != 0 && bt_now_ms() < until;)
         bt_sleep_ms(20);
     char cmd[1200], out[4096];
     snprintf(cmd, sizeof cmd, "cat %s", log_file);

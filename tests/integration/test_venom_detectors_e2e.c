@@ -179,7 +179,7 @@ static void s_fires(const s_scenario_t *sc)
 
     char buf[4096];
     json_t *sig = NULL;
-    while (!sig && bt_recv(events, buf, sizeof buf, 3000) > 0)
+    while (!sig && bt_recv(events, buf, sizeof buf, BT_WAIT_MS) > 0)
         if (strncmp(buf, "signal ", 7) == 0) {
             json_error_t err;
             sig = json_loads(buf + 7, 0, &err);

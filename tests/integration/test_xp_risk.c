@@ -142,7 +142,7 @@ static int64_t s_xp(s_env_t *e)
 static int64_t s_wait_xp(s_env_t *e, int64_t want)
 {
     int64_t xp = -1;
-    for (int i = 0; i < 150 && xp != want; i++) {
+    for (int64_t until = bt_now_ms() + BT_WAIT_MS; xp != want && bt_now_ms() < until;) {
         xp = s_xp(e);
         if (xp != want)
             bt_sleep_ms(20);
@@ -195,7 +195,7 @@ static void test_fire_fills_closes_and_pays_xp_once(void **state)
     assert_true(json_number_value(json_object_get(r, "lot")) == 0.5);
     s_expect(r, "SENT", NULL);
     char buf[2048];
-    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, BT_WAIT_MS) > 0);
     assert_non_null(strstr(buf, "\"type\":\"signal\""));
     assert_non_null(strstr(buf, "\"signal_id\":\"xr_b1\""));
     assert_non_null(strstr(buf, "\"lot\":0.5"));
@@ -270,7 +270,7 @@ static void test_missing_or_old_telemetry_refuses_stale(void **state)
     //  Heartbeats keep coming, the telemetry gets old all the same.
     bt_send(e.fb, "{\"type\":\"heartbeat\",\"uuid\":\"" UUID "\",\"balance\":10000,"
                   "\"equity\":10000}");
-    bt_sleep_ms(100);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.heartbeat", 2, 3000), 2);
     s_expect(s_ctl(&e, FIRE_BUY("xr_c2")), "REFUSED", "RISK_STALE_TELEMETRY");
     assert_int_equal(s_count_frames(e.cmd, "\"type\":\"signal\"", 200), 0);
     s_stop(&e);
@@ -285,7 +285,7 @@ static void test_drawdown_hard_halt_closes_all_once_and_survives_a_restart(void 
     s_healthy(&e, 10000);
     s_healthy(&e, 7900); /* 21 % below the peak */
     char buf[2048];
-    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, BT_WAIT_MS) > 0);
     assert_non_null(strstr(buf, "\"action\":\"close_all\""));
     assert_non_null(strstr(buf, "\"signal_id\":\"HALT_" UUID "_"));
     assert_true(bt_log_contains(

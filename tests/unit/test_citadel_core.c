@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "modules/citadel/citadel_core.h"
+#include "modules/venom/venom_core.h" /* venom_params_default: the windows must agree */
 
 static void s_near(double a, double b, double eps, const char *file, int line)
 {
@@ -762,6 +763,125 @@ static void test_evaluate_refuses_bad_input(void **state)
     assert_false(thr.has_first); /* nothing recorded */
 }
 
+/* ================================================================ evidence gate */
+
+//  n closed trades of r R each (sd 0: the interval is the mean itself), plus open ones.
+static bitten_rstats_t s_record(int n, double r, int open)
+{
+    bitten_rstats_t s;
+    memset(&s, 0, sizeof s);
+    for (int i = 0; i < n; i++)
+        bitten_rstats_add(&s, r > 0 ? BITTEN_OUTCOME_WIN : BITTEN_OUTCOME_LOSS, r, 2.0);
+    for (int i = 0; i < open; i++)
+        bitten_rstats_add(&s, BITTEN_OUTCOME_OPEN, 1.0, 2.0);
+    return s;
+}
+
+static void test_evidence_gate_minimum_trades_boundary(void **state)
+{
+    citadel_params_t p = s_params();
+    assert_true(p.evidence_gate);
+    assert_int_equal(p.evidence_min_trades, 30);
+    assert_near(p.evidence_min_lower_r, 0.0, 0);
+    citadel_evidence_t e;
+    bitten_rstats_t r = s_record(29, 0.5, 10); /* open trades are not evidence */
+    assert_int_equal(citadel_evidence_check(&p, &r, &e), BITTEN_R_EVIDENCE_INSUFFICIENT);
+    assert_int_equal(e.closed, 29);
+    assert_near(e.expectancy_r, 0.5, 1e-12);
+    r = s_record(30, 0.5, 0);
+    assert_int_equal(citadel_evidence_check(&p, &r, &e), BITTEN_R_OK);
+    assert_int_equal(e.closed, 30);
+    //  The lower bound needs two closed trades whatever the minimum says.
+    p.evidence_min_trades = 0;
+    r = s_record(1, 0.5, 0);
+    assert_int_equal(citadel_evidence_check(&p, &r, &e), BITTEN_R_EVIDENCE_INSUFFICIENT);
+    assert_true(isnan(e.lower_r));
+    r = s_record(2, 0.5, 0);
+    assert_int_equal(citadel_evidence_check(&p, &r, &e), BITTEN_R_OK);
+    //  No record at all.
+    assert_int_equal(citadel_evidence_check(&p, NULL, &e), BITTEN_R_EVIDENCE_INSUFFICIENT);
+    assert_int_equal(e.closed, 0);
+    assert_true(isnan(e.expectancy_r));
+}
+
+static void test_evidence_gate_lower_bound_must_be_above_the_floor(void **state)
+{
+    citadel_params_t p = s_params();
+    citadel_evidence_t e;
+    bitten_rstats_t r = s_record(40, 0.25, 0); /* lower bound exactly 0.25 */
+    p.evidence_min_lower_r = 0.25;                /* equal: not above */
+    assert_int_equal(citadel_evidence_check(&p, &r, &e), BITTEN_R_NEGATIVE_EXPECTANCY);
+    assert_near(e.lower_r, 0.25, 1e-12);
+    p.evidence_min_lower_r = 0.2499;
+    assert_int_equal(citadel_evidence_check(&p, &r, &e), BITTEN_R_OK);
+    //  A positive mean whose interval reaches below 0 does not show the edge.
+    p.evidence_min_lower_r = 0.0;
+    bitten_rstats_t wide;
+    memset(&wide, 0, sizeof wide);
+    for (int i = 0; i < 40; i++) /* 14 wins at +2, 26 losses at -1: mean +0.05 */
+        bitten_rstats_add(&wide, i < 14 ? BITTEN_OUTCOME_WIN : BITTEN_OUTCOME_LOSS,
+                          i < 14 ? 2.0 : -1.0, 2.0);
+    assert_int_equal(citadel_evidence_check(&p, &wide, &e), BITTEN_R_NEGATIVE_EXPECTANCY);
+    assert_near(e.expectancy_r, 0.05, 1e-12);
+    assert_true(e.lower_r < 0.0 && e.upper_r > 0.0);
+    //  A losing record, and the same with the floor relaxed below its bound.
+    r = s_record(40, -0.5, 0);
+    assert_int_equal(citadel_evidence_check(&p, &r, &e), BITTEN_R_NEGATIVE_EXPECTANCY);
+    p.evidence_min_lower_r = -10.0;
+    assert_int_equal(citadel_evidence_check(&p, &r, &e), BITTEN_R_OK);
+    //  Gate off: OK whatever the record, the figures still filled.
+    p.evidence_min_lower_r = 0.0;
+    p.evidence_gate = false;
+    assert_int_equal(citadel_evidence_check(&p, &r, &e), BITTEN_R_OK);
+    assert_near(e.expectancy_r, -0.5, 1e-12);
+    assert_string_equal(bitten_reason_str(BITTEN_R_NEGATIVE_EXPECTANCY), "NEGATIVE_EXPECTANCY");
+    assert_string_equal(bitten_reason_str(BITTEN_R_EVIDENCE_INSUFFICIENT), "EVIDENCE_INSUFFICIENT");
+}
+
+static void test_evaluate_gated_blocks_last_and_records_no_pass(void **state)
+{
+    citadel_params_t p = s_params();
+    bitten_symbol_t sym = s_eurusd();
+    venom_signal_t sig;
+    venom_context_t ctx;
+    s_good_buy(&sym, &sig, &ctx);
+    citadel_threshold_t thr;
+    citadel_verdict_t v;
+    //  The clean buy that passes the shield, on a losing record: blocked, no pass recorded.
+    citadel_threshold_init(&thr);
+    bitten_rstats_t losing = s_record(40, -0.5, 0);
+    assert_int_equal(citadel_evaluate_gated(&p, &thr, &sig, &ctx, &losing, &v), 0);
+    assert_false(v.passed);
+    assert_int_equal(v.n_reasons, 1);
+    assert_int_equal(v.reasons[0], BITTEN_R_NEGATIVE_EXPECTANCY);
+    assert_true(v.evidence_checked);
+    assert_int_equal(v.evidence.gate, BITTEN_R_NEGATIVE_EXPECTANCY);
+    assert_int_equal(v.label, CITADEL_SHIELD_APPROVED); /* the score is the shield's */
+    assert_false(thr.has_pass);
+    assert_int_equal(thr.n_passes, 0);
+    //  A winning record: passed, the pass recorded.
+    bitten_rstats_t winning = s_record(40, 0.5, 0);
+    assert_int_equal(citadel_evaluate_gated(&p, &thr, &sig, &ctx, &winning, &v), 0);
+    assert_true(v.passed);
+    assert_int_equal(v.evidence.gate, BITTEN_R_OK);
+    assert_int_equal(thr.n_passes, 1);
+    //  Below the threshold too: the evidence reason comes after it.
+    citadel_threshold_init(&thr);
+    sig.confidence = 10.0;
+    bitten_rstats_t empty;
+    memset(&empty, 0, sizeof empty);
+    assert_int_equal(citadel_evaluate_gated(&p, &thr, &sig, &ctx, &empty, &v), 0);
+    assert_int_equal(v.n_reasons, 2);
+    assert_int_equal(v.reasons[0], BITTEN_R_CONFIDENCE_BELOW_THRESHOLD);
+    assert_int_equal(v.reasons[1], BITTEN_R_EVIDENCE_INSUFFICIENT);
+    //  No record (the replay): no gate.
+    sig.confidence = 80.0;
+    citadel_threshold_init(&thr);
+    assert_int_equal(citadel_evaluate(&p, &thr, &sig, &ctx, &v), 0);
+    assert_true(v.passed);
+    assert_false(v.evidence_checked);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -794,6 +914,9 @@ int main(void)
         cmocka_unit_test(test_spread_penalty_applies_after_the_first_clamp),
         cmocka_unit_test(test_evaluate_uses_the_wider_spread_and_fails_closed_without_median),
         cmocka_unit_test(test_evaluate_refuses_bad_input),
+        cmocka_unit_test(test_evidence_gate_minimum_trades_boundary),
+        cmocka_unit_test(test_evidence_gate_lower_bound_must_be_above_the_floor),
+        cmocka_unit_test(test_evaluate_gated_blocks_last_and_records_no_pass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,7 +96,13 @@ static void test_server_time_and_broker_facts(void **state)
     assert_null(sim_broker_symbol("EURUSDm"));
     bitten_symbols_t *t = bitten_symbols_new_defaults();
     assert_non_null(t);
-    assert_int_equal(bitten_symbols_find(t, "USDCNH")->digits, 5); /* the shared default */
+    assert_int_equal(bitten_symbols_find(t, "USDCNH")->digits, 4); /* the shared default */
+    //  A table that says otherwise (a symbols section with 5 digits) gets the broker's facts.
+    bitten_symbol_t five = *bitten_symbols_find(t, "USDCNH");
+    five.digits = 5;
+    five.point = 0.00001;
+    assert_int_equal(bitten_symbols_put(t, &five, NULL, 0), 0);
+    assert_int_equal(bitten_symbols_find(t, "USDCNH")->digits, 5);
     assert_int_equal(sim_broker_apply(t), 0);
     assert_int_equal(bitten_symbols_find(t, "USDCNH")->digits, 4);
     assert_double_equal(bitten_symbols_find(t, "USDCNH")->point, 0.0001, 1e-15);

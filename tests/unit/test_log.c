@@ -24,7 +24,7 @@ static char s_path[64];
 
 static char *s_read(void)
 {
-    static char buf[16384];
+    static char buf[65536];
     FILE *f = fopen(s_path, "r");
     size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
     if (f)
@@ -168,11 +168,13 @@ static void test_json_escapes_quotes_newlines_and_control_bytes(void **state)
 
 static void test_identical_repeats_are_suppressed_and_reported(void **state)
 {
-    bitten_log_t *log = bitten_log_new(s_path, BITTEN_LOG_INFO, BITTEN_LOG_LOGFMT, 200);
+    //  A window far longer than 51 writes take on any machine, however busy (the repeats must
+    //  all fall inside it); the sleep then outlasts it.
+    bitten_log_t *log = bitten_log_new(s_path, BITTEN_LOG_INFO, BITTEN_LOG_LOGFMT, 3000);
     for (int i = 0; i < 50; i++)
         BLOG_WARN(log, "core", "peer.flood", "uuid=a");
     BLOG_WARN(log, "core", "peer.flood", "uuid=b"); /* different fields: not a repeat */
-    usleep(250 * 1000);
+    usleep(3100 * 1000);
     bitten_log_flush_suppressed(log);
     BLOG_WARN(log, "core", "peer.flood", "uuid=a"); /* window over: printed again */
     bitten_log_destroy(&log);
@@ -301,6 +303,51 @@ static void test_native_mode_sends_priority_and_fields_to_the_journal_socket(voi
     unlink(sock);
 }
 
+//  A journal that is slow to read (its queue holds only net.unix.max_dgram_qlen entries, 10 by
+//  default): the entries it cannot take now wait in order and reach it later, none goes to
+//  stderr while the wait queue has room, and what never fits is written to stderr at the end.
+static void test_a_busy_journal_gets_every_entry_in_order_later(void **state)
+{
+    char sock[108], entry[8192], v[256];
+    int fd = s_fake_journal(sock, sizeof sock);
+    bitten_log_t *log = bitten_log_new(s_path, BITTEN_LOG_INFO, BITTEN_LOG_LOGFMT, 0);
+    bitten_log_set_journal(log, BITTEN_LOG_JOURNAL_NATIVE, sock);
+    enum { N = 100 };
+    for (int i = 0; i < N; i++)
+        BLOG_INFO(log, "core", "line", "n=%d", i);
+    assert_string_equal(s_read(), ""); /* nothing fell back to stderr */
+    //  Read what the queue held, then let the logger send the rest, until all arrived.
+    int next = 0;
+    for (int round = 0; round < 10 * N && next < N; round++) {
+        struct timeval tv = {0, 100 * 1000};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ssize_t n;
+        while ((n = recv(fd, entry, sizeof entry - 1, MSG_DONTWAIT)) > 0) {
+            entry[n] = '\0';
+            char want[16];
+            snprintf(want, sizeof want, "%d", next++);
+            assert_string_equal(s_field(entry, "N", v, sizeof v), want);
+        }
+        bitten_log_flush_suppressed(log); /* the core's housekeeping timer */
+    }
+    assert_int_equal(next, N);
+    //  A journal that stops reading: once its queue and the wait queue are full, lines go to
+    //  stderr; at the end whatever still waits goes there too: no line is lost.
+    for (int i = 0; i < 400; i++)
+        BLOG_INFO(log, "core", "late", "n=%d", i);
+    bitten_log_destroy(&log);
+    char *out = s_read();
+    int on_stderr = s_count(out, "INFO core late");
+    int in_journal = 0;
+    ssize_t n;
+    while ((n = recv(fd, entry, sizeof entry - 1, MSG_DONTWAIT)) > 0)
+        in_journal++;
+    assert_int_equal(on_stderr + in_journal, 400);
+    assert_true(on_stderr > 0);
+    close(fd);
+    unlink(sock);
+}
+
 static void test_native_mode_falls_back_to_prefixed_lines_without_a_journal(void **state)
 {
     bitten_log_t *log = bitten_log_new(s_path, BITTEN_LOG_INFO, BITTEN_LOG_LOGFMT, 0);
@@ -359,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_json_escapes_quotes_newlines_and_control_bytes),
         cmocka_unit_test_setup_teardown(test_prefix_mode_writes_sd_daemon_priorities_without_timestamps, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_native_mode_sends_priority_and_fields_to_the_journal_socket, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_a_busy_journal_gets_every_entry_in_order_later, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_native_mode_falls_back_to_prefixed_lines_without_a_journal, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_journal_stream_names_the_fd_by_device_and_inode, s_setup, s_teardown),
     };

@@ -35,11 +35,12 @@ static void test_defaults_hold_every_listed_symbol(void **state)
     for (size_t i = 0; i < n; i++) {
         const bitten_symbol_t *s = bitten_symbols_find(t, s_expected[i]);
         assert_non_null(s);
-        assert_double_equal(s->point * 10.0, s->pip, 1e-12);
+        //  1 pip = 10 points, except USDCNH (4 digits: 1 pip = 1 point)
+        assert_double_equal(s->point * (strcmp(s->name, "USDCNH") == 0 ? 1.0 : 10.0), s->pip, 1e-12);
         assert_double_equal(s->min_lot, 0.01, 1e-12);
         assert_double_equal(s->max_lot, 100.0, 1e-12);
         assert_double_equal(s->lot_step, 0.01, 1e-12);
-        assert_true(s->typical_spread > 0.0 && s->typical_spread < 5.0);
+        assert_true(s->typical_spread > 0.0 && s->typical_spread < 20.0); /* USDCNH: 17 */
     }
     bitten_symbols_destroy(&t);
     assert_null(t);
@@ -77,8 +78,11 @@ static void test_defaults_follow_modules_md_per_class(void **state)
     assert_double_equal(xag->pip_value, 5.0, 1e-12);
 
     const bitten_symbol_t *cnh = bitten_symbols_find(t, "USDCNH");
-    assert_int_equal(cnh->digits, 5);
+    assert_int_equal(cnh->digits, 4); /* ea-dialects.md section 6: the broker quotes 4 digits */
     assert_double_equal(cnh->pip, 0.0001, 1e-15);
+    assert_double_equal(cnh->point, 0.0001, 1e-15);     /* so 1 pip = 1 point on the wire */
+    assert_int_equal(bitten_symbol_pips_to_points(cnh, 15.0), 15);
+    assert_double_equal(cnh->typical_spread, 17.0, 1e-12); /* recorded median 16-17 points */
     bitten_symbols_destroy(&t);
 }
 

@@ -30,7 +30,15 @@ static void s_venom_md_numbers(venom_params_t *p)
     p->cooldown_s = 300;
     p->max_per_window = 3;
     p->rate_window_s = 3600;
-    p->max_per_day = 60;
+    p->max_per_day = 0; /* off: the per-symbol and per-session budgets below instead */
+    p->max_per_symbol_day = 24;
+    p->max_per_session[VENOM_SESSION_ASIAN] = 40;
+    p->max_per_session[VENOM_SESSION_LONDON] = 40;
+    p->max_per_session[VENOM_SESSION_OVERLAP] = 40;
+    p->max_per_session[VENOM_SESSION_NEWYORK] = 40;
+    p->max_per_session[VENOM_SESSION_LATE] = 20;
+
+    p->max_hold_s = 28800;
 
     p->ring_m1 = 1440;
     p->ring_m5 = 600;
@@ -62,6 +70,10 @@ static void s_venom_md_numbers(venom_params_t *p)
     p->session_bonus[VENOM_SESSION_NEWYORK] = 3.0;
     p->session_bonus[VENOM_SESSION_LATE] = -5.0;
 
+    p->exit_mode = VENOM_EXIT_FIXED;
+    p->atr_sl_mult = 1.5;
+    p->atr_sl_floor_pips = 5.0;
+    p->atr_sl_cap_pips = 60.0;
     p->sl_cap_pips = 1000.0;
     p->tp_ratio_rapid = 1.5;
     p->tp_ratio_precision = 2.0;
@@ -185,7 +197,8 @@ static void test_every_venom_key_reaches_a_field(void **state)
     int keys = 0;
     for (int i = 0; bitten_config_keys[i].key; i++) {
         const bitten_cfg_key_t *k = &bitten_config_keys[i];
-        if (strncmp(k->key, "venom.", 6) != 0 || k->type == BITTEN_CFG_LIST)
+        if (strncmp(k->key, "venom.", 6) != 0 || k->type == BITTEN_CFG_LIST ||
+            strcmp(k->key, "venom.exit_mode") == 0) /* the one string: checked below */
             continue;
         assert_true(k->type == BITTEN_CFG_INT || k->type == BITTEN_CFG_DOUBLE);
         assert_true(k->min <= k->max);
@@ -202,7 +215,17 @@ static void test_every_venom_key_reaches_a_field(void **state)
             fail_msg("key %s does not reach any field of venom_params_t", k->key);
         bitten_config_destroy(&cfg);
     }
-    assert_int_equal(keys, 115); /* one per scalar field of venom_params_t */
+    assert_int_equal(keys, 125); /* one per scalar field of venom_params_t */
+    bitten_config_t *cfg = bitten_config_new();
+    char err[256] = "";
+    venom_params_t p;
+    assert_int_equal(venom_params_from_config(cfg, &p, err, sizeof err), 0);
+    assert_int_equal(p.exit_mode, VENOM_EXIT_FIXED);
+    assert_int_equal(bitten_config_set(cfg, "venom.exit_mode", "atr", "cli", err, sizeof err), 0);
+    assert_int_equal(venom_params_from_config(cfg, &p, err, sizeof err), 0);
+    assert_int_equal(p.exit_mode, VENOM_EXIT_ATR);
+    assert_int_not_equal(bitten_config_set(cfg, "venom.exit_mode", "wide", "cli", err, sizeof err), 0);
+    bitten_config_destroy(&cfg);
 }
 
 static void test_out_of_range_and_inconsistent_values_are_refused(void **state)

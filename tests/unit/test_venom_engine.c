@@ -173,6 +173,10 @@ static void test_daily_cap_is_global_per_utc_day(void **state)
 {
     venom_params_t p;
     venom_params_default(&p);
+    assert_int_equal(p.max_per_day, 0); /* off by default: the session budgets replace it */
+    p.max_per_day = 60;
+    for (int s = 0; s < VENOM_SESSION_COUNT; s++)
+        p.max_per_session[s] = 0;
     venom_daily_t d = {.day = -1};
     bitten_ms_t t0 = MON_0915 + 1 * HOUR;
     for (int i = 0; i < 60; i++) {
@@ -184,6 +188,67 @@ static void test_daily_cap_is_global_per_utc_day(void **state)
     assert_int_equal(venom_rate_check(&p, &fresh, &d, MON_0915 + DAY - 1), VENOM_RATE_DAILY_CAP);
     assert_int_equal(venom_rate_check(&p, &fresh, &d, MON_0915 + DAY), VENOM_RATE_OK);
     assert_string_equal(venom_rate_verdict_str(VENOM_RATE_DAILY_CAP), "DAILY_CAP");
+}
+
+//  A session's budget is per occurrence: ASIAN 23:00-07:00 is one, the next LONDON is fresh.
+static void test_session_budget_spans_midnight_and_leaves_other_sessions_alone(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    p.max_per_session[VENOM_SESSION_ASIAN] = 2;
+    venom_daily_t d = {.day = -1};
+    bitten_ms_t asian_2330 = MON_0915 - 30 * MIN;   /* Sunday 23:30 UTC */
+    bitten_ms_t asian_0300 = MON_0915 + 3 * HOUR;   /* Monday 03:00: the same ASIAN */
+    venom_rate_t a = {0}, b = {0}, c = {0};
+    venom_rate_record(&p, &a, &d, asian_2330);
+    venom_rate_record(&p, &b, &d, asian_0300);
+    assert_int_equal(venom_rate_check(&p, &c, &d, asian_0300 + HOUR), VENOM_RATE_SESSION_CAP);
+    assert_int_equal(venom_rate_check(&p, &c, &d, MON_0915 + 8 * HOUR), VENOM_RATE_OK); /* LONDON */
+    assert_int_equal(venom_rate_check(&p, &c, &d, asian_2330 + DAY), VENOM_RATE_OK); /* next ASIAN */
+    assert_string_equal(venom_rate_verdict_str(VENOM_RATE_SESSION_CAP), "SESSION_CAP");
+}
+
+static void test_symbol_day_budget_counts_one_symbol(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    p.max_per_symbol_day = 2;
+    p.cooldown_s = 0;
+    venom_daily_t d = {.day = -1};
+    venom_rate_t eur = {0}, gbp = {0};
+    venom_rate_record(&p, &eur, &d, MON_0915);
+    venom_rate_record(&p, &eur, &d, MON_0915 + 2 * HOUR);
+    assert_int_equal(venom_rate_check(&p, &eur, &d, MON_0915 + 4 * HOUR), VENOM_RATE_SYMBOL_DAY_CAP);
+    assert_int_equal(venom_rate_check(&p, &gbp, &d, MON_0915 + 4 * HOUR), VENOM_RATE_OK);
+    assert_int_equal(venom_rate_check(&p, &eur, &d, MON_0915 + DAY), VENOM_RATE_OK);
+}
+
+//  ATR exits: SL from the raw ATR, floored by the symbol's min stop and the floor, capped.
+static void test_atr_exit_mode_sizes_the_stop_from_volatility(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    bitten_symbols_t *t = bitten_symbols_new_defaults();
+    bitten_symbol_t eur = *bitten_symbols_find(t, "EURUSD");
+    //  FIXED (default): max(min stop 15, A x 1.2)
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 10.0, 3.0) == 15.0);
+    p.exit_mode = VENOM_EXIT_ATR;
+    eur.min_stop_pips = 0.0; /* a broker that allows tight stops */
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 10.0, 3.0) == 5.0); /* floor */
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 10.0, 8.0) == 12.0); /* 1.5 x 8 */
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 50.0, 50.0) == 60.0); /* cap */
+    eur.min_stop_pips = 15.0; /* the symbol's minimum stop still applies */
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 10.0, 8.0) == 15.0);
+    //  no ATR yet: the fixed rule
+    assert_true(venom_stop_pips(&p, &eur, VENOM_FAIR_VALUE_GAP_FILL, 20.0, NAN) == 24.0);
+    venom_detection_t det = {.fired = true, .pattern = VENOM_BB_SCALP, .direction = VENOM_BUY};
+    venom_signal_t s;
+    eur.min_stop_pips = 0.0;
+    venom_build_signal_exits(&p, &eur, &det, 10.0, 8.0, 1.1, 0.8, VENOM_SESSION_LONDON, MON_0915,
+                             1, &s);
+    assert_true(s.sl_pips == 12.0 && s.tp_pips == 18.0); /* TP = SL x 1.5 (RAPID) */
+    assert_string_equal(venom_exit_mode_str(VENOM_EXIT_ATR), "atr");
+    bitten_symbols_destroy(&t);
 }
 
 /* ================================================================ the tick path */
@@ -425,6 +490,28 @@ static void test_engine_daily_cap_counts_all_symbols(void **state)
     venom_stats_t st;
     venom_engine_stats(e, &st);
     assert_int_equal(st.rate_blocked[VENOM_RATE_DAILY_CAP], 1);
+    //  13:01 UTC is OVERLAP: the drop and the signal are counted there
+    assert_int_equal(st.rate_blocked_by_session[VENOM_RATE_DAILY_CAP][VENOM_SESSION_OVERLAP], 1);
+    assert_int_equal(st.rate_blocked_by_session[VENOM_RATE_DAILY_CAP][VENOM_SESSION_ASIAN], 0);
+    assert_int_equal(st.signals_by_session[VENOM_SESSION_OVERLAP], 1);
+    venom_engine_destroy(&e);
+}
+
+static void test_engine_session_budget_blocks_with_its_own_verdict(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    p.max_per_session[VENOM_SESSION_OVERLAP] = 1;
+    venom_engine_t *e = s_engine(&p);
+    bitten_ms_t tb = MON_0915 + 13 * HOUR;
+    s_lsr_warmup(e, "EURUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "EURUSD", tb + MIN, NULL), 1);
+    s_lsr_warmup(e, "GBPUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "GBPUSD", tb + MIN, NULL), 0);
+    venom_stats_t st;
+    venom_engine_stats(e, &st);
+    assert_int_equal(st.rate_blocked[VENOM_RATE_SESSION_CAP], 1);
+    assert_int_equal(st.rate_blocked_by_session[VENOM_RATE_SESSION_CAP][VENOM_SESSION_OVERLAP], 1);
     venom_engine_destroy(&e);
 }
 
@@ -605,25 +692,34 @@ static void test_replay_m5_csv_gives_valid_deterministic_signals(void **state)
 
 static void test_rate_state_round_trips_through_text(void **state)
 {
-    venom_rate_t r = {{0}, 0}, back;
+    venom_rate_t r, back;
+    memset(&r, 0, sizeof r);
     char buf[VENOM_RATE_TEXT_MAX];
-    assert_int_equal(venom_rate_serialize(&r, buf, sizeof buf), 3);
-    assert_string_equal(buf, "v1 ");
+    assert_true(venom_rate_serialize(&r, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "v2 day=0 count=0 times=");
     memset(&back, 0x5a, sizeof back);
     assert_int_equal(venom_rate_deserialize(&back, buf), 0);
     assert_int_equal(back.count, 0);
+    assert_int_equal(back.day_count, 0);
     r.count = 3;
     r.times[0] = 1757941260000;
     r.times[1] = 1757941560000;
     r.times[2] = 1757941560000; /* equal times stay in order */
+    r.day = 20346;
+    r.day_count = 5; /* more than the ring holds: the day budget counts beyond the window */
     assert_true(venom_rate_serialize(&r, buf, sizeof buf) > 0);
-    assert_string_equal(buf, "v1 1757941260000,1757941560000,1757941560000");
+    assert_string_equal(buf, "v2 day=20346 count=5 times=1757941260000,1757941560000,1757941560000");
     assert_int_equal(venom_rate_deserialize(&back, buf), 0);
     assert_int_equal(back.count, 3);
     assert_memory_equal(back.times, r.times, 3 * sizeof r.times[0]);
+    assert_int_equal(back.day, 20346);
+    assert_int_equal(back.day_count, 5);
     //  A full ring of the largest times fits VENOM_RATE_TEXT_MAX; one byte less does not.
     venom_rate_t full;
+    memset(&full, 0, sizeof full);
     full.count = VENOM_RATE_MAX;
+    full.day = INT64_MAX;
+    full.day_count = INT32_MAX;
     for (size_t i = 0; i < VENOM_RATE_MAX; i++)
         full.times[i] = INT64_MAX;
     int len = venom_rate_serialize(&full, buf, sizeof buf);
@@ -633,22 +729,67 @@ static void test_rate_state_round_trips_through_text(void **state)
     assert_int_equal(venom_rate_serialize(&full, buf, (size_t)len), -1);
     assert_string_equal(buf, "");
 
-    venom_daily_t d = {-1, 0}, dback;
+    venom_daily_t d, dback;
+    memset(&d, 0, sizeof d);
+    d.day = -1;
     char dbuf[VENOM_DAILY_TEXT_MAX];
     assert_true(venom_daily_serialize(&d, dbuf, sizeof dbuf) > 0);
-    assert_string_equal(dbuf, "v1 day=-1 count=0");
-    d = (venom_daily_t){20346, 7};
+    assert_string_equal(dbuf, "v2 day=-1 count=0 sessions=0:0,0:0,0:0,0:0,0:0");
+    d.day = 20346;
+    d.count = 7;
+    d.session_id[VENOM_SESSION_ASIAN] = 20345; /* the ASIAN session that began at 23:00 */
+    d.session_count[VENOM_SESSION_ASIAN] = 4;
+    d.session_id[VENOM_SESSION_LONDON] = 20346;
+    d.session_count[VENOM_SESSION_LONDON] = 3;
     assert_true(venom_daily_serialize(&d, dbuf, sizeof dbuf) > 0);
     assert_int_equal(venom_daily_deserialize(&dback, dbuf), 0);
     assert_int_equal(dback.day, 20346);
     assert_int_equal(dback.count, 7);
+    assert_memory_equal(dback.session_id, d.session_id, sizeof d.session_id);
+    assert_memory_equal(dback.session_count, d.session_count, sizeof d.session_count);
+    //  The largest values still fit VENOM_DAILY_TEXT_MAX.
+    d.day = INT64_MAX;
+    d.count = INT32_MAX;
+    for (int s = 0; s < VENOM_SESSION_COUNT; s++) {
+        d.session_id[s] = INT64_MAX;
+        d.session_count[s] = INT32_MAX;
+    }
+    assert_true(venom_daily_serialize(&d, dbuf, sizeof dbuf) > 0);
+    assert_int_equal(venom_daily_deserialize(&dback, dbuf), 0);
+    assert_int_equal(dback.session_count[VENOM_SESSION_LATE], INT32_MAX);
+}
+
+//  State written by a bittend from before the per-symbol and per-session budgets still reads:
+//  the symbol's day count is its times on the newest time's day, the sessions start empty.
+static void test_v1_rate_text_still_reads(void **state)
+{
+    venom_rate_t r;
+    memset(&r, 0x5a, sizeof r);
+    assert_int_equal(venom_rate_deserialize(&r, "v1 "), 0);
+    assert_int_equal(r.count, 0);
+    assert_int_equal(r.day_count, 0);
+    /* 2025-09-14 23:59 and two on 2025-09-15 (day 20346) */
+    assert_int_equal(venom_rate_deserialize(&r, "v1 1757894340000,1757941260000,1757941560000"), 0);
+    assert_int_equal(r.count, 3);
+    assert_int_equal(r.times[2], 1757941560000);
+    assert_int_equal(r.day, 20346);
+    assert_int_equal(r.day_count, 2);
+    venom_daily_t d;
+    memset(&d, 0x5a, sizeof d);
+    assert_int_equal(venom_daily_deserialize(&d, "v1 day=20346 count=7"), 0);
+    assert_int_equal(d.day, 20346);
+    assert_int_equal(d.count, 7);
+    for (int s = 0; s < VENOM_SESSION_COUNT; s++)
+        assert_int_equal(d.session_count[s], 0);
 }
 
 static void test_malformed_rate_text_is_refused_untouched(void **state)
 {
     static const char *const bad_rate[] = {
         "", "v2 1", "v1", "v1 x", "v1 1,", "v1 ,1", "v1 -5", "v1 2,1", "v1 1 ", "v1 1,,2",
-        "v1 99999999999999999999", "v1 1;2",
+        "v1 99999999999999999999", "v1 1;2", "v2 day=1 count=1", "v2 day=1 count=-1 times=",
+        "v2 day=-2 count=0 times=", "v2 day=1 count=1 times=2,1", "v2 day=1 count=1 times=1 ",
+        "v2 day=1 count=99999999999 times=", "v2 day=1  count=1 times=", "v3 day=1 count=1 times=",
     };
     venom_rate_t r, before;
     memset(&r, 0x33, sizeof r);
@@ -666,8 +807,12 @@ static void test_malformed_rate_text_is_refused_untouched(void **state)
     static const char *const bad_day[] = {
         "", "v1 day=1", "v1 day=x count=1", "v1 day=-2 count=1", "v1 day=1 count=-1",
         "v1 day=1 count=1 ", "v1 day=1 count=99999999999", "v1 day=1  count=1",
+        "v2 day=1 count=1", "v2 day=1 count=1 sessions=", "v2 day=1 count=1 sessions=1:1,2:2",
+        "v2 day=1 count=1 sessions=1:1,1:1,1:1,1:1,1:-1",
+        "v2 day=1 count=1 sessions=1:1,1:1,1:1,1:1,1:1,1:1",
+        "v2 day=1 count=1 sessions=1:1,1:1,1:1,1:1,1:1 ", "v1 day=1 count=1 sessions=0:0,0:0,0:0,0:0,0:0",
     };
-    venom_daily_t d = {42, 42};
+    venom_daily_t d = {42, 42, {0}, {0}};
     for (size_t i = 0; i < sizeof bad_day / sizeof *bad_day; i++) {
         if (venom_daily_deserialize(&d, bad_day[i]) != -1)
             fail_msg("accepted day text '%s'", bad_day[i]);
@@ -724,9 +869,63 @@ static void test_restored_rate_state_keeps_cooldown_and_daily_cap(void **state)
     e = s_engine(&p);
     s_lsr_warmup(e, "EURUSD", 60, tb, tb);
     assert_int_equal(s_close_tick(e, "EURUSD", tb + MIN, NULL), 1);
-    venom_rate_t over = {{0}, VENOM_RATE_MAX + 1};
+    venom_rate_t over = {{0}, VENOM_RATE_MAX + 1, 0, 0};
     assert_int_equal(venom_engine_restore_rate(e, "EURUSD", &over), -1);
     assert_int_equal(venom_engine_restore_rate(e, "NOPE", &rate), -1);
+    venom_engine_destroy(&e);
+}
+
+//  The per-symbol day and per-session budgets survive the text round trip a restart takes.
+static void test_restored_rate_state_keeps_symbol_day_and_session_budgets(void **state)
+{
+    venom_params_t p;
+    venom_params_default(&p);
+    p.cooldown_s = 0;
+    p.max_per_symbol_day = 1;
+    p.max_per_session[VENOM_SESSION_OVERLAP] = 1;
+    bitten_ms_t tb = MON_0915 + 13 * HOUR; /* OVERLAP */
+    venom_engine_t *first = s_engine(&p);
+    s_lsr_warmup(first, "EURUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(first, "EURUSD", tb + MIN, NULL), 1);
+    venom_rate_t rate;
+    venom_daily_t day;
+    char rate_text[VENOM_RATE_TEXT_MAX], day_text[VENOM_DAILY_TEXT_MAX];
+    assert_int_equal(venom_engine_rate(first, "EURUSD", &rate), 0);
+    venom_engine_daily(first, &day);
+    assert_true(venom_rate_serialize(&rate, rate_text, sizeof rate_text) > 0);
+    assert_true(venom_daily_serialize(&day, day_text, sizeof day_text) > 0);
+    venom_engine_destroy(&first);
+    assert_int_equal(venom_rate_deserialize(&rate, rate_text), 0);
+    assert_int_equal(venom_daily_deserialize(&day, day_text), 0);
+    assert_int_equal(rate.day_count, 1);
+    assert_int_equal(day.session_count[VENOM_SESSION_OVERLAP], 1);
+
+    //  Symbol day budget: the symbol's restored counter alone blocks it (sessions unlimited).
+    p.max_per_session[VENOM_SESSION_OVERLAP] = 0;
+    venom_engine_t *e = s_engine(&p);
+    assert_int_equal(venom_engine_restore_rate(e, "EURUSD", &rate), 0);
+    s_lsr_warmup(e, "EURUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "EURUSD", tb + 2 * MIN, NULL), 0);
+    venom_stats_t st;
+    venom_engine_stats(e, &st);
+    assert_int_equal(st.rate_blocked[VENOM_RATE_SYMBOL_DAY_CAP], 1);
+    venom_engine_destroy(&e);
+
+    //  Session budget: another symbol, blocked by the restored session counter.
+    p.max_per_symbol_day = 0;
+    p.max_per_session[VENOM_SESSION_OVERLAP] = 1;
+    e = s_engine(&p);
+    venom_engine_restore_daily(e, &day);
+    s_lsr_warmup(e, "GBPUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "GBPUSD", tb + MIN, NULL), 0);
+    venom_engine_stats(e, &st);
+    assert_int_equal(st.rate_blocked[VENOM_RATE_SESSION_CAP], 1);
+    venom_engine_destroy(&e);
+
+    //  Without the restore the same engine signals (the test can fail).
+    e = s_engine(&p);
+    s_lsr_warmup(e, "GBPUSD", 60, tb, tb);
+    assert_int_equal(s_close_tick(e, "GBPUSD", tb + MIN, NULL), 1);
     venom_engine_destroy(&e);
 }
 
@@ -741,6 +940,9 @@ int main(void)
         cmocka_unit_test(test_cooldown_blocks_at_4_59_and_allows_at_5_00),
         cmocka_unit_test(test_at_most_three_per_rolling_hour_per_symbol),
         cmocka_unit_test(test_daily_cap_is_global_per_utc_day),
+        cmocka_unit_test(test_session_budget_spans_midnight_and_leaves_other_sessions_alone),
+        cmocka_unit_test(test_symbol_day_budget_counts_one_symbol),
+        cmocka_unit_test(test_atr_exit_mode_sizes_the_stop_from_volatility),
         cmocka_unit_test(test_engine_emits_lsr_signal_on_m1_close),
         cmocka_unit_test(test_engine_drops_unknown_symbol_and_out_of_order_ticks),
         cmocka_unit_test(test_engine_skips_with_fewer_than_50_m5_candles),
@@ -749,9 +951,12 @@ int main(void)
         cmocka_unit_test(test_engine_staleness_boundary_60s),
         cmocka_unit_test(test_engine_cooldown_4_59_blocked_5_00_allowed),
         cmocka_unit_test(test_engine_daily_cap_counts_all_symbols),
+        cmocka_unit_test(test_engine_session_budget_blocks_with_its_own_verdict),
         cmocka_unit_test(test_rate_state_round_trips_through_text),
+        cmocka_unit_test(test_v1_rate_text_still_reads),
         cmocka_unit_test(test_malformed_rate_text_is_refused_untouched),
         cmocka_unit_test(test_restored_rate_state_keeps_cooldown_and_daily_cap),
+        cmocka_unit_test(test_restored_rate_state_keeps_symbol_day_and_session_budgets),
         cmocka_unit_test(test_replay_m1_csv_gives_valid_deterministic_signals),
         cmocka_unit_test(test_replay_m5_csv_gives_valid_deterministic_signals),
     };

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitten/signal.h"
 #include "core/store.h"
 #include "modules/citadel/citadel.h"
+#include "modules/citadel/evidence.h"
 
 #define CITADEL_KV_THRESHOLD "citadel.threshold"
 
@@ -19,6 +21,8 @@ struct citadel {
     bitten_ms_t last_market_ms; /* market time of the last verdict: the threshold's clock */
     uint64_t blocked[BITTEN_R_COUNT_];
     char last_signal_id[BITTEN_ID_MAX + 1];
+    bitten_rstats_t seed[VENOM_PATTERN_COUNT]; /* citadel.evidence_seed_file, read at start */
+    bool seeded;
 };
 
 json_t *citadel_verdict_json(const venom_signal_t *sig, const citadel_verdict_t *v)
@@ -32,11 +36,22 @@ json_t *citadel_verdict_json(const venom_signal_t *sig, const citadel_verdict_t 
                               t->sweep, "trap", t->trap, "volatility", t->volatility, "session",
                               t->session, "components_score", t->components_score, "spread",
                               t->spread);
-    return json_pack("{s:s, s:s, s:f, s:s, s:f, s:b, s:o, s:f, s:f, s:s, s:b, s:o}", "signal_id",
-                     sig->signal_id, "symbol", sig->symbol, "score", v->score, "label",
-                     v->label_str, "multiplier", v->multiplier, "passed", v->passed, "reasons",
-                     reasons, "confidence", v->confidence, "threshold", v->threshold, "tier",
-                     v->tier_str, "tightened", v->tightened, "terms", terms);
+    json_t *o = json_pack("{s:s, s:s, s:f, s:s, s:f, s:b, s:o, s:f, s:f, s:s, s:b, s:o}",
+                          "signal_id", sig->signal_id, "symbol", sig->symbol, "score", v->score,
+                          "label", v->label_str, "multiplier", v->multiplier, "passed",
+                          v->passed, "reasons", reasons, "confidence", v->confidence,
+                          "threshold", v->threshold, "tier", v->tier_str, "tightened",
+                          v->tightened, "terms", terms);
+    if (o && v->evidence_checked) {
+        const citadel_evidence_t *e = &v->evidence;
+        json_object_set_new(o, "evidence",
+                            json_pack("{s:s, s:I, s:o, s:o, s:o}", "gate",
+                                      bitten_reason_str(e->gate), "closed", (json_int_t)e->closed,
+                                      "expectancy_r", venom_json_num4(e->expectancy_r),
+                                      "lower_95_r", venom_json_num4(e->lower_r), "upper_95_r",
+                                      venom_json_num4(e->upper_r)));
+    }
+    return o;
 }
 
 void citadel_verdict_event(const venom_signal_t *sig, const citadel_verdict_t *v,
@@ -96,8 +111,15 @@ static void s_on_signal(void *arg, bitten_event_t event, const void *payload)
     const venom_signal_event_t *ev_in = payload;
     const venom_signal_t *sig = ev_in->signal;
     citadel_verdict_t v;
-    if (!ev_in->context ||
-        citadel_evaluate(&self->params, &self->threshold, sig, ev_in->context, &v) != 0) {
+    //  The pattern's evidence: the seed (a replay report) plus VENOM's live record.
+    bitten_rstats_t evidence;
+    memset(&evidence, 0, sizeof evidence);
+    if (sig->pattern >= 0 && sig->pattern < VENOM_PATTERN_COUNT)
+        evidence = self->seed[sig->pattern];
+    if (ev_in->record)
+        bitten_rstats_merge(&evidence, ev_in->record);
+    if (!ev_in->context || citadel_evaluate_gated(&self->params, &self->threshold, sig,
+                                                  ev_in->context, &evidence, &v) != 0) {
         //  No context, no verdict, no fire: fail closed, loudly.
         char why[160] = "no usable market context";
         if (ev_in->context)
@@ -124,9 +146,12 @@ static void s_on_signal(void *arg, bitten_event_t event, const void *payload)
     BLOG(self->log, BITTEN_LOG_INFO, "citadel",
          v.passed ? "verdict.passed" : "verdict.blocked",
          "signal_id=%s symbol=%s score=%.2f label=%s multiplier=%.2f confidence=%.1f "
-         "threshold=%.1f tier=%s reason=%s",
+         "threshold=%.1f tier=%s reason=%s pattern=%s evidence=%s evidence_closed=%llu "
+         "evidence_expectancy_r=%.4f evidence_lower_r=%.4f",
          sig->signal_id, sig->symbol, v.score, v.label_str, v.multiplier, v.confidence,
-         v.threshold, v.tier_str, reasons);
+         v.threshold, v.tier_str, reasons, venom_pattern_str(sig->pattern),
+         self->params.evidence_gate ? bitten_reason_str(v.evidence.gate) : "off",
+         (unsigned long long)v.evidence.closed, v.evidence.expectancy_r, v.evidence.lower_r);
     s_store_verdict(self, sig, &v, obj);
     s_save_threshold(self);
     bitten_core_emit(self->core, "verdict", obj);
@@ -162,6 +187,72 @@ static void s_status(void *arg, json_t *section)
     json_object_set_new(section, "last_signal_id", json_string(self->last_signal_id));
 }
 
+//  Reads citadel.evidence_seed_file into seed (all empty when the key is empty). 0, or -1
+//  with the reason in err: a configured seed that cannot be used stops the start.
+static int s_read_seed(const bitten_config_t *cfg, bitten_rstats_t seed[VENOM_PATTERN_COUNT],
+                       bool *seeded, char *err, size_t errlen)
+{
+    memset(seed, 0, sizeof(bitten_rstats_t) * VENOM_PATTERN_COUNT);
+    *seeded = false;
+    const char *path = bitten_config_str(cfg, "citadel.evidence_seed_file");
+    if (!path || !*path)
+        return 0;
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    size_t n = 0;
+    int rc = -1;
+    char why[200] = "cannot open it";
+    if (f && fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size < 0 || (unsigned long)size > CITADEL_SEED_MAX_BYTES)
+            snprintf(why, sizeof why, "larger than %u bytes or unreadable", CITADEL_SEED_MAX_BYTES);
+        else if (fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)size + 1)) != NULL) {
+            n = fread(text, 1, (size_t)size, f);
+            text[n] = '\0';
+            if (n != (size_t)size)
+                snprintf(why, sizeof why, "short read");
+            else if (memchr(text, '\0', n))
+                snprintf(why, sizeof why, "holds a NUL byte");
+            else
+                rc = citadel_evidence_seed_parse(text, seed, why, sizeof why);
+        }
+    }
+    if (f)
+        fclose(f);
+    free(text);
+    if (rc != 0)
+        snprintf(err, errlen, "key 'citadel.evidence_seed_file': '%.200s': %s", path, why);
+    *seeded = rc == 0;
+    return rc;
+}
+
+//  One line per pattern: what the seed alone says (the live record adds to it per signal).
+static void s_log_seed(citadel_t *self)
+{
+    for (int p = 0; p < VENOM_PATTERN_COUNT; p++) {
+        citadel_evidence_t e;
+        citadel_evidence_check(&self->params, &self->seed[p], &e);
+        BLOG_INFO(self->log, "citadel", "evidence.seeded",
+                  "pattern=%s closed=%llu expectancy_r=%.4f lower_r=%.4f min_trades=%d "
+                  "floor_r=%.4f gate=%s",
+                  venom_pattern_str((venom_pattern_t)p), (unsigned long long)e.closed,
+                  e.expectancy_r, e.lower_r, self->params.evidence_min_trades,
+                  self->params.evidence_min_lower_r,
+                  self->params.evidence_gate ? bitten_reason_str(e.gate) : "off");
+    }
+}
+
+int citadel_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    citadel_params_t p;
+    bitten_rstats_t seed[VENOM_PATTERN_COUNT];
+    bool seeded;
+    return citadel_params_from_config(cfg, &p, err, errlen) != 0 ||
+                   s_read_seed(cfg, seed, &seeded, err, errlen) != 0
+               ? -1
+               : 0;
+}
+
 citadel_t *citadel_new(bitten_core_t *core)
 {
     citadel_t *self = calloc(1, sizeof *self);
@@ -169,9 +260,10 @@ citadel_t *citadel_new(bitten_core_t *core)
         return NULL;
     self->core = core;
     self->log = bitten_core_log(core);
-    char err[300];
-    if (citadel_params_from_config(bitten_core_config(core), &self->params, err, sizeof err) != 0) {
-        char q[320];
+    char err[400];
+    if (citadel_params_from_config(bitten_core_config(core), &self->params, err, sizeof err) != 0 ||
+        s_read_seed(bitten_core_config(core), self->seed, &self->seeded, err, sizeof err) != 0) {
+        char q[420];
         BLOG_ERROR(self->log, "citadel", "start_failed", "error=%s",
                    bitten_log_quote(err, q, sizeof q));
         free(self);
@@ -183,8 +275,10 @@ citadel_t *citadel_new(bitten_core_t *core)
     if (found == 0 && citadel_threshold_deserialize(&self->threshold, text) != 0)
         BLOG_WARN(self->log, "citadel", "threshold.unreadable", "key=%s action=reset",
                   CITADEL_KV_THRESHOLD);
-    BLOG_INFO(self->log, "citadel", "ready", "threshold_restored=%s",
-              found == 0 ? "yes" : "no");
+    BLOG_INFO(self->log, "citadel", "ready", "threshold_restored=%s evidence_gate=%s seeded=%s",
+              found == 0 ? "yes" : "no", self->params.evidence_gate ? "on" : "off",
+              self->seeded ? "yes" : "no");
+    s_log_seed(self);
     bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_SIGNAL, s_on_signal, self);
     bitten_core_status_register(core, "citadel", s_status, self);
     return self;

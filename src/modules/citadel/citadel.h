@@ -19,11 +19,13 @@ void citadel_destroy(citadel_t **self_p);
 int citadel_params_from_config(const bitten_config_t *cfg, citadel_params_t *p, char *err,
                                size_t errlen);
 
-/*  For the module table: citadel_params_from_config on a throwaway struct. */
+/*  For the module table (--check-config): citadel_params_from_config on a throwaway struct,
+ *  and citadel.evidence_seed_file read and parsed when set. */
 int citadel_check_config(const bitten_config_t *cfg, char *err, size_t errlen);
 
 /*  The "verdict" event / replay object: signal_id, symbol, score, label, multiplier, passed,
- *  reasons, confidence, threshold, tier, terms. A new reference. */
+ *  reasons, confidence, threshold, tier, terms, and evidence {gate, closed, expectancy_r,
+ *  lower_95_r, upper_95_r} when the evidence gate was asked. A new reference. */
 json_t *citadel_verdict_json(const venom_signal_t *sig, const citadel_verdict_t *v);
 
 /*  The bus payload for the fire router, pointing into sig and v (valid while they are). */

@@ -76,6 +76,8 @@ int citadel_params_validate(const citadel_params_t *p, char *err, size_t errlen)
         !isfinite(p->relax2_threshold) || !isfinite(p->relax3_threshold) ||
         !isfinite(p->tighten_add))
         return s_bad(err, errlen, "threshold (not finite)");
+    if (p->evidence_min_trades < 0 || !isfinite(p->evidence_min_lower_r))
+        return s_bad(err, errlen, "evidence_min_trades / evidence_min_lower_r");
     if (!(p->tighten_window_min > 0) || p->tighten_min_passes < 1 ||
         p->tighten_min_passes > CITADEL_PASS_RING)
         return s_bad(err, errlen,
@@ -499,8 +501,35 @@ static void s_add_reason(citadel_verdict_t *v, bitten_reason_t r)
         v->reasons[v->n_reasons++] = r;
 }
 
+bitten_reason_t citadel_evidence_check(const citadel_params_t *p, const bitten_rstats_t *record,
+                                       citadel_evidence_t *out)
+{
+    bitten_rstats_t empty;
+    memset(&empty, 0, sizeof empty);
+    bitten_rsummary_t sum;
+    bitten_rstats_summary(record ? record : &empty, 0.0, &sum);
+    citadel_evidence_t e = {BITTEN_R_OK, sum.closed, sum.expectancy, sum.exp_lo, sum.exp_hi};
+    uint64_t need = p->evidence_min_trades > 2 ? (uint64_t)p->evidence_min_trades : 2;
+    if (sum.closed < need)
+        e.gate = BITTEN_R_EVIDENCE_INSUFFICIENT;
+    else if (!(sum.exp_lo > p->evidence_min_lower_r))
+        e.gate = BITTEN_R_NEGATIVE_EXPECTANCY;
+    if (!p->evidence_gate)
+        e.gate = BITTEN_R_OK;
+    if (out)
+        *out = e;
+    return e.gate;
+}
+
 int citadel_evaluate(const citadel_params_t *p, citadel_threshold_t *thr, const venom_signal_t *sig,
                      const venom_context_t *ctx, citadel_verdict_t *out)
+{
+    return citadel_evaluate_gated(p, thr, sig, ctx, NULL, out);
+}
+
+int citadel_evaluate_gated(const citadel_params_t *p, citadel_threshold_t *thr,
+                           const venom_signal_t *sig, const venom_context_t *ctx,
+                           const bitten_rstats_t *record, citadel_verdict_t *out)
 {
     if (!p || !thr || !sig || !ctx || !out || !ctx->symbol || !(ctx->symbol->pip > 0) ||
         strcmp(sig->symbol, ctx->symbol->name) != 0 ||
@@ -551,6 +580,12 @@ int citadel_evaluate(const citadel_params_t *p, citadel_threshold_t *thr, const 
     v.tightened = citadel_threshold_tightened(thr, now, p);
     if (!(sig->confidence >= v.threshold))
         s_add_reason(&v, BITTEN_R_CONFIDENCE_BELOW_THRESHOLD);
+    if (record) {
+        v.evidence_checked = true;
+        bitten_reason_t gate = citadel_evidence_check(p, record, &v.evidence);
+        if (gate != BITTEN_R_OK)
+            s_add_reason(&v, gate);
+    }
 
     v.passed = v.n_reasons == 0;
     if (v.passed)

@@ -9,7 +9,8 @@
 
 #include "bitten/proto.h"
 #include "bitten/reason.h"
-#include "modules/venom/venom_core.h"
+#include "bitten/signal.h"
+#include "bitten/stats.h"
 
 /* ================================================================ parameters */
 
@@ -62,6 +63,12 @@ typedef struct {
     double tighten_window_min;                 /* 15 ... */
     int tighten_min_passes;                    /* ... with 3 or more passes in it ... */
     double tighten_add;                        /* ... +5 */
+
+    /* evidence gate (issue 15): the pattern's record of closed outcomes */
+    bool evidence_gate;          /* true: a verdict needs the evidence below to pass */
+    int evidence_min_trades;     /* 30 closed trades at least: else EVIDENCE_INSUFFICIENT */
+    double evidence_min_lower_r; /* 0: lower 95% bound of the expectancy above this, else
+                                    NEGATIVE_EXPECTANCY */
 } citadel_params_t;
 
 /*  Fills *p with modules.md's numbers: the citadel.* defaults of the key table
@@ -210,6 +217,23 @@ int citadel_threshold_serialize(const citadel_threshold_t *t, char *buf, size_t 
 /*  Parses what serialize wrote. 0, or -1 (malformed) leaving *t untouched. */
 int citadel_threshold_deserialize(citadel_threshold_t *t, const char *text);
 
+/* ================================================================ evidence gate */
+
+/*  What a pattern's record of closed outcomes says (docs/citadel.md "Evidence gate"). */
+typedef struct {
+    bitten_reason_t gate; /* OK, EVIDENCE_INSUFFICIENT or NEGATIVE_EXPECTANCY */
+    uint64_t closed;      /* closed trades in the record (WIN, LOSS, TIMEOUT) */
+    double expectancy_r, lower_r, upper_r; /* mean R and its 95% interval; NAN when undefined */
+} citadel_evidence_t;
+
+/*  The gate on a record (pure): fewer than max(evidence_min_trades, 2) closed trades:
+ *  EVIDENCE_INSUFFICIENT; else a lower 95% bound (Student t, bitten_rstats_summary) not above
+ *  evidence_min_lower_r: NEGATIVE_EXPECTANCY; else OK. A NULL record counts as empty. The
+ *  figures are filled whether or not p->evidence_gate is on; the returned reason is OK when
+ *  it is off. */
+bitten_reason_t citadel_evidence_check(const citadel_params_t *p, const bitten_rstats_t *record,
+                                       citadel_evidence_t *out);
+
 /* ================================================================ verdict */
 
 /*  The terms that made a score, for the event and the log. */
@@ -235,6 +259,8 @@ typedef struct {
     const char *tier_str;
     bool tightened;
     bitten_ms_t evaluated_at; /* market time used: max(created_at, newest tick) */
+    bool evidence_checked;    /* the evidence gate was asked (citadel_evaluate_gated) */
+    citadel_evidence_t evidence;
 } citadel_verdict_t;
 
 /*  Scores sig with ctx, labels it, applies the always-block rules (SPREAD_TOO_WIDE,
@@ -248,5 +274,14 @@ typedef struct {
  *  untouched. */
 int citadel_evaluate(const citadel_params_t *p, citadel_threshold_t *thr, const venom_signal_t *sig,
                      const venom_context_t *ctx, citadel_verdict_t *out);
+
+/*  citadel_evaluate plus the evidence gate on record, the signal's pattern's record of closed
+ *  outcomes (seed + live): when p->evidence_gate is on and the record does not show the edge,
+ *  EVIDENCE_INSUFFICIENT or NEGATIVE_EXPECTANCY is listed after every other reason (and the
+ *  threshold records no pass). record NULL: no gate (the replay measures records, it does not
+ *  gate on them); citadel_evaluate is this with NULL. */
+int citadel_evaluate_gated(const citadel_params_t *p, citadel_threshold_t *thr,
+                           const venom_signal_t *sig, const venom_context_t *ctx,
+                           const bitten_rstats_t *record, citadel_verdict_t *out);
 
 #endif

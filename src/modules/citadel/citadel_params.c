@@ -9,6 +9,7 @@
 
 #define S_D(field) offsetof(citadel_params_t, field), BITTEN_BIND_DOUBLE
 #define S_I(field) offsetof(citadel_params_t, field), BITTEN_BIND_INT
+#define S_B(field) offsetof(citadel_params_t, field), BITTEN_BIND_BOOL
 
 //  One row per field of citadel_params_t; keys, defaults and ranges live in config_keys.c.
 static const bitten_cfg_bind_t s_param_keys[] = {
@@ -63,6 +64,9 @@ static const bitten_cfg_bind_t s_param_keys[] = {
     {"citadel.tighten_window_min", S_D(tighten_window_min)},
     {"citadel.tighten_min_passes", S_I(tighten_min_passes)},
     {"citadel.tighten_add", S_D(tighten_add)},
+    {"citadel.evidence_gate", S_B(evidence_gate)},
+    {"citadel.evidence_min_trades", S_I(evidence_min_trades)},
+    {"citadel.evidence_min_lower_r", S_D(evidence_min_lower_r)},
 };
 
 #define S_N_KEYS (sizeof s_param_keys / sizeof *s_param_keys)
@@ -95,8 +99,3 @@ int citadel_params_from_config(const bitten_config_t *cfg, citadel_params_t *p, 
     return 0;
 }
 
-int citadel_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
-{
-    citadel_params_t p;
-    return citadel_params_from_config(cfg, &p, err, errlen);
-}

@@ -79,6 +79,10 @@ const char *venom_rate_verdict_str(venom_rate_verdict_t v)
         return "WINDOW_CAP";
     case VENOM_RATE_DAILY_CAP:
         return "DAILY_CAP";
+    case VENOM_RATE_SYMBOL_DAY_CAP:
+        return "SYMBOL_DAY_CAP";
+    case VENOM_RATE_SESSION_CAP:
+        return "SESSION_CAP";
     case VENOM_RATE_COUNT:
         break;
     }
@@ -108,8 +112,18 @@ int venom_params_validate(const venom_params_t *p, char *err, size_t errlen)
         p->weekend_end_wday > 6 || p->weekend_start_hour < 0 || p->weekend_start_hour > 23 ||
         p->weekend_end_hour < 0 || p->weekend_end_hour > 23)
         return s_bad(err, errlen, "weekend_*");
-    if (p->cooldown_s < 0 || p->rate_window_s < 0 || p->max_per_day < 0)
-        return s_bad(err, errlen, "cooldown_s / rate_window_s / max_per_day");
+    if (p->cooldown_s < 0 || p->rate_window_s < 0 || p->max_per_day < 0 ||
+        p->max_per_symbol_day < 0)
+        return s_bad(err, errlen, "cooldown_s / rate_window_s / max_per_day / max_per_symbol_day");
+    if (p->max_hold_s < 0)
+        return s_bad(err, errlen, "max_hold_s");
+    for (int s = 0; s < VENOM_SESSION_COUNT; s++)
+        if (p->max_per_session[s] < 0)
+            return s_bad(err, errlen, "max_per_session");
+    if ((p->exit_mode != VENOM_EXIT_FIXED && p->exit_mode != VENOM_EXIT_ATR) ||
+        !(p->atr_sl_mult > 0.0) || !(p->atr_sl_floor_pips >= 0.0) ||
+        !(p->atr_sl_cap_pips >= p->atr_sl_floor_pips))
+        return s_bad(err, errlen, "exit_mode / atr_sl_* (0 < mult, 0 <= floor <= cap)");
     if (p->max_per_window < 1 || p->max_per_window > VENOM_RATE_MAX)
         return s_bad(err, errlen, "max_per_window");
     if (p->ring_m1 < 1 || p->ring_m5 < 1 || p->ring_m15 < 1)
@@ -146,32 +160,49 @@ int venom_format_signal_id(char *buf, size_t size, const char *symbol, bitten_ms
     return (len < 0 || (size_t)len >= size) ? -1 : 0;
 }
 
-void venom_build_signal(const venom_params_t *p, const bitten_symbol_t *sym,
-                        const venom_detection_t *d, double a, double entry, double spread_pips,
-                        venom_session_t session, bitten_ms_t now, int seq, venom_signal_t *out)
+const char *venom_exit_mode_str(venom_exit_mode_t m)
 {
-    double m; /* SL multiple of A for the pattern */
-    switch (d->pattern) {
+    return m == VENOM_EXIT_ATR ? "atr" : m == VENOM_EXIT_FIXED ? "fixed" : "?";
+}
+
+static double s_sl_mult(const venom_params_t *p, venom_pattern_t pat)
+{
+    switch (pat) {
     case VENOM_LIQUIDITY_SWEEP_REVERSAL:
-        m = p->lsr.sl_atr_mult;
-        break;
+        return p->lsr.sl_atr_mult;
     case VENOM_FAIR_VALUE_GAP_FILL:
-        m = p->fvg.sl_atr_mult;
-        break;
+        return p->fvg.sl_atr_mult;
     case VENOM_ORDER_BLOCK_BOUNCE:
-        m = p->obb.sl_atr_mult;
-        break;
+        return p->obb.sl_atr_mult;
     case VENOM_BB_SCALP:
-        m = p->bb.sl_atr_mult;
-        break;
+        return p->bb.sl_atr_mult;
     case VENOM_MOMENTUM_BURST:
-        m = p->mb.sl_atr_mult;
-        break;
+        return p->mb.sl_atr_mult;
     case VENOM_EMA_RSI_SCALP:
     default:
-        m = p->ers.sl_atr_mult;
-        break;
+        return p->ers.sl_atr_mult;
     }
+}
+
+double venom_stop_pips(const venom_params_t *p, const bitten_symbol_t *sym, venom_pattern_t pat,
+                       double a, double atr_pips)
+{
+    double sl;
+    if (p->exit_mode == VENOM_EXIT_ATR && isfinite(atr_pips) && atr_pips > 0.0) {
+        sl = fmax(fmax(sym->min_stop_pips, p->atr_sl_floor_pips),
+                  venom_round1(atr_pips * p->atr_sl_mult));
+        sl = fmin(sl, p->atr_sl_cap_pips);
+    } else {
+        sl = fmax(sym->min_stop_pips, venom_round1(a * s_sl_mult(p, pat)));
+    }
+    return fmin(sl, p->sl_cap_pips);
+}
+
+void venom_build_signal_exits(const venom_params_t *p, const bitten_symbol_t *sym,
+                              const venom_detection_t *d, double a, double atr_pips,
+                              double entry, double spread_pips, venom_session_t session,
+                              bitten_ms_t now, int seq, venom_signal_t *out)
+{
     memset(out, 0, sizeof *out);
     snprintf(out->symbol, sizeof out->symbol, "%s", sym->name);
     if (venom_format_signal_id(out->signal_id, sizeof out->signal_id, sym->name, now, seq) != 0)
@@ -184,10 +215,9 @@ void venom_build_signal(const venom_params_t *p, const bitten_symbol_t *sym,
     out->class_str = venom_class_str(out->signal_class);
     out->confidence = d->confidence;
     out->atr_pips = a;
+    out->atr_raw_pips = atr_pips;
 
-    double sl = fmax(sym->min_stop_pips, venom_round1(a * m));
-    if (sl > p->sl_cap_pips)
-        sl = p->sl_cap_pips;
+    double sl = venom_stop_pips(p, sym, d->pattern, a, atr_pips);
     double ratio =
         out->signal_class == VENOM_RAPID_ASSAULT ? p->tp_ratio_rapid : p->tp_ratio_precision;
     double tp = venom_round1(sl * ratio);
@@ -205,7 +235,22 @@ void venom_build_signal(const venom_params_t *p, const bitten_symbol_t *sym,
     out->spread_pips = spread_pips;
 }
 
+void venom_build_signal(const venom_params_t *p, const bitten_symbol_t *sym,
+                        const venom_detection_t *d, double a, double entry, double spread_pips,
+                        venom_session_t session, bitten_ms_t now, int seq, venom_signal_t *out)
+{
+    venom_params_t fixed = *p;
+    fixed.exit_mode = VENOM_EXIT_FIXED;
+    venom_build_signal_exits(&fixed, sym, d, a, NAN, entry, spread_pips, session, now, seq, out);
+}
+
 bool venom_is_weekend(const venom_params_t *p, bitten_ms_t t)
+{
+    return venom_week_window(t, p->weekend_start_wday, p->weekend_start_hour, p->weekend_end_wday,
+                             p->weekend_end_hour);
+}
+
+bool venom_week_window(bitten_ms_t t, int start_wday, int start_hour, int end_wday, int end_hour)
 {
     const long long min_per_day = 1440, min_per_hour = 60, days_per_week = 7;
     const long long epoch_wday = 4; /* 1970-01-01 was a Thursday (0 = Sunday) */
@@ -219,8 +264,8 @@ bool venom_is_weekend(const venom_params_t *p, bitten_ms_t t)
     }
     long long wday = ((days + epoch_wday) % days_per_week + days_per_week) % days_per_week;
     long long m = wday * min_per_day + rem; /* minute of the week from Sunday 00:00 */
-    long long start = p->weekend_start_wday * min_per_day + p->weekend_start_hour * min_per_hour;
-    long long end = p->weekend_end_wday * min_per_day + p->weekend_end_hour * min_per_hour;
+    long long start = start_wday * min_per_day + start_hour * min_per_hour;
+    long long end = end_wday * min_per_day + end_hour * min_per_hour;
     if (start <= end)
         return m >= start && m < end;
     return m >= start || m < end; /* wraps over Sunday 00:00 */
@@ -243,6 +288,12 @@ static int64_t s_utc_day(bitten_ms_t t)
     return t >= 0 ? t / S_MS_PER_DAY : -((-t + S_MS_PER_DAY - 1) / S_MS_PER_DAY);
 }
 
+int64_t venom_session_occurrence(const venom_params_t *p, venom_session_t s, bitten_ms_t t)
+{
+    int hour = (s >= 0 && s < VENOM_SESSION_COUNT) ? p->session_start_hour[s] : 0;
+    return s_utc_day(t - (bitten_ms_t)hour * 3600LL * S_MS_PER_S);
+}
+
 venom_rate_verdict_t venom_rate_check(const venom_params_t *p, const venom_rate_t *sym,
                                       const venom_daily_t *day, bitten_ms_t now)
 {
@@ -258,10 +309,24 @@ venom_rate_verdict_t venom_rate_check(const venom_params_t *p, const venom_rate_
         if (in_window >= (size_t)p->max_per_window)
             return VENOM_RATE_WINDOW_CAP;
     }
-    if (day) {
+    if (day && p->max_per_day > 0) {
         int count = day->day == s_utc_day(now) ? day->count : 0;
         if (count >= p->max_per_day)
             return VENOM_RATE_DAILY_CAP;
+    }
+    if (sym && p->max_per_symbol_day > 0) {
+        int count = sym->day == s_utc_day(now) ? sym->day_count : 0;
+        if (count >= p->max_per_symbol_day)
+            return VENOM_RATE_SYMBOL_DAY_CAP;
+    }
+    if (day) {
+        venom_session_t s = venom_session_at(p, now);
+        int cap = p->max_per_session[s];
+        int count = day->session_id[s] == venom_session_occurrence(p, s, now)
+                        ? day->session_count[s]
+                        : 0;
+        if (cap > 0 && count >= cap)
+            return VENOM_RATE_SESSION_CAP;
     }
     return VENOM_RATE_OK;
 }
@@ -269,6 +334,7 @@ venom_rate_verdict_t venom_rate_check(const venom_params_t *p, const venom_rate_
 void venom_rate_record(const venom_params_t *p, venom_rate_t *sym, venom_daily_t *day,
                        bitten_ms_t now)
 {
+    int64_t today = s_utc_day(now);
     if (sym) {
         size_t keep = (size_t)p->max_per_window;
         if (keep > VENOM_RATE_MAX)
@@ -279,14 +345,25 @@ void venom_rate_record(const venom_params_t *p, venom_rate_t *sym, venom_daily_t
             sym->count -= drop;
         }
         sym->times[sym->count++] = now;
+        if (sym->day != today) {
+            sym->day = today;
+            sym->day_count = 0;
+        }
+        sym->day_count++;
     }
     if (day) {
-        int64_t today = s_utc_day(now);
         if (day->day != today) {
             day->day = today;
             day->count = 0;
         }
         day->count++;
+        venom_session_t s = venom_session_at(p, now);
+        int64_t occ = venom_session_occurrence(p, s, now);
+        if (day->session_id[s] != occ) {
+            day->session_id[s] = occ;
+            day->session_count[s] = 0;
+        }
+        day->session_count[s]++;
     }
 }
 
@@ -312,7 +389,8 @@ int venom_rate_serialize(const venom_rate_t *r, char *buf, size_t size)
     if (!r || !buf || size == 0 || r->count > VENOM_RATE_MAX)
         return s_fail_text(buf, size);
     size_t len = 0;
-    bool ok = s_put(buf, size, &len, "v1 ", 0); /* v unused */
+    bool ok = s_put(buf, size, &len, "v2 day=%lld", (long long)r->day) &&
+              s_put(buf, size, &len, " count=%lld times=", (long long)r->day_count);
     for (size_t i = 0; ok && i < r->count; i++)
         ok = s_put(buf, size, &len, i ? ",%lld" : "%lld", (long long)r->times[i]);
     return ok ? (int)len : s_fail_text(buf, size);
@@ -334,20 +412,63 @@ static bool s_parse_ll(const char **s, long long *out, bool allow_neg)
     return true;
 }
 
+//  "<word><integer>" at *s: the word, then an integer in [min, max].
+static bool s_parse_field(const char **s, const char *word, long long min, long long max,
+                          long long *out)
+{
+    size_t n = strlen(word);
+    if (strncmp(*s, word, n) != 0)
+        return false;
+    const char *p = *s + n;
+    long long v;
+    if (!s_parse_ll(&p, &v, min < 0) || v < min || v > max)
+        return false;
+    *out = v;
+    *s = p;
+    return true;
+}
+
+//  Ascending signal times "<ms>,<ms>,..." up to the end of text (none: "").
+static bool s_parse_times(const char *s, venom_rate_t *r)
+{
+    while (*s) {
+        long long v;
+        if (r->count >= VENOM_RATE_MAX || (r->count > 0 && *s++ != ',') ||
+            !s_parse_ll(&s, &v, false) || (r->count > 0 && v < r->times[r->count - 1]))
+            return false;
+        r->times[r->count++] = (bitten_ms_t)v;
+    }
+    return true;
+}
+
 int venom_rate_deserialize(venom_rate_t *out, const char *text)
 {
-    if (!out || !text || strncmp(text, "v1 ", 3) != 0)
+    if (!out || !text)
         return -1;
     venom_rate_t r;
     memset(&r, 0, sizeof r);
-    const char *s = text + 3;
-    while (*s) {
-        long long v;
-        if (r.count >= VENOM_RATE_MAX || (r.count > 0 && *s++ != ',') ||
-            !s_parse_ll(&s, &v, false) || (r.count > 0 && v < r.times[r.count - 1]))
+    if (strncmp(text, "v1 ", 3) == 0) {
+        //  Written before the per-symbol day budget: its count is the times of the newest
+        //  time's UTC day (a lower bound: the ring keeps max_per_window times).
+        if (!s_parse_times(text + 3, &r))
             return -1;
-        r.times[r.count++] = (bitten_ms_t)v;
+        r.day = r.count ? s_utc_day(r.times[r.count - 1]) : 0;
+        for (size_t i = 0; i < r.count; i++)
+            r.day_count += s_utc_day(r.times[i]) == r.day;
+        *out = r;
+        return 0;
     }
+    const char *s = text;
+    long long day, count;
+    if (strncmp(s, "v2 ", 3) != 0)
+        return -1;
+    s += 3;
+    if (!s_parse_field(&s, "day=", -1, INT64_MAX, &day) ||
+        !s_parse_field(&s, " count=", 0, INT32_MAX, &count) || strncmp(s, " times=", 7) != 0 ||
+        !s_parse_times(s + 7, &r))
+        return -1;
+    r.day = day;
+    r.day_count = (int)count;
     *out = r;
     return 0;
 }
@@ -357,24 +478,46 @@ int venom_daily_serialize(const venom_daily_t *d, char *buf, size_t size)
     if (!d || !buf || size == 0)
         return s_fail_text(buf, size);
     size_t len = 0;
-    bool ok = s_put(buf, size, &len, "v1 day=%lld", (long long)d->day) &&
-              s_put(buf, size, &len, " count=%lld", (long long)d->count);
+    bool ok = s_put(buf, size, &len, "v2 day=%lld", (long long)d->day) &&
+              s_put(buf, size, &len, " count=%lld sessions=", (long long)d->count);
+    for (int i = 0; ok && i < VENOM_SESSION_COUNT; i++)
+        ok = s_put(buf, size, &len, i ? ",%lld" : "%lld", (long long)d->session_id[i]) &&
+             s_put(buf, size, &len, ":%lld", (long long)d->session_count[i]);
     return ok ? (int)len : s_fail_text(buf, size);
 }
 
 int venom_daily_deserialize(venom_daily_t *out, const char *text)
 {
-    if (!out || !text || strncmp(text, "v1 day=", 7) != 0)
+    if (!out || !text)
         return -1;
-    const char *s = text + 7;
+    bool v1 = strncmp(text, "v1 ", 3) == 0; /* before the session budgets: day and count */
+    if (!v1 && strncmp(text, "v2 ", 3) != 0)
+        return -1;
+    venom_daily_t d;
+    memset(&d, 0, sizeof d);
+    const char *s = text + 3;
     long long day, count;
-    if (!s_parse_ll(&s, &day, true) || day < -1 || strncmp(s, " count=", 7) != 0)
+    if (!s_parse_field(&s, "day=", -1, INT64_MAX, &day) ||
+        !s_parse_field(&s, " count=", 0, INT32_MAX, &count))
         return -1;
-    s += 7;
-    if (!s_parse_ll(&s, &count, false) || count > INT32_MAX || *s)
+    d.day = day;
+    d.count = (int)count;
+    if (!v1) {
+        if (strncmp(s, " sessions=", 10) != 0)
+            return -1;
+        s += 10;
+        for (int i = 0; i < VENOM_SESSION_COUNT; i++) {
+            long long id, n;
+            if (!s_parse_field(&s, i ? "," : "", -1, INT64_MAX, &id) ||
+                !s_parse_field(&s, ":", 0, INT32_MAX, &n))
+                return -1;
+            d.session_id[i] = id;
+            d.session_count[i] = (int)n;
+        }
+    }
+    if (*s)
         return -1;
-    out->day = day;
-    out->count = (int)count;
+    *out = d;
     return 0;
 }
 
@@ -504,16 +647,18 @@ static int s_evaluate(venom_engine_t *self, s_symbol_state_t *st, bitten_ms_t no
     venom_rate_verdict_t verdict = venom_rate_check(p, &st->rate, &self->daily, now);
     if (verdict != VENOM_RATE_OK) {
         self->stats.rate_blocked[verdict]++;
+        self->stats.rate_blocked_by_session[verdict][in.session]++;
         return 0;
     }
     int64_t second = now / S_MS_PER_S;
     st->last_id_seq = second == st->last_id_second ? st->last_id_seq + 1 : 1;
     st->last_id_second = second;
     venom_signal_t sig;
-    venom_build_signal(p, &st->sym, &found[best], in.a, entry, spread_pips, in.session, now,
-                       st->last_id_seq, &sig);
+    venom_build_signal_exits(p, &st->sym, &found[best], in.a, in.atr_pips, entry, spread_pips,
+                             in.session, now, st->last_id_seq, &sig);
     venom_rate_record(p, &st->rate, &self->daily, now);
     self->stats.signals++;
+    self->stats.signals_by_session[in.session]++;
     if (out)
         *out = sig;
     return 1;

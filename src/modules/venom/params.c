@@ -23,6 +23,13 @@ static const bitten_cfg_bind_t s_param_keys[] = {
     {"venom.max_per_window", S_I(max_per_window)},
     {"venom.rate_window_s", S_I(rate_window_s)},
     {"venom.max_per_day", S_I(max_per_day)},
+    {"venom.max_per_symbol_day", S_I(max_per_symbol_day)},
+    {"venom.max_per_session.asian", S_I(max_per_session[VENOM_SESSION_ASIAN])},
+    {"venom.max_per_session.london", S_I(max_per_session[VENOM_SESSION_LONDON])},
+    {"venom.max_per_session.overlap", S_I(max_per_session[VENOM_SESSION_OVERLAP])},
+    {"venom.max_per_session.newyork", S_I(max_per_session[VENOM_SESSION_NEWYORK])},
+    {"venom.max_per_session.late", S_I(max_per_session[VENOM_SESSION_LATE])},
+    {"venom.max_hold_s", S_I(max_hold_s)},
     {"venom.ring_m1", S_I(ring_m1)},
     {"venom.ring_m5", S_I(ring_m5)},
     {"venom.ring_m15", S_I(ring_m15)},
@@ -50,6 +57,9 @@ static const bitten_cfg_bind_t s_param_keys[] = {
     {"venom.session_bonus.overlap", S_D(session_bonus[VENOM_SESSION_OVERLAP])},
     {"venom.session_bonus.newyork", S_D(session_bonus[VENOM_SESSION_NEWYORK])},
     {"venom.session_bonus.late", S_D(session_bonus[VENOM_SESSION_LATE])},
+    {"venom.atr_sl_mult", S_D(atr_sl_mult)},
+    {"venom.atr_sl_floor_pips", S_D(atr_sl_floor_pips)},
+    {"venom.atr_sl_cap_pips", S_D(atr_sl_cap_pips)},
     {"venom.sl_cap_pips", S_D(sl_cap_pips)},
     {"venom.tp_ratio_rapid", S_D(tp_ratio_rapid)},
     {"venom.tp_ratio_precision", S_D(tp_ratio_precision)},
@@ -130,14 +140,33 @@ static const bitten_cfg_bind_t s_param_keys[] = {
 
 #define S_N_KEYS (sizeof s_param_keys / sizeof *s_param_keys)
 
+/*  venom.exit_mode is a string key (fixed|atr): no bind kind, read here beside the table. The
+ *  key table checks the choice; anything but "atr" is FIXED. */
+#define S_KEY_EXIT_MODE "venom.exit_mode"
+
+static venom_exit_mode_t s_exit_mode(const char *text)
+{
+    return text && strcmp(text, "atr") == 0 ? VENOM_EXIT_ATR : VENOM_EXIT_FIXED;
+}
+
+static const char *s_default_of(const char *key)
+{
+    for (const bitten_cfg_key_t *k = bitten_config_keys; k->key; k++)
+        if (strcmp(k->key, key) == 0)
+            return k->def;
+    return NULL;
+}
+
 void venom_params_default(venom_params_t *p)
 {
     bitten_config_fill_params(NULL, s_param_keys, S_N_KEYS, p, sizeof *p);
+    p->exit_mode = s_exit_mode(s_default_of(S_KEY_EXIT_MODE));
 }
 
 int venom_params_from_config(const bitten_config_t *cfg, venom_params_t *p, char *err,
                              size_t errlen)
 {
     bitten_config_fill_params(cfg, s_param_keys, S_N_KEYS, p, sizeof *p);
+    p->exit_mode = s_exit_mode(bitten_config_str(cfg, S_KEY_EXIT_MODE));
     return venom_params_validate(p, err, errlen);
 }

@@ -1,6 +1,7 @@
 /*  venom.c: the VENOM module: feeds bus ticks and candle batches to the pure engine, and turns
  *  each signal into a bus event, an events-channel "signal", a log line and a store row; keeps
  *  its rate-control state in the store so the caps survive a restart. */
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,20 @@
 #include "core/symbols_config.h"
 #include "modules/venom/venom.h"
 
+#include "bitten/trading.h"
+#include "modules/venom/outcome.h"
+#include "modules/venom/record.h"
+
 #define S_ERR_MAX 256
+#define S_RECENT_MAX 256 /* recent signals a real fill is matched against */
+
+//  What a real fill is compared with: the signal's shadow entry (its tick's ask / bid).
+typedef struct {
+    char signal_id[BITTEN_ID_MAX + 1];
+    venom_pattern_t pattern;
+    venom_direction_t direction;
+    double shadow_entry, pip, sl_pips;
+} s_recent_t;
 
 struct venom {
     bitten_core_t *core;
@@ -20,7 +34,14 @@ struct venom {
     uint64_t candle_batches, candles_merged, candle_batches_refused;
     char last_signal_id[BITTEN_ID_MAX + 1];
     venom_selection_t *selection; /* venom.symbols, read once at start */
+    venom_tracker_t *tracker; /* every signal followed on the live ticks (outcome.h) */
+    venom_record_t record;    /* their closed outcomes per pattern, kept in the store's kv */
+    uint64_t outcomes;        /* decided since start */
+    s_recent_t recent[S_RECENT_MAX]; /* ring of the last signals, for the fills */
+    size_t recent_next;
 };
+
+#define S_KV_RECORD "venom.outcomes"
 
 static int s_signal_row(void *arg, const bitten_signal_row_t *row)
 {
@@ -47,6 +68,14 @@ static bitten_reason_t s_control_signals(void *arg, const json_t *request, json_
     json_t *limit = json_object_get(request, "limit");
     double want = json_is_number(limit) ? json_number_value(limit) : 50;
     int n = (want >= 1 && want <= 100000) ? (int)want : 50;
+    if (json_is_true(json_object_get(request, "stats"))) { /* `bittenctl signals --stats` */
+        json_t *stats = venom_record_json(&self->record);
+        json_object_set_new(stats, "open_now",
+                            json_integer((json_int_t)venom_book_open_count(
+                                venom_tracker_book(self->tracker))));
+        json_object_set_new(reply, "stats", stats);
+        return BITTEN_R_OK;
+    }
     json_t *list = json_array();
     json_object_set_new(reply, "signals", list);
     return bitten_store_signal_list(bitten_core_store(self->core), symbol, n, s_signal_row, list) < 0
@@ -290,7 +319,9 @@ static void s_on_signal(venom_t *self, const venom_signal_t *s)
     bitten_core_emit(self->core, "signal", obj);
     //  The market context as it is at the signal's tick travels with it (CITADEL's input).
     venom_context_t ctx;
-    venom_signal_event_t ev = {s, NULL};
+    venom_signal_event_t ev = {s, NULL, NULL};
+    if (s->pattern >= 0 && s->pattern < VENOM_PATTERN_COUNT)
+        ev.record = &self->record.pattern[s->pattern]; /* outcomes decided before this tick */
     if (venom_engine_context(self->engine, s->symbol, &ctx) == 0)
         ev.context = &ctx;
     bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_SIGNAL, &ev);
@@ -308,6 +339,75 @@ static void s_log_drop(venom_t *self, const bitten_tick_t *t, bitten_reason_t wh
                   t->symbol);
 }
 
+static void s_save_record(venom_t *self)
+{
+    char *text = venom_record_dump(&self->record);
+    if (!text || bitten_store_kv_set(bitten_core_store(self->core), S_KV_RECORD, text) != 0)
+        BLOG_ERROR(self->log, "venom", "store.failed", "what=outcome_record");
+    free(text);
+}
+
+//  A followed signal reached its outcome: logged, published as `signal.outcome`, recorded.
+static void s_on_outcome(void *arg, size_t tag, const venom_trade_t *t)
+{
+    venom_t *self = arg;
+    char ts[32];
+    BLOG_INFO(self->log, "venom", "signal.outcome",
+              "signal_id=%s outcome=%s r=%.4f fill=%.10g exit=%.10g gap=%s", t->signal_id,
+              bitten_outcome_str(t->kind), t->r, t->entry, t->exit, t->gap ? "yes" : "no");
+    bitten_core_emit(self->core, "signal.outcome",
+                     json_pack("{s:s, s:s, s:s, s:o, s:f, s:f, s:s, s:b}", "signal_id",
+                               t->signal_id, "pattern", venom_pattern_str(t->pattern),
+                               "outcome", bitten_outcome_str(t->kind), "r",
+                               venom_json_num4(t->r), "fill", t->entry, "exit", t->exit,
+                               "closed_at", bitten_format_time(t->closed_at, ts, sizeof ts),
+                               "gap", t->gap));
+    venom_record_add(&self->record, t);
+    self->outcomes++;
+    s_save_record(self);
+}
+
+static void s_remember(venom_t *self, const venom_signal_t *sig, const bitten_tick_t *tick)
+{
+    venom_context_t ctx;
+    const bitten_symbol_t *spec =
+        venom_engine_context(self->engine, sig->symbol, &ctx) == 0 ? ctx.symbol : NULL;
+    s_recent_t *r = &self->recent[self->recent_next++ % S_RECENT_MAX];
+    snprintf(r->signal_id, sizeof r->signal_id, "%s", sig->signal_id);
+    r->pattern = sig->pattern;
+    r->direction = sig->direction;
+    r->shadow_entry = sig->direction == VENOM_BUY ? tick->ask : tick->bid;
+    r->pip = spec ? spec->pip : NAN;
+    r->sl_pips = sig->sl_pips;
+}
+
+//  A fire reached FILLED with a price: its slippage against the shadow entry, per pattern.
+static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
+{
+    venom_t *self = arg;
+    const bitten_fire_event_t *ev = payload;
+    const bitten_fire_rec_t *f = ev->fire;
+    if (f->state != BITTEN_FIRE_FILLED || !f->has_fill_price || ev->from == BITTEN_FIRE_FILLED)
+        return;
+    const s_recent_t *r = NULL;
+    for (size_t i = 0; i < S_RECENT_MAX && !r; i++)
+        if (self->recent[i].signal_id[0] && strcmp(self->recent[i].signal_id, f->signal_id) == 0)
+            r = &self->recent[i];
+    if (!r) {
+        self->record.fills_unmatched++;
+        s_save_record(self);
+        return;
+    }
+    double slip = venom_slippage_pips(r->direction, r->shadow_entry, f->fill_price, r->pip);
+    venom_record_add_fill(&self->record, r->pattern, slip, r->sl_pips);
+    BLOG_INFO(self->log, "venom", "signal.fill",
+              "signal_id=%s uuid=%s pattern=%s shadow_entry=%.10g fill=%.10g slippage_pips=%.2f "
+              "slippage_r=%.4f",
+              f->signal_id, f->uuid, venom_pattern_str(r->pattern), r->shadow_entry,
+              f->fill_price, slip, r->sl_pips > 0 ? slip / r->sl_pips : NAN);
+    s_save_record(self);
+}
+
 static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
 {
     venom_t *self = arg;
@@ -319,10 +419,16 @@ static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
     venom_signal_t sig;
     bitten_reason_t why = BITTEN_R_OK;
     int r = venom_engine_on_tick(self->engine, tick, &sig, &why);
-    if (r < 0)
+    if (r < 0) {
         s_log_drop(self, tick, why);
-    else if (r == 1)
+        return;
+    }
+    venom_tracker_on_tick(self->tracker, tick, s_on_outcome, self); /* as the replay does */
+    if (r == 1) {
+        s_remember(self, &sig, tick);
         s_on_signal(self, &sig);
+        venom_tracker_on_signal(self->tracker, 0, &sig); /* fills on this tick's ask / bid */
+    }
 }
 
 static void s_on_candles(void *arg, bitten_event_t event, const void *payload)
@@ -360,6 +466,11 @@ static void s_status(void *arg, json_t *section)
                         json_integer((json_int_t)self->candle_batches_refused));
     json_object_set_new(section, "last_signal_id",
                         self->last_signal_id[0] ? json_string(self->last_signal_id) : json_null());
+    json_object_set_new(section, "outcomes",
+                        json_pack("{s:I, s:I}", "open",
+                                  (json_int_t)venom_book_open_count(
+                                      venom_tracker_book(self->tracker)),
+                                  "decided", (json_int_t)self->outcomes));
 }
 
 venom_t *venom_new(bitten_core_t *core)
@@ -380,12 +491,17 @@ venom_t *venom_new(bitten_core_t *core)
     else if (venom_params_from_config(cfg, &p, err, sizeof err) == 0 &&
              venom_check_symbols(cfg, symbols, err, sizeof err) == 0) {
         self->engine = venom_engine_new(&p, symbols);
-        if (!self->engine)
+        venom_follow_params_t fp;
+        venom_follow_params_init(&fp, &p);
+        self->tracker = self->engine ? venom_tracker_new(&fp, symbols) : NULL;
+        if (!self->engine || !self->tracker)
             snprintf(err, sizeof err, "cannot create the engine");
         else if (s_restore_rate(self, symbols, err, sizeof err) != 0)
             venom_engine_destroy(&self->engine); /* fail closed: caps we cannot read */
     }
-    if (!self->engine) {
+    if (!self->engine || !self->tracker) {
+        venom_engine_destroy(&self->engine);
+        venom_tracker_destroy(&self->tracker);
         bitten_symbols_destroy(&symbols);
         venom_selection_destroy(&self->selection);
         char quoted[S_ERR_MAX + 8];
@@ -394,9 +510,14 @@ venom_t *venom_new(bitten_core_t *core)
         free(self);
         return NULL;
     }
+    char text[16384];
+    if (bitten_store_kv_get(bitten_core_store(core), S_KV_RECORD, text, sizeof text) == 0 &&
+        venom_record_load(&self->record, text) != 0)
+        BLOG_WARN(self->log, "venom", "outcome_record.unreadable", "action=start_empty");
     bitten_bus_t *bus = bitten_core_bus(core);
     bitten_bus_subscribe(bus, BITTEN_EV_TICK, s_on_tick, self);
     bitten_bus_subscribe(bus, BITTEN_EV_CANDLE_BATCH, s_on_candles, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_FIRE, s_on_fire, self);
     bitten_core_status_register(core, "venom", s_status, self);
     bitten_core_control_register(core, "signals", s_control_signals, self);
     size_t selected = venom_selection_count(self->selection);
@@ -413,6 +534,12 @@ void venom_destroy(venom_t **self_p)
         return;
     venom_t *self = *self_p;
     bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
+    size_t open = venom_book_open_count(venom_tracker_book(self->tracker));
+    if (open) { /* not kept across a restart: counted, not scored */
+        self->record.lost_open += open;
+        s_save_record(self);
+    }
+    venom_tracker_destroy(&self->tracker);
     venom_engine_destroy(&self->engine);
     venom_selection_destroy(&self->selection);
     free(self);

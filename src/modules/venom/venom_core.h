@@ -1,5 +1,7 @@
 /*  venom_core.h: VENOM's pure core (venom.md): candles, indicators, the six detectors, the
- *  per-symbol evaluation and rate control. Market time only; no I/O, no clock, no globals. */
+ *  per-symbol evaluation and rate control. Market time only; no I/O, no clock, no globals.
+ *  What it publishes (the signal, its context, the pattern and session words) is shared
+ *  vocabulary: bitten/signal.h. */
 #ifndef BITTEN_VENOM_CORE_H
 #define BITTEN_VENOM_CORE_H
 
@@ -9,41 +11,13 @@
 
 #include "bitten/proto.h"
 #include "bitten/reason.h"
+#include "bitten/signal.h"
 #include "bitten/symbols.h"
 
-/* ================================================================ enums and their words */
-
-typedef enum { VENOM_BUY, VENOM_SELL } venom_direction_t;
-typedef enum { VENOM_RAPID_ASSAULT, VENOM_PRECISION_STRIKE } venom_class_t;
-
-/*  In venom.md's table order: that order breaks confidence ties (earlier row wins). */
-typedef enum {
-    VENOM_LIQUIDITY_SWEEP_REVERSAL,
-    VENOM_FAIR_VALUE_GAP_FILL,
-    VENOM_ORDER_BLOCK_BOUNCE,
-    VENOM_BB_SCALP,
-    VENOM_MOMENTUM_BURST,
-    VENOM_EMA_RSI_SCALP,
-    VENOM_PATTERN_COUNT
-} venom_pattern_t;
-
-/*  UTC sessions: ASIAN 23-07, LONDON 07-12, OVERLAP 12-16, NEWYORK 16-21, LATE 21-23. */
-typedef enum {
-    VENOM_SESSION_ASIAN,
-    VENOM_SESSION_LONDON,
-    VENOM_SESSION_OVERLAP,
-    VENOM_SESSION_NEWYORK,
-    VENOM_SESSION_LATE,
-    VENOM_SESSION_COUNT
-} venom_session_t;
-
-const char *venom_direction_str(venom_direction_t d); /* "BUY" / "SELL" */
-const char *venom_class_str(venom_class_t c);         /* "RAPID_ASSAULT" / "PRECISION_STRIKE" */
-const char *venom_pattern_str(venom_pattern_t p);     /* "LIQUIDITY_SWEEP_REVERSAL", ... */
-const char *venom_session_str(venom_session_t s);     /* "ASIAN", "LONDON", ... */
-venom_class_t venom_pattern_class(venom_pattern_t p); /* LSR, FVG, OBB: PRECISION_STRIKE */
-
 /* ================================================================ parameters */
+
+typedef enum { VENOM_EXIT_FIXED, VENOM_EXIT_ATR } venom_exit_mode_t;
+const char *venom_exit_mode_str(venom_exit_mode_t m); /* "fixed" / "atr" */
 
 /*  Confidence = base + pattern terms + session bonus, clamped to [min, max], then round1. */
 typedef struct {
@@ -68,7 +42,13 @@ typedef struct {
     int cooldown_s;     /* 300: per symbol, after a signal */
     int max_per_window; /* 3 signals per symbol ... */
     int rate_window_s;  /* ... in any rolling 3600 s */
-    int max_per_day;    /* 60: all symbols, per UTC day */
+    int max_per_day;    /* 0 (off): all symbols, per UTC day; 0 = no global cap */
+    int max_per_symbol_day;                    /* 24 per symbol per UTC day; 0 = no cap */
+    int max_per_session[VENOM_SESSION_COUNT];  /* all symbols, per occurrence of the session
+                                                  (ASIAN 23-07 counts as one); 0 = no cap */
+
+    /* outcome tracking (outcome.h) */
+    int max_hold_s; /* 28800: a followed trade closes at the market after this; 0 = never */
 
     /* candle rings (closed candles per symbol) and context history */
     int ring_m1, ring_m5, ring_m15; /* 1440, 600, 400 */
@@ -92,6 +72,11 @@ typedef struct {
     double session_bonus[VENOM_SESSION_COUNT];   /* 0, +4, +5, +3, -5 */
 
     /* stops and targets */
+    venom_exit_mode_t exit_mode; /* FIXED: SL = max(min stop, A x pattern multiple) (default);
+                                    ATR: SL = ATR14 x atr_sl_mult, clamped per symbol */
+    double atr_sl_mult;          /* 1.5: ATR mode, SL = this x raw ATR14 (M5, pips) ... */
+    double atr_sl_floor_pips;    /* 5: ... at least this (and the symbol's min stop) ... */
+    double atr_sl_cap_pips;      /* 60: ... at most this (and venom.sl_cap_pips) */
     double sl_cap_pips;        /* 1000 */
     double tp_ratio_rapid;     /* 1.5 x SL for RAPID_ASSAULT */
     double tp_ratio_precision; /* 2.0 x SL for PRECISION_STRIKE */
@@ -212,18 +197,6 @@ double venom_rsi(const bitten_candle_t *c, size_t n, int period);
 int venom_bollinger(const bitten_candle_t *c, size_t n, int period, double k, double *mid,
                     double *upper, double *lower);
 
-#define VENOM_SWINGS_MAX 64
-/*  Swing highs / lows: bar i whose high is strictly above the highs of `side` bars on each
- *  side (lows alike), for i in the `lookback` bars before the last `skip`. Oldest first. */
-typedef struct {
-    double highs[VENOM_SWINGS_MAX];
-    size_t n_highs;
-    double lows[VENOM_SWINGS_MAX];
-    size_t n_lows;
-    double highest; /* highest swing high, NAN if none */
-    double lowest;  /* lowest swing low, NAN if none */
-} venom_swings_t;
-
 void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, int skip,
                   venom_swings_t *out);
 
@@ -298,38 +271,28 @@ int venom_select(const venom_detection_t *d, size_t n, double min_confidence);
 
 /* ================================================================ signals and rate (engine.c) */
 
-#define VENOM_SESSION_STR_MAX 16
-
-typedef struct {
-    char signal_id[BITTEN_ID_MAX + 1];
-    char symbol[BITTEN_SYMBOL_MAX + 1];
-    venom_direction_t direction;
-    const char *direction_str;
-    venom_class_t signal_class;
-    const char *class_str;
-    venom_pattern_t pattern;
-    const char *pattern_str;
-    double confidence;
-    double entry; /* mid of the closing tick */
-    double sl_pips, tp_pips;
-    double sl_price, tp_price; /* rounded to the symbol's digits */
-    double rr;                 /* tp_pips / sl_pips */
-    double atr_pips;           /* A = max(10, ATR14) used for the stops */
-    venom_session_t session;
-    const char *session_str;
-    bitten_ms_t created_at, expires_at;
-    double spread_pips; /* of the closing tick */
-} venom_signal_t;
-
 /*  "VENOM_<SYMBOL>_<unix seconds>", plus "_<seq>" when seq >= 2. -1 if it does not fit. */
 int venom_format_signal_id(char *buf, size_t size, const char *symbol, bitten_ms_t created_at,
                            int seq);
 
 /*  Fills the stops, targets, prices and identity of a signal from a detection (pure):
- *  SL = min(cap, max(min stop, round1(A x m))), TP = round1(SL x class ratio). seq as above. */
+ *  SL = min(cap, max(min stop, round1(A x m))), TP = round1(SL x class ratio). seq as above.
+ *  Always the FIXED exit mode (venom_build_signal_exits picks by p->exit_mode). */
 void venom_build_signal(const venom_params_t *p, const bitten_symbol_t *sym,
                         const venom_detection_t *d, double a, double entry, double spread_pips,
                         venom_session_t session, bitten_ms_t now, int seq, venom_signal_t *out);
+
+/*  The SL in pips: FIXED as above; ATR (atr_pips finite and > 0): min(sl_cap, atr_sl_cap,
+ *  max(min stop, atr_sl_floor, round1(atr_pips x atr_sl_mult))); ATR mode without a usable
+ *  ATR falls back to FIXED. */
+double venom_stop_pips(const venom_params_t *p, const bitten_symbol_t *sym, venom_pattern_t pat,
+                       double a, double atr_pips);
+
+/*  venom_build_signal with the exit mode of p: atr_pips is the raw ATR14 (M5, pips). */
+void venom_build_signal_exits(const venom_params_t *p, const bitten_symbol_t *sym,
+                              const venom_detection_t *d, double a, double atr_pips,
+                              double entry, double spread_pips, venom_session_t session,
+                              bitten_ms_t now, int seq, venom_signal_t *out);
 
 /*  Why an evaluation is skipped, checked in this order. */
 typedef enum {
@@ -342,39 +305,55 @@ typedef enum {
 
 const char *venom_skip_str(venom_skip_t s);
 bool venom_is_weekend(const venom_params_t *p, bitten_ms_t t);
+/*  start <= t < end on the weekly clock (Sunday = 0, UTC hours; wraps over Sunday 00:00). */
+bool venom_week_window(bitten_ms_t t, int start_wday, int start_hour, int end_wday, int end_hour);
 venom_skip_t venom_skip_check(const venom_params_t *p, size_t m5_count, bitten_ms_t now,
                               bitten_ms_t last_tick, bitten_ms_t newest_tick);
 
-/*  Rate control state: one per symbol plus one global day counter. */
+/*  Rate control state: one per symbol plus one global record (day and session budgets). */
 #define VENOM_RATE_MAX 64 /* max_per_window is clamped to this */
 typedef struct {
     bitten_ms_t times[VENOM_RATE_MAX]; /* recent signal times, oldest first */
     size_t count;
+    int64_t day; /* UTC day of day_count */
+    int day_count;
 } venom_rate_t;
 
 typedef struct {
     int64_t day; /* UTC day number (ms / 86400000), -1 before the first signal */
     int count;
+    int64_t session_id[VENOM_SESSION_COUNT]; /* which occurrence session_count is for */
+    int session_count[VENOM_SESSION_COUNT];
 } venom_daily_t;
+
+/*  The occurrence of session s that t falls in: the UTC day number of t minus the session's
+ *  start hour (one number for an ASIAN session from 23:00 to 07:00). */
+int64_t venom_session_occurrence(const venom_params_t *p, venom_session_t s, bitten_ms_t t);
 
 typedef enum {
     VENOM_RATE_OK,
     VENOM_RATE_COOLDOWN,   /* now - last < cooldown_s */
     VENOM_RATE_WINDOW_CAP, /* max_per_window signals in (now - rate_window_s, now] */
     VENOM_RATE_DAILY_CAP,  /* max_per_day reached in now's UTC day */
+    VENOM_RATE_SYMBOL_DAY_CAP, /* max_per_symbol_day reached for this symbol today */
+    VENOM_RATE_SESSION_CAP,    /* max_per_session[now's session] reached in this occurrence */
     VENOM_RATE_COUNT
 } venom_rate_verdict_t;
 
 const char *venom_rate_verdict_str(venom_rate_verdict_t v);
 
 /*  Text forms for the store's kv table, so the caps and the cooldown survive a restart.
- *  Symbol: "v1 <ms>,<ms>,..." (signal times oldest first; none: "v1 "). Day: "v1 day=<n>
- *  count=<n>" (day -1: none yet). Serialize returns the length, or -1 when it does not fit in
- *  size (buf then ""); the _TEXT_MAX sizes always fit. Deserialize returns 0, or -1 on
+ *  Symbol: "v2 day=<n> count=<n> times=<ms>,<ms>,..." (the per-symbol day budget, then the
+ *  signal times oldest first; none: "times="). Day: "v2 day=<n> count=<n>
+ *  sessions=<occurrence>:<count>,..." (day -1: none yet; one pair per session, ASIAN first).
+ *  The v1 forms written before the day and session budgets ("v1 <ms>,...", "v1 day=<n>
+ *  count=<n>") still read: the symbol's day count is then its times on the newest time's day,
+ *  the session counters start empty. Serialize returns the length, or -1 when it does not fit
+ *  in size (buf then ""); the _TEXT_MAX sizes always fit. Deserialize returns 0, or -1 on
  *  anything serialize would not write (more than VENOM_RATE_MAX times, times not ascending or
  *  negative, a negative count, trailing bytes) leaving *out untouched. */
-#define VENOM_RATE_TEXT_MAX (8 + 21 * VENOM_RATE_MAX)
-#define VENOM_DAILY_TEXT_MAX 64
+#define VENOM_RATE_TEXT_MAX (64 + 21 * VENOM_RATE_MAX)
+#define VENOM_DAILY_TEXT_MAX (64 + 33 * VENOM_SESSION_COUNT)
 int venom_rate_serialize(const venom_rate_t *r, char *buf, size_t size);
 int venom_rate_deserialize(venom_rate_t *out, const char *text);
 int venom_daily_serialize(const venom_daily_t *d, char *buf, size_t size);
@@ -410,41 +389,12 @@ typedef struct {
     uint64_t ticks, unknown_symbol, out_of_order, bad_price;
     uint64_t evaluations, skipped[VENOM_SKIP_COUNT], detections, below_min_confidence;
     uint64_t rate_blocked[VENOM_RATE_COUNT], signals;
+    uint64_t rate_blocked_by_session[VENOM_RATE_COUNT][VENOM_SESSION_COUNT]; /* what each cap
+                                                                  dropped, per session */
+    uint64_t signals_by_session[VENOM_SESSION_COUNT];
 } venom_stats_t;
 
 void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out);
-
-/*  The windows a context is computed over: venom.sweep_m1_bars, venom.atr_percentile_bars,
- *  venom.spread_ring (CITADEL checks they are the ones its score expects). */
-typedef struct {
-    int sweep_m1_bars, atr_percentile_bars, spread_ring;
-} venom_context_windows_t;
-
-/*  What CITADEL reads about one symbol: it travels with every signal (venom_signal_event_t).
- *  Pointers borrow the engine's memory and stay valid until the next on_tick / on_candles /
- *  destroy. Values are NAN when unknown. */
-typedef struct {
-    venom_context_windows_t windows;
-    const bitten_symbol_t *symbol;
-    const bitten_candle_t *m1, *m5, *m15; /* closed candles, oldest first */
-    size_t m1_count, m5_count, m15_count;
-    bitten_ms_t last_tick_at;   /* this symbol, 0 if none */
-    bitten_ms_t newest_tick_at; /* any symbol */
-    double last_price;          /* mid of the last tick */
-    double last_spread_pips;
-    double median_spread_pips; /* over the last spread_ring ticks */
-    size_t spread_samples;
-    double atr_pips;       /* ATR14 on closed M5 */
-    double atr_percentile; /* 0..100: share of the last atr_percentile_bars M5 ATR14
-                              values that are <= the current one */
-    double m5_ema_mid_slope_pips, m15_ema_mid_slope_pips; /* EMA21 now - EMA21 one bar ago */
-    double m5_price_vs_ema_slow_pips, m15_price_vs_ema_slow_pips; /* last_price - EMA50 */
-    venom_swings_t swings;                                        /* on closed M5 */
-    bool sweep_for_buy;      /* one of the last sweep_m1_bars closed M1 bars ran below an
-                                M5 swing low and closed back above it */
-    bool sweep_for_sell;     /* ... ran above an M5 swing high and closed back below */
-    venom_session_t session; /* of the last tick */
-} venom_context_t;
 
 /*  0, or -1 when the symbol is unknown. */
 int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_context_t *ctx);
@@ -456,13 +406,5 @@ int venom_engine_rate(const venom_engine_t *self, const char *symbol, venom_rate
 int venom_engine_restore_rate(venom_engine_t *self, const char *symbol, const venom_rate_t *in);
 void venom_engine_daily(const venom_engine_t *self, venom_daily_t *out);
 void venom_engine_restore_daily(venom_engine_t *self, const venom_daily_t *in);
-
-/*  The payload of BITTEN_EV_SIGNAL ("venom.signal"): the signal and its symbol's market context
- *  taken right after the tick that made it, so CITADEL never asks VENOM back. Published
- *  synchronously: both (and the context's borrowed pointers) are valid during the handler only. */
-typedef struct {
-    const venom_signal_t *signal;
-    const venom_context_t *context;
-} venom_signal_event_t;
 
 #endif
