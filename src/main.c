@@ -1,10 +1,15 @@
 /*  main.c: bittend's entry point and the only file that knows every module: parse the command
  *  line, layer the configuration, enforce ZMQ mode, start the core and the modules, run, stop. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bitten/config.h"
 #include "bitten/core.h"
@@ -21,6 +26,8 @@
 #include "modules/venom/venom.h"
 
 #define EXIT_CONFIG 2
+#define EXIT_LOCKED 3 /* another bittend holds state_dir/bittend.lock */
+#define LOCK_FILE "bittend.lock"
 #define ERR_MAX 512
 
 /* ---------------------------------------------------------------- the module table */
@@ -361,13 +368,57 @@ static bitten_log_t *s_open_log(const bitten_config_t *cfg, char *err, size_t er
     bitten_log_t *log = bitten_log_new(file, (bitten_log_level_t)level, format,
                                        (int)bitten_config_int(cfg, "log.repeat_window_ms"));
     if (!log) {
-        snprintf(err, errlen, "config: key 'log.file': cannot open '%s' for appending", file);
+        snprintf(err, errlen, "config: key 'log.file': cannot open '%.300s' for appending", file);
         return NULL;
     }
     int journal = bitten_log_journal_from_str(bitten_config_str(cfg, "log.journal"));
     bitten_log_set_journal(log, journal < 0 ? BITTEN_LOG_JOURNAL_AUTO : (bitten_log_journal_t)journal,
                            bitten_config_str(cfg, "log.journal_socket"));
     return log;
+}
+
+/* ---------------------------------------------------------------- the state-dir lock */
+
+//  One bittend per state_dir: two would restore the same accounts and mark each other's
+//  PENDING/SENT fires UNCONFIRMED. flock() on state_dir/bittend.lock, held (fd open, not
+//  inherited) until the process ends, also by kill -9: the kernel drops it with the fd.
+//  Returns the fd, -1 with err (cannot lock), or -2 with err naming the holder's pid.
+static int s_lock_state_dir(const char *state_dir, char *err, size_t errlen)
+{
+    if (mkdir(state_dir, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "state_dir: cannot create '%.300s': %s", state_dir, strerror(errno));
+        return -1;
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", state_dir, LOCK_FILE);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        snprintf(err, errlen, "state_dir: cannot open '%.300s': %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        if (e != EWOULDBLOCK) {
+            snprintf(err, errlen, "state_dir: cannot lock '%.300s': %s", path, strerror(e));
+            return -1;
+        }
+        snprintf(err, errlen, "state_dir '%.200s' is in use by another bittend (pid %.20s holds %.220s)",
+                 state_dir, *pid ? pid : "unknown", path);
+        return -2;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+        snprintf(err, errlen, "state_dir: cannot write '%.300s': %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 /* ---------------------------------------------------------------- run */
@@ -442,17 +493,30 @@ int main(int argc, char **argv)
         bitten_config_destroy(&cfg);
         return EXIT_SUCCESS;
     }
+    //  Before the log opens: a second bittend writes nothing into the first one's log file,
+    //  only its one line on stderr.
+    int lock = s_lock_state_dir(bitten_config_str(cfg, "state_dir"), err, sizeof err);
+    if (lock < 0) {
+        fprintf(stderr, "bittend: %s\n", err);
+        bitten_config_destroy(&cfg);
+        return lock == -2 ? EXIT_LOCKED : EXIT_FAILURE;
+    }
     bitten_log_t *log = s_open_log(cfg, err, sizeof err);
     if (!log) {
         fprintf(stderr, "bittend: %s\n", err);
+        close(lock);
         bitten_config_destroy(&cfg);
         return EXIT_CONFIG;
     }
     signal(SIGPIPE, SIG_IGN);
+    //  A file size limit (RLIMIT_FSIZE) must not kill the daemon silently: the write fails
+    //  with EFBIG instead, the store reports it, and the fire is refused (fail closed).
+    signal(SIGXFSZ, SIG_IGN);
     for (size_t i = 0; bitten_config_legacy_key(cfg, i); i++)
         BLOG_WARN(log, "core", "config.legacy_key_ignored", "key=%s",
                   bitten_config_legacy_key(cfg, i));
     int rc = s_run(cfg, log);
+    close(lock);
     bitten_log_destroy(&log);
     bitten_config_destroy(&cfg);
     return rc;

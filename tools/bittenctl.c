@@ -21,6 +21,7 @@
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3
 #define DEFAULT_CONTROL "tcp://127.0.0.1:5557"
+#define DEFAULT_TOKEN_FILE "/var/lib/bitten/control.token"
 
 typedef struct {
     const char *control;
@@ -98,6 +99,8 @@ static void s_usage(FILE *out)
         "  resume [--uuid U]      release the global halts, or the account's\n"
         "  xp --uuid U            the account's XP total and rank\n"
         "The control endpoint is --control, else $BITTEN_CONTROL, else " DEFAULT_CONTROL ".\n"
+        "The operator token (bittend's control.token_file) is read from\n"
+        "$BITTEN_CONTROL_TOKEN_FILE, else " DEFAULT_TOKEN_FILE " (when readable).\n"
         "With --json every command prints one JSON object on stdout, with \"ok\" and, when not\n"
         "ok, \"reason\" and \"error\" (tail: one object per event).\n"
         "Exit codes: 0 ok, 1 refused or not found (reason printed), 2 usage, 3 bittend not "
@@ -105,6 +108,20 @@ static void s_usage(FILE *out)
 }
 
 /* ---------------------------------------------------------------- request / reply */
+
+//  The operator token (first line of the token file) into request["token"], when readable.
+static void s_add_token(json_t *request)
+{
+    const char *path = getenv("BITTEN_CONTROL_TOKEN_FILE");
+    FILE *f = fopen(path ? path : DEFAULT_TOKEN_FILE, "r");
+    char token[256] = "";
+    if (f && fgets(token, sizeof token, f))
+        token[strcspn(token, "\r\n \t")] = '\0';
+    if (f)
+        fclose(f);
+    if (*token)
+        json_object_set_new(request, "token", json_string(token));
+}
 
 static void s_print_json(json_t *obj)
 {
@@ -144,6 +161,7 @@ static json_t *s_request(const s_opts_t *o, json_t *request, int *rc)
     zmq_setsockopt(req, ZMQ_RCVTIMEO, &o->timeout_ms, sizeof o->timeout_ms);
     zmq_setsockopt(req, ZMQ_SNDTIMEO, &o->timeout_ms, sizeof o->timeout_ms);
     json_t *reply = NULL;
+    s_add_token(request);
     char *text = json_dumps(request, JSON_COMPACT);
     if (zmq_connect(req, o->control) != 0) {
         *rc = s_fail(o, EXIT_USAGE, R_USAGE, "bad control endpoint '%s': %s", o->control,

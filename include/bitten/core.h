@@ -118,7 +118,11 @@ bitten_bus_t *bitten_core_bus(bitten_core_t *core);
 const bitten_config_t *bitten_core_config(bitten_core_t *core);
 bitten_log_t *bitten_core_log(bitten_core_t *core);
 
-/*  Wall clock now, in ms (the loop's cached time). */
+/*  The daemon clock now, in ms since the epoch: the wall clock at start-up plus the
+ *  monotonic time elapsed since. It never steps: ages, timeouts, expiries and rate limits
+ *  measured on it are right also when the system clock is stepped (date -s, a VM resume, a
+ *  bad NTP server). A step is detected, logged (clock.step, ERROR) and counted in status ->
+ *  clock; the daemon clock keeps its course until a restart (docs/troubleshooting.md). */
 bitten_ms_t bitten_core_now_ms(bitten_core_t *core);
 
 /*  Sends one command frame to one account's EA, without blocking, and only on a connection
@@ -144,10 +148,40 @@ bool bitten_core_events_wanted(bitten_core_t *core);
 void bitten_core_emit(bitten_core_t *core, const char *topic, json_t *obj);
 
 /*  Control commands: handler(self, request, reply) fills reply (an object) and returns
- *  BITTEN_R_OK, or a reason (then reply may carry "error": text). */
+ *  BITTEN_R_OK, or a reason (then reply may carry "error": text).
+ *
+ *  Each command declares at registration what it may be sent (args) and whether it acts.
+ *  The core checks every request against that before the handler runs: a field that is not
+ *  declared, a declared field of the wrong JSON type or a required one that is absent is
+ *  refused BAD_REQUEST naming the field (reply "field"), counted and logged; the handler
+ *  only ever sees requests that match. "cmd" and "token" are always allowed. */
+typedef enum {
+    BITTEN_ARG_STRING,
+    BITTEN_ARG_INT,    /* an integer, or a real with an integral value (bittenctl call 5) */
+    BITTEN_ARG_NUMBER, /* any finite JSON number */
+    BITTEN_ARG_BOOL,   /* true or false, never "true" or 1 */
+} bitten_arg_type_t;
+
+typedef struct {
+    const char *name; /* NULL ends the list */
+    bitten_arg_type_t type;
+    bool required;
+} bitten_control_arg_t;
+
+/*  READ commands answer questions; ACT commands change state or send orders (fire, close,
+ *  halt, resume): they need the operator's credential (docs/security.md). */
+typedef enum { BITTEN_CONTROL_READ, BITTEN_CONTROL_ACT } bitten_control_access_t;
+
 typedef bitten_reason_t(bitten_control_fn)(void *self, const json_t *request, json_t *reply);
-int bitten_core_control_register(bitten_core_t *core, const char *command, bitten_control_fn *fn,
-                                 void *self);
+/*  args: the fields the command takes, ended by {NULL}; NULL = none. Borrowed: static. */
+int bitten_core_control_register(bitten_core_t *core, const char *command,
+                                 bitten_control_access_t access, const bitten_control_arg_t *args,
+                                 bitten_control_fn *fn, void *self);
+
+/*  The check the core runs (pure, for tests): BITTEN_R_OK, or BITTEN_R_BAD_REQUEST with
+ *  *field (the offending field, "" when the request is not an object) and *why (static text). */
+bitten_reason_t bitten_control_check_args(const bitten_control_arg_t *args, const json_t *request,
+                                          const char **field, const char **why);
 
 /*  Status sections: fn(self, section) fills one object of `bittenctl status`. */
 typedef void(bitten_status_fn)(void *self, json_t *section);

@@ -77,7 +77,13 @@
     X(INTERNAL, "internal error (see the log)")                                                   \
     /* CITADEL evidence gate (the pattern's outcome record) */                                     \
     X(EVIDENCE_INSUFFICIENT, "the pattern's record has too few closed trades to auto-fire")      \
-    X(NEGATIVE_EXPECTANCY, "the pattern's expectancy lower 95% bound is below the floor")
+    X(NEGATIVE_EXPECTANCY, "the pattern's expectancy lower 95% bound is below the floor")          \
+    /* core hardening (issue 14): store, control, events, clock -- kept apart to ease merges */   \
+    X(STORE_BUSY, "the database is locked by another connection: not journaled, not sent")        \
+    X(STORE_FAILED, "the database refused the write (disk full, file size limit, I/O error)")    \
+    X(CONTROL_UNAUTHORIZED, "an acting control command without the operator's token")          \
+    X(FRAME_TIME_OUT_OF_RANGE, "telemetry or heartbeat stamped too far from now (clock or offset)") \
+    X(EVENTS_SUBSCRIPTIONS_FULL, "too many subscriptions on the events socket: subscribers shed")
 
 typedef enum {
 #define BITTEN_REASON_ENUM_(name, doc) BITTEN_R_##name,

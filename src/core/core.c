@@ -10,11 +10,64 @@
 #include "core/store.h"
 #include "core/strict.h"
 
-bitten_ms_t core_wall_ms(void)
+static bitten_ms_t s_clock_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(id, &ts);
     return (bitten_ms_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bitten_ms_t core_wall_ms(const bitten_core_t *core)
+{
+    return s_clock_ms(CLOCK_REALTIME) + core->clock.shim_ms;
+}
+
+bitten_ms_t core_daemon_ms(const bitten_core_t *core)
+{
+    return core->clock.wall_base + (s_clock_ms(CLOCK_MONOTONIC) - core->clock.mono_base);
+}
+
+static void s_clock_start(bitten_core_t *core)
+{
+    core->clock.mono_base = s_clock_ms(CLOCK_MONOTONIC);
+    core->clock.wall_base = s_clock_ms(CLOCK_REALTIME);
+}
+
+//  Once a second: has the system clock moved against the monotonic one? NTP slews both
+//  alike, so only a step (date -s, a VM resume, a bad NTP server) shows up here.
+static void s_clock_check(bitten_core_t *core)
+{
+    core_clock_t *c = &core->clock;
+    bitten_ms_t now = core_daemon_ms(core);
+    bitten_ms_t offset = core_wall_ms(core) - now;
+    bitten_ms_t step = offset - c->offset_ms;
+    if (step > c->step_alarm_ms || -step > c->step_alarm_ms) {
+        c->steps++;
+        c->last_step_ms = step;
+        c->last_step_at = now;
+        char ts[32];
+        BLOG_ERROR(core->log, "core", "clock.step",
+                   "alarm=1 step_ms=%lld offset_ms=%lld steps=%llu wall=%s action=\"ages and "
+                   "timeouts keep the monotonic daemon clock; restart to adopt the new time\"",
+                   (long long)step, (long long)offset, (unsigned long long)c->steps,
+                   bitten_format_time(now + offset, ts, sizeof ts));
+        bitten_core_emit(core, "clock.step",
+                         json_pack("{s:I, s:I, s:I}", "step_ms", (json_int_t)step, "offset_ms",
+                                   (json_int_t)offset, "steps", (json_int_t)c->steps));
+    }
+    c->offset_ms = offset;
+}
+
+//  Test hook (debug.test_hooks = true only): steps the wall clock the daemon reads by ms.
+static const bitten_control_arg_t s_clock_step_args[] = {{"ms", BITTEN_ARG_INT, true},
+                                                         {NULL, 0, false}};
+
+static bitten_reason_t s_control_clock_step(void *self, const json_t *request, json_t *reply)
+{
+    bitten_core_t *core = self;
+    core->clock.shim_ms += (bitten_ms_t)json_number_value(json_object_get(request, "ms"));
+    json_object_set_new(reply, "shim_ms", json_integer(core->clock.shim_ms));
+    return BITTEN_R_OK;
 }
 
 void core_timer_start(bitten_core_t *core, ev_timer *t,
@@ -47,9 +100,11 @@ bitten_log_t *bitten_core_log(bitten_core_t *core)
     return core->log;
 }
 
+//  Not ev_now(): libev's cached "now" is CLOCK_REALTIME (ev_time), it steps with the system
+//  clock; only its ev_timer deadlines run on CLOCK_MONOTONIC.
 bitten_ms_t bitten_core_now_ms(bitten_core_t *core)
 {
-    return (bitten_ms_t)(ev_now(core->loop) * 1000.0);
+    return core_daemon_ms(core);
 }
 
 void bitten_core_set_ea_query(bitten_core_t *core, const bitten_ea_query_t *query)
@@ -98,7 +153,7 @@ static void s_keepalive_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     bitten_core_t *core = w->data;
     char frame[128];
-    int len = bitten_encode_keepalive(core_wall_ms(), frame, sizeof frame);
+    int len = bitten_encode_keepalive(core_wall_ms(core), frame, sizeof frame);
     //  One per connected PULL EA, or some would hear nothing for 120 s and reconnect.
     int sent = len > 0 ? core_send_keepalives(core, frame, (size_t)len) : 0;
     core->stats.keepalives_sent += (uint64_t)sent;
@@ -137,6 +192,7 @@ static void s_strict_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void s_housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     bitten_core_t *core = w->data;
+    s_clock_check(core);
     bitten_log_flush_suppressed(core->log);
 }
 
@@ -147,7 +203,7 @@ static void s_prune_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     bitten_core_t *core = w->data;
     bitten_prune_result_t r;
-    bitten_ms_t now = core_wall_ms();
+    bitten_ms_t now = core_daemon_ms(core);
     if (bitten_store_prune(core->store, &core->set.retention, now, &r) != 0) {
         BLOG_ERROR(core->log, "core", "store.prune_failed", "error=\"%s\"",
                    bitten_store_errmsg(core->store));
@@ -203,10 +259,13 @@ static void s_settings_read(const bitten_config_t *cfg, core_settings_t *set)
     set->feedback_rcvhwm = (int)bitten_config_int(cfg, "feedback.rcvhwm");
     set->command_sndhwm = (int)bitten_config_int(cfg, "command.sndhwm");
     set->events_sndhwm = (int)bitten_config_int(cfg, "events.sndhwm");
+    set->events_max_subs = (int)bitten_config_int(cfg, "events.max_subscriptions");
+    set->events_max_sub_bytes = (int)bitten_config_int(cfg, "events.max_subscription_bytes");
     set->feedback_socket = bitten_config_str(cfg, "feedback.socket");
     set->ep_command = bitten_config_str(cfg, "command.endpoint");
     set->ep_feedback = bitten_config_str(cfg, "feedback.endpoint");
     set->ep_control = bitten_config_str(cfg, "control.endpoint");
+    set->token_file = bitten_config_str(cfg, "control.token_file");
     set->ep_events = bitten_config_str(cfg, "events.endpoint");
     set->ep_router = bitten_config_str(cfg, "router.endpoint");
     set->ep_confirm = bitten_config_str(cfg, "confirm.endpoint");
@@ -228,6 +287,9 @@ static void s_settings_read(const bitten_config_t *cfg, core_settings_t *set)
     set->state_dir = bitten_config_str(cfg, "state_dir");
     set->test_hooks = bitten_config_bool(cfg, "debug.test_hooks");
     set->server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
+    set->store_busy_timeout_ms = (int)bitten_config_int(cfg, "store.busy_timeout_ms");
+    set->max_frame_age_ms = bitten_config_int(cfg, "feedback.max_frame_age_s") * 1000;
+    set->max_frame_future_ms = bitten_config_int(cfg, "feedback.max_frame_future_s") * 1000;
     set->retention.snapshot_retention_ms =
         bitten_config_int(cfg, "store.snapshot_retention_h") * 3600 * 1000;
     set->retention.fire_event_retention_ms =
@@ -247,8 +309,10 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
     }
     core->cfg = cfg;
     core->log = log;
-    core->started_ms = core_wall_ms();
     s_settings_read(cfg, &core->set);
+    core->clock.step_alarm_ms = bitten_config_int(cfg, "clock.step_alarm_ms");
+    s_clock_start(core);
+    core->started_ms = core_daemon_ms(core);
     core->decode_opts.max_frame_bytes = (size_t)core->set.max_frame_bytes;
     core->decode_opts.server_utc_offset_s = core->set.server_utc_offset_s;
     core->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOENV);
@@ -262,11 +326,18 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
         bitten_core_destroy(&core);
         return NULL;
     }
-    if (core_security_start(core, err, errlen) != 0 || core_channels_bind(core, err, errlen) != 0) {
+    if (core_security_start(core, err, errlen) != 0 ||
+        core_control_token_load(core, err, errlen) != 0 ||
+        core_channels_bind(core, err, errlen) != 0) {
         bitten_core_destroy(&core);
         return NULL;
     }
     core_security_warn_insecure(core);
+    if (!core->control_token[0] && !core->control_ipc)
+        BLOG_WARN(core->log, "core", "control.read_only",
+                  "control=%s msg=\"no control.token_file: fire, close, halt and resume are "
+                  "refused CONTROL_UNAUTHORIZED on a tcp:// control socket\"",
+                  core->ep_control);
     char why[256];
     core->store = bitten_store_open(core->set.state_dir, why, sizeof why);
     if (!core->store) {
@@ -274,16 +345,21 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
         bitten_core_destroy(&core);
         return NULL;
     }
+    bitten_store_set_busy_timeout(core->store, core->set.store_busy_timeout_ms);
     s_signal(core, &core->sig_term, s_stop_cb, SIGTERM);
     s_signal(core, &core->sig_int, s_stop_cb, SIGINT);
     s_signal(core, &core->sig_hup, s_hup_cb, SIGHUP);
     core_timer_start(core, &core->keepalive_timer, s_keepalive_cb, (double)core->set.keepalive_s);
     core_timer_start(core, &core->housekeeping_timer, s_housekeeping_cb, 1.0);
-    core->optimized_ms = core_wall_ms(); /* the first PRAGMA optimize one interval after start */
+    core->optimized_ms =
+        core_daemon_ms(core); /* the first PRAGMA optimize one interval after start */
     core_timer_start(core, &core->prune_timer, s_prune_cb, (double)core->set.prune_interval_s);
     if (core->set.strict)
         core_timer_start(core, &core->strict_timer, s_strict_cb, (double)core->set.strict_check_s);
     core_control_register_builtin(core);
+    if (core->set.test_hooks)
+        bitten_core_control_register(core, "debug.clock_step", BITTEN_CONTROL_ACT,
+                                     s_clock_step_args, s_control_clock_step, core);
     core_systemd_start(core);
     return core;
 }

@@ -3,6 +3,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/stat.h>
 
 #include "core/core_internal.h"
 
@@ -127,9 +131,16 @@ int core_send_keepalives(bitten_core_t *core, const char *frame, size_t len)
     return sent;
 }
 
+//  Somebody may listen: a subscription is counted, or a subscriber is connected (the count
+//  can lag while a flood is shed; formatting for nobody costs less than missing a listener).
+static bool s_events_wanted(const bitten_core_t *core)
+{
+    return core->event_subscriptions > 0 || core->events_peers.count > 0;
+}
+
 bool bitten_core_events_wanted(bitten_core_t *core)
 {
-    return core->event_subscriptions > 0;
+    return s_events_wanted(core);
 }
 
 void bitten_core_emit(bitten_core_t *core, const char *topic, json_t *obj)
@@ -137,7 +148,7 @@ void bitten_core_emit(bitten_core_t *core, const char *topic, json_t *obj)
     if (!obj)
         return;
     //  Nobody subscribed: formatting the event would be all the work it ever gets.
-    if (core->event_subscriptions <= 0) {
+    if (!s_events_wanted(core)) {
         json_decref(obj);
         core->stats.events_unheard++;
         return;
@@ -145,7 +156,7 @@ void bitten_core_emit(bitten_core_t *core, const char *topic, json_t *obj)
     char ts[32];
     if (!json_object_get(obj, "ts"))
         json_object_set_new(obj, "ts",
-                            json_string(bitten_format_time(core_wall_ms(), ts, sizeof ts)));
+                            json_string(bitten_format_time(core_wall_ms(core), ts, sizeof ts)));
     //  15 significant digits: prices print as 1.1004, not 1.1003999999999999.
     char *body = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(obj);
@@ -176,11 +187,57 @@ bool core_recv_next(void *socket, zmq_msg_t *msg)
     return false;
 }
 
+//  True when fd is a connection accepted on the events endpoint: its local address is the
+//  listener's (the port of tcp://host:port, the path of ipc://path). Guards the shedding
+//  below against an fd number reused since the monitor reported it.
+static bool s_is_events_conn(const bitten_core_t *core, int fd)
+{
+    struct sockaddr_storage local;
+    socklen_t len = sizeof local;
+    if (getsockname(fd, (struct sockaddr *)&local, &len) != 0)
+        return false;
+    const char *ep = core->ep_events;
+    if (strncmp(ep, "ipc://", 6) == 0)
+        return local.ss_family == AF_UNIX &&
+               strcmp(((struct sockaddr_un *)&local)->sun_path, ep + 6) == 0;
+    const char *colon = strrchr(ep, ':');
+    int port = colon ? atoi(colon + 1) : 0;
+    if (port <= 0)
+        return false;
+    if (local.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&local)->sin_port) == port;
+    if (local.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&local)->sin6_port) == port;
+    return false;
+}
+
+//  libzmq keeps every subscription of every XPUB peer in its own trie and offers no way to
+//  refuse one: the bound is kept by cutting all events connections, which frees their
+//  subscriptions. Real subscribers reconnect and subscribe again by themselves.
+static void s_events_shed(bitten_core_t *core)
+{
+    core_peers_t *p = &core->events_peers;
+    //  Every connection whose subscriptions were read has been accepted: know them all.
+    core_peers_drain(core, p);
+    int cut = 0;
+    for (size_t fd = 0; fd < p->cap; fd++)
+        if (p->connected[fd] && s_is_events_conn(core, (int)fd) &&
+            shutdown((int)fd, SHUT_RDWR) == 0)
+            cut++;
+    core->stats.events_sheds++;
+    core->stats.events_peers_shed += (uint64_t)cut;
+    char detail[128];
+    snprintf(detail, sizeof detail, "more than %d subscriptions: %d subscriber connections cut",
+             core->set.events_max_subs, cut);
+    core_reject(core, "events", BITTEN_R_EVENTS_SUBSCRIPTIONS_FULL, "", detail, NULL, 0);
+}
+
 //  Subscription messages on the events XPUB: first byte 1 = subscribe, 0 = unsubscribe
 //  (also sent for each subscription of a subscriber that goes away).
 static void s_events_cb(zwatch_t *watch, void *socket, int revents, void *arg)
 {
     bitten_core_t *core = arg;
+    bool shed = false;
     for (int n = 0; n < core->set.max_frames; n++) {
         zmq_msg_t msg;
         if (!core_recv_next(socket, &msg))
@@ -192,6 +249,14 @@ static void s_events_cb(zwatch_t *watch, void *socket, int revents, void *arg)
                 core->event_subscriptions = 0;
         }
         zmq_msg_close(&msg);
+        //  Over the bound: cut (at most once per wakeup; the cut connections' unsubscriptions
+        //  bring the count back down), and count every subscription past it.
+        if (core->event_subscriptions > core->set.events_max_subs) {
+            core->stats.events_refused++;
+            if (!shed)
+                s_events_shed(core);
+            shed = true;
+        }
     }
 }
 
@@ -239,11 +304,24 @@ static void *s_socket(bitten_core_t *core, int type, const char *name, const cha
         int hwm = set->events_sndhwm, on = 1;
         zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt(s, ZMQ_XPUB_VERBOSER, &on, sizeof on);
+        //  Subscriptions are what a peer sends here: each at most max_subscription_bytes (a
+        //  longer one closes its connection inside libzmq), and few queued per peer.
+        int64_t sub_max = (int64_t)set->events_max_sub_bytes + 1;
+        int rcvhwm = 64;
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &sub_max, sizeof sub_max);
+        zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     }
     //  The EA-facing sockets authenticate with CURVE; control and events stay loopback.
     if (type != ZMQ_REP && type != ZMQ_XPUB)
         core_security_apply(core, s);
-    if (zmq_bind(s, endpoint) != 0) {
+    //  The control socket's file is the operator's credential when there is no token: owner
+    //  and group only (0660), set by the umask at creation, so it is never open in between.
+    bool guard = type == ZMQ_REP && strncmp(endpoint, "ipc://", 6) == 0;
+    mode_t mask = guard ? umask(0117) : 0;
+    int bound = zmq_bind(s, endpoint);
+    if (guard)
+        umask(mask);
+    if (bound != 0) {
         snprintf(err, errlen, "%s: cannot bind %s: %s", name, endpoint, zmq_strerror(errno));
         zmq_close(s);
         return NULL;
@@ -372,7 +450,8 @@ int core_channels_bind(bitten_core_t *core, char *err, size_t errlen)
     if (core_peers_start(core, &core->command_peers, core->command, "command") != 0 ||
         core_peers_start(core, &core->feedback_peers, core->feedback, "feedback") != 0 ||
         core_peers_start(core, &core->router_peers, core->router, "router") != 0 ||
-        core_peers_start(core, &core->confirm_peers, core->confirm, "confirm") != 0) {
+        core_peers_start(core, &core->confirm_peers, core->confirm, "confirm") != 0 ||
+        core_peers_start(core, &core->events_peers, core->events, "events") != 0) {
         snprintf(err, errlen, "cannot start socket monitors: %s", zmq_strerror(errno));
         return -1;
     }
@@ -422,6 +501,7 @@ void core_channels_close(bitten_core_t *core)
     free(core->pairs);
     core->pairs = NULL;
     core->n_pairs = 0;
+    core_peers_stop(&core->events_peers, core->events);
     s_close(&core->command);
     s_close(&core->feedback);
     s_close(&core->router);

@@ -1,24 +1,117 @@
 /*  core_control.c: the control socket (REP, JSON requests): the command table, one reply per
  *  request, and the core's own commands "status" (counters + module sections) and "config". */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/core_internal.h"
+#include "core/store.h"
 
 /* ---------------------------------------------------------------- registration (core.h) */
 
-int bitten_core_control_register(bitten_core_t *core, const char *command, bitten_control_fn *fn,
-                                 void *self)
+int bitten_core_control_register(bitten_core_t *core, const char *command,
+                                 bitten_control_access_t access, const bitten_control_arg_t *args,
+                                 bitten_control_fn *fn, void *self)
 {
     if (core->n_controls == CORE_MAX_CONTROL || strlen(command) >= sizeof core->controls[0].name)
         return -1;
     core_control_t *c = &core->controls[core->n_controls++];
     snprintf(c->name, sizeof c->name, "%s", command);
+    c->access = access;
+    c->args = args;
     c->fn = fn;
     c->self = self;
     return 0;
+}
+
+/* ---------------------------------------------------------------- argument schemas */
+
+static bool s_arg_type_ok(bitten_arg_type_t type, const json_t *v)
+{
+    switch (type) {
+    case BITTEN_ARG_STRING:
+        return json_is_string(v);
+    case BITTEN_ARG_INT:
+        if (json_is_integer(v))
+            return true;
+        if (json_is_real(v)) {
+            double d = json_real_value(v);
+            return isfinite(d) && d == (double)(int64_t)d && fabs(d) < 9e15;
+        }
+        return false;
+    case BITTEN_ARG_NUMBER:
+        return json_is_integer(v) || (json_is_real(v) && isfinite(json_real_value(v)));
+    case BITTEN_ARG_BOOL:
+        return json_is_boolean(v);
+    }
+    return false;
+}
+
+static const char *s_arg_type_name(bitten_arg_type_t type)
+{
+    switch (type) {
+    case BITTEN_ARG_STRING:
+        return "must be a string";
+    case BITTEN_ARG_INT:
+        return "must be an integer";
+    case BITTEN_ARG_NUMBER:
+        return "must be a number";
+    case BITTEN_ARG_BOOL:
+        return "must be true or false";
+    }
+    return "has the wrong type";
+}
+
+static const bitten_control_arg_t *s_arg_find(const bitten_control_arg_t *args, const char *name)
+{
+    for (size_t i = 0; args && args[i].name; i++)
+        if (strcmp(args[i].name, name) == 0)
+            return &args[i];
+    return NULL;
+}
+
+bitten_reason_t bitten_control_check_args(const bitten_control_arg_t *args, const json_t *request,
+                                          const char **field, const char **why)
+{
+    *field = "";
+    *why = "";
+    if (!json_is_object(request)) {
+        *why = "request must be a JSON object";
+        return BITTEN_R_BAD_REQUEST;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)request, key, v)
+    {
+        if (strcmp(key, "cmd") == 0 || strcmp(key, "token") == 0) {
+            if (!json_is_string(v)) {
+                *field = strcmp(key, "cmd") == 0 ? "cmd" : "token";
+                *why = "must be a string";
+                return BITTEN_R_BAD_REQUEST;
+            }
+            continue;
+        }
+        const bitten_control_arg_t *a = s_arg_find(args, key);
+        if (!a) {
+            *field = key;
+            *why = "is not a field of this command";
+            return BITTEN_R_BAD_REQUEST;
+        }
+        if (!s_arg_type_ok(a->type, v)) {
+            *field = a->name;
+            *why = s_arg_type_name(a->type);
+            return BITTEN_R_BAD_REQUEST;
+        }
+    }
+    for (size_t i = 0; args && args[i].name; i++)
+        if (args[i].required && !json_object_get(request, args[i].name)) {
+            *field = args[i].name;
+            *why = "is required";
+            return BITTEN_R_BAD_REQUEST;
+        }
+    return BITTEN_R_OK;
 }
 
 int bitten_core_status_register(bitten_core_t *core, const char *section, bitten_status_fn *fn,
@@ -102,7 +195,7 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
     bitten_core_t *core = self;
     core_stats_t *st = &core->stats;
     const core_settings_t *set = &core->set;
-    bitten_ms_t now = core_wall_ms();
+    bitten_ms_t now = core_daemon_ms(core);
     char ts[32];
     json_object_set_new(reply, "version", json_string(BITTEN_VERSION));
     json_object_set_new(reply, "pid", json_integer(getpid()));
@@ -150,7 +243,32 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
     json_object_set_new(reply, "events_published", json_integer((json_int_t)st->events_published));
     json_object_set_new(reply, "events_unheard", json_integer((json_int_t)st->events_unheard));
     json_object_set_new(reply, "event_subscriptions", json_integer(core->event_subscriptions));
+    json_object_set_new(reply, "events",
+                        json_pack("{s:i, s:i, s:i, s:I, s:I, s:I}", "subscriptions",
+                                  core->event_subscriptions, "max_subscriptions",
+                                  core->set.events_max_subs, "peers", core->events_peers.count,
+                                  "sheds", (json_int_t)core->stats.events_sheds, "peers_shed",
+                                  (json_int_t)core->stats.events_peers_shed, "refused",
+                                  (json_int_t)core->stats.events_refused));
     json_object_set_new(reply, "control_requests", json_integer((json_int_t)st->control_requests));
+    json_object_set_new(reply, "control_bad_args", json_integer((json_int_t)st->control_bad_args));
+    json_object_set_new(reply, "control_unauthorized",
+                        json_integer((json_int_t)st->control_unauthorized));
+    json_object_set_new(reply, "control_auth",
+                        json_string(core->control_token[0] ? "token"
+                                    : core->control_ipc    ? "ipc_file_mode"
+                                                           : "read_only"));
+    const core_clock_t *clk = &core->clock;
+    json_object_set_new(
+        reply, "clock",
+        json_pack("{s:s, s:I, s:I, s:I, s:I}", "ages", "monotonic", "wall_offset_ms",
+                  (json_int_t)clk->offset_ms, "steps", (json_int_t)clk->steps, "last_step_ms",
+                  (json_int_t)clk->last_step_ms, "step_alarm_ms", (json_int_t)clk->step_alarm_ms));
+    bitten_store_stats_t ss;
+    bitten_store_stats(core->store, &ss);
+    json_object_set_new(reply, "store",
+                        json_pack("{s:i, s:I, s:I}", "busy_timeout_ms", ss.busy_timeout_ms, "busy",
+                                  (json_int_t)ss.busy, "failed", (json_int_t)ss.failed));
     for (size_t i = 0; i < core->n_statuses; i++) {
         json_t *section = json_object();
         core->statuses[i].fn(core->statuses[i].self, section);
@@ -197,10 +315,34 @@ static bitten_reason_t s_control_config(void *self, const json_t *request, json_
     return BITTEN_R_OK;
 }
 
+static const char *const s_arg_type_names[] = {"string", "integer", "number", "bool"};
+
+//  Every command with its access and argument schema: what a client may send.
+static bitten_reason_t s_control_commands(void *self, const json_t *request, json_t *reply)
+{
+    bitten_core_t *core = self;
+    json_t *list = json_array();
+    for (size_t i = 0; i < core->n_controls; i++) {
+        const core_control_t *c = &core->controls[i];
+        json_t *args = json_array();
+        for (size_t j = 0; c->args && c->args[j].name; j++)
+            json_array_append_new(args, json_pack("{s:s, s:s, s:b}", "name", c->args[j].name,
+                                                  "type", s_arg_type_names[c->args[j].type],
+                                                  "required", c->args[j].required));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:o}", "name", c->name, "access",
+                                              c->access == BITTEN_CONTROL_ACT ? "act" : "read",
+                                              "args", args));
+    }
+    json_object_set_new(reply, "commands", list);
+    return BITTEN_R_OK;
+}
+
 void core_control_register_builtin(bitten_core_t *core)
 {
-    bitten_core_control_register(core, "status", s_control_status, core);
-    bitten_core_control_register(core, "config", s_control_config, core);
+    bitten_core_control_register(core, "commands", BITTEN_CONTROL_READ, NULL, s_control_commands,
+                                 core);
+    bitten_core_control_register(core, "status", BITTEN_CONTROL_READ, NULL, s_control_status, core);
+    bitten_core_control_register(core, "config", BITTEN_CONTROL_READ, NULL, s_control_config, core);
 }
 
 /* ---------------------------------------------------------------- requests and replies */
@@ -231,7 +373,7 @@ static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
     const char *cmd = request ? json_string_value(json_object_get(request, "cmd")) : NULL;
     if (!cmd) {
         core_reject(core, "control", BITTEN_R_BAD_REQUEST, "cmd", "expected {\"cmd\":\"...\"}",
-                    data, len);
+                    NULL, 0);
         json_decref(request);
         s_control_reply(core, s_control_error(BITTEN_R_BAD_REQUEST,
                                               "request must be a JSON object with a string cmd"));
@@ -240,8 +382,33 @@ static void s_handle_control(bitten_core_t *core, const char *data, size_t len)
     for (size_t i = 0; i < core->n_controls; i++) {
         if (strcmp(core->controls[i].name, cmd) != 0)
             continue;
+        const core_control_t *c = &core->controls[i];
+        const char *field, *why;
+        if (bitten_control_check_args(c->args, request, &field, &why) != BITTEN_R_OK) {
+            core->stats.control_bad_args++;
+            char text[160];
+            snprintf(text, sizeof text, "%.40s %s (command %.32s)", *field ? field : "request", why,
+                     c->name);
+            core_reject(core, "control", BITTEN_R_BAD_REQUEST, field, text, NULL, 0);
+            json_t *reply = s_control_error(BITTEN_R_BAD_REQUEST, text);
+            json_object_set_new(reply, "field", json_string(field));
+            json_decref(request);
+            s_control_reply(core, reply);
+            return;
+        }
+        const char *denied;
+        if (c->access == BITTEN_CONTROL_ACT && !core_control_authorized(core, request, &denied)) {
+            core->stats.control_unauthorized++;
+            char text[160];
+            snprintf(text, sizeof text, "%s (command %.32s)", denied, c->name);
+            //  No excerpt: the request may carry a token, right or nearly right.
+            core_reject(core, "control", BITTEN_R_CONTROL_UNAUTHORIZED, "token", text, NULL, 0);
+            json_decref(request);
+            s_control_reply(core, s_control_error(BITTEN_R_CONTROL_UNAUTHORIZED, text));
+            return;
+        }
         json_t *reply = json_object();
-        bitten_reason_t reason = core->controls[i].fn(core->controls[i].self, request, reply);
+        bitten_reason_t reason = c->fn(c->self, request, reply);
         json_object_set_new(reply, "ok", json_boolean(reason == BITTEN_R_OK));
         if (reason != BITTEN_R_OK) {
             json_object_set_new(reply, "reason", json_string(bitten_reason_str(reason)));

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bitten/dialect.h"
 #include "core/core_internal.h"
 
 static const bitten_event_t s_frame_events[BITTEN_FRAME_COUNT_] = {
@@ -28,7 +29,7 @@ void core_reject(bitten_core_t *core, const char *channel, bitten_reason_t reaso
     bitten_log_excerpt(data, len, (size_t)core->set.reject_excerpt_bytes, excerpt, sizeof excerpt);
 
     //  One line per reason per interval; the counter and the event carry every reject.
-    bitten_ms_t now = core_wall_ms();
+    bitten_ms_t now = core_daemon_ms(core);
     if (now - st->reject_logged_ms[reason] >= core->set.reject_log_interval_ms) {
         char qdetail[160];
         BLOG_WARN(core->log, "core", "frame.rejected",
@@ -171,6 +172,41 @@ static int s_learn_route(core_src_t *src, const unsigned char *rid, size_t rid_l
     return 0;
 }
 
+//  The largest UTC offset a broker's server time can have: EA dialects stamp server time, and
+//  a wrong feedback.server_utc_offset_s (alarmed elsewhere: CLOCK_SKEW) must not blind them.
+#define SERVER_TIME_SLACK_MS (14LL * 3600 * 1000)
+
+bool core_frame_time_ok(const bitten_frame_t *f, bitten_ms_t wall, int64_t max_age_ms,
+                        int64_t max_future_ms)
+{
+    bitten_ms_t ts = f->type == BITTEN_FRAME_TELEMETRY   ? f->u.telemetry.timestamp
+                     : f->type == BITTEN_FRAME_HEARTBEAT ? f->u.heartbeat.timestamp
+                                                         : 0;
+    if (ts == 0)
+        return true; /* unstamped, or a frame whose age is not account state */
+    int64_t slack = f->dialect == BITTEN_DIALECT_CONTRACT ? 0 : SERVER_TIME_SLACK_MS;
+    return wall - ts <= max_age_ms + slack && ts - wall <= max_future_ms + slack;
+}
+
+//  Account state stamped far from now (telemetry from 2001, an EA whose clock is off) is
+//  refused, so it can never count as fresh. Ages still run from the receipt, not the stamp.
+static int s_check_time(core_src_t *src, const char *data, size_t len)
+{
+    bitten_core_t *core = src->core;
+    bitten_ms_t wall = core_wall_ms(core);
+    if (core_frame_time_ok(core->frame, wall, core->set.max_frame_age_ms,
+                           core->set.max_frame_future_ms))
+        return 0;
+    const bitten_frame_t *f = core->frame;
+    bitten_ms_t ts =
+        f->type == BITTEN_FRAME_TELEMETRY ? f->u.telemetry.timestamp : f->u.heartbeat.timestamp;
+    char detail[160];
+    snprintf(detail, sizeof detail, "%s stamped %+lld s from the wall clock (dialect %s)",
+             bitten_frame_type_str(f->type), (long long)((ts - wall) / 1000),
+             bitten_dialect_str(f->dialect));
+    return s_refuse(src, BITTEN_R_FRAME_TIME_OUT_OF_RANGE, "timestamp", detail, data, len);
+}
+
 static void s_forget_route(bitten_core_t *core, const char *uuid)
 {
     const bitten_accounts_query_t *aq = &core->accounts_query;
@@ -293,12 +329,14 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
         aq->set_dialect(aq->self, uuid, seen.dialect);
     if (aq->normalize) {
         bitten_reason_t why = BITTEN_R_OK;
-        if (aq->normalize(aq->self, f, core_wall_ms(), &why) != 0) {
+        if (aq->normalize(aq->self, f, core_wall_ms(core), &why) != 0) {
             s_refuse(src, why == BITTEN_R_OK ? BITTEN_R_INTERNAL : why, "",
                      "refused by the account's normalization", data, len);
             return;
         }
     }
+    if (s_check_time(src, data, len) != 0)
+        return;
     src->frames++;
     core->stats.frames_in[f->type]++;
     bitten_bus_publish(core->bus, s_frame_events[f->type], f);

@@ -26,10 +26,13 @@ typedef struct {
     int feedback_rcvhwm;            /* feedback.rcvhwm */
     int command_sndhwm;             /* command.sndhwm */
     int events_sndhwm;              /* events.sndhwm */
+    int events_max_subs;            /* events.max_subscriptions */
+    int events_max_sub_bytes;       /* events.max_subscription_bytes */
     const char *feedback_socket;    /* feedback.socket: "sub" or "pull" */
     const char *ep_command;         /* command.endpoint, as configured (bound: core->ep_*) */
     const char *ep_feedback;        /* feedback.endpoint */
     const char *ep_control;         /* control.endpoint */
+    const char *token_file;         /* control.token_file */
     const char *ep_events;          /* events.endpoint */
     const char *ep_router;          /* router.endpoint */
     const char *ep_confirm;         /* confirm.endpoint */
@@ -51,13 +54,31 @@ typedef struct {
     const char *state_dir;          /* state_dir */
     bool test_hooks;                /* debug.test_hooks: the "debug.wedge" command exists */
     int server_utc_offset_s;        /* feedback.server_utc_offset_s */
+    int store_busy_timeout_ms;      /* store.busy_timeout_ms */
+    int64_t max_frame_age_ms;       /* feedback.max_frame_age_s */
+    int64_t max_frame_future_ms;    /* feedback.max_frame_future_s */
     bitten_retention_t retention;   /* store.*_retention_*, store.prune_batch */
     int prune_interval_s;           /* store.prune_interval_s */
     int optimize_interval_s;        /* store.optimize_interval_s */
 } core_settings_t;
 
+/*  The daemon clock (core.c): wall time at start plus CLOCK_MONOTONIC elapsed since, so ages,
+ *  timeouts and expiries never jump when the system clock is stepped. The system clock is
+ *  still read (core_wall_ms) and compared every second: a step is logged and counted. */
+typedef struct {
+    bitten_ms_t mono_base, wall_base; /* at start */
+    bitten_ms_t shim_ms;              /* debug.clock_step (test hooks): added to the wall read */
+    bitten_ms_t offset_ms;            /* system wall - daemon clock at the last check */
+    bitten_ms_t last_step_ms;         /* the last step's size (signed) */
+    bitten_ms_t last_step_at;         /* daemon clock when it was seen */
+    uint64_t steps;
+    int64_t step_alarm_ms; /* clock.step_alarm_ms */
+} core_clock_t;
+
 typedef struct {
     char name[32];
+    bitten_control_access_t access;
+    const bitten_control_arg_t *args;
     bitten_control_fn *fn;
     void *self;
 } core_control_t;
@@ -114,7 +135,11 @@ typedef struct {
     uint64_t bytes_in;
     uint64_t sends_refused;
     uint64_t events_published, events_unheard;
+    uint64_t events_sheds, events_peers_shed; /* subscription floods: times, connections cut */
+    uint64_t events_refused;                  /* subscriptions seen past the bound */
     uint64_t control_requests;
+    uint64_t control_bad_args;     /* refused by a command's argument schema */
+    uint64_t control_unauthorized; /* acting commands without the operator's credential */
     uint64_t keepalives_sent;
     uint64_t sends_by_reason[BITTEN_R_COUNT_]; /* send_to refusals by reason */
     uint64_t routes_learned, routes_refused;   /* ROUTER identities bound / refused */
@@ -134,7 +159,7 @@ struct bitten_core {
     void *command, *feedback, *control, *events, *router, *confirm;
     zwatch_t *feedback_watch, *control_watch, *events_watch, *router_watch, *confirm_watch;
     int event_subscriptions; /* live subscriptions on the events XPUB */
-    core_peers_t command_peers, feedback_peers, router_peers, confirm_peers;
+    core_peers_t command_peers, feedback_peers, router_peers, confirm_peers, events_peers;
     char ep_command[CORE_ENDPOINT_MAX], ep_feedback[CORE_ENDPOINT_MAX];
     char ep_control[CORE_ENDPOINT_MAX], ep_events[CORE_ENDPOINT_MAX];
     char ep_router[CORE_ENDPOINT_MAX], ep_confirm[CORE_ENDPOINT_MAX];
@@ -161,13 +186,20 @@ struct bitten_core {
     bitten_accounts_query_t accounts_query;
     bitten_store_t *store;
     char strict_path[512]; /* non-empty while a legacy file exists */
-    bitten_ms_t started_ms;
+    char control_token[129]; /* the operator token (control.token_file), "" without one */
+    bool control_ipc;        /* the control socket is ipc:// (its file mode guards it) */
+    bitten_ms_t started_ms;  /* daemon clock */
+    core_clock_t clock;
 };
 
 /* ---------------------------------------------------------------- core.c */
 
-/*  Wall clock now, in ms (not the loop's cached time). */
-bitten_ms_t core_wall_ms(void);
+/*  The system's wall clock now, in ms, as the daemon sees it (plus the debug.clock_step shim):
+ *  for what EAs and people compare with their own clocks, never for an age. */
+bitten_ms_t core_wall_ms(const bitten_core_t *core);
+
+/*  The daemon clock now, in ms (bitten_core_now_ms). */
+bitten_ms_t core_daemon_ms(const bitten_core_t *core);
 
 /*  Starts a repeating timer with core as its data. */
 void core_timer_start(bitten_core_t *core, ev_timer *t,
@@ -207,6 +239,11 @@ const char *core_trust_mode(const bitten_core_t *core);
 void core_reject(bitten_core_t *core, const char *channel, bitten_reason_t reason,
                  const char *field, const char *detail, const void *data, size_t len);
 
+/*  Pure: may f's own timestamp be believed at wall? Telemetry and heartbeats only; an absent
+ *  stamp passes; EA dialects (server time) get 14 h of slack on both sides. */
+bool core_frame_time_ok(const bitten_frame_t *f, bitten_ms_t wall, int64_t max_age_ms,
+                        int64_t max_future_ms);
+
 /* ---------------------------------------------------------------- core_peers.c */
 
 /*  Starts the socket monitor of socket, counting its peers in p. 0 or -1 (errno set). */
@@ -214,6 +251,9 @@ int core_peers_start(bitten_core_t *core, core_peers_t *p, void *socket, const c
 
 /*  The peers of one channel as a status object {endpoint, peers, connects, ...}. */
 json_t *core_peers_json(const core_peers_t *p, const char *endpoint);
+
+/*  Reads every monitor event queued for p now (so p knows each connection accepted so far). */
+void core_peers_drain(bitten_core_t *core, core_peers_t *p);
 
 /*  Stops the monitor of socket and frees p's state (idempotent). */
 void core_peers_stop(core_peers_t *p, void *socket);
@@ -241,6 +281,14 @@ void core_security_reload(bitten_core_t *core);
 /*  With --insecure and a bound EA-facing endpoint that is not loopback: warns now and every
  *  security.insecure_warn_s. Call after the channels are bound. */
 void core_security_warn_insecure(bitten_core_t *core);
+
+/*  Loads control.token_file into core->control_token, creating it (random, 0640) when it
+ *  does not exist. 0 (also without a token file), or -1 with one line naming the key. */
+int core_control_token_load(bitten_core_t *core, char *err, size_t errlen);
+
+/*  True when an acting command may run: with a token file, the request's "token" matches
+ *  (constant time); without one, only on an ipc:// control socket. *why explains a false. */
+bool core_control_authorized(const bitten_core_t *core, const json_t *request, const char **why);
 
 /*  Stops the warning timer, zauth and frees the certificate (idempotent). */
 void core_security_stop(bitten_core_t *core);

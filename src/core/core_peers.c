@@ -50,19 +50,19 @@ static void s_peers_event(bitten_core_t *core, core_peers_t *p, uint16_t event, 
         p->disconnects++;
         s_peers_mark(p, fd, false);
     }
-    BLOG_INFO(core->log, "core", connected ? "peer.connected" : "peer.disconnected",
-              "channel=%s peers=%d fd=%d", p->channel, p->count, fd);
+    //  Events subscribers come and go (bittenctl tail, a flood being shed): debug only.
+    BLOG(core->log, p == &core->events_peers ? BITTEN_LOG_DEBUG : BITTEN_LOG_INFO, "core",
+         connected ? "peer.connected" : "peer.disconnected", "channel=%s peers=%d fd=%d",
+         p->channel, p->count, fd);
     if (p == &core->command_peers) {
         bitten_peers_event_t ev = {p->count, endpoint, connected};
         bitten_bus_publish(core->bus, BITTEN_EV_COMMAND_PEERS, &ev);
     }
 }
 
-static void s_monitor_cb(zwatch_t *watch, void *socket, int revents, void *arg)
+static void s_monitor_read(bitten_core_t *core, core_peers_t *p, void *socket, int max)
 {
-    core_peers_t *p = arg;
-    bitten_core_t *core = p->core;
-    for (int n = 0; n < core->set.max_frames; n++) {
+    for (int n = 0; n < max; n++) {
         zmq_msg_t head, addr;
         if (!core_recv_next(socket, &head))
             return;
@@ -86,6 +86,18 @@ static void s_monitor_cb(zwatch_t *watch, void *socket, int revents, void *arg)
         zmq_msg_close(&head);
         zmq_msg_close(&addr);
     }
+}
+
+static void s_monitor_cb(zwatch_t *watch, void *socket, int revents, void *arg)
+{
+    core_peers_t *p = arg;
+    s_monitor_read(p->core, p, socket, p->core->set.max_frames);
+}
+
+void core_peers_drain(bitten_core_t *core, core_peers_t *p)
+{
+    if (p->monitor)
+        s_monitor_read(core, p, p->monitor, INT32_MAX);
 }
 
 int core_peers_start(bitten_core_t *core, core_peers_t *p, void *socket, const char *channel)

@@ -1,9 +1,14 @@
 /*  core_security.c: CURVE on the EA-facing sockets (server certificate, zauth with the allowed
  *  EA certificates, reload on SIGHUP), the --insecure warning and the one loopback test. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/core_internal.h"
 #include "core/security.h"
@@ -111,6 +116,108 @@ void core_security_reload(bitten_core_t *core)
     if (core->auth && s_load_clients(core) != 0)
         BLOG_ERROR(core->log, "core", "keys.reload_failed", "clients_dir=%s",
                    core->set.clients_dir);
+}
+
+/* ---------------------------------------------------------------- the control token */
+
+#define TOKEN_MIN 16
+
+//  Creates path with 32 random bytes as 64 hex characters, mode 0640 (owner + the service
+//  group: the operator's bittenctl reads it). O_EXCL: an existing file is never replaced.
+static int s_token_create(const char *path, char *err, size_t errlen)
+{
+    unsigned char raw[32];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+        snprintf(err, errlen, "control.token_file: no randomness for '%.300s'", path);
+        return -1;
+    }
+    char hex[2 * sizeof raw + 2];
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    hex[2 * sizeof raw] = '\n';
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0 || fchmod(fd, 0640) != 0 ||
+        write(fd, hex, 2 * sizeof raw + 1) != (ssize_t)(2 * sizeof raw + 1)) {
+        snprintf(err, errlen, "control.token_file: cannot create '%.300s': %s", path,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+int core_control_token_load(bitten_core_t *core, char *err, size_t errlen)
+{
+    core->control_token[0] = '\0';
+    core->control_ipc = strncmp(core->set.ep_control, "ipc://", 6) == 0;
+    const char *path = core->set.token_file;
+    if (!path || !*path)
+        return 0;
+    struct stat sb;
+    bool created = false;
+    if (stat(path, &sb) != 0 && errno == ENOENT) {
+        if (s_token_create(path, err, errlen) != 0)
+            return -1;
+        created = true;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        snprintf(err, errlen, "control.token_file: cannot read '%.300s': %s", path,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    //  A token any local user can read is no credential.
+    if (sb.st_mode & (S_IROTH | S_IWOTH)) {
+        close(fd);
+        snprintf(err, errlen,
+                 "control.token_file: '%.300s' is readable or writable by others "
+                 "(chmod 0640)",
+                 path);
+        return -1;
+    }
+    char buf[sizeof core->control_token];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    buf[strcspn(buf, "\r\n \t")] = '\0';
+    if (strlen(buf) < TOKEN_MIN) {
+        snprintf(err, errlen,
+                 "control.token_file: '%.300s' holds no token of %d or more "
+                 "characters on its first line",
+                 path, TOKEN_MIN);
+        return -1;
+    }
+    memcpy(core->control_token, buf, sizeof core->control_token);
+    if (created) /* once per install: an existing token is not news */
+        BLOG_WARN(core->log, "core", "control.token_created",
+                  "file=%s msg=\"new operator token; bittenctl reads it from this file\"", path);
+    return 0;
+}
+
+//  Compares all of want's bytes whatever got is, so the time says nothing about the token.
+static bool s_token_equal(const char *want, const char *got)
+{
+    size_t n = strlen(want), m = strlen(got);
+    unsigned char diff = (unsigned char)(n != m);
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)(want[i] ^ (i < m ? got[i] : 0));
+    return diff == 0;
+}
+
+bool core_control_authorized(const bitten_core_t *core, const json_t *request, const char **why)
+{
+    if (core->control_token[0]) {
+        const char *got = json_string_value(json_object_get(request, "token"));
+        *why = got ? "the token does not match control.token_file"
+                   : "acting commands need the operator token (control.token_file)";
+        return got && s_token_equal(core->control_token, got);
+    }
+    *why = "acting commands over a tcp:// control socket need control.token_file";
+    return core->control_ipc;
 }
 
 /* ---------------------------------------------------------------- --insecure */

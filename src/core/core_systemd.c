@@ -49,6 +49,8 @@ static void s_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 //  Test hook (debug.test_hooks = true only): blocks the loop to prove the watchdog stops.
+static const bitten_control_arg_t s_wedge_args[] = {{"ms", BITTEN_ARG_INT, true}, {NULL, 0, false}};
+
 static bitten_reason_t s_control_wedge(void *self, const json_t *request, json_t *reply)
 {
     json_t *ms = json_object_get(request, "ms");
@@ -65,7 +67,8 @@ static bitten_reason_t s_control_wedge(void *self, const json_t *request, json_t
 void core_systemd_start(bitten_core_t *core)
 {
     if (core->set.test_hooks)
-        bitten_core_control_register(core, "debug.wedge", s_control_wedge, core);
+        bitten_core_control_register(core, "debug.wedge", BITTEN_CONTROL_ACT, s_wedge_args,
+                                     s_control_wedge, core);
     core->systemd = getenv("NOTIFY_SOCKET") != NULL;
     uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0)

@@ -11,7 +11,9 @@
 
 /*  How long a write waits for a lock held by another connection (bittenctl reading, a
  *  backup) before it fails. Only this process writes, so waits are short and rare. */
-#define STORE_BUSY_TIMEOUT_MS 5000
+/*  Default wait for a lock another connection holds (bitten_store_set_busy_timeout). The loop
+ *  is single-threaded: every ms waited here is a ms no frame, timer or control request runs. */
+#define STORE_BUSY_TIMEOUT_MS 50
 #define STORE_FILE "bitten.db"
 #define STORE_PATH_MAX 4096
 
@@ -165,11 +167,27 @@ sqlite3_stmt *store_stmt(bitten_store_t *self, s_stmt_id_t id, const char *sql)
 static int s_simple(bitten_store_t *self, s_stmt_id_t id)
 {
     sqlite3_stmt *st = store_stmt(self, id, s_tx_sql[id]);
-    return (st && s_exec_stmt(st) == SQLITE_DONE) ? 0 : -1;
+    if (st && s_exec_stmt(st) == SQLITE_DONE)
+        return 0;
+    if (id != S_ROLLBACK)
+        store_note_failure(self);
+    return -1;
+}
+
+void store_note_failure(bitten_store_t *self)
+{
+    int ext = sqlite3_extended_errcode(self->db);
+    self->last_error = ext ? ext : SQLITE_ERROR;
+    int primary = self->last_error & 0xff;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        self->busy++;
+    else
+        self->failed++;
 }
 
 int store_begin(bitten_store_t *self)
 {
+    self->last_error = 0;
     return s_simple(self, S_BEGIN);
 }
 
@@ -348,7 +366,7 @@ bitten_store_t *bitten_store_open_at_version(const char *state_dir, int version,
         return NULL;
     }
     sqlite3_extended_result_codes(self->db, 1);
-    sqlite3_busy_timeout(self->db, STORE_BUSY_TIMEOUT_MS);
+    bitten_store_set_busy_timeout(self, STORE_BUSY_TIMEOUT_MS);
 
     if (s_configure(self, path, version, err, errlen) != 0) {
         bitten_store_close(&self);
@@ -425,3 +443,29 @@ const char *bitten_store_errmsg(bitten_store_t *self)
     return self ? sqlite3_errmsg(self->db) : "no store";
 }
 
+void bitten_store_set_busy_timeout(bitten_store_t *self, int ms)
+{
+    if (!self)
+        return;
+    self->busy_timeout_ms = ms < 0 ? 0 : ms;
+    sqlite3_busy_timeout(self->db, self->busy_timeout_ms);
+}
+
+bitten_reason_t bitten_store_failure_reason(bitten_store_t *self)
+{
+    if (!self)
+        return BITTEN_R_STORE_FAILED;
+    int primary = self->last_error & 0xff;
+    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? BITTEN_R_STORE_BUSY
+                                                              : BITTEN_R_STORE_FAILED;
+}
+
+void bitten_store_stats(bitten_store_t *self, bitten_store_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!self)
+        return;
+    out->busy_timeout_ms = self->busy_timeout_ms;
+    out->busy = self->busy;
+    out->failed = self->failed;
+}

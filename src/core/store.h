@@ -48,6 +48,25 @@ struct sqlite3 *bitten_store_sqlite(bitten_store_t *self);
 /*  The last SQLite error text, for log lines after a -1. */
 const char *bitten_store_errmsg(bitten_store_t *self);
 
+/*  How long a write waits for a lock held by another connection (another sqlite3 process
+ *  holding BEGIN IMMEDIATE), in ms; then the write fails (default 50, store.busy_timeout_ms).
+ *  Bounded so a locked database costs the single-threaded loop milliseconds, not seconds. */
+void bitten_store_set_busy_timeout(bitten_store_t *self, int ms);
+
+/*  Why the last transaction (fire insert, transition, snapshot, ...) returned -1:
+ *  BITTEN_R_STORE_BUSY when another connection held the lock past the busy timeout,
+ *  BITTEN_R_STORE_FAILED for any other failure (disk full, EFBIG under a file size limit,
+ *  I/O error). A caller that must not act on an unjournaled decision refuses with it. */
+bitten_reason_t bitten_store_failure_reason(bitten_store_t *self);
+
+/*  Counters for `status` -> store. */
+typedef struct {
+    int busy_timeout_ms;
+    uint64_t busy;   /* transactions refused because the database was locked elsewhere */
+    uint64_t failed; /* transactions refused for another error */
+} bitten_store_stats_t;
+void bitten_store_stats(bitten_store_t *self, bitten_store_stats_t *out);
+
 /* ------------------------------------------------ fires (store_fires.c) */
 
 /*  Fire states, sources and the fire record are the trading vocabulary (bitten/trading.h). */

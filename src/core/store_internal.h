@@ -52,6 +52,9 @@ struct bitten_store {
     sqlite3 *db;
     int version;
     sqlite3_stmt *stmts[S_COUNT_]; /* prepared on first use, finalized at close */
+    int busy_timeout_ms;           /* the longest a write waits for another connection's lock */
+    int last_error;                /* extended code of the last failed transaction step, or 0 */
+    uint64_t busy, failed;         /* transactions refused: lock held elsewhere / other error */
 };
 
 /* ---------------------------------------------------------------- store.c */
@@ -63,6 +66,8 @@ sqlite3_stmt *store_stmt(bitten_store_t *self, s_stmt_id_t id, const char *sql);
  *  back when it fails; rollback (when a transaction is open) returns rc, so error paths stay one
  *  line. 0 or -1. */
 int store_begin(bitten_store_t *self);
+/*  Records why a transaction step failed (for bitten_store_failure_reason) and counts it. */
+void store_note_failure(bitten_store_t *self);
 int store_commit(bitten_store_t *self);
 int store_rollback(bitten_store_t *self, int rc);
 

@@ -22,6 +22,7 @@ typedef struct {
     char cfg_path[320];
     char log_path[320];
     char control[320];
+    char token_path[320];
     char command[128], feedback[128], events[128]; /* effective, connectable */
     char router[128], confirm[128];
     bool feedback_sub; /* the daemon's feedback socket is a SUB (feedback.socket = sub) */
@@ -32,6 +33,7 @@ typedef struct {
 
 /*  Writes a config into a new temp dir (extra_zpl appended to it, may be NULL) and starts
  *  bittend with extra args (NULL-terminated, may be NULL). Returns 0 once `status` answers
+ *  (on the control endpoint of a "control.endpoint=..." arg when there is one)
  *  and no stray EA peer (another process's simulator reconnecting to a reused port) joined
  *  in the first 300 ms; with one, it starts again on new ports (clean state), up to 5 times. */
 int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args);
@@ -55,8 +57,15 @@ void bt_daemon_cleanup(bt_daemon_t *d);
 
 /*  One control request (JSON text); the reply, or NULL after timeout. Caller decrefs. */
 json_t *bt_ctl(bt_daemon_t *d, const char *request_json);
-/*  The same with its own reply timeout (bt_ctl waits 30 s). */
+/*  The same with its own reply timeout (bt_ctl waits 30 s). Both add "token" (the operator
+ *  token the harness writes to d->token_path, control.token_file) to an object without one. */
 json_t *bt_ctl_timeout(bt_daemon_t *d, const char *request_json, int timeout_ms);
+/*  Sends request_json exactly as given (no token added). */
+json_t *bt_ctl_raw(bt_daemon_t *d, const char *request_json, int timeout_ms);
+
+/*  The token every harness daemon is configured with; bt_daemon_start also points
+ *  $BITTEN_CONTROL_TOKEN_FILE (read by bittenctl) at its file. */
+#define BT_TOKEN "harness-operator-token-0123456789abcdef"
 json_t *bt_status(bt_daemon_t *d);
 
 /*  Integer at a dotted path of a JSON object ("rejects.BAD_JSON"; array steps are indexes:

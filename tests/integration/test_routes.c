@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "harness.h"
@@ -20,6 +21,21 @@
     "        command_endpoint = \"tcp://127.0.0.1:*\"\n"                                          \
     "        feedback_endpoint = \"tcp://127.0.0.1:*\"\n"
 #define SHARED(name, uuid) "    " name "\n        uuid = \"" uuid "\"\n        tier = \"FANG\"\n"
+
+//  A v7 heartbeat stamped now (server time = UTC here): account state must be fresh.
+static const char *s_v7_heartbeat(void)
+{
+    static char frame[256];
+    char ts[32];
+    time_t now = time(NULL);
+    strftime(ts, sizeof ts, "%Y.%m.%d %H:%M:%S", gmtime(&now));
+    snprintf(frame, sizeof frame,
+             "{\"type\":\"heartbeat\",\"balance\":850.47,\"equity\":850.45,\"positions\":1,"
+             "\"timestamp\":\"%s\"}",
+             ts);
+    return frame;
+}
+#define V7_HEARTBEAT s_v7_heartbeat()
 
 static const char *const s_args[] = {"--set", "ea.ping_interval_s=0", "--set",
                                      "command.keepalive_s=100", NULL};
@@ -118,8 +134,7 @@ static void test_two_accounts_on_their_own_pairs_each_get_only_their_fires(void 
     assert_int_equal(bt_wait_status(&d, "channels.accounts.0.command.peers", 1, 3000), 1);
     assert_int_equal(bt_wait_status(&d, "channels.accounts.1.command.peers", 1, 3000), 1);
     //  The EA of a uuid-less dialect (v7) names no account: its pair does.
-    bt_send(a_push, "{\"type\":\"heartbeat\",\"balance\":850.47,\"equity\":850.45,\"positions\":0,"
-                    "\"timestamp\":\"2025.09.15 19:33:57\"}");
+    bt_send(a_push, V7_HEARTBEAT);
     bt_send(b_push, TEL("acct_rt_B"));
     assert_int_equal(bt_wait_status(&d, "eas.online", 2, 3000), 2);
     assert_int_equal(bt_wait_status(&d, "channels.accounts.0.frames", 1, 3000), 1);
@@ -201,9 +216,6 @@ static void test_a_dealer_ea_registers_by_hello_and_gets_only_its_fires(void **s
 
 /* ---------------------------------------------------------------- uuid-less frames */
 
-#define V7_HEARTBEAT                                                                               \
-    "{\"type\":\"heartbeat\",\"balance\":850.47,\"equity\":850.45,\"positions\":1,"                \
-    "\"timestamp\":\"2025.09.15 19:33:57\"}"
 
 static void test_a_uuid_less_heartbeat_is_refused_unless_the_operator_names_its_account(void **state)
 {

@@ -245,7 +245,8 @@ accounts_t *accounts_new(bitten_core_t *core)
                                             .put_symbol = s_query_put_symbol};
     bitten_core_set_accounts_query(core, &self->query);
     bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_TELEMETRY, s_on_telemetry, self);
-    bitten_core_control_register(core, "accounts", s_control_accounts, self);
+    bitten_core_control_register(core, "accounts", BITTEN_CONTROL_READ, NULL, s_control_accounts,
+                                 self);
     bitten_core_status_register(core, "accounts", s_status, self);
     BLOG_INFO(self->log, "accounts", "ready", "accounts=%zu max_auto_created=%zu",
               account_table_count(self->table), self->max_auto_created);

@@ -45,7 +45,8 @@ struct ea_registry {
 
 bool ea_registry_is_live(bitten_ms_t last_seen_ms, bitten_ms_t now_ms, bitten_ms_t offline_after_ms)
 {
-    return now_ms - last_seen_ms < offline_after_ms;
+    //  A last_seen ahead of now (it cannot be on the monotonic daemon clock) is not a live EA.
+    return now_ms >= last_seen_ms && now_ms - last_seen_ms < offline_after_ms;
 }
 
 static void s_ea_free(void **item)
@@ -280,7 +281,7 @@ ea_registry_t *ea_registry_new(bitten_core_t *core)
     bitten_ea_query_t query = {self, s_query_peers, s_query_is_online, s_query_online};
     bitten_core_set_ea_query(core, &query);
     bitten_core_status_register(core, "eas", s_status, self);
-    bitten_core_control_register(core, "eas", s_control_eas, self);
+    bitten_core_control_register(core, "eas", BITTEN_CONTROL_READ, NULL, s_control_eas, self);
 
     struct ev_loop *loop = bitten_core_loop(core);
     double check_s = (double)bitten_config_int(cfg, "ea.check_interval_ms") / 1000.0;

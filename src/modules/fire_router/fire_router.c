@@ -382,7 +382,7 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
     if (rc != 0) {
         //  1: another path journaled it first (DUPLICATE); -1: the store failed. Either way the
         //  frame is not sent: a fire that is not journaled must not exist.
-        out.reason = rc == 1 ? BITTEN_R_DUPLICATE : BITTEN_R_INTERNAL;
+        out.reason = rc == 1 ? BITTEN_R_DUPLICATE : bitten_store_failure_reason(self->store);
         BLOG_ERROR(self->log, "fire_router", "fire.not_journaled",
                    "signal_id=%s uuid=%s reason=%s error=\"%s\"", rec.signal_id, rec.uuid,
                    bitten_reason_str(out.reason), bitten_store_errmsg(self->store));
@@ -625,6 +625,23 @@ static bitten_reason_t s_manual_request(fire_router_t *self, const json_t *reque
     snprintf(req->symbol, sizeof req->symbol, "%.16s", symbol ? symbol : "");
     return BITTEN_R_OK;
 }
+
+//  What each command may be sent (checked by the core before the handler runs).
+static const bitten_control_arg_t s_fire_args[] = {
+    {"uuid", BITTEN_ARG_STRING, true},     {"signal_id", BITTEN_ARG_STRING, false},
+    {"symbol", BITTEN_ARG_STRING, false},  {"action", BITTEN_ARG_STRING, false},
+    {"sl_pips", BITTEN_ARG_NUMBER, false}, {"tp_pips", BITTEN_ARG_NUMBER, false},
+    {"lot", BITTEN_ARG_NUMBER, false},     {"risk_pct", BITTEN_ARG_NUMBER, false},
+    {NULL, 0, false}};
+static const bitten_control_arg_t s_close_args[] = {{"uuid", BITTEN_ARG_STRING, true},
+                                                    {"signal_id", BITTEN_ARG_STRING, false},
+                                                    {"symbol", BITTEN_ARG_STRING, false},
+                                                    {NULL, 0, false}};
+static const bitten_control_arg_t s_fires_args[] = {{"uuid", BITTEN_ARG_STRING, false},
+                                                    {"signal_id", BITTEN_ARG_STRING, false},
+                                                    {"state", BITTEN_ARG_STRING, false},
+                                                    {"limit", BITTEN_ARG_INT, false},
+                                                    {NULL, 0, false}};
 
 static bitten_reason_t s_control_fire(void *arg, const json_t *request, json_t *reply)
 {
@@ -931,9 +948,12 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     bitten_bus_subscribe(bus, BITTEN_EV_EA_ONLINE, s_on_ea_online, self);
     bitten_bus_subscribe(bus, BITTEN_EV_TELEMETRY, s_on_telemetry, self);
     bitten_bus_subscribe(bus, BITTEN_EV_EA_HEARTBEAT, s_on_heartbeat, self);
-    bitten_core_control_register(core, "fire", s_control_fire, self);
-    bitten_core_control_register(core, "close", s_control_close, self);
-    bitten_core_control_register(core, "fires", s_control_fires, self);
+    bitten_core_control_register(core, "fire", BITTEN_CONTROL_ACT, s_fire_args, s_control_fire,
+                                 self);
+    bitten_core_control_register(core, "close", BITTEN_CONTROL_ACT, s_close_args,
+                                 s_control_close, self);
+    bitten_core_control_register(core, "fires", BITTEN_CONTROL_READ, s_fires_args,
+                                 s_control_fires, self);
     bitten_core_status_register(core, "fires", s_status, self);
     double sweep_s = (double)bitten_config_int(self->cfg, "fire.check_interval_ms") / 1000.0;
     ev_timer_init(&self->sweep, s_sweep_cb, sweep_s, sweep_s);

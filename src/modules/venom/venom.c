@@ -60,6 +60,11 @@ static int s_signal_row(void *arg, const bitten_signal_row_t *row)
     return 0;
 }
 
+static const bitten_control_arg_t s_signals_args[] = {{"symbol", BITTEN_ARG_STRING, false},
+                                                      {"limit", BITTEN_ARG_INT, false},
+                                                      {"stats", BITTEN_ARG_BOOL, false},
+                                                      {NULL, 0, false}};
+
 //  `bittenctl signals [--symbol S] [--limit N]`: stored signals, newest first, with verdicts.
 static bitten_reason_t s_control_signals(void *arg, const json_t *request, json_t *reply)
 {
@@ -519,7 +524,8 @@ venom_t *venom_new(bitten_core_t *core)
     bitten_bus_subscribe(bus, BITTEN_EV_CANDLE_BATCH, s_on_candles, self);
     bitten_bus_subscribe(bus, BITTEN_EV_FIRE, s_on_fire, self);
     bitten_core_status_register(core, "venom", s_status, self);
-    bitten_core_control_register(core, "signals", s_control_signals, self);
+    bitten_core_control_register(core, "signals", BITTEN_CONTROL_READ, s_signals_args,
+                                 s_control_signals, self);
     size_t selected = venom_selection_count(self->selection);
     BLOG_INFO(self->log, "venom", "venom.started", "symbols=%zu selected=%s min_confidence=%.1f",
               selected ? selected : bitten_symbols_count(symbols), selected ? "listed" : "all",

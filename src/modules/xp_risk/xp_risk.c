@@ -911,6 +911,16 @@ static bitten_reason_t s_bad(json_t *reply, const char *error)
     return BITTEN_R_BAD_REQUEST;
 }
 
+//  What each command may be sent (checked by the core before the handler runs).
+static const bitten_control_arg_t s_halt_args[] = {{"uuid", BITTEN_ARG_STRING, false},
+                                                   {"why", BITTEN_ARG_STRING, true},
+                                                   {"hard", BITTEN_ARG_BOOL, false},
+                                                   {NULL, 0, false}};
+static const bitten_control_arg_t s_resume_args[] = {{"uuid", BITTEN_ARG_STRING, false},
+                                                     {NULL, 0, false}};
+static const bitten_control_arg_t s_xp_args[] = {{"uuid", BITTEN_ARG_STRING, true},
+                                                 {NULL, 0, false}};
+
 static bitten_reason_t s_control_halt(void *arg, const json_t *request, json_t *reply)
 {
     xp_risk_t *self = arg;
@@ -1099,10 +1109,13 @@ xp_risk_t *xp_risk_new(bitten_core_t *core)
     bitten_bus_subscribe(bus, BITTEN_EV_SHUTDOWN, s_on_shutdown, self);
     self->query = (bitten_risk_query_t){self, s_query_gate, s_query_halted, s_query_halt_count};
     bitten_core_set_risk_query(core, &self->query);
-    bitten_core_control_register(core, "halt", s_control_halt, self);
-    bitten_core_control_register(core, "resume", s_control_resume, self);
-    bitten_core_control_register(core, "accounts_risk", s_control_accounts_risk, self);
-    bitten_core_control_register(core, "xp", s_control_xp, self);
+    bitten_core_control_register(core, "halt", BITTEN_CONTROL_ACT, s_halt_args, s_control_halt,
+                                 self);
+    bitten_core_control_register(core, "resume", BITTEN_CONTROL_ACT, s_resume_args,
+                                 s_control_resume, self);
+    bitten_core_control_register(core, "accounts_risk", BITTEN_CONTROL_READ, NULL,
+                                 s_control_accounts_risk, self);
+    bitten_core_control_register(core, "xp", BITTEN_CONTROL_READ, s_xp_args, s_control_xp, self);
     bitten_core_status_register(core, "risk", s_status, self);
     double snap_s = (double)self->snapshot_interval_ms / 1000.0;
     ev_timer_init(&self->snapshot_timer, s_snapshot_cb, snap_s, snap_s);

@@ -121,7 +121,8 @@ static int64_t s_floor_div(int64_t a, int64_t b)
 
 static bool s_telemetry_fresh(const account_state_t *s, const risk_params_t *p, bitten_ms_t now)
 {
-    return s->has_telemetry &&
+    //  now < last_telemetry_at (restored from a run whose clock was ahead) is not fresh.
+    return s->has_telemetry && now >= s->last_telemetry_at &&
            now - s->last_telemetry_at <= (int64_t)p->telemetry_max_age_s * S_MS_PER_S;
 }
 
