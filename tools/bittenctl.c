@@ -42,6 +42,7 @@ typedef struct {
     const char *dir;                                /* keygen */
     bool server;                                    /* keygen --server */
     bool force;                                     /* keygen --force: overwrite an existing pair */
+    bool override_risk; /* fire --override-risk: an explicit lot above the risk target */
     bool stats;                                     /* signals --stats */
 } s_opts_t;
 
@@ -89,8 +90,9 @@ static void s_usage(FILE *out)
         "  fires [--uuid U] [--state S] [--limit N]\n"
         "                         the fire journal, newest first\n"
         "  fire --uuid U --symbol S --action buy|sell --sl-pips N [--tp-pips N]\n"
-        "       [--lot X | --risk-pct X] [--id ID]\n"
-        "                         an operator fire (the whole check chain applies)\n"
+        "       [--lot X [--override-risk] | --risk-pct X] [--id ID]\n"
+        "                         an operator fire (the whole check chain applies; a --lot\n"
+        "                         risking more than the tier's %% needs --override-risk)\n"
         "  close --uuid U [--symbol S] [--id ID]\n"
         "                         close the symbol's positions, or all of them\n"
         "  halt [--uuid U] [--hard] --why TEXT\n"
@@ -835,6 +837,12 @@ static int s_fire(s_opts_t *o)
                                 o->symbol, "action", o->action);
     if (o->id)
         json_object_set_new(request, "signal_id", json_string(o->id));
+    if (o->override_risk && !o->lot) {
+        json_decref(request);
+        return s_usage_error(o, "fire: --override-risk goes with --lot");
+    }
+    if (o->override_risk)
+        json_object_set_new(request, "override_risk", json_true());
     int rc = EXIT_USAGE;
     if (s_put_number(o, request, "sl_pips", o->sl_pips, "--sl-pips", &rc) != 0 ||
         s_put_number(o, request, "tp_pips", o->tp_pips, "--tp-pips", &rc) != 0 ||
@@ -1092,6 +1100,7 @@ static const struct option s_long_opts[] = {{"control", required_argument, NULL,
                                             {"dir", required_argument, NULL, 'd'},
                                             {"server", no_argument, NULL, 'V'},
                                             {"force", no_argument, NULL, 'F'},
+                                            {"override-risk", no_argument, NULL, 'R'},
                                             {"stats", no_argument, NULL, 'X'},
                                             {"version", no_argument, NULL, 'v'},
                                             {NULL, 0, NULL, 0}};
@@ -1121,7 +1130,7 @@ static const s_cmd_t s_cmds[] = {
     {"tail", "eTusnS", s_tail},
     {"accounts", "", s_accounts},
     {"fires", "ual", s_fires},
-    {"fire", "usALPori", s_fire},
+    {"fire", "usALPoriR", s_fire},
     {"close", "usi", s_close},
     {"halt", "uHw", s_halt},
     {"resume", "u", s_resume},
@@ -1217,6 +1226,9 @@ static int s_take_option(s_opts_t *o, int c, const char *arg)
         return 0;
     case 'o':
         o->lot = arg;
+        return 0;
+    case 'R':
+        o->override_risk = true;
         return 0;
     case 'r':
         o->risk_pct = arg;

@@ -104,9 +104,12 @@ typedef struct {
     int (*set_dialect)(void *self, const char *uuid, bitten_dialect_t dialect);
     int (*set_route)(void *self, const char *uuid, const bitten_account_route_t *route);
     int (*put_symbol)(void *self, const char *uuid, const bitten_broker_symbol_t *facts);
-    /*  Called by the core on every attributed frame right before it is published (frame->uuid
-     *  and frame->dialect set): broker symbols -> canonical, server time -> UTC, detected
-     *  dialect recorded. 0, or -1 to refuse the frame with *reason. NULL = no-op. */
+    /*  The seam with the connection layer (WIRING.md): called right after attribution and
+     *  before publishing, for every attributed frame. Maps broker symbols to canonical (the
+     *  broker's name kept for the wire), converts server-time stamps to UTC with the account's
+     *  offset (pinned, else learned; changes logged), records the detected dialect, creates
+     *  the account on a first heartbeat/handshake. EA-dialect frames must be decoded with
+     *  server_utc_offset_s 0. 0, or -1 to refuse the frame with *reason. NULL = no-op. */
     int (*normalize)(void *self, bitten_frame_t *frame, bitten_ms_t recv_wall_ms,
                      bitten_reason_t *reason);
 } bitten_accounts_query_t;

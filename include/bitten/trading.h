@@ -133,6 +133,11 @@ typedef struct {
     bitten_dialect_t dialect;
     bool dialect_pinned; /* set by config: detection must not change it */
     bitten_account_route_t route;
+    /* The broker's names and clock (config; issue 13): a prefix/suffix rule for its symbol
+     * names ("" = none: learned from the EA's names only) and a pinned server UTC offset. */
+    char symbol_prefix[BITTEN_AFFIX_MAX + 1], symbol_suffix[BITTEN_AFFIX_MAX + 1];
+    bool has_server_offset;
+    int server_utc_offset_s;
 } bitten_account_t;
 
 /*  What an account's broker says about one symbol (from its EA, or per-account config), in the
@@ -161,6 +166,8 @@ typedef struct {
     const char *symbol;
     bitten_action_t action; /* BITTEN_ACTION_BUY or BITTEN_ACTION_SELL */
     double risk_pct;        /* the account's (or the operator's) risk per trade; <= 0 = tier's */
+    int in_flight; /* the account's opening fires sent but unresolved (SENT, TIMEOUT,
+                      UNCONFIRMED): each may be an open position, so each counts as one */
 } bitten_risk_request_t;
 
 /*  What a go comes with: the numbers lot sizing needs. */

@@ -93,8 +93,11 @@ static int s_decode(bitten_core_t *core, bitten_dialect_t d, const char *data, s
 {
     if (d == BITTEN_DIALECT_CONTRACT)
         return bitten_decode(BITTEN_DIR_FEEDBACK, data, len, &core->decode_opts, core->frame, err);
-    return bitten_dialect_decode(d, BITTEN_DIR_FEEDBACK, data, len, &core->decode_opts,
-                                 core->frame, err);
+    //  With the accounts' normalize hook, EA server time is converted there, per account.
+    bitten_decode_opts_t opts = core->decode_opts;
+    if (core->accounts_query.normalize)
+        opts.server_utc_offset_s = 0;
+    return bitten_dialect_decode(d, BITTEN_DIR_FEEDBACK, data, len, &opts, core->frame, err);
 }
 
 static bool s_market_data(const bitten_frame_t *f)

@@ -76,6 +76,13 @@ void bitten_store_stats(bitten_store_t *self, bitten_store_stats_t *out);
  *  uuid) is already in the store -- the exactly-once guard across restarts -- or -1. */
 int bitten_store_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec, int64_t *id_out);
 
+/*  Journals n new fires in ONE durable transaction (an automatic fan-out: every target of a
+ *  verdict is on disk before the first send). rcs[i] = 0 (recs[i].id set) or 1 (that
+ *  (signal_id, uuid) exists already: that row alone is skipped). Returns 0, or -1 when
+ *  nothing was journaled. */
+int bitten_store_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs, size_t n,
+                                  int *rcs);
+
 /*  Optional fields a transition sets; has_* false leaves the column as it is. */
 typedef struct {
     int64_t ticket;

@@ -116,13 +116,18 @@ static int s_event_insert(bitten_store_t *self, int64_t fire_id, bitten_ms_t at,
     return s_exec_stmt(st) == SQLITE_DONE ? 0 : -1;
 }
 
-int bitten_store_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec, int64_t *id_out)
+static bool s_rec_ok(const bitten_fire_rec_t *rec)
 {
-    if (!self || !rec || (int)rec->state < 0 || rec->state >= BITTEN_FIRE_STATE_COUNT_ ||
-        (int)rec->action < 0 || rec->action > BITTEN_ACTION_CLOSE_ALL)
-        return -1;
+    return rec && (int)rec->state >= 0 && rec->state < BITTEN_FIRE_STATE_COUNT_ &&
+           (int)rec->action >= 0 && rec->action <= BITTEN_ACTION_CLOSE_ALL;
+}
+
+/*  One fire row and its first event, inside the caller's transaction: 0 (id in *id_out), 1
+ *  duplicate (only this statement is undone), -1 error. */
+static int s_insert_row(bitten_store_t *self, const bitten_fire_rec_t *rec, int64_t *id_out)
+{
     sqlite3_stmt *st = s_stmt(self, S_FIRE_INSERT);
-    if (!st || store_begin(self) != 0)
+    if (!st)
         return -1;
     sqlite3_bind_text(st, 1, rec->signal_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, rec->uuid, -1, SQLITE_TRANSIENT);
@@ -151,15 +156,46 @@ int bitten_store_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec,
     bool dup = rc != SQLITE_DONE && s_is_duplicate(self);
     s_done(st);
     if (rc != SQLITE_DONE)
-        return store_rollback(self, dup ? 1 : -1);
+        return dup ? 1 : -1;
     int64_t id = sqlite3_last_insert_rowid(self->db);
     if (s_event_insert(self, id, rec->created_at, -1, rec->state, rec->reason, NULL) != 0)
-        return store_rollback(self, -1);
+        return -1;
+    if (id_out)
+        *id_out = id;
+    return 0;
+}
+
+int bitten_store_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec, int64_t *id_out)
+{
+    if (!self || !s_rec_ok(rec) || store_begin(self) != 0)
+        return -1;
+    int64_t id = 0;
+    int rc = s_insert_row(self, rec, &id);
+    if (rc != 0)
+        return store_rollback(self, rc);
     if (store_commit(self) != 0)
         return -1;
     if (id_out)
         *id_out = id;
     return 0;
+}
+
+int bitten_store_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs, size_t n,
+                                  int *rcs)
+{
+    if (!self || (n > 0 && (!recs || !rcs)))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!s_rec_ok(&recs[i]))
+            return -1;
+    if (store_begin(self) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        rcs[i] = s_insert_row(self, &recs[i], &recs[i].id);
+        if (rcs[i] < 0)
+            return store_rollback(self, -1);
+    }
+    return store_commit(self) == 0 ? 0 : -1;
 }
 
 /*  Which timestamp column a move to `to` stamps (sent_at, result_at or closed_at), as the

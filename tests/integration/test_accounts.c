@@ -131,6 +131,31 @@ static void test_accounts_from_first_contact_stop_at_the_bound_with_a_reason(voi
     s_stop(&e);
 }
 
+//  Issue 13 §4: real EAs send no telemetry; their first heartbeat or handshake creates the
+//  account as a first telemetry does (was: listed with tier '?', fires UNKNOWN_ACCOUNT).
+static void test_a_first_heartbeat_or_handshake_creates_the_account(void **state)
+{
+    s_env_t e;
+    s_start(&e, ACCOUNTS, NULL);
+    bt_send(e.fb, "{\"type\":\"heartbeat\",\"uuid\":\"hb_1\",\"balance\":1000,\"equity\":1000}");
+    bt_send(e.fb, "{\"type\":\"handshake\",\"uuid\":\"hs_1\",\"account\":1,\"broker\":\"B\","
+                  "\"server\":\"B-Demo\",\"symbols\":\"EURUSD\",\"balance\":1000,\"equity\":1000}");
+    bt_send(e.fb, "{\"type\":\"heartbeat\"}"); /* no uuid: nobody is created */
+    assert_int_equal(bt_wait_status(&e.d, "accounts.auto_created", 2, 3000), 2);
+    assert_true(bt_log_contains(&e.d, "account.created uuid=hb_1 tier=NIBBLER", 2000));
+    assert_true(bt_log_contains(&e.d, "account.created uuid=hs_1 tier=NIBBLER", 2000));
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "accounts.known"), 3);
+    json_decref(st);
+    //  Known now: a fire is judged on its merits, not refused UNKNOWN_ACCOUNT.
+    json_t *r = bt_ctl(&e.d, "{\"cmd\":\"fire\",\"uuid\":\"hb_1\",\"symbol\":\"EURUSD\","
+                            "\"action\":\"buy\",\"sl_pips\":20}");
+    assert_non_null(r);
+    assert_string_not_equal(s_str(r, "reason"), "UNKNOWN_ACCOUNT");
+    json_decref(r);
+    s_stop(&e);
+}
+
 static void test_max_auto_created_0_creates_no_account_on_first_contact(void **state)
 {
     s_env_t e;
@@ -264,6 +289,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accounts_from_first_contact_stop_at_the_bound_with_a_reason),
+        cmocka_unit_test(test_a_first_heartbeat_or_handshake_creates_the_account),
         cmocka_unit_test(test_max_auto_created_0_creates_no_account_on_first_contact),
         cmocka_unit_test(test_a_global_hard_halt_closes_every_account_once),
         cmocka_unit_test(

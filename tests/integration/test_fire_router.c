@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <zmq.h>
 
+#include "ea_json.h"
 #include "harness.h"
 
 #define UUID "acct_fr_1"
@@ -31,7 +32,14 @@ typedef struct {
     void *cmd; /* the EA's command PULL */
 } s_env_t;
 
+static void s_start_cfg(s_env_t *e, const char *cfg, const char *const *more_args, bool connect_ea);
+
 static void s_start(s_env_t *e, const char *const *more_args, bool connect_ea)
+{
+    s_start_cfg(e, ACCOUNTS, more_args, connect_ea);
+}
+
+static void s_start_cfg(s_env_t *e, const char *cfg, const char *const *more_args, bool connect_ea)
 {
     const char *args[16] = {"--set", "feedback.socket=pull", "--set", "fire.result_timeout_s=1",
                             "--set", "fire.check_interval_ms=100", "--set", "ea.ping_interval_s=0",
@@ -40,7 +48,7 @@ static void s_start(s_env_t *e, const char *const *more_args, bool connect_ea)
     for (int i = 0; more_args && more_args[i]; i++)
         args[n++] = more_args[i];
     args[n] = NULL;
-    assert_int_equal(bt_daemon_start(&e->d, ACCOUNTS, args), 0);
+    assert_int_equal(bt_daemon_start(&e->d, cfg, args), 0);
     e->fb = bt_feedback_socket(&e->d, true);
     e->cmd = NULL;
     if (connect_ea) {
@@ -109,6 +117,218 @@ static void test_opening_fire_on_telemetry_without_margin_is_refused_fail_closed
     json_decref(r);
     assert_true(bt_log_contains(&e.d, "fire.refused signal_id=m1 uuid=" UUID, 1000));
     s_stop(&e);
+}
+
+#define TELEMETRY_HEALTHY                                                                         \
+    "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"              \
+    "\"equity\":10000,\"margin\":0,\"free_margin\":10000,\"margin_level\":0}}"
+
+//  Issue 14 item 1: sl_pips 0.01 / 0.04 / 0.049 on EURUSD round to 0 points ("no stop" on the
+//  wire) and were sent at the maximum lot. Each is refused INVALID_STOPS and nothing leaves;
+//  the same account with a real stop is sent, so the refusal is the stop's, not the account's.
+static void test_a_tiny_manual_stop_is_refused_and_never_sent(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    bt_send(e.fb, TELEMETRY_HEALTHY);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.telemetry", 2, 3000), 2);
+    const char *tiny[] = {"0.01", "0.04", "0.049", "14.9"};
+    char req[512];
+    for (size_t i = 0; i < sizeof tiny / sizeof *tiny; i++) {
+        snprintf(req, sizeof req,
+                 "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"action\":"
+                 "\"buy\",\"sl_pips\":%s,\"signal_id\":\"tiny_%zu\"}",
+                 tiny[i], i);
+        json_t *r = s_ctl(&e, req);
+        s_expect(r, "REFUSED", "INVALID_STOPS");
+        assert_true(json_real_value(json_object_get(r, "lot")) == 0.0);
+        json_decref(r);
+        //  ... with an explicit lot too: the stop is checked before any lot.
+        snprintf(req, sizeof req,
+                 "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"action\":"
+                 "\"sell\",\"sl_pips\":%s,\"lot\":0.01,\"signal_id\":\"tiny_lot_%zu\"}",
+                 tiny[i], i);
+        r = s_ctl(&e, req);
+        s_expect(r, "REFUSED", "INVALID_STOPS");
+        json_decref(r);
+    }
+    json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                          "\"action\":\"buy\",\"sl_pips\":15,\"signal_id\":\"real_stop\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    char buf[2048];
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    //  The only frame on the wire is the real one, with its 150 points.
+    assert_non_null(strstr(buf, "real_stop"));
+    assert_non_null(strstr(buf, "\"sl\":150"));
+    assert_int_equal(s_count_frames(e.cmd, "tiny", 300), 0);
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.refused.INVALID_STOPS"), 8);
+    assert_int_equal(bt_json_int(st, "frames_out.signal"), 1);
+    json_decref(st);
+    s_stop(&e);
+}
+
+//  Issue 14 item 10: lot_step / min_lot 0.001. The lot checked, journaled, replied and sent is
+//  one number: 0.014 goes out as 0.01 (the 2-decimal wire) and is journaled and replied 0.01;
+//  0.004 and 0.005 have no wire value: refused INVALID_LOT (it was INTERNAL / sent as 0.01).
+static void test_the_lot_replied_journaled_and_sent_is_one_number(void **state)
+{
+    s_env_t e;
+    s_start_cfg(&e, ACCOUNTS "symbols\n    EURUSD\n        lot_step = 0.001\n"
+                             "        min_lot = 0.001\n", NULL, true);
+    bt_send(e.fb, TELEMETRY_HEALTHY);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.telemetry", 2, 3000), 2);
+    const char *refused[] = {"0.004", "0.005"};
+    char req[512];
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(req, sizeof req,
+                 "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"action\":"
+                 "\"buy\",\"sl_pips\":20,\"lot\":%s,\"signal_id\":\"lot_%zu\"}",
+                 refused[i], i);
+        json_t *r = s_ctl(&e, req);
+        s_expect(r, "REFUSED", "INVALID_LOT");
+        json_decref(r);
+    }
+    json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                          "\"action\":\"buy\",\"sl_pips\":20,\"lot\":0.014,"
+                          "\"signal_id\":\"lot_ok\"}");
+    s_expect(r, "SENT", NULL);
+    double replied = json_real_value(json_object_get(r, "lot"));
+    json_decref(r);
+    char buf[2048];
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    assert_non_null(strstr(buf, "lot_ok"));
+    double sent = ea_json_double(buf, "lot", EA_JSON_V7);
+    r = s_ctl(&e, "{\"cmd\":\"fires\",\"signal_id\":\"lot_ok\"}");
+    double journaled = json_real_value(json_object_get(json_array_get(json_object_get(r, "fires"), 0),
+                                                       "lot"));
+    json_decref(r);
+    assert_true(replied == 0.01 && sent == 0.01 && journaled == 0.01);
+    assert_int_equal(s_count_frames(e.cmd, "\"lot_", 300), 0);
+    s_stop(&e);
+}
+
+//  Issue 14 item 9: lot 10 at a 100-pip stop is 100 % of the equity at risk (FANG 1.25 %).
+//  Refused RISK_LOT_TOO_LARGE; the operator's explicit override is honoured and journaled.
+static void test_an_explicit_lot_is_risk_checked_unless_overridden(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    bt_send(e.fb, TELEMETRY_HEALTHY);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.telemetry", 2, 3000), 2);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                          "\"action\":\"buy\",\"sl_pips\":100,\"lot\":10,\"signal_id\":\"big\"}");
+    s_expect(r, "REFUSED", "RISK_LOT_TOO_LARGE");
+    json_decref(r);
+    r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                  "\"action\":\"buy\",\"sl_pips\":100,\"lot\":10,\"override_risk\":\"yes\"}");
+    assert_string_equal(json_string_value(json_object_get(r, "reason")), "BAD_REQUEST");
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "\"type\":\"signal\"", 300), 0);
+    r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                  "\"action\":\"buy\",\"sl_pips\":100,\"lot\":1,\"override_risk\":true,"
+                  "\"signal_id\":\"big_ok\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    char buf[2048];
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 2000) > 0);
+    assert_non_null(strstr(buf, "big_ok"));
+    assert_true(ea_json_double(buf, "lot", EA_JSON_V7) == 1.0);
+    assert_true(bt_log_contains(&e.d, "fire.sent signal_id=big_ok", 2000));
+    assert_true(bt_log_contains(&e.d, "override_risk: explicit lot above the risk target", 2000));
+    s_stop(&e);
+}
+
+#define AUTO_ACCOUNT(n)                                                                           \
+    "    a" #n "\n        uuid = \"auto_" #n "\"\n        tier = \"FANG\"\n        mode = \"auto\"\n"
+//  The same with its own endpoint pair: each account's EA is proven by its endpoint.
+#define AUTO_PAIR(n)                                                                              \
+    AUTO_ACCOUNT(n) "        command_endpoint = \"tcp://127.0.0.1:*\"\n"                          \
+                    "        feedback_endpoint = \"tcp://127.0.0.1:*\"\n"
+
+//  Issue 14 item 3: kill -9 right after the FIRST send of an automatic fan-out to 4 accounts.
+//  Every target of the passed verdict was journaled in one transaction before that send, so
+//  after the restart all 4 are there (UNCONFIRMED, or REFUSED with the reason), none absent,
+//  and nothing is resent.
+static void test_kill_9_in_a_fan_out_leaves_every_target_journaled(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
+                          "--set", "command.keepalive_s=100",
+                          "--set", "debug.test_hooks=true", "--set",
+                          "debug.crash_after_fanout_sends=1", NULL};
+    assert_int_equal(bt_daemon_start(&d, "accounts\n" AUTO_PAIR(1) AUTO_PAIR(2)
+                                             AUTO_PAIR(3) AUTO_ACCOUNT(4),
+                                     args),
+                     0);
+    void *fb = bt_feedback_socket(&d, true);
+    void *cmds[3];
+    for (int i = 0; i < 3; i++) {
+        char uuid[16], ep_cmd[128], ep_fb[128], path[64];
+        snprintf(uuid, sizeof uuid, "auto_%d", i + 1);
+        assert_int_equal(bt_account_endpoints(&d, uuid, ep_cmd, ep_fb, sizeof ep_cmd), 0);
+        cmds[i] = bt_socket(&d, ZMQ_PULL, ep_cmd);
+        snprintf(path, sizeof path, "channels.accounts.%d.command.peers", i);
+        assert_int_equal(bt_wait_status(&d, path, 1, 3000), 1);
+    }
+    //  Accounts 1..3 are healthy and online; 4 says nothing (refused, with its reason).
+    char frame[512];
+    for (int i = 1; i <= 3; i++) {
+        snprintf(frame, sizeof frame,
+                 "{\"type\":\"telemetry\",\"uuid\":\"auto_%d\",\"account\":{\"balance\":10000,"
+                 "\"equity\":10000,\"margin\":0,\"free_margin\":10000,\"margin_level\":0}}",
+                 i);
+        bt_send(fb, frame);
+    }
+    assert_int_equal(bt_wait_status(&d, "eas.online", 3, 3000), 3);
+    json_t *r = bt_ctl_timeout(&d,
+                               "{\"cmd\":\"debug.verdict\",\"signal_id\":\"FAN_1\","
+                               "\"symbol\":\"EURUSD\",\"action\":\"buy\",\"sl_pips\":20,"
+                               "\"tp_pips\":40}",
+                               1000);
+    json_decref(r); /* the daemon dies inside this request: usually no reply */
+    char buf[2048];
+    int got = 0;
+    for (int i = 0; i < 3; i++) {
+        while (bt_recv(cmds[i], buf, sizeof buf, 1000) > 0)
+            if (strstr(buf, "FAN_1"))
+                got++;
+        zmq_close(cmds[i]);
+    }
+    assert_int_equal(got, 1); /* exactly the one send before the kill */
+    assert_false(bt_daemon_alive(&d));
+    bt_daemon_kill(&d); /* reap it */
+    zmq_close(fb);
+    assert_int_equal(bt_daemon_restart(&d), 0);
+    r = bt_ctl(&d, "{\"cmd\":\"fires\",\"signal_id\":\"FAN_1\"}");
+    assert_non_null(r);
+    json_t *fires = json_object_get(r, "fires");
+    assert_int_equal(json_array_size(fires), 4);
+    int unconfirmed = 0, refused = 0;
+    bool seen[5] = {false};
+    size_t i;
+    json_t *f;
+    json_array_foreach(fires, i, f)
+    {
+        const char *uuid = json_string_value(json_object_get(f, "uuid"));
+        const char *st = json_string_value(json_object_get(f, "state"));
+        assert_true(uuid && strncmp(uuid, "auto_", 5) == 0);
+        seen[uuid[5] - '0'] = true;
+        if (strcmp(st, "UNCONFIRMED") == 0)
+            unconfirmed++;
+        else if (strcmp(st, "REFUSED") == 0 && strcmp(uuid, "auto_4") == 0)
+            refused++;
+    }
+    assert_true(seen[1] && seen[2] && seen[3] && seen[4]);
+    assert_int_equal(unconfirmed, 3);
+    assert_int_equal(refused, 1);
+    json_decref(r);
+    json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "frames_out.signal"), 0); /* nothing resent */
+    json_decref(st);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
 }
 
 static void test_refusals_carry_their_reason(void **state)
@@ -408,6 +628,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opening_fire_on_telemetry_without_margin_is_refused_fail_closed),
+        cmocka_unit_test(test_a_tiny_manual_stop_is_refused_and_never_sent),
+        cmocka_unit_test(test_the_lot_replied_journaled_and_sent_is_one_number),
+        cmocka_unit_test(test_an_explicit_lot_is_risk_checked_unless_overridden),
+        cmocka_unit_test(test_kill_9_in_a_fan_out_leaves_every_target_journaled),
         cmocka_unit_test(test_refusals_carry_their_reason),
         cmocka_unit_test(test_close_goes_out_once_and_its_result_fills_it),
         cmocka_unit_test(test_no_ea_connected_refuses_and_a_late_ea_receives_nothing_stale),

@@ -255,6 +255,31 @@ static void test_fire_fills_closes_and_pays_xp_once(void **state)
     s_stop(&e);
 }
 
+//  Issue 14 item 8: NIBBLER (max_positions 1) got a second opening fire SENT while the first
+//  was SENT without a result. A fire in flight holds the slot it may fill.
+static void test_a_fire_in_flight_counts_as_a_position(void **state)
+{
+    s_env_t e;
+    const char *args[] = {"--set", "risk.fire_spacing_s=0", "--set", "fire.result_timeout_s=1",
+                          "--set", "fire.check_interval_ms=100", NULL};
+    s_start(&e, args);
+    s_healthy(&e, 10000);
+    s_expect(s_ctl(&e, FIRE_BUY("fly_1")), "SENT", NULL);
+    assert_int_equal(s_count_frames(e.cmd, "fly_1", 500), 1);
+    //  No result yet: the second is refused, and after the timeout alarm still (unknown).
+    s_expect(s_ctl(&e, FIRE_BUY("fly_2")), "REFUSED", "RISK_MAX_POSITIONS");
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.TIMEOUT", 1, 5000), 1);
+    s_expect(s_ctl(&e, FIRE_BUY("fly_3")), "REFUSED", "RISK_MAX_POSITIONS");
+    //  The result says it failed: the slot is free again.
+    assert_int_equal(bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"fly_1\","
+                                   "\"status\":\"failed\",\"uuid\":\"" UUID "\"}"),
+                     0);
+    assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FAILED", 1, 3000), 1);
+    s_expect(s_ctl(&e, FIRE_BUY("fly_4")), "SENT", NULL);
+    assert_int_equal(s_count_frames(e.cmd, "fly_", 500), 1);
+    s_stop(&e);
+}
+
 static void test_missing_or_old_telemetry_refuses_stale(void **state)
 {
     s_env_t e;
@@ -395,6 +420,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_daily_loss_cap_refuses_the_next_fire_and_soft_halts),
         cmocka_unit_test(test_fire_fills_closes_and_pays_xp_once),
+        cmocka_unit_test(test_a_fire_in_flight_counts_as_a_position),
         cmocka_unit_test(test_missing_or_old_telemetry_refuses_stale),
         cmocka_unit_test(test_drawdown_hard_halt_closes_all_once_and_survives_a_restart),
         cmocka_unit_test(test_margin_alarm_soft_halts_and_lifts_on_recovery),

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,24 @@ static void test_a_bad_or_twice_listed_config_account_names_its_key(void **state
     assert_null(account_table_from_config(cfg, err, sizeof err));
     assert_non_null(strstr(err, "key 'accounts.two.uuid': 'acct_1' is listed twice"));
     bitten_config_destroy(&cfg);
+    /* the broker's names and clock */
+    cfg = s_config("accounts\n    one\n        uuid = \"acct_1\"\n        symbol_suffix = \"m\"\n"
+                   "        server_utc_offset_s = 10800\n");
+    account_table_t *t = account_table_from_config(cfg, err, sizeof err);
+    assert_non_null(t);
+    assert_string_equal(account_table_find(t, "acct_1")->symbol_suffix, "m");
+    assert_true(account_table_find(t, "acct_1")->has_server_offset);
+    assert_int_equal(account_table_find(t, "acct_1")->server_utc_offset_s, 10800);
+    account_table_destroy(&t);
+    bitten_config_destroy(&cfg);
+    cfg = s_config("accounts\n    one\n        uuid = \"acct_1\"\n        server_utc_offset_s = \"3h\"\n");
+    assert_null(account_table_from_config(cfg, err, sizeof err));
+    assert_non_null(strstr(err, "key 'accounts.one.server_utc_offset_s': '3h'"));
+    bitten_config_destroy(&cfg);
+    cfg = s_config("accounts\n    one\n        uuid = \"acct_1\"\n        symbol_suffix = \"waytoolong\"\n");
+    assert_null(account_table_from_config(cfg, err, sizeof err));
+    assert_non_null(strstr(err, "accounts.one.symbol_suffix"));
+    bitten_config_destroy(&cfg);
 }
 
 /* ---------------------------------------------------------------- dialect, route, symbols */
@@ -309,6 +328,14 @@ static void test_broker_facts_lay_over_the_symbol_table_and_fall_back_to_it(void
         account_symbol_resolve(eurusd, account_table_symbol_facts(t, "acct_1", "EURUSD"), &out), 0);
     assert_int_equal(out.spec.digits, eurusd->digits);
     assert_true(out.spec.lot_step == 0.1);
+
+    /* digits alone (what v2.x price decimals tell): the point follows them, so v7 distances
+     * are counted in the broker's points (USDCNH quoted with 4 digits) */
+    bitten_broker_symbol_t only_digits = {.symbol = "EURUSD", .facts = {.digits = 4}};
+    assert_int_equal(account_symbol_resolve(eurusd, &only_digits, &out), 0);
+    assert_int_equal(out.spec.digits, 4);
+    assert_true(fabs(out.spec.point - 0.0001) < 1e-15);
+    assert_true(fabs(out.facts.point - 0.0001) < 1e-15);
 
     /* the broker alone is not enough: a symbol the table does not know is not tradable */
     assert_int_equal(account_symbol_resolve(NULL, &facts, &out), -1);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ea_json.h"
 #include "modules/fire_router/fire_checks.h"
 
 static void s_near(double a, double b, double eps, const char *file, int line)
@@ -24,9 +25,12 @@ static void s_near(double a, double b, double eps, const char *file, int line)
 #define R(code) BITTEN_R_##code
 
 /*  The symbol table (shipped defaults) is the group state: *state in every test. */
+static const bitten_symbols_t *s_table; /* the same table, for helpers without state */
+
 static int s_group_setup(void **state)
 {
     *state = bitten_symbols_new_defaults();
+    s_table = *state;
     return *state ? 0 : -1;
 }
 
@@ -115,7 +119,7 @@ static fire_request_t s_stops(double sl, double tp)
 static bitten_reason_t s_check_stops(fire_request_t r, bitten_action_t action, double max)
 {
     r.action = action;
-    return fire_check_stops(&r, max);
+    return fire_check_stops(&r, bitten_symbols_find(s_table, "EURUSD"), max);
 }
 
 static void test_stops_need_a_stop_loss_within_1000_pips(void **state)
@@ -140,6 +144,67 @@ static void test_stops_need_a_stop_loss_within_1000_pips(void **state)
     r = s_stops(0, 0); /* close actions carry no stops */
     assert_int_equal(s_check_stops(r, BITTEN_ACTION_CLOSE, max), R(OK));
     assert_int_equal(s_check_stops(r, BITTEN_ACTION_CLOSE_ALL, max), R(OK));
+}
+
+/*  Issue 14 item 1: a stop that rounds below the minimum (or to 0 points = "no stop" on the
+ *  wire) is refused, manual or not; the minimum is the symbol's min_stop_pips in points. */
+static void test_a_tiny_stop_is_refused_after_rounding_to_the_brokers_points(void **state)
+{
+    const double max = FIRE_MAX_STOP_PIPS_DEFAULT;
+    const bitten_symbol_t *eur = s_sym(state, "EURUSD"); /* min 15 pips = 150 points */
+    assert_int_equal(fire_min_stop_points(eur), 150);
+    const double tiny[] = {0.01, 0.04, 0.049, 0.05, 1.0, 14.94};
+    for (size_t i = 0; i < sizeof tiny / sizeof *tiny; i++) {
+        fire_request_t r = s_stops(tiny[i], 30);
+        r.manual = true;
+        assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
+        assert_int_equal(s_check_stops(r, BITTEN_ACTION_SELL, max), R(INVALID_STOPS));
+    }
+    /* 14.95 pips rounds to 150 points: exactly the minimum, and that is what the EA gets */
+    fire_request_t r = s_stops(14.95, 30);
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(OK));
+    assert_double_equal(fire_wire_pips(eur, 14.95), 15.0, 1e-9);
+    /* a tp that rounds to 0 points would be "no target": refused, not silently dropped */
+    r = s_stops(20, 0.04);
+    assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(INVALID_STOPS));
+    /* no symbol (or an unusable one) fails closed */
+    r = s_stops(20, 30);
+    r.action = BITTEN_ACTION_BUY;
+    assert_int_equal(fire_check_stops(&r, NULL, max), R(INVALID_STOPS));
+    bitten_symbol_t broken = *eur;
+    broken.point = 0;
+    assert_int_equal(fire_check_stops(&r, &broken, max), R(INVALID_STOPS));
+    assert_int_equal(fire_min_stop_points(&broken), 0);
+    /* a symbol configured without a minimum still needs one point */
+    bitten_symbol_t none = *eur;
+    none.min_stop_pips = 0;
+    assert_int_equal(fire_min_stop_points(&none), 1);
+    r.sl_pips = 0.04; /* 0 points */
+    assert_int_equal(fire_check_stops(&r, &none, max), R(INVALID_STOPS));
+    r.sl_pips = 0.05; /* 1 point (rounds half away from zero) */
+    assert_int_equal(fire_check_stops(&r, &none, max), R(OK));
+    /* in the symbol's own points: XAUUSD min 30 pips x 0.1 / 0.01 = 300 points */
+    assert_int_equal(fire_min_stop_points(s_sym(state, "XAUUSD")), 300);
+}
+
+/*  Sizing never divides by a stop below the minimum, even when handed one directly. */
+static void test_sizing_refuses_a_stop_below_the_minimum(void **state)
+{
+    fire_sizing_t in = {.equity = 10000,
+                        .balance = 10000,
+                        .risk_pct = 1.0,
+                        .shield_multiplier = 1.0,
+                        .mode_multiplier = 1.0,
+                        .sl_pips = 0.04,
+                        .symbol = s_sym(state, "EURUSD"),
+                        .limits = fire_limits_default()};
+    double lot = -1;
+    assert_int_equal(fire_size_lot(&in, &lot), R(INVALID_STOPS));
+    in.sl_pips = 14.9;
+    assert_int_equal(fire_size_lot(&in, &lot), R(INVALID_STOPS));
+    in.sl_pips = 15.0;
+    assert_int_equal(fire_size_lot(&in, &lot), R(OK));
+    assert_double_equal(lot, 0.66, 1e-12); /* 100 / 150 */
 }
 
 static void test_stops_on_the_wrong_side_of_entry_are_refused(void **state)
@@ -357,6 +422,23 @@ static void test_a_request_failing_several_checks_gets_the_earliest_reason(void 
     assert_double_equal(lot, 0.50, 1e-9);
 }
 
+/*  The whole chain on the tiny stops of the hostile review: never OK, never a lot. */
+static void test_the_chain_refuses_tiny_manual_stops_before_sizing(void **state)
+{
+    const double tiny[] = {0.01, 0.04, 0.049};
+    for (size_t i = 0; i < sizeof tiny / sizeof *tiny; i++) {
+        s_case_t c;
+        s_good(state, &c);
+        c.req.manual = true;
+        c.req.signal_class = BITTEN_CLASS_NONE;
+        c.req.sl_pips = tiny[i];
+        double lot = -1;
+        assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(INVALID_STOPS));
+        assert_double_equal(lot, 0.0, 0.0);
+        assert_int_equal(c.gate.calls, 0);
+    }
+}
+
 static void test_no_risk_gate_fails_closed_with_risk_unavailable(void **state)
 {
     s_case_t c;
@@ -419,24 +501,40 @@ static void test_manual_fire_passes_the_tier_and_uses_its_lot_capped(void **stat
     assert_double_equal(lot, 0.25, 1e-9);
     c.gate.view.balance = 1000; /* balance cap 1.00 */
     c.req.lot = 3.0;            /* under the account's 5.0: valid, then capped */
+    /* 1.00 lot x 20 pips x 10 = 200 at risk vs a target of 100 (x 1.1): refused... */
+    assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(RISK_LOT_TOO_LARGE));
+    /* ...unless the operator overrides it explicitly */
+    c.req.override_risk = true;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(OK));
     assert_double_equal(lot, 1.00, 1e-9);
+    /* an automatic fire cannot carry an override */
+    c.req.manual = false;
+    c.req.signal_class = BITTEN_CLASS_RAPID_ASSAULT;
+    c.req.shield_multiplier = 1.0;
+    assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(RISK_LOT_TOO_LARGE));
+    c.req.manual = true;
     c.req.lot = 5.01; /* over the account's max_lot: refused at check 3 */
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(INVALID_LOT));
 }
 
 /* ---------------------------------------------------------------- lot sizing */
 
+/*  The sizing arithmetic on a copy of the symbol without a minimum stop (1 point), so the
+ *  hand-computed table can use small stops; the minimum itself is tested above. */
+static bitten_symbol_t s_arith_sym;
+
 static fire_sizing_t s_sizing(void **state, const char *symbol, double balance, double risk_pct,
                               double shield, double sl_pips)
 {
+    s_arith_sym = *s_sym(state, symbol);
+    s_arith_sym.min_stop_pips = 0;
     fire_sizing_t in = {.equity = balance,
                         .balance = balance,
                         .risk_pct = risk_pct,
                         .shield_multiplier = shield,
                         .mode_multiplier = 1.0,
                         .sl_pips = sl_pips,
-                        .symbol = s_sym(state, symbol),
+                        .symbol = &s_arith_sym,
                         .account_max_lot = 0.0,
                         .limits = fire_limits_default()};
     return in;
@@ -584,11 +682,33 @@ static void test_a_balance_too_small_for_the_min_lot_is_invalid_lot(void **state
     assert_int_equal(fire_size_lot(&in, &lot), R(INVALID_LOT));
 }
 
+/*  Issue 14 item 9: lot 10 with a 100-pip stop was 100 % of equity at risk vs 1.25 %. */
+static void test_an_explicit_lot_is_risk_checked_with_a_tolerance(void **state)
+{
+    double lot = 0;
+    fire_sizing_t in = s_sizing(state, "EURUSD", 10000, 1.25, 1.0, 100); /* target 125 */
+    in.has_lot = true;
+    in.lot = 10.0; /* capped to 10.00 by balance: 10000 at risk */
+    assert_int_equal(fire_size_lot(&in, &lot), R(RISK_LOT_TOO_LARGE));
+    in.lot = 0.13; /* 130: within 1.1 x 125 = 137.5 */
+    assert_int_equal(fire_size_lot(&in, &lot), R(OK));
+    assert_double_equal(lot, 0.13, 1e-12);
+    in.lot = 0.14; /* 140 > 137.5 */
+    assert_int_equal(fire_size_lot(&in, &lot), R(RISK_LOT_TOO_LARGE));
+    in.override_risk = true;
+    assert_int_equal(fire_size_lot(&in, &lot), R(OK));
+    assert_double_equal(lot, 0.14, 1e-12);
+    in.override_risk = false;
+    in.limits.manual_lot_tolerance = 0; /* no tolerance configured: fail closed */
+    assert_int_equal(fire_size_lot(&in, &lot), R(RISK_UNAVAILABLE));
+}
+
 static void test_explicit_lot_is_rounded_down_and_capped(void **state)
 {
     double lot = 0;
     fire_sizing_t in = s_sizing(state, "EURUSD", 1000, 1.0, 1.0, 20);
     in.has_lot = true;
+    in.override_risk = true; /* the rounding and caps, not the risk check (tested above) */
     in.lot = 0.257;
     assert_int_equal(fire_size_lot(&in, &lot), R(OK));
     assert_double_equal(lot, 0.25, 1e-12);
@@ -660,6 +780,153 @@ static void test_command_carries_points_lot_uuid_and_expiry(void **state)
     assert_int_equal(cmd.tp, 600);
 }
 
+/*  Issue 14 item 10: lot_step / min_lot 0.001. The contract wire has 2 decimals: the lot is
+ *  rounded DOWN to what the wire carries (never up: 0.005 was sent as 0.01), and a lot that
+ *  has no wire value is INVALID_LOT (0.004 was INTERNAL). */
+static void test_the_contract_lot_is_the_wire_lot_never_rounded_up(void **state)
+{
+    bitten_symbol_t fine = *s_sym(state, "EURUSD");
+    fine.lot_step = fine.min_lot = 0.001;
+    double wire = -1;
+    assert_int_equal(fire_contract_lot(&fine, 0.005, &wire), R(INVALID_LOT));
+    assert_int_equal(fire_contract_lot(&fine, 0.004, &wire), R(INVALID_LOT));
+    assert_int_equal(fire_contract_lot(&fine, 0.014, &wire), R(OK));
+    assert_double_equal(wire, 0.01, 1e-12);
+    assert_int_equal(fire_contract_lot(&fine, 0.29, &wire), R(OK));
+    assert_double_equal(wire, 0.29, 1e-12);
+    const bitten_symbol_t *eur = s_sym(state, "EURUSD");
+    assert_int_equal(fire_contract_lot(eur, 0.57, &wire), R(OK));
+    assert_double_equal(wire, 0.57, 1e-12);
+    bitten_symbol_t odd = *eur;
+    odd.lot_step = 0.025;
+    odd.min_lot = 0.025;
+    assert_int_equal(fire_contract_lot(&odd, 0.05, &wire), R(OK));
+    assert_double_equal(wire, 0.05, 1e-12);
+    assert_int_equal(fire_contract_lot(&odd, 0.03, &wire), R(INVALID_LOT)); /* 0.025: 3 decimals */
+    assert_int_equal(fire_contract_lot(eur, 0, &wire), R(INVALID_LOT));
+    assert_int_equal(fire_contract_lot(NULL, 0.1, &wire), R(INVALID_SYMBOL));
+}
+
+static bitten_account_symbol_t s_asym(void **state, const char *name, const char *broker,
+                                      int digits)
+{
+    bitten_account_symbol_t a;
+    memset(&a, 0, sizeof a);
+    a.spec = *s_sym(state, name);
+    if (digits > 0) {
+        a.spec.digits = digits;
+        a.spec.point = pow(10, -digits);
+    }
+    snprintf(a.broker_name, sizeof a.broker_name, "%s", broker);
+    a.facts = (bitten_symbol_facts_t){a.spec.digits, a.spec.point, a.spec.min_lot, a.spec.max_lot,
+                                      a.spec.lot_step};
+    return a;
+}
+
+/*  Each dialect's frame, read back as that EA reads it (first match wins): the lot it
+ *  executes is effect.lot, the stops are in its units, the broker's symbol name is on it. */
+static void test_fire_encode_speaks_each_dialect_and_journals_what_executes(void **state)
+{
+    s_case_t c;
+    s_good(state, &c);
+    c.req.sl_pips = 20;
+    c.req.tp_pips = 30;
+    bitten_account_symbol_t a = s_asym(state, "EURUSD", "EURUSDm", 0);
+    fire_quote_t q = {1.17617, 1.17619, true};
+    char buf[BITTEN_EA_CMD_MAX + 1], v[64];
+    bitten_dcmd_effect_t eff;
+    bitten_reason_t why;
+
+    /* v7: lot 0.29 floors to 0.28 in v7: the wire lot executes as journaled */
+    int n = fire_encode(BITTEN_DIALECT_V7, &c.req, &a, 0.29, &q, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    double wire = ea_json_double(buf, "lot", EA_JSON_V7);
+    assert_double_equal(bitten_v7_executed_lot(wire, a.facts.lot_min, a.facts.lot_max,
+                                               a.facts.lot_step),
+                        eff.lot, 1e-12);
+    assert_true(ea_json_get(buf, "type", EA_JSON_V7, v, sizeof v));
+    assert_string_equal(v, "signal");
+    ea_json_get(buf, "symbol", EA_JSON_V7, v, sizeof v);
+    assert_string_equal(v, "EURUSDm");
+    ea_json_get(buf, "action", EA_JSON_V7, v, sizeof v);
+    assert_string_equal(v, "buy");
+    assert_int_equal(ea_json_int(buf, "sl", EA_JSON_V7), 200);
+    assert_int_equal(ea_json_int(buf, "tp", EA_JSON_V7), 300);
+    assert_int_equal(eff.sl_points, 200);
+
+    /* USDCNH quoted with 4 digits: 20 pips are 200 points of 0.0001 -> the same distance */
+    snprintf(c.req.symbol, sizeof c.req.symbol, "USDCNH");
+    bitten_account_symbol_t cnh = s_asym(state, "USDCNH", "USDCNH", 4);
+    n = fire_encode(BITTEN_DIALECT_V7, &c.req, &cnh, 0.10, &q, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    assert_int_equal(ea_json_int(buf, "sl", EA_JSON_V7) * 1, (long long)lround(20 * cnh.spec.pip / 0.0001));
+    snprintf(c.req.symbol, sizeof c.req.symbol, "EURUSD");
+
+    /* v2.05: absolute stops from the quote, direction, fire_id, full target_uuid */
+    n = fire_encode(BITTEN_DIALECT_V205, &c.req, &a, 0.29, &q, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    ea_json_get(buf, "type", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "fire");
+    ea_json_get(buf, "fire_id", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "VENOM_EURUSD_1");
+    ea_json_get(buf, "target_uuid", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "acct_1");
+    ea_json_get(buf, "direction", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "BUY");
+    assert_double_equal(ea_json_double(buf, "sl", EA_JSON_V2), 1.17419, 1e-9);
+    assert_double_equal(ea_json_double(buf, "tp", EA_JSON_V2), 1.17919, 1e-9);
+    assert_double_equal(ea_json_double(buf, "lot", EA_JSON_V2), eff.lot, 1e-12);
+    assert_double_equal(eff.lot, 0.29, 1e-12);
+    /* no quote, or a stale one: NO_QUOTE, nothing built */
+    q.fresh = false;
+    assert_true(fire_encode(BITTEN_DIALECT_V205, &c.req, &a, 0.29, &q, 1000, buf, sizeof buf, &eff,
+                            &why) < 0);
+    assert_int_equal(why, R(NO_QUOTE));
+    assert_true(fire_encode(BITTEN_DIALECT_V202, &c.req, &a, 0.29, NULL, 1000, buf, sizeof buf,
+                            &eff, &why) < 0);
+    assert_int_equal(why, R(NO_QUOTE));
+    q.fresh = true;
+    /* v2.02: target_uuid mandatory, a sell says so by entry */
+    c.req.action = BITTEN_ACTION_SELL;
+    n = fire_encode(BITTEN_DIALECT_V202, &c.req, &a, 0.05, &q, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    ea_json_get(buf, "target_uuid", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "acct_1");
+    assert_false(ea_json_get(buf, "direction", EA_JSON_V2, v, sizeof v));
+    assert_true(ea_json_double(buf, "entry", EA_JSON_V2) > 0);
+    assert_double_equal(ea_json_double(buf, "sl", EA_JSON_V2), 1.17817, 1e-9);
+
+    /* close_all as each EA understands it */
+    c.req.action = BITTEN_ACTION_CLOSE_ALL;
+    c.req.symbol[0] = '\0';
+    n = fire_encode(BITTEN_DIALECT_V7, &c.req, NULL, 0, NULL, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    ea_json_get(buf, "symbol", EA_JSON_V7, v, sizeof v);
+    assert_true(v[0] != '\0'); /* "symbol":"" closes nothing on v7 */
+    ea_json_get(buf, "action", EA_JSON_V7, v, sizeof v);
+    assert_string_equal(v, "close_all");
+    n = fire_encode(BITTEN_DIALECT_V205, &c.req, NULL, 0, NULL, 1000, buf, sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    ea_json_get(buf, "type", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "close_all");
+    ea_json_get(buf, "target_uuid", EA_JSON_V2, v, sizeof v);
+    assert_string_equal(v, "acct_1");
+    /* contract: today's signal; its lot is the wire lot */
+    c.req.action = BITTEN_ACTION_BUY;
+    snprintf(c.req.symbol, sizeof c.req.symbol, "EURUSD");
+    bitten_account_symbol_t plain = s_asym(state, "EURUSD", "EURUSD", 0);
+    plain.spec.lot_step = plain.spec.min_lot = 0.001;
+    c.req.expires_at = 1754051696789 + 30000; /* the contract encoder wants real times */
+    n = fire_encode(BITTEN_DIALECT_CONTRACT, &c.req, &plain, 0.014, NULL, 1754051696789, buf,
+                    sizeof buf, &eff, &why);
+    assert_true(n > 0);
+    assert_double_equal(eff.lot, 0.01, 1e-12);
+    assert_double_equal(ea_json_double(buf, "lot", EA_JSON_V7), 0.01, 1e-12);
+    assert_true(fire_encode(BITTEN_DIALECT_CONTRACT, &c.req, &plain, 0.005, NULL, 1754051696789,
+                            buf, sizeof buf, &eff, &why) < 0);
+    assert_int_equal(why, R(INVALID_LOT));
+}
+
 static void test_close_command_has_no_lot_or_stops_and_bad_actions_build_nothing(void **state)
 {
     s_case_t c;
@@ -687,6 +954,9 @@ int main(void)
         cmocka_unit_test(test_symbol_list_matches_whole_names_only),
         cmocka_unit_test(test_action_accepts_the_four_wire_actions_only),
         cmocka_unit_test(test_stops_need_a_stop_loss_within_1000_pips),
+        cmocka_unit_test(test_a_tiny_stop_is_refused_after_rounding_to_the_brokers_points),
+        cmocka_unit_test(test_sizing_refuses_a_stop_below_the_minimum),
+        cmocka_unit_test(test_the_chain_refuses_tiny_manual_stops_before_sizing),
         cmocka_unit_test(test_stops_on_the_wrong_side_of_entry_are_refused),
         cmocka_unit_test(test_explicit_lot_must_be_positive_tradable_and_under_the_cap),
         cmocka_unit_test(test_expired_only_after_expires_at),
@@ -706,10 +976,13 @@ int main(void)
         cmocka_unit_test(test_lot_is_capped_by_account_max_symbol_max_and_balance),
         cmocka_unit_test(test_sl_too_wide_refuses_exactly_above_one_and_a_half_times_the_target),
         cmocka_unit_test(test_a_balance_too_small_for_the_min_lot_is_invalid_lot),
+        cmocka_unit_test(test_an_explicit_lot_is_risk_checked_with_a_tolerance),
         cmocka_unit_test(test_explicit_lot_is_rounded_down_and_capped),
         cmocka_unit_test(test_sizing_fails_closed_on_missing_account_numbers),
         cmocka_unit_test(test_command_carries_points_lot_uuid_and_expiry),
         cmocka_unit_test(test_close_command_has_no_lot_or_stops_and_bad_actions_build_nothing),
+        cmocka_unit_test(test_the_contract_lot_is_the_wire_lot_never_rounded_up),
+        cmocka_unit_test(test_fire_encode_speaks_each_dialect_and_journals_what_executes),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }

@@ -290,9 +290,9 @@ static void test_medic_mode_from_5_pct_halves_risk_and_allows_one_position(void 
         /* one open position: COMMANDER and FANG may add one more until medic mode */
         assert_int_equal(account_apply_fill(&calm, "S1", "GBPUSD", BITTEN_ACTION_BUY, 0.1, 11), 0);
         assert_int_equal(account_apply_fill(&medic, "S1", "GBPUSD", BITTEN_ACTION_BUY, 0.1, 11), 0);
-        assert_int_equal(risk_check_max_positions(&calm, &p, t),
+        assert_int_equal(risk_check_max_positions(&calm, &p, t, 0),
                          t->max_positions > 1 ? R(OK) : R(RISK_MAX_POSITIONS));
-        assert_int_equal(risk_check_max_positions(&medic, &p, t), R(RISK_MAX_POSITIONS));
+        assert_int_equal(risk_check_max_positions(&medic, &p, t, 0), R(RISK_MAX_POSITIONS));
     }
 }
 
@@ -509,17 +509,23 @@ static void test_max_open_positions_per_tier(void **state)
         const risk_tier_params_t *t = risk_tier_params(&p, s_tiers[i]);
         account_state_t s = s_account(&p);
         for (int n = 0; n < t->max_positions; n++) {
-            assert_int_equal(risk_check_max_positions(&s, &p, t), R(OK));
+            assert_int_equal(risk_check_max_positions(&s, &p, t, 0), R(OK));
+            /* an opening fire in flight takes the slot it may fill (issue 14 item 8) */
+            assert_int_equal(risk_check_max_positions(&s, &p, t, t->max_positions - n),
+                             R(RISK_MAX_POSITIONS));
+            if (t->max_positions - n > 1)
+                assert_int_equal(risk_check_max_positions(&s, &p, t, t->max_positions - n - 1),
+                                 R(OK));
             char id[16];
             snprintf(id, sizeof id, "S%d", n);
             assert_int_equal(account_apply_fill(&s, id, syms[n], BITTEN_ACTION_BUY, 0.1, n + 1), 0);
         }
         assert_int_equal(account_open_positions(&s), (size_t)t->max_positions);
-        assert_int_equal(risk_check_max_positions(&s, &p, t), R(RISK_MAX_POSITIONS));
+        assert_int_equal(risk_check_max_positions(&s, &p, t, 0), R(RISK_MAX_POSITIONS));
         assert_int_equal(s_gate(&p, s_tiers[i], &s, T0), R(RISK_MAX_POSITIONS));
         /* one closes: room again */
         assert_int_equal(account_apply_close(&s, "S0", 0, 10.0, T0 + SEC, &p, NULL), 0);
-        assert_int_equal(risk_check_max_positions(&s, &p, t), R(OK));
+        assert_int_equal(risk_check_max_positions(&s, &p, t, 0), R(OK));
     }
 }
 
@@ -533,7 +539,7 @@ static void test_the_eas_position_count_counts_and_zero_clears_tracked_positions
     t.has_positions = true;
     s_feed(&s, &t, T0, &p);
     assert_int_equal(account_open_positions(&s), 2);
-    assert_int_equal(risk_check_max_positions(&s, &p, fang), R(RISK_MAX_POSITIONS));
+    assert_int_equal(risk_check_max_positions(&s, &p, fang, 0), R(RISK_MAX_POSITIONS));
 
     t.positions = 0;
     s_feed(&s, &t, T0, &p);
@@ -1007,7 +1013,7 @@ static void test_the_router_chain_sizes_from_this_gate_in_one_vocabulary(void **
     assert_double_equal(lot, 0.29, 1e-9); /* 9500 x 1.25 % x 0.5 / 200 = 0.296875 */
 
     bitten_risk_answer_t v;
-    bitten_risk_request_t ask = {"acct_1", "EURUSD", BITTEN_ACTION_BUY, 0.0};
+    bitten_risk_request_t ask = {"acct_1", "EURUSD", BITTEN_ACTION_BUY, 0.0, 0};
     assert_int_equal(s_shell_gate(&gctx, &ask, &v), R(OK));
     assert_double_equal(v.risk_pct, 1.25, 0);
     assert_double_equal(v.mode_multiplier, 0.5, 0);

@@ -121,6 +121,8 @@ int account_symbol_resolve(const bitten_symbol_t *base, const bitten_broker_symb
             out->spec.digits = f->digits, out->from_broker = true;
         if (f->point > 0)
             out->spec.point = f->point, out->from_broker = true;
+        else if (f->digits > 0) /* digits alone (v2.x price decimals): the point follows */
+            out->spec.point = pow(10.0, -f->digits);
         if (f->lot_step > 0)
             out->spec.lot_step = f->lot_step, out->from_broker = true;
         if (f->lot_min > 0)
@@ -351,6 +353,30 @@ account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err
                      zconfig_name(e), a.uuid);
             account_table_destroy(&self);
             return NULL;
+        }
+        //  The broker's names and clock (issue 13): optional.
+        const char *pre = s_child(e, "symbol_prefix"), *suf = s_child(e, "symbol_suffix");
+        const char *off = s_child(e, "server_utc_offset_s");
+        snprintf(a.symbol_prefix, sizeof a.symbol_prefix, "%s", pre ? pre : "");
+        snprintf(a.symbol_suffix, sizeof a.symbol_suffix, "%s", suf ? suf : "");
+        if ((pre && strlen(pre) > BITTEN_AFFIX_MAX) || (suf && strlen(suf) > BITTEN_AFFIX_MAX)) {
+            snprintf(err, errlen, "config: file: key 'accounts.%.40s.symbol_suffix': at most %d "
+                                  "characters (prefix too)", zconfig_name(e), BITTEN_AFFIX_MAX);
+            account_table_destroy(&self);
+            return NULL;
+        }
+        if (off && *off) {
+            char *end = NULL;
+            long v = strtol(off, &end, 10);
+            if (!end || *end || v < -14 * 3600 || v > 14 * 3600) {
+                snprintf(err, errlen, "config: file: key 'accounts.%.40s.server_utc_offset_s': "
+                                      "'%.32s' is not whole seconds in -50400..50400",
+                         zconfig_name(e), off);
+                account_table_destroy(&self);
+                return NULL;
+            }
+            a.has_server_offset = true;
+            a.server_utc_offset_s = (int)v;
         }
         a.from_config = true;
         if (!account_table_add(self, &a)) {

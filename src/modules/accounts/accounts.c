@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <czmq.h>
+
 #include "bitten/dialect.h"
 #include "core/symbols_config.h"
+#include "modules/accounts/account_normalize.h"
 #include "modules/accounts/account_table.h"
 #include "modules/accounts/accounts.h"
 #include "modules/accounts/accounts_store.h"
@@ -20,6 +23,10 @@ struct accounts {
     bitten_symbols_t *symbols; /* the configured table the broker's facts are laid over */
     size_t max_auto_created;
     uint64_t auto_created, auto_refused;
+    uint64_t normalize_refused;
+    //  uuid -> account_norm_t (owned): each known account's broker names and clock; only
+    //  accounts in the table get one, so its size is bounded like the table's.
+    zhashx_t *norm;
     bitten_accounts_query_t query;
 };
 
@@ -102,6 +109,84 @@ static void s_create_from_defaults(accounts_t *self, const char *uuid)
 static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
 {
     s_create_from_defaults(arg, ((const bitten_frame_t *)payload)->u.telemetry.uuid);
+}
+
+//  Real EAs send no telemetry: their first heartbeat or handshake creates the account the
+//  same way (bounded by default_account.max_auto_created).
+static void s_on_first_contact(void *arg, bitten_event_t event, const void *payload)
+{
+    s_create_from_defaults(arg, bitten_frame_uuid(payload));
+}
+
+/* ---------------------------------------------------------------- normalize (the seam) */
+
+static int s_query_set_dialect(void *arg, const char *uuid, bitten_dialect_t dialect);
+
+static void s_norm_free(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
+static account_norm_t *s_norm(accounts_t *self, const bitten_account_t *acc)
+{
+    account_norm_t *st = zhashx_lookup(self->norm, acc->uuid);
+    if (st)
+        return st;
+    if (!(st = calloc(1, sizeof *st)))
+        return NULL;
+    if (account_norm_init(st, acc, self->symbols) != 0)
+        BLOG_WARN(self->log, "accounts", "symbol_affix.invalid",
+                  "uuid=%s prefix=%s suffix=%s why=\"not a broker symbol affix: ignored\"",
+                  acc->uuid, acc->symbol_prefix, acc->symbol_suffix);
+    st->ready = true;
+    zhashx_update(self->norm, acc->uuid, st);
+    return st;
+}
+
+static int s_query_normalize(void *arg, bitten_frame_t *frame, bitten_ms_t recv_wall_ms,
+                             bitten_reason_t *reason)
+{
+    accounts_t *self = arg;
+    const char *uuid = bitten_frame_uuid(frame);
+    *reason = BITTEN_R_OK;
+    if (!uuid || !*uuid)
+        return 0;
+    if (frame->type == BITTEN_FRAME_HEARTBEAT || frame->type == BITTEN_FRAME_HANDSHAKE ||
+        frame->type == BITTEN_FRAME_TELEMETRY)
+        s_create_from_defaults(self, uuid);
+    const bitten_account_t *acc = account_table_find(self->table, uuid);
+    if (!acc)
+        return 0; /* unknown and not creatable: the modules refuse its fires */
+    if (frame->dialect != BITTEN_DIALECT_UNKNOWN && acc->dialect != frame->dialect)
+        s_query_set_dialect(self, uuid, frame->dialect);
+    account_norm_t *st = s_norm(self, acc);
+    if (!st) {
+        *reason = BITTEN_R_INTERNAL;
+        return -1;
+    }
+    account_norm_news_t news;
+    int rc = account_norm_frame(st, acc, frame, recv_wall_ms, &news, reason);
+    if (news.offset_event == BITTEN_OFFSET_LEARNED)
+        BLOG_INFO(self->log, "accounts", "server_offset.learned", "uuid=%s offset_s=%d", uuid,
+                  news.offset_s);
+    else if (news.offset_event == BITTEN_OFFSET_CHANGED)
+        BLOG_WARN(self->log, "accounts", "server_offset.changed",
+                  "uuid=%s offset_s=%d previous_s=%d why=\"the broker's clock moved (DST?)\"",
+                  uuid, news.offset_s, news.previous_s);
+    if (news.learned_name &&
+        !account_table_symbol_facts(self->table, uuid, news.canonical)) {
+        bitten_broker_symbol_t facts;
+        memset(&facts, 0, sizeof facts);
+        snprintf(facts.symbol, sizeof facts.symbol, "%s", news.canonical);
+        snprintf(facts.broker_name, sizeof facts.broker_name, "%s", news.broker);
+        if (account_table_put_symbol(self->table, uuid, &facts) == 0)
+            BLOG_INFO(self->log, "accounts", "symbol.learned", "uuid=%s symbol=%s broker_name=%s",
+                      uuid, news.canonical, news.broker);
+    }
+    if (rc != 0)
+        self->normalize_refused++;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- the query */
@@ -191,6 +276,17 @@ static bitten_reason_t s_control_accounts(void *arg, const json_t *request, json
                                         bitten_account_mode_str(a->mode), "risk_pct", a->risk_pct,
                                         "max_lot", a->max_lot, "symbols", a->symbols, "from_config",
                                         a->from_config, "dialect", bitten_dialect_str(a->dialect)));
+        //  The broker's clock as bittend knows it: pinned, learned, or not yet.
+        json_t *row = json_array_get(list, json_array_size(list) - 1);
+        const account_norm_t *st = zhashx_lookup(self->norm, a->uuid);
+        if (a->has_server_offset)
+            json_object_set_new(row, "server_utc_offset_s", json_integer(a->server_utc_offset_s));
+        else if (st && st->est.known)
+            json_object_set_new(row, "server_utc_offset_s", json_integer(st->est.offset_s));
+        json_object_set_new(row, "server_offset",
+                            json_string(a->has_server_offset        ? "pinned"
+                                        : (st && st->est.known) ? "learned"
+                                                                : "unknown"));
     }
     json_object_set_new(reply, "accounts", list);
     return BITTEN_R_OK;
@@ -205,6 +301,8 @@ static void s_status(void *arg, json_t *section)
     json_object_set_new(section, "max_auto_created",
                         json_integer((json_int_t)self->max_auto_created));
     json_object_set_new(section, "auto_refused", json_integer((json_int_t)self->auto_refused));
+    json_object_set_new(section, "normalize_refused",
+                        json_integer((json_int_t)self->normalize_refused));
 }
 
 /* ---------------------------------------------------------------- start / stop */
@@ -222,7 +320,10 @@ accounts_t *accounts_new(bitten_core_t *core)
     char sym_err[200];
     self->symbols = bitten_symbols_from_config(self->cfg, sym_err, sizeof sym_err);
     self->store = accounts_store_new(bitten_core_store(core));
-    if (!self->table || !self->symbols || !self->store) {
+    self->norm = zhashx_new();
+    if (self->norm)
+        zhashx_set_destructor(self->norm, s_norm_free);
+    if (!self->table || !self->symbols || !self->store || !self->norm) {
         BLOG_ERROR(self->log, "accounts", "start_failed", "error=\"%s\"",
                    !self->table     ? err
                    : !self->symbols ? sym_err
@@ -242,9 +343,12 @@ accounts_t *accounts_new(bitten_core_t *core)
                                             .find_by_route = s_query_find_by_route,
                                             .set_dialect = s_query_set_dialect,
                                             .set_route = s_query_set_route,
-                                            .put_symbol = s_query_put_symbol};
+                                            .put_symbol = s_query_put_symbol,
+                                            .normalize = s_query_normalize};
     bitten_core_set_accounts_query(core, &self->query);
     bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_TELEMETRY, s_on_telemetry, self);
+    bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_EA_HEARTBEAT, s_on_first_contact, self);
+    bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_HANDSHAKE, s_on_first_contact, self);
     bitten_core_control_register(core, "accounts", BITTEN_CONTROL_READ, NULL, s_control_accounts,
                                  self);
     bitten_core_status_register(core, "accounts", s_status, self);
@@ -266,6 +370,7 @@ void accounts_destroy(accounts_t **self_p)
     accounts_store_destroy(&self->store);
     bitten_symbols_destroy(&self->symbols);
     account_table_destroy(&self->table);
+    zhashx_destroy(&self->norm);
     free(self);
     *self_p = NULL;
 }

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "bitten/dialect.h"
+
 /*  Lots are multiples of a step computed in floating point: 0.29 / 0.01 is 28.999999999999996.
  *  A relative nudge this small never moves an honest value to the next step. */
 #define FIRE_STEP_EPS 1e-9
@@ -14,7 +16,7 @@
 fire_limits_t fire_limits_default(void)
 {
     fire_limits_t l = {FIRE_MAX_STOP_PIPS_DEFAULT, FIRE_SL_TOO_WIDE_FACTOR_DEFAULT,
-                       FIRE_BALANCE_PER_LOT_DEFAULT};
+                       FIRE_BALANCE_PER_LOT_DEFAULT, FIRE_MANUAL_LOT_TOLERANCE_DEFAULT};
     return l;
 }
 
@@ -74,7 +76,29 @@ static bool s_opens(bitten_action_t action)
     return action == BITTEN_ACTION_BUY || action == BITTEN_ACTION_SELL;
 }
 
-bitten_reason_t fire_check_stops(const fire_request_t *req, double max_stop_pips)
+static bool s_usable(const bitten_symbol_t *sym)
+{
+    return sym && isfinite(sym->point) && sym->point > 0.0 && isfinite(sym->pip) && sym->pip > 0.0;
+}
+
+long fire_min_stop_points(const bitten_symbol_t *sym)
+{
+    if (!s_usable(sym))
+        return 0;
+    double min_pips = isfinite(sym->min_stop_pips) && sym->min_stop_pips > 0 ? sym->min_stop_pips : 0;
+    long points = (long)ceil(min_pips * sym->pip / sym->point - FIRE_STEP_EPS);
+    return points < 1 ? 1 : points;
+}
+
+double fire_wire_pips(const bitten_symbol_t *sym, double pips)
+{
+    if (!s_usable(sym) || !isfinite(pips))
+        return 0.0;
+    return (double)bitten_symbol_pips_to_points(sym, pips) * sym->point / sym->pip;
+}
+
+bitten_reason_t fire_check_stops(const fire_request_t *req, const bitten_symbol_t *sym,
+                                 double max_stop_pips)
 {
     bitten_action_t action = req->action;
     if (!s_opens(action))
@@ -83,6 +107,12 @@ bitten_reason_t fire_check_stops(const fire_request_t *req, double max_stop_pips
     if (!isfinite(sl) || !isfinite(tp) || sl <= 0.0 || tp < 0.0)
         return BITTEN_R_INVALID_STOPS;
     if (sl > max_stop_pips || tp > max_stop_pips)
+        return BITTEN_R_INVALID_STOPS;
+    //  What the EA will read is the stop rounded to the broker's points: that one must still
+    //  be at least the symbol's minimum stop (sl 0.04 pips on EURUSD is 0 points = no stop).
+    if (!s_usable(sym) || bitten_symbol_pips_to_points(sym, sl) < fire_min_stop_points(sym))
+        return BITTEN_R_INVALID_STOPS;
+    if (tp > 0.0 && bitten_symbol_pips_to_points(sym, tp) < 1)
         return BITTEN_R_INVALID_STOPS;
     if (req->entry > 0.0) {
         bool buy = action == BITTEN_ACTION_BUY;
@@ -183,6 +213,12 @@ bitten_reason_t fire_size_lot(const fire_sizing_t *in, double *lot_out)
         return BITTEN_R_RISK_UNAVAILABLE;
     if (!s_positive(sym->lot_step) || !s_positive(sym->min_lot) || !s_positive(sym->pip_value))
         return BITTEN_R_INVALID_SYMBOL;
+    //  Never size on a stop the wire cannot carry: the smallest is the symbol's minimum stop.
+    long min_points = fire_min_stop_points(sym);
+    if (!in->has_lot &&
+        (min_points <= 0 || !s_positive(in->sl_pips) ||
+         in->sl_pips * sym->pip / sym->point < (double)min_points * (1.0 - FIRE_STEP_EPS)))
+        return BITTEN_R_INVALID_STOPS;
 
     double step = sym->lot_step;
     double cap = s_hard_cap(sym, in->account_max_lot);
@@ -192,6 +228,8 @@ bitten_reason_t fire_size_lot(const fire_sizing_t *in, double *lot_out)
     double cap_steps = s_steps_down(cap, step);
     double min_steps = ceil(sym->min_lot / step - FIRE_STEP_EPS);
 
+    double target =
+        in->equity * in->risk_pct / 100.0 * in->shield_multiplier * in->mode_multiplier;
     double steps;
     if (in->has_lot) {
         if (!s_positive(in->lot))
@@ -199,11 +237,19 @@ bitten_reason_t fire_size_lot(const fire_sizing_t *in, double *lot_out)
         steps = fmin(s_steps_down(in->lot, step), cap_steps);
         if (steps < min_steps)
             return BITTEN_R_INVALID_LOT;
+        //  The operator's lot is checked like a sized one: what it risks at this stop
+        //  against the tier's target, with a tolerance (issue 14 item 9).
+        if (!in->override_risk) {
+            double tol = in->limits.manual_lot_tolerance;
+            if (!s_positive(in->sl_pips) || !s_positive(tol))
+                return BITTEN_R_RISK_UNAVAILABLE;
+            double risk = s_lot_of(steps, step) * in->sl_pips * sym->pip_value;
+            if (risk > target * tol * (1.0 + FIRE_STEP_EPS))
+                return BITTEN_R_RISK_LOT_TOO_LARGE;
+        }
     } else {
         if (!s_positive(in->sl_pips))
             return BITTEN_R_INVALID_STOPS;
-        double target =
-            in->equity * in->risk_pct / 100.0 * in->shield_multiplier * in->mode_multiplier;
         double risk_per_lot = in->sl_pips * sym->pip_value;
         steps = fmin(s_steps_down(target / risk_per_lot, step), cap_steps);
         if (steps < min_steps) {
@@ -247,7 +293,7 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
         return r;
     if ((r = fire_check_action(action)) != BITTEN_R_OK)
         return r;
-    if ((r = fire_check_stops(req, ctx->limits.max_stop_pips)) != BITTEN_R_OK)
+    if ((r = fire_check_stops(req, ctx->symbol, ctx->limits.max_stop_pips)) != BITTEN_R_OK)
         return r;
     if (opens && (r = fire_check_lot(req->has_lot, req->lot, ctx->symbol, ctx->account_max_lot)) !=
                      BITTEN_R_OK)
@@ -270,7 +316,7 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
     /* 8 */
     if (!ctx->risk.fn)
         return BITTEN_R_RISK_UNAVAILABLE;
-    bitten_risk_request_t ask = {req->uuid, req->symbol, action, ctx->risk_pct};
+    bitten_risk_request_t ask = {req->uuid, req->symbol, action, ctx->risk_pct, ctx->in_flight};
     bitten_risk_answer_t view = {0};
     if ((r = ctx->risk.fn(ctx->risk.self, &ask, &view)) != BITTEN_R_OK)
         return r;
@@ -281,11 +327,12 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
         .risk_pct = view.risk_pct,
         .shield_multiplier = req->manual ? 1.0 : req->shield_multiplier,
         .mode_multiplier = view.mode_multiplier,
-        .sl_pips = req->sl_pips,
+        .sl_pips = fire_wire_pips(ctx->symbol, req->sl_pips), /* the stop the EA will get */
         .symbol = ctx->symbol,
         .account_max_lot = ctx->account_max_lot,
         .lot = req->lot,
         .has_lot = req->has_lot,
+        .override_risk = req->manual && req->override_risk,
         .limits = ctx->limits,
     };
     return fire_size_lot(&sizing, lot_out);
@@ -320,4 +367,112 @@ int fire_build_command(const fire_request_t *req, const bitten_symbol_t *sym, do
     out->timestamp = now;
     out->expires_at = req->expires_at;
     return 0;
+}
+
+/* ---------------------------------------------------------------- the wire */
+
+bitten_reason_t fire_contract_lot(const bitten_symbol_t *sym, double lot, double *wire)
+{
+    *wire = 0.0;
+    if (!sym || !s_positive(sym->lot_step) || !s_positive(sym->min_lot))
+        return BITTEN_R_INVALID_SYMBOL;
+    if (!s_positive(lot))
+        return BITTEN_R_INVALID_LOT;
+    double cents = s_lot_of(s_steps_down(lot, 1.0 / FIRE_LOT_SCALE), 1.0 / FIRE_LOT_SCALE);
+    double v = s_lot_of(s_steps_down(cents, sym->lot_step), sym->lot_step);
+    double scaled = v * FIRE_LOT_SCALE;
+    if (fabs(scaled - round(scaled)) > FIRE_STEP_EPS * FIRE_LOT_SCALE ||
+        v < sym->min_lot - sym->lot_step * FIRE_STEP_EPS || v <= 0.0)
+        return BITTEN_R_INVALID_LOT;
+    *wire = round(scaled) / FIRE_LOT_SCALE;
+    return BITTEN_R_OK;
+}
+
+static int s_encode_contract(const fire_request_t *req, const bitten_account_symbol_t *asym,
+                             double lot, bitten_ms_t now, char *buf, size_t size,
+                             bitten_dcmd_effect_t *eff, bitten_reason_t *why)
+{
+    const bitten_symbol_t *sym = asym ? &asym->spec : NULL;
+    double wire = 0.0;
+    if (s_opens(req->action) && (*why = fire_contract_lot(sym, lot, &wire)) != BITTEN_R_OK)
+        return -1;
+    bitten_signal_cmd_t cmd;
+    if (fire_build_command(req, sym, wire, now, &cmd) != 0) {
+        *why = BITTEN_R_INVALID_ACTION;
+        return -1;
+    }
+    if (asym && asym->broker_name[0] && *cmd.symbol)
+        s_copy_id(cmd.symbol, sizeof cmd.symbol, asym->broker_name);
+    int len = bitten_encode_signal(&cmd, buf, size);
+    if (len <= 0) {
+        *why = BITTEN_R_INVALID_LOT; /* the encoder refuses only values out of range */
+        return -1;
+    }
+    eff->lot = cmd.lot;
+    eff->sl_points = cmd.sl;
+    eff->tp_points = cmd.tp;
+    return len;
+}
+
+int fire_encode(bitten_dialect_t dialect, const fire_request_t *req,
+                const bitten_account_symbol_t *asym, double lot, const fire_quote_t *quote,
+                bitten_ms_t now, char *buf, size_t size, bitten_dcmd_effect_t *effect,
+                bitten_reason_t *why)
+{
+    memset(effect, 0, sizeof *effect);
+    *why = BITTEN_R_OK;
+    if (dialect != BITTEN_DIALECT_V7 && dialect != BITTEN_DIALECT_V205 &&
+        dialect != BITTEN_DIALECT_V202)
+        return s_encode_contract(req, asym, lot, now, buf, size, effect, why);
+    bitten_dcmd_t c;
+    memset(&c, 0, sizeof c);
+    s_copy_id(c.id, sizeof c.id, req->signal_id);
+    s_copy_id(c.target_uuid, sizeof c.target_uuid, req->uuid);
+    if (asym)
+        s_copy_id(c.symbol, sizeof c.symbol, asym->broker_name[0] ? asym->broker_name : asym->spec.name);
+    else
+        s_copy_id(c.symbol, sizeof c.symbol, req->symbol);
+    switch (req->action) {
+    case BITTEN_ACTION_BUY:
+    case BITTEN_ACTION_SELL:
+        if (!asym) {
+            *why = BITTEN_R_INVALID_SYMBOL;
+            return -1;
+        }
+        c.kind = BITTEN_DCMD_OPEN;
+        c.action = req->action;
+        c.lot = lot;
+        //  The distances the checks passed, as whole broker points back in price.
+        c.sl_dist = (double)bitten_symbol_pips_to_points(&asym->spec, req->sl_pips) * asym->facts.point;
+        c.tp_dist = req->tp_pips > 0.0
+                        ? (double)bitten_symbol_pips_to_points(&asym->spec, req->tp_pips) * asym->facts.point
+                        : 0.0;
+        if (dialect != BITTEN_DIALECT_V7) {
+            if (!quote || !quote->fresh) {
+                *why = BITTEN_R_NO_QUOTE;
+                return -1;
+            }
+            c.bid = quote->bid;
+            c.ask = quote->ask;
+        }
+        break;
+    case BITTEN_ACTION_CLOSE:
+        c.kind = BITTEN_DCMD_CLOSE_SYMBOL;
+        break;
+    case BITTEN_ACTION_CLOSE_ALL:
+        c.kind = BITTEN_DCMD_CLOSE_ALL;
+        if (!*req->symbol)
+            c.symbol[0] = '\0';
+        break;
+    default:
+        *why = BITTEN_R_INVALID_ACTION;
+        return -1;
+    }
+    int len = bitten_dialect_encode(dialect, &c, asym ? &asym->facts : NULL, buf, size, effect, why);
+    if (len > 0 && c.kind == BITTEN_DCMD_OPEN && dialect != BITTEN_DIALECT_V7) {
+        //  v2.x stops are prices; the journal keeps the distances in the broker's points too.
+        effect->sl_points = bitten_symbol_pips_to_points(&asym->spec, req->sl_pips);
+        effect->tp_points = req->tp_pips > 0.0 ? bitten_symbol_pips_to_points(&asym->spec, req->tp_pips) : 0;
+    }
+    return len;
 }

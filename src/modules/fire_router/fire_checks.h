@@ -17,11 +17,13 @@
 #define FIRE_MAX_STOP_PIPS_DEFAULT 1000.0   /* sl/tp beyond this: INVALID_STOPS */
 #define FIRE_SL_TOO_WIDE_FACTOR_DEFAULT 1.5 /* min lot risking more than this x target: refuse */
 #define FIRE_BALANCE_PER_LOT_DEFAULT 1000.0 /* lot cap = balance / this */
+#define FIRE_MANUAL_LOT_TOLERANCE_DEFAULT 1.1 /* explicit lot risking more than this x target */
 
 typedef struct {
     double max_stop_pips;
     double sl_too_wide_factor;
     double balance_per_lot;
+    double manual_lot_tolerance;
 } fire_limits_t;
 
 /*  The limits above, for callers (and tests) that do not read config. */
@@ -43,6 +45,7 @@ typedef struct {
     double entry, sl_price, tp_price; /* absolute prices when known (signals), 0 = absent */
     double lot;                       /* manual only, when has_lot */
     bool has_lot;
+    bool override_risk;       /* the operator accepts an explicit lot above the risk target */
     double shield_multiplier; /* CITADEL's size multiplier; 1.0 for manual fires */
     bitten_ms_t expires_at;   /* 0 = none */
     bitten_ms_t created_at;   /* market time of the signal; 0 for manual fires */
@@ -57,6 +60,7 @@ typedef struct {
     const char *account_symbols;        /* the account's comma list; NULL or "" = all */
     double account_max_lot;             /* the account's max_lot; <= 0 = no account cap */
     bool already_fired;                 /* the store has (signal_id, uuid) */
+    int in_flight;                      /* the account's opening fires sent, unresolved */
     bitten_reason_t route;              /* bitten_core_route_check: OK or why not */
     bool ea_online;                     /* the account's EA is live */
     bitten_tier_t tier;
@@ -81,11 +85,23 @@ bitten_reason_t fire_check_symbol(const char *symbol, bool symbol_optional,
 /*  3b. INVALID_ACTION unless action is buy, sell, close or close_all. */
 bitten_reason_t fire_check_action(bitten_action_t action);
 
+/*  The smallest stop an opening fire may carry on sym, in the broker's points: the symbol's
+ *  min_stop_pips converted to points and rounded UP, and never less than 1 point (0 points is
+ *  "no stop" on every wire). 0 when sym is unusable (no point/pip): callers fail closed. */
+long fire_min_stop_points(const bitten_symbol_t *sym);
+
+/*  A distance in pips as it really goes on the wire: rounded to the broker's points, back in
+ *  pips (14.99 pips on EURUSD -> 150 points -> 15.0). 0 when sym is unusable. */
+double fire_wire_pips(const bitten_symbol_t *sym, double pips);
+
 /*  3c. INVALID_STOPS for an opening fire when sl is missing (<= 0), a distance is negative
- *  (wrong side), sl or tp exceeds max_stop_pips, or, when entry and stop prices are known, a
- *  stop is on the wrong side of entry (BUY: sl < entry < tp; SELL mirrored). Close actions
- *  carry no stops and pass. */
-bitten_reason_t fire_check_stops(const fire_request_t *req, double max_stop_pips);
+ *  (wrong side), sl or tp exceeds max_stop_pips, sl rounded to the broker's points is below
+ *  fire_min_stop_points(sym) (a tiny stop must never become "no stop"), a tp > 0 rounds to 0
+ *  points, sym is NULL, or, when entry and stop prices are known, a stop is on the wrong side
+ *  of entry (BUY: sl < entry < tp; SELL mirrored). Manual and automatic fires alike. Close
+ *  actions carry no stops and pass. */
+bitten_reason_t fire_check_stops(const fire_request_t *req, const bitten_symbol_t *sym,
+                                 double max_stop_pips);
 
 /*  3d. INVALID_LOT when an explicit lot is not finite, <= 0, below the symbol's min lot or
  *  above cap (the account's max_lot and the symbol's max, whichever is lower). No explicit
@@ -116,13 +132,18 @@ typedef struct {
     double account_max_lot; /* <= 0 = no account cap */
     double lot;             /* manual: the operator's lot, when has_lot */
     bool has_lot;
+    bool override_risk; /* skip the explicit lot's risk check (journaled by the router) */
     fire_limits_t limits;
 } fire_sizing_t;
 
 /*  lot = equity x risk_pct / 100 x shield x mode / (sl_pips x pip_value), rounded down to the
+ *  lot step (sl_pips below the symbol's minimum stop, fire_min_stop_points, is INVALID_STOPS:
+ *  sizing never divides by a stop smaller than the one the wire can carry), rounded down to the
  *  lot step, capped at min(account max_lot, symbol max, balance / balance_per_lot). Below the
  *  symbol's min lot: RISK_SL_TOO_WIDE when the min lot risks more than sl_too_wide_factor x
- *  the target, else the min lot. An explicit lot is rounded down and capped the same way.
+ *  the target, else the min lot. An explicit lot is rounded down and capped the same way,
+ *  then risk-checked: when that lot x sl x pip_value exceeds the target x
+ *  limits.manual_lot_tolerance it is RISK_LOT_TOO_LARGE, unless override_risk.
  *  Non-positive or non-finite account numbers fail closed (RISK_UNAVAILABLE); a cap below
  *  the min lot is INVALID_LOT. Returns BITTEN_R_OK with *lot_out set, or the reason. */
 bitten_reason_t fire_size_lot(const fire_sizing_t *in, double *lot_out);
@@ -149,5 +170,29 @@ bool fire_symbol_listed(const char *list, const char *name);
  *  is invalid or an opening fire has no symbol. */
 int fire_build_command(const fire_request_t *req, const bitten_symbol_t *sym, double lot,
                        bitten_ms_t now, bitten_signal_cmd_t *out);
+
+/*  The contract wire carries lots with 2 decimals (protocol.md): the largest lot <= lot that
+ *  is both on the symbol's lot step and exact in 2 decimals. INVALID_LOT when that is below
+ *  the symbol's min lot (step 0.001: 0.005 and 0.004 have no wire value; never rounded UP).
+ *  Returns BITTEN_R_OK with *wire set. */
+bitten_reason_t fire_contract_lot(const bitten_symbol_t *sym, double lot, double *wire);
+
+/*  The latest quote of an account's symbol, for v2.x absolute stops. */
+typedef struct {
+    double bid, ask;
+    bool fresh; /* seen, and not older than fire.quote_max_age_s */
+} fire_quote_t;
+
+/*  One checked fire as the account's EA will read it: the frame, and what it will execute
+ *  (effect.lot is THE lot: the one journaled, replied and executed). dialect UNKNOWN or
+ *  CONTRACT: protocol.md's signal (fire_build_command + bitten_encode_signal, lot by
+ *  fire_contract_lot); V7 / V2.05 / V2.02: bitten_dialect_encode with the account's broker
+ *  name and facts (asym), the stops as distances of the points the wire carries, target_uuid =
+ *  the account's uuid, and for v2.x the quote (absent or stale: NO_QUOTE). Returns the frame
+ *  length, or -1 with *why. */
+int fire_encode(bitten_dialect_t dialect, const fire_request_t *req,
+                const bitten_account_symbol_t *asym, double lot, const fire_quote_t *quote,
+                bitten_ms_t now, char *buf, size_t size, bitten_dcmd_effect_t *effect,
+                bitten_reason_t *why);
 
 #endif

@@ -1,6 +1,7 @@
 /*  fire_router.c: the fire router module: check chain -> lot -> durable PENDING -> send -> SENT,
  *  then results, errors and timeouts move each fire on; nothing is ever sent twice. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,12 @@ struct fire_router {
     bitten_store_t *store;
     const bitten_config_t *cfg;
     fire_limits_t limits;
-    bitten_ms_t result_timeout_ms, manual_ttl_ms, max_skew_ms;
+    bitten_ms_t result_timeout_ms, manual_ttl_ms, max_skew_ms, quote_max_age_ms;
+    int crash_after_sends; /* test hook: SIGKILL after this many sends of one fan-out; 0 off */
     zhashx_t *open; /* "signal_id|uuid" -> s_open_t* (owned) */
+    //  The latest bid/ask per "uuid|symbol" (v2.x absolute stops), known accounts and table
+    //  symbols only, so junk cannot grow it.
+    zhashx_t *quotes;
     ev_timer sweep;
     uint64_t seq;
     //  Hard halts' close_all that could not be sent: uuid -> "1" owed / "0" not (a cache of the
@@ -77,6 +82,7 @@ static int s_load_limits(const bitten_config_t *cfg, fire_limits_t *limits)
     limits->max_stop_pips = bitten_config_double(cfg, "fire.max_stop_pips");
     limits->sl_too_wide_factor = bitten_config_double(cfg, "fire.sl_too_wide_factor");
     limits->balance_per_lot = bitten_config_double(cfg, "fire.balance_per_lot");
+    limits->manual_lot_tolerance = bitten_config_double(cfg, "fire.manual_lot_risk_tolerance");
     return 0;
 }
 
@@ -105,6 +111,20 @@ static s_open_t *s_open_find(fire_router_t *self, const char *signal_id, const c
     return found;
 }
 
+//  Opening fires of uuid sent but not resolved (SENT, TIMEOUT, UNCONFIRMED): each may have
+//  opened a position the EA has not reported yet (issue 14 item 8). FILLED ones are the risk
+//  module's tracked positions already.
+static int s_in_flight(fire_router_t *self, const char *uuid)
+{
+    int n = 0;
+    for (s_open_t *o = zhashx_first(self->open); o; o = zhashx_next(self->open))
+        if (bitten_action_opens(o->rec.action) && strcmp(o->rec.uuid, uuid) == 0 &&
+            (o->rec.state == BITTEN_FIRE_SENT || o->rec.state == BITTEN_FIRE_TIMEOUT ||
+             o->rec.state == BITTEN_FIRE_UNCONFIRMED))
+            n++;
+    return n;
+}
+
 static void s_open_put(fire_router_t *self, const bitten_fire_rec_t *rec, bool manual)
 {
     s_open_t *o = calloc(1, sizeof *o);
@@ -128,6 +148,53 @@ static void s_open_free(void **item)
 {
     free(*item);
     *item = NULL;
+}
+
+/* ---------------------------------------------------------------- quotes */
+
+typedef struct {
+    double bid, ask;
+    bitten_ms_t at; /* daemon clock at receipt */
+} s_quote_t;
+
+static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
+{
+    fire_router_t *self = arg;
+    const bitten_tick_t *t = &((const bitten_frame_t *)payload)->u.tick;
+    if (!*t->uuid || !*t->symbol || !(t->bid > 0) || !(t->ask >= t->bid))
+        return;
+    char key[ROUTER_KEY_MAX];
+    s_key(t->symbol, t->uuid, key);
+    s_quote_t *q = zhashx_lookup(self->quotes, key);
+    if (!q) {
+        const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
+        bitten_account_t acc;
+        bitten_account_symbol_t asym;
+        if (!aq->find || aq->find(aq->self, t->uuid, &acc) != 0 || !aq->symbol ||
+            aq->symbol(aq->self, t->uuid, t->symbol, &asym) != 0)
+            return;
+        if (!(q = calloc(1, sizeof *q)))
+            return;
+        zhashx_update(self->quotes, key, q);
+    }
+    q->bid = t->bid;
+    q->ask = t->ask;
+    q->at = bitten_core_now_ms(self->core);
+}
+
+static fire_quote_t s_quote(fire_router_t *self, const char *uuid, const char *symbol,
+                            bitten_ms_t now)
+{
+    fire_quote_t out = {0, 0, false};
+    char key[ROUTER_KEY_MAX];
+    s_key(symbol, uuid, key);
+    const s_quote_t *q = zhashx_lookup(self->quotes, key);
+    if (q) {
+        out.bid = q->bid;
+        out.ask = q->ask;
+        out.fresh = now >= q->at && now - q->at <= self->quote_max_age_ms;
+    }
+    return out;
 }
 
 /* ---------------------------------------------------------------- publishing a state */
@@ -258,10 +325,27 @@ typedef struct {
     bitten_reason_t first_reason; /* DUPLICATE: the first use's reason (a refusal's), or OK */
 } s_outcome_t;
 
-//  The whole path of one fire for one account. Everything it decides is journaled before the
-//  frame leaves, so a crash at any point leaves a fire that is found again and never resent.
-static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, double risk_pct)
+//  One fire for one account on its way: decided (checks, the frame), then journaled, then sent.
+//  Everything it decides is journaled before the frame leaves, so a crash at any point leaves
+//  a fire that is found again and never resent.
+typedef struct {
+    fire_request_t req;
+    bitten_fire_rec_t rec; /* REFUSED (with its reason) or PENDING, to journal */
+    s_outcome_t out;
+    bool done; /* nothing (more) to journal: store error before the checks, or DUPLICATE */
+    int found; /* the store's answer for (signal_id, uuid): 0 found, 1 not */
+    bitten_fire_rec_t existing;
+    char frame[ROUTER_FRAME_MAX];
+    int len;
+} s_prep_t;
+
+//  Decides one fire: every check, and the frame as the account's EA reads it. No journal yet.
+static void s_prepare(fire_router_t *self, const fire_request_t *req_in, double risk_pct,
+                      s_prep_t *p)
 {
+    memset(p, 0, sizeof *p);
+    p->req = *req_in;
+    const fire_request_t *req = &p->req;
     s_outcome_t out = {0, BITTEN_FIRE_REFUSED, BITTEN_R_OK, 0, BITTEN_R_OK};
     bitten_ms_t now = bitten_core_now_ms(self->core);
     const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
@@ -272,6 +356,7 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         (aq->find && aq->find(aq->self, req->uuid, &account) == 0) ? &account : NULL;
     bitten_fire_rec_t rec;
     memset(&rec, 0, sizeof rec);
+    char *frame = p->frame;
     snprintf(rec.signal_id, sizeof rec.signal_id, "%s", req->signal_id);
     snprintf(rec.uuid, sizeof rec.uuid, "%s", req->uuid);
     snprintf(rec.symbol, sizeof rec.symbol, "%s", req->symbol);
@@ -285,10 +370,15 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
     rec.expires_at = req->expires_at;
 
     bitten_fire_rec_t existing;
+    memset(&existing, 0, sizeof existing);
     int found = bitten_store_fire_find(self->store, req->signal_id, req->uuid, &existing);
+    p->found = found;
+    p->existing = existing;
     if (found < 0) {
         out.reason = BITTEN_R_INTERNAL;
-        return out;
+        p->out = out;
+        p->done = true;
+        return;
     }
     bitten_ms_t skew = req->created_at ? req->created_at - now : 0;
     if (!acc) {
@@ -313,6 +403,7 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         ctx.account_symbols = acc->symbols;
         ctx.account_max_lot = acc->max_lot;
         ctx.already_fired = found == 0;
+        ctx.in_flight = bitten_action_opens(req->action) ? s_in_flight(self, req->uuid) : 0;
         const bitten_ea_query_t *eq = bitten_core_ea_query(self->core);
         //  Only a connection proven to be this account's may carry its fire (core.h).
         ctx.route = bitten_core_route_check(self->core, req->uuid);
@@ -322,6 +413,24 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
         ctx.risk = (bitten_risk_gate_t){rq->self, rq->gate};
         ctx.limits = self->limits;
         out.reason = fire_run_checks(req, &ctx, &out.lot);
+    }
+    //  The frame as this account's EA reads it; its effect.lot is THE lot (journaled, replied,
+    //  executed). An encoder refusal (no lot the wire can carry, no quote, ...) is a refusal
+    //  with its own reason, journaled like any other.
+    int len = -1;
+    bitten_dcmd_effect_t eff;
+    memset(&eff, 0, sizeof eff);
+    if (out.reason == BITTEN_R_OK) {
+        fire_quote_t quote = s_quote(self, req->uuid, req->symbol, now);
+        bitten_reason_t why = BITTEN_R_OK;
+        len = fire_encode(acc->dialect, req, sym ? &asym : NULL, out.lot, &quote, now, frame,
+                          sizeof p->frame, &eff, &why);
+        if (len <= 0) {
+            out.reason = why != BITTEN_R_OK ? why : BITTEN_R_INTERNAL;
+            out.lot = 0;
+        } else {
+            out.lot = eff.lot;
+        }
     }
     rec.lot = out.lot;
     if (out.reason == BITTEN_R_DUPLICATE) {
@@ -337,70 +446,108 @@ static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, doub
                          json_pack("{s:s, s:s, s:I, s:s}", "signal_id", rec.signal_id, "uuid",
                                    rec.uuid, "id", (json_int_t)existing.id, "reason",
                                    "DUPLICATE"));
-        return out;
+        p->out = out;
+        p->done = true;
+        return;
     }
     if (out.reason != BITTEN_R_OK) {
         rec.state = BITTEN_FIRE_REFUSED;
         rec.reason = out.reason;
-        int rc = bitten_store_fire_insert(self->store, &rec, &rec.id);
+    } else {
+        rec.sl_points = eff.sl_points;
+        rec.tp_points = eff.tp_points;
+        rec.lot = eff.lot;
+        rec.state = BITTEN_FIRE_PENDING;
+    }
+    p->rec = rec;
+    p->out = out;
+    p->len = len;
+}
+
+//  The journal's answer for a prepared fire (rc of the insert: 0, 1 duplicate, -1 failed):
+//  announces it. Returns true when it is PENDING on disk and may be sent.
+static bool s_journaled(fire_router_t *self, s_prep_t *p, int rc)
+{
+    const fire_request_t *req = &p->req;
+    bitten_fire_rec_t rec = p->rec;
+    s_outcome_t *o = &p->out;
+    if (rec.state == BITTEN_FIRE_REFUSED) {
         if (rc == 1) {
             //  Refused by an earlier check, but this (signal_id, uuid) exists already: the
             //  first fire's row stands and nothing new is announced as if it were this one.
             self->refused[BITTEN_R_DUPLICATE]++;
-            out.reason = BITTEN_R_DUPLICATE;
-            if (found == 0) {
-                out.id = existing.id;
-                out.state = existing.state;
-                out.first_reason = existing.reason;
+            o->reason = BITTEN_R_DUPLICATE;
+            if (p->found == 0) {
+                o->id = p->existing.id;
+                o->state = p->existing.state;
+                o->first_reason = p->existing.reason;
             }
             BLOG_INFO(self->log, "fire_router", "fire.duplicate",
                       "signal_id=%s uuid=%s reason=DUPLICATE first_refusal=%s", rec.signal_id,
                       rec.uuid, bitten_reason_str(rec.reason));
-            return out;
+            return false;
         }
         if (rc == 0)
-            out.id = rec.id;
-        s_announce(self, &rec, -1, bitten_reason_doc(out.reason), req->manual,
+            o->id = rec.id;
+        s_announce(self, &rec, -1, bitten_reason_doc(o->reason), req->manual,
                    req->shield_multiplier);
-        return out;
+        return false;
     }
-
-    bitten_signal_cmd_t cmd;
-    char frame[ROUTER_FRAME_MAX];
-    int len = -1;
-    if (fire_build_command(req, sym, out.lot, now, &cmd) == 0)
-        len = bitten_encode_signal(&cmd, frame, sizeof frame);
-    if (len <= 0) {
-        out.reason = BITTEN_R_INTERNAL;
-        return out;
-    }
-    rec.sl_points = cmd.sl;
-    rec.tp_points = cmd.tp;
-    rec.lot = cmd.lot;
-    rec.state = BITTEN_FIRE_PENDING;
-    int rc = bitten_store_fire_insert(self->store, &rec, &rec.id);
     if (rc != 0) {
         //  1: another path journaled it first (DUPLICATE); -1: the store failed. Either way the
         //  frame is not sent: a fire that is not journaled must not exist.
-        out.reason = rc == 1 ? BITTEN_R_DUPLICATE : bitten_store_failure_reason(self->store);
+        o->reason = rc == 1 ? BITTEN_R_DUPLICATE : bitten_store_failure_reason(self->store);
+        o->lot = 0;
         BLOG_ERROR(self->log, "fire_router", "fire.not_journaled",
                    "signal_id=%s uuid=%s reason=%s error=\"%s\"", rec.signal_id, rec.uuid,
-                   bitten_reason_str(out.reason), bitten_store_errmsg(self->store));
-        return out;
+                   bitten_reason_str(o->reason), bitten_store_errmsg(self->store));
+        return false;
     }
-    out.id = rec.id;
+    o->id = rec.id;
+    p->rec = rec;
     s_announce(self, &rec, -1, "", req->manual, req->shield_multiplier);
+    return true;
+}
+
+//  Sends a journaled PENDING fire: SENT, or REFUSED with the socket's reason.
+static void s_send(fire_router_t *self, s_prep_t *p)
+{
+    const fire_request_t *req = &p->req;
+    bitten_fire_rec_t rec = p->rec;
+    s_outcome_t *o = &p->out;
     bitten_reason_t why;
-    if (bitten_core_send_to(self->core, rec.uuid, BITTEN_FRAME_SIGNAL, frame, (size_t)len, &why) != 0) {
+    if (bitten_core_send_to(self->core, rec.uuid, BITTEN_FRAME_SIGNAL, p->frame, (size_t)p->len,
+                            &why) != 0) {
         s_move(self, &rec, BITTEN_FIRE_REFUSED, why, "the command socket refused the frame",
                NULL, req->manual);
-        out.state = BITTEN_FIRE_REFUSED;
-        out.reason = why;
-        return out;
+        o->state = BITTEN_FIRE_REFUSED;
+        o->reason = why;
+        o->lot = 0;
+        return;
     }
-    s_move(self, &rec, BITTEN_FIRE_SENT, BITTEN_R_OK, "", NULL, req->manual);
+    //  An operator's risk override is part of the record: in the SENT row's detail and the log.
+    s_move(self, &rec, BITTEN_FIRE_SENT, BITTEN_R_OK,
+           (req->override_risk && req->has_lot) ? "override_risk: explicit lot above the risk target"
+                                               : "",
+           NULL, req->manual);
     s_open_put(self, &rec, req->manual);
-    out.state = BITTEN_FIRE_SENT;
+    o->state = BITTEN_FIRE_SENT;
+}
+
+//  The whole path of one fire for one account.
+static s_outcome_t s_submit(fire_router_t *self, const fire_request_t *req, double risk_pct)
+{
+    s_prep_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return (s_outcome_t){0, BITTEN_FIRE_REFUSED, BITTEN_R_INTERNAL, 0, BITTEN_R_OK};
+    s_prepare(self, req, risk_pct, p);
+    if (!p->done) {
+        int rc = bitten_store_fire_insert(self->store, &p->rec, &p->rec.id);
+        if (s_journaled(self, p, rc))
+            s_send(self, p);
+    }
+    s_outcome_t out = p->out;
+    free(p);
     return out;
 }
 
@@ -441,16 +588,59 @@ static void s_on_verdict(void *arg, bitten_event_t event, const void *payload)
     bitten_ms_t now = bitten_core_now_ms(self->core);
     bitten_ms_t ttl = v->expires_at - v->created_at;
     req.expires_at = v->expires_at < now + ttl ? v->expires_at : now + ttl;
-    //  Index loop over copies: a fire never adds accounts, and nothing is borrowed anyway.
+    //  Every target is decided, then ALL are journaled in one transaction (PENDING, or REFUSED
+    //  with the reason), and only then is the first frame sent: a kill -9 between two sends
+    //  leaves every account of a passed verdict on disk (PENDING -> UNCONFIRMED at restart),
+    //  never absent (issue 14 item 3). Index loop over copies: a fire never adds accounts.
     const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
     size_t n = aq->count ? aq->count(aq->self) : 0;
+    s_prep_t *preps = n ? calloc(n, sizeof *preps) : NULL;
+    bitten_fire_rec_t *recs = n ? calloc(n, sizeof *recs) : NULL;
+    int *rcs = n ? calloc(n, sizeof *rcs) : NULL;
+    size_t *idx = n ? calloc(n, sizeof *idx) : NULL;
+    if (n && (!preps || !recs || !rcs || !idx)) {
+        BLOG_ERROR(self->log, "fire_router", "verdict.dropped",
+                   "signal_id=%s alarm=1 why=\"out of memory before journaling the fan-out\"",
+                   v->signal_id);
+        free(preps), free(recs), free(rcs), free(idx);
+        return;
+    }
+    size_t np = 0, nj = 0;
     bitten_account_t acc;
     for (size_t i = 0; i < n; i++) {
         if (aq->at(aq->self, i, &acc) != 0 || acc.mode != BITTEN_MODE_AUTO)
             continue;
         snprintf(req.uuid, sizeof req.uuid, "%s", acc.uuid);
-        s_submit(self, &req, 0);
+        s_prepare(self, &req, 0, &preps[np]);
+        if (!preps[np].done) {
+            recs[nj] = preps[np].rec;
+            idx[nj++] = np;
+        }
+        np++;
     }
+    int batch = bitten_store_fire_insert_many(self->store, recs, nj, rcs);
+    for (size_t j = 0; j < nj; j++) {
+        s_prep_t *p = &preps[idx[j]];
+        if (batch == 0)
+            p->rec.id = recs[j].id;
+        if (!s_journaled(self, p, batch == 0 ? rcs[j] : -1))
+            p->len = 0; /* not to be sent */
+    }
+    int sent = 0;
+    for (size_t j = 0; j < nj; j++) {
+        s_prep_t *p = &preps[idx[j]];
+        if (p->len <= 0)
+            continue;
+        s_send(self, p);
+        if (self->crash_after_sends > 0 && ++sent == self->crash_after_sends) {
+            //  Test hook (debug.test_hooks + debug.crash_after_fanout_sends): a kill -9 in the
+            //  middle of a fan-out, right after a send.
+            BLOG_WARN(self->log, "fire_router", "debug.crash", "signal_id=%s sent=%d", v->signal_id,
+                      sent);
+            raise(SIGKILL);
+        }
+    }
+    free(preps), free(recs), free(rcs), free(idx);
 }
 
 /* ---------------------------------------------------------------- results */
@@ -466,11 +656,82 @@ static void s_orphan(fire_router_t *self, const char *signal_id, const char *uui
                                "status", status, "why", why));
 }
 
+//  A result that names no command (v2.02 confirmations echo no id at all): it can only be
+//  the account's fire when exactly one opening fire of that account awaits its result;
+//  otherwise it stays unmatched, with the reason (issue 13 §6). *n = how many wait.
+static s_open_t *s_only_waiting(fire_router_t *self, const char *uuid, bool close_all,
+                                size_t *n)
+{
+    s_open_t *found = NULL;
+    *n = 0;
+    for (s_open_t *o = zhashx_first(self->open); o; o = zhashx_next(self->open))
+        if (strcmp(o->rec.uuid, uuid) == 0 &&
+            (close_all ? o->rec.action == BITTEN_ACTION_CLOSE_ALL
+                       : bitten_action_opens(o->rec.action)) &&
+            (o->rec.state == BITTEN_FIRE_SENT || o->rec.state == BITTEN_FIRE_TIMEOUT ||
+             o->rec.state == BITTEN_FIRE_UNCONFIRMED)) {
+            (*n)++;
+            found = o;
+        }
+    return *n == 1 ? found : NULL;
+}
+
+static void s_apply_result(fire_router_t *self, const bitten_trade_result_t *r,
+                           bitten_dialect_t dialect);
+
 static void s_on_result(void *arg, bitten_event_t event, const void *payload)
 {
-    fire_router_t *self = arg;
-    const bitten_trade_result_t *r = &((const bitten_frame_t *)payload)->u.trade_result;
+    const bitten_frame_t *f = payload;
+    s_apply_result(arg, &f->u.trade_result, f->dialect);
+}
+
+static void s_apply_result(fire_router_t *self, const bitten_trade_result_t *r,
+                           bitten_dialect_t dialect)
+{
     bitten_fire_state_t to = fire_router_state_for_result(r->status);
+    if (!*r->signal_id) {
+        //  Only v2.02 answers a fire without its id; v2.05's id-less confirmation is its answer
+        //  to a frame it did not know ("unknown") and must never settle a fire.
+        //  A v2.x close_all answer (close_confirmation, no id) settles the account's one
+        //  close_all waiting, likewise.
+        size_t waiting = 0;
+        bool v202_fire = dialect == BITTEN_DIALECT_V202 && !r->is_close &&
+                         strcmp(r->command_type, "fire") == 0;
+        bool v2_close_all = (dialect == BITTEN_DIALECT_V202 || dialect == BITTEN_DIALECT_V205) &&
+                            r->is_close && strcmp(r->command_type, "close_all") == 0;
+        s_open_t *only = *r->uuid && (v202_fire || v2_close_all)
+                             ? s_only_waiting(self, r->uuid, v2_close_all, &waiting)
+                             : NULL;
+        if (!only) {
+            char why[160];
+            if (r->is_close && !v2_close_all)
+                snprintf(why, sizeof why, "a close confirmation names no fire");
+            else if (v2_close_all)
+                snprintf(why, sizeof why, "a close_all confirmation while %zu close_all fires of "
+                                          "the account wait", waiting);
+            else if (!*r->uuid)
+                snprintf(why, sizeof why, "a result without id and without account");
+            else if (!v202_fire)
+                snprintf(why, sizeof why, "a result without id (command_type %s) settles no fire",
+                         r->command_type[0] ? r->command_type : "-");
+            else
+                snprintf(why, sizeof why, "a v2.02 result without id while %zu fires of the "
+                                          "account wait", waiting);
+            s_orphan(self, "-", r->uuid, bitten_result_status_str(r->status), why);
+            return;
+        }
+        if (!fire_router_may_move(only->rec.state, to)) {
+            self->duplicate_results++;
+            return;
+        }
+        bitten_trade_result_t copy = *r;
+        snprintf(copy.signal_id, sizeof copy.signal_id, "%s", only->rec.signal_id);
+        BLOG_INFO(self->log, "fire_router", "result.matched_by_account",
+                  "signal_id=%s uuid=%s why=\"the result names no fire; the only one waiting\"",
+                  copy.signal_id, copy.uuid);
+        s_apply_result(self, &copy, dialect);
+        return;
+    }
     s_open_t *o = s_open_find(self, r->signal_id, r->uuid);
     if (!o) {
         bitten_fire_rec_t known;
@@ -632,7 +893,7 @@ static const bitten_control_arg_t s_fire_args[] = {
     {"symbol", BITTEN_ARG_STRING, false},  {"action", BITTEN_ARG_STRING, false},
     {"sl_pips", BITTEN_ARG_NUMBER, false}, {"tp_pips", BITTEN_ARG_NUMBER, false},
     {"lot", BITTEN_ARG_NUMBER, false},     {"risk_pct", BITTEN_ARG_NUMBER, false},
-    {NULL, 0, false}};
+    {"override_risk", BITTEN_ARG_BOOL, false}, {NULL, 0, false}};
 static const bitten_control_arg_t s_close_args[] = {{"uuid", BITTEN_ARG_STRING, true},
                                                     {"signal_id", BITTEN_ARG_STRING, false},
                                                     {"symbol", BITTEN_ARG_STRING, false},
@@ -654,11 +915,58 @@ static bitten_reason_t s_control_fire(void *arg, const json_t *request, json_t *
     s_num_field(request, "sl_pips", &req.sl_pips);
     s_num_field(request, "tp_pips", &req.tp_pips);
     req.has_lot = s_num_field(request, "lot", &req.lot);
+    json_t *ovr = json_object_get(request, "override_risk");
+    if (ovr && !json_is_boolean(ovr)) {
+        json_object_set_new(reply, "error", json_string("override_risk: true or false"));
+        return BITTEN_R_BAD_REQUEST;
+    }
+    req.override_risk = json_is_true(ovr);
     double risk_pct = 0;
     s_num_field(request, "risk_pct", &risk_pct);
     s_outcome_t out = s_submit(self, &req, risk_pct);
     s_reply_outcome(reply, &req, &out);
     return out.reason;
+}
+
+//  Test hook (debug.test_hooks only): publishes a passed verdict for an automatic fan-out, as
+//  CITADEL would, stamped now: {"cmd":"debug.verdict","signal_id","symbol","action",
+//  "sl_pips","tp_pips","class"}. Lets a test fan out without replaying a market.
+static const bitten_control_arg_t s_debug_verdict_args[] = {
+    {"signal_id", BITTEN_ARG_STRING, true}, {"symbol", BITTEN_ARG_STRING, false},
+    {"action", BITTEN_ARG_STRING, false},   {"class", BITTEN_ARG_STRING, false},
+    {"sl_pips", BITTEN_ARG_NUMBER, false},  {"tp_pips", BITTEN_ARG_NUMBER, false},
+    {NULL, 0, false}};
+
+static bitten_reason_t s_control_debug_verdict(void *arg, const json_t *request, json_t *reply)
+{
+    fire_router_t *self = arg;
+    const char *id = s_str_field(request, "signal_id");
+    const char *symbol = s_str_field(request, "symbol");
+    const char *cls = s_str_field(request, "class");
+    bitten_action_t dir = bitten_action_parse(s_str_field(request, "action"));
+    double sl = 0, tp = 0;
+    if (!id || !bitten_valid_id(id) || !symbol || !s_num_field(request, "sl_pips", &sl) ||
+        (dir != BITTEN_ACTION_BUY && dir != BITTEN_ACTION_SELL)) {
+        json_object_set_new(reply, "error",
+                            json_string("signal_id, symbol, action buy|sell, sl_pips required"));
+        return BITTEN_R_BAD_REQUEST;
+    }
+    s_num_field(request, "tp_pips", &tp);
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    bitten_verdict_event_t v = {.signal_id = id,
+                                .symbol = symbol,
+                                .direction = dir,
+                                .signal_class = cls ? cls : "PRECISION_STRIKE",
+                                .pattern = "DEBUG",
+                                .sl_pips = sl,
+                                .tp_pips = tp,
+                                .created_at = now,
+                                .expires_at = now + 60000,
+                                .multiplier = 1.0,
+                                .label = "SHIELD_APPROVED",
+                                .passed = true};
+    bitten_bus_publish(bitten_core_bus(self->core), BITTEN_EV_VERDICT, &v);
+    return BITTEN_R_OK;
 }
 
 static bitten_reason_t s_control_close(void *arg, const json_t *request, json_t *reply)
@@ -915,16 +1223,21 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->cfg = bitten_core_config(core);
     self->open = zhashx_new();
     self->owed = zhashx_new();
-    if (!self->open || !self->owed || !self->store) {
+    self->quotes = zhashx_new();
+    if (!self->open || !self->owed || !self->quotes || !self->store) {
         BLOG_ERROR(self->log, "fire_router", "start_failed", "error=\"out of memory or no store\"");
         fire_router_destroy(&self);
         return NULL;
     }
     zhashx_set_destructor(self->open, s_open_free);
+    zhashx_set_destructor(self->quotes, s_open_free);
     s_load_limits(self->cfg, &self->limits);
     self->result_timeout_ms = bitten_config_int(self->cfg, "fire.result_timeout_s") * 1000;
     self->manual_ttl_ms = bitten_config_int(self->cfg, "fire.manual_ttl_s") * 1000;
     self->max_skew_ms = bitten_config_int(self->cfg, "fire.max_clock_skew_s") * 1000;
+    self->quote_max_age_ms = bitten_config_int(self->cfg, "fire.quote_max_age_s") * 1000;
+    if (bitten_config_bool(self->cfg, "debug.test_hooks"))
+        self->crash_after_sends = (int)bitten_config_int(self->cfg, "debug.crash_after_fanout_sends");
     //  Everything still waiting for news comes back into memory: PENDING/SENT become
     //  UNCONFIRMED; TIMEOUT, UNCONFIRMED and FILLED wait on as they were.
     bitten_fire_filter_t waiting[] = {{NULL, NULL, BITTEN_FIRE_FILLED, 0},
@@ -948,12 +1261,16 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     bitten_bus_subscribe(bus, BITTEN_EV_EA_ONLINE, s_on_ea_online, self);
     bitten_bus_subscribe(bus, BITTEN_EV_TELEMETRY, s_on_telemetry, self);
     bitten_bus_subscribe(bus, BITTEN_EV_EA_HEARTBEAT, s_on_heartbeat, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_TICK, s_on_tick, self);
     bitten_core_control_register(core, "fire", BITTEN_CONTROL_ACT, s_fire_args, s_control_fire,
                                  self);
     bitten_core_control_register(core, "close", BITTEN_CONTROL_ACT, s_close_args,
                                  s_control_close, self);
     bitten_core_control_register(core, "fires", BITTEN_CONTROL_READ, s_fires_args,
                                  s_control_fires, self);
+    if (bitten_config_bool(self->cfg, "debug.test_hooks"))
+        bitten_core_control_register(core, "debug.verdict", BITTEN_CONTROL_ACT, s_debug_verdict_args,
+                                     s_control_debug_verdict, self);
     bitten_core_status_register(core, "fires", s_status, self);
     double sweep_s = (double)bitten_config_int(self->cfg, "fire.check_interval_ms") / 1000.0;
     ev_timer_init(&self->sweep, s_sweep_cb, sweep_s, sweep_s);
@@ -977,6 +1294,7 @@ void fire_router_destroy(fire_router_t **self_p)
     }
     zhashx_destroy(&self->open);
     zhashx_destroy(&self->owed);
+    zhashx_destroy(&self->quotes);
     free(self);
     *self_p = NULL;
 }

@@ -796,10 +796,77 @@ static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
     s_evaluate_halts(self, acc, now);
 }
 
+static bool s_ea_dialect(const bitten_frame_t *f)
+{
+    return f->dialect == BITTEN_DIALECT_V7 || f->dialect == BITTEN_DIALECT_V205 ||
+           f->dialect == BITTEN_DIALECT_V202;
+}
+
+//  A real EA's frame that carries the account's state is its telemetry (issue 13 §4).
+static void s_ea_state(xp_risk_t *self, const char *uuid, const risk_ea_state_t *st,
+                       const char *what)
+{
+    bitten_telemetry_t t;
+    if (!*uuid || !risk_ea_state_telemetry(st, &t))
+        return;
+    snprintf(t.uuid, sizeof t.uuid, "%s", uuid);
+    s_account_t *acc = s_account(self, uuid);
+    if (!acc)
+        return;
+    bitten_ms_t now = bitten_core_now_ms(self->core);
+    if (account_apply_telemetry(&acc->state, &t, now, &self->params) != 0) {
+        BLOG_WARN(self->log, "xp_risk", "telemetry.ignored",
+                  "uuid=%s from=%s why=\"a number is not finite\"", acc->uuid, what);
+        return;
+    }
+    s_changed(self, acc, now);
+    s_evaluate_halts(self, acc, now);
+}
+
+static void s_on_handshake(void *arg, bitten_event_t event, const void *payload)
+{
+    const bitten_frame_t *f = payload;
+    const bitten_handshake_t *h = &f->u.handshake;
+    if (!s_ea_dialect(f))
+        return;
+    risk_ea_state_t st = {.has_balance = h->has_balance, .has_equity = h->has_equity,
+                          .has_margin = h->has_margin, .has_free_margin = h->has_free_margin,
+                          .has_margin_level = h->has_margin_level, .balance = h->balance,
+                          .equity = h->equity, .margin = h->margin, .free_margin = h->free_margin,
+                          .margin_level = h->margin_level};
+    s_ea_state(arg, h->uuid, &st, "handshake");
+}
+
+static void s_on_result_state(void *arg, bitten_event_t event, const void *payload)
+{
+    const bitten_frame_t *f = payload;
+    const bitten_trade_result_t *r = &f->u.trade_result;
+    if (!s_ea_dialect(f))
+        return;
+    risk_ea_state_t st = {.has_balance = r->has_balance, .has_equity = r->has_equity,
+                          .has_margin = r->has_margin, .has_free_margin = r->has_free_margin,
+                          .has_margin_level = r->has_margin_level, .balance = r->balance,
+                          .equity = r->equity, .margin = r->margin, .free_margin = r->free_margin,
+                          .margin_level = r->margin_level};
+    s_ea_state(arg, r->uuid, &st, "trade_result");
+}
+
 static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
 {
     xp_risk_t *self = arg;
-    const bitten_ea_heartbeat_t *h = &((const bitten_frame_t *)payload)->u.heartbeat;
+    const bitten_frame_t *frame = payload;
+    const bitten_ea_heartbeat_t *h = &frame->u.heartbeat;
+    if (s_ea_dialect(frame) && *h->uuid && h->has_balance && h->has_equity) {
+        risk_ea_state_t st = {.has_balance = true, .has_equity = true,
+                              .has_margin = h->has_margin, .has_free_margin = h->has_free_margin,
+                              .has_margin_level = h->has_margin_level,
+                              .has_positions = h->has_positions, .balance = h->balance,
+                              .equity = h->equity, .margin = h->margin,
+                              .free_margin = h->free_margin, .margin_level = h->margin_level,
+                              .positions = h->positions};
+        s_ea_state(self, h->uuid, &st, "heartbeat");
+        return;
+    }
     s_account_t *acc = NULL;
     if (*h->uuid)
         acc = s_account(self, h->uuid);
@@ -1105,6 +1172,8 @@ xp_risk_t *xp_risk_new(bitten_core_t *core)
     bitten_bus_t *bus = bitten_core_bus(core);
     bitten_bus_subscribe(bus, BITTEN_EV_TELEMETRY, s_on_telemetry, self);
     bitten_bus_subscribe(bus, BITTEN_EV_EA_HEARTBEAT, s_on_heartbeat, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_HANDSHAKE, s_on_handshake, self);
+    bitten_bus_subscribe(bus, BITTEN_EV_TRADE_RESULT, s_on_result_state, self);
     bitten_bus_subscribe(bus, BITTEN_EV_FIRE, s_on_fire, self);
     bitten_bus_subscribe(bus, BITTEN_EV_SHUTDOWN, s_on_shutdown, self);
     self->query = (bitten_risk_query_t){self, s_query_gate, s_query_halted, s_query_halt_count};

@@ -244,6 +244,29 @@ int account_apply_heartbeat(account_state_t *s, const bitten_ea_heartbeat_t *h, 
     return 0;
 }
 
+bool risk_ea_state_telemetry(const risk_ea_state_t *in, bitten_telemetry_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!in->has_balance || !in->has_equity)
+        return false;
+    out->balance = in->balance;
+    out->equity = in->equity;
+    out->has_margin = in->has_margin;
+    out->margin = in->margin;
+    out->has_free_margin = in->has_free_margin;
+    out->free_margin = in->free_margin;
+    out->has_margin_level = in->has_margin_level;
+    out->margin_level = in->margin_level;
+    out->has_positions = in->has_positions;
+    out->positions = in->positions;
+    if (!in->has_margin && !in->has_free_margin && !in->has_margin_level && in->has_positions &&
+        in->positions == 0) {
+        out->has_margin = true; /* no position, no margin */
+        out->margin = 0.0;
+    }
+    return true;
+}
+
 static int s_find_position(const account_state_t *s, const char *signal_id, int64_t ticket)
 {
     for (size_t i = 0; i < s->position_count; i++) {
@@ -426,10 +449,11 @@ static int s_max_positions(const account_state_t *s, const risk_params_t *p,
 }
 
 bitten_reason_t risk_check_max_positions(const account_state_t *s, const risk_params_t *p,
-                                         const risk_tier_params_t *t)
+                                         const risk_tier_params_t *t, int in_flight)
 {
     int limit = s_max_positions(s, p, t);
-    if (limit <= 0 || account_open_positions(s) >= (size_t)limit)
+    size_t pending = in_flight > 0 ? (size_t)in_flight : 0;
+    if (limit <= 0 || account_open_positions(s) + pending >= (size_t)limit)
         return BITTEN_R_RISK_MAX_POSITIONS;
     return BITTEN_R_OK;
 }
@@ -516,7 +540,7 @@ bitten_reason_t risk_gate(const risk_params_t *p, bitten_tier_t tier, const acco
         (r = risk_check_drawdown(&s, p)) != BITTEN_R_OK ||
         (r = risk_check_margin(&s, p)) != BITTEN_R_OK ||
         (r = risk_check_free_margin(&s, p)) != BITTEN_R_OK ||
-        (r = risk_check_max_positions(&s, p, t)) != BITTEN_R_OK ||
+        (r = risk_check_max_positions(&s, p, t, req->in_flight)) != BITTEN_R_OK ||
         (r = risk_check_cooldown(&s, p, t, now)) != BITTEN_R_OK ||
         (r = risk_check_daily_shots(&s, t)) != BITTEN_R_OK ||
         (r = risk_check_rate(&s, p, now)) != BITTEN_R_OK ||

@@ -151,6 +151,21 @@ int account_apply_telemetry(account_state_t *s, const bitten_telemetry_t *t, bit
 int account_apply_heartbeat(account_state_t *s, const bitten_ea_heartbeat_t *h, bitten_ms_t now,
                             const risk_params_t *p);
 
+/*  Account state as the real EAs send it (issue 13 §4): no EA sends telemetry; a v7 heartbeat
+ *  (balance, equity, positions), a v2.x heartbeat / HEARTBEAT / handshake / HELLO (balance,
+ *  equity, free margin, margin level, margin) or an EA's trade result / confirmation carrying
+ *  balance and equity IS the account's telemetry, with the same freshness gate. What the frame
+ *  says about margin counts; a v7 frame that says nothing about margin but reports 0
+ *  positions means no margin used (MT5: no position, no margin); anything else leaves margin
+ *  unknown (RISK_MARGIN: fail closed). Fills *out and returns true when the frame carries
+ *  account state (balance and equity), false otherwise (then it is not telemetry). */
+typedef struct {
+    bool has_balance, has_equity, has_margin, has_free_margin, has_margin_level, has_positions;
+    double balance, equity, margin, free_margin, margin_level;
+    int64_t positions;
+} risk_ea_state_t;
+bool risk_ea_state_telemetry(const risk_ea_state_t *in, bitten_telemetry_t *out);
+
 /*  A fill (result "success") of a buy or sell: tracks the position. Returns 0, 1 when the
  *  signal_id is already tracked (a duplicated result; nothing changes), -1 when the
  *  direction is not buy/sell, an id is missing or the list is full. */
@@ -217,9 +232,10 @@ bitten_reason_t risk_check_drawdown(const account_state_t *s, const risk_params_
 bitten_reason_t risk_check_margin(const account_state_t *s, const risk_params_t *p);
 /*  FREE_MARGIN: free margin < free_margin_min, or unknown. */
 bitten_reason_t risk_check_free_margin(const account_state_t *s, const risk_params_t *p);
-/*  MAX_POSITIONS: open positions >= the tier's max (medic_max_positions in medic mode). */
+/*  MAX_POSITIONS: open positions + in_flight (opening fires sent, outcome not known yet) >= the
+ *  tier's max (medic_max_positions in medic mode). */
 bitten_reason_t risk_check_max_positions(const account_state_t *s, const risk_params_t *p,
-                                         const risk_tier_params_t *t);
+                                         const risk_tier_params_t *t, int in_flight);
 /*  COOLDOWN: cooldown_after_losses losses in a row and the last one less than the tier's
  *  cooldown_s ago (exactly cooldown_s later fires). */
 bitten_reason_t risk_check_cooldown(const account_state_t *s, const risk_params_t *p,
