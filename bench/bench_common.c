@@ -77,7 +77,8 @@ int bb_daemon_start(bb_daemon_t *d, const char *bittend, const char *extra_zpl,
             "control\n    endpoint = \"%s\"\n"
             "events\n    endpoint = \"tcp://127.0.0.1:*\"\n"
             "state_dir = \"%s/state\"\n"
-            "log\n    level = \"warn\"\n",
+            "log\n    level = \"warn\"\n"
+            "metrics\n    endpoint = \"127.0.0.1:0\"\n",
             d->control, d->dir);
     if (extra_zpl)
         fputs(extra_zpl, f);

@@ -15,6 +15,7 @@
 #include <zmq.h>
 
 #include "bench_common.h"
+#include "bench_frames.h"
 #include "bitten/proto.h"
 
 typedef struct {
@@ -32,20 +33,8 @@ static void s_make_frames(s_frames_t *f, int uuids)
     clock_gettime(CLOCK_REALTIME, &ts);
     bitten_ms_t now = (bitten_ms_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     for (int i = 0; i < uuids; i++) {
-        bitten_telemetry_t t;
-        memset(&t, 0, sizeof t);
-        snprintf(t.uuid, sizeof t.uuid, "bench_ea_%05d", i);
-        t.balance = 100000.0 + i;
-        t.equity = 100000.0 + i * 0.5;
-        t.margin = 250.0;
-        t.has_margin = true;
-        t.free_margin = t.equity - t.margin;
-        t.has_free_margin = true;
-        t.profit = 12.5;
-        t.has_profit = true;
-        t.timestamp = now;
         char buf[1024];
-        int n = bitten_encode_telemetry(&t, buf, sizeof buf);
+        int n = bb_telemetry_frame(i, now, buf, sizeof buf);
         if (n <= 0) {
             fprintf(stderr, "bench_ingest: encode failed\n");
             exit(1);
@@ -227,7 +216,7 @@ int main(int argc, char **argv)
     const char *python = "/usr/bin/python3", *py_script = "bench/baseline_c.py";
     long frames = 500000;
     int uuids = 300;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* --option value pairs */
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -248,7 +237,6 @@ int main(int argc, char **argv)
             uuids = atoi(v);
         else
             s_usage();
-        i++;
     }
     s_frames_t f;
     s_make_frames(&f, uuids);

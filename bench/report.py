@@ -91,13 +91,15 @@ def main():
 
     # 2. ticks
     dense, sparse = by("ticks.dense."), by("ticks.sparse.")
-    for name, rs in (("12 ticks/min/symbol (recorded EA density)", dense), ("4 ticks/bar (data README expansion)", sparse)):
+    # issue 17's goals: 2 M ticks/s at the recorded EA density, 1 M at 4 ticks per bar
+    for name, rs, goal in (("12 ticks/min/symbol (recorded EA density)", dense, 2e6),
+                           ("4 ticks/bar (data README expansion)", sparse, 1e6)):
         tps = med(rs, "tps")
         ev = med(rs, "evaluations")
         tk = med(rs, "ticks")
         row("ticks/s, VENOM on one core, %s, %s ticks, median of %d" % (name, fmt(tk), len(rs)),
-            ">= 1,000,000/s", fmt(tps, "/s"), "feed loop only " + fmt(med(rs, "feed_only_tps"), "/s"),
-            "evals/tick %.2f" % (ev / tk) if ev and tk else "", tps is not None and tps >= 1e6)
+            ">= %s/s" % fmt(goal), fmt(tps, "/s"), "feed loop only " + fmt(med(rs, "feed_only_tps"), "/s"),
+            "evals/tick %.2f" % (ev / tk) if ev and tk else "", tps is not None and tps >= goal)
     allt = dense + sparse
     if allt:
         row("CITADEL per signal (context + evaluate), p50 / p99", "cheap",

@@ -13,7 +13,10 @@
 
 #include "bitten/config.h"
 #include "bitten/core.h"
+#include "bitten/events.h"
+#include "core/config_check.h"
 #include "core/daemon.h"
+#include "core/metrics.h"
 #include "core/security.h"
 #include "core/strict.h"
 #include "core/symbols_config.h"
@@ -92,16 +95,31 @@ static void s_xp_risk_destroy(void **self_p)
     xp_risk_destroy((xp_risk_t **)self_p);
 }
 
+static int s_accounts_reload(void *self, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    return accounts_reload(self, cfg, err, errlen);
+}
+
+static int s_citadel_reload(void *self, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    return citadel_reload(self, cfg, err, errlen);
+}
+
+static int s_xp_risk_reload(void *self, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    return xp_risk_reload(self, cfg, err, errlen);
+}
+
 //  Created in this order, destroyed in reverse. Adding a module is one line here. The
 //  accounts module comes first: every other module may ask it about an account, and its
 //  first-contact handler must run before theirs.
 static const bitten_module_t s_modules[] = {
-    {"accounts", s_accounts_new, s_accounts_destroy, accounts_check_config},
-    {"ea_registry", s_ea_registry_new, s_ea_registry_destroy, NULL},
-    {"venom", s_venom_new, s_venom_destroy, bitten_symbols_check_config},
-    {"citadel", s_citadel_new, s_citadel_destroy, citadel_check_config},
-    {"fire_router", s_fire_router_new, s_fire_router_destroy, NULL},
-    {"xp_risk", s_xp_risk_new, s_xp_risk_destroy, xp_risk_check_config},
+    {"accounts", s_accounts_new, s_accounts_destroy, accounts_check_config, s_accounts_reload},
+    {"ea_registry", s_ea_registry_new, s_ea_registry_destroy, NULL, NULL},
+    {"venom", s_venom_new, s_venom_destroy, bitten_symbols_check_config, NULL},
+    {"citadel", s_citadel_new, s_citadel_destroy, citadel_check_config, s_citadel_reload},
+    {"fire_router", s_fire_router_new, s_fire_router_destroy, NULL, NULL},
+    {"xp_risk", s_xp_risk_new, s_xp_risk_destroy, xp_risk_check_config, s_xp_risk_reload},
 };
 #define MODULE_COUNT (sizeof s_modules / sizeof *s_modules)
 
@@ -111,7 +129,7 @@ typedef struct {
     const char *config_path;
     const char *sets[64]; /* "key=value" in command-line order */
     size_t n_sets;
-    bool print_config, print_doc, check_config;
+    bool print_config, print_doc, check_config, print_events_doc;
     bool no_zmq_mode;
     const char *replay_path; /* --replay FILE: VENOM over a file, no sockets */
     bool outcomes;
@@ -135,6 +153,7 @@ static void s_usage(FILE *out)
             "  --insecure           allow a non-loopback bind without CURVE (warns every minute)\n"
             "  --print-config       print the effective configuration (ZPL) and exit\n"
             "  --print-config-doc   print the configuration key table (Markdown) and exit\n"
+            "  --print-events-doc   print the events channel's topics and fields (Markdown), exit\n"
             "  --check-config       validate the configuration and exit 0, or 2 naming the key\n"
             "  --replay FILE        run VENOM over FILE (JSON-lines frames or CSV ticks/bars),\n"
             "                       print each signal and a summary as JSON lines, and exit\n"
@@ -151,7 +170,8 @@ static void s_usage(FILE *out)
 static int s_parse_args(int argc, char **argv, s_args_t *a)
 {
     enum { O_SET = 256, O_LEVEL, O_FORMAT, O_FILE, O_MODE, O_NO_MODE, O_ENFORCE, O_STRICT,
-           O_PRINT, O_DOC, O_CHECK, O_VERSION, O_INSECURE, O_REPLAY, O_OUTCOMES, O_REPORT };
+           O_PRINT, O_DOC, O_CHECK, O_VERSION, O_INSECURE, O_REPLAY, O_OUTCOMES, O_REPORT,
+           O_EVENTS_DOC };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, O_SET},
         {"log-level", required_argument, NULL, O_LEVEL},
@@ -167,6 +187,7 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
         {"replay", required_argument, NULL, O_REPLAY},
         {"outcomes", no_argument, NULL, O_OUTCOMES},
         {"report", required_argument, NULL, O_REPORT},
+        {"print-events-doc", no_argument, NULL, O_EVENTS_DOC},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     //  The flag forms are --set shorthands, kept as strings so one code path parses them.
     static const char *const fixed[] = {
@@ -220,6 +241,9 @@ static int s_parse_args(int argc, char **argv, s_args_t *a)
             break;
         case O_OUTCOMES:
             a->outcomes = true;
+            break;
+        case O_EVENTS_DOC:
+            a->print_events_doc = true;
             break;
         case O_REPORT:
             if (strcmp(optarg, "json") == 0)
@@ -296,6 +320,8 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
                                             "control.endpoint", "events.endpoint"};
     const size_t n_ea = 4;
     bool enforce = bitten_config_bool(cfg, "zmq.enforce");
+    if (bitten_config_check_endpoints(cfg, err, errlen) != 0)
+        return -1;
     for (size_t i = 0; i < sizeof endpoints / sizeof *endpoints; i++) {
         const char *ep = bitten_config_str(cfg, endpoints[i]);
         if (enforce && !s_is_zmq_endpoint(ep)) {
@@ -323,6 +349,24 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
         snprintf(err, errlen, "config: key '%s': required when security.curve is on",
                  *bitten_config_str(cfg, "security.server_cert") ? "security.clients_dir"
                                                                   : "security.server_cert");
+        return -1;
+    }
+    //  --print-config shows a configuration for a machine that may not have its files yet.
+    if (!a->print_config && bitten_config_check_files(cfg, err, errlen) != 0)
+        return -1;
+    //  The metrics endpoint is HTTP without authentication: loopback, or --insecure.
+    char host[64], why[160], as_tcp[96];
+    int port = 0;
+    bool off = false;
+    const char *metrics = bitten_config_str(cfg, "metrics.endpoint");
+    if (core_metrics_parse_endpoint(metrics, host, sizeof host, &port, &off, why, sizeof why) != 0) {
+        snprintf(err, errlen, "config: key 'metrics.endpoint': %s", why);
+        return -1;
+    }
+    snprintf(as_tcp, sizeof as_tcp, "tcp://%s:%d", host, port);
+    if (!off && !insecure && !bitten_endpoint_is_local(as_tcp)) {
+        snprintf(err, errlen, "config: key 'metrics.endpoint': '%s' is not loopback; start with "
+                              "--insecure to serve metrics beyond this machine", metrics);
         return -1;
     }
     const char *ctl = bitten_config_str(cfg, "control.endpoint");
@@ -377,6 +421,139 @@ static bitten_log_t *s_open_log(const bitten_config_t *cfg, char *err, size_t er
     return log;
 }
 
+//  The whole configuration as start-up checks it: layers, enforcement, every module's check.
+static int s_validate(const s_args_t *a, bitten_config_t *cfg, char *err, size_t errlen)
+{
+    return s_load_config(a, cfg, err, errlen) != 0 || s_enforce(a, cfg, err, errlen) != 0 ||
+                   s_check_modules(cfg, err, errlen) != 0
+               ? -1
+               : 0;
+}
+
+/* ---------------------------------------------------------------- reload */
+
+typedef struct {
+    const s_args_t *args;
+    bitten_log_t *log;
+    bitten_core_t *core;
+    void *modules[MODULE_COUNT];
+    //  Every configuration the daemon ran with, the last one current: the core's settings
+    //  and the modules' cached strings point into older ones, so they live until exit.
+    bitten_config_t **cfgs;
+    size_t n_cfgs;
+} s_daemon_t;
+
+//  What a reload applies live, by key prefix, and the module whose reload callback does it
+//  (NULL: main.c itself). A changed key outside these, or of a module without a callback,
+//  needs a restart; so do the few below that are read once at start.
+static const struct {
+    const char *prefix, *module;
+} s_live[] = {{"accounts", "accounts"}, {"default_account.", "accounts"}, {"risk.", "xp_risk"},
+              {"citadel.", "citadel"},  {"venom.", "venom"},            {"log.level", NULL}};
+static const char *const s_start_only[] = {"citadel.evidence_seed_file",
+                                           "risk.snapshot_interval_s"};
+
+static bool s_is_live(const char *key)
+{
+    for (size_t i = 0; i < sizeof s_start_only / sizeof *s_start_only; i++)
+        if (strcmp(key, s_start_only[i]) == 0)
+            return false;
+    for (size_t i = 0; i < sizeof s_live / sizeof *s_live; i++) {
+        size_t n = strlen(s_live[i].prefix);
+        if (strncmp(key, s_live[i].prefix, n) != 0 ||
+            (s_live[i].prefix[n - 1] != '.' && key[n] != '\0'))
+            continue;
+        if (!s_live[i].module)
+            return true;
+        for (size_t m = 0; m < MODULE_COUNT; m++)
+            if (strcmp(s_modules[m].name, s_live[i].module) == 0)
+                return s_modules[m].reload != NULL;
+    }
+    return false;
+}
+
+static bool s_key_changed(const bitten_config_t *a, const bitten_config_t *b,
+                          const bitten_cfg_key_t *k)
+{
+    if (k->type != BITTEN_CFG_SECTION)
+        return strcmp(bitten_config_text(a, k->key), bitten_config_text(b, k->key)) != 0;
+    char *x = bitten_config_section_dump(a, k->key), *y = bitten_config_section_dump(b, k->key);
+    bool changed = !x || !y || strcmp(x, y) != 0;
+    free(x);
+    free(y);
+    return changed;
+}
+
+static void s_join(json_t *list, char *buf, size_t size)
+{
+    size_t o = 0, i;
+    json_t *v;
+    buf[0] = '\0';
+    json_array_foreach(list, i, v)
+    {
+        int n = snprintf(buf + o, size - o, "%s%s", i ? "," : "", json_string_value(v));
+        if (n < 0 || (size_t)n >= size - o)
+            break;
+        o += (size_t)n;
+    }
+    if (!buf[0])
+        snprintf(buf, size, "-");
+}
+
+//  SIGHUP and `bittenctl reload`: the file, environment and --set read again and checked
+//  whole as at start-up; on any error the running configuration stays. Then the changed keys
+//  that can change live are applied (modules' reload callbacks, the log level) and the rest
+//  are reported as needing a restart.
+static bitten_reason_t s_reload(void *arg, json_t *reply)
+{
+    s_daemon_t *dm = arg;
+    char err[ERR_MAX] = "out of memory";
+    bitten_config_t *next = bitten_config_new();
+    bitten_config_t **grown =
+        next ? realloc(dm->cfgs, (dm->n_cfgs + 1) * sizeof *dm->cfgs) : NULL;
+    if (grown)
+        dm->cfgs = grown;
+    if (!next || !grown || s_validate(dm->args, next, err, sizeof err) != 0) {
+        char q[ERR_MAX + 16];
+        BLOG_ERROR(dm->log, "core", "config.reload_failed", "error=%s action=kept_running_config",
+                   bitten_log_quote(err, q, sizeof q));
+        json_object_set_new(reply, "error", json_string(err));
+        bitten_config_destroy(&next);
+        return BITTEN_R_CONFIG_INVALID;
+    }
+    const bitten_config_t *cur = dm->cfgs[dm->n_cfgs - 1];
+    json_t *changed = json_array(), *applied = json_array(), *restart = json_array();
+    for (int i = 0; bitten_config_keys[i].key; i++) {
+        const bitten_cfg_key_t *k = &bitten_config_keys[i];
+        if (!s_key_changed(cur, next, k))
+            continue;
+        json_array_append_new(changed, json_string(k->key));
+        json_array_append_new(s_is_live(k->key) ? applied : restart, json_string(k->key));
+    }
+    dm->cfgs[dm->n_cfgs++] = next;
+    bitten_core_config_replace(dm->core, next);
+    bitten_log_set_level(dm->log, (bitten_log_level_t)bitten_log_level_from_str(
+                                      bitten_config_str(next, "log.level")));
+    bitten_reason_t rc = BITTEN_R_OK;
+    for (size_t m = 0; m < MODULE_COUNT; m++)
+        if (s_modules[m].reload && s_modules[m].reload(dm->modules[m], next, err, sizeof err) != 0) {
+            BLOG_ERROR(dm->log, "core", "config.reload_failed", "module=%s error=\"%s\"",
+                       s_modules[m].name, err);
+            json_object_set_new(reply, "error", json_string(err));
+            rc = BITTEN_R_INTERNAL;
+        }
+    char c[1024], a[1024], r[1024];
+    s_join(changed, c, sizeof c);
+    s_join(applied, a, sizeof a);
+    s_join(restart, r, sizeof r);
+    BLOG(dm->log, json_array_size(restart) ? BITTEN_LOG_WARN : BITTEN_LOG_INFO, "core",
+         "config.reloaded", "changed=%s applied=%s restart_needed=%s", c, a, r);
+    json_object_set_new(reply, "changed", changed);
+    json_object_set_new(reply, "applied", applied);
+    json_object_set_new(reply, "restart_needed", restart);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- the state-dir lock */
 
 //  One bittend per state_dir: two would restore the same accounts and mark each other's
@@ -423,16 +600,18 @@ static int s_lock_state_dir(const char *state_dir, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------- run */
 
-static int s_run(const bitten_config_t *cfg, bitten_log_t *log)
+static int s_run(s_daemon_t *dm)
 {
     char err[ERR_MAX];
-    bitten_core_t *core = bitten_core_new(cfg, log, err, sizeof err);
+    bitten_log_t *log = dm->log;
+    bitten_core_t *core = bitten_core_new(dm->cfgs[0], log, err, sizeof err);
     if (!core) {
         BLOG_ERROR(log, "core", "daemon.start_failed", "error=\"%s\"", err);
         fprintf(stderr, "bittend: %s\n", err);
         return EXIT_FAILURE;
     }
-    void *modules[MODULE_COUNT] = {0};
+    dm->core = core;
+    void **modules = dm->modules;
     size_t started = 0;
     for (; started < MODULE_COUNT; started++) {
         modules[started] = s_modules[started].create(core);
@@ -443,6 +622,7 @@ static int s_run(const bitten_config_t *cfg, bitten_log_t *log)
     }
     int rc = EXIT_FAILURE;
     if (started == MODULE_COUNT) {
+        bitten_core_set_reload(core, s_reload, dm);
         char banner[160];
         BLOG_INFO(log, "core", "banner", "msg=%s",
                   bitten_log_quote("BITTEN ZMQ MODE ENABLED — File fallback disabled.", banner,
@@ -469,12 +649,17 @@ int main(int argc, char **argv)
         bitten_config_write_doc(stdout);
         return EXIT_SUCCESS;
     }
+    if (args.print_events_doc) {
+        bitten_events_write_doc(stdout);
+        return EXIT_SUCCESS;
+    }
     char err[ERR_MAX];
     bitten_config_t *cfg = bitten_config_new();
     //  A replay is offline (no sockets, no log): transport enforcement does not apply.
-    if (!cfg || s_load_config(&args, cfg, err, sizeof err) != 0 ||
-        (!args.replay_path && s_enforce(&args, cfg, err, sizeof err) != 0) ||
-        s_check_modules(cfg, err, sizeof err) != 0) {
+    if (!cfg ||
+        (args.replay_path ? s_load_config(&args, cfg, err, sizeof err) != 0 ||
+                                s_check_modules(cfg, err, sizeof err) != 0
+                          : s_validate(&args, cfg, err, sizeof err) != 0)) {
         fprintf(stderr, "bittend: %s\n", cfg ? err : "out of memory");
         bitten_config_destroy(&cfg);
         return EXIT_CONFIG;
@@ -490,6 +675,8 @@ int main(int argc, char **argv)
     if (args.print_config || args.check_config) {
         if (args.print_config)
             bitten_config_print(cfg, stdout);
+        else
+            printf("ok\n");
         bitten_config_destroy(&cfg);
         return EXIT_SUCCESS;
     }
@@ -515,9 +702,20 @@ int main(int argc, char **argv)
     for (size_t i = 0; bitten_config_legacy_key(cfg, i); i++)
         BLOG_WARN(log, "core", "config.legacy_key_ignored", "key=%s",
                   bitten_config_legacy_key(cfg, i));
-    int rc = s_run(cfg, log);
+    s_daemon_t dm = {.args = &args, .log = log, .cfgs = malloc(sizeof(bitten_config_t *))};
+    if (!dm.cfgs) {
+        fprintf(stderr, "bittend: out of memory\n");
+        close(lock);
+        bitten_log_destroy(&log);
+        bitten_config_destroy(&cfg);
+        return EXIT_FAILURE;
+    }
+    dm.cfgs[dm.n_cfgs++] = cfg;
+    int rc = s_run(&dm);
     close(lock);
     bitten_log_destroy(&log);
-    bitten_config_destroy(&cfg);
+    for (size_t i = 0; i < dm.n_cfgs; i++)
+        bitten_config_destroy(&dm.cfgs[i]);
+    free(dm.cfgs);
     return rc;
 }

@@ -74,8 +74,11 @@ static void s_usage(FILE *out)
         "  status                 uptime, frames in/out, rejects by reason, EAs, endpoints\n"
         "  eas [--uuid U]         every known EA (or one): online, last seen, round-trip time\n"
         "  config                 the daemon's effective configuration, with origins\n"
+        "  reload                 re-read the config file, validate it whole, apply what can\n"
+        "                         change live, say what needs a restart (as SIGHUP)\n"
         "  tail [--topic T]... [--uuid U] [--symbol S] [--count N] [--seconds N]\n"
-        "                         print the events channel (topic prefix filters)\n"
+        "                         print the events channel (topic prefix filters); notes\n"
+        "                         seq gaps; exits 3 when bittend stops or goes silent\n"
         "  signals [--symbol S] [--limit N]\n"
         "                         stored VENOM signals, newest first, with CITADEL's verdict\n"
         "  signals --stats        the live outcome record per pattern: closed, win rate and\n"
@@ -951,14 +954,86 @@ static bool s_event_matches(const s_opts_t *o, const char *topic, json_t *body)
     return true;
 }
 
+//  The events contract (docs/events.md) as a tail sees it: seq +1 per event, a heartbeat
+//  every interval, daemon.stopping last. A jump is printed as a gap; a stop or three silent
+//  intervals end the tail with EXIT_UNREACHABLE.
+typedef struct {
+    json_int_t last_seq;   /* 0: none yet */
+    long heartbeat_ms;     /* 0: not known yet (no status asked, no heartbeat heard) */
+    long quiet_ms;         /* since the last event */
+} s_tail_watch_t;
+
+static void s_tail_note(const s_opts_t *o, json_t *obj, const char *text)
+{
+    if (o->json) {
+        char *line = json_dumps(obj, JSON_COMPACT);
+        puts(line ? line : "{}");
+        free(line);
+    } else
+        printf("# %s\n", text);
+    fflush(stdout);
+    json_decref(obj);
+}
+
+//  Notes a gap, learns the heartbeat interval. Returns true when the daemon says it stops.
+static bool s_tail_watch(const s_opts_t *o, s_tail_watch_t *w, const char *topic, json_t *body)
+{
+    w->quiet_ms = 0;
+    json_t *seq = json_object_get(body, "seq");
+    if (json_is_integer(seq)) {
+        json_int_t n = json_integer_value(seq);
+        if (strcmp(topic, "daemon.started") == 0 || n <= w->last_seq)
+            w->last_seq = 0; /* a new daemon process numbers from 1 again */
+        if (w->last_seq > 0 && n > w->last_seq + 1) {
+            char text[128];
+            snprintf(text, sizeof text, "gap: %lld events lost (seq %lld..%lld)",
+                     (long long)(n - w->last_seq - 1), (long long)(w->last_seq + 1),
+                     (long long)(n - 1));
+            s_tail_note(o, json_pack("{s:I, s:I, s:I}", "gap", n - w->last_seq - 1, "from",
+                                     w->last_seq + 1, "to", n - 1),
+                        text);
+        }
+        w->last_seq = n;
+    }
+    json_t *interval = json_object_get(body, strcmp(topic, "daemon.started") == 0 ? "heartbeat_s"
+                                                                                 : "interval_s");
+    if ((strcmp(topic, "daemon.heartbeat") == 0 || strcmp(topic, "daemon.started") == 0) &&
+        json_is_integer(interval) && json_integer_value(interval) > 0)
+        w->heartbeat_ms = (long)json_integer_value(interval) * 1000;
+    return strcmp(topic, "daemon.stopping") == 0;
+}
+
+static void s_tail_stopping(const s_opts_t *o, json_t *body)
+{
+    const char *why = json_string_value(json_object_get(body, "why"));
+    char text[160];
+    snprintf(text, sizeof text, "bittend is stopping (%s): tail ends", why ? why : "?");
+    s_tail_note(o, json_pack("{s:b, s:s}", "stopped", 1, "why", why ? why : "?"), text);
+}
+
+//  Heartbeats are the tail's own business: shown only when a --topic names them.
+static bool s_tail_shows(const s_opts_t *o, const char *topic)
+{
+    if (strcmp(topic, "daemon.heartbeat") != 0)
+        return true;
+    for (size_t i = 0; i < o->n_topics; i++)
+        if (strncmp(topic, o->topics[i], strlen(o->topics[i])) == 0)
+            return true;
+    return false;
+}
+
 static int s_tail(s_opts_t *o)
 {
     char events_ep[256];
+    s_tail_watch_t watch = {0, 0, 0};
     if (!o->events) {
         int rc = EXIT_SUCCESS;
         json_t *reply = s_request_ok(o, "status", &rc);
         if (!reply)
             return rc;
+        json_t *hb = json_object_get(reply, "events_heartbeat_s");
+        if (json_is_integer(hb) && json_integer_value(hb) > 0)
+            watch.heartbeat_ms = (long)json_integer_value(hb) * 1000;
         const char *ep =
             json_string_value(json_object_get(json_object_get(reply, "endpoints"), "events"));
         snprintf(events_ep, sizeof events_ep, "%s", ep ? ep : "");
@@ -983,13 +1058,23 @@ static int s_tail(s_opts_t *o)
         return s_fail(o, EXIT_USAGE, R_USAGE, "bad events endpoint '%s'", o->events);
     }
     long seen = 0;
-    int waited_ms = 0;
-    while (!s_interrupted && (o->count == 0 || seen < o->count) &&
+    int waited_ms = 0, rc = EXIT_SUCCESS;
+    while (!s_interrupted && rc == EXIT_SUCCESS && (o->count == 0 || seen < o->count) &&
            (o->seconds == 0 || waited_ms < o->seconds * 1000)) {
         char buf[65536];
         int n = zmq_recv(sub, buf, sizeof buf - 1, 0);
         if (n < 0) {
             waited_ms += poll_ms;
+            watch.quiet_ms += poll_ms;
+            if (watch.heartbeat_ms > 0 && watch.quiet_ms >= 3 * watch.heartbeat_ms) {
+                char text[160];
+                snprintf(text, sizeof text, "no heartbeat for %ld s (3 intervals): bittend is "
+                         "gone or unreachable; tail ends", watch.quiet_ms / 1000);
+                s_tail_note(o, json_pack("{s:b, s:s, s:I}", "stopped", 1, "why", "no_heartbeat",
+                                         "quiet_s", (json_int_t)(watch.quiet_ms / 1000)),
+                            text);
+                rc = EXIT_UNREACHABLE;
+            }
             continue;
         }
         if (n > (int)sizeof buf - 1)
@@ -1002,7 +1087,8 @@ static int s_tail(s_opts_t *o)
             *space = '\0';
         json_error_t jerr;
         json_t *body = json_loads(body_text, 0, &jerr);
-        if (s_event_matches(o, topic, body)) {
+        bool stopping = s_tail_watch(o, &watch, topic, body);
+        if (s_tail_shows(o, topic) && s_event_matches(o, topic, body)) {
             seen++;
             if (o->json) {
                 json_t *line = json_pack("{s:s, s:O?}", "topic", topic, "event", body);
@@ -1014,11 +1100,15 @@ static int s_tail(s_opts_t *o)
                 printf("%-18s %s\n", topic, body_text);
             fflush(stdout);
         }
+        if (stopping) {
+            s_tail_stopping(o, body);
+            rc = EXIT_UNREACHABLE;
+        }
         json_decref(body);
     }
     zmq_close(sub);
     zmq_ctx_term(ctx);
-    return EXIT_SUCCESS;
+    return rc;
 }
 
 static bool s_exists(const char *path)
@@ -1123,10 +1213,36 @@ static int s_run_config(s_opts_t *o)
     return s_simple(o, "config", s_print_config);
 }
 
+static void s_print_list(const char *what, json_t *list)
+{
+    size_t i;
+    json_t *v;
+    printf("%-15s", what);
+    json_array_foreach(list, i, v)
+    {
+        printf("%s%s", i ? ", " : "", json_string_value(v));
+    }
+    printf("%s\n", json_array_size(list) ? "" : "-");
+}
+
+static void s_print_reload(json_t *r)
+{
+    s_print_list("changed", json_object_get(r, "changed"));
+    s_print_list("applied", json_object_get(r, "applied"));
+    s_print_list("restart needed", json_object_get(r, "restart_needed"));
+}
+
+//  Re-read and apply the configuration (as SIGHUP does); refused: the running one stays.
+static int s_run_reload(s_opts_t *o)
+{
+    return s_simple(o, "reload", s_print_reload);
+}
+
 static const s_cmd_t s_cmds[] = {
     {"status", "", s_run_status},
     {"eas", "u", s_eas},
     {"config", "", s_run_config},
+    {"reload", "", s_run_reload},
     {"tail", "eTusnS", s_tail},
     {"accounts", "", s_accounts},
     {"fires", "ual", s_fires},

@@ -92,6 +92,14 @@ const char *bitten_config_origin(const bitten_config_t *self, const char *key);
  *  Borrowed: valid while self lives. */
 void *bitten_config_section(const bitten_config_t *self, const char *key);
 
+/*  A key's value as text, whatever its type (NULL for a SECTION key or one not in the table):
+ *  what a reload compares. Borrowed: valid while self lives. */
+const char *bitten_config_text(const bitten_config_t *self, const char *key);
+
+/*  A SECTION key's subtree as ZPL text ("" when the file had none), for comparing two
+ *  configurations. Caller frees; NULL on allocation failure. */
+char *bitten_config_section_dump(const bitten_config_t *self, const char *key);
+
 /*  Keys met in the file or --set that name a file or HTTP transport (fire.txt paths, URLs,
  *  webhooks): never used; ZMQ_ENFORCE turns them into a start-up error. NULL past the end. */
 const char *bitten_config_legacy_key(const bitten_config_t *self, size_t index);

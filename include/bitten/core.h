@@ -216,6 +216,19 @@ typedef struct {
     /*  Optional: validates the module's own configuration before anything binds (also for
      *  --check-config). Returns 0, or -1 with one line naming the key in err. */
     int (*check_config)(const bitten_config_t *cfg, char *err, size_t errlen);
+    /*  Optional: applies what can change live from cfg (already validated whole) on a reload
+     *  (SIGHUP, `bittenctl reload`). Returns 0, or -1 with err. NULL: its keys need a restart. */
+    int (*reload)(void *self, const bitten_config_t *cfg, char *err, size_t errlen);
 } bitten_module_t;
+
+/*  Reload: fn re-reads, validates and applies the configuration, on SIGHUP and on the `reload`
+ *  control command. It fills reply ("changed", "applied", "restart_needed"; "error" when
+ *  refused) and returns BITTEN_R_OK, or BITTEN_R_CONFIG_INVALID keeping the running config. */
+typedef bitten_reason_t(bitten_reload_fn)(void *arg, json_t *reply);
+void bitten_core_set_reload(bitten_core_t *core, bitten_reload_fn *fn, void *arg);
+
+/*  Makes cfg what bitten_core_config() answers from now on. The previous configuration must
+ *  outlive the core (the core's settings point into it). */
+void bitten_core_config_replace(bitten_core_t *core, const bitten_config_t *cfg);
 
 #endif

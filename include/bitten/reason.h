@@ -77,6 +77,7 @@
     X(BAD_REQUEST, "control request is malformed")                                                 \
     X(UNKNOWN_COMMAND, "control command is not known")                                             \
     X(INTERNAL, "internal error (see the log)")                                                   \
+    X(CONFIG_INVALID, "the new configuration does not validate: the running one stays")      \
     /* CITADEL evidence gate (the pattern's outcome record) */                                     \
     X(EVIDENCE_INSUFFICIENT, "the pattern's record has too few closed trades to auto-fire")      \
     X(NEGATIVE_EXPECTANCY, "the pattern's expectancy lower 95% bound is below the floor")          \

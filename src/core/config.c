@@ -303,6 +303,61 @@ static int s_walk(bitten_config_t *self, zconfig_t *node, const char *prefix, ch
     return 0;
 }
 
+//  zconfig keeps a key given twice as two nodes and the walk lets the last win; a section
+//  (accounts, symbols) given twice is worse: its modules read only the first. So a small scan
+//  of the text refuses both, naming the two lines (zconfig keeps no line numbers).
+#define CFG_SCAN_DEPTH 16
+#define CFG_SCAN_NAME 128
+
+typedef struct {
+    char *path;
+    int line;
+} s_seen_t;
+
+static int s_scan_duplicates(FILE *f, const char *file, char *err, size_t errlen)
+{
+    char line[1024], stack[CFG_SCAN_DEPTH][CFG_SCAN_NAME];
+    s_seen_t *seen = NULL;
+    size_t n_seen = 0;
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t indent = strspn(line, " ");
+        const char *p = line + indent;
+        size_t len = strcspn(p, " \t=\r\n");
+        size_t level = indent / 4;
+        if (*p == '#' || len == 0 || len >= CFG_SCAN_NAME || level >= CFG_SCAN_DEPTH)
+            continue; /* a comment, a blank, or something zconfig refuses on its own */
+        snprintf(stack[level], CFG_SCAN_NAME, "%.*s", (int)len, p);
+        char full[CFG_SCAN_DEPTH * CFG_SCAN_NAME] = "";
+        for (size_t l = 0, o = 0; l <= level; l++)
+            o += (size_t)snprintf(full + o, sizeof full - o, "%s%s", l ? "." : "", stack[l]);
+        bool leaf = p[len + strspn(p + len, " \t")] == '=';
+        if (!leaf && !s_under_section(full))
+            continue; /* a plain section given twice merges cleanly in the walk */
+        for (size_t i = 0; i < n_seen && rc == 0; i++)
+            if (strcmp(seen[i].path, full) == 0) {
+                snprintf(err, errlen, "config: file '%s': key '%s' is given twice (lines %d and %d)",
+                         file, full, seen[i].line, lineno);
+                rc = -1;
+            }
+        s_seen_t *grown = rc == 0 ? realloc(seen, (n_seen + 1) * sizeof *seen) : NULL;
+        if (rc == 0 && (!grown || !(grown[n_seen].path = strdup(full)))) {
+            if (grown)
+                seen = grown;
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        } else if (rc == 0) {
+            seen = grown;
+            seen[n_seen++].line = lineno;
+        }
+    }
+    for (size_t i = 0; i < n_seen; i++)
+        free(seen[i].path);
+    free(seen);
+    return rc;
+}
+
 int bitten_config_load_file(bitten_config_t *self, const char *path, char *err, size_t errlen)
 {
     FILE *probe = fopen(path, "r");
@@ -310,7 +365,10 @@ int bitten_config_load_file(bitten_config_t *self, const char *path, char *err, 
         snprintf(err, errlen, "config: cannot read '%s': %s", path, strerror(errno));
         return -1;
     }
+    int dup = s_scan_duplicates(probe, path, err, errlen);
     fclose(probe);
+    if (dup != 0)
+        return -1;
     zconfig_t *root = zconfig_load(path);
     if (!root) {
         snprintf(err, errlen, "config: '%s' is not valid ZPL (czmq zconfig could not parse it)",
@@ -494,6 +552,20 @@ void *bitten_config_section(const bitten_config_t *self, const char *key)
         if (*p == '.')
             *p = '/';
     return zconfig_locate(self->file_root, path);
+}
+
+const char *bitten_config_text(const bitten_config_t *self, const char *key)
+{
+    int i = s_index(key);
+    return i >= 0 && bitten_config_keys[i].type != BITTEN_CFG_SECTION ? self->values[i].text
+                                                                       : NULL;
+}
+
+char *bitten_config_section_dump(const bitten_config_t *self, const char *key)
+{
+    zconfig_t *section = bitten_config_section(self, key);
+    char *text = section ? zconfig_str_save(section) : NULL;
+    return text ? text : strdup("");
 }
 
 const char *bitten_config_legacy_key(const bitten_config_t *self, size_t index)

@@ -52,6 +52,12 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "longest subscription (topic prefix) a subscriber may send; a longer one closes its connection"},
     {"events.sndhwm", I, "10000", 1, 10000000, NULL, NULL,
      "events queued per subscriber before the slowest subscriber loses events"},
+    {"events.heartbeat_s", I, "5", 1, 3600, NULL, NULL,
+     "daemon.heartbeat period on the events channel; a tail that hears none for 3 periods says the daemon is gone"},
+    {"metrics.endpoint", S, "127.0.0.1:9560", NR, NULL, NULL,
+     "Prometheus text endpoint HOST:PORT (GET /metrics; IPv4 or localhost; 0 = OS-chosen port); empty = off; not loopback needs --insecure"},
+    {"metrics.render_interval_ms", I, "1000", 100, 60000, NULL, NULL,
+     "how often the loop renders the metrics text that scrapes are served from"},
     /* loop and process */
     {"loop.max_frames_per_wakeup", I, "256", 1, 100000, NULL, NULL,
      "frames handled per socket per loop wakeup, so one busy socket cannot starve the others"},
@@ -274,8 +280,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "comma-separated symbols such an account may trade; empty = all in the symbol table"},
     {"default_account.max_auto_created", I, "1000", 0, 1000000, NULL, NULL,
      "most accounts created on first contact; beyond it a new uuid stays unknown (ACCOUNT_LIMIT, counted); 0 = none"},
-    /* XP & risk (src/modules/xp_risk, docs/risk.md): every field of risk_params_t; the defaults
-     *  must equal risk_params_default() (tests/unit/test_xp_risk_config.c checks) */
+    /* XP & risk (src/modules/xp_risk, docs/risk.md): every field of risk_params_t, bound in
+     *  xp_risk_params.c (the only defaults; tests/unit/test_xp_risk_config.c checks risk.md's) */
     {"risk.nibbler.risk_pct", D, "1", 0.01, 5, NULL, NULL,
      "NIBBLER: risk per trade in % of equity (an account's own risk_pct may only lower it)"},
     {"risk.nibbler.daily_loss_pct", D, "6", 0.1, 100, NULL, NULL,

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/core_internal.h"
+#include "core/metrics.h"
 #include "core/store.h"
 #include "core/strict.h"
 
@@ -223,9 +225,23 @@ static void s_prune_cb(struct ev_loop *loop, ev_timer *w, int revents)
     ev_timer_again(loop, w);
 }
 
+/* ---------------------------------------------------------------- daemon.* events */
+
+static void s_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    bitten_core_t *core = w->data;
+    if (!bitten_core_events_wanted(core))
+        return;
+    bitten_core_emit(core, "daemon.heartbeat",
+                     json_pack("{s:i, s:f, s:i}", "interval_s", core->heartbeat_s, "uptime_s",
+                               (double)(core_daemon_ms(core) - core->started_ms) / 1000.0,
+                               "subscriptions", core->event_subscriptions));
+}
+
 static void s_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
     bitten_core_t *core = w->data;
+    core->stop_why = strsignal(w->signum);
     BLOG_INFO(core->log, "core", "daemon.stopping", "signal=%s", strsignal(w->signum));
     ev_break(loop, EVBREAK_ALL);
 }
@@ -238,6 +254,34 @@ static void s_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
         BLOG_INFO(core->log, "core", "log.reopened", "signal=SIGHUP");
     else
         BLOG_ERROR(core->log, "core", "log.reopen_failed", "error=\"%s\"", strerror(errno));
+    if (core->reload_fn) {
+        json_t *reply = json_object(); /* the outcome is logged by the reload itself */
+        core->reload_fn(core->reload_arg, reply);
+        json_decref(reply);
+    }
+}
+
+/* ---------------------------------------------------------------- config reload */
+
+static bitten_reason_t s_control_reload(void *self, const json_t *request, json_t *reply)
+{
+    bitten_core_t *core = self;
+    if (!core->reload_fn) {
+        json_object_set_new(reply, "error", json_string("this daemon cannot reload"));
+        return BITTEN_R_UNKNOWN_COMMAND;
+    }
+    return core->reload_fn(core->reload_arg, reply);
+}
+
+void bitten_core_set_reload(bitten_core_t *core, bitten_reload_fn *fn, void *arg)
+{
+    core->reload_fn = fn;
+    core->reload_arg = arg;
+}
+
+void bitten_core_config_replace(bitten_core_t *core, const bitten_config_t *cfg)
+{
+    core->cfg = cfg;
 }
 
 static void s_signal(bitten_core_t *core, ev_signal *w,
@@ -356,7 +400,16 @@ bitten_core_t *bitten_core_new(const bitten_config_t *cfg, bitten_log_t *log, ch
     core_timer_start(core, &core->prune_timer, s_prune_cb, (double)core->set.prune_interval_s);
     if (core->set.strict)
         core_timer_start(core, &core->strict_timer, s_strict_cb, (double)core->set.strict_check_s);
+    core->heartbeat_s = (int)bitten_config_int(cfg, "events.heartbeat_s");
+    core_timer_start(core, &core->heartbeat_timer, s_heartbeat_cb, (double)core->heartbeat_s);
     core_control_register_builtin(core);
+    bitten_core_control_register(core, "reload", BITTEN_CONTROL_ACT, NULL, s_control_reload,
+                                 core);
+    core->metrics = core_metrics_new(core, err, errlen);
+    if (!core->metrics && *err) {
+        bitten_core_destroy(&core);
+        return NULL;
+    }
     if (core->set.test_hooks)
         bitten_core_control_register(core, "debug.clock_step", BITTEN_CONTROL_ACT,
                                      s_clock_step_args, s_control_clock_step, core);
@@ -379,6 +432,9 @@ int bitten_core_run(bitten_core_t *core)
     for (size_t i = 0; i < core->n_pairs; i++)
         BLOG_INFO(core->log, "core", "account.endpoints", "uuid=%s command=%s feedback=%s",
                   core->pairs[i].uuid, core->pairs[i].ep_command, core->pairs[i].ep_feedback);
+    bitten_core_emit(core, "daemon.started",
+                     json_pack("{s:s, s:I, s:i}", "version", BITTEN_VERSION, "pid",
+                               (json_int_t)getpid(), "heartbeat_s", core->heartbeat_s));
     ev_run(core->loop, 0);
     return 0;
 }
@@ -391,6 +447,9 @@ void bitten_core_stop(bitten_core_t *core)
 void bitten_core_shutdown_begin(bitten_core_t *core)
 {
     core_systemd_stopping(core);
+    //  Last on the events channel: a tail stops waiting (the socket lingers shutdown.linger_ms).
+    bitten_core_emit(core, "daemon.stopping",
+                     json_pack("{s:s}", "why", core->stop_why ? core->stop_why : "stop"));
     bitten_bus_publish(core->bus, BITTEN_EV_SHUTDOWN, NULL);
 }
 
@@ -404,10 +463,12 @@ void bitten_core_destroy(bitten_core_t **core_p)
         ev_timer_stop(core->loop, &core->housekeeping_timer);
         ev_timer_stop(core->loop, &core->prune_timer);
         ev_timer_stop(core->loop, &core->strict_timer);
+        ev_timer_stop(core->loop, &core->heartbeat_timer);
         ev_signal_stop(core->loop, &core->sig_term);
         ev_signal_stop(core->loop, &core->sig_int);
         ev_signal_stop(core->loop, &core->sig_hup);
     }
+    core_metrics_destroy(&core->metrics);
     core_systemd_stop(core);
     core_channels_close(core);
     bitten_store_close(&core->store);

@@ -242,6 +242,9 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
     json_object_set_new(reply, "channels", s_channels(core));
     json_object_set_new(reply, "events_published", json_integer((json_int_t)st->events_published));
     json_object_set_new(reply, "events_unheard", json_integer((json_int_t)st->events_unheard));
+    json_object_set_new(reply, "events_invalid", json_integer((json_int_t)st->events_invalid));
+    json_object_set_new(reply, "events_seq", json_integer((json_int_t)core->events_seq));
+    json_object_set_new(reply, "events_heartbeat_s", json_integer(core->heartbeat_s));
     json_object_set_new(reply, "event_subscriptions", json_integer(core->event_subscriptions));
     json_object_set_new(reply, "events",
                         json_pack("{s:i, s:i, s:i, s:I, s:I, s:I}", "subscriptions",

@@ -135,6 +135,7 @@ typedef struct {
     uint64_t bytes_in;
     uint64_t sends_refused;
     uint64_t events_published, events_unheard;
+    uint64_t events_invalid; /* emitted off the events table's schema (a bug: logged) */
     uint64_t events_sheds, events_peers_shed; /* subscription floods: times, connections cut */
     uint64_t events_refused;                  /* subscriptions seen past the bound */
     uint64_t control_requests;
@@ -186,6 +187,14 @@ struct bitten_core {
     bitten_accounts_query_t accounts_query;
     bitten_store_t *store;
     char strict_path[512]; /* non-empty while a legacy file exists */
+    /* events channel contract (core_channels.c emit, core.c daemon.* topics) */
+    uint64_t events_seq;       /* the last "seq" published */
+    ev_timer heartbeat_timer;  /* daemon.heartbeat every events.heartbeat_s */
+    int heartbeat_s;
+    const char *stop_why;      /* daemon.stopping's "why" (a signal's name, or NULL = stop) */
+    struct core_metrics *metrics; /* the Prometheus endpoint (metrics.c), NULL when off */
+    bitten_reload_fn *reload_fn;  /* main.c's config reload (SIGHUP, `reload`) */
+    void *reload_arg;
     char control_token[129]; /* the operator token (control.token_file), "" without one */
     bool control_ipc;        /* the control socket is ipc:// (its file mode guards it) */
     bitten_ms_t started_ms;  /* daemon clock */

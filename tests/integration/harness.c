@@ -72,9 +72,10 @@ static int s_write_config(bt_daemon_t *d, const char *extra_zpl)
             "control\n    endpoint = \"%s\"\n    token_file = \"%s\"\n"
             "events\n    endpoint = \"tcp://%s:*\"\n"
             "state_dir = \"%s/state\"\n"
-            "log\n    level = \"debug\"\n",
+            "log\n    level = \"debug\"\n"
+            "metrics\n    endpoint = \"%s:0\"\n",
             bt_loopback(), bt_loopback(), bt_loopback(), bt_loopback(), d->control, d->token_path,
-            bt_loopback(), d->dir);
+            bt_loopback(), d->dir, bt_loopback());
     if (extra_zpl)
         fputs(extra_zpl, f);
     fclose(f);
@@ -303,6 +304,14 @@ int bt_daemon_stop(bt_daemon_t *d, double *seconds)
 {
     if (d->pid <= 0)
         return -1;
+    //  Every test checks the events contract on the way out: an event off its schema
+    //  (docs/events.md) fails the stop.
+    json_t *st = bt_ctl_timeout(d, "{\"cmd\":\"status\"}", 2000);
+    int64_t invalid = st ? bt_json_int(st, "events_invalid") : 0;
+    json_decref(st);
+    if (invalid > 0)
+        fprintf(stderr, "harness: %lld events off their schema (events.schema_violation in %s)\n",
+                (long long)invalid, d->log_path);
     double start = s_now();
     kill(d->pid, SIGTERM);
     int status = 0;
@@ -311,6 +320,8 @@ int bt_daemon_stop(bt_daemon_t *d, double *seconds)
             d->pid = 0;
             if (seconds)
                 *seconds = s_now() - start;
+            if (invalid > 0)
+                return -1;
             return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         }
         bt_sleep_ms(10);
@@ -636,3 +647,41 @@ int64_t bt_now_ms(void)
 {
     return (int64_t)(s_now() * 1000.0);
 }
+
+/* ---------------------------------------------------------------- a VENOM scenario */
+
+int bt_send_tick(void *fb, long long ts, double price)
+{
+    char frame[256];
+    snprintf(frame, sizeof frame,
+             "{\"type\":\"tick\",\"symbol\":\"EURUSD\",\"bid\":%.5f,\"ask\":%.5f,\"spread\":10,"
+             "\"timestamp\":%lld}",
+             price, price, ts);
+    return bt_send(fb, frame);
+}
+
+/*  test_venom_engine.c's LIQUIDITY_SWEEP_REVERSAL, as ticks: 60 flat M5 bars (4 ticks in the
+ *  first minute of each) with a swing high of 1.10100 ten bars back and a bullish last bar,
+ *  then a minute that sweeps it to 1.10160 and closes back at 1.10040. Returns ticks sent. */
+int bt_send_lsr_scenario(void *fb)
+{
+    const int closed = 60;
+    int sent = 0;
+    for (int i = 0; i < closed; i++) {
+        long long b = BT_LSR_TB - (long long)(closed - i) * 300;
+        double o = 1.10000, h = 1.10020, l = 1.09980, c = 1.10000;
+        if (i == closed - 10)
+            h = 1.10100;
+        if (i == closed - 1)
+            c = 1.10010;
+        double px[4] = {o, c >= o ? l : h, c >= o ? h : l, c};
+        for (int k = 0; k < 4; k++, sent++)
+            bt_send_tick(fb, b + k * 10, px[k]);
+    }
+    const long long ts[4] = {BT_LSR_TB, BT_LSR_TB + 20, BT_LSR_TB + 40, BT_LSR_TB + 60};
+    const double px[4] = {1.10060, 1.10160, 1.10040, 1.10040};
+    for (int k = 0; k < 4; k++, sent++)
+        bt_send_tick(fb, ts[k], px[k]);
+    return sent;
+}
+

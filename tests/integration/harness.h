@@ -126,4 +126,14 @@ int bt_free_port(void);
 /*  Milliseconds on a monotonic clock. */
 int64_t bt_now_ms(void);
 
+/*  A recorded-style market for VENOM: 2025-09-15 13:00 UTC (OVERLAP), EURUSD ticks. */
+#define BT_LSR_TB 1757941200LL
+
+/*  One EURUSD tick at ts (unix seconds) and price, bid = ask. Returns bt_send's result. */
+int bt_send_tick(void *fb, long long ts, double price);
+
+/*  60 flat M5 bars then a liquidity sweep and reversal: VENOM signals one
+ *  LIQUIDITY_SWEEP_REVERSAL (VENOM_EURUSD_1757941260) that CITADEL passes. Returns ticks sent. */
+int bt_send_lsr_scenario(void *fb);
+
 #endif

@@ -40,14 +40,19 @@ static const char *s_v7_heartbeat(void)
 static const char *const s_args[] = {"--set", "ea.ping_interval_s=0", "--set",
                                      "command.keepalive_s=100", NULL};
 
-//  A manual close for uuid (no risk gate): the reply's state and reason.
-static void s_close(bt_daemon_t *d, const char *uuid, const char *signal_id, const char *state,
-                    const char *reason)
+//  A manual close of symbol for uuid (no risk gate; symbol NULL: close_all): the reply's state
+//  and reason.
+static void s_close_symbol(bt_daemon_t *d, const char *uuid, const char *symbol,
+                           const char *signal_id, const char *state, const char *reason)
 {
     char req[256];
-    snprintf(req, sizeof req,
-             "{\"cmd\":\"close\",\"uuid\":\"%s\",\"symbol\":\"EURUSD\",\"signal_id\":\"%s\"}",
-             uuid, signal_id);
+    if (symbol)
+        snprintf(req, sizeof req,
+                 "{\"cmd\":\"close\",\"uuid\":\"%s\",\"symbol\":\"%s\",\"signal_id\":\"%s\"}",
+                 uuid, symbol, signal_id);
+    else
+        snprintf(req, sizeof req, "{\"cmd\":\"close\",\"uuid\":\"%s\",\"signal_id\":\"%s\"}",
+                 uuid, signal_id);
     json_t *r = bt_ctl(d, req);
     assert_non_null(r);
     const char *got = json_string_value(json_object_get(r, "state"));
@@ -59,6 +64,21 @@ static void s_close(bt_daemon_t *d, const char *uuid, const char *signal_id, con
     if (reason)
         assert_string_equal(why, reason);
     json_decref(r);
+}
+
+//  A manual close of EURUSD for uuid.
+static void s_close(bt_daemon_t *d, const char *uuid, const char *signal_id, const char *state,
+                    const char *reason)
+{
+    s_close_symbol(d, uuid, "EURUSD", signal_id, state, reason);
+}
+
+//  A manual close_all for uuid: the one close every dialect executes (v2.05 has no
+//  close-by-symbol, ea-dialects.md §4.4).
+static void s_close_all(bt_daemon_t *d, const char *uuid, const char *signal_id,
+                        const char *state, const char *reason)
+{
+    s_close_symbol(d, uuid, NULL, signal_id, state, reason);
 }
 
 //  Every frame the EA socket got within ms: how many carry needle; none may carry forbidden.
@@ -188,9 +208,16 @@ static void test_a_dealer_ea_registers_by_hello_and_gets_only_its_fires(void **s
     assert_true(bt_log_contains(&d, "route.learned uuid=COMMANDER_DEV_001", 2000));
     assert_int_equal(bt_wait_status(&d, "eas.online", 1, 3000), 1);
 
-    s_close(&d, "COMMANDER_DEV_001", "rt_d_1", "SENT", NULL);
-    s_close(&d, "COMMANDER_DEV_002", "rt_d_2", "REFUSED", "ROUTE_UNPROVEN");
-    assert_int_equal(s_frames(dealer, "\"signal_id\":\"rt_d_1\"", "rt_d_2", 500), 1);
+    s_close_all(&d, "COMMANDER_DEV_001", "rt_d_1", "SENT", NULL);
+    s_close_all(&d, "COMMANDER_DEV_002", "rt_d_2", "REFUSED", "ROUTE_UNPROVEN");
+    //  v2.05's close_all carries no id: its target_uuid says whose it is.
+    assert_int_equal(s_frames(dealer, "\"target_uuid\":\"COMMANDER_DEV_001\"",
+                              "COMMANDER_DEV_002", 500),
+                     1);
+    //  v2.05 has no close-by-symbol: on its proven route it is refused, and nothing is sent.
+    s_close_symbol(&d, "COMMANDER_DEV_001", "EURUSD", "rt_d_sym", "REFUSED",
+                   "DIALECT_UNSUPPORTED");
+    assert_int_equal(s_frames(dealer, "close", NULL, 300), 0);
 
     //  Another EA whose uuid differs only in the last byte gets the same identity. While the
     //  first is connected libzmq refuses it (HANDOVER off); once it speaks for its own uuid
@@ -201,13 +228,13 @@ static void test_a_dealer_ea_registers_by_hello_and_gets_only_its_fires(void **s
     bt_send(twin, HELLO("COMMANDER_DEV_002"));
     assert_int_equal(bt_wait_status(&d, "rejects.UUID_NOT_AUTHORIZED", 1, 3000), 1);
     assert_true(bt_log_contains(&d, "route.forgotten uuid=COMMANDER_DEV_001", 2000));
-    s_close(&d, "COMMANDER_DEV_001", "rt_d_3", "REFUSED", "ROUTE_UNPROVEN");
-    assert_int_equal(s_frames(twin, "rt_d_", NULL, 300), 0);
+    s_close_all(&d, "COMMANDER_DEV_001", "rt_d_3", "REFUSED", "ROUTE_UNPROVEN");
+    assert_int_equal(s_frames(twin, "close", NULL, 300), 0);
     //  A DEALER whose identity is not its target_uuid minus the last byte binds nothing.
     void *liar = bt_dealer_socket(&d, "SOMEONE_ELSE");
     bt_send(liar, HELLO("COMMANDER_DEV_002"));
     assert_int_equal(bt_wait_status(&d, "rejects.UUID_NOT_AUTHORIZED", 2, 3000), 2);
-    s_close(&d, "COMMANDER_DEV_002", "rt_d_4", "REFUSED", "ROUTE_UNPROVEN");
+    s_close_all(&d, "COMMANDER_DEV_002", "rt_d_4", "REFUSED", "ROUTE_UNPROVEN");
     zmq_close(liar);
     zmq_close(twin);
     assert_int_equal(bt_daemon_stop(&d, NULL), 0);

@@ -147,6 +147,117 @@ static void test_print_config_shows_layers(void **state)
     assert_non_null(strstr(out, "sndhwm = \"1000\"    # from default"));
 }
 
+/* ---------------------------------------------------------------- --check-config */
+
+//  --check-config refuses what start-up would refuse: exit 2, one line naming the key. The
+//  same config without --check-config must fail the same way (start-up runs the same checks).
+static void s_expect_check_refusal(const char *zpl, const char *set, const char *needle)
+{
+    const char *check[] = {"--check-config", "--set", set ? set : "log.level=debug", NULL};
+    s_expect_refusal(zpl, check, needle);
+    const char *start[] = {"--set", set ? set : "log.level=debug", NULL};
+    s_expect_refusal(zpl, start, needle);
+}
+
+static void test_check_config_says_ok_and_exits_0(void **state)
+{
+    const char *args[] = {"--check-config", NULL};
+    bt_daemon_t d;
+    assert_int_equal(bt_daemon_run_to_exit(&d, NULL, args, 10000), 0);
+    assert_string_equal(s_output(&d), "ok\n");
+    bt_daemon_cleanup(&d);
+}
+
+static void test_check_config_refuses_a_port_out_of_range(void **state)
+{
+    s_expect_check_refusal(NULL, "command.endpoint=tcp://127.0.0.1:99999", "'command.endpoint'");
+    s_expect_check_refusal(NULL, "events.endpoint=tcp://127.0.0.1:-1", "'events.endpoint'");
+    s_expect_check_refusal(NULL, "feedback.endpoint=tcp://127.0.0.1", "'feedback.endpoint'");
+}
+
+static void test_check_config_refuses_a_bad_transport(void **state)
+{
+    const char *check[] = {"--check-config", "--set", "zmq.enforce=false", "--set",
+                           "feedback.endpoint=udp://127.0.0.1:5556", NULL};
+    s_expect_refusal(NULL, check, "'feedback.endpoint'");
+}
+
+static void test_check_config_refuses_an_unknown_key_inside_accounts(void **state)
+{
+    s_expect_check_refusal("accounts\n    alice\n        uuid = \"u-1\"\n        tire = \"FANG\"\n",
+                           NULL, "'accounts.alice.tire'");
+}
+
+static void test_check_config_refuses_a_key_given_twice_naming_both_lines(void **state)
+{
+    //  Our lines follow the harness config's: the expected numbers are counted from it.
+    bt_daemon_t d;
+    const char *probe[] = {"--print-config", NULL};
+    assert_int_equal(bt_daemon_run_to_exit(&d, NULL, probe, 10000), 0);
+    FILE *f = fopen(d.cfg_path, "r");
+    assert_non_null(f);
+    int base = 0;
+    for (int c; (c = fgetc(f)) != EOF;)
+        base += c == '\n';
+    fclose(f);
+    bt_daemon_cleanup(&d);
+    char needle[160];
+    snprintf(needle, sizeof needle, "'ea.offline_after_s' is given twice (lines %d and %d)",
+             base + 2, base + 3);
+    s_expect_check_refusal("ea\n    offline_after_s = 30\n    offline_after_s = 60\n", NULL,
+                           needle);
+    //  A second accounts block would be silently ignored by its module: refused too.
+    snprintf(needle, sizeof needle, "'accounts' is given twice (lines %d and %d)", base + 1,
+             base + 4);
+    s_expect_check_refusal("accounts\n    a\n        uuid = \"u-1\"\naccounts\n    b\n"
+                           "        uuid = \"u-2\"\n",
+                           NULL, needle);
+}
+
+static void test_check_config_refuses_a_missing_server_key(void **state)
+{
+    const char *check[] = {"--check-config", "--set", "security.curve=true", "--set",
+                           "security.server_cert=/nonexistent/server.cert_secret", "--set",
+                           "security.clients_dir=/tmp", NULL};
+    s_expect_refusal(NULL, check, "'security.server_cert'");
+}
+
+static void test_check_config_refuses_an_unreadable_clients_dir(void **state)
+{
+    //  A real key pair, so the server key passes and the clients dir is what fails.
+    char dir[] = "/tmp/bitten-keys-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[512], out[2048];
+    snprintf(cmd, sizeof cmd, "%s keygen --server --dir %s", BITTENCTL_PATH, dir);
+    assert_int_equal(bt_run(cmd, out, sizeof out, 10000), 0);
+    char cert[300], clients[300];
+    snprintf(cert, sizeof cert, "security.server_cert=%s/server.cert_secret", dir);
+    snprintf(clients, sizeof clients, "security.clients_dir=%s/no-such-dir", dir);
+    const char *check[] = {"--check-config", "--set", "security.curve=true", "--set", cert,
+                           "--set", clients, NULL};
+    s_expect_refusal(NULL, check, "'security.clients_dir'");
+    //  A public half without its _secret companion is no server key.
+    snprintf(cmd, sizeof cmd, "cp %s/server.cert %s/public-only.cert", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cert, sizeof cert, "security.server_cert=%s/public-only.cert", dir);
+    snprintf(clients, sizeof clients, "security.clients_dir=%s", dir);
+    s_expect_refusal(NULL, check, "holds no secret key");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_check_config_refuses_a_state_dir_it_cannot_create(void **state)
+{
+    s_expect_check_refusal(NULL, "state_dir=/nonexistent/bitten/state", "'state_dir'");
+    s_expect_check_refusal(NULL, "state_dir=/etc/hostname", "'state_dir'");
+}
+
+static void test_check_config_runs_every_modules_check(void **state)
+{
+    s_expect_check_refusal("symbols\n    EURUSD\n        pip_size = 0.0001\n", NULL,
+                           "'symbols.EURUSD.pip_size'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +271,15 @@ int main(void)
         cmocka_unit_test(test_strict_mode_refuses_to_start_beside_a_legacy_file),
         cmocka_unit_test(test_start_shows_banner_and_sigterm_stops_promptly),
         cmocka_unit_test(test_print_config_shows_layers),
+        cmocka_unit_test(test_check_config_says_ok_and_exits_0),
+        cmocka_unit_test(test_check_config_refuses_a_port_out_of_range),
+        cmocka_unit_test(test_check_config_refuses_a_bad_transport),
+        cmocka_unit_test(test_check_config_refuses_an_unknown_key_inside_accounts),
+        cmocka_unit_test(test_check_config_refuses_a_key_given_twice_naming_both_lines),
+        cmocka_unit_test(test_check_config_refuses_a_missing_server_key),
+        cmocka_unit_test(test_check_config_refuses_an_unreadable_clients_dir),
+        cmocka_unit_test(test_check_config_refuses_a_state_dir_it_cannot_create),
+        cmocka_unit_test(test_check_config_runs_every_modules_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

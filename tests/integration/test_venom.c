@@ -195,41 +195,16 @@ static void test_replay_of_a_missing_file_exits_2(void **state)
 
 /* ---------------------------------------------------------------- over the sockets */
 
-#define TB 1757941200LL /* 2025-09-15 13:00 UTC, OVERLAP */
+#define TB BT_LSR_TB
 
 static void s_send_tick(void *fb, long long ts, double price)
 {
-    char frame[256];
-    snprintf(frame, sizeof frame,
-             "{\"type\":\"tick\",\"symbol\":\"EURUSD\",\"bid\":%.5f,\"ask\":%.5f,\"spread\":10,"
-             "\"timestamp\":%lld}",
-             price, price, ts);
-    assert_int_equal(bt_send(fb, frame), 0);
+    assert_int_equal(bt_send_tick(fb, ts, price), 0);
 }
 
-/*  test_venom_engine.c's LIQUIDITY_SWEEP_REVERSAL, as ticks: 60 flat M5 bars (4 ticks in the
- *  first minute of each) with a swing high of 1.10100 ten bars back and a bullish last bar,
- *  then a minute that sweeps it to 1.10160 and closes back at 1.10040. Returns ticks sent. */
 static int s_send_lsr_scenario(void *fb)
 {
-    const int closed = 60;
-    int sent = 0;
-    for (int i = 0; i < closed; i++) {
-        long long b = TB - (long long)(closed - i) * 300;
-        double o = 1.10000, h = 1.10020, l = 1.09980, c = 1.10000;
-        if (i == closed - 10)
-            h = 1.10100;
-        if (i == closed - 1)
-            c = 1.10010;
-        double px[4] = {o, c >= o ? l : h, c >= o ? h : l, c};
-        for (int k = 0; k < 4; k++, sent++)
-            s_send_tick(fb, b + k * 10, px[k]);
-    }
-    const long long ts[4] = {TB, TB + 20, TB + 40, TB + 60};
-    const double px[4] = {1.10060, 1.10160, 1.10040, 1.10040};
-    for (int k = 0; k < 4; k++, sent++)
-        s_send_tick(fb, ts[k], px[k]);
-    return sent;
+    return bt_send_lsr_scenario(fb);
 }
 
 //  The next event of topic on the events socket (within 3 s per frame), parsed; NULL when

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "doc_check.h"
+
 #include "bitten/config.h"
 
 static char s_path[64];
@@ -212,28 +214,9 @@ static void test_every_key_has_a_doc_line_and_a_sane_default(void **state)
 //  docs/configuration.md embeds the generated table between two markers; it must match.
 static void test_configuration_doc_matches_the_key_table(void **state)
 {
-    char *generated = NULL;
-    size_t gen_len = 0;
-    FILE *mem = open_memstream(&generated, &gen_len);
-    bitten_config_write_doc(mem);
-    fclose(mem);
-    FILE *f = fopen(BITTEN_SOURCE_DIR "/docs/configuration.md", "r");
-    assert_non_null(f);
-    static char doc[1 << 17];
-    size_t n = fread(doc, 1, sizeof doc - 1, f);
-    doc[n] = '\0';
-    fclose(f);
-    const char *begin = strstr(doc, "<!-- BEGIN GENERATED KEYS -->\n");
-    const char *end = strstr(doc, "<!-- END GENERATED KEYS -->");
-    assert_non_null(begin);
-    assert_non_null(end);
-    begin += strlen("<!-- BEGIN GENERATED KEYS -->\n");
-    if (gen_len != (size_t)(end - begin) || memcmp(begin, generated, gen_len) != 0) {
-        fprintf(stderr, "docs/configuration.md is out of date: regenerate the table with\n"
-                        "  scripts/regen-config-doc build/bittend\n");
-        fail();
-    }
-    free(generated);
+    assert_true(doc_section_matches(BITTEN_SOURCE_DIR "/docs/configuration.md", "KEYS",
+                                    bitten_config_write_doc,
+                                    "scripts/regen-config-doc build/bittend"));
 }
 
 //  Every kind a bind table can hold, defaults and loaded values, into a padded struct.

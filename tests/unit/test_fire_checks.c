@@ -122,9 +122,32 @@ static bitten_reason_t s_check_stops(fire_request_t r, bitten_action_t action, d
     return fire_check_stops(&r, bitten_symbols_find(s_table, "EURUSD"), max);
 }
 
+/*  modules.md's numbers, by hand: the key table (the one place the daemon reads them from)
+ *  must carry exactly these, and each fire.* limit key reaches its field. */
+static void test_limits_default_to_modules_md_numbers(void **state)
+{
+    fire_limits_t d = fire_limits_default();
+    assert_true(d.max_stop_pips == 1000.0);      /* "sl/tp beyond 1000 pips" */
+    assert_true(d.sl_too_wide_factor == 1.5);    /* "more than 1.5 x the target" */
+    assert_true(d.balance_per_lot == 1000.0);    /* "balance / 1000" */
+    assert_true(d.manual_lot_tolerance == 1.1);  /* explicit lot risking more than 1.1 x */
+    bitten_config_t *cfg = bitten_config_new();
+    fire_limits_t c = fire_limits_from_config(cfg);
+    assert_memory_equal(&c, &d, sizeof c);
+    char err[256];
+    const char *keys[] = {"fire.max_stop_pips", "fire.sl_too_wide_factor", "fire.balance_per_lot",
+                          "fire.manual_lot_risk_tolerance"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        assert_int_equal(bitten_config_set(cfg, keys[i], "7", "cli", err, sizeof err), 0);
+    c = fire_limits_from_config(cfg);
+    assert_true(c.max_stop_pips == 7.0 && c.sl_too_wide_factor == 7.0 &&
+                c.balance_per_lot == 7.0 && c.manual_lot_tolerance == 7.0);
+    bitten_config_destroy(&cfg);
+}
+
 static void test_stops_need_a_stop_loss_within_1000_pips(void **state)
 {
-    const double max = FIRE_MAX_STOP_PIPS_DEFAULT;
+    const double max = 1000.0; /* modules.md; the default: test_limits_default_to_modules_md_numbers */
     fire_request_t r = s_stops(20, 30);
     assert_int_equal(s_check_stops(r, BITTEN_ACTION_BUY, max), R(OK));
     r = s_stops(0, 30);
@@ -150,7 +173,7 @@ static void test_stops_need_a_stop_loss_within_1000_pips(void **state)
  *  wire) is refused, manual or not; the minimum is the symbol's min_stop_pips in points. */
 static void test_a_tiny_stop_is_refused_after_rounding_to_the_brokers_points(void **state)
 {
-    const double max = FIRE_MAX_STOP_PIPS_DEFAULT;
+    const double max = fire_limits_default().max_stop_pips;
     const bitten_symbol_t *eur = s_sym(state, "EURUSD"); /* min 15 pips = 150 points */
     assert_int_equal(fire_min_stop_points(eur), 150);
     const double tiny[] = {0.01, 0.04, 0.049, 0.05, 1.0, 14.94};
@@ -209,7 +232,7 @@ static void test_sizing_refuses_a_stop_below_the_minimum(void **state)
 
 static void test_stops_on_the_wrong_side_of_entry_are_refused(void **state)
 {
-    const double max = FIRE_MAX_STOP_PIPS_DEFAULT;
+    const double max = fire_limits_default().max_stop_pips;
     fire_request_t r = s_stops(20, 30);
     r.entry = 1.1000;
     r.sl_price = 1.0980;
@@ -953,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_symbol_must_be_in_the_table_and_the_accounts_list),
         cmocka_unit_test(test_symbol_list_matches_whole_names_only),
         cmocka_unit_test(test_action_accepts_the_four_wire_actions_only),
+        cmocka_unit_test(test_limits_default_to_modules_md_numbers),
         cmocka_unit_test(test_stops_need_a_stop_loss_within_1000_pips),
         cmocka_unit_test(test_a_tiny_stop_is_refused_after_rounding_to_the_brokers_points),
         cmocka_unit_test(test_sizing_refuses_a_stop_below_the_minimum),

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "bitten/proto.h"
 #include "bitten/reason.h"
 
@@ -1157,6 +1159,54 @@ static void test_enum_wire_names(void **state)
     assert_string_equal(bitten_action_str(BITTEN_ACTION_CLOSE_ALL), "close_all");
 }
 
+/*  jansson allocates from a per-frame arena while a frame is parsed (decode.c): a batch whose
+ *  tree overflows the arena decodes whole, jansson values made outside a decode survive it,
+ *  and a refused frame leaves the next one decodable. */
+static void test_decode_arena_overflow_and_outside_values(void **state)
+{
+    (void)state;
+    json_t *before = json_pack("{s:s, s:f}", "kept", "across decodes", "x", 1.5);
+    assert_non_null(before);
+    enum { N = 600 }; /* ~45 KB of JSON, a tree far past the 32 KB arena */
+    size_t cap = 64 + N * 96;
+    char *json = malloc(cap);
+    assert_non_null(json);
+    size_t at = (size_t)snprintf(json, cap, "{\"type\":\"candle_batch\",\"symbol\":\"EURUSD\","
+                                            "\"timeframe\":\"M1\",\"candles\":[");
+    for (int i = 0; i < N; i++)
+        at += (size_t)snprintf(json + at, cap - at,
+                               "%s{\"time\":%d,\"open\":%d.5,\"high\":%d,\"low\":%d,"
+                               "\"close\":%d.5,\"volume\":%d}",
+                               i ? "," : "", 1757944680 + 60 * i, i + 1, i + 2, i + 1, i + 1, i);
+    snprintf(json + at, cap - at, "]}");
+    bitten_frame_t *f = test_malloc(sizeof *f);
+    bitten_decode_error_t e;
+    bitten_decode_opts_t opts = {.max_frame_bytes = 0};
+    int rc = bitten_decode(FB, json, strlen(json), &opts, f, &e);
+    if (rc != 0)
+        print_error("%s %s: %s\n", bitten_reason_str(e.reason), e.field, e.detail);
+    assert_int_equal(rc, 0);
+    assert_int_equal(f->u.candle_batch.count, N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(f->u.candle_batch.candles[i].time, (1757944680LL + 60 * i) * 1000);
+        assert_true(f->u.candle_batch.candles[i].close == i + 1.5);
+        assert_true(f->u.candle_batch.candles[i].volume == i);
+    }
+    free(json);
+    assert_int_equal(bitten_decode(FB, "{\"type\":", 9, &opts, f, &e), -1);
+    assert_int_equal(e.reason, BITTEN_R_BAD_JSON);
+    json_t *after = json_pack("{s:i}", "made", 7); /* outside a decode: plain malloc */
+    char *text = json_dumps(before, JSON_SORT_KEYS | JSON_COMPACT);
+    assert_string_equal(text, "{\"kept\":\"across decodes\",\"x\":1.5}");
+    free(text);
+    json_decref(before);
+    json_decref(after);
+    const char *tel = "{\"type\":\"telemetry\",\"uuid\":\"ea_1\",\"balance\":100,\"equity\":99}";
+    assert_int_equal(bitten_decode(FB, tel, strlen(tel), &opts, f, &e), 0);
+    assert_true(f->u.telemetry.equity == 99.0);
+    test_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1219,6 +1269,7 @@ int main(void)
         cmocka_unit_test(test_decodes_all_recorded_ea_ticks),
         cmocka_unit_test(test_reason_names_round_trip),
         cmocka_unit_test(test_enum_wire_names),
+        cmocka_unit_test(test_decode_arena_overflow_and_outside_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <string.h>
 
 #include "modules/venom/venom_core.h"
 
@@ -214,6 +215,39 @@ static void test_rings_keep_the_newest_closed_candles(void **state)
     venom_candles_destroy(&cb);
 }
 
+/*  The view is the series without the copy, also after the ring dropped its oldest (it moves
+ *  forward in its buffer and back now and then). */
+static void test_m5_view_equals_the_copied_series(void **state)
+{
+    venom_candles_t *cb = venom_candles_new(50, 7, 5);
+    assert_non_null(cb);
+    bitten_candle_t buf[8];
+    uint64_t last_version = 0;
+    size_t last_closed = 0;
+    bitten_candle_t last[8];
+    for (int m = 0; m < 400; m++) {
+        venom_candles_on_tick(cb, T0 + m * MIN, 100.0 + (m % 13), 0, NULL);
+        size_t n, closed;
+        uint64_t version;
+        const bitten_candle_t *v = venom_candles_m5_view(cb, &n, &closed, &version);
+        size_t copied = venom_candles_m5_series(cb, buf, 8);
+        assert_int_equal(n, copied);
+        assert_true(closed == n || closed + 1 == n);
+        assert_memory_equal(v, buf, n * sizeof *v);
+        /* other closed candles => another version (what state kept over them relies on) */
+        bool same = closed == last_closed && memcmp(v, last, closed * sizeof *v) == 0;
+        if (!same)
+            assert_true(version != last_version);
+        last_version = version;
+        last_closed = closed;
+        memcpy(last, v, closed * sizeof *v);
+        const bitten_candle_t *ring;
+        assert_int_equal(venom_candles_closed(cb, 300, &ring), closed);
+        assert_ptr_equal(ring, v);
+    }
+    venom_candles_destroy(&cb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_batch_merges_by_time_and_never_overwrites_tick_candles),
         cmocka_unit_test(test_batch_warms_up_m5_and_ticks_continue_after_it),
         cmocka_unit_test(test_rings_keep_the_newest_closed_candles),
+        cmocka_unit_test(test_m5_view_equals_the_copied_series),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

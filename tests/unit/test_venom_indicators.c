@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <string.h>
 
 #include "modules/venom/venom_core.h"
 
@@ -193,6 +194,55 @@ static void test_rounding_helpers(void **state)
     assert_near(venom_round_digits(3650.125, 2), 3650.13, 1e-9);
 }
 
+/*  Bit-identical, not just close: the carried state does venom_ema's / venom_rsi's operations
+ *  in the same order, so every value compares equal as bits (NAN where both are NAN). */
+static void s_same_bits(double a, double b, size_t n, const char *what)
+{
+    if (memcmp(&a, &b, sizeof a) != 0) {
+        print_error("%s at n=%zu: %.17g != %.17g\n", what, n, a, b);
+        fail();
+    }
+}
+
+static void test_carried_trend_is_bit_identical_to_the_full_walk(void **state)
+{
+    enum { N = 420 };
+    static bitten_candle_t c[N];
+    uint64_t x = 88172645463325252ULL; /* xorshift: a wandering price with flat runs */
+    double price = 1.1;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int step = (int)(x % 7) - 3; /* -3 .. 3 pips, 0 (flat) one time in 7 */
+        price += step * 0.0001 + (double)(x >> 40) * 1e-12;
+        c[i] = s_close(price);
+    }
+    const int periods[][4] = {{8, 21, 50, 14}, {1, 2, 3, 1}, {3, 3, 200, 30}, {0, 5, 9, 0}};
+    for (size_t k = 0; k < sizeof periods / sizeof periods[0]; k++) {
+        int f = periods[k][0], m = periods[k][1], sl = periods[k][2], r = periods[k][3];
+        for (size_t closed = 0; closed < N; closed++) {
+            venom_trend_state_t st;
+            venom_trend_closed(&st, c, closed, f, m, sl, r);
+            for (size_t n = closed; n <= closed + 1; n++) {
+                venom_trend_t t;
+                venom_trend_finish(&st, c, n, f, m, sl, r, &t);
+                s_same_bits(t.ema_fast, venom_ema(c, n, f), n, "ema_fast");
+                s_same_bits(t.ema_mid, venom_ema(c, n, m), n, "ema_mid");
+                s_same_bits(t.ema_slow, venom_ema(c, n, sl), n, "ema_slow");
+                s_same_bits(t.ema_mid_prev, n > 0 ? venom_ema(c, n - 1, m) : NAN, n, "mid_prev");
+                s_same_bits(t.rsi, venom_rsi(c, n, r), n, "rsi");
+            }
+        }
+    }
+    /* the walk over a ring that dropped its oldest candles starts from the new first one */
+    venom_trend_state_t st;
+    venom_trend_closed(&st, c + 100, 300, 8, 21, 50, 14);
+    venom_trend_t t;
+    venom_trend_finish(&st, c + 100, 301, 8, 21, 50, 14, &t);
+    s_same_bits(t.ema_slow, venom_ema(c + 100, 301, 50), 301, "slid ema_slow");
+    s_same_bits(t.rsi, venom_rsi(c + 100, 301, 14), 301, "slid rsi");
+    assert_false(isnan(t.rsi));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_candle_shape_ratios),
         cmocka_unit_test(test_sessions_by_utc_hour_and_bonus),
         cmocka_unit_test(test_rounding_helpers),
+        cmocka_unit_test(test_carried_trend_is_bit_identical_to_the_full_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,23 @@ static s_entry_t *s_entry(const account_table_t *self, const char *uuid)
     return uuid ? zhashx_lookup(self->index, uuid) : NULL;
 }
 
+int account_table_update_settings(account_table_t *self, const bitten_account_t *from)
+{
+    s_entry_t *e = s_entry(self, from->uuid);
+    if (!e)
+        return -1;
+    bitten_account_t *a = &e->account;
+    bool changed = a->tier != from->tier || a->mode != from->mode ||
+                   a->risk_pct != from->risk_pct || a->max_lot != from->max_lot ||
+                   strcmp(a->symbols, from->symbols) != 0;
+    a->tier = from->tier;
+    a->mode = from->mode;
+    a->risk_pct = from->risk_pct;
+    a->max_lot = from->max_lot;
+    memcpy(a->symbols, from->symbols, sizeof a->symbols);
+    return changed ? 1 : 0;
+}
+
 const bitten_account_t *account_table_find(const account_table_t *self, const char *uuid)
 {
     s_entry_t *e = s_entry(self, uuid);
@@ -300,6 +317,26 @@ static const char *s_child(zconfig_t *entry, const char *name)
     return c ? zconfig_value(c) : NULL;
 }
 
+//  The fields an accounts entry may carry: anything else (a typo such as `tire`) is refused,
+//  not silently left at its default. Returns the first unknown field's name, or NULL.
+static const char *s_unknown_field(zconfig_t *entry)
+{
+    static const char *const known[] = {"uuid",          "tier",          "mode",
+                                        "risk_pct",      "max_lot",       "symbols",
+                                        "dialect",       "symbol_prefix", "symbol_suffix",
+                                        "server_utc_offset_s", "command_endpoint",
+                                        "feedback_endpoint"};
+    for (zconfig_t *c = zconfig_child(entry); c; c = zconfig_next(c)) {
+        const char *name = zconfig_name(c);
+        size_t i = 0;
+        while (i < sizeof known / sizeof *known && strcmp(name, known[i]) != 0)
+            i++;
+        if (i == sizeof known / sizeof *known)
+            return name;
+    }
+    return NULL;
+}
+
 account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err, size_t errlen)
 {
     account_table_t *self = account_table_new();
@@ -311,6 +348,13 @@ account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err
     for (zconfig_t *e = section ? zconfig_child(section) : NULL; e; e = zconfig_next(e)) {
         bitten_account_t a;
         char why[160];
+        const char *unknown = s_unknown_field(e);
+        if (unknown) {
+            snprintf(err, errlen, "config: file: unknown key 'accounts.%.40s.%.40s' (see "
+                     "docs/configuration.md)", zconfig_name(e), unknown);
+            account_table_destroy(&self);
+            return NULL;
+        }
         if (account_parse(s_child(e, "uuid"), s_child(e, "tier"), s_child(e, "mode"),
                           s_child(e, "risk_pct"), s_child(e, "max_lot"), s_child(e, "symbols"),
                           s_child(e, "dialect"), &a, why, sizeof why) != 0) {

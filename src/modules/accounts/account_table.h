@@ -49,6 +49,10 @@ const bitten_account_t *account_table_find(const account_table_t *self, const ch
  *  uuid is there already or memory ran out. */
 const bitten_account_t *account_table_add(account_table_t *self, const bitten_account_t *account);
 
+/*  A reload: the account's configurable settings (tier, mode, risk_pct, max_lot, symbols)
+ *  from `from` (same uuid). Returns 1 when something changed, 0 when not, -1 unknown uuid. */
+int account_table_update_settings(account_table_t *self, const bitten_account_t *from);
+
 size_t account_table_count(const account_table_t *self);
 /*  Insertion order (stable output for status and the auto-fire order); NULL past the end. */
 const bitten_account_t *account_table_at(const account_table_t *self, size_t index);

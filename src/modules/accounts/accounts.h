@@ -17,4 +17,8 @@ void accounts_destroy(accounts_t **self_p);
 /*  Validates the accounts section and the default_account keys (for --check-config). */
 int accounts_check_config(const bitten_config_t *cfg, char *err, size_t errlen);
 
+/*  A reload: configured accounts take their new tier, mode, risk_pct, max_lot and symbols;
+ *  new ones are added. An account removed from the file stays until a restart. */
+int accounts_reload(accounts_t *self, const bitten_config_t *cfg, char *err, size_t errlen);
+
 #endif

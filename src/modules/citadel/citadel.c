@@ -253,6 +253,15 @@ int citadel_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
                : 0;
 }
 
+int citadel_reload(citadel_t *self, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    citadel_params_t p;
+    if (citadel_params_from_config(cfg, &p, err, errlen) != 0)
+        return -1;
+    self->params = p;
+    return 0;
+}
+
 citadel_t *citadel_new(bitten_core_t *core)
 {
     citadel_t *self = calloc(1, sizeof *self);

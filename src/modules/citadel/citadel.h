@@ -23,6 +23,10 @@ int citadel_params_from_config(const bitten_config_t *cfg, citadel_params_t *p, 
  *  and citadel.evidence_seed_file read and parsed when set. */
 int citadel_check_config(const bitten_config_t *cfg, char *err, size_t errlen);
 
+/*  A reload: the scoring and threshold parameters (citadel.*) from cfg for the next verdict;
+ *  the adaptive threshold's state and the evidence seed read at start stay. */
+int citadel_reload(citadel_t *self, const bitten_config_t *cfg, char *err, size_t errlen);
+
 /*  The "verdict" event / replay object: signal_id, symbol, score, label, multiplier, passed,
  *  reasons, confidence, threshold, tier, terms, and evidence {gate, closed, expectancy_r,
  *  lower_95_r, upper_95_r} when the evidence gate was asked. A new reference. */

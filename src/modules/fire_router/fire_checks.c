@@ -3,6 +3,7 @@
 #include "modules/fire_router/fire_checks.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "bitten/dialect.h"
@@ -13,10 +14,31 @@
 /*  Wire lots have 2 decimals (protocol.md). */
 #define FIRE_LOT_SCALE 100.0
 
+/* ---------------------------------------------------------------- limits */
+
+#define S_D(field) offsetof(fire_limits_t, field), BITTEN_BIND_DOUBLE
+
+//  One row per field of fire_limits_t; keys, defaults and ranges live in config_keys.c.
+static const bitten_cfg_bind_t s_limit_keys[] = {
+    {"fire.max_stop_pips", S_D(max_stop_pips)},
+    {"fire.sl_too_wide_factor", S_D(sl_too_wide_factor)},
+    {"fire.balance_per_lot", S_D(balance_per_lot)},
+    {"fire.manual_lot_risk_tolerance", S_D(manual_lot_tolerance)},
+};
+
+#define S_N_LIMIT_KEYS (sizeof s_limit_keys / sizeof *s_limit_keys)
+
 fire_limits_t fire_limits_default(void)
 {
-    fire_limits_t l = {FIRE_MAX_STOP_PIPS_DEFAULT, FIRE_SL_TOO_WIDE_FACTOR_DEFAULT,
-                       FIRE_BALANCE_PER_LOT_DEFAULT, FIRE_MANUAL_LOT_TOLERANCE_DEFAULT};
+    fire_limits_t l;
+    bitten_config_fill_params(NULL, s_limit_keys, S_N_LIMIT_KEYS, &l, sizeof l);
+    return l;
+}
+
+fire_limits_t fire_limits_from_config(const bitten_config_t *cfg)
+{
+    fire_limits_t l;
+    bitten_config_fill_params(cfg, s_limit_keys, S_N_LIMIT_KEYS, &l, sizeof l);
     return l;
 }
 

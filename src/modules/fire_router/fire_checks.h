@@ -6,28 +6,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bitten/config.h"
 #include "bitten/proto.h"
 #include "bitten/reason.h"
 #include "bitten/symbols.h"
 #include "bitten/trading.h"
 
-/* ---------------------------------------------------------------- limits (config later) */
+/* ---------------------------------------------------------------- limits */
 
-/*  modules.md defaults; the lead wires them to config keys. */
-#define FIRE_MAX_STOP_PIPS_DEFAULT 1000.0   /* sl/tp beyond this: INVALID_STOPS */
-#define FIRE_SL_TOO_WIDE_FACTOR_DEFAULT 1.5 /* min lot risking more than this x target: refuse */
-#define FIRE_BALANCE_PER_LOT_DEFAULT 1000.0 /* lot cap = balance / this */
-#define FIRE_MANUAL_LOT_TOLERANCE_DEFAULT 1.1 /* explicit lot risking more than this x target */
-
+/*  The fire.* limits the checks use; defaults, ranges and docs are the key table's
+ *  (src/core/config_keys.c, the only place the numbers live). */
 typedef struct {
-    double max_stop_pips;
-    double sl_too_wide_factor;
-    double balance_per_lot;
-    double manual_lot_tolerance;
+    double max_stop_pips;        /* fire.max_stop_pips: sl/tp beyond this: INVALID_STOPS */
+    double sl_too_wide_factor;   /* fire.sl_too_wide_factor: min lot risking more x target */
+    double balance_per_lot;      /* fire.balance_per_lot: lot cap = balance / this */
+    double manual_lot_tolerance; /* fire.manual_lot_risk_tolerance: explicit lot vs target */
 } fire_limits_t;
 
-/*  The limits above, for callers (and tests) that do not read config. */
+/*  The key table's defaults, for callers (and tests) that do not read config. */
 fire_limits_t fire_limits_default(void);
+
+/*  The limits as cfg says (the key table checks each range). */
+fire_limits_t fire_limits_from_config(const bitten_config_t *cfg);
 
 /*  Tiers, signal classes, actions and the risk gate are bitten/trading.h's. */
 

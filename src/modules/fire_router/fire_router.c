@@ -75,17 +75,6 @@ bitten_fire_state_t fire_router_state_for_result(bitten_result_status_t status)
     }
 }
 
-/* ---------------------------------------------------------------- config */
-
-static int s_load_limits(const bitten_config_t *cfg, fire_limits_t *limits)
-{
-    limits->max_stop_pips = bitten_config_double(cfg, "fire.max_stop_pips");
-    limits->sl_too_wide_factor = bitten_config_double(cfg, "fire.sl_too_wide_factor");
-    limits->balance_per_lot = bitten_config_double(cfg, "fire.balance_per_lot");
-    limits->manual_lot_tolerance = bitten_config_double(cfg, "fire.manual_lot_risk_tolerance");
-    return 0;
-}
-
 /* ---------------------------------------------------------------- open fires */
 
 static void s_key(const char *signal_id, const char *uuid, char *key)
@@ -1231,7 +1220,7 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     }
     zhashx_set_destructor(self->open, s_open_free);
     zhashx_set_destructor(self->quotes, s_open_free);
-    s_load_limits(self->cfg, &self->limits);
+    self->limits = fire_limits_from_config(self->cfg);
     self->result_timeout_ms = bitten_config_int(self->cfg, "fire.result_timeout_s") * 1000;
     self->manual_ttl_ms = bitten_config_int(self->cfg, "fire.manual_ttl_s") * 1000;
     self->max_skew_ms = bitten_config_int(self->cfg, "fire.max_clock_skew_s") * 1000;

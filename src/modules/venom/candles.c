@@ -10,10 +10,15 @@
 #define S_M5_MS 300000
 #define S_M15_MS 900000
 
-/*  Closed candles, oldest first, at most cap (the oldest drops out). */
+/*  Closed candles, oldest first, at most cap (the oldest drops out). c[0 .. n) sits inside
+ *  base[0 .. cap + cap / 4 + 2): dropping the oldest moves c forward (O(1)), and c is moved
+ *  back to base only when the room after it is used up (once per cap / 4 drops). c[n] is always a spare
+ *  slot, so closed + forming can be handed out contiguous without a copy. version counts the
+ *  changes. */
 typedef struct {
-    bitten_candle_t *c;
-    size_t n, cap;
+    bitten_candle_t *base, *c;
+    size_t n, cap, alloc;
+    uint64_t version;
 } s_ring_t;
 
 struct venom_candles {
@@ -34,9 +39,11 @@ static bitten_ms_t s_floor(bitten_ms_t t, bitten_ms_t size)
 
 static int s_ring_init(s_ring_t *r, size_t cap)
 {
-    r->c = calloc(cap ? cap : 1, sizeof *r->c);
-    r->n = 0;
     r->cap = cap ? cap : 1;
+    r->alloc = r->cap + r->cap / 4 + 2;
+    r->base = r->c = calloc(r->alloc, sizeof *r->c);
+    r->n = 0;
+    r->version = 0;
     return r->c ? 0 : -1;
 }
 
@@ -51,18 +58,24 @@ static bool s_ring_put(s_ring_t *r, const bitten_candle_t *c, bool replace)
         if (!replace)
             return false;
         r->c[pos] = *c;
+        r->version++;
         return true;
     }
     if (r->n == r->cap) {
         if (pos == 0)
             return false; /* older than everything a full ring keeps */
-        memmove(r->c, r->c + 1, (r->n - 1) * sizeof *r->c);
+        r->c++;
         r->n--;
         pos--;
+    }
+    if ((size_t)(r->c - r->base) + r->n + 2 > r->alloc) { /* keep c[n + 1] as the spare */
+        memmove(r->base, r->c, r->n * sizeof *r->c);
+        r->c = r->base;
     }
     memmove(r->c + pos + 1, r->c + pos, (r->n - pos) * sizeof *r->c);
     r->c[pos] = *c;
     r->n++;
+    r->version++;
     return true;
 }
 
@@ -94,9 +107,9 @@ void venom_candles_destroy(venom_candles_t **self_p)
     if (!self_p || !*self_p)
         return;
     venom_candles_t *self = *self_p;
-    free(self->m1.c);
-    free(self->m5.c);
-    free(self->m15.c);
+    free(self->m1.base);
+    free(self->m5.base);
+    free(self->m15.base);
     free(self);
     *self_p = NULL;
 }
@@ -330,4 +343,18 @@ size_t venom_candles_m5_series(const venom_candles_t *self, bitten_candle_t *buf
     if (extra)
         buf[from_ring] = self->m5f;
     return from_ring + extra;
+}
+
+const bitten_candle_t *venom_candles_m5_view(venom_candles_t *self, size_t *n, size_t *closed,
+                                             uint64_t *version)
+{
+    s_ring_t *r = &self->m5;
+    if (self->has_m5)
+        r->c[r->n] = self->m5f; /* the spare slot */
+    *n = r->n + (self->has_m5 ? 1 : 0);
+    if (closed)
+        *closed = r->n;
+    if (version)
+        *version = r->version;
+    return r->c;
 }

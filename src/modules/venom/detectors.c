@@ -341,16 +341,30 @@ venom_detection_t venom_detect_ema_rsi(const venom_params_t *p, const venom_eval
 void venom_eval_input_init(venom_eval_input_t *in, const venom_params_t *p,
                            const bitten_candle_t *c, size_t n, double pip, bitten_ms_t now)
 {
+    venom_trend_t t = {
+        .ema_fast = venom_ema(c, n, p->ema_fast),
+        .ema_mid = venom_ema(c, n, p->ema_mid),
+        .ema_slow = venom_ema(c, n, p->ema_slow),
+        .ema_mid_prev = n > 0 ? venom_ema(c, n - 1, p->ema_mid) : NAN,
+        .rsi = venom_rsi(c, n, p->rsi_period),
+    };
+    venom_eval_input_init_trend(in, p, c, n, pip, now, &t);
+}
+
+void venom_eval_input_init_trend(venom_eval_input_t *in, const venom_params_t *p,
+                                 const bitten_candle_t *c, size_t n, double pip, bitten_ms_t now,
+                                 const venom_trend_t *t)
+{
     in->c = c;
     in->n = n;
     in->pip = pip;
     in->atr_pips = venom_atr_pips(c, n, p->atr_period, pip);
     in->a = isfinite(in->atr_pips) ? fmax(p->atr_floor_pips, in->atr_pips) : NAN;
-    in->rsi = venom_rsi(c, n, p->rsi_period);
-    in->ema_fast = venom_ema(c, n, p->ema_fast);
-    in->ema_mid = venom_ema(c, n, p->ema_mid);
-    in->ema_slow = venom_ema(c, n, p->ema_slow);
-    in->ema_mid_prev = n > 0 ? venom_ema(c, n - 1, p->ema_mid) : NAN;
+    in->rsi = t->rsi;
+    in->ema_fast = t->ema_fast;
+    in->ema_mid = t->ema_mid;
+    in->ema_slow = t->ema_slow;
+    in->ema_mid_prev = t->ema_mid_prev;
     if (venom_bollinger(c, n, p->bb_period, p->bb_k, &in->bb_mid, &in->bb_upper, &in->bb_lower) !=
         0)
         in->bb_mid = in->bb_upper = in->bb_lower = NAN;

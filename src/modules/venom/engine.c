@@ -533,6 +533,9 @@ typedef struct {
     venom_rate_t rate;
     int64_t last_id_second; /* collision suffix: seq within one second */
     int last_id_seq;
+    venom_trend_state_t trend; /* EMAs / RSI over the closed M5 ring at trend_version */
+    uint64_t trend_version;
+    bool trend_valid;
 } s_symbol_state_t;
 
 struct venom_engine {
@@ -541,7 +544,6 @@ struct venom_engine {
     size_t n_syms;
     bitten_ms_t newest_tick;
     venom_daily_t daily;
-    bitten_candle_t *series; /* scratch: ring_m5 + 1 candles */
     venom_stats_t stats;
 };
 
@@ -556,8 +558,7 @@ venom_engine_t *venom_engine_new(const venom_params_t *p, const bitten_symbols_t
     self->daily.day = -1;
     self->n_syms = bitten_symbols_count(symbols);
     self->syms = calloc(self->n_syms ? self->n_syms : 1, sizeof *self->syms);
-    self->series = calloc((size_t)p->ring_m5 + 1, sizeof *self->series);
-    if (!self->syms || !self->series) {
+    if (!self->syms) {
         venom_engine_destroy(&self);
         return NULL;
     }
@@ -589,7 +590,6 @@ void venom_engine_destroy(venom_engine_t **self_p)
         }
     }
     free(self->syms);
-    free(self->series);
     free(self);
     *self_p = NULL;
 }
@@ -625,14 +625,27 @@ static int s_evaluate(venom_engine_t *self, s_symbol_state_t *st, bitten_ms_t no
 {
     const venom_params_t *p = &self->p;
     self->stats.evaluations++;
-    size_t n = venom_candles_m5_series(st->candles, self->series, (size_t)p->ring_m5 + 1);
+    size_t n, closed;
+    uint64_t version;
+    const bitten_candle_t *c = venom_candles_m5_view(st->candles, &n, &closed, &version);
     venom_skip_t skip = venom_skip_check(p, n, now, st->last_tick, self->newest_tick);
     if (skip != VENOM_SKIP_NONE) {
         self->stats.skipped[skip]++;
         return 0;
     }
+    /* the closed ring changes once per M5 (or per merge): walk it then, step the forming bar
+     * on every M1 close */
+    if (!st->trend_valid || st->trend_version != version || st->trend.n != closed) {
+        venom_trend_closed(&st->trend, c, closed, p->ema_fast, p->ema_mid, p->ema_slow,
+                           p->rsi_period);
+        st->trend_version = version;
+        st->trend_valid = true;
+    }
+    venom_trend_t trend;
+    venom_trend_finish(&st->trend, c, n, p->ema_fast, p->ema_mid, p->ema_slow, p->rsi_period,
+                       &trend);
     venom_eval_input_t in;
-    venom_eval_input_init(&in, p, self->series, n, st->sym.pip, now);
+    venom_eval_input_init_trend(&in, p, c, n, st->sym.pip, now, &trend);
     venom_detection_t found[VENOM_PATTERN_COUNT];
     venom_detect_all(p, &in, found);
     int any = venom_select(found, VENOM_PATTERN_COUNT, -INFINITY);

@@ -34,42 +34,179 @@ double venom_atr_pips(const bitten_candle_t *c, size_t n, int period, double pip
     return sum / period / pip;
 }
 
-double venom_ema(const bitten_candle_t *c, size_t n, int period)
+/*  One step of each indicator: venom_ema / venom_rsi and the carried state share these, so
+ *  both do the same operations in the same order (bit-identical results). */
+static double s_alpha(int period)
+{
+    return 2.0 / (period + 1.0);
+}
+
+static double s_ema_step(double ema, double close, double alpha)
+{
+    return alpha * close + (1.0 - alpha) * ema;
+}
+
+/*  SMA of the first `period` closes into *ema; false when there are fewer. */
+static bool s_ema_seed(const bitten_candle_t *c, size_t n, int period, double *ema)
 {
     if (period < 1 || n < (size_t)period)
-        return NAN;
-    double ema = 0.0;
+        return false;
+    double sum = 0.0;
     for (size_t i = 0; i < (size_t)period; i++)
-        ema += c[i].close;
-    ema /= period;
-    double alpha = 2.0 / (period + 1.0);
+        sum += c[i].close;
+    *ema = sum / period;
+    return true;
+}
+
+static void s_rsi_step(double *gain, double *loss, double d, int period)
+{
+    *gain = (*gain * (period - 1) + (d > 0 ? d : 0.0)) / period;
+    *loss = (*loss * (period - 1) + (d < 0 ? -d : 0.0)) / period;
+}
+
+/*  Wilder's first averages over the first `period` changes; false when there are too few. */
+static bool s_rsi_seed(const bitten_candle_t *c, size_t n, int period, double *gain,
+                       double *loss)
+{
+    if (period < 1 || n < (size_t)period + 1)
+        return false;
+    double g = 0.0, l = 0.0;
+    for (size_t i = 1; i <= (size_t)period; i++) {
+        double d = c[i].close - c[i - 1].close;
+        if (d > 0)
+            g += d;
+        else
+            l -= d;
+    }
+    *gain = g / period;
+    *loss = l / period;
+    return true;
+}
+
+static double s_rsi_value(double gain, double loss)
+{
+    if (loss == 0.0)
+        return gain == 0.0 ? 50.0 : 100.0;
+    return 100.0 - 100.0 / (1.0 + gain / loss);
+}
+
+double venom_ema(const bitten_candle_t *c, size_t n, int period)
+{
+    double ema;
+    if (!s_ema_seed(c, n, period, &ema))
+        return NAN;
+    double alpha = s_alpha(period);
     for (size_t i = (size_t)period; i < n; i++)
-        ema = alpha * c[i].close + (1.0 - alpha) * ema;
+        ema = s_ema_step(ema, c[i].close, alpha);
     return ema;
 }
 
 double venom_rsi(const bitten_candle_t *c, size_t n, int period)
 {
-    if (period < 1 || n < (size_t)period + 1)
+    double gain, loss;
+    if (!s_rsi_seed(c, n, period, &gain, &loss))
         return NAN;
-    double gain = 0.0, loss = 0.0;
-    for (size_t i = 1; i <= (size_t)period; i++) {
-        double d = c[i].close - c[i - 1].close;
-        if (d > 0)
-            gain += d;
-        else
-            loss -= d;
+    for (size_t i = (size_t)period + 1; i < n; i++)
+        s_rsi_step(&gain, &loss, c[i].close - c[i - 1].close, period);
+    return s_rsi_value(gain, loss);
+}
+
+/*  The index an EMA's steps start at (its period), or n when it cannot start. */
+static size_t s_ema_start(const bitten_candle_t *c, size_t n, int period, double *ema)
+{
+    *ema = NAN;
+    return s_ema_seed(c, n, period, ema) ? (size_t)period : n;
+}
+
+void venom_trend_closed(venom_trend_state_t *st, const bitten_candle_t *c, size_t n,
+                        int ema_fast, int ema_mid, int ema_slow, int rsi_period)
+{
+    st->n = n;
+    st->ema_mid_prev = NAN;
+    size_t sf = s_ema_start(c, n, ema_fast, &st->ema_fast);
+    size_t sm = s_ema_start(c, n, ema_mid, &st->ema_mid);
+    size_t ss = s_ema_start(c, n, ema_slow, &st->ema_slow);
+    st->rsi_gain = st->rsi_loss = NAN;
+    size_t sr = s_rsi_seed(c, n, rsi_period, &st->rsi_gain, &st->rsi_loss)
+                    ? (size_t)rsi_period + 1
+                    : n;
+    size_t lo = sf;
+    if (sm < lo)
+        lo = sm;
+    if (ss < lo)
+        lo = ss;
+    if (sr < lo)
+        lo = sr;
+    /* one pass, four independent chains: each does exactly venom_ema's / venom_rsi's steps */
+    double ef = st->ema_fast, em = st->ema_mid, es = st->ema_slow;
+    double gain = st->rsi_gain, loss = st->rsi_loss;
+    double af = s_alpha(ema_fast), am = s_alpha(ema_mid), as = s_alpha(ema_slow);
+    size_t last = n > 0 ? n - 1 : 0; /* the last step also leaves venom_ema(c, n - 1, mid) */
+    for (size_t i = lo; i < last; i++) {
+        double x = c[i].close;
+        if (i >= sf)
+            ef = s_ema_step(ef, x, af);
+        if (i >= sm)
+            em = s_ema_step(em, x, am);
+        if (i >= ss)
+            es = s_ema_step(es, x, as);
+        if (i >= sr)
+            s_rsi_step(&gain, &loss, x - c[i - 1].close, rsi_period);
     }
-    gain /= period;
-    loss /= period;
-    for (size_t i = (size_t)period + 1; i < n; i++) {
-        double d = c[i].close - c[i - 1].close;
-        gain = (gain * (period - 1) + (d > 0 ? d : 0.0)) / period;
-        loss = (loss * (period - 1) + (d < 0 ? -d : 0.0)) / period;
+    if (lo <= last && last < n) {
+        double x = c[last].close;
+        if (last >= sf)
+            ef = s_ema_step(ef, x, af);
+        if (last >= sm) {
+            st->ema_mid_prev = em;
+            em = s_ema_step(em, x, am);
+        }
+        if (last >= ss)
+            es = s_ema_step(es, x, as);
+        if (last >= sr)
+            s_rsi_step(&gain, &loss, x - c[last - 1].close, rsi_period);
     }
-    if (loss == 0.0)
-        return gain == 0.0 ? 50.0 : 100.0;
-    return 100.0 - 100.0 / (1.0 + gain / loss);
+    st->ema_fast = ef;
+    st->ema_mid = em;
+    st->ema_slow = es;
+    st->rsi_gain = gain;
+    st->rsi_loss = loss;
+}
+
+/*  EMA over c[0 .. n) from the state over the first st->n: one more step for c[st->n]. */
+static double s_ema_finish(const venom_trend_state_t *st, double state, const bitten_candle_t *c,
+                           size_t n, int period)
+{
+    if (n == st->n)
+        return state;
+    if (n == st->n + 1 && period >= 1 && st->n >= (size_t)period)
+        return s_ema_step(state, c[st->n].close, s_alpha(period));
+    return venom_ema(c, n, period);
+}
+
+void venom_trend_finish(const venom_trend_state_t *st, const bitten_candle_t *c, size_t n,
+                        int ema_fast, int ema_mid, int ema_slow, int rsi_period,
+                        venom_trend_t *out)
+{
+    out->ema_fast = s_ema_finish(st, st->ema_fast, c, n, ema_fast);
+    out->ema_mid = s_ema_finish(st, st->ema_mid, c, n, ema_mid);
+    out->ema_slow = s_ema_finish(st, st->ema_slow, c, n, ema_slow);
+    if (n == st->n + 1)
+        out->ema_mid_prev = st->ema_mid;
+    else if (n == st->n)
+        out->ema_mid_prev = st->ema_mid_prev;
+    else
+        out->ema_mid_prev = n > 0 ? venom_ema(c, n - 1, ema_mid) : NAN;
+    bool carried = rsi_period >= 1 && st->n >= (size_t)rsi_period + 1;
+    if (carried && n == st->n) {
+        out->rsi = s_rsi_value(st->rsi_gain, st->rsi_loss);
+    } else if (carried && n == st->n + 1) {
+        double gain = st->rsi_gain, loss = st->rsi_loss;
+        s_rsi_step(&gain, &loss, c[st->n].close - c[st->n - 1].close, rsi_period);
+        out->rsi = s_rsi_value(gain, loss);
+    } else {
+        out->rsi = venom_rsi(c, n, rsi_period);
+    }
 }
 
 int venom_bollinger(const bitten_candle_t *c, size_t n, int period, double k, double *mid,

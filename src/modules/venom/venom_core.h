@@ -180,6 +180,12 @@ bool venom_candles_forming(const venom_candles_t *self, int timeframe_s, bitten_
  *  buf of cap candles (cap >= ring_m5 + 1 keeps everything). Returns the count copied. */
 size_t venom_candles_m5_series(const venom_candles_t *self, bitten_candle_t *buf, size_t cap);
 
+/*  The same series without a copy: closed M5 then the forming M5, contiguous, valid until the
+ *  next change to self. *n = the count, *closed = the closed ones among them, *version changes
+ *  whenever the closed M5 ring changes (so state over the closed candles can be kept). */
+const bitten_candle_t *venom_candles_m5_view(venom_candles_t *self, size_t *n, size_t *closed,
+                                             uint64_t *version);
+
 /* ================================================================ indicators (indicators.c) */
 
 /*  Pure functions over candles oldest first. They return NAN when there is too little data. */
@@ -192,6 +198,28 @@ double venom_ema(const bitten_candle_t *c, size_t n, int period);
 
 /*  RSI with Wilder smoothing (first averages = SMA of the first `period` changes). */
 double venom_rsi(const bitten_candle_t *c, size_t n, int period);
+
+/*  EMA(fast, mid, slow) and RSI carried over closed candles, so that the evaluation series
+ *  (closed + one forming candle) costs one step per indicator instead of a walk over the ring.
+ *  venom_trend_closed walks c[0 .. n) once (all four in one pass); venom_trend_finish applies
+ *  the forming candle (c[closed] when n == closed + 1). The values are bit-identical to
+ *  venom_ema / venom_rsi over c[0 .. n): the same operations in the same order. */
+typedef struct {
+    size_t n;                          /* closed candles walked */
+    double ema_fast, ema_mid, ema_slow; /* venom_ema(c, n, period); NAN if n < period */
+    double ema_mid_prev;                /* venom_ema(c, n - 1, ema_mid) */
+    double rsi_gain, rsi_loss;          /* Wilder averages after c[n - 1]; NAN if n <= period */
+} venom_trend_state_t;
+
+typedef struct {
+    double ema_fast, ema_mid, ema_slow, ema_mid_prev, rsi;
+} venom_trend_t;
+
+void venom_trend_closed(venom_trend_state_t *st, const bitten_candle_t *c, size_t n,
+                        int ema_fast, int ema_mid, int ema_slow, int rsi_period);
+void venom_trend_finish(const venom_trend_state_t *st, const bitten_candle_t *c, size_t n,
+                        int ema_fast, int ema_mid, int ema_slow, int rsi_period,
+                        venom_trend_t *out);
 
 /*  SMA(period) +/- k x population std dev of the last `period` closes. -1 if n < period. */
 int venom_bollinger(const bitten_candle_t *c, size_t n, int period, double k, double *mid,
@@ -234,6 +262,11 @@ typedef struct {
 
 void venom_eval_input_init(venom_eval_input_t *in, const venom_params_t *p,
                            const bitten_candle_t *c, size_t n, double pip, bitten_ms_t now);
+
+/*  The same with the EMAs and RSI already computed (venom_trend_finish over the same c, n). */
+void venom_eval_input_init_trend(venom_eval_input_t *in, const venom_params_t *p,
+                                 const bitten_candle_t *c, size_t n, double pip, bitten_ms_t now,
+                                 const venom_trend_t *t);
 
 /*  A detector's answer. Metrics per pattern:
  *          level (price)        size_pips           shape            extra

@@ -61,83 +61,7 @@ struct xp_risk {
 
 /* ---------------------------------------------------------------- config */
 
-//  Int and number fields; the bool and the int64 XP amounts are read by hand below.
-static const bitten_cfg_bind_t s_param_keys[] = {
-    {"risk.nibbler.risk_pct", offsetof(risk_params_t, nibbler.risk_pct), false},
-    {"risk.nibbler.daily_loss_pct", offsetof(risk_params_t, nibbler.daily_loss_pct), false},
-    {"risk.nibbler.fires_per_day", offsetof(risk_params_t, nibbler.fires_per_day), true},
-    {"risk.nibbler.max_positions", offsetof(risk_params_t, nibbler.max_positions), true},
-    {"risk.nibbler.cooldown_s", offsetof(risk_params_t, nibbler.cooldown_s), true},
-    {"risk.fang.risk_pct", offsetof(risk_params_t, fang.risk_pct), false},
-    {"risk.fang.daily_loss_pct", offsetof(risk_params_t, fang.daily_loss_pct), false},
-    {"risk.fang.fires_per_day", offsetof(risk_params_t, fang.fires_per_day), true},
-    {"risk.fang.max_positions", offsetof(risk_params_t, fang.max_positions), true},
-    {"risk.fang.cooldown_s", offsetof(risk_params_t, fang.cooldown_s), true},
-    {"risk.commander.risk_pct", offsetof(risk_params_t, commander.risk_pct), false},
-    {"risk.commander.daily_loss_pct", offsetof(risk_params_t, commander.daily_loss_pct), false},
-    {"risk.commander.fires_per_day", offsetof(risk_params_t, commander.fires_per_day), true},
-    {"risk.commander.max_positions", offsetof(risk_params_t, commander.max_positions), true},
-    {"risk.commander.cooldown_s", offsetof(risk_params_t, commander.cooldown_s), true},
-    {"risk.cooldown_after_losses", offsetof(risk_params_t, cooldown_after_losses), true},
-    {"risk.medic_daily_loss_pct", offsetof(risk_params_t, medic_daily_loss_pct), false},
-    {"risk.medic_risk_multiplier", offsetof(risk_params_t, medic_risk_multiplier), false},
-    {"risk.medic_max_positions", offsetof(risk_params_t, medic_max_positions), true},
-    {"risk.drawdown_warn_pct", offsetof(risk_params_t, drawdown_warn_pct), false},
-    {"risk.drawdown_halt_pct", offsetof(risk_params_t, drawdown_halt_pct), false},
-    {"risk.margin_level_block_pct", offsetof(risk_params_t, margin_level_block_pct), false},
-    {"risk.margin_level_alarm_pct", offsetof(risk_params_t, margin_level_alarm_pct), false},
-    {"risk.free_margin_min", offsetof(risk_params_t, free_margin_min), false},
-    {"risk.telemetry_max_age_s", offsetof(risk_params_t, telemetry_max_age_s), true},
-    {"risk.max_fires_per_window", offsetof(risk_params_t, max_fires_per_window), true},
-    {"risk.rate_window_s", offsetof(risk_params_t, rate_window_s), true},
-    {"risk.fire_spacing_s", offsetof(risk_params_t, fire_spacing_s), true},
-    {"risk.day_rollover_utc", offsetof(risk_params_t, day_rollover_utc), true},
-    {"risk.xp.win_streak_cap", offsetof(risk_params_t, xp.win_streak_cap), true},
-    {"risk.xp.breakeven_pct", offsetof(risk_params_t, xp.breakeven_pct), false},
-    {"risk.xp.reward_multiple_r", offsetof(risk_params_t, xp.reward_multiple_r), false},
-};
-
-int xp_risk_params_validate(const risk_params_t *p, char *why, size_t size)
-{
-    if (!(p->drawdown_warn_pct < p->drawdown_halt_pct)) {
-        snprintf(why, size, "risk.drawdown_warn_pct (%g) must be below risk.drawdown_halt_pct (%g)",
-                 p->drawdown_warn_pct, p->drawdown_halt_pct);
-        return -1;
-    }
-    if (!(p->margin_level_alarm_pct <= p->margin_level_block_pct)) {
-        snprintf(why, size,
-                 "risk.margin_level_alarm_pct (%g) must not be above risk.margin_level_block_pct "
-                 "(%g): a margin halt would outlive the block",
-                 p->margin_level_alarm_pct, p->margin_level_block_pct);
-        return -1;
-    }
-    if (p->max_fires_per_window < 1 || p->max_fires_per_window > RISK_RECENT_FIRES_MAX) {
-        snprintf(why, size, "risk.max_fires_per_window (%d) must be 1..%d (fire times kept)",
-                 p->max_fires_per_window, RISK_RECENT_FIRES_MAX);
-        return -1;
-    }
-    return 0;
-}
-
-int xp_risk_params_from_config(const bitten_config_t *cfg, risk_params_t *p, char *err,
-                               size_t errlen)
-{
-    memset(p, 0, sizeof *p);
-    bitten_config_read_bound(cfg, s_param_keys, sizeof s_param_keys / sizeof *s_param_keys, p);
-    p->refuse_hedge = bitten_config_bool(cfg, "risk.refuse_hedge");
-    p->xp.fire_filled = bitten_config_int(cfg, "risk.xp.fire_filled");
-    p->xp.closed_profit = bitten_config_int(cfg, "risk.xp.closed_profit");
-    p->xp.win_streak_bonus = bitten_config_int(cfg, "risk.xp.win_streak_bonus");
-    p->xp.closed_loss_with_sl = bitten_config_int(cfg, "risk.xp.closed_loss_with_sl");
-    p->xp.closed_breakeven = bitten_config_int(cfg, "risk.xp.closed_breakeven");
-    p->xp.reward_multiple = bitten_config_int(cfg, "risk.xp.reward_multiple");
-    char why[200];
-    if (xp_risk_params_validate(p, why, sizeof why) != 0) {
-        snprintf(err, errlen, "config: risk.*: %s", why);
-        return -1;
-    }
-    return 0;
-}
+//  risk_params_t <-> risk.* keys: xp_risk_params.c.
 
 int xp_risk_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
 {
@@ -215,20 +139,23 @@ static json_t *s_account_json(xp_risk_t *self, const s_account_t *acc, bitten_ms
     const account_state_t *s = &acc->state;
     double loss = 0, dd = 0;
     bool has_loss = account_daily_loss_pct(s, &loss), has_dd = account_drawdown_pct(s, &dd);
+    int tier = s_account_tier(self, acc->uuid);
     json_t *o = json_pack(
-        "{s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:b, s:I, s:i, s:i, s:i, s:f}", "uuid", acc->uuid,
-        "tier", s_tier_name(self, acc->uuid), "balance", s->balance, "equity", s->equity,
+        "{s:s, s:o, s:f, s:f, s:f, s:f, s:f, s:b, s:I, s:i, s:i, s:i, s:f}", "uuid", acc->uuid,
+        "tier", tier < 0 ? json_null() : json_string(bitten_tier_str((bitten_tier_t)tier)), "balance", s->balance, "equity", s->equity,
         "peak_equity", s->peak_equity, "day_start_balance", s->day_start_balance, "realised_today",
         s->realised_pl_today, "medic", risk_is_medic(s, &self->params), "open_positions",
         (json_int_t)account_open_positions(s), "fires_today", s->fires_today, "loss_streak",
         s->consecutive_losses, "win_streak", s->win_streak, "free_margin", s->free_margin);
     json_object_set_new(o, "daily_loss_pct", has_loss ? json_real(loss) : json_null());
     json_object_set_new(o, "drawdown_pct", has_dd ? json_real(dd) : json_null());
-    json_object_set_new(
-        o, "margin_level",
-        s->margin_level_state == RISK_LEVEL_KNOWN
-            ? json_real(s->margin_level)
-            : json_string(s->margin_level_state == RISK_LEVEL_NONE ? "none" : "unknown"));
+    //  One type per field (docs/events.md): a number or null, the state says which null.
+    bool known = s->margin_level_state == RISK_LEVEL_KNOWN;
+    json_object_set_new(o, "margin_level", known ? json_real(s->margin_level) : json_null());
+    json_object_set_new(o, "margin_level_state",
+                        json_string(known                                         ? "known"
+                                    : s->margin_level_state == RISK_LEVEL_NONE ? "none"
+                                                                               : "unknown"));
     json_object_set_new(o, "last_telemetry_age_s",
                         s->has_telemetry ? json_real((double)(now - s->last_telemetry_at) / 1000.0)
                                          : json_null());
@@ -1136,6 +1063,15 @@ static void s_hand_over_legacy_owed(xp_risk_t *self)
                   acc->uuid, (long long)h.rec.id);
         s_publish_halt(self, &h, true, "restored", true);
     }
+}
+
+int xp_risk_reload(xp_risk_t *self, const bitten_config_t *cfg, char *err, size_t errlen)
+{
+    risk_params_t p;
+    if (xp_risk_params_from_config(cfg, &p, err, errlen) != 0)
+        return -1;
+    self->params = p;
+    return 0;
 }
 
 xp_risk_t *xp_risk_new(bitten_core_t *core)

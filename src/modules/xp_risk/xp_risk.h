@@ -30,4 +30,7 @@ int xp_risk_params_from_config(const bitten_config_t *cfg, risk_params_t *p, cha
 /*  For main.c's module table (--check-config). */
 int xp_risk_check_config(const bitten_config_t *cfg, char *err, size_t errlen);
 
+/*  A reload: the risk limits and XP awards (risk.*) from cfg, for the next decision. */
+int xp_risk_reload(xp_risk_t *self, const bitten_config_t *cfg, char *err, size_t errlen);
+
 #endif

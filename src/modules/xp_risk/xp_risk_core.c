@@ -16,53 +16,7 @@
 
 /* ================================================================ parameters */
 
-risk_params_t risk_params_default(void)
-{
-    risk_params_t p;
-    memset(&p, 0, sizeof p);
-    p.nibbler = (risk_tier_params_t){.risk_pct = 1.0,
-                                     .daily_loss_pct = 6.0,
-                                     .fires_per_day = 6,
-                                     .max_positions = 1,
-                                     .cooldown_s = 6 * 3600};
-    p.fang = (risk_tier_params_t){.risk_pct = 1.25,
-                                  .daily_loss_pct = 8.5,
-                                  .fires_per_day = 10,
-                                  .max_positions = 2,
-                                  .cooldown_s = 4 * 3600};
-    p.commander = (risk_tier_params_t){.risk_pct = 1.25,
-                                       .daily_loss_pct = 8.5,
-                                       .fires_per_day = 20,
-                                       .max_positions = 3,
-                                       .cooldown_s = 4 * 3600};
-    p.cooldown_after_losses = 2;
-
-    p.medic_daily_loss_pct = 5.0;
-    p.medic_risk_multiplier = 0.5;
-    p.medic_max_positions = 1;
-    p.drawdown_warn_pct = 10.0;
-    p.drawdown_halt_pct = 20.0;
-    p.margin_level_block_pct = 150.0;
-    p.margin_level_alarm_pct = 100.0;
-    p.free_margin_min = 50.0;
-    p.telemetry_max_age_s = 60;
-    p.max_fires_per_window = 5;
-    p.rate_window_s = 60;
-    p.fire_spacing_s = 30;
-    p.refuse_hedge = true;
-    p.day_rollover_utc = 0;
-
-    p.xp = (xp_params_t){.fire_filled = 5,
-                         .closed_profit = 100,
-                         .win_streak_bonus = 25,
-                         .win_streak_cap = 5,
-                         .closed_loss_with_sl = 25,
-                         .closed_breakeven = 50,
-                         .breakeven_pct = 0.01,
-                         .reward_multiple = 25,
-                         .reward_multiple_r = 2.0};
-    return p;
-}
+/*  risk_params_default(): xp_risk_params.c, from the key table. */
 
 const risk_tier_params_t *risk_tier_params(const risk_params_t *p, bitten_tier_t tier)
 {

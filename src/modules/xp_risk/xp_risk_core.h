@@ -27,44 +27,45 @@ typedef struct {
 
 /*  XP ladder (modules.md "XP"), awarded once per (uuid, signal_id, event). */
 typedef struct {
-    int64_t fire_filled;         /* 5 */
-    int64_t closed_profit;       /* 100 ... */
-    int64_t win_streak_bonus;    /* ... plus 25 x min(win streak, win_streak_cap) */
-    int win_streak_cap;          /* 5 */
-    int64_t closed_loss_with_sl; /* 25: closed at a loss with a stop-loss set */
-    int64_t closed_breakeven;    /* 50 */
-    double breakeven_pct;        /* 0.01: |profit| < this % of balance is breakeven */
-    int64_t reward_multiple;     /* 25 ... */
-    double reward_multiple_r;    /* ... when realised reward >= this x R (2) */
+    int64_t fire_filled;         /* a fire filled */
+    int64_t closed_profit;       /* closed in profit ... */
+    int64_t win_streak_bonus;    /* ... plus this x min(win streak, win_streak_cap) */
+    int win_streak_cap;
+    int64_t closed_loss_with_sl; /* closed at a loss with a stop-loss set */
+    int64_t closed_breakeven;    /* closed at breakeven */
+    double breakeven_pct;        /* |profit| < this % of balance is breakeven */
+    int64_t reward_multiple;     /* paid ... */
+    double reward_multiple_r;    /* ... when realised reward >= this x R */
 } xp_params_t;
 
 /*  Every number of modules.md's XP & risk section. Field paths map 1:1 to config keys:
  *  nibbler.daily_loss_pct -> "risk.nibbler.daily_loss_pct", xp.fire_filled ->
- *  "risk.xp.fire_filled". Times in seconds (minutes for day_rollover_utc). */
+ *  "risk.xp.fire_filled". Times in seconds (minutes for day_rollover_utc). The numbers (and
+ *  their docs) are the key table's: src/core/config_keys.c, docs/risk.md. */
 typedef struct {
-    risk_tier_params_t nibbler, fang, commander; /* 1.0/1.25/1.25 %, 6/8.5/8.5 %, 6/10/20,
-                                                    1/2/3, 6 h/4 h/4 h */
-    int cooldown_after_losses;                   /* 2 losses in a row start the tier's cooldown */
+    risk_tier_params_t nibbler, fang, commander;
+    int cooldown_after_losses; /* losses in a row that start the tier's cooldown */
 
-    double medic_daily_loss_pct;   /* 5: daily loss at or above this is medic mode ... */
-    double medic_risk_multiplier;  /* ... risk x 0.5 ... */
-    int medic_max_positions;       /* ... and at most 1 open position */
-    double drawdown_warn_pct;      /* 10: drawdown from peak above this warns */
-    double drawdown_halt_pct;      /* 20: above this blocks and hard-halts (manual resume) */
-    double margin_level_block_pct; /* 150: margin level below this blocks new fires */
-    double margin_level_alarm_pct; /* 100: below this alarms and soft-halts until recovered */
-    double free_margin_min;        /* 50: free margin below this blocks */
-    int telemetry_max_age_s;       /* 60: telemetry older than this blocks */
-    int max_fires_per_window;      /* 5 fires ... */
-    int rate_window_s;             /* ... in any rolling 60 s, per account */
-    int fire_spacing_s;            /* 30: at least this long between two fires, per account */
-    bool refuse_hedge;             /* true: a fire opposite to an open position is refused */
-    int day_rollover_utc;          /* 0: minutes after 00:00 UTC at which the day rolls */
+    double medic_daily_loss_pct;   /* daily loss at or above this is medic mode ... */
+    double medic_risk_multiplier;  /* ... risk x this ... */
+    int medic_max_positions;       /* ... and at most this many open positions */
+    double drawdown_warn_pct;      /* drawdown from peak above this warns */
+    double drawdown_halt_pct;      /* above this blocks and hard-halts (manual resume) */
+    double margin_level_block_pct; /* margin level below this blocks new fires */
+    double margin_level_alarm_pct; /* below this alarms and soft-halts until recovered */
+    double free_margin_min;        /* free margin below this blocks */
+    int telemetry_max_age_s;       /* telemetry older than this blocks */
+    int max_fires_per_window;      /* this many fires ... */
+    int rate_window_s;             /* ... in any rolling window this long, per account */
+    int fire_spacing_s;            /* at least this long between two fires, per account */
+    bool refuse_hedge;             /* a fire opposite to an open position is refused */
+    int day_rollover_utc;          /* minutes after 00:00 UTC at which the day rolls */
 
     xp_params_t xp;
 } risk_params_t;
 
-/*  modules.md's defaults: the only place these numbers live. */
+/*  The key table's defaults (xp_risk_params.c reads them through the same bind table as
+ *  xp_risk_params_from_config). */
 risk_params_t risk_params_default(void);
 
 /*  The row for a tier, or NULL for an unknown tier. */
