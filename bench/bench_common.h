@@ -16,6 +16,7 @@ typedef struct {
     char log_path[320];
     char control[320];
     char command[128], feedback[128], events[128]; /* effective, connectable */
+    char router[128];                              /* the ROUTER for DEALER EAs */
     pid_t pid;
     void *zctx;
     void *req; /* persistent control REQ socket */

@@ -1,5 +1,5 @@
 /*  bench_fire.c: decision latency: operator fire over the control REQ -> signal frame at the
- *  EA's PULL (and -> control reply), many accounts with fresh telemetry, p50/p99/p99.9. */
+ *  account's own DEALER (ROUTER route; and -> control reply), many accounts with fresh telemetry, p50/p99/p99.9. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,7 +25,7 @@ static void s_send_telemetry(void *push, int accounts)
     for (int i = 0; i < accounts; i++) {
         bitten_telemetry_t t;
         memset(&t, 0, sizeof t);
-        snprintf(t.uuid, sizeof t.uuid, "bench_acct_%05d", i);
+        snprintf(t.uuid, sizeof t.uuid, "bench_acct_%05dx", i);
         t.balance = t.equity = 100000.0;
         t.margin = 0;
         t.has_margin = true;
@@ -71,11 +71,11 @@ typedef struct {
 } s_shot_t;
 
 //  One fire: request, then wait for the reply and (when SENT) the frame on the PULL.
-static int s_fire(bb_daemon_t *d, void *pull, void *push, const char *mode, int acct, long i,
+static int s_fire(bb_daemon_t *d, void *ea, void *push, const char *mode, int acct, long i,
                   s_shot_t *shot)
 {
     char req[512], uuid[64];
-    snprintf(uuid, sizeof uuid, "bench_acct_%05d", acct);
+    snprintf(uuid, sizeof uuid, "bench_acct_%05dx", acct);
     if (!strcmp(mode, "fire"))
         snprintf(req, sizeof req,
                  "{\"cmd\":\"fire\",\"uuid\":\"%s\",\"symbol\":\"EURUSD\",\"action\":\"buy\","
@@ -94,12 +94,12 @@ static int s_fire(bb_daemon_t *d, void *pull, void *push, const char *mode, int 
     double deadline = t0 + 10.0;
     bool want_frame = true;
     while (!shot->replied || (want_frame && !shot->framed)) {
-        zmq_pollitem_t items[2] = {{d->req, 0, ZMQ_POLLIN, 0}, {pull, 0, ZMQ_POLLIN, 0}};
+        zmq_pollitem_t items[2] = {{d->req, 0, ZMQ_POLLIN, 0}, {ea, 0, ZMQ_POLLIN, 0}};
         int left = (int)((deadline - bb_now()) * 1000);
         if (left <= 0 || zmq_poll(items, 2, left) < 0)
             return -1;
         if (items[1].revents & ZMQ_POLLIN) {
-            int n = zmq_recv(pull, frame, sizeof frame - 1, 0);
+            int n = zmq_recv(ea, frame, sizeof frame - 1, 0);
             if (n < 0)
                 continue;
             frame[n < (int)sizeof frame - 1 ? n : (int)sizeof frame - 1] = '\0';
@@ -156,12 +156,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    //  One PULL and one PUSH stand for every account's EA here: the command socket is shared
-    //  on purpose (the router refuses MULTIPLE_EAS_ON_PUSH when more EAs are online than
-    //  connected, unless command.allow_shared says the EAs filter by uuid themselves).
-    const char *args[20] = {"--set", "fire.result_timeout_s=3600", "--set",
-                            "command.allow_shared=true"};
-    int na = 4;
+    //  Every account's EA is a DEALER on the ROUTER (identity = its uuid minus the last byte,
+    //  registered by a HELLO): each fire reaches its own account's socket, as in production.
+    const char *args[20] = {"--set", "fire.result_timeout_s=3600"};
+    int na = 2;
     for (int i = 0; i < 2 * nsets; i++)
         args[na++] = sets[i];
     args[na] = NULL;
@@ -170,7 +168,7 @@ int main(int argc, char **argv)
     p += sprintf(p, "accounts\n");
     for (int i = 0; i < accounts; i++)
         p += sprintf(p,
-                     "    a%05d\n        uuid = \"bench_acct_%05d\"\n        tier = \"COMMANDER\"\n"
+                     "    a%05d\n        uuid = \"bench_acct_%05dx\"\n        tier = \"COMMANDER\"\n"
                      "        mode = \"manual\"\n",
                      i, i);
     bb_daemon_t d;
@@ -181,14 +179,27 @@ int main(int argc, char **argv)
     }
     free(zpl);
     long rss_idle = bb_proc_status_kb(d.pid, "VmRSS");
-    void *pull = zmq_socket(d.zctx, ZMQ_PULL), *push = zmq_socket(d.zctx, ZMQ_PUSH);
+    void *push = zmq_socket(d.zctx, ZMQ_PUSH);
+    void **dealers = calloc((size_t)accounts, sizeof *dealers);
     int zero = 0;
-    zmq_setsockopt(pull, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(push, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_connect(pull, d.command);
     zmq_connect(push, d.feedback);
+    for (int i = 0; i < accounts; i++) {
+        char id[64], hello[256];
+        snprintf(id, sizeof id, "bench_acct_%05d", i);
+        dealers[i] = zmq_socket(d.zctx, ZMQ_DEALER);
+        zmq_setsockopt(dealers[i], ZMQ_LINGER, &zero, sizeof zero);
+        zmq_setsockopt(dealers[i], ZMQ_ROUTING_ID, id, strlen(id));
+        zmq_connect(dealers[i], d.router);
+        int n = snprintf(hello, sizeof hello,
+                         "{\"type\":\"HELLO\",\"target_uuid\":\"%sx\",\"node_id\":\"N%d\","
+                         "\"balance\":100000,\"equity\":100000,\"version\":\"2.05\","
+                         "\"timestamp\":\"2025.09.15 19:33:51\"}",
+                         id, i);
+        zmq_send(dealers[i], hello, (size_t)n, 0);
+    }
     s_send_telemetry(push, accounts);
-    bb_wait_status(&d, "command.peers", 1, 20, 10000);
+    bb_wait_status(&d, "channels.router.routes_learned", accounts, 50, 20000);
     int64_t online = bb_wait_status(&d, "eas.online", accounts, 50, 20000);
     double last_tel = bb_now();
 
@@ -196,7 +207,8 @@ int main(int argc, char **argv)
     s_shot_t shot;
     char fallback[256] = "";
     if (!strcmp(mode, "auto")) {
-        if (s_fire(&d, pull, push, "fire", 0, 0, &shot) == 0 && !strcmp(shot.state, "SENT")) {
+        if (s_fire(&d, dealers[0], push, "fire", 0, 0, &shot) == 0 &&
+            !strcmp(shot.state, "SENT")) {
             mode = "fire";
         } else {
             mode = "close";
@@ -220,7 +232,8 @@ int main(int argc, char **argv)
             s_send_telemetry(push, accounts);
             last_tel = bb_now();
         }
-        if (s_fire(&d, pull, push, mode, (int)(i % accounts), i + 1, &shot) != 0) {
+        if (s_fire(&d, dealers[i % accounts], push, mode, (int)(i % accounts), i + 1, &shot) !=
+            0) {
             errors++;
             if (errors > 20)
                 break;
@@ -250,7 +263,9 @@ int main(int argc, char **argv)
         "fires_per_s", (double)nr / secs, "daemon_cpu_s", cpu, "seconds", secs, "rss_idle_kb",
         (json_int_t)rss_idle, "rss_after_kb", (json_int_t)bb_proc_status_kb(d.pid, "VmRSS"));
     bb_emit(out);
-    zmq_close(pull);
+    for (int i = 0; i < accounts; i++)
+        zmq_close(dealers[i]);
+    free(dealers);
     zmq_close(push);
     bb_daemon_stop(&d);
     free(frame_us);

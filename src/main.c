@@ -319,8 +319,11 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
                               "cannot be turned off; ZMQ is the only transport");
         return -1;
     }
+    //  The EA-facing ones first: they carry CURVE (n_ea of them).
     static const char *const endpoints[] = {"command.endpoint", "feedback.endpoint",
+                                            "router.endpoint",  "confirm.endpoint",
                                             "control.endpoint", "events.endpoint"};
+    const size_t n_ea = 4;
     bool enforce = bitten_config_bool(cfg, "zmq.enforce");
     if (bitten_config_check_endpoints(cfg, err, errlen) != 0)
         return -1;
@@ -338,7 +341,7 @@ static int s_enforce(const s_args_t *a, const bitten_config_t *cfg, char *err, s
     bool insecure = bitten_config_bool(cfg, "security.insecure");
     for (size_t i = 0; i < sizeof endpoints / sizeof *endpoints; i++) {
         const char *ep = bitten_config_str(cfg, endpoints[i]);
-        bool authenticated = curve && i < 2; /* command and feedback carry CURVE */
+        bool authenticated = curve && i < n_ea; /* the EA-facing sockets carry CURVE */
         if (!bitten_endpoint_is_local(ep) && !authenticated && !insecure) {
             snprintf(err, errlen, "config: key '%s': '%s' is not loopback; turn security.curve on "
                                   "(server certificate + allowed EA certificates) or start with "

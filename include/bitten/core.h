@@ -128,11 +128,21 @@ bitten_log_t *bitten_core_log(bitten_core_t *core);
  *  clock; the daemon clock keeps its course until a restart (docs/troubleshooting.md). */
 bitten_ms_t bitten_core_now_ms(bitten_core_t *core);
 
-/*  Sends one frame on the command channel without blocking. Returns 0, or -1 with
- *  BITTEN_R_NO_EA_CONNECTED when no EA can take it now (nothing is queued for later), or
- *  BITTEN_R_INTERNAL on another error, in *reason. type counts it in the stats. */
-int bitten_core_send_command(bitten_core_t *core, bitten_frame_type_t type, const char *frame,
-                             size_t len, bitten_reason_t *reason);
+/*  Sends one command frame to one account's EA, without blocking, and only on a connection
+ *  proven to belong to that account (docs/security.md):
+ *    - the account's DEALER routing id on the ROUTER (learned from its HELLO/HEARTBEAT);
+ *    - the account's own PUSH (accounts.<x>.command_endpoint) with exactly one peer;
+ *    - the shared PUSH (command.endpoint) only when command.account names this account and
+ *      exactly one peer is connected.
+ *  Returns 0, or -1 with *reason: NO_EA_CONNECTED (the proven connection has no peer now;
+ *  nothing is queued for later), MULTIPLE_EAS_ON_PUSH (several peers on its PUSH),
+ *  ROUTE_UNPROVEN (no connection belongs to the account), UNKNOWN_ACCOUNT, or INTERNAL.
+ *  type counts it in the stats. */
+int bitten_core_send_to(bitten_core_t *core, const char *uuid, bitten_frame_type_t type,
+                        const char *frame, size_t len, bitten_reason_t *reason);
+
+/*  What bitten_core_send_to would answer now, without sending: BITTEN_R_OK or its reason. */
+bitten_reason_t bitten_core_route_check(bitten_core_t *core, const char *uuid);
 
 /*  Publishes on the events channel as one frame "topic {json}" (adds "ts" when absent).
  *  Steals the reference to obj. While nobody subscribes it only drops obj (counted as

@@ -25,6 +25,8 @@
     X(CONFLICTING_FIELDS, "two fields that must agree do not (e.g. uuid vs user_uuid)")            \
     X(UUID_NOT_AUTHORIZED, "frame speaks for an account its key is not bound to")                  \
     X(DIALECT_UNKNOWN, "no EA dialect is known for the frame (pin one or detect it first)")         \
+    X(UNATTRIBUTED, "no connection evidence names the frame's account (uuid-less frame)")          \
+    X(ROUTE_CONFLICT, "the connection identity already belongs to another account")                \
     /* EA dialects: symbols, commands (proto/dialect) */                                           \
     X(SYMBOL_AMBIGUOUS, "a symbol maps to more than one canonical or broker name")                 \
     X(UNSAFE_STRING, "a command value holds a character the EA's naive reader misreads")           \
@@ -46,6 +48,7 @@
     X(DUPLICATE, "this (signal_id, uuid) was used before: fired, or refused")                    \
     X(NO_EA_CONNECTED, "no EA is connected to the command socket")                                 \
     X(MULTIPLE_EAS_ON_PUSH, "more than one EA shares the command socket")                          \
+    X(ROUTE_UNPROVEN, "no command connection is proven to belong to the account")                  \
     X(EA_OFFLINE, "the account's EA has sent nothing for ea.offline_after_s")                      \
     X(TIER_FORBIDS, "the account's tier may not take this signal class")                           \
     X(RISK_UNAVAILABLE, "no risk gate answered: fail closed")                                      \

@@ -229,11 +229,28 @@ static bool s_is_legacy_transport_key(const char *key)
     return false;
 }
 
+//  Keys that existed once and must not be accepted silently: what they did is unsafe now.
+static const struct {
+    const char *key, *why;
+} s_retired[] = {
+    {"command.allow_shared",
+     "a PUSH shared by several EAs hands each fire to whichever connects (another account's "
+     "terminal); give each account its own accounts.<x>.command_endpoint + feedback_endpoint, "
+     "serve DEALER EAs on router.endpoint, or name the shared PUSH's one owner in "
+     "command.account (docs/protocol-notes.md)"},
+};
+
 int bitten_config_set(bitten_config_t *self, const char *key, const char *value, const char *origin,
                       char *err, size_t errlen)
 {
     int i = s_index(key);
     if (i < 0) {
+        for (size_t r = 0; r < sizeof s_retired / sizeof *s_retired; r++)
+            if (strcmp(key, s_retired[r].key) == 0) {
+                snprintf(err, errlen, "config: %s: key '%s' is retired: %s", origin, key,
+                         s_retired[r].why);
+                return -1;
+            }
         if (s_is_legacy_transport_key(key)) {
             if (self->n_legacy < CFG_LEGACY_MAX)
                 self->legacy[self->n_legacy++] = strdup(key);

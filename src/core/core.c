@@ -156,23 +156,14 @@ static void s_keepalive_cb(struct ev_loop *loop, ev_timer *w, int revents)
     bitten_core_t *core = w->data;
     char frame[128];
     int len = bitten_encode_keepalive(core_wall_ms(core), frame, sizeof frame);
-    //  PUSH hands each frame to one peer in turn: one heartbeat per connected EA reaches
-    //  every EA, or some would hear nothing for 120 s and reconnect.
-    int peers = core->command_peers.count > 0 ? core->command_peers.count : 1;
-    int sent = 0;
-    bitten_reason_t reason = BITTEN_R_OK;
-    for (int i = 0; i < peers && len > 0; i++) {
-        if (bitten_core_send_command(core, BITTEN_FRAME_HEARTBEAT, frame, (size_t)len, &reason) !=
-            0)
-            break;
-        sent++;
-    }
+    //  One per connected PULL EA, or some would hear nothing for 120 s and reconnect.
+    int sent = len > 0 ? core_send_keepalives(core, frame, (size_t)len) : 0;
     core->stats.keepalives_sent += (uint64_t)sent;
     if (sent)
         BLOG_INFO(core->log, "core", "keepalive.sent", "count=%d peers=%d", sent,
                   core->command_peers.count);
     else
-        BLOG_DEBUG(core->log, "core", "keepalive.skipped", "reason=%s", bitten_reason_str(reason));
+        BLOG_DEBUG(core->log, "core", "keepalive.skipped", "reason=no_pull_peer");
 }
 
 static void s_strict_check(bitten_core_t *core)
@@ -320,6 +311,10 @@ static void s_settings_read(const bitten_config_t *cfg, core_settings_t *set)
     set->ep_control = bitten_config_str(cfg, "control.endpoint");
     set->token_file = bitten_config_str(cfg, "control.token_file");
     set->ep_events = bitten_config_str(cfg, "events.endpoint");
+    set->ep_router = bitten_config_str(cfg, "router.endpoint");
+    set->ep_confirm = bitten_config_str(cfg, "confirm.endpoint");
+    set->command_account = bitten_config_str(cfg, "command.account");
+    set->anonymous_account = bitten_config_str(cfg, "feedback.anonymous_account");
     set->keepalive_s = (int)bitten_config_int(cfg, "command.keepalive_s");
     set->strict_check_s = (int)bitten_config_int(cfg, "strict.check_interval_s");
     set->status_interval_s = (int)bitten_config_int(cfg, "systemd.status_interval_s");
@@ -427,8 +422,16 @@ int bitten_core_run(bitten_core_t *core)
     //  Every socket is bound, the store is open and the modules are up: now we are ready.
     core_systemd_ready(core);
     BLOG_INFO(core->log, "core", "daemon.ready",
-              "command=%s feedback=%s feedback_socket=%s control=%s events=%s", core->ep_command,
-              core->ep_feedback, core->set.feedback_socket, core->ep_control, core->ep_events);
+              "command=%s router=%s feedback=%s feedback_socket=%s confirm=%s control=%s "
+              "events=%s account_pairs=%zu command_account=%s anonymous_account=%s trust=%s",
+              core->ep_command, core->ep_router, core->ep_feedback, core->set.feedback_socket,
+              core->ep_confirm, core->ep_control, core->ep_events, core->n_pairs,
+              *core->set.command_account ? core->set.command_account : "-",
+              *core->set.anonymous_account ? core->set.anonymous_account : "-",
+              core_trust_mode(core));
+    for (size_t i = 0; i < core->n_pairs; i++)
+        BLOG_INFO(core->log, "core", "account.endpoints", "uuid=%s command=%s feedback=%s",
+                  core->pairs[i].uuid, core->pairs[i].ep_command, core->pairs[i].ep_feedback);
     bitten_core_emit(core, "daemon.started",
                      json_pack("{s:s, s:I, s:i}", "version", BITTEN_VERSION, "pid",
                                (json_int_t)getpid(), "heartbeat_s", core->heartbeat_s));

@@ -147,6 +147,49 @@ static const char *s_reason_name(int i)
     return bitten_reason_str((bitten_reason_t)i);
 }
 
+//  Every EA-facing channel with its peers and what it proves (docs/protocol-notes.md).
+static json_t *s_channels(bitten_core_t *core)
+{
+    core_stats_t *st = &core->stats;
+    json_t *ch = json_object();
+    json_t *cmd = core_peers_json(&core->command_peers, core->ep_command);
+    json_object_set_new(cmd, "owner", json_string(core->set.command_account));
+    json_object_set_new(ch, "command", cmd);
+    json_t *fb = core_peers_json(&core->feedback_peers, core->ep_feedback);
+    json_object_set_new(fb, "socket", json_string(core->set.feedback_socket));
+    json_object_set_new(fb, "anonymous_account", json_string(core->set.anonymous_account));
+    json_object_set_new(fb, "frames", json_integer((json_int_t)core->src_feedback.frames));
+    json_object_set_new(fb, "refused", json_integer((json_int_t)core->src_feedback.refused));
+    json_object_set_new(fb, "attributed_anonymous",
+                        json_integer((json_int_t)st->attributed_anonymous));
+    json_object_set_new(fb, "unattributed_market",
+                        json_integer((json_int_t)st->unattributed_market));
+    json_object_set_new(ch, "feedback", fb);
+    json_t *rt = core_peers_json(&core->router_peers, core->ep_router);
+    json_object_set_new(rt, "frames", json_integer((json_int_t)core->src_router.frames));
+    json_object_set_new(rt, "refused", json_integer((json_int_t)core->src_router.refused));
+    json_object_set_new(rt, "routes_learned", json_integer((json_int_t)st->routes_learned));
+    json_object_set_new(rt, "routes_refused", json_integer((json_int_t)st->routes_refused));
+    json_object_set_new(ch, "router", rt);
+    json_t *cf = core_peers_json(&core->confirm_peers, core->ep_confirm);
+    json_object_set_new(cf, "frames", json_integer((json_int_t)core->src_confirm.frames));
+    json_object_set_new(cf, "refused", json_integer((json_int_t)core->src_confirm.refused));
+    json_object_set_new(ch, "confirm", cf);
+    json_t *pairs = json_array();
+    for (size_t i = 0; i < core->n_pairs; i++) {
+        core_pair_t *p = &core->pairs[i];
+        json_array_append_new(
+            pairs, json_pack("{s:s, s:o, s:o, s:I, s:I}", "uuid", p->uuid, "command",
+                             core_peers_json(&p->command_peers, p->ep_command), "feedback",
+                             core_peers_json(&p->feedback_peers, p->ep_feedback), "frames",
+                             (json_int_t)p->src.frames, "refused", (json_int_t)p->src.refused));
+    }
+    json_object_set_new(ch, "accounts", pairs);
+    json_object_set_new(ch, "sends_refused",
+                        s_counts(st->sends_by_reason, BITTEN_R_COUNT_, s_reason_name, false));
+    return ch;
+}
+
 static bitten_reason_t s_control_status(void *self, const json_t *request, json_t *reply)
 {
     bitten_core_t *core = self;
@@ -160,9 +203,10 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
                         json_string(bitten_format_time(core->started_ms, ts, sizeof ts)));
     json_object_set_new(reply, "uptime_s", json_real((double)(now - core->started_ms) / 1000.0));
     json_object_set_new(reply, "endpoints",
-                        json_pack("{s:s, s:s, s:s, s:s}", "command", core->ep_command, "feedback",
-                                  core->ep_feedback, "control", core->ep_control, "events",
-                                  core->ep_events));
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "command", core->ep_command,
+                                  "feedback", core->ep_feedback, "router", core->ep_router,
+                                  "confirm", core->ep_confirm, "control", core->ep_control,
+                                  "events", core->ep_events));
     json_object_set_new(reply, "feedback_socket", json_string(set->feedback_socket));
     json_object_set_new(reply, "zmq",
                         json_pack("{s:b, s:b, s:b, s:s?}", "mode", set->zmq_mode, "enforce",
@@ -192,9 +236,10 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
                                   "disconnects", (json_int_t)core->feedback_peers.disconnects,
                                   "auth_failures", (json_int_t)core->feedback_peers.auth_failures,
                                   "bytes_in", (json_int_t)st->bytes_in));
-    json_object_set_new(
-        reply, "security",
-        json_pack("{s:b, s:b}", "curve", core->server_cert != NULL, "insecure", set->insecure));
+    json_object_set_new(reply, "security",
+                        json_pack("{s:b, s:b, s:s}", "curve", core->server_cert != NULL,
+                                  "insecure", set->insecure, "trust", core_trust_mode(core)));
+    json_object_set_new(reply, "channels", s_channels(core));
     json_object_set_new(reply, "events_published", json_integer((json_int_t)st->events_published));
     json_object_set_new(reply, "events_unheard", json_integer((json_int_t)st->events_unheard));
     json_object_set_new(reply, "events_invalid", json_integer((json_int_t)st->events_invalid));

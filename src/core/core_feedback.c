@@ -51,31 +51,127 @@ void core_reject(bitten_core_t *core, const char *channel, bitten_reason_t reaso
     bitten_core_emit(core, "reject", obj);
 }
 
-/* ---------------------------------------------------------------- feedback */
+/* ---------------------------------------------------------------- attribution */
 
-//  With CURVE, the account a frame speaks for must be the one its key was issued to
-//  (metadata "uuid" of the EA's certificate): no EA can speak for another. A frame that names
-//  no account gets the key's. Returns 0, or -1 after rejecting the frame.
-static int s_check_account(bitten_core_t *core, zmq_msg_t *msg, const char *data, size_t len)
+const char *core_trust_mode(const bitten_core_t *core)
 {
-    if (!core->server_cert)
-        return 0;
-    const char *key_uuid = zmq_msg_gets(msg, "uuid");
-    const char *uuid = bitten_frame_uuid(core->frame);
-    if (!key_uuid || !bitten_valid_id(key_uuid)) {
-        core_reject(core, "feedback", BITTEN_R_UUID_NOT_AUTHORIZED, "uuid",
-                    "the EA's certificate names no account (metadata uuid)", data, len);
-        return -1;
+    if (core->server_cert)
+        return "curve";
+    //  Shared sockets are bound too (they always are): per-account means the accounts that
+    //  have their own pair are proven by endpoint; the shared ones still trust the frame.
+    return core->n_pairs ? "per-account+shared-unauthenticated" : "shared-unauthenticated";
+}
+
+//  Refuses a frame from src (counted per source too). Always returns -1.
+static int s_refuse(core_src_t *src, bitten_reason_t reason, const char *field,
+                    const char *detail, const char *data, size_t len)
+{
+    src->refused++;
+    core_reject(src->core, src->channel, reason, field, detail, data, len);
+    return -1;
+}
+
+//  The dialect to decode a frame with: the account's pinned one; else the one it holds if the
+//  frame's shape allows it; else the shape's (the first of several candidates: v2.05 and v2.02
+//  write their shared frames alike); else the contract, whose decoder names what is wrong.
+static bitten_dialect_t s_dialect(const bitten_account_t *acc, const char *data, size_t len,
+                                  bitten_dialect_detect_t *seen)
+{
+    *seen = bitten_dialect_detect(data, len);
+    bitten_dialect_t pinned = acc && acc->dialect_pinned ? acc->dialect : BITTEN_DIALECT_UNKNOWN;
+    bitten_dialect_t current = acc ? acc->dialect : BITTEN_DIALECT_UNKNOWN;
+    bitten_dialect_t d = bitten_dialect_choose(pinned, current, seen);
+    for (int i = BITTEN_DIALECT_CONTRACT; d == BITTEN_DIALECT_UNKNOWN && i < BITTEN_DIALECT_COUNT_;
+         i++)
+        if (seen->mask & BITTEN_DIALECT_BIT(i))
+            d = (bitten_dialect_t)i;
+    return d == BITTEN_DIALECT_UNKNOWN ? BITTEN_DIALECT_CONTRACT : d;
+}
+
+static int s_decode(bitten_core_t *core, bitten_dialect_t d, const char *data, size_t len,
+                    bitten_decode_error_t *err)
+{
+    if (d == BITTEN_DIALECT_CONTRACT)
+        return bitten_decode(BITTEN_DIR_FEEDBACK, data, len, &core->decode_opts, core->frame, err);
+    //  With the accounts' normalize hook, EA server time is converted there, per account.
+    bitten_decode_opts_t opts = core->decode_opts;
+    if (core->accounts_query.normalize)
+        opts.server_utc_offset_s = 0;
+    return bitten_dialect_decode(d, BITTEN_DIR_FEEDBACK, data, len, &opts, core->frame, err);
+}
+
+static bool s_market_data(const bitten_frame_t *f)
+{
+    return f->type == BITTEN_FRAME_TICK || f->type == BITTEN_FRAME_CANDLE_BATCH;
+}
+
+//  The account the connection proves before the frame is read: per-account socket, CURVE key
+//  metadata, or a ROUTER routing id an account holds. "" when the connection proves none.
+static const char *s_proven(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid,
+                            size_t rid_len, bitten_account_t *acc, bool *have_acc)
+{
+    bitten_core_t *core = src->core;
+    const bitten_accounts_query_t *aq = &core->accounts_query;
+    *have_acc = false;
+    if (src->kind == CORE_SRC_ACCOUNT) {
+        *have_acc = aq->find && aq->find(aq->self, src->uuid, acc) == 0;
+        return src->uuid;
     }
-    if (*uuid && strcmp(uuid, key_uuid) != 0) {
-        char detail[200];
-        snprintf(detail, sizeof detail, "frame speaks for '%.64s', its key is for '%.64s'", uuid,
-                 key_uuid);
-        core_reject(core, "feedback", BITTEN_R_UUID_NOT_AUTHORIZED, "uuid", detail, data, len);
-        return -1;
+    if (src->kind == CORE_SRC_ROUTER && rid && aq->find_by_route) {
+        bitten_account_route_t route;
+        memset(&route, 0, sizeof route);
+        route.has_routing_id = true;
+        route.routing_id_len = rid_len;
+        memcpy(route.routing_id, rid, rid_len);
+        if (aq->find_by_route(aq->self, &route, acc) == 0) {
+            *have_acc = true;
+            return acc->uuid;
+        }
     }
-    if (!*uuid)
-        bitten_frame_set_uuid(core->frame, key_uuid);
+    return "";
+}
+
+//  A ROUTER frame from an identity no account holds: only a HELLO or HEARTBEAT whose
+//  target_uuid minus its last byte IS the routing id binds it (v2.05's own rule, v205:96-102),
+//  and only to an account that exists and does not hold another identity's place.
+static int s_learn_route(core_src_t *src, const unsigned char *rid, size_t rid_len,
+                         const char *data, size_t len)
+{
+    bitten_core_t *core = src->core;
+    const bitten_accounts_query_t *aq = &core->accounts_query;
+    const bitten_frame_t *f = core->frame;
+    const char *target = f->evidence.target_uuid;
+    bool hello = f->type == BITTEN_FRAME_HANDSHAKE || f->type == BITTEN_FRAME_HEARTBEAT;
+    size_t tlen = strlen(target);
+    if (!hello || !*target)
+        return s_refuse(src, BITTEN_R_UNATTRIBUTED, "", 
+                        "this DEALER identity is not bound to an account: HELLO or HEARTBEAT "
+                        "with target_uuid first", data, len);
+    if (tlen != rid_len + 1 || memcmp(target, rid, rid_len) != 0)
+        return s_refuse(src, BITTEN_R_UUID_NOT_AUTHORIZED, "target_uuid",
+                        "target_uuid minus its last byte is not the connection's identity", data,
+                        len);
+    bitten_account_t acc;
+    if (!aq->find || aq->find(aq->self, target, &acc) != 0 || !aq->set_route)
+        return s_refuse(src, BITTEN_R_UNKNOWN_ACCOUNT, "target_uuid",
+                        "no such account (config, or first contact on the feedback socket)",
+                        data, len);
+    bitten_account_route_t route = acc.route;
+    route.has_routing_id = true;
+    route.routing_id_len = rid_len;
+    memcpy(route.routing_id, rid, rid_len);
+    int rc = aq->set_route(aq->self, target, &route);
+    if (rc != 0) {
+        core->stats.routes_refused++;
+        return s_refuse(src, rc == 1 ? BITTEN_R_ROUTE_CONFLICT : BITTEN_R_INTERNAL, "target_uuid",
+                        rc == 1 ? "another account holds this identity (uuids that differ only "
+                                  "in their last character collide)"
+                                : "the accounts module refused the route",
+                        data, len);
+    }
+    core->stats.routes_learned++;
+    BLOG_INFO(core->log, "core", "route.learned", "uuid=%s channel=router id_bytes=%zu", target,
+              rid_len);
     return 0;
 }
 
@@ -97,8 +193,9 @@ bool core_frame_time_ok(const bitten_frame_t *f, bitten_ms_t wall, int64_t max_a
 
 //  Account state stamped far from now (telemetry from 2001, an EA whose clock is off) is
 //  refused, so it can never count as fresh. Ages still run from the receipt, not the stamp.
-static int s_check_time(bitten_core_t *core, const char *data, size_t len)
+static int s_check_time(core_src_t *src, const char *data, size_t len)
 {
+    bitten_core_t *core = src->core;
     bitten_ms_t wall = core_wall_ms(core);
     if (core_frame_time_ok(core->frame, wall, core->set.max_frame_age_ms,
                            core->set.max_frame_future_ms))
@@ -110,52 +207,205 @@ static int s_check_time(bitten_core_t *core, const char *data, size_t len)
     snprintf(detail, sizeof detail, "%s stamped %+lld s from the wall clock (dialect %s)",
              bitten_frame_type_str(f->type), (long long)((ts - wall) / 1000),
              bitten_dialect_str(f->dialect));
-    core_reject(core, "feedback", BITTEN_R_FRAME_TIME_OUT_OF_RANGE, "timestamp", detail, data, len);
-    return -1;
+    return s_refuse(src, BITTEN_R_FRAME_TIME_OUT_OF_RANGE, "timestamp", detail, data, len);
 }
 
-static void s_handle_feedback(bitten_core_t *core, zmq_msg_t *msg, const char *data, size_t len)
+static void s_forget_route(bitten_core_t *core, const char *uuid)
 {
-    bitten_decode_error_t err;
+    const bitten_accounts_query_t *aq = &core->accounts_query;
+    bitten_account_t acc;
+    if (!aq->find || !aq->set_route || aq->find(aq->self, uuid, &acc) != 0)
+        return;
+    bitten_account_route_t route = acc.route;
+    route.has_routing_id = false;
+    route.routing_id_len = 0;
+    aq->set_route(aq->self, uuid, &route);
+    core->stats.routes_refused++;
+    BLOG_WARN(core->log, "core", "route.forgotten",
+              "uuid=%s channel=router why=\"another EA speaks on its DEALER identity\"", uuid);
+}
+
+//  Sets frame->uuid to the account the frame belongs to, or refuses it. 0 or -1.
+static int s_attribute(core_src_t *src, zmq_msg_t *msg, const char *proven,
+                       const unsigned char *rid, size_t rid_len, const char *data, size_t len)
+{
+    bitten_core_t *core = src->core;
+    bitten_frame_t *f = core->frame;
+    const char *claimed = bitten_frame_uuid(f);
+    char detail[200];
+    //  CURVE: the key's certificate names the account (metadata "uuid").
+    if (core->server_cert) {
+        const char *key_uuid = zmq_msg_gets(msg, "uuid");
+        if (!key_uuid || !bitten_valid_id(key_uuid))
+            return s_refuse(src, BITTEN_R_UUID_NOT_AUTHORIZED, "uuid",
+                            "the EA's certificate names no account (metadata uuid)", data, len);
+        if (*proven && strcmp(proven, key_uuid) != 0) {
+            snprintf(detail, sizeof detail, "the connection is '%.64s''s, its key is for '%.64s'",
+                     proven, key_uuid);
+            return s_refuse(src, BITTEN_R_UUID_NOT_AUTHORIZED, "uuid", detail, data, len);
+        }
+        proven = key_uuid;
+    }
+    if (src->kind == CORE_SRC_ROUTER && !*proven) {
+        if (s_learn_route(src, rid, rid_len, data, len) != 0)
+            return -1;
+        proven = f->evidence.target_uuid;
+    }
+    if (*proven) {
+        if (*claimed && strcmp(claimed, proven) != 0) {
+            snprintf(detail, sizeof detail, "frame speaks for '%.64s', its connection is '%.64s''s",
+                     claimed, proven);
+            //  Another EA now holds this DEALER identity (uuids that differ only in their
+            //  last byte collide): the identity proves nothing any more. The holder's fires
+            //  are refused ROUTE_UNPROVEN until its own HELLO/HEARTBEAT binds it again.
+            if (src->kind == CORE_SRC_ROUTER && !core->server_cert)
+                s_forget_route(core, proven);
+            return s_refuse(src, BITTEN_R_UUID_NOT_AUTHORIZED, "uuid", detail, data, len);
+        }
+        if (!*claimed)
+            bitten_frame_set_uuid(f, proven);
+        return 0;
+    }
+    //  Shared sockets without CURVE: a uuid in the frame is the EA's word (docs/security.md).
+    if (*claimed)
+        return 0;
+    if (src->kind == CORE_SRC_FEEDBACK && *core->set.anonymous_account) {
+        core->stats.attributed_anonymous++;
+        bitten_frame_set_uuid(f, core->set.anonymous_account);
+        return 0;
+    }
+    //  Market data names no account and needs none (VENOM reads the symbol).
+    if (s_market_data(f)) {
+        core->stats.unattributed_market++;
+        return 0;
+    }
+    return s_refuse(src, BITTEN_R_UNATTRIBUTED, "uuid",
+                    "uuid-less frame on a shared socket: give the EA its own endpoint pair "
+                    "(accounts.<x>.command_endpoint/feedback_endpoint) or set "
+                    "feedback.anonymous_account",
+                    data, len);
+}
+
+static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, size_t rid_len,
+                     const char *data, size_t len)
+{
+    bitten_core_t *core = src->core;
+    const bitten_accounts_query_t *aq = &core->accounts_query;
     core->stats.bytes_in += len;
-    if (bitten_decode(BITTEN_DIR_FEEDBACK, data, len, &core->decode_opts, core->frame, &err) != 0) {
-        core_reject(core, "feedback", err.reason, err.field, err.detail, data, len);
+    bitten_account_t acc;
+    bool have_acc;
+    const char *proven = s_proven(src, msg, rid, rid_len, &acc, &have_acc);
+    char proven_copy[BITTEN_ID_MAX + 1];
+    snprintf(proven_copy, sizeof proven_copy, "%s", proven);
+    //  A shared socket with no account proven: uuid-less frames are feedback.anonymous_account's
+    //  (its dialect decides), or nobody's, and then they are read as the contract's.
+    bool anonymous = !*proven_copy && src->kind == CORE_SRC_FEEDBACK && *core->set.anonymous_account;
+    if (anonymous)
+        have_acc = aq->find && aq->find(aq->self, core->set.anonymous_account, &acc) == 0;
+    bitten_dialect_detect_t seen;
+    bitten_dialect_t d = s_dialect(have_acc ? &acc : NULL, data, len, &seen);
+    if (!*proven_copy && !anonymous && d == BITTEN_DIALECT_V7)
+        d = BITTEN_DIALECT_CONTRACT;
+    bitten_decode_error_t err;
+    if (s_decode(core, d, data, len, &err) != 0) {
+        s_refuse(src, err.reason, err.field, err.detail, data, len);
         return;
     }
-    if (s_check_account(core, msg, data, len) != 0 || s_check_time(core, data, len) != 0)
+    //  A frame that names its account on a shared socket: that account's pinned dialect wins.
+    const char *named = bitten_frame_uuid(core->frame);
+    bitten_account_t named_acc;
+    if (!*proven_copy && *named && aq->find && aq->find(aq->self, named, &named_acc) == 0 &&
+        named_acc.dialect_pinned && named_acc.dialect != d) {
+        d = named_acc.dialect;
+        if (s_decode(core, d, data, len, &err) != 0) {
+            s_refuse(src, err.reason, err.field, err.detail, data, len);
+            return;
+        }
+    }
+    if (s_attribute(src, msg, proven_copy, rid, rid_len, data, len) != 0)
         return;
-    core->stats.frames_in[core->frame->type]++;
-    bitten_bus_publish(core->bus, s_frame_events[core->frame->type], core->frame);
+    bitten_frame_t *f = core->frame;
+    const char *uuid = bitten_frame_uuid(f);
+    //  The account records what its EA speaks (pinned dialects stay; unknown uuids: no-op).
+    if (*uuid && aq->set_dialect && seen.dialect != BITTEN_DIALECT_UNKNOWN &&
+        (!have_acc || strcmp(acc.uuid, uuid) != 0 || acc.dialect != seen.dialect))
+        aq->set_dialect(aq->self, uuid, seen.dialect);
+    if (aq->normalize) {
+        bitten_reason_t why = BITTEN_R_OK;
+        if (aq->normalize(aq->self, f, core_wall_ms(core), &why) != 0) {
+            s_refuse(src, why == BITTEN_R_OK ? BITTEN_R_INTERNAL : why, "",
+                     "refused by the account's normalization", data, len);
+            return;
+        }
+    }
+    if (s_check_time(src, data, len) != 0)
+        return;
+    src->frames++;
+    core->stats.frames_in[f->type]++;
+    bitten_bus_publish(core->bus, s_frame_events[f->type], f);
 }
 
-//  Reads one whole message; a multipart message is drained and refused as a whole.
+/* ---------------------------------------------------------------- receiving */
+
+//  Drains the rest of a multipart message; returns the parts read in total.
+static size_t s_drain(void *socket, zmq_msg_t *msg, size_t parts)
+{
+    while (zmq_msg_more(msg)) {
+        zmq_msg_close(msg);
+        zmq_msg_init(msg);
+        if (zmq_msg_recv(msg, socket, ZMQ_DONTWAIT) < 0)
+            break;
+        parts++;
+    }
+    return parts;
+}
+
+static void s_multipart(core_src_t *src, size_t parts)
+{
+    char detail[64];
+    snprintf(detail, sizeof detail, "%zu frames", parts);
+    src->refused++;
+    core_reject(src->core, src->channel, BITTEN_R_MULTIPART_FRAME, "", detail, "", 0);
+}
+
+//  Reads one whole message; a multipart message is drained and refused as a whole. On the
+//  ROUTER a message is [routing id, payload]: exactly two parts.
 void core_feedback_cb(zwatch_t *watch, void *socket, int revents, void *arg)
 {
-    bitten_core_t *core = arg;
+    core_src_t *src = arg;
+    bitten_core_t *core = src->core;
     for (int n = 0; n < core->set.max_frames; n++) {
         zmq_msg_t msg;
         if (!core_recv_next(socket, &msg)) {
             if (errno != EAGAIN && errno != EINTR)
-                BLOG_ERROR(core->log, "core", "feedback.recv_failed", "error=\"%s\"",
-                           zmq_strerror(errno));
+                BLOG_ERROR(core->log, "core", "feedback.recv_failed", "channel=%s error=\"%s\"",
+                           src->channel, zmq_strerror(errno));
             return;
         }
-        if (zmq_msg_more(&msg)) {
-            size_t parts = 1;
-            while (zmq_msg_more(&msg)) {
+        if (src->kind == CORE_SRC_ROUTER) {
+            zmq_msg_t payload;
+            zmq_msg_init(&payload);
+            if (!zmq_msg_more(&msg) || zmq_msg_recv(&payload, socket, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&payload);
                 zmq_msg_close(&msg);
-                zmq_msg_init(&msg);
-                if (zmq_msg_recv(&msg, socket, ZMQ_DONTWAIT) < 0)
-                    break;
-                parts++;
+                continue;
             }
-            char detail[64];
-            snprintf(detail, sizeof detail, "%zu frames", parts);
-            core_reject(core, "feedback", BITTEN_R_MULTIPART_FRAME, "", detail, "", 0);
+            if (zmq_msg_more(&payload)) {
+                s_multipart(src, s_drain(socket, &payload, 2));
+            } else if (zmq_msg_size(&msg) >= 1 && zmq_msg_size(&msg) <= BITTEN_ROUTE_ID_MAX) {
+                s_handle(src, &payload, zmq_msg_data(&msg), zmq_msg_size(&msg),
+                         zmq_msg_data(&payload), zmq_msg_size(&payload));
+            }
+            zmq_msg_close(&payload);
             zmq_msg_close(&msg);
             continue;
         }
-        s_handle_feedback(core, &msg, zmq_msg_data(&msg), zmq_msg_size(&msg));
+        if (zmq_msg_more(&msg)) {
+            s_multipart(src, s_drain(socket, &msg, 1));
+            zmq_msg_close(&msg);
+            continue;
+        }
+        s_handle(src, &msg, NULL, 0, zmq_msg_data(&msg), zmq_msg_size(&msg));
         zmq_msg_close(&msg);
     }
 }

@@ -14,6 +14,7 @@
 #define CORE_MAX_CONTROL 32
 #define CORE_MAX_STATUS 16
 #define CORE_ENDPOINT_MAX 256
+#define CORE_MAX_ACCOUNT_PAIRS 64 /* accounts with their own command + feedback endpoints */
 
 /*  What the core reads from the configuration, read once in bitten_core_new(): nothing on the
  *  frame, reject or control path looks a key up. Strings are borrowed from the config, which
@@ -33,6 +34,10 @@ typedef struct {
     const char *ep_control;         /* control.endpoint */
     const char *token_file;         /* control.token_file */
     const char *ep_events;          /* events.endpoint */
+    const char *ep_router;          /* router.endpoint */
+    const char *ep_confirm;         /* confirm.endpoint */
+    const char *command_account;    /* command.account: owner of the shared PUSH, "" none */
+    const char *anonymous_account;  /* feedback.anonymous_account: "" none */
     int keepalive_s;                /* command.keepalive_s */
     int strict_check_s;             /* strict.check_interval_s */
     int status_interval_s;          /* systemd.status_interval_s */
@@ -86,7 +91,8 @@ typedef struct {
 
 /*  Connected peers of one socket, tracked by fd from the socket monitor. */
 typedef struct {
-    const char *channel;
+    bitten_core_t *core;
+    char channel[96]; /* "command", "feedback", "router", "confirm", "account.<uuid>.command" */
     void *monitor;
     zwatch_t *watch;
     uint8_t *connected; /* indexed by fd: 1 while that connection is up (grows as needed) */
@@ -94,6 +100,33 @@ typedef struct {
     int count;
     uint64_t connects, disconnects, auth_failures;
 } core_peers_t;
+
+/*  Where a received frame came from: decides how it is attributed (core_feedback.c). */
+typedef enum {
+    CORE_SRC_FEEDBACK, /* the shared feedback socket */
+    CORE_SRC_CONFIRM,  /* the shared confirm PULL (v2.x) */
+    CORE_SRC_ROUTER,   /* the ROUTER (v2.05 DEALER: routing id) */
+    CORE_SRC_ACCOUNT   /* one account's own feedback PULL: every frame is that account's */
+} core_src_kind_t;
+
+typedef struct {
+    bitten_core_t *core;
+    core_src_kind_t kind;
+    const char *channel;                      /* "feedback", "confirm", "router", "account" */
+    char uuid[BITTEN_ID_MAX + 1];             /* CORE_SRC_ACCOUNT: the account */
+    uint64_t frames, refused;                 /* accepted / refused frames from this source */
+} core_src_t;
+
+/*  One account's own endpoint pair (accounts.<x>.command_endpoint / feedback_endpoint). */
+typedef struct {
+    char uuid[BITTEN_ID_MAX + 1];
+    char cfg_command[CORE_ENDPOINT_MAX], cfg_feedback[CORE_ENDPOINT_MAX];
+    void *command, *feedback;
+    char ep_command[CORE_ENDPOINT_MAX], ep_feedback[CORE_ENDPOINT_MAX];
+    core_peers_t command_peers, feedback_peers;
+    zwatch_t *feedback_watch;
+    core_src_t src;
+} core_pair_t;
 
 typedef struct {
     uint64_t frames_in[BITTEN_FRAME_COUNT_];
@@ -109,6 +142,10 @@ typedef struct {
     uint64_t control_bad_args;     /* refused by a command's argument schema */
     uint64_t control_unauthorized; /* acting commands without the operator's credential */
     uint64_t keepalives_sent;
+    uint64_t sends_by_reason[BITTEN_R_COUNT_]; /* send_to refusals by reason */
+    uint64_t routes_learned, routes_refused;   /* ROUTER identities bound / refused */
+    uint64_t attributed_anonymous;             /* frames given feedback.anonymous_account */
+    uint64_t unattributed_market;              /* uuid-less ticks/candles (no account needed) */
     int64_t reject_logged_ms[BITTEN_R_COUNT_];
     uint64_t reject_unlogged[BITTEN_R_COUNT_];
 } core_stats_t;
@@ -120,12 +157,16 @@ struct bitten_core {
     core_settings_t set;
     bitten_log_t *log;
     void *zctx;
-    void *command, *feedback, *control, *events;
-    zwatch_t *feedback_watch, *control_watch, *events_watch;
+    void *command, *feedback, *control, *events, *router, *confirm;
+    zwatch_t *feedback_watch, *control_watch, *events_watch, *router_watch, *confirm_watch;
     int event_subscriptions; /* live subscriptions on the events XPUB */
-    core_peers_t command_peers, feedback_peers, events_peers;
+    core_peers_t command_peers, feedback_peers, router_peers, confirm_peers, events_peers;
     char ep_command[CORE_ENDPOINT_MAX], ep_feedback[CORE_ENDPOINT_MAX];
     char ep_control[CORE_ENDPOINT_MAX], ep_events[CORE_ENDPOINT_MAX];
+    char ep_router[CORE_ENDPOINT_MAX], ep_confirm[CORE_ENDPOINT_MAX];
+    core_src_t src_feedback, src_confirm, src_router;
+    core_pair_t *pairs; /* accounts with their own endpoints */
+    size_t n_pairs;
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer keepalive_timer, housekeeping_timer, strict_timer, watchdog_timer, status_timer;
     ev_timer prune_timer;    /* store retention (core.c) */
@@ -183,13 +224,24 @@ int core_channels_bind(bitten_core_t *core, char *err, size_t errlen);
  *  already closed; errno says why, EAGAIN when there is nothing to read). */
 bool core_recv_next(void *socket, zmq_msg_t *msg);
 
+/*  The account's own endpoint pair, or NULL. */
+core_pair_t *core_pair_find(bitten_core_t *core, const char *uuid);
+
+/*  One keepalive per connected PULL peer (shared and per-account PUSH). Returns the count. */
+int core_send_keepalives(bitten_core_t *core, const char *frame, size_t len);
+
 /*  Stops the watches and closes the sockets and monitors (idempotent). */
 void core_channels_close(bitten_core_t *core);
 
 /* ---------------------------------------------------------------- core_feedback.c */
 
-/*  zwatch callback of the feedback socket: decode, check, count, publish. */
+/*  zwatch callback of every EA -> bittend socket (arg: its core_src_t): decode with the
+ *  account's dialect, attribute, normalize, count, publish. */
 void core_feedback_cb(zwatch_t *watch, void *socket, int revents, void *arg);
+
+/*  The trust mode in one word for the banner and status: "curve", "per-account",
+ *  "shared-unauthenticated" (docs/security.md). */
+const char *core_trust_mode(const bitten_core_t *core);
 
 /*  Refuses one frame: counts it, logs it (one line per reason per interval), publishes
  *  FRAME_REJECTED and emits a "reject" event. */
@@ -205,6 +257,9 @@ bool core_frame_time_ok(const bitten_frame_t *f, bitten_ms_t wall, int64_t max_a
 
 /*  Starts the socket monitor of socket, counting its peers in p. 0 or -1 (errno set). */
 int core_peers_start(bitten_core_t *core, core_peers_t *p, void *socket, const char *channel);
+
+/*  The peers of one channel as a status object {endpoint, peers, connects, ...}. */
+json_t *core_peers_json(const core_peers_t *p, const char *endpoint);
 
 /*  Reads every monitor event queued for p now (so p knows each connection accepted so far). */
 void core_peers_drain(bitten_core_t *core, core_peers_t *p);

@@ -1,5 +1,5 @@
-/*  core_peers.c: the peer monitor: ZeroMQ socket monitors on the command and feedback sockets
- *  count connected peers by fd, log auth failures and publish COMMAND_PEERS on the bus. */
+/*  core_peers.c: the peer monitor: ZeroMQ socket monitors on every EA-facing socket count
+ *  connected peers by fd, log auth failures and publish COMMAND_PEERS (shared PUSH) on the bus. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,11 +90,8 @@ static void s_monitor_read(bitten_core_t *core, core_peers_t *p, void *socket, i
 
 static void s_monitor_cb(zwatch_t *watch, void *socket, int revents, void *arg)
 {
-    bitten_core_t *core = arg;
-    core_peers_t *p = socket == core->command_peers.monitor    ? &core->command_peers
-                      : socket == core->feedback_peers.monitor ? &core->feedback_peers
-                                                               : &core->events_peers;
-    s_monitor_read(core, p, socket, core->set.max_frames);
+    core_peers_t *p = arg;
+    s_monitor_read(p->core, p, socket, p->core->set.max_frames);
 }
 
 void core_peers_drain(bitten_core_t *core, core_peers_t *p)
@@ -105,8 +102,9 @@ void core_peers_drain(bitten_core_t *core, core_peers_t *p)
 
 int core_peers_start(bitten_core_t *core, core_peers_t *p, void *socket, const char *channel)
 {
-    char ep[64];
-    p->channel = channel;
+    char ep[160];
+    p->core = core;
+    snprintf(p->channel, sizeof p->channel, "%s", channel);
     snprintf(ep, sizeof ep, "inproc://bitten.monitor.%s", channel);
     if (zmq_socket_monitor(
             socket, ep,
@@ -116,8 +114,15 @@ int core_peers_start(bitten_core_t *core, core_peers_t *p, void *socket, const c
     p->monitor = zmq_socket(core->zctx, ZMQ_PAIR);
     if (!p->monitor || zmq_connect(p->monitor, ep) != 0)
         return -1;
-    p->watch = zwatch_new(core->loop, p->monitor, ZMQ_POLLIN, s_monitor_cb, core);
+    p->watch = zwatch_new(core->loop, p->monitor, ZMQ_POLLIN, s_monitor_cb, p);
     return p->watch ? 0 : -1;
+}
+
+json_t *core_peers_json(const core_peers_t *p, const char *endpoint)
+{
+    return json_pack("{s:s, s:i, s:I, s:I, s:I}", "endpoint", endpoint, "peers", p->count,
+                     "connects", (json_int_t)p->connects, "disconnects",
+                     (json_int_t)p->disconnects, "auth_failures", (json_int_t)p->auth_failures);
 }
 
 void core_peers_stop(core_peers_t *p, void *socket)

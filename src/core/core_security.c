@@ -227,8 +227,9 @@ static void s_insecure_cb(struct ev_loop *loop, ev_timer *w, int revents)
     bitten_core_t *core = w->data;
     BLOG_WARN(core->log, "core", "security.insecure",
               "msg=\"non-loopback bind without CURVE: EAs are not authenticated\" command=%s "
-              "feedback=%s events=%s",
-              core->ep_command, core->ep_feedback, core->ep_events);
+              "router=%s feedback=%s confirm=%s events=%s trust=%s",
+              core->ep_command, core->ep_router, core->ep_feedback, core->ep_confirm,
+              core->ep_events, core_trust_mode(core));
 }
 
 void core_security_warn_insecure(bitten_core_t *core)
@@ -236,7 +237,8 @@ void core_security_warn_insecure(bitten_core_t *core)
     //  The bound endpoints (a wildcard port already resolved), not the configured text.
     if (!core->set.insecure ||
         (bitten_endpoint_is_local(core->ep_command) &&
-         bitten_endpoint_is_local(core->ep_feedback) && bitten_endpoint_is_local(core->ep_events)))
+         bitten_endpoint_is_local(core->ep_feedback) && bitten_endpoint_is_local(core->ep_router) &&
+         bitten_endpoint_is_local(core->ep_confirm) && bitten_endpoint_is_local(core->ep_events)))
         return;
     core_timer_start(core, &core->insecure_timer, s_insecure_cb, (double)core->set.insecure_warn_s);
     s_insecure_cb(core->loop, &core->insecure_timer, 0);

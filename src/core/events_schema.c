@@ -42,7 +42,8 @@ static const bitten_event_field_t s_stopping[] = {
 /* ---------------------------------------------------------------- core */
 
 static const bitten_event_field_t s_reject[] = {
-    {"channel", S, REQ, "feedback, command or control"},
+    {"channel", S, REQ, "feedback, confirm, router, account (a per-account pair), command or "
+                        "control"},
     {"reason", S, REQ, "reason code (reason.h)"},
     {"field", S, REQ, "the offending field, or empty"},
     {"detail", S, REQ, "what was wrong"},

@@ -24,6 +24,8 @@ typedef struct {
     char control[320];
     char token_path[320];
     char command[128], feedback[128], events[128]; /* effective, connectable */
+    char router[128], confirm[128];
+    bool feedback_sub; /* the daemon's feedback socket is a SUB (feedback.socket = sub) */
     pid_t pid;
     void *zctx;
     char *args[32]; /* the extra args of the last start, for bt_daemon_restart */
@@ -66,7 +68,8 @@ json_t *bt_ctl_raw(bt_daemon_t *d, const char *request_json, int timeout_ms);
 #define BT_TOKEN "harness-operator-token-0123456789abcdef"
 json_t *bt_status(bt_daemon_t *d);
 
-/*  Integer at a dotted path of a JSON object ("rejects.BAD_JSON"), or 0 when absent. */
+/*  Integer at a dotted path of a JSON object ("rejects.BAD_JSON"; array steps are indexes:
+ *  "channels.accounts.0.command.peers"), or 0 when absent. */
 int64_t bt_json_int(json_t *obj, const char *path);
 
 /*  Polls status until the integer at path >= want. Returns the last value seen. */
@@ -75,8 +78,20 @@ int64_t bt_wait_status(bt_daemon_t *d, const char *path, int64_t want, int timeo
 /*  Polls status until the integer at path == want (e.g. peers back to 0). Returns the last. */
 int64_t bt_wait_status_eq(bt_daemon_t *d, const char *path, int64_t want, int timeout_ms);
 
-/*  Connected sockets: feedback PUB (or PUSH when push), command PULL, events SUB (all). */
+/*  Connected sockets: feedback PUSH (PUB when the daemon's feedback.socket is sub; push is
+ *  kept for the callers that said which they meant), command PULL, events SUB (all). */
 void *bt_feedback_socket(bt_daemon_t *d, bool push);
+/*  A socket of type connected to endpoint (with the test context); NULL on error. */
+void *bt_socket(bt_daemon_t *d, int type, const char *endpoint);
+/*  A DEALER with this routing identity connected to the ROUTER, a PUSH to the confirm PULL. */
+void *bt_dealer_socket(bt_daemon_t *d, const char *identity);
+void *bt_confirm_socket(bt_daemon_t *d);
+/*  The bound, connectable endpoints of an account's own pair (status channels.accounts).
+ *  0, or -1 when the account has none. */
+int bt_account_endpoints(bt_daemon_t *d, const char *uuid, char *command, char *feedback,
+                         size_t size);
+/*  "tcp://0.0.0.0:N" -> "tcp://127.0.0.1:N" into out. */
+void bt_connectable(const char *bound, char *out, size_t size);
 void *bt_command_socket(bt_daemon_t *d);
 void *bt_events_socket(bt_daemon_t *d); /* returns once the daemon counts the subscription */
 

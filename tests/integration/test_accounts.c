@@ -20,7 +20,8 @@
 #define UUID "acct_ac_1"
 #define ACCOUNTS                                                                                   \
     "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"                   \
-    "        mode = \"manual\"\n"
+    "        mode = \"manual\"\n"                                                                  \
+    "command\n    account = \"" UUID "\"\n"
 #define TEL(uuid, equity)                                                                          \
     "{\"type\":\"telemetry\",\"uuid\":\"" uuid "\",\"account\":{\"balance\":10000,"                \
     "\"equity\":" equity ",\"margin\":0,\"free_margin\":" equity "}}"
@@ -117,7 +118,10 @@ static void test_accounts_from_first_contact_stop_at_the_bound_with_a_reason(voi
     assert_string_equal(s_str(json_array_get(list, 1), "uuid"), "auto_1");
     assert_false(json_is_true(json_object_get(json_array_get(list, 1), "from_config")));
     assert_string_equal(s_str(json_array_get(list, 2), "uuid"), "auto_2");
-    assert_string_equal(s_str(json_array_get(list, 2), "dialect"), "unknown");
+    //  Created by its first frame, it records what that frame spoke (contract telemetry);
+    //  the configured account has sent nothing: its dialect is still unknown.
+    assert_string_equal(s_str(json_array_get(list, 2), "dialect"), "contract");
+    assert_string_equal(s_str(json_array_get(list, 0), "dialect"), "unknown");
     json_decref(r);
 
     //  An account over the bound stays unknown: its fire is refused with the usual reason.
@@ -173,30 +177,44 @@ static void test_max_auto_created_0_creates_no_account_on_first_contact(void **s
 static void test_a_global_hard_halt_closes_every_account_once(void **state)
 {
     s_env_t e;
-    //  Both accounts' EAs share the one PULL here: allow_shared, so both closes are delivered.
-    const char *args[] = {"--set", "command.allow_shared=true", NULL};
-    s_start(&e, ACCOUNTS, args);
+    //  The second account has its own endpoint pair; the first owns the shared PUSH. Each
+    //  close_all reaches its own EA and no other.
+    s_start(&e,
+            "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"
+            "    second\n        uuid = \"auto_1\"\n"
+            "        command_endpoint = \"tcp://127.0.0.1:*\"\n"
+            "        feedback_endpoint = \"tcp://127.0.0.1:*\"\n"
+            "command\n    account = \"" UUID "\"\n",
+            NULL);
     s_connect_ea(&e, 1);
+    char ep_cmd[128], ep_fb[128];
+    assert_int_equal(bt_account_endpoints(&e.d, "auto_1", ep_cmd, ep_fb, sizeof ep_cmd), 0);
+    void *cmd2 = bt_socket(&e.d, ZMQ_PULL, ep_cmd);
+    void *fb2 = bt_socket(&e.d, ZMQ_PUSH, ep_fb);
+    assert_int_equal(bt_wait_status(&e.d, "channels.accounts.0.command.peers", 1, 3000), 1);
     bt_send(e.fb, TEL(UUID, "10000"));
-    bt_send(e.fb, TEL("auto_1", "10000"));
+    bt_send(fb2, TEL("auto_1", "10000"));
     assert_int_equal(bt_wait_status(&e.d, "eas.online", 2, 3000), 2);
     json_t *r = bt_ctl(&e.d, "{\"cmd\":\"halt\",\"hard\":true,\"why\":\"test: close all\"}");
     assert_non_null(r);
     assert_string_equal(s_str(json_object_get(r, "halt"), "scope"), "global");
     json_decref(r);
-    char buf[2048];
-    bool seen_cfg = false, seen_auto = false;
-    while ((!seen_cfg || !seen_auto) && bt_recv(e.cmd, buf, sizeof buf, 3000) > 0) {
-        if (!strstr(buf, "\"action\":\"close_all\""))
-            continue;
-        seen_cfg = seen_cfg || strstr(buf, "\"signal_id\":\"HALT_" UUID "_") != NULL;
-        seen_auto = seen_auto || strstr(buf, "\"signal_id\":\"HALT_auto_1_") != NULL;
-    }
-    assert_true(seen_cfg);
-    assert_true(seen_auto);
     assert_int_equal(bt_wait_status(&e.d, "fires.transitions.SENT", 2, 3000), 2);
-    //  Nothing is owed, and no further close follows.
-    assert_false(s_wait_frame(e.cmd, "close_all", 300));
+    char buf[2048];
+    int cfg_closes = 0, auto_closes = 0;
+    //  Every frame each EA received: its own close_all, nothing of the other's.
+    while (bt_recv(e.cmd, buf, sizeof buf, 500) > 0) {
+        assert_null(strstr(buf, "HALT_auto_1_"));
+        cfg_closes += strstr(buf, "\"signal_id\":\"HALT_" UUID "_") != NULL;
+    }
+    while (bt_recv(cmd2, buf, sizeof buf, 500) > 0) {
+        assert_null(strstr(buf, "HALT_" UUID "_"));
+        auto_closes += strstr(buf, "\"signal_id\":\"HALT_auto_1_") != NULL;
+    }
+    assert_int_equal(cfg_closes, 1);
+    assert_int_equal(auto_closes, 1);
+    zmq_close(cmd2);
+    zmq_close(fb2);
     json_t *st = bt_status(&e.d);
     assert_int_equal(bt_json_int(st, "fires.halt_closes_owed"), 0);
     json_decref(st);

@@ -25,7 +25,8 @@
 #define UUID "acct_json_1"
 #define ACCOUNTS                                                                                   \
     "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"                   \
-    "        mode = \"manual\"\n"
+    "        mode = \"manual\"\n" \
+    "command\n    account = \"" UUID "\"\n"
 #define TELEMETRY                                                                                  \
     "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"                \
     "\"equity\":10000,\"margin\":0,\"free_margin\":10000}}"

@@ -1,9 +1,12 @@
 /*  test_dialect_money.c: commands per account dialect over real sockets, read back as that EA
- *  reads them (tools/ea_sim/ea_json.h: first match wins). Until the connection layer decodes
- *  the EAs' own frames, the account state comes as contract telemetry over today's PUSH/PULL
- *  pair with one account whose dialect config pins; the frame on the wire is the EA's. */
+ *  reads them (tools/ea_sim/ea_json.h: first match wins). One account pins its dialect and owns
+ *  the shared PUSH/PULL pair (command.account); its state comes as its EA sends it: v7's
+ *  uuid-less heartbeat (attributed by feedback.anonymous_account), v2.02's heartbeat and TICK
+ *  with user_uuid, both stamped in server time (the account pins offset 0: server time = UTC).
+ *  A named account's pinned dialect wins, so contract telemetry would be refused for it. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,13 +28,25 @@ typedef struct {
     void *fb, *cmd;
 } s_env_t;
 
+//  Now in the broker's server time (the account pins server_utc_offset_s = 0).
+static const char *s_server_now(void)
+{
+    static char ts[32];
+    time_t now = time(NULL);
+    strftime(ts, sizeof ts, "%Y.%m.%d %H:%M:%S", gmtime(&now));
+    return ts;
+}
+
 static void s_start(s_env_t *e, const char *dialect)
 {
-    char zpl[512];
+    bool v7 = strcmp(dialect, "v7") == 0;
+    char zpl[768];
     snprintf(zpl, sizeof zpl,
              "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"
-             "        mode = \"manual\"\n        dialect = \"%s\"\n",
-             dialect);
+             "        mode = \"manual\"\n        dialect = \"%s\"\n"
+             "        server_utc_offset_s = 0\n"
+             "command\n    account = \"" UUID "\"\n%s",
+             dialect, v7 ? "feedback\n    anonymous_account = \"" UUID "\"\n" : "");
     const char *args[] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
                           "--set", "command.keepalive_s=100", "--set", "risk.fire_spacing_s=0",
                           NULL};
@@ -39,8 +54,20 @@ static void s_start(s_env_t *e, const char *dialect)
     e->fb = bt_feedback_socket(&e->d, true);
     e->cmd = bt_command_socket(&e->d);
     assert_int_equal(bt_wait_status(&e->d, "command.peers", 1, 3000), 1);
-    bt_send(e->fb, "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"
-                   "\"equity\":10000,\"margin\":0,\"free_margin\":10000,\"margin_level\":0}}");
+    char hb[512];
+    if (v7)
+        snprintf(hb, sizeof hb,
+                 "{\"type\":\"heartbeat\",\"balance\":10000.00,\"equity\":10000.00,"
+                 "\"positions\":0,\"timestamp\":\"%s\"}",
+                 s_server_now());
+    else
+        snprintf(hb, sizeof hb,
+                 "{\"type\":\"heartbeat\",\"node_id\":\"NODE_1\",\"user_uuid\":\"" UUID "\","
+                 "\"account\":843859,\"balance\":10000.00,\"equity\":10000.00,"
+                 "\"free_margin\":10000.00,\"margin_level\":0.00,\"symbols_monitored\":1,"
+                 "\"ticks_processed\":0,\"timestamp\":\"%s\"}",
+                 s_server_now());
+    bt_send(e->fb, hb);
     assert_int_equal(bt_wait_status(&e->d, "eas.online", 1, 3000), 1);
 }
 
@@ -108,8 +135,13 @@ static void test_v7_fire_executes_as_journaled_and_close_all_names_a_symbol(void
     assert_true(executed == replied && replied == journaled);
     assert_true(executed == 0.28); /* no wire value executes 0.29 on v7: sized down, said so */
     //  v7 answers with trade_result by signal_id.
-    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"v7_a\",\"status\":\"success\","
-                  "\"uuid\":\"" UUID "\",\"ticket\":20658629,\"price\":1.17619}");
+    char res[512];
+    snprintf(res, sizeof res,
+             "{\"type\":\"trade_result\",\"signal_id\":\"v7_a\",\"status\":\"success\","
+             "\"ticket\":20658629,\"price\":1.17619,\"message\":\"ok\",\"balance\":10000.00,"
+             "\"equity\":10000.00,\"margin\":0.00,\"timestamp\":\"%s\"}",
+             s_server_now());
+    bt_send(e.fb, res);
     assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FILLED", 1, 3000), 1);
     //  close_all as v7 understands it: a non-empty symbol ("symbol":"" closes nothing).
     r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"v7_ca\"}");
@@ -137,9 +169,10 @@ static void test_v202_fire_needs_a_quote_and_carries_absolute_stops(void **state
     json_decref(r);
     char buf[4096], v[64], tick[256];
     snprintf(tick, sizeof tick,
-             "{\"type\":\"tick\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"bid\":1.17617,"
-             "\"ask\":1.17619,\"timestamp\":%lld}",
-             (long long)time(NULL));
+             "{\"type\":\"TICK\",\"node_id\":\"NODE_1\",\"user_uuid\":\"" UUID "\","
+             "\"symbol\":\"EURUSD\",\"bid\":1.17617,\"ask\":1.17619,\"spread\":2.0,"
+             "\"volume\":0,\"timestamp\":\"%s\"}",
+             s_server_now());
     json_t *st = bt_status(&e.d);
     int64_t ticks = bt_json_int(st, "frames_in.tick");
     json_decref(st);

@@ -40,7 +40,7 @@ static void s_replay_real_ticks(bool pull)
     void *fb = bt_feedback_socket(&d, pull);
     int unlimited = 0;
     zmq_setsockopt(fb, ZMQ_SNDHWM, &unlimited, sizeof unlimited);
-    assert_int_equal(bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+    assert_int_equal(bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"sync\"}", "frames_in.heartbeat", 5000), 0);
     int sent = s_replay_file(fb, BITTEN_DATA_DIR "/ea_ticks_2025-09-15.jsonl");
     assert_int_equal(sent, 1500);
     assert_int_equal(bt_wait_status(&d, "frames_in.tick", 1500, 10000), 1500);
@@ -111,14 +111,16 @@ static void test_ea_goes_online_then_offline_after_silence(void **state)
 static void test_status_shutdown_marks_offline_and_anonymous_heartbeat_refreshes_the_only_ea(void **state)
 {
     bt_daemon_t d;
-    assert_int_equal(bt_daemon_start(&d, NULL, NULL), 0);
+    //  uuid-less frames are attributed only where the operator said whose they are.
+    const char *args[] = {"--set", "feedback.anonymous_account=ea_solo", NULL};
+    assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
     void *fb = bt_feedback_socket(&d, false);
     assert_int_equal(bt_send_until_counted(&d, fb,
                                            "{\"type\":\"status\",\"status\":\"startup\",\"uuid\":"
                                            "\"ea_solo\",\"ea_version\":\"7.1\",\"server\":\"Demo\"}",
                                            "frames_in.status", 5000), 0);
     assert_int_equal(bt_wait_status(&d, "eas.online", 1, 2000), 1);
-    //  EA v7 heartbeats carry no uuid: they count for the single known EA.
+    //  EA v7 heartbeats carry no uuid: they count for feedback.anonymous_account.
     bt_send(fb, "{\"type\":\"heartbeat\",\"balance\":1000,\"equity\":1000}");
     assert_int_equal(bt_wait_status(&d, "frames_in.heartbeat", 1, 2000), 1);
     json_t *st = bt_status(&d);
@@ -129,11 +131,12 @@ static void test_status_shutdown_marks_offline_and_anonymous_heartbeat_refreshes
     json_decref(st);
     bt_send(fb, "{\"type\":\"status\",\"status\":\"shutdown\",\"uuid\":\"ea_solo\"}");
     assert_true(bt_log_contains(&d, "ea.offline uuid=ea_solo why=status_shutdown", 3000));
-    //  With two EAs known, a heartbeat without uuid cannot be attributed: counted, not guessed.
+    //  With two EAs known, a heartbeat without uuid is still the configured account's.
     bt_send(fb, "{\"type\":\"heartbeat\",\"uuid\":\"ea_other\"}");
     assert_int_equal(bt_wait_status(&d, "eas.known", 2, 2000), 2);
     bt_send(fb, "{\"type\":\"heartbeat\"}");
-    assert_int_equal(bt_wait_status(&d, "eas.anonymous_frames", 1, 2000), 1);
+    assert_int_equal(bt_wait_status(&d, "channels.feedback.attributed_anonymous", 2, 2000), 2);
+    assert_int_equal(bt_wait_status(&d, "eas.online", 2, 2000), 2);
     zmq_close(fb);
     assert_int_equal(bt_daemon_stop(&d, NULL), 0);
     bt_daemon_cleanup(&d);
@@ -190,8 +193,8 @@ static void test_no_ea_connected_means_nothing_is_queued_for_later(void **state)
     bt_daemon_t d;
     const char *args[] = {"--set", "command.keepalive_s=1", NULL};
     assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
-    //  Keepalives with no EA are refused (ZMQ_IMMEDIATE), not queued: none counted as sent.
-    assert_true(bt_wait_status(&d, "command.sends_refused", 2, 4000) >= 2);
+    //  Keepalives with no EA are not sent (one per connected peer), so none is queued.
+    assert_true(bt_log_contains(&d, "keepalive.skipped reason=no_pull_peer", 4000));
     json_t *st = bt_status(&d);
     assert_non_null(st);
     assert_int_equal(bt_json_int(st, "command.keepalives_sent"), 0);
@@ -223,7 +226,8 @@ static void test_no_ea_connected_means_nothing_is_queued_for_later(void **state)
 static void test_pings_are_answered_and_round_trip_time_is_shown(void **state)
 {
     bt_daemon_t d;
-    const char *args[] = {"--set", "ea.ping_interval_s=1", NULL};
+    const char *args[] = {"--set", "ea.ping_interval_s=1", "--set", "command.account=ea_ping",
+                          NULL};
     assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
     void *cmd = bt_command_socket(&d);
     void *fb = bt_feedback_socket(&d, false);

@@ -20,7 +20,8 @@
 #define UUID "acct_fr_1"
 #define ACCOUNTS                                                                                  \
     "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"                   \
-    "        mode = \"manual\"\n"
+    "        mode = \"manual\"\n" \
+    "command\n    account = \"" UUID "\"\n"
 #define TELEMETRY                                                                                 \
     "{\"type\":\"telemetry\",\"uuid\":\"" UUID "\",\"account\":{\"balance\":10000,"              \
     "\"equity\":10000}}"
@@ -241,6 +242,10 @@ static void test_an_explicit_lot_is_risk_checked_unless_overridden(void **state)
 
 #define AUTO_ACCOUNT(n)                                                                           \
     "    a" #n "\n        uuid = \"auto_" #n "\"\n        tier = \"FANG\"\n        mode = \"auto\"\n"
+//  The same with its own endpoint pair: each account's EA is proven by its endpoint.
+#define AUTO_PAIR(n)                                                                              \
+    AUTO_ACCOUNT(n) "        command_endpoint = \"tcp://127.0.0.1:*\"\n"                          \
+                    "        feedback_endpoint = \"tcp://127.0.0.1:*\"\n"
 
 //  Issue 14 item 3: kill -9 right after the FIRST send of an automatic fan-out to 4 accounts.
 //  Every target of the passed verdict was journaled in one transaction before that send, so
@@ -250,16 +255,23 @@ static void test_kill_9_in_a_fan_out_leaves_every_target_journaled(void **state)
 {
     bt_daemon_t d;
     const char *args[] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
-                          "--set", "command.keepalive_s=100", "--set", "command.allow_shared=true",
+                          "--set", "command.keepalive_s=100",
                           "--set", "debug.test_hooks=true", "--set",
                           "debug.crash_after_fanout_sends=1", NULL};
-    assert_int_equal(bt_daemon_start(&d, "accounts\n" AUTO_ACCOUNT(1) AUTO_ACCOUNT(2)
-                                             AUTO_ACCOUNT(3) AUTO_ACCOUNT(4),
+    assert_int_equal(bt_daemon_start(&d, "accounts\n" AUTO_PAIR(1) AUTO_PAIR(2)
+                                             AUTO_PAIR(3) AUTO_ACCOUNT(4),
                                      args),
                      0);
     void *fb = bt_feedback_socket(&d, true);
-    void *cmd = bt_command_socket(&d);
-    assert_int_equal(bt_wait_status(&d, "command.peers", 1, 3000), 1);
+    void *cmds[3];
+    for (int i = 0; i < 3; i++) {
+        char uuid[16], ep_cmd[128], ep_fb[128], path[64];
+        snprintf(uuid, sizeof uuid, "auto_%d", i + 1);
+        assert_int_equal(bt_account_endpoints(&d, uuid, ep_cmd, ep_fb, sizeof ep_cmd), 0);
+        cmds[i] = bt_socket(&d, ZMQ_PULL, ep_cmd);
+        snprintf(path, sizeof path, "channels.accounts.%d.command.peers", i);
+        assert_int_equal(bt_wait_status(&d, path, 1, 3000), 1);
+    }
     //  Accounts 1..3 are healthy and online; 4 says nothing (refused, with its reason).
     char frame[512];
     for (int i = 1; i <= 3; i++) {
@@ -278,13 +290,15 @@ static void test_kill_9_in_a_fan_out_leaves_every_target_journaled(void **state)
     json_decref(r); /* the daemon dies inside this request: usually no reply */
     char buf[2048];
     int got = 0;
-    while (bt_recv(cmd, buf, sizeof buf, 1000) > 0)
-        if (strstr(buf, "FAN_1"))
-            got++;
+    for (int i = 0; i < 3; i++) {
+        while (bt_recv(cmds[i], buf, sizeof buf, 1000) > 0)
+            if (strstr(buf, "FAN_1"))
+                got++;
+        zmq_close(cmds[i]);
+    }
     assert_int_equal(got, 1); /* exactly the one send before the kill */
     assert_false(bt_daemon_alive(&d));
     bt_daemon_kill(&d); /* reap it */
-    zmq_close(cmd);
     zmq_close(fb);
     assert_int_equal(bt_daemon_restart(&d), 0);
     r = bt_ctl(&d, "{\"cmd\":\"fires\",\"signal_id\":\"FAN_1\"}");
@@ -446,7 +460,8 @@ static void test_timeout_then_late_result_reconciles_and_orphans_are_published(v
     assert_true(bt_log_contains(&e.d, "fire.filled signal_id=c_late uuid=" UUID, 1000));
     assert_true(bt_log_contains(&e.d, "from=TIMEOUT", 1000));
     //  A result nobody waits for: counted and published, never dropped silently.
-    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"ghost_1\",\"status\":\"success\"}");
+    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"ghost_1\",\"status\":\"success\","
+                  "\"uuid\":\"" UUID "\"}");
     assert_int_equal(bt_wait_status(&e.d, "fires.orphan_results", 1, 3000), 1);
     char buf[4096];
     bool seen = false;
@@ -457,7 +472,8 @@ static void test_timeout_then_late_result_reconciles_and_orphans_are_published(v
     r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_err\"}");
     s_expect(r, "SENT", NULL);
     json_decref(r);
-    bt_send(e.fb, "{\"type\":\"error\",\"signal_id\":\"c_err\",\"error\":\"Invalid signal parameters\"}");
+    bt_send(e.fb, "{\"type\":\"error\",\"signal_id\":\"c_err\",\"error\":\"Invalid signal parameters\","
+                  "\"uuid\":\"" UUID "\"}");
     assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FAILED", 1, 3000), 1);
     zmq_close(events);
     s_stop(&e);
@@ -587,8 +603,8 @@ static void test_fire_spacing_survives_a_kill_9(void **state)
     s_stop(&e);
 }
 
-//  Two EAs online but one command peer (the other reconnecting): a PUSH would hand the order
-//  to whichever EA is connected, so it is refused.
+//  The shared PUSH belongs to command.account alone: another EA being online changes nothing
+//  for its owner, and a second PULL on it stops every fire (MULTIPLE_EAS_ON_PUSH).
 static void test_more_eas_online_than_command_peers_refuses(void **state)
 {
     s_env_t e;
@@ -596,9 +612,16 @@ static void test_more_eas_online_than_command_peers_refuses(void **state)
     bt_send(e.fb, "{\"type\":\"heartbeat\",\"uuid\":\"other_ea\"}");
     assert_int_equal(bt_wait_status(&e.d, "eas.online", 2, 3000), 2);
     json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_two_on\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "c_two_on", 1000), 1);
+    void *second = bt_command_socket(&e.d);
+    assert_int_equal(bt_wait_status(&e.d, "command.peers", 2, 3000), 2);
+    r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_two_peers\"}");
     s_expect(r, "REFUSED", "MULTIPLE_EAS_ON_PUSH");
     json_decref(r);
-    assert_int_equal(s_count_frames(e.cmd, "c_two_on", 200), 0);
+    assert_int_equal(s_count_frames(second, "c_two_peers", 200), 0);
+    zmq_close(second);
     s_stop(&e);
 }
 

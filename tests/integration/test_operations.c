@@ -17,7 +17,8 @@
 
 #define ACCOUNTS                                                                                  \
     "accounts\n    ops\n        uuid = \"ops_ea_1\"\n        tier = \"COMMANDER\"\n"              \
-    "        mode = \"manual\"\n"
+    "        mode = \"manual\"\n" \
+    "command\n    account = \"ops_ea_1\"\n"
 
 typedef struct {
     bt_daemon_t d;

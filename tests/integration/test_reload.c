@@ -40,8 +40,12 @@ static void s_edit_config(bt_daemon_t *d, const char *from, const char *to)
 static void s_market_passes_a_signal(bt_daemon_t *d)
 {
     void *fb = bt_feedback_socket(d, true);
-    assert_int_equal(
-        bt_send_until_counted(d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+    //  The connection is up once a heartbeat is counted; it names an account of its own (a
+    //  uuid-less one is refused UNATTRIBUTED on the shared socket without
+    //  feedback.anonymous_account).
+    assert_int_equal(bt_send_until_counted(d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"reload_sync\"}",
+                                           "frames_in.heartbeat", 5000),
+                     0);
     int sent = bt_send_lsr_scenario(fb);
     assert_int_equal(bt_wait_status(d, "venom.ticks", sent, 10000), sent);
     assert_int_equal(bt_wait_status(d, "citadel.passed", 1, 3000), 1);

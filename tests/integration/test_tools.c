@@ -80,7 +80,8 @@ static void test_bittenctl_tail_prints_filtered_events(void **state)
 static void test_ea_sim_comes_online_hears_keepalives_and_answers_pings(void **state)
 {
     bt_daemon_t d;
-    const char *args[] = {"--set", "command.keepalive_s=1", "--set", "ea.ping_interval_s=1", NULL};
+    const char *args[] = {"--set", "command.keepalive_s=1", "--set", "ea.ping_interval_s=1",
+                          "--set", "command.account=sim_it_1", NULL};
     assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
     char cmd[1200], out[8192];
     snprintf(cmd, sizeof cmd, "%s --command %s --feedback %s --uuid sim_it_1 --telemetry-s 1 "

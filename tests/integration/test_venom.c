@@ -231,7 +231,7 @@ static void test_ticks_over_the_socket_produce_a_signal_event_and_status(void **
     void *events = bt_events_socket(&d);
     void *fb = bt_feedback_socket(&d, true);
     assert_int_equal(
-        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"sync\"}", "frames_in.heartbeat", 5000), 0);
     int sent = s_send_lsr_scenario(fb);
     assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
     assert_int_equal(bt_wait_status(&d, "venom.signals", 1, 3000), 1);
@@ -327,7 +327,7 @@ static void test_a_signal_below_the_threshold_is_blocked_with_its_reason(void **
     void *events = bt_events_socket(&d);
     void *fb = bt_feedback_socket(&d, true);
     assert_int_equal(
-        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"sync\"}", "frames_in.heartbeat", 5000), 0);
     int sent = s_send_lsr_scenario(fb);
     assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
     assert_int_equal(bt_wait_status(&d, "citadel.evaluated", 1, 3000), 1);
@@ -363,7 +363,7 @@ static void test_an_auto_fire_on_skewed_market_time_is_refused(void **state)
     assert_int_equal(bt_daemon_start(&d, zpl, args), 0);
     void *fb = bt_feedback_socket(&d, true);
     assert_int_equal(
-        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"sync\"}", "frames_in.heartbeat", 5000), 0);
     int sent = s_send_lsr_scenario(fb);
     assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
     assert_int_equal(bt_wait_status(&d, "citadel.passed", 1, 3000), 1);
@@ -406,7 +406,7 @@ static json_t *s_lsr_verdict(bt_daemon_t *d, const char *const *args)
     void *events = bt_events_socket(d);
     void *fb = bt_feedback_socket(d, true);
     assert_int_equal(
-        bt_send_until_counted(d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+        bt_send_until_counted(d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"sync\"}", "frames_in.heartbeat", 5000), 0);
     int sent = s_send_lsr_scenario(fb);
     assert_int_equal(bt_wait_status(d, "venom.ticks", sent, 10000), sent);
     assert_int_equal(bt_wait_status(d, "citadel.evaluated", 1, 3000), 1);
@@ -551,7 +551,8 @@ static void test_a_real_fill_is_recorded_beside_the_shadow_entry(void **state)
                           "--set", "command.keepalive_s=100", "--set", "risk.fire_spacing_s=0",
                           NULL};
     const char *zpl = "accounts\n    a\n        uuid = \"" FILL_UUID "\"\n        tier = \"FANG\"\n"
-                      "        mode = \"manual\"\n";
+                      "        mode = \"manual\"\n"
+                      "command\n    account = \"" FILL_UUID "\"\n";
     assert_int_equal(bt_daemon_start(&d, zpl, args), 0);
     void *fb = bt_feedback_socket(&d, true);
     void *cmd = bt_command_socket(&d);
@@ -618,7 +619,7 @@ static void s_signal_kill_restart_blocked(const char *const *args, const char *b
     assert_true(bt_log_contains(&d, "venom rate.restored symbols=0 day=-1 day_count=0", 2000));
     void *fb = bt_feedback_socket(&d, true);
     assert_int_equal(
-        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"sync\"}", "frames_in.heartbeat", 5000), 0);
     int sent = s_send_lsr_scenario(fb);
     assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
     assert_int_equal(bt_wait_status(&d, "venom.signals", 1, 3000), 1);
@@ -628,7 +629,7 @@ static void s_signal_kill_restart_blocked(const char *const *args, const char *b
     assert_true(bt_log_contains(&d, "venom rate.restored symbols=1 day=20346 day_count=1", 2000));
     fb = bt_feedback_socket(&d, true);
     assert_int_equal(
-        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"sync\"}", "frames_in.heartbeat", 5000), 0);
     sent = s_send_lsr_scenario(fb);
     assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
     assert_int_equal(bt_wait_status(&d, blocked, 1, 3000), 1);

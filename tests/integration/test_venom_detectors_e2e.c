@@ -145,7 +145,7 @@ static void s_run_daemon(bt_daemon_t *d, void **events, const s_tick_t *t, size_
     *events = bt_events_socket(d);
     void *fb = bt_feedback_socket(d, true);
     assert_int_equal(
-        bt_send_until_counted(d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+        bt_send_until_counted(d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"sync\"}", "frames_in.heartbeat", 5000), 0);
     for (size_t i = 0; i < n; i++)
         s_send_tick(fb, &t[i]);
     assert_int_equal(bt_wait_status(d, "venom.ticks", (int64_t)n, 20000), (int64_t)n);

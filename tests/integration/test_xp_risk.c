@@ -18,7 +18,8 @@
 #define UUID "acct_xr_1"
 #define ACCOUNTS                                                                                   \
     "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"NIBBLER\"\n"                \
-    "        mode = \"manual\"\n"
+    "        mode = \"manual\"\n" \
+    "command\n    account = \"" UUID "\"\n"
 #define FIRE_BUY(id)                                                                               \
     "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"action\":\"buy\","            \
     "\"sl_pips\":20,\"tp_pips\":40,\"signal_id\":\"" id "\"}"

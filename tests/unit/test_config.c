@@ -32,9 +32,13 @@ static void test_defaults_match_the_architecture_table(void **state)
     bitten_config_t *cfg = bitten_config_new();
     assert_string_equal(bitten_config_str(cfg, "command.endpoint"), "tcp://*:5555");
     assert_string_equal(bitten_config_str(cfg, "feedback.endpoint"), "tcp://*:5556");
-    assert_string_equal(bitten_config_str(cfg, "feedback.socket"), "sub");
+    assert_string_equal(bitten_config_str(cfg, "feedback.socket"), "pull");
+    assert_string_equal(bitten_config_str(cfg, "router.endpoint"), "tcp://*:5559");
+    assert_string_equal(bitten_config_str(cfg, "confirm.endpoint"), "tcp://*:5558");
     assert_string_equal(bitten_config_str(cfg, "control.endpoint"), "tcp://127.0.0.1:5557");
-    assert_string_equal(bitten_config_str(cfg, "events.endpoint"), "tcp://127.0.0.1:5558");
+    assert_string_equal(bitten_config_str(cfg, "events.endpoint"), "tcp://127.0.0.1:5560");
+    assert_string_equal(bitten_config_str(cfg, "command.account"), "");
+    assert_string_equal(bitten_config_str(cfg, "feedback.anonymous_account"), "");
     assert_string_equal(bitten_config_str(cfg, "state_dir"), "/var/lib/bitten");
     assert_int_equal(bitten_config_int(cfg, "command.keepalive_s"), 30);
     assert_int_equal(bitten_config_int(cfg, "ea.offline_after_s"), 90);
@@ -70,6 +74,21 @@ static void test_unknown_key_in_file_is_an_error_naming_the_key(void **state)
     assert_non_null(strstr(err, "'command.keepalive'"));
     assert_null(strchr(err, '\n'));
     unlink(path);
+    bitten_config_destroy(&cfg);
+}
+
+static void test_a_retired_key_is_refused_naming_it_and_why(void **state)
+{
+    bitten_config_t *cfg = bitten_config_new();
+    char err[512] = "";
+    assert_int_equal(bitten_config_set(cfg, "command.allow_shared", "true", "file", err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "'command.allow_shared' is retired"));
+    assert_non_null(strstr(err, "command_endpoint"));
+    err[0] = '\0';
+    assert_int_equal(bitten_config_set(cfg, "command.allow_shared", "false", "env", err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "retired"));
     bitten_config_destroy(&cfg);
 }
 
@@ -265,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_defaults_match_the_architecture_table),
         cmocka_unit_test(test_file_values_override_defaults),
         cmocka_unit_test(test_unknown_key_in_file_is_an_error_naming_the_key),
+        cmocka_unit_test(test_a_retired_key_is_refused_naming_it_and_why),
         cmocka_unit_test(test_bad_values_are_refused_with_the_key_and_why),
         cmocka_unit_test(test_missing_or_invalid_file_is_an_error),
         cmocka_unit_test(test_environment_overrides_file_and_cli_overrides_environment),

@@ -278,17 +278,14 @@ static void test_duplicate_when_already_fired(void **state)
     assert_int_equal(fire_check_duplicate(true), R(DUPLICATE));
 }
 
-static void test_ea_check_names_no_ea_then_shared_push_then_offline(void **state)
+static void test_ea_check_names_the_route_refusal_then_offline(void **state)
 {
-    assert_int_equal(fire_check_ea(0, false, true), R(NO_EA_CONNECTED));
-    assert_int_equal(fire_check_ea(0, true, true), R(NO_EA_CONNECTED));
-    assert_int_equal(fire_check_ea(-1, false, true), R(NO_EA_CONNECTED));
-    assert_int_equal(fire_check_ea(1, false, true), R(OK));
-    assert_int_equal(fire_check_ea(1, false, false), R(EA_OFFLINE));
-    assert_int_equal(fire_check_ea(2, false, true), R(MULTIPLE_EAS_ON_PUSH));
-    assert_int_equal(fire_check_ea(2, false, false), R(MULTIPLE_EAS_ON_PUSH));
-    assert_int_equal(fire_check_ea(2, true, true), R(OK));
-    assert_int_equal(fire_check_ea(2, true, false), R(EA_OFFLINE));
+    assert_int_equal(fire_check_ea(R(NO_EA_CONNECTED), true), R(NO_EA_CONNECTED));
+    assert_int_equal(fire_check_ea(R(MULTIPLE_EAS_ON_PUSH), false), R(MULTIPLE_EAS_ON_PUSH));
+    assert_int_equal(fire_check_ea(R(ROUTE_UNPROVEN), true), R(ROUTE_UNPROVEN));
+    assert_int_equal(fire_check_ea(R(UNKNOWN_ACCOUNT), true), R(UNKNOWN_ACCOUNT));
+    assert_int_equal(fire_check_ea(R(OK), true), R(OK));
+    assert_int_equal(fire_check_ea(R(OK), false), R(EA_OFFLINE));
 }
 
 static void test_nibbler_takes_rapid_assault_only_fang_and_commander_take_all(void **state)
@@ -357,7 +354,7 @@ static void s_good(void **state, s_case_t *c)
     c->ctx.now = 1000;
     c->ctx.symbol = s_sym(state, "EURUSD");
     c->ctx.account_max_lot = 5.0;
-    c->ctx.command_peers = 1;
+    c->ctx.route = R(OK);
     c->ctx.ea_online = true;
     c->ctx.tier = BITTEN_TIER_NIBBLER;
     c->ctx.risk_pct = 0.8; /* the account's own: passed to the gate as it is */
@@ -399,7 +396,7 @@ static void test_a_request_failing_several_checks_gets_the_earliest_reason(void 
     c.req.lot = -1;
     c.ctx.now = 70000;
     c.ctx.already_fired = true;
-    c.ctx.command_peers = 0;
+    c.ctx.route = R(NO_EA_CONNECTED);
     c.req.signal_class = BITTEN_CLASS_PRECISION_STRIKE;
     c.gate.answer = R(RISK_DAILY_LOSS);
     double lot = 0;
@@ -425,9 +422,11 @@ static void test_a_request_failing_several_checks_gets_the_earliest_reason(void 
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(DUPLICATE));
     c.ctx.already_fired = false;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(NO_EA_CONNECTED));
-    c.ctx.command_peers = 2;
+    c.ctx.route = R(MULTIPLE_EAS_ON_PUSH);
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(MULTIPLE_EAS_ON_PUSH));
-    c.ctx.command_peers = 1;
+    c.ctx.route = R(ROUTE_UNPROVEN);
+    assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(ROUTE_UNPROVEN));
+    c.ctx.route = R(OK);
     c.ctx.ea_online = false;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(EA_OFFLINE));
     c.ctx.ea_online = true;
@@ -496,9 +495,9 @@ static void test_close_actions_skip_halt_tier_risk_and_sizing(void **state)
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(OK));
     assert_double_equal(lot, 0.0, 0.0);
     /* ...but not the wire checks */
-    c.ctx.command_peers = 0;
+    c.ctx.route = R(NO_EA_CONNECTED);
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(NO_EA_CONNECTED));
-    c.ctx.command_peers = 1;
+    c.ctx.route = R(OK);
     c.ctx.already_fired = true;
     assert_int_equal(fire_run_checks(&c.req, &c.ctx, &lot), R(DUPLICATE));
     c.ctx.already_fired = false;
@@ -986,7 +985,7 @@ int main(void)
         cmocka_unit_test(test_explicit_lot_must_be_positive_tradable_and_under_the_cap),
         cmocka_unit_test(test_expired_only_after_expires_at),
         cmocka_unit_test(test_duplicate_when_already_fired),
-        cmocka_unit_test(test_ea_check_names_no_ea_then_shared_push_then_offline),
+        cmocka_unit_test(test_ea_check_names_the_route_refusal_then_offline),
         cmocka_unit_test(test_nibbler_takes_rapid_assault_only_fang_and_commander_take_all),
         cmocka_unit_test(test_tier_and_class_names_round_trip),
         cmocka_unit_test(test_a_request_passing_every_check_gets_its_sized_lot),

@@ -994,7 +994,7 @@ static void test_the_router_chain_sizes_from_this_gate_in_one_vocabulary(void **
     fire_context_t ctx = {
         .now = T0,
         .symbol = bitten_symbols_find(symbols, "EURUSD"),
-        .command_peers = 1,
+        .route = BITTEN_R_OK,
         .ea_online = true,
         .tier = BITTEN_TIER_FANG,
         .risk = {&gctx, s_shell_gate},

@@ -35,7 +35,7 @@ static void s_usage(FILE *out)
         "connection:\n"
         "  --command EP              command PULL connects here (tcp://127.0.0.1:5555)\n"
         "  --feedback EP             feedback socket connects here (tcp://127.0.0.1:5556)\n"
-        "  --feedback-socket pub|push  feedback socket type (pub)\n"
+        "  --feedback-socket pub|push  feedback socket type (push; pub for feedback.socket = sub)\n"
         "  --silence-reconnect-s N   reconnect both sockets after N s without a command\n"
         "                            frame (120, 0 = off)\n"
         "account:\n"
@@ -125,6 +125,7 @@ static void s_opts_default(sim_opts_t *o)
     memset(o, 0, sizeof *o);
     o->command_ep = "tcp://127.0.0.1:5555";
     o->feedback_ep = "tcp://127.0.0.1:5556";
+    o->feedback_push = true;
     o->uuid = "sim_ea_001";
     o->account = 843859;
     o->balance = 10000.0;
@@ -255,6 +256,7 @@ int sim_parse_args(int argc, char **argv, sim_opts_t *o)
             if (strcmp(val, "push") != 0 && strcmp(val, "pub") != 0)
                 return s_bad_arg("bad value for", name, val);
             o->feedback_push = strcmp(val, "push") == 0;
+            o->feedback_socket_set = true;
         } else if (strcmp(name, "--uuid") == 0) {
             if (!bitten_valid_id(val))
                 return s_bad_arg("bad value for", name, val);
@@ -354,7 +356,7 @@ int sim_parse_args(int argc, char **argv, sim_opts_t *o)
     }
     if (o->dialect != SIM_DIALECT_CONTRACT &&
         (o->curve_server || o->drop_results || o->delay_results_ms || o->garbage_every ||
-         o->feedback_push)) {
+         o->feedback_socket_set)) {
         fprintf(stderr, "bitten-ea-sim: --curve-server, --drop-results, "
                         "--delay-results-ms, --garbage-every and --feedback-socket work with "
                         "--dialect contract only (see --help)\n");

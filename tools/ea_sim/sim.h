@@ -34,7 +34,8 @@
 
 typedef struct {
     const char *command_ep, *feedback_ep;
-    bool feedback_push;
+    bool feedback_push;     /* default true: bittend binds a PULL (feedback.socket = pull) */
+    bool feedback_socket_set; /* --feedback-socket given */
     const char *uuid, *server, *broker, *ea_version, *symbols, *reject_symbol;
     int64_t account;
     double balance;

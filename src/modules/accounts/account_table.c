@@ -324,7 +324,8 @@ static const char *s_unknown_field(zconfig_t *entry)
     static const char *const known[] = {"uuid",          "tier",          "mode",
                                         "risk_pct",      "max_lot",       "symbols",
                                         "dialect",       "symbol_prefix", "symbol_suffix",
-                                        "server_utc_offset_s"};
+                                        "server_utc_offset_s", "command_endpoint",
+                                        "feedback_endpoint"};
     for (zconfig_t *c = zconfig_child(entry); c; c = zconfig_next(c)) {
         const char *name = zconfig_name(c);
         size_t i = 0;
@@ -367,6 +368,30 @@ account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err
             account_table_destroy(&self);
             return NULL;
         }
+        //  An endpoint pair of its own (the core binds it): both or neither, ZMQ endpoints.
+        const char *cmd_ep = s_child(e, "command_endpoint"), *fb_ep = s_child(e, "feedback_endpoint");
+        const char *bad = NULL;
+        if ((cmd_ep && *cmd_ep) != (fb_ep && *fb_ep))
+            bad = (cmd_ep && *cmd_ep) ? "feedback_endpoint': required with command_endpoint"
+                                      : "command_endpoint': required with feedback_endpoint";
+        else if ((cmd_ep && strlen(cmd_ep) > BITTEN_ENDPOINT_MAX) ||
+                 (fb_ep && strlen(fb_ep) > BITTEN_ENDPOINT_MAX))
+            bad = "command_endpoint': endpoint too long";
+        else if (cmd_ep && *cmd_ep &&
+                 (strncmp(cmd_ep, "tcp://", 6) != 0 && strncmp(cmd_ep, "ipc://", 6) != 0))
+            bad = "command_endpoint': not a tcp:// or ipc:// endpoint";
+        else if (fb_ep && *fb_ep &&
+                 (strncmp(fb_ep, "tcp://", 6) != 0 && strncmp(fb_ep, "ipc://", 6) != 0))
+            bad = "feedback_endpoint': not a tcp:// or ipc:// endpoint";
+        if (bad) {
+            snprintf(err, errlen, "config: file: key 'accounts.%.40s.%s", zconfig_name(e), bad);
+            account_table_destroy(&self);
+            return NULL;
+        }
+        snprintf(a.route.command_endpoint, sizeof a.route.command_endpoint, "%s",
+                 cmd_ep ? cmd_ep : "");
+        snprintf(a.route.feedback_endpoint, sizeof a.route.feedback_endpoint, "%s",
+                 fb_ep ? fb_ep : "");
         if (account_table_find(self, a.uuid)) {
             snprintf(err, errlen, "config: file: key 'accounts.%.40s.uuid': '%s' is listed twice",
                      zconfig_name(e), a.uuid);

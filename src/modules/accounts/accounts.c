@@ -106,18 +106,6 @@ static void s_create_from_defaults(accounts_t *self, const char *uuid)
                                bitten_account_mode_str(acc->mode)));
 }
 
-static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
-{
-    s_create_from_defaults(arg, ((const bitten_frame_t *)payload)->u.telemetry.uuid);
-}
-
-//  Real EAs send no telemetry: their first heartbeat or handshake creates the account the
-//  same way (bounded by default_account.max_auto_created).
-static void s_on_first_contact(void *arg, bitten_event_t event, const void *payload)
-{
-    s_create_from_defaults(arg, bitten_frame_uuid(payload));
-}
-
 /* ---------------------------------------------------------------- normalize (the seam) */
 
 static int s_query_set_dialect(void *arg, const char *uuid, bitten_dialect_t dialect);
@@ -152,6 +140,9 @@ static int s_query_normalize(void *arg, bitten_frame_t *frame, bitten_ms_t recv_
     *reason = BITTEN_R_OK;
     if (!uuid || !*uuid)
         return 0;
+    //  First contact: the core calls this hook once for every attributed frame, so this is
+    //  the one place a telemetry, heartbeat or handshake creates its account (bounded by
+    //  default_account.max_auto_created; a bus subscriber as well counted each refusal twice).
     if (frame->type == BITTEN_FRAME_HEARTBEAT || frame->type == BITTEN_FRAME_HANDSHAKE ||
         frame->type == BITTEN_FRAME_TELEMETRY)
         s_create_from_defaults(self, uuid);
@@ -377,9 +368,6 @@ accounts_t *accounts_new(bitten_core_t *core)
                                             .put_symbol = s_query_put_symbol,
                                             .normalize = s_query_normalize};
     bitten_core_set_accounts_query(core, &self->query);
-    bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_TELEMETRY, s_on_telemetry, self);
-    bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_EA_HEARTBEAT, s_on_first_contact, self);
-    bitten_bus_subscribe(bitten_core_bus(core), BITTEN_EV_HANDSHAKE, s_on_first_contact, self);
     bitten_core_control_register(core, "accounts", BITTEN_CONTROL_READ, NULL, s_control_accounts,
                                  self);
     bitten_core_status_register(core, "accounts", s_status, self);

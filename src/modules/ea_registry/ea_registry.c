@@ -81,17 +81,12 @@ static void s_set_online(ea_registry_t *self, s_ea_t *ea, bool online, const cha
     s_publish(self, ea, online, why);
 }
 
-//  The EA a frame without uuid belongs to: the only one known, else none.
-static s_ea_t *s_only_ea(ea_registry_t *self)
-{
-    return zhashx_size(self->eas) == 1 ? zhashx_first(self->eas) : NULL;
-}
-
 static s_ea_t *s_touch(ea_registry_t *self, const bitten_frame_t *frame)
 {
     const char *uuid = bitten_frame_uuid(frame);
     bitten_ms_t now = bitten_core_now_ms(self->core);
-    s_ea_t *ea = *uuid ? zhashx_lookup(self->eas, uuid) : s_only_ea(self);
+    //  The core attributes every account frame; a uuid-less one is market data of nobody.
+    s_ea_t *ea = *uuid ? zhashx_lookup(self->eas, uuid) : NULL;
     if (!ea && !*uuid) {
         self->anonymous_frames++;
         return NULL;
@@ -166,24 +161,27 @@ static void s_check_cb(struct ev_loop *loop, ev_timer *w, int revents)
             s_set_online(self, ea, false, "silent");
 }
 
+//  One ping per online EA, each on its own account's proven route (bitten_core_send_to).
 static void s_ping_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     ea_registry_t *self = w->data;
-    if (self->command_peers == 0)
-        return;
-    s_ping_t *slot = &self->pings[self->ping_seq % REG_PINGS];
-    bitten_ping_t ping;
-    ping.timestamp = bitten_core_now_ms(self->core);
-    snprintf(ping.ping_id, sizeof ping.ping_id, "ping_%lld_%u", (long long)ping.timestamp,
-             self->ping_seq++);
-    char frame[256];
-    int len = bitten_encode_ping(&ping, frame, sizeof frame);
-    bitten_reason_t reason;
-    if (len > 0 &&
-        bitten_core_send_command(self->core, BITTEN_FRAME_PING, frame, (size_t)len, &reason) == 0) {
-        snprintf(slot->ping_id, sizeof slot->ping_id, "%s", ping.ping_id);
-        slot->sent_ms = ping.timestamp;
-        self->pings_sent++;
+    for (s_ea_t *ea = zhashx_first(self->eas); ea; ea = zhashx_next(self->eas)) {
+        if (!ea->online)
+            continue;
+        s_ping_t *slot = &self->pings[self->ping_seq % REG_PINGS];
+        bitten_ping_t ping;
+        ping.timestamp = bitten_core_now_ms(self->core);
+        snprintf(ping.ping_id, sizeof ping.ping_id, "ping_%lld_%u", (long long)ping.timestamp,
+                 self->ping_seq++);
+        char frame[256];
+        int len = bitten_encode_ping(&ping, frame, sizeof frame);
+        bitten_reason_t reason;
+        if (len > 0 && bitten_core_send_to(self->core, ea->uuid, BITTEN_FRAME_PING, frame,
+                                           (size_t)len, &reason) == 0) {
+            snprintf(slot->ping_id, sizeof slot->ping_id, "%s", ping.ping_id);
+            slot->sent_ms = ping.timestamp;
+            self->pings_sent++;
+        }
     }
 }
 

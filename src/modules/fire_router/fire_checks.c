@@ -182,12 +182,10 @@ bitten_reason_t fire_check_duplicate(bool already_fired)
     return already_fired ? BITTEN_R_DUPLICATE : BITTEN_R_OK;
 }
 
-bitten_reason_t fire_check_ea(int command_peers, bool allow_shared, bool ea_online)
+bitten_reason_t fire_check_ea(bitten_reason_t route, bool ea_online)
 {
-    if (command_peers <= 0)
-        return BITTEN_R_NO_EA_CONNECTED;
-    if (command_peers > 1 && !allow_shared)
-        return BITTEN_R_MULTIPLE_EAS_ON_PUSH;
+    if (route != BITTEN_R_OK)
+        return route;
     return ea_online ? BITTEN_R_OK : BITTEN_R_EA_OFFLINE;
 }
 
@@ -329,7 +327,7 @@ bitten_reason_t fire_run_checks(const fire_request_t *req, const fire_context_t 
     if ((r = fire_check_duplicate(ctx->already_fired)) != BITTEN_R_OK)
         return r;
     /* 6 */
-    if ((r = fire_check_ea(ctx->command_peers, ctx->allow_shared, ctx->ea_online)) != BITTEN_R_OK)
+    if ((r = fire_check_ea(ctx->route, ctx->ea_online)) != BITTEN_R_OK)
         return r;
     if (!opens)
         return BITTEN_R_OK;

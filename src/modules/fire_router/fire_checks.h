@@ -61,8 +61,7 @@ typedef struct {
     double account_max_lot;             /* the account's max_lot; <= 0 = no account cap */
     bool already_fired;                 /* the store has (signal_id, uuid) */
     int in_flight;                      /* the account's opening fires sent, unresolved */
-    int command_peers;                  /* connected command-socket peers */
-    bool allow_shared;                  /* command.allow_shared */
+    bitten_reason_t route;              /* bitten_core_route_check: OK or why not */
     bool ea_online;                     /* the account's EA is live */
     bitten_tier_t tier;
     double risk_pct;         /* for the gate: the operator's, else the account's; <= 0 tier's */
@@ -116,8 +115,9 @@ bitten_reason_t fire_check_expired(bitten_ms_t now, bitten_ms_t expires_at);
 /*  5. DUPLICATE when the store already holds this (signal_id, uuid). */
 bitten_reason_t fire_check_duplicate(bool already_fired);
 
-/*  6. NO_EA_CONNECTED (no peer), MULTIPLE_EAS_ON_PUSH (several, not allowed), EA_OFFLINE. */
-bitten_reason_t fire_check_ea(int command_peers, bool allow_shared, bool ea_online);
+/*  6. The route's own refusal (NO_EA_CONNECTED, MULTIPLE_EAS_ON_PUSH, ROUTE_UNPROVEN, ...:
+ *  bitten_core_route_check), else EA_OFFLINE. */
+bitten_reason_t fire_check_ea(bitten_reason_t route, bool ea_online);
 
 /*  7. TIER_FORBIDS: NIBBLER takes RAPID_ASSAULT only; FANG and COMMANDER take all. Manual
  *  fires (BITTEN_CLASS_NONE) are the operator's choice and pass; an unknown tier is refused. */

@@ -30,7 +30,6 @@ struct fire_router {
     bitten_store_t *store;
     const bitten_config_t *cfg;
     fire_limits_t limits;
-    bool allow_shared;
     bitten_ms_t result_timeout_ms, manual_ttl_ms, max_skew_ms, quote_max_age_ms;
     int crash_after_sends; /* test hook: SIGKILL after this many sends of one fan-out; 0 off */
     zhashx_t *open; /* "signal_id|uuid" -> s_open_t* (owned) */
@@ -395,15 +394,9 @@ static void s_prepare(fire_router_t *self, const fire_request_t *req_in, double 
         ctx.already_fired = found == 0;
         ctx.in_flight = bitten_action_opens(req->action) ? s_in_flight(self, req->uuid) : 0;
         const bitten_ea_query_t *eq = bitten_core_ea_query(self->core);
-        ctx.command_peers = eq->command_peers ? eq->command_peers(eq->self) : 0;
-        //  A PUSH hands the frame to whichever EA is connected: with two EAs online and only
-        //  one peer at this instant (the other reconnecting), the order would reach the wrong
-        //  account. Several online EAs count as several peers unless the socket is shared.
-        int online = eq->online_count ? eq->online_count(eq->self) : 0;
-        if (!self->allow_shared && ctx.command_peers > 0 && online > ctx.command_peers)
-            ctx.command_peers = online;
+        //  Only a connection proven to be this account's may carry its fire (core.h).
+        ctx.route = bitten_core_route_check(self->core, req->uuid);
         ctx.ea_online = eq->is_online ? eq->is_online(eq->self, req->uuid) : false;
-        ctx.allow_shared = self->allow_shared;
         ctx.tier = acc->tier;
         ctx.risk_pct = risk_pct > 0 ? risk_pct : acc->risk_pct;
         ctx.risk = (bitten_risk_gate_t){rq->self, rq->gate};
@@ -512,8 +505,8 @@ static void s_send(fire_router_t *self, s_prep_t *p)
     bitten_fire_rec_t rec = p->rec;
     s_outcome_t *o = &p->out;
     bitten_reason_t why;
-    if (bitten_core_send_command(self->core, BITTEN_FRAME_SIGNAL, p->frame, (size_t)p->len,
-                                 &why) != 0) {
+    if (bitten_core_send_to(self->core, rec.uuid, BITTEN_FRAME_SIGNAL, p->frame, (size_t)p->len,
+                            &why) != 0) {
         s_move(self, &rec, BITTEN_FIRE_REFUSED, why, "the command socket refused the frame",
                NULL, req->manual);
         o->state = BITTEN_FIRE_REFUSED;
@@ -1228,7 +1221,6 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     zhashx_set_destructor(self->open, s_open_free);
     zhashx_set_destructor(self->quotes, s_open_free);
     self->limits = fire_limits_from_config(self->cfg);
-    self->allow_shared = bitten_config_bool(self->cfg, "command.allow_shared");
     self->result_timeout_ms = bitten_config_int(self->cfg, "fire.result_timeout_s") * 1000;
     self->manual_ttl_ms = bitten_config_int(self->cfg, "fire.manual_ttl_s") * 1000;
     self->max_skew_ms = bitten_config_int(self->cfg, "fire.max_clock_skew_s") * 1000;
