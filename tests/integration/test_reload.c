@@ -189,8 +189,10 @@ static void test_a_reload_raises_venom_min_confidence_live(void **state)
     assert_true(bt_log_contains(&d, "venom.reloaded min_confidence=100.0", 2000));
 
     void *fb = bt_feedback_socket(&d, true);
-    assert_int_equal(
-        bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\"}", "frames_in.heartbeat", 5000), 0);
+    //  A heartbeat names its account: a uuid-less one is UNATTRIBUTED on the shared socket.
+    assert_int_equal(bt_send_until_counted(&d, fb, "{\"type\":\"heartbeat\",\"uuid\":\"reload_sync\"}",
+                                           "frames_in.heartbeat", 5000),
+                     0);
     int sent = bt_send_lsr_scenario(fb);
     assert_int_equal(bt_wait_status(&d, "venom.ticks", sent, 10000), sent);
     zmq_close(fb);
