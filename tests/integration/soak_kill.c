@@ -44,6 +44,7 @@ typedef struct {
     json_t *held;     /* "sid|uuid" received, result not sent yet (a kill came in between) */
     json_t *issued;   /* "sid|uuid" -> state the control socket answered (id > 0) */
     json_t *scenario; /* VENOM signal_id -> "cycle N kill=WHERE", for the report */
+    void *market; /* the shared feedback socket the tick scenario goes on */
     int duplicates, delivered, delivered_manual, delivered_auto, misrouted;
     int kills_at_pending, unanswered_requests;
     long log_offset;
@@ -73,13 +74,20 @@ static void s_telemetry(s_run_t *r, int i)
 
 static void s_connect_eas(s_run_t *r)
 {
+    //  Each account has its own endpoint pair (OS-chosen ports, new after every restart): a
+    //  fire can only leave on its own account's connection (issue 14 item 2).
     for (int i = 0; i < S_ACCOUNTS; i++) {
-        r->ea[i].fb = bt_feedback_socket(&r->d, true);
-        r->ea[i].cmd = bt_command_socket(&r->d);
+        char cmd[128], fb[128], key[64];
+        assert_int_equal(bt_account_endpoints(&r->d, r->ea[i].uuid, cmd, fb, sizeof cmd), 0);
+        r->ea[i].cmd = bt_socket(&r->d, ZMQ_PULL, cmd);
+        r->ea[i].fb = bt_socket(&r->d, ZMQ_PUSH, fb);
         assert_non_null(r->ea[i].fb);
         assert_non_null(r->ea[i].cmd);
+        snprintf(key, sizeof key, "channels.accounts.%d.command.peers", i);
+        assert_int_equal(bt_wait_status(&r->d, key, 1, 5000), 1);
     }
-    assert_int_equal(bt_wait_status(&r->d, "command.peers", S_ACCOUNTS, 5000), S_ACCOUNTS);
+    r->market = bt_feedback_socket(&r->d, true);
+    assert_non_null(r->market);
     for (int i = 0; i < S_ACCOUNTS; i++)
         s_telemetry(r, i);
     assert_int_equal(bt_wait_status(&r->d, "eas.online", S_ACCOUNTS, 5000), S_ACCOUNTS);
@@ -87,6 +95,8 @@ static void s_connect_eas(s_run_t *r)
 
 static void s_close_eas(s_run_t *r)
 {
+    zmq_close(r->market);
+    r->market = NULL;
     for (int i = 0; i < S_ACCOUNTS; i++) {
         zmq_close(r->ea[i].cmd);
         zmq_close(r->ea[i].fb);
@@ -121,14 +131,18 @@ static void s_take(s_run_t *r, int ea, const char *buf, bool hold)
     assert_non_null(f);
     const char *sid = json_string_value(json_object_get(f, "signal_id"));
     const char *uuid = json_string_value(json_object_get(f, "uuid"));
-    if (!sid || !uuid)
-        fail_msg("soak_kill: a signal frame without signal_id/uuid: %s", buf);
+    //  A frame without uuid (the v7 dialect, detected from this EA's uuid-less frames on its
+    //  own pair) is for the account whose connection carried it.
+    if (!uuid)
+        uuid = r->ea[ea].uuid;
+    if (!sid)
+        fail_msg("soak_kill: a signal frame without signal_id: %s", buf);
     char key[160];
     s_key(key, sizeof key, sid, uuid);
     int n = (int)json_integer_value(json_object_get(r->received, key)) + 1;
     json_object_set_new(r->received, key, json_integer(n));
     if (strcmp(uuid, r->ea[ea].uuid) != 0)
-        r->misrouted++; /* command.allow_shared: PUSH round-robin (issue 14 item 2) */
+        r->misrouted++; /* another account's fire reached this EA (issue 14 item 2) */
     if (n > 1) {
         r->duplicates++;
         fprintf(stderr, "soak_kill: DUPLICATE %s received %d times (cycle %d): %s\n", key, n,
@@ -272,7 +286,10 @@ static void s_cycle(s_run_t *r)
         assert_int_equal(zmq_connect(async, r->d.control), 0);
         assert_int_equal(zmq_send(async, req, strlen(req), 0), (int)strlen(req));
     }
-    assert_true(bt_send_lsr_scenario_at(r->ea[(int)(rand_r(&r->seed) % S_ACCOUNTS)].fb, base) > 0);
+    //  Market data on the shared feedback socket: uuid-less ticks feed VENOM (on an account's
+    //  own pair they would be that account's, in its detected dialect).
+    (void)rand_r(&r->seed); /* keeps the seeded kill points where they were */
+    assert_true(bt_send_lsr_scenario_at(r->market, base) > 0);
     switch (where) {
     case 0: /* the instant the fan-out journals its first fire (issue 14 item 3) */
     case 1:
@@ -406,14 +423,15 @@ static void test_kill9_soak_no_duplicate_no_absent_decision(void **state)
         size_t len = strlen(zpl);
         snprintf(zpl + len, sizeof zpl - len,
                  "    a%d\n        uuid = \"%s\"\n        tier = \"COMMANDER\"\n"
-                 "        mode = \"auto\"\n",
+                 "        mode = \"auto\"\n"
+                 "        command_endpoint = \"tcp://127.0.0.1:*\"\n"
+                 "        feedback_endpoint = \"tcp://127.0.0.1:*\"\n",
                  i, r->ea[i].uuid);
     }
     //  No evidence gate, no rate limits, no spacing: every cycle's verdict passes and fans out.
-    //  One PUSH serves the four EAs: command.allow_shared (issue 14 item 2 is about who
-    //  receives what; this soak checks that nothing is sent twice or left undecided).
-    const char *args[] = {"--set", "feedback.socket=pull", "--set", "command.allow_shared=true",
-                          "--set", "ea.ping_interval_s=0", NULL};
+    //  Each EA on its own endpoint pair: besides nothing sent twice or left undecided, every
+    //  frame must reach only its own account's EA (misrouted stays 0).
+    const char *args[] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0", NULL};
     size_t len = strlen(zpl);
     snprintf(zpl + len, sizeof zpl - len,
              "citadel\n    evidence_gate = 0\n"
@@ -499,7 +517,7 @@ static void test_kill9_soak_no_duplicate_no_absent_decision(void **state)
     char *states = json_dumps(by_state, JSON_SORT_KEYS | JSON_COMPACT);
     fprintf(stderr,
             "soak_kill: SUMMARY seed=%u cycles=%d accounts=%d passed_verdicts=%d "
-            "fires_delivered=%d manual=%d auto=%d misrouted_shared=%d store_fires=%zu "
+            "fires_delivered=%d manual=%d auto=%d misrouted=%d store_fires=%zu "
             "(manual=%d auto=%d) states=%s kills_at_first_pending=%d unanswered_requests=%d "
             "duplicates=%d absent=%d unjournaled=%d sent_but_refused=%d lost=%d pending=%d "
             "unresolved_after_reconcile=%d (%.1f s)\n",
@@ -516,6 +534,7 @@ static void test_kill9_soak_no_duplicate_no_absent_decision(void **state)
     assert_true(r->delivered_auto > 0);
     assert_true(r->delivered_manual > 0);
     assert_int_equal(r->duplicates, 0);
+    assert_int_equal(r->misrouted, 0);
     assert_int_equal(absent, 0);
     assert_int_equal(unjournaled, 0);
     assert_int_equal(sent_refused, 0);
