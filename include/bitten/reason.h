@@ -86,7 +86,8 @@
     X(STORE_FAILED, "the database refused the write (disk full, file size limit, I/O error)")    \
     X(CONTROL_UNAUTHORIZED, "an acting control command without the operator's token")          \
     X(FRAME_TIME_OUT_OF_RANGE, "telemetry or heartbeat stamped too far from now (clock or offset)") \
-    X(EVENTS_SUBSCRIPTIONS_FULL, "too many subscriptions on the events socket: subscribers shed")
+    X(EVENTS_SUBSCRIPTIONS_FULL, "too many subscriptions on the events socket: subscribers shed") \
+    X(RESTART_BEFORE_SEND, "journaled by a fan-out, the daemon stopped before its turn to be sent: it never reached an EA")
 
 typedef enum {
 #define BITTEN_REASON_ENUM_(name, doc) BITTEN_R_##name,

@@ -249,8 +249,12 @@ static void test_an_explicit_lot_is_risk_checked_unless_overridden(void **state)
 
 //  Issue 14 item 3: kill -9 right after the FIRST send of an automatic fan-out to 4 accounts.
 //  Every target of the passed verdict was journaled in one transaction before that send, so
-//  after the restart all 4 are there (UNCONFIRMED, or REFUSED with the reason), none absent,
-//  and nothing is resent.
+//  after the restart all 4 are there, none absent, and nothing is resent. The hook kills
+//  right after the first send's SENT is on disk: that one comes back UNCONFIRMED; of the two
+//  PENDING rows, the lower id (next in send order, maybe in flight for all a restart can
+//  tell) is UNCONFIRMED and the other one REFUSED RESTART_BEFORE_SEND; auto_4 (offline) was
+//  journaled REFUSED with its own reason. The EA got exactly the one frame, for an
+//  UNCONFIRMED fire, never one for a RESTART_BEFORE_SEND fire.
 static void test_kill_9_in_a_fan_out_leaves_every_target_journaled(void **state)
 {
     bt_daemon_t d;
@@ -288,13 +292,13 @@ static void test_kill_9_in_a_fan_out_leaves_every_target_journaled(void **state)
                                "\"tp_pips\":40}",
                                1000);
     json_decref(r); /* the daemon dies inside this request: usually no reply */
-    char buf[2048];
+    char buf[2048], first[2048] = "";
     int got = 0;
-    for (int i = 0; i < 3; i++) {
-        while (bt_recv(cmds[i], buf, sizeof buf, 1000) > 0)
-            if (strstr(buf, "FAN_1"))
-                got++;
-        zmq_close(cmds[i]);
+    for (int k = 0; k < 3; k++) {
+        while (bt_recv(cmds[k], buf, sizeof buf, 1000) > 0)
+            if (strstr(buf, "FAN_1") && got++ == 0)
+                snprintf(first, sizeof first, "%s", buf);
+        zmq_close(cmds[k]);
     }
     assert_int_equal(got, 1); /* exactly the one send before the kill */
     assert_false(bt_daemon_alive(&d));
@@ -305,7 +309,9 @@ static void test_kill_9_in_a_fan_out_leaves_every_target_journaled(void **state)
     assert_non_null(r);
     json_t *fires = json_object_get(r, "fires");
     assert_int_equal(json_array_size(fires), 4);
-    int unconfirmed = 0, refused = 0;
+    int unconfirmed = 0, refused = 0, before_send = 0;
+    json_int_t unconfirmed_ids[2] = {0, 0}, before_send_id = 0;
+    char sent_to[64] = "", never_sent_to[64] = "";
     bool seen[5] = {false};
     size_t i;
     json_t *f;
@@ -313,19 +319,40 @@ static void test_kill_9_in_a_fan_out_leaves_every_target_journaled(void **state)
     {
         const char *uuid = json_string_value(json_object_get(f, "uuid"));
         const char *st = json_string_value(json_object_get(f, "state"));
+        const char *why = json_string_value(json_object_get(f, "reason"));
+        json_int_t id = json_integer_value(json_object_get(f, "id"));
         assert_true(uuid && strncmp(uuid, "auto_", 5) == 0);
         seen[uuid[5] - '0'] = true;
-        if (strcmp(st, "UNCONFIRMED") == 0)
-            unconfirmed++;
-        else if (strcmp(st, "REFUSED") == 0 && strcmp(uuid, "auto_4") == 0)
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "\"%s\"", uuid);
+        if (strcmp(st, "UNCONFIRMED") == 0) {
+            assert_true(unconfirmed < 2);
+            unconfirmed_ids[unconfirmed++] = id;
+            if (strstr(first, quoted))
+                snprintf(sent_to, sizeof sent_to, "%s", uuid);
+        } else if (strcmp(st, "REFUSED") == 0 && why &&
+                   strcmp(why, "RESTART_BEFORE_SEND") == 0) {
+            before_send++;
+            before_send_id = id;
+            snprintf(never_sent_to, sizeof never_sent_to, "%s", quoted);
+        } else if (strcmp(st, "REFUSED") == 0 && strcmp(uuid, "auto_4") == 0) {
             refused++;
+        }
     }
     assert_true(seen[1] && seen[2] && seen[3] && seen[4]);
-    assert_int_equal(unconfirmed, 3);
+    assert_int_equal(unconfirmed, 2);
+    assert_int_equal(before_send, 1);
     assert_int_equal(refused, 1);
+    //  The never-sent one is the last in send order (row-id order), and its EA got nothing.
+    assert_true(before_send_id > unconfirmed_ids[0] && before_send_id > unconfirmed_ids[1]);
+    assert_non_null(strstr(first, "\"auto_"));
+    assert_null(strstr(first, never_sent_to));
+    assert_true(sent_to[0] != '\0'); /* the frame that left is an UNCONFIRMED fire's */
     json_decref(r);
+    assert_true(bt_log_contains(&d, "reason=RESTART_BEFORE_SEND", 2000));
     json_t *st = bt_status(&d);
     assert_int_equal(bt_json_int(st, "frames_out.signal"), 0); /* nothing resent */
+    assert_int_equal(bt_json_int(st, "fires.restart_before_send"), 1);
     json_decref(st);
     assert_int_equal(bt_daemon_stop(&d, NULL), 0);
     bt_daemon_cleanup(&d);

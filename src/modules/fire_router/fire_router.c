@@ -44,6 +44,7 @@ struct fire_router {
     uint64_t by_state[BITTEN_FIRE_STATE_COUNT_];
     uint64_t refused[BITTEN_R_COUNT_];
     uint64_t orphans, duplicate_results, auto_signals, halt_closes_owed;
+    uint64_t restart_before_send; /* fan-out fires a restart found never sent: REFUSED */
 };
 
 /* ---------------------------------------------------------------- pure rules */
@@ -498,8 +499,9 @@ static bool s_journaled(fire_router_t *self, s_prep_t *p, int rc)
     return true;
 }
 
-//  Sends a journaled PENDING fire: SENT, or REFUSED with the socket's reason.
-static void s_send(fire_router_t *self, s_prep_t *p)
+//  Sends a journaled PENDING fire: SENT, or REFUSED with the socket's reason. Returns -1 when
+//  that outcome could not be journaled (the row stays PENDING on disk).
+static int s_send(fire_router_t *self, s_prep_t *p)
 {
     const fire_request_t *req = &p->req;
     bitten_fire_rec_t rec = p->rec;
@@ -507,20 +509,22 @@ static void s_send(fire_router_t *self, s_prep_t *p)
     bitten_reason_t why;
     if (bitten_core_send_to(self->core, rec.uuid, BITTEN_FRAME_SIGNAL, p->frame, (size_t)p->len,
                             &why) != 0) {
-        s_move(self, &rec, BITTEN_FIRE_REFUSED, why, "the command socket refused the frame",
-               NULL, req->manual);
+        int rc = s_move(self, &rec, BITTEN_FIRE_REFUSED, why,
+                        "the command socket refused the frame", NULL, req->manual);
         o->state = BITTEN_FIRE_REFUSED;
         o->reason = why;
         o->lot = 0;
-        return;
+        return rc;
     }
     //  An operator's risk override is part of the record: in the SENT row's detail and the log.
-    s_move(self, &rec, BITTEN_FIRE_SENT, BITTEN_R_OK,
-           (req->override_risk && req->has_lot) ? "override_risk: explicit lot above the risk target"
-                                               : "",
-           NULL, req->manual);
+    int rc = s_move(self, &rec, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                    (req->override_risk && req->has_lot)
+                        ? "override_risk: explicit lot above the risk target"
+                        : "",
+                    NULL, req->manual);
     s_open_put(self, &rec, req->manual);
     o->state = BITTEN_FIRE_SENT;
+    return rc;
 }
 
 //  The whole path of one fire for one account.
@@ -620,7 +624,16 @@ static void s_on_verdict(void *arg, bitten_event_t event, const void *payload)
         s_prep_t *p = &preps[idx[j]];
         if (p->len <= 0)
             continue;
-        s_send(self, p);
+        if (s_send(self, p) != 0) {
+            //  Its outcome is not on disk, so it stays PENDING there: the restart rule (only
+            //  the lowest PENDING row of a fan-out may have been sent) holds only if no later
+            //  target is sent. Fail closed: the rest stay PENDING, unsent.
+            BLOG_ERROR(self->log, "fire_router", "fanout.stopped",
+                       "signal_id=%s fire_id=%lld alarm=1 unsent=%zu why=\"a send's outcome "
+                       "could not be journaled\"",
+                       v->signal_id, (long long)p->rec.id, nj - j - 1);
+            break;
+        }
         if (self->crash_after_sends > 0 && ++sent == self->crash_after_sends) {
             //  Test hook (debug.test_hooks + debug.crash_after_fanout_sends): a kill -9 in the
             //  middle of a fan-out, right after a send.
@@ -1172,6 +1185,8 @@ static void s_status(void *arg, json_t *section)
     json_object_set_new(section, "duplicate_results",
                         json_integer((json_int_t)self->duplicate_results));
     json_object_set_new(section, "auto_signals", json_integer((json_int_t)self->auto_signals));
+    json_object_set_new(section, "restart_before_send",
+                        json_integer((json_int_t)self->restart_before_send));
     const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
     json_object_set_new(section, "accounts",
                         json_integer((json_int_t)(aq->count ? aq->count(aq->self) : 0)));
@@ -1181,13 +1196,33 @@ static void s_status(void *arg, json_t *section)
 
 /* ---------------------------------------------------------------- start-up */
 
+typedef struct {
+    fire_router_t *self;
+    zhashx_t *fanouts; /* signal_ids whose first PENDING auto fire was seen */
+} s_restart_t;
+
 //  After a restart, fires journaled PENDING or SENT have an unknown outcome: they become
-//  UNCONFIRMED, wait for a late result, and are never sent again.
+//  UNCONFIRMED, wait for a late result, and are never sent again. One exception: a fan-out
+//  sends its targets in row-id order, each outcome journaled (synchronous=FULL) before the
+//  next send and the fan-out stops when one cannot be, so of an automatic fan-out's PENDING
+//  rows only the lowest-id one can have been in flight. The later ones never left: REFUSED
+//  RESTART_BEFORE_SEND, so they hold no max_positions slot. Rows arrive in id order.
 static int s_unconfirmed_cb(void *arg, const bitten_fire_rec_t *row)
 {
-    fire_router_t *self = arg;
+    s_restart_t *rs = arg;
+    fire_router_t *self = rs->self;
     bitten_fire_rec_t rec = *row;
     bool manual = rec.source == BITTEN_FIRE_MANUAL;
+    if (!manual && rec.state == BITTEN_FIRE_PENDING) {
+        if (zhashx_lookup(rs->fanouts, rec.signal_id)) {
+            if (s_move(self, &rec, BITTEN_FIRE_REFUSED, BITTEN_R_RESTART_BEFORE_SEND,
+                       "bittend stopped before this fan-out target's turn to be sent; not sent",
+                       NULL, false) == 0)
+                self->restart_before_send++;
+            return 0;
+        }
+        zhashx_insert(rs->fanouts, rec.signal_id, (void *)1);
+    }
     if (s_move(self, &rec, BITTEN_FIRE_UNCONFIRMED, BITTEN_R_OK,
                "bittend restarted before this fire's result; it is not resent", NULL, manual) == 0)
         s_open_put(self, &rec, manual);
@@ -1235,7 +1270,10 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     int loaded = 0;
     for (size_t i = 0; i < sizeof waiting / sizeof *waiting && loaded >= 0; i++)
         loaded = bitten_store_fire_list(self->store, &waiting[i], s_filled_cb, self);
-    if (loaded < 0 || bitten_store_fires_unconfirmed(self->store, s_unconfirmed_cb, self) < 0) {
+    s_restart_t rs = {self, zhashx_new()};
+    int walked = (loaded >= 0 && rs.fanouts) ? bitten_store_fires_unconfirmed(self->store, s_unconfirmed_cb, &rs) : -1;
+    zhashx_destroy(&rs.fanouts);
+    if (loaded < 0 || walked < 0) {
         BLOG_ERROR(self->log, "fire_router", "start_failed",
                    "error=\"cannot read the fire journal: %s\"", bitten_store_errmsg(self->store));
         fire_router_destroy(&self);
