@@ -501,6 +501,41 @@ static bool s_key_changed(const bitten_config_t *a, const bitten_config_t *b,
     return changed;
 }
 
+//  The lines of a section dump that name an endpoint, in order ("" when none).
+static char *s_endpoint_lines(const char *dump)
+{
+    size_t n = dump ? strlen(dump) : 0, o = 0;
+    char *out = calloc(1, n + 1);
+    for (const char *p = dump; out && p && *p;) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        bool has = false;
+        for (size_t i = 0; i + 9 <= len && !has; i++)
+            has = strncmp(p + i, "_endpoint", 9) == 0;
+        if (has) {
+            memcpy(out + o, p, len);
+            o += len;
+            out[o++] = '\n';
+        }
+        p = end ? end + 1 : p + len;
+    }
+    return out;
+}
+
+//  True when an account's own endpoint pair changed: the core binds those at start only, so a
+//  reload applies the rest of the accounts section and reports these as restart-needed.
+static bool s_account_endpoints_changed(const bitten_config_t *a, const bitten_config_t *b)
+{
+    char *x = bitten_config_section_dump(a, "accounts"), *y = bitten_config_section_dump(b, "accounts");
+    char *ex = s_endpoint_lines(x), *ey = s_endpoint_lines(y);
+    bool changed = !ex || !ey || strcmp(ex, ey) != 0;
+    free(ex);
+    free(ey);
+    free(x);
+    free(y);
+    return changed;
+}
+
 static void s_join(json_t *list, char *buf, size_t size)
 {
     size_t o = 0, i;
@@ -546,6 +581,8 @@ static bitten_reason_t s_reload(void *arg, json_t *reply)
             continue;
         json_array_append_new(changed, json_string(k->key));
         json_array_append_new(s_is_live(k->key) ? applied : restart, json_string(k->key));
+        if (strcmp(k->key, "accounts") == 0 && s_account_endpoints_changed(cur, next))
+            json_array_append_new(restart, json_string("accounts.*.command_endpoint/feedback_endpoint"));
     }
     dm->cfgs[dm->n_cfgs++] = next;
     bitten_core_config_replace(dm->core, next);

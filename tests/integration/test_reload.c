@@ -160,6 +160,21 @@ static void test_bittenctl_reload_prints_what_changed(void **state)
     assert_non_null(r);
     assert_true(json_is_true(json_object_get(r, "ok")));
     assert_true(s_has(json_object_get(r, "applied"), "accounts"));
+    //  A mode change is live; no endpoint pair changed, so none is reported restart-needed.
+    assert_false(s_has(json_object_get(r, "restart_needed"),
+                       "accounts.*.command_endpoint/feedback_endpoint"));
+    json_decref(r);
+    //  An account's own endpoint pair is bound at start only: a reload says it needs a restart.
+    s_edit_config(&d, "mode = \"auto\"",
+                  "mode = \"auto\"\n        command_endpoint = \"tcp://127.0.0.1:*\"\n"
+                  "        feedback_endpoint = \"tcp://127.0.0.1:*\"");
+    snprintf(cmd, sizeof cmd, "%s --control %s reload --json", BITTENCTL_PATH, d.control);
+    assert_int_equal(bt_run(cmd, out, sizeof out, 10000), 0);
+    r = json_loads(out, 0, &jerr);
+    assert_non_null(r);
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    assert_true(s_has(json_object_get(r, "restart_needed"),
+                      "accounts.*.command_endpoint/feedback_endpoint"));
     json_decref(r);
     //  For people: one line each.
     snprintf(cmd, sizeof cmd, "%s --control %s reload", BITTENCTL_PATH, d.control);
