@@ -16,9 +16,9 @@
 #include "modules/venom/record.h"
 #include "modules/venom/venom.h"
 #include "replay/bars_csv.h"
+#include "replay/csv_order.h"
 #include "replay/replay.h"
 
-#define S_DEFAULT_BAR_MS 60000 /* a symbol with a single bar: one minute */
 #define S_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 #define S_MS_PER_S 1000.0
 
@@ -48,6 +48,7 @@ typedef struct {
     venom_book_t *book;       /* the tracker's */
     size_t book_bytes_max, open_max;
     bool reverse_path; /* replay.bar_path = reverse */
+    bool second;       /* the path-bias rerun: says nothing on stderr */
     int max_hold_s;    /* venom.max_hold_s, for the cost model's description */
     bool outcomes;
     s_signal_t *sigs;
@@ -58,21 +59,6 @@ typedef struct {
 } s_run_t;
 
 /* ================================================================ feeding */
-
-static int s_grow(void **items, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t cap2 = *cap ? *cap * 2 : 1024;
-    while (cap2 < need)
-        cap2 *= 2;
-    void *p = realloc(*items, cap2 * size);
-    if (!p)
-        return -1;
-    *items = p;
-    *cap = cap2;
-    return 0;
-}
 
 static void s_on_decided(void *ctx, size_t tag, const venom_trade_t *t)
 {
@@ -108,7 +94,8 @@ static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar
     s_follow(run, tick, bar);
     if (made != 1)
         return 0;
-    if (s_grow((void **)&run->sigs, &run->cap_sigs, run->n_sigs + 1, sizeof *run->sigs) != 0)
+    if (bitten_replay_grow((void **)&run->sigs, &run->cap_sigs, run->n_sigs + 1,
+                           sizeof *run->sigs) != 0)
         return -1;
     s_signal_t *s = &run->sigs[run->n_sigs++];
     memset(s, 0, sizeof *s);
@@ -152,43 +139,6 @@ static void s_feed_candles(s_run_t *run, const bitten_candle_batch_t *b)
         run->candles_merged += (uint64_t)added;
 }
 
-/*  CSV ticks are fed in time order; equal times keep file order (a stable sort). */
-typedef struct {
-    bitten_ms_t ts;
-    size_t index;
-} s_order_t;
-
-static int s_cmp_order(const void *a, const void *b)
-{
-    const s_order_t *x = a, *y = b;
-    if (x->ts != y->ts)
-        return x->ts < y->ts ? -1 : 1;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
-static int s_feed_sorted(s_run_t *run, const bitten_tick_t *ticks, size_t n,
-                         const s_barctx_t *bars)
-{
-    s_order_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        order[i] = (s_order_t){ticks[i].timestamp, i};
-    qsort(order, n, sizeof *order, s_cmp_order);
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        size_t at = order[i].index;
-        s_barctx_t bar;
-        if (bars) {
-            bar = bars[at / BITTEN_CSV_TICKS_PER_BAR];
-            bar.k = (int)(at % BITTEN_CSV_TICKS_PER_BAR);
-        }
-        rc = s_feed(run, &ticks[at], bars ? &bar : NULL);
-    }
-    free(order);
-    return rc;
-}
-
 /* ================================================================ JSON lines */
 
 static int s_read_jsonl(s_run_t *run, FILE *f, char **line, size_t *cap)
@@ -218,6 +168,64 @@ static int s_read_jsonl(s_run_t *run, FILE *f, char **line, size_t *cap)
 
 /* ================================================================ CSV */
 
+/*  A CSV is read twice. The first pass (csv_order.h) finds how far its rows stray from time
+ *  order and each symbol's bar spacing; the second feeds the rows through the reorder queue,
+ *  which gives the ticks in the order of a stable sort by time (the order the replay has
+ *  always used) while holding only the ticks of the time window a later row may still come
+ *  back into: for a file in time order, the rest of the bars still going on. */
+
+typedef struct {
+    bitten_tick_t tick;
+    s_barctx_t bar; /* when the file holds bars */
+} s_pending_t;
+
+typedef struct {
+    bitten_csv_scan_t *scan;
+    bitten_csv_queue_t *queue;
+    bool bars;
+    uint64_t seq; /* accepted rows so far */
+} s_csv_t;
+
+typedef int (*s_row_fn)(s_run_t *run, s_csv_t *csv, const bitten_csv_row_t *row, uint64_t line);
+
+//  Each data row after the header (line header_line), parsed, to fn; with count, the lines
+//  and the bad ones by reason are counted (the second pass).
+static int s_csv_rows(s_run_t *run, s_csv_t *csv, FILE *f, char **line, size_t *cap,
+                      const bitten_csv_columns_t *c, uint64_t header_line, bool count, s_row_fn fn)
+{
+    uint64_t at = header_line;
+    int rc = 0;
+    while (rc == 0 && getline(line, cap, f) >= 0) {
+        at++;
+        if ((*line)[strspn(*line, " \t\r\n")] == '\0')
+            continue;
+        run->lines += count;
+        bitten_csv_row_t row;
+        bitten_reason_t r = bitten_csv_row(*line, c, run->opts.server_utc_offset_s, &row);
+        if (r != BITTEN_R_OK)
+            run->bad[r] += count;
+        else
+            rc = fn(run, csv, &row, at);
+    }
+    return rc;
+}
+
+static int s_scan_row(s_run_t *run, s_csv_t *csv, const bitten_csv_row_t *row, uint64_t line)
+{
+    (void)run;
+    return bitten_csv_scan_add(csv->scan, row, line);
+}
+
+//  Feeds every queued tick no later row can precede (all of them at the end).
+static int s_drain(s_run_t *run, s_csv_t *csv, int at_end)
+{
+    s_pending_t p;
+    int rc = 0;
+    while (rc == 0 && bitten_csv_queue_pop(csv->queue, at_end, &p))
+        rc = s_feed(run, &p.tick, csv->bars ? &p.bar : NULL);
+    return rc;
+}
+
 static bitten_tick_t s_make_tick(const char *symbol, bitten_ms_t ts, double bid, double ask)
 {
     bitten_tick_t t;
@@ -229,108 +237,25 @@ static bitten_tick_t s_make_tick(const char *symbol, bitten_ms_t ts, double bid,
     return t;
 }
 
-static int s_read_tick_csv(s_run_t *run, FILE *f, char **line, size_t *cap,
-                           const bitten_csv_columns_t *c)
+/*  A tick row is one tick. A bar is four (bitten_csv_bar_ticks: open, then low and high, low
+ *  first for a bullish bar, then close, at 0, 1/4, 1/2 and 3/4 of the symbol's bar spacing);
+ *  with replay.bar_path=reverse the middle two swap prices. bid/ask = mid -/+ half the
+ *  symbol's configured spread (bars carry none). */
+static int s_stream_row(s_run_t *run, s_csv_t *csv, const bitten_csv_row_t *row, uint64_t line)
 {
-    bitten_tick_t *ticks = NULL;
-    size_t n = 0, tcap = 0;
-    int rc = 0;
-    while (rc == 0 && getline(line, cap, f) >= 0) {
-        if ((*line)[strspn(*line, " \t\r\n")] == '\0')
-            continue;
-        run->lines++;
-        bitten_csv_row_t row;
-        bitten_reason_t r = bitten_csv_row(*line, c, run->opts.server_utc_offset_s, &row);
-        if (r != BITTEN_R_OK) {
-            run->bad[r]++;
-            continue;
-        }
-        rc = s_grow((void **)&ticks, &tcap, n + 1, sizeof *ticks);
-        if (rc == 0)
-            ticks[n++] = s_make_tick(row.symbol, row.time, row.v[0], row.v[1]);
-    }
-    if (rc == 0)
-        rc = s_feed_sorted(run, ticks, n, NULL);
-    free(ticks);
-    return rc;
-}
-
-typedef struct {
-    bitten_csv_row_t row;
-    size_t sym; /* index in the names seen */
-} s_bar_t;
-
-typedef struct {
-    size_t sym;
-    bitten_ms_t delta;
-} s_delta_t;
-
-static int s_cmp_delta(const void *a, const void *b)
-{
-    const s_delta_t *x = a, *y = b;
-    if (x->sym != y->sym)
-        return x->sym < y->sym ? -1 : 1;
-    return (x->delta > y->delta) - (x->delta < y->delta);
-}
-
-/*  Each symbol's bar spacing: the most frequent positive gap between its consecutive bars
- *  (ties: the shorter), so weekend and feed gaps do not count. */
-static int s_bar_spacing(const s_bar_t *bars, size_t n, size_t n_syms, bitten_ms_t *spacing)
-{
-    bitten_ms_t *prev = calloc(n_syms ? n_syms : 1, sizeof *prev);
-    s_delta_t *d = malloc((n ? n : 1) * sizeof *d);
-    if (!prev || !d) {
-        free(prev);
-        free(d);
-        return -1;
-    }
-    size_t nd = 0;
-    for (size_t i = 0; i < n; i++) {
-        bitten_ms_t time = bars[i].row.time;
-        if (prev[bars[i].sym] && time > prev[bars[i].sym])
-            d[nd++] = (s_delta_t){bars[i].sym, time - prev[bars[i].sym]};
-        prev[bars[i].sym] = time;
-    }
-    qsort(d, nd, sizeof *d, s_cmp_delta);
-    for (size_t s = 0; s < n_syms; s++)
-        spacing[s] = S_DEFAULT_BAR_MS;
-    size_t best_run = 0;
-    for (size_t i = 0; i < nd;) {
-        size_t j = i;
-        while (j < nd && d[j].sym == d[i].sym && d[j].delta == d[i].delta)
-            j++;
-        if (i == 0 || d[i].sym != d[i - 1].sym)
-            best_run = 0;
-        if (j - i > best_run) {
-            best_run = j - i;
-            spacing[d[i].sym] = d[i].delta;
-        }
-        i = j;
-    }
-    free(prev);
-    free(d);
-    return 0;
-}
-
-/*  Each bar as four ticks (bitten_csv_bar_ticks: open, then low and high, low first for a
- *  bullish bar, then close, at 0, 1/4, 1/2 and 3/4 of the bar's spacing); with
- *  replay.bar_path=reverse the middle two swap prices. bid/ask = mid -/+ half the symbol's
- *  configured spread (bars carry none). */
-static int s_expand_bars(s_run_t *run, const s_bar_t *bars, size_t n, size_t n_syms)
-{
-    bitten_ms_t *spacing = calloc(n_syms ? n_syms : 1, sizeof *spacing);
-    bitten_tick_t *ticks = malloc((n ? n : 1) * BITTEN_CSV_TICKS_PER_BAR * sizeof *ticks);
-    s_barctx_t *ctx = malloc((n ? n : 1) * sizeof *ctx);
-    int rc = (!spacing || !ticks || !ctx) ? -1 : s_bar_spacing(bars, n, n_syms, spacing);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const s_bar_t *b = &bars[i];
-        const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, b->row.symbol);
+    (void)line;
+    s_pending_t p[BITTEN_CSV_TICKS_PER_BAR];
+    memset(p, 0, sizeof p);
+    int n = 1;
+    if (!csv->bars)
+        p[0].tick = s_make_tick(row->symbol, row->time, row->v[0], row->v[1]);
+    else {
+        bitten_ms_t spacing = bitten_csv_scan_spacing(csv->scan, row->symbol);
+        const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, row->symbol);
         double half = spec ? spec->typical_spread * spec->pip / 2.0 : 0.0;
-        const double *v = b->row.v; /* open, high, low, close */
-        bitten_tick_t *t = ticks + i * BITTEN_CSV_TICKS_PER_BAR;
-        ctx[i] = (s_barctx_t){b->row.time, b->row.time + spacing[b->sym], v[0], v[1], v[2], v[3],
-                              2.0 * half, 0};
-        bitten_csv_bar_ticks(&b->row, spacing[b->sym], half, t);
+        const double *v = row->v; /* open, high, low, close */
+        bitten_tick_t t[BITTEN_CSV_TICKS_PER_BAR];
+        bitten_csv_bar_ticks(row, spacing, half, t);
         if (run->reverse_path) {
             bitten_tick_t mid = t[1];
             t[1].bid = t[2].bid;
@@ -338,49 +263,55 @@ static int s_expand_bars(s_run_t *run, const s_bar_t *bars, size_t n, size_t n_s
             t[2].bid = mid.bid;
             t[2].ask = mid.ask;
         }
+        n = BITTEN_CSV_TICKS_PER_BAR;
+        for (int k = 0; k < n; k++)
+            p[k] = (s_pending_t){
+                t[k], {row->time, row->time + spacing, v[0], v[1], v[2], v[3], 2.0 * half, k}};
     }
-    if (rc == 0)
-        rc = s_feed_sorted(run, ticks, n * BITTEN_CSV_TICKS_PER_BAR, ctx);
-    free(spacing);
-    free(ticks);
-    free(ctx);
-    return rc;
+    for (int k = 0; k < n; k++)
+        if (bitten_csv_queue_push(csv->queue, row->time, p[k].tick.timestamp,
+                                  csv->seq * (uint64_t)n + (uint64_t)k, &p[k]) != 0)
+            return -1;
+    csv->seq++;
+    return s_drain(run, csv, 0);
 }
 
-static int s_read_bar_csv(s_run_t *run, FILE *f, char **line, size_t *cap,
-                          const bitten_csv_columns_t *c)
+//  Both passes over the rows after the header (at line header_line). 0, or -1 with err.
+static int s_read_csv(s_run_t *run, FILE *f, const char *path, char **line, size_t *cap,
+                      const bitten_csv_columns_t *c, uint64_t header_line, char *err, size_t errlen)
 {
-    s_bar_t *bars = NULL;
-    size_t n = 0, bcap = 0, n_syms = 0, scap = 0;
-    char(*names)[BITTEN_SYMBOL_MAX + 1] = NULL;
-    int rc = 0;
-    while (rc == 0 && getline(line, cap, f) >= 0) {
-        if ((*line)[strspn(*line, " \t\r\n")] == '\0')
-            continue;
-        run->lines++;
-        bitten_csv_row_t row;
-        bitten_reason_t r = bitten_csv_row(*line, c, run->opts.server_utc_offset_s, &row);
-        if (r != BITTEN_R_OK) {
-            run->bad[r]++;
-            continue;
-        }
-        size_t s = 0;
-        while (s < n_syms && strcmp(names[s], row.symbol) != 0)
-            s++;
-        if (s == n_syms) {
-            rc = s_grow((void **)&names, &scap, n_syms + 1, sizeof *names);
-            if (rc != 0)
-                break;
-            strcpy(names[n_syms++], row.symbol);
-        }
-        rc = s_grow((void **)&bars, &bcap, n + 1, sizeof *bars);
-        if (rc == 0)
-            bars[n++] = (s_bar_t){row, s};
+    off_t data = ftello(f);
+    if (data < 0) {
+        snprintf(err, errlen,
+                 "replay: '%.300s' is not a regular file: a CSV is read twice (its time order "
+                 "and bar spacing first)",
+                 path);
+        return -1;
+    }
+    s_csv_t csv = {bitten_csv_scan_new(c->kind), NULL, c->kind == BITTEN_CSV_BARS, 0};
+    int rc = csv.scan ? s_csv_rows(run, &csv, f, line, cap, c, header_line, false, s_scan_row) : -1;
+    if (rc == 0 && (ferror(f) || fseeko(f, data, SEEK_SET) != 0)) {
+        snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
+        rc = -1;
+    }
+    bitten_ms_t by = 0;
+    uint64_t late = rc == 0 ? bitten_csv_scan_first_late(csv.scan, &by) : 0;
+    if (late && !run->second)
+        fprintf(stderr,
+                "replay: '%.300s' line %llu is %.3f s earlier than a row before it (rows up to "
+                "%.3f s out of time order): fed in time order (a stable sort), holding that "
+                "window of the file in memory\n",
+                path, (unsigned long long)late, (double)by / S_MS_PER_S,
+                (double)bitten_csv_scan_lateness(csv.scan) / S_MS_PER_S);
+    if (rc == 0) {
+        csv.queue = bitten_csv_queue_new(sizeof(s_pending_t), bitten_csv_scan_lateness(csv.scan));
+        rc = csv.queue ? s_csv_rows(run, &csv, f, line, cap, c, header_line, true, s_stream_row)
+                       : -1;
     }
     if (rc == 0)
-        rc = s_expand_bars(run, bars, n, n_syms);
-    free(bars);
-    free(names);
+        rc = s_drain(run, &csv, 1);
+    bitten_csv_queue_destroy(&csv.queue);
+    bitten_csv_scan_destroy(&csv.scan);
     return rc;
 }
 
@@ -810,8 +741,13 @@ static int s_read(s_run_t *run, FILE *f, const char *path, char *err, size_t err
     size_t cap = 0;
     int rc = -1;
     ssize_t len;
-    while ((len = getline(&line, &cap, f)) >= 0 && line[strspn(line, " \t\r\n")] == '\0')
-        ;
+    uint64_t first = 0; /* the first line with data */
+    err[0] = '\0';
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        first++;
+        if (line[strspn(line, " \t\r\n")] != '\0')
+            break;
+    }
     if (len < 0) {
         if (ferror(f))
             snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
@@ -838,11 +774,10 @@ static int s_read(s_run_t *run, FILE *f, const char *path, char *err, size_t err
         }
         bool bars = cols.kind == BITTEN_CSV_BARS;
         run->format = bars ? "candle_csv" : "tick_csv";
-        rc = bars ? s_read_bar_csv(run, f, &line, &cap, &cols)
-                  : s_read_tick_csv(run, f, &line, &cap, &cols);
+        rc = s_read_csv(run, f, path, &line, &cap, &cols, first, err, errlen);
     }
     free(line);
-    if (rc != 0)
+    if (rc != 0 && !err[0])
         snprintf(err, errlen, "replay: out of memory reading '%.300s'", path);
     else if (ferror(f)) {
         snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
@@ -869,11 +804,12 @@ static void s_run_free(s_run_t *run)
 }
 
 //  Reads the file into *run with every trade decided (open ones marked). 0, or -1 with err.
-static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *path,
-                         bool reverse, char *err, size_t errlen)
+static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *path, bool reverse,
+                         bool second, char *err, size_t errlen)
 {
     memset(run, 0, sizeof *run);
     run->reverse_path = reverse;
+    run->second = second;
     run->opts.max_frame_bytes = (size_t)bitten_config_int(cfg, "feedback.max_frame_bytes");
     run->opts.server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
     venom_params_t p;
@@ -954,12 +890,12 @@ int venom_replay_report(const bitten_config_t *cfg, const char *path, bool outco
     bool reverse = bar_path && strcmp(bar_path, "reverse") == 0;
     s_run_t run, other;
     memset(&other, 0, sizeof other);
-    int rc = s_replay_once(&run, cfg, path, reverse, err, errlen);
+    int rc = s_replay_once(&run, cfg, path, reverse, false, err, errlen);
     run.outcomes = outcomes || report != VENOM_REPORT_LINES;
     json_t *bias = NULL;
     //  A report on bars measures the path convention: the same file with the other one.
     if (rc == 0 && report != VENOM_REPORT_LINES && strcmp(run.format, "candle_csv") == 0) {
-        rc = s_replay_once(&other, cfg, path, !reverse, err, errlen);
+        rc = s_replay_once(&other, cfg, path, !reverse, true, err, errlen);
         bias = rc == 0 ? s_path_bias_json(&run, &other) : NULL;
         if (rc == 0 && !bias) {
             snprintf(err, errlen, "replay: out of memory writing the output");
