@@ -16,9 +16,9 @@
 #include "modules/venom/record.h"
 #include "modules/venom/venom.h"
 #include "replay/bars_csv.h"
+#include "replay/csv_order.h"
 #include "replay/replay.h"
 
-#define S_DEFAULT_BAR_MS 60000 /* a symbol with a single bar: one minute */
 #define S_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 #define S_MS_PER_S 1000.0
 
@@ -28,6 +28,7 @@ typedef struct {
     bool has_verdict; /* false: no market context (counted as blocked) */
     venom_trade_t trade; /* its followed outcome, copied from the book when decided */
     bool followed;       /* false: could not be followed (out of memory never; kept for safety) */
+    bool decided;        /* its trade is decided: it can be tallied (and printed) */
 } s_signal_t;
 
 /*  Where a fed tick came from when the file holds bars: the bar and the path point. */
@@ -48,10 +49,23 @@ typedef struct {
     venom_book_t *book;       /* the tracker's */
     size_t book_bytes_max, open_max;
     bool reverse_path; /* replay.bar_path = reverse */
+    bool second;       /* the path-bias rerun: says nothing on stderr */
     int max_hold_s;    /* venom.max_hold_s, for the cost model's description */
     bool outcomes;
-    s_signal_t *sigs;
-    size_t n_sigs, cap_sigs;
+    FILE *lines_out; /* report LINES: each signal is printed here when tallied */
+    //  The signals whose trade is not decided yet, and those made after the first of them: a
+    //  ring in signal order (tag = signal number). A signal is tallied (and printed) once it
+    //  and every earlier one are decided, so the tallies add up in signal order as before,
+    //  and nothing is kept per signal after that.
+    s_signal_t *ring;
+    size_t ring_cap, ring_head, ring_n;
+    size_t n_sigs, tallied; /* signals made; tallied (the ring holds n_sigs - tallied) */
+    int tally_failed;       /* out of memory or an output error while tallying */
+    //  The tallies: per pattern; CITADEL; the cost model's counts; the outcome tables
+    //  ([0] before CITADEL, every signal; [1] after, the passed ones).
+    uint64_t per_pattern[VENOM_PATTERN_COUNT], passed, no_context, blocked[BITTEN_R_COUNT_];
+    uint64_t gaps, both_in_bar;
+    bitten_rtable_t tables[2];
     const char *format;
     uint64_t lines, bad[BITTEN_R_COUNT_], other_frames, not_selected;
     uint64_t candle_batches, candles_merged, candle_batches_refused;
@@ -59,25 +73,57 @@ typedef struct {
 
 /* ================================================================ feeding */
 
-static int s_grow(void **items, size_t *cap, size_t need, size_t size)
+static s_signal_t *s_ring_at(const s_run_t *run, size_t tag)
 {
-    if (need <= *cap)
-        return 0;
-    size_t cap2 = *cap ? *cap * 2 : 1024;
-    while (cap2 < need)
-        cap2 *= 2;
-    void *p = realloc(*items, cap2 * size);
-    if (!p)
-        return -1;
-    *items = p;
-    *cap = cap2;
-    return 0;
+    return &run->ring[(run->ring_head + (tag - run->tallied)) % run->ring_cap];
 }
 
 static void s_on_decided(void *ctx, size_t tag, const venom_trade_t *t)
 {
     s_run_t *run = ctx;
-    run->sigs[tag].trade = *t;
+    if (tag < run->tallied || tag >= run->n_sigs)
+        return; /* not one of the ring's (never: each trade is decided once) */
+    s_signal_t *s = s_ring_at(run, tag);
+    s->trade = *t;
+    s->decided = true;
+}
+
+//  A new signal at the ring's end (grown, in order, when full); NULL out of memory.
+static s_signal_t *s_ring_push(s_run_t *run)
+{
+    if (run->ring_n == run->ring_cap) {
+        size_t cap = run->ring_cap ? 2 * run->ring_cap : 64;
+        s_signal_t *r = malloc(cap * sizeof *r);
+        if (!r)
+            return NULL;
+        for (size_t i = 0; i < run->ring_n; i++)
+            r[i] = run->ring[(run->ring_head + i) % run->ring_cap];
+        free(run->ring);
+        run->ring = r;
+        run->ring_cap = cap;
+        run->ring_head = 0;
+    }
+    run->ring_n++;
+    run->n_sigs++;
+    s_signal_t *s = s_ring_at(run, run->n_sigs - 1);
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+static void s_tally(s_run_t *run, const s_signal_t *s);
+
+//  Tallies (and prints) the signals at the ring's start that are decided; every one at_end.
+static void s_flush(s_run_t *run, bool at_end)
+{
+    while (run->ring_n > 0) {
+        s_signal_t *s = &run->ring[run->ring_head];
+        if (!at_end && !s->decided)
+            break;
+        s_tally(run, s);
+        run->ring_head = (run->ring_head + 1) % run->ring_cap;
+        run->ring_n--;
+        run->tallied++;
+    }
 }
 
 //  The open trades see the quote first (before a signal it made opens). Ticks go through the
@@ -95,7 +141,7 @@ static void s_follow(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *
                            bar->start, s_on_decided, run);
 }
 
-static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar)
+static int s_feed_tick(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar)
 {
     if (!venom_selection_has(run->selection, tick->symbol)) {
         run->not_selected++;
@@ -108,10 +154,9 @@ static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar
     s_follow(run, tick, bar);
     if (made != 1)
         return 0;
-    if (s_grow((void **)&run->sigs, &run->cap_sigs, run->n_sigs + 1, sizeof *run->sigs) != 0)
+    s_signal_t *s = s_ring_push(run);
+    if (!s)
         return -1;
-    s_signal_t *s = &run->sigs[run->n_sigs++];
-    memset(s, 0, sizeof *s);
     s->sig = sig;
     s->trade.kind = BITTEN_OUTCOME_OPEN;
     //  The verdict is taken now, on the context as it is when the signal is made: the event
@@ -137,6 +182,15 @@ static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar
     return 0;
 }
 
+//  One tick in, then every signal whose trade it decided (and all before it) tallied.
+static int s_feed(s_run_t *run, const bitten_tick_t *tick, const s_barctx_t *bar)
+{
+    int rc = s_feed_tick(run, tick, bar);
+    if (rc == 0)
+        s_flush(run, false);
+    return rc == 0 && !run->tally_failed ? 0 : -1;
+}
+
 static void s_feed_candles(s_run_t *run, const bitten_candle_batch_t *b)
 {
     if (!venom_selection_has(run->selection, b->symbol)) {
@@ -150,43 +204,6 @@ static void s_feed_candles(s_run_t *run, const bitten_candle_batch_t *b)
         run->candle_batches_refused++;
     else
         run->candles_merged += (uint64_t)added;
-}
-
-/*  CSV ticks are fed in time order; equal times keep file order (a stable sort). */
-typedef struct {
-    bitten_ms_t ts;
-    size_t index;
-} s_order_t;
-
-static int s_cmp_order(const void *a, const void *b)
-{
-    const s_order_t *x = a, *y = b;
-    if (x->ts != y->ts)
-        return x->ts < y->ts ? -1 : 1;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
-static int s_feed_sorted(s_run_t *run, const bitten_tick_t *ticks, size_t n,
-                         const s_barctx_t *bars)
-{
-    s_order_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        order[i] = (s_order_t){ticks[i].timestamp, i};
-    qsort(order, n, sizeof *order, s_cmp_order);
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        size_t at = order[i].index;
-        s_barctx_t bar;
-        if (bars) {
-            bar = bars[at / BITTEN_CSV_TICKS_PER_BAR];
-            bar.k = (int)(at % BITTEN_CSV_TICKS_PER_BAR);
-        }
-        rc = s_feed(run, &ticks[at], bars ? &bar : NULL);
-    }
-    free(order);
-    return rc;
 }
 
 /* ================================================================ JSON lines */
@@ -218,6 +235,64 @@ static int s_read_jsonl(s_run_t *run, FILE *f, char **line, size_t *cap)
 
 /* ================================================================ CSV */
 
+/*  A CSV is read twice. The first pass (csv_order.h) finds how far its rows stray from time
+ *  order and each symbol's bar spacing; the second feeds the rows through the reorder queue,
+ *  which gives the ticks in the order of a stable sort by time (the order the replay has
+ *  always used) while holding only the ticks of the time window a later row may still come
+ *  back into: for a file in time order, the rest of the bars still going on. */
+
+typedef struct {
+    bitten_tick_t tick;
+    s_barctx_t bar; /* when the file holds bars */
+} s_pending_t;
+
+typedef struct {
+    bitten_csv_scan_t *scan;
+    bitten_csv_queue_t *queue;
+    bool bars;
+    uint64_t seq; /* accepted rows so far */
+} s_csv_t;
+
+typedef int (*s_row_fn)(s_run_t *run, s_csv_t *csv, const bitten_csv_row_t *row, uint64_t line);
+
+//  Each data row after the header (line header_line), parsed, to fn; with count, the lines
+//  and the bad ones by reason are counted (the second pass).
+static int s_csv_rows(s_run_t *run, s_csv_t *csv, FILE *f, char **line, size_t *cap,
+                      const bitten_csv_columns_t *c, uint64_t header_line, bool count, s_row_fn fn)
+{
+    uint64_t at = header_line;
+    int rc = 0;
+    while (rc == 0 && getline(line, cap, f) >= 0) {
+        at++;
+        if ((*line)[strspn(*line, " \t\r\n")] == '\0')
+            continue;
+        run->lines += count;
+        bitten_csv_row_t row;
+        bitten_reason_t r = bitten_csv_row(*line, c, run->opts.server_utc_offset_s, &row);
+        if (r != BITTEN_R_OK)
+            run->bad[r] += count;
+        else
+            rc = fn(run, csv, &row, at);
+    }
+    return rc;
+}
+
+static int s_scan_row(s_run_t *run, s_csv_t *csv, const bitten_csv_row_t *row, uint64_t line)
+{
+    (void)run;
+    return bitten_csv_scan_add(csv->scan, row, line);
+}
+
+//  Feeds every queued tick no later row can precede (all of them at the end).
+static int s_drain(s_run_t *run, s_csv_t *csv, int at_end)
+{
+    s_pending_t p;
+    int rc = 0;
+    while (rc == 0 && bitten_csv_queue_pop(csv->queue, at_end, &p))
+        rc = s_feed(run, &p.tick, csv->bars ? &p.bar : NULL);
+    return rc;
+}
+
 static bitten_tick_t s_make_tick(const char *symbol, bitten_ms_t ts, double bid, double ask)
 {
     bitten_tick_t t;
@@ -229,108 +304,25 @@ static bitten_tick_t s_make_tick(const char *symbol, bitten_ms_t ts, double bid,
     return t;
 }
 
-static int s_read_tick_csv(s_run_t *run, FILE *f, char **line, size_t *cap,
-                           const bitten_csv_columns_t *c)
+/*  A tick row is one tick. A bar is four (bitten_csv_bar_ticks: open, then low and high, low
+ *  first for a bullish bar, then close, at 0, 1/4, 1/2 and 3/4 of the symbol's bar spacing);
+ *  with replay.bar_path=reverse the middle two swap prices. bid/ask = mid -/+ half the
+ *  symbol's configured spread (bars carry none). */
+static int s_stream_row(s_run_t *run, s_csv_t *csv, const bitten_csv_row_t *row, uint64_t line)
 {
-    bitten_tick_t *ticks = NULL;
-    size_t n = 0, tcap = 0;
-    int rc = 0;
-    while (rc == 0 && getline(line, cap, f) >= 0) {
-        if ((*line)[strspn(*line, " \t\r\n")] == '\0')
-            continue;
-        run->lines++;
-        bitten_csv_row_t row;
-        bitten_reason_t r = bitten_csv_row(*line, c, run->opts.server_utc_offset_s, &row);
-        if (r != BITTEN_R_OK) {
-            run->bad[r]++;
-            continue;
-        }
-        rc = s_grow((void **)&ticks, &tcap, n + 1, sizeof *ticks);
-        if (rc == 0)
-            ticks[n++] = s_make_tick(row.symbol, row.time, row.v[0], row.v[1]);
-    }
-    if (rc == 0)
-        rc = s_feed_sorted(run, ticks, n, NULL);
-    free(ticks);
-    return rc;
-}
-
-typedef struct {
-    bitten_csv_row_t row;
-    size_t sym; /* index in the names seen */
-} s_bar_t;
-
-typedef struct {
-    size_t sym;
-    bitten_ms_t delta;
-} s_delta_t;
-
-static int s_cmp_delta(const void *a, const void *b)
-{
-    const s_delta_t *x = a, *y = b;
-    if (x->sym != y->sym)
-        return x->sym < y->sym ? -1 : 1;
-    return (x->delta > y->delta) - (x->delta < y->delta);
-}
-
-/*  Each symbol's bar spacing: the most frequent positive gap between its consecutive bars
- *  (ties: the shorter), so weekend and feed gaps do not count. */
-static int s_bar_spacing(const s_bar_t *bars, size_t n, size_t n_syms, bitten_ms_t *spacing)
-{
-    bitten_ms_t *prev = calloc(n_syms ? n_syms : 1, sizeof *prev);
-    s_delta_t *d = malloc((n ? n : 1) * sizeof *d);
-    if (!prev || !d) {
-        free(prev);
-        free(d);
-        return -1;
-    }
-    size_t nd = 0;
-    for (size_t i = 0; i < n; i++) {
-        bitten_ms_t time = bars[i].row.time;
-        if (prev[bars[i].sym] && time > prev[bars[i].sym])
-            d[nd++] = (s_delta_t){bars[i].sym, time - prev[bars[i].sym]};
-        prev[bars[i].sym] = time;
-    }
-    qsort(d, nd, sizeof *d, s_cmp_delta);
-    for (size_t s = 0; s < n_syms; s++)
-        spacing[s] = S_DEFAULT_BAR_MS;
-    size_t best_run = 0;
-    for (size_t i = 0; i < nd;) {
-        size_t j = i;
-        while (j < nd && d[j].sym == d[i].sym && d[j].delta == d[i].delta)
-            j++;
-        if (i == 0 || d[i].sym != d[i - 1].sym)
-            best_run = 0;
-        if (j - i > best_run) {
-            best_run = j - i;
-            spacing[d[i].sym] = d[i].delta;
-        }
-        i = j;
-    }
-    free(prev);
-    free(d);
-    return 0;
-}
-
-/*  Each bar as four ticks (bitten_csv_bar_ticks: open, then low and high, low first for a
- *  bullish bar, then close, at 0, 1/4, 1/2 and 3/4 of the bar's spacing); with
- *  replay.bar_path=reverse the middle two swap prices. bid/ask = mid -/+ half the symbol's
- *  configured spread (bars carry none). */
-static int s_expand_bars(s_run_t *run, const s_bar_t *bars, size_t n, size_t n_syms)
-{
-    bitten_ms_t *spacing = calloc(n_syms ? n_syms : 1, sizeof *spacing);
-    bitten_tick_t *ticks = malloc((n ? n : 1) * BITTEN_CSV_TICKS_PER_BAR * sizeof *ticks);
-    s_barctx_t *ctx = malloc((n ? n : 1) * sizeof *ctx);
-    int rc = (!spacing || !ticks || !ctx) ? -1 : s_bar_spacing(bars, n, n_syms, spacing);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const s_bar_t *b = &bars[i];
-        const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, b->row.symbol);
+    (void)line;
+    s_pending_t p[BITTEN_CSV_TICKS_PER_BAR];
+    memset(p, 0, sizeof p);
+    int n = 1;
+    if (!csv->bars)
+        p[0].tick = s_make_tick(row->symbol, row->time, row->v[0], row->v[1]);
+    else {
+        bitten_ms_t spacing = bitten_csv_scan_spacing(csv->scan, row->symbol);
+        const bitten_symbol_t *spec = bitten_symbols_find(run->symbols, row->symbol);
         double half = spec ? spec->typical_spread * spec->pip / 2.0 : 0.0;
-        const double *v = b->row.v; /* open, high, low, close */
-        bitten_tick_t *t = ticks + i * BITTEN_CSV_TICKS_PER_BAR;
-        ctx[i] = (s_barctx_t){b->row.time, b->row.time + spacing[b->sym], v[0], v[1], v[2], v[3],
-                              2.0 * half, 0};
-        bitten_csv_bar_ticks(&b->row, spacing[b->sym], half, t);
+        const double *v = row->v; /* open, high, low, close */
+        bitten_tick_t t[BITTEN_CSV_TICKS_PER_BAR];
+        bitten_csv_bar_ticks(row, spacing, half, t);
         if (run->reverse_path) {
             bitten_tick_t mid = t[1];
             t[1].bid = t[2].bid;
@@ -338,49 +330,55 @@ static int s_expand_bars(s_run_t *run, const s_bar_t *bars, size_t n, size_t n_s
             t[2].bid = mid.bid;
             t[2].ask = mid.ask;
         }
+        n = BITTEN_CSV_TICKS_PER_BAR;
+        for (int k = 0; k < n; k++)
+            p[k] = (s_pending_t){
+                t[k], {row->time, row->time + spacing, v[0], v[1], v[2], v[3], 2.0 * half, k}};
     }
-    if (rc == 0)
-        rc = s_feed_sorted(run, ticks, n * BITTEN_CSV_TICKS_PER_BAR, ctx);
-    free(spacing);
-    free(ticks);
-    free(ctx);
-    return rc;
+    for (int k = 0; k < n; k++)
+        if (bitten_csv_queue_push(csv->queue, row->time, p[k].tick.timestamp,
+                                  csv->seq * (uint64_t)n + (uint64_t)k, &p[k]) != 0)
+            return -1;
+    csv->seq++;
+    return s_drain(run, csv, 0);
 }
 
-static int s_read_bar_csv(s_run_t *run, FILE *f, char **line, size_t *cap,
-                          const bitten_csv_columns_t *c)
+//  Both passes over the rows after the header (at line header_line). 0, or -1 with err.
+static int s_read_csv(s_run_t *run, FILE *f, const char *path, char **line, size_t *cap,
+                      const bitten_csv_columns_t *c, uint64_t header_line, char *err, size_t errlen)
 {
-    s_bar_t *bars = NULL;
-    size_t n = 0, bcap = 0, n_syms = 0, scap = 0;
-    char(*names)[BITTEN_SYMBOL_MAX + 1] = NULL;
-    int rc = 0;
-    while (rc == 0 && getline(line, cap, f) >= 0) {
-        if ((*line)[strspn(*line, " \t\r\n")] == '\0')
-            continue;
-        run->lines++;
-        bitten_csv_row_t row;
-        bitten_reason_t r = bitten_csv_row(*line, c, run->opts.server_utc_offset_s, &row);
-        if (r != BITTEN_R_OK) {
-            run->bad[r]++;
-            continue;
-        }
-        size_t s = 0;
-        while (s < n_syms && strcmp(names[s], row.symbol) != 0)
-            s++;
-        if (s == n_syms) {
-            rc = s_grow((void **)&names, &scap, n_syms + 1, sizeof *names);
-            if (rc != 0)
-                break;
-            strcpy(names[n_syms++], row.symbol);
-        }
-        rc = s_grow((void **)&bars, &bcap, n + 1, sizeof *bars);
-        if (rc == 0)
-            bars[n++] = (s_bar_t){row, s};
+    off_t data = ftello(f);
+    if (data < 0) {
+        snprintf(err, errlen,
+                 "replay: '%.300s' is not a regular file: a CSV is read twice (its time order "
+                 "and bar spacing first)",
+                 path);
+        return -1;
+    }
+    s_csv_t csv = {bitten_csv_scan_new(c->kind), NULL, c->kind == BITTEN_CSV_BARS, 0};
+    int rc = csv.scan ? s_csv_rows(run, &csv, f, line, cap, c, header_line, false, s_scan_row) : -1;
+    if (rc == 0 && (ferror(f) || fseeko(f, data, SEEK_SET) != 0)) {
+        snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
+        rc = -1;
+    }
+    bitten_ms_t by = 0;
+    uint64_t late = rc == 0 ? bitten_csv_scan_first_late(csv.scan, &by) : 0;
+    if (late && !run->second)
+        fprintf(stderr,
+                "replay: '%.300s' line %llu is %.3f s earlier than a row before it (rows up to "
+                "%.3f s out of time order): fed in time order (a stable sort), holding that "
+                "window of the file in memory\n",
+                path, (unsigned long long)late, (double)by / S_MS_PER_S,
+                (double)bitten_csv_scan_lateness(csv.scan) / S_MS_PER_S);
+    if (rc == 0) {
+        csv.queue = bitten_csv_queue_new(sizeof(s_pending_t), bitten_csv_scan_lateness(csv.scan));
+        rc = csv.queue ? s_csv_rows(run, &csv, f, line, cap, c, header_line, true, s_stream_row)
+                       : -1;
     }
     if (rc == 0)
-        rc = s_expand_bars(run, bars, n, n_syms);
-    free(bars);
-    free(names);
+        rc = s_drain(run, &csv, 1);
+    bitten_csv_queue_destroy(&csv.queue);
+    bitten_csv_scan_destroy(&csv.scan);
     return rc;
 }
 
@@ -408,40 +406,56 @@ static void s_add(bitten_rtable_t *t, const char *key, const s_signal_t *s, int 
         bitten_rstats_add(st, s->trade.kind, s->trade.r, s->trade.rr);
 }
 
-/*  [0] before CITADEL (every signal), [1] after (the passed ones). Every pattern and session
- *  is listed, with or without trades. */
-static int s_tables(const s_run_t *run, bitten_rtable_t t[2])
+/*  The outcome tables, [0] before CITADEL (every signal), [1] after (the passed ones), with
+ *  every pattern and session listed, with or without trades. 0, or -1 out of memory. */
+static int s_tables_init(s_run_t *run)
 {
     int oom = 0;
     char key[BITTEN_RKEY_MAX + 1];
     for (int k = 0; k < 2; k++) {
-        s_add(&t[k], "overall", NULL, &oom);
+        s_add(&run->tables[k], "overall", NULL, &oom);
         for (int p = 0; p < VENOM_PATTERN_COUNT; p++) {
             snprintf(key, sizeof key, "pattern=%s", venom_pattern_str((venom_pattern_t)p));
-            s_add(&t[k], key, NULL, &oom);
+            s_add(&run->tables[k], key, NULL, &oom);
         }
         for (int p = 0; p < VENOM_SESSION_COUNT; p++) {
             snprintf(key, sizeof key, "session=%s", venom_session_str((venom_session_t)p));
-            s_add(&t[k], key, NULL, &oom);
-        }
-    }
-    for (size_t i = 0; i < run->n_sigs; i++) {
-        const s_signal_t *s = &run->sigs[i];
-        if (!s->followed)
-            continue;
-        for (int k = 0; k < 2; k++) {
-            if (k == 1 && !s_passed(s))
-                continue;
-            s_add(&t[k], "overall", s, &oom);
-            snprintf(key, sizeof key, "pattern=%s", venom_pattern_str(s->sig.pattern));
-            s_add(&t[k], key, s, &oom);
-            snprintf(key, sizeof key, "session=%s", venom_session_str(s->sig.session));
-            s_add(&t[k], key, s, &oom);
-            snprintf(key, sizeof key, "symbol=%s", s->sig.symbol);
-            s_add(&t[k], key, s, &oom);
+            s_add(&run->tables[k], key, NULL, &oom);
         }
     }
     return oom ? -1 : 0;
+}
+
+static int s_print_signal(const s_run_t *run, const s_signal_t *s);
+
+//  One signal into the tallies, in signal order (and printed, report LINES).
+static void s_tally(s_run_t *run, const s_signal_t *s)
+{
+    run->per_pattern[s->sig.pattern]++;
+    if (!s->has_verdict)
+        run->no_context++;
+    else if (s->verdict.passed)
+        run->passed++;
+    for (size_t r = 0; s->has_verdict && r < s->verdict.n_reasons; r++)
+        run->blocked[s->verdict.reasons[r]]++;
+    run->gaps += s->trade.gap;
+    run->both_in_bar += s->trade.both_in_bar;
+    int oom = 0;
+    char key[BITTEN_RKEY_MAX + 1];
+    for (int k = 0; s->followed && k < 2; k++) {
+        if (k == 1 && !s_passed(s))
+            continue;
+        bitten_rtable_t *t = &run->tables[k];
+        s_add(t, "overall", s, &oom);
+        snprintf(key, sizeof key, "pattern=%s", venom_pattern_str(s->sig.pattern));
+        s_add(t, key, s, &oom);
+        snprintf(key, sizeof key, "session=%s", venom_session_str(s->sig.session));
+        s_add(t, key, s, &oom);
+        snprintf(key, sizeof key, "symbol=%s", s->sig.symbol);
+        s_add(t, key, s, &oom);
+    }
+    if (oom || (run->lines_out && s_print_signal(run, s) != 0))
+        run->tally_failed = 1;
 }
 
 static const bitten_rstats_t *s_find_group(const bitten_rtable_t *t, const char *key)
@@ -474,24 +488,21 @@ static json_t *s_scope_json(const bitten_rtable_t *t)
 
 static json_t *s_cost_model_json(const s_run_t *run)
 {
-    uint64_t gaps = 0, both = 0;
-    for (size_t i = 0; i < run->n_sigs; i++) {
-        gaps += run->sigs[i].trade.gap;
-        both += run->sigs[i].trade.both_in_bar;
-    }
     return json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I}", "entry",
         "ask for BUY, bid for SELL, on the quote that made the signal", "exit",
         "bid for BUY, ask for SELL; SL and TP are distances from the fill", "spread",
-        strcmp(run->format, "candle_csv") == 0 ? "configured per symbol (symbols.<S>.typical_spread)"
-                                               : "the ticks' own bid/ask",
+        strcmp(run->format, "candle_csv") == 0
+            ? "configured per symbol (symbols.<S>.typical_spread)"
+            : "the ticks' own bid/ask",
         "gap", "a stop passed by a gap fills at the first price beyond it", "same_bar",
         "SL and TP inside one bar: SL (worst case)", "max_hold_s", (json_int_t)run->max_hold_s,
         "weekend", "no fills while the market is closed; held positions meet the first price after",
-        "bar_path", strcmp(run->format, "candle_csv") != 0 ? "n/a (ticks)"
-                    : run->reverse_path                    ? "reverse"
-                                                           : "close",
-        "gap_fills", (json_int_t)gaps, "sl_tp_same_bar", (json_int_t)both);
+        "bar_path",
+        strcmp(run->format, "candle_csv") != 0 ? "n/a (ticks)"
+        : run->reverse_path                    ? "reverse"
+                                               : "close",
+        "gap_fills", (json_int_t)run->gaps, "sl_tp_same_bar", (json_int_t)run->both_in_bar);
 }
 
 static json_t *s_rate_json(const venom_stats_t *st)
@@ -513,9 +524,9 @@ static json_t *s_rate_json(const venom_stats_t *st)
 
 static json_t *s_outcomes_json(const s_run_t *run)
 {
-    bitten_rtable_t t[2] = {{0}, {0}};
+    const bitten_rtable_t *t = run->tables;
     json_t *o = NULL;
-    if (s_tables(run, t) == 0) {
+    if (!run->tally_failed) {
         o = json_object();
         json_object_set_new(o, "cost_model", s_cost_model_json(run));
         json_object_set_new(o, "method",
@@ -546,8 +557,6 @@ static json_t *s_outcomes_json(const s_run_t *run)
                             json_pack("{s:I, s:I}", "open_trades_max", (json_int_t)run->open_max,
                                       "book_bytes_max", (json_int_t)run->book_bytes_max));
     }
-    bitten_rtable_free(&t[0]);
-    bitten_rtable_free(&t[1]);
     return o;
 }
 
@@ -574,32 +583,19 @@ static json_t *s_summary(const s_run_t *run, bool outcomes)
     json_object_set_new(sum, "not_selected", json_integer((json_int_t)run->not_selected));
     venom_stats_json(&st, sum);
     json_t *patterns = json_object();
-    uint64_t per[VENOM_PATTERN_COUNT] = {0};
-    for (size_t i = 0; i < run->n_sigs; i++)
-        per[run->sigs[i].sig.pattern]++;
     for (int p = 0; p < VENOM_PATTERN_COUNT; p++)
         json_object_set_new(patterns, venom_pattern_str((venom_pattern_t)p),
-                            json_integer((json_int_t)per[p]));
+                            json_integer((json_int_t)run->per_pattern[p]));
     json_object_set_new(sum, "patterns", patterns);
-    uint64_t passed = 0, blocked[BITTEN_R_COUNT_] = {0}, no_context = 0;
-    for (size_t i = 0; i < run->n_sigs; i++) {
-        const s_signal_t *s = &run->sigs[i];
-        if (!s->has_verdict)
-            no_context++;
-        else if (s->verdict.passed)
-            passed++;
-        for (size_t r = 0; s->has_verdict && r < s->verdict.n_reasons; r++)
-            blocked[s->verdict.reasons[r]]++;
-    }
     json_t *by_reason = json_object();
     for (int r = 0; r < BITTEN_R_COUNT_; r++)
-        if (blocked[r])
+        if (run->blocked[r])
             json_object_set_new(by_reason, bitten_reason_str((bitten_reason_t)r),
-                                json_integer((json_int_t)blocked[r]));
+                                json_integer((json_int_t)run->blocked[r]));
     json_object_set_new(sum, "citadel",
-                        json_pack("{s:I, s:I, s:I, s:o}", "passed", (json_int_t)passed, "blocked",
-                                  (json_int_t)(run->n_sigs - passed), "no_context",
-                                  (json_int_t)no_context, "blocked_by_reason", by_reason));
+                        json_pack("{s:I, s:I, s:I, s:o}", "passed", (json_int_t)run->passed,
+                                  "blocked", (json_int_t)(run->tallied - run->passed), "no_context",
+                                  (json_int_t)run->no_context, "blocked_by_reason", by_reason));
     json_object_set_new(sum, "sampling", s_rate_json(&st));
     if (outcomes) {
         json_t *o = s_outcomes_json(run);
@@ -624,33 +620,29 @@ static int s_print(FILE *out, json_t *obj)
     return 0;
 }
 
-static int s_output_lines(s_run_t *run, bool outcomes, FILE *out)
+//  One signal line: the signal event, CITADEL's verdict and, with outcomes, the trade.
+static int s_print_signal(const s_run_t *run, const s_signal_t *s)
 {
-    for (size_t i = 0; i < run->n_sigs; i++) {
-        s_signal_t *s = &run->sigs[i];
-        json_t *o = venom_signal_json(&s->sig);
-        if (!o)
-            return -1;
-        json_object_set_new(o, "verdict", s->has_verdict ? citadel_verdict_json(&s->sig, &s->verdict)
-                                                         : json_null());
-        if (outcomes) {
-            const venom_trade_t *t = &s->trade;
-            char ts[32];
-            json_object_set_new(o, "outcome", json_string(bitten_outcome_str(t->kind)));
-            json_object_set_new(o, "r", venom_json_num4(t->r));
-            json_object_set_new(o, "fill", json_real(t->entry));
-            json_object_set_new(o, "exit", s_price(t->exit));
-            json_object_set_new(o, "closed_at",
-                                t->closed_at ? json_string(bitten_format_time(t->closed_at, ts,
-                                                                              sizeof ts))
-                                             : json_null());
-            json_object_set_new(o, "gap", json_boolean(t->gap));
-            json_object_set_new(o, "sl_tp_same_bar", json_boolean(t->both_in_bar));
-        }
-        if (s_print(out, o) != 0)
-            return -1;
+    json_t *o = venom_signal_json(&s->sig);
+    if (!o)
+        return -1;
+    json_object_set_new(o, "verdict",
+                        s->has_verdict ? citadel_verdict_json(&s->sig, &s->verdict) : json_null());
+    if (run->outcomes) {
+        const venom_trade_t *t = &s->trade;
+        char ts[32];
+        json_object_set_new(o, "outcome", json_string(bitten_outcome_str(t->kind)));
+        json_object_set_new(o, "r", venom_json_num4(t->r));
+        json_object_set_new(o, "fill", json_real(t->entry));
+        json_object_set_new(o, "exit", s_price(t->exit));
+        json_object_set_new(o, "closed_at",
+                            t->closed_at
+                                ? json_string(bitten_format_time(t->closed_at, ts, sizeof ts))
+                                : json_null());
+        json_object_set_new(o, "gap", json_boolean(t->gap));
+        json_object_set_new(o, "sl_tp_same_bar", json_boolean(t->both_in_bar));
     }
-    return s_print(out, s_summary(run, outcomes));
+    return s_print(run->lines_out, o);
 }
 
 static void s_cell_pct(FILE *out, json_t *v, json_t *ci)
@@ -784,9 +776,9 @@ static int s_output_table(json_t *report, FILE *out)
 //  bias (taken, may be NULL): the path convention's measure, put under outcomes.path_bias.
 static int s_output(s_run_t *run, venom_report_t report, FILE *out, json_t *bias)
 {
-    if (report == VENOM_REPORT_LINES) {
+    if (report == VENOM_REPORT_LINES) { /* the signal lines are out already */
         json_decref(bias);
-        return s_output_lines(run, run->outcomes, out);
+        return s_print(out, s_summary(run, run->outcomes));
     }
     json_t *sum = s_summary(run, true);
     if (!sum) {
@@ -810,8 +802,13 @@ static int s_read(s_run_t *run, FILE *f, const char *path, char *err, size_t err
     size_t cap = 0;
     int rc = -1;
     ssize_t len;
-    while ((len = getline(&line, &cap, f)) >= 0 && line[strspn(line, " \t\r\n")] == '\0')
-        ;
+    uint64_t first = 0; /* the first line with data */
+    err[0] = '\0';
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        first++;
+        if (line[strspn(line, " \t\r\n")] != '\0')
+            break;
+    }
     if (len < 0) {
         if (ferror(f))
             snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
@@ -838,11 +835,10 @@ static int s_read(s_run_t *run, FILE *f, const char *path, char *err, size_t err
         }
         bool bars = cols.kind == BITTEN_CSV_BARS;
         run->format = bars ? "candle_csv" : "tick_csv";
-        rc = bars ? s_read_bar_csv(run, f, &line, &cap, &cols)
-                  : s_read_tick_csv(run, f, &line, &cap, &cols);
+        rc = s_read_csv(run, f, path, &line, &cap, &cols, first, err, errlen);
     }
     free(line);
-    if (rc != 0)
+    if (rc != 0 && !err[0])
         snprintf(err, errlen, "replay: out of memory reading '%.300s'", path);
     else if (ferror(f)) {
         snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
@@ -864,16 +860,22 @@ static void s_run_free(s_run_t *run)
     venom_tracker_destroy(&run->tracker);
     run->book = NULL;
     bitten_symbols_destroy(&run->symbols);
-    free(run->sigs);
-    run->sigs = NULL;
+    free(run->ring);
+    run->ring = NULL;
+    bitten_rtable_free(&run->tables[0]);
+    bitten_rtable_free(&run->tables[1]);
 }
 
-//  Reads the file into *run with every trade decided (open ones marked). 0, or -1 with err.
-static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *path,
-                         bool reverse, char *err, size_t errlen)
+//  Reads the file into *run with every trade decided (open ones marked) and every signal
+//  tallied; lines_out: where each signal line goes (report LINES), or NULL. 0, or -1 with err.
+static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *path, bool reverse,
+                         bool second, bool outcomes, FILE *lines_out, char *err, size_t errlen)
 {
     memset(run, 0, sizeof *run);
     run->reverse_path = reverse;
+    run->second = second;
+    run->outcomes = outcomes;
+    run->lines_out = lines_out;
     run->opts.max_frame_bytes = (size_t)bitten_config_int(cfg, "feedback.max_frame_bytes");
     run->opts.server_utc_offset_s = (int)bitten_config_int(cfg, "feedback.server_utc_offset_s");
     venom_params_t p;
@@ -900,15 +902,19 @@ static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *p
     venom_follow_params_init(&fp, &p);
     run->tracker = run->engine ? venom_tracker_new(&fp, run->symbols) : NULL;
     run->book = run->tracker ? venom_tracker_book(run->tracker) : NULL;
-    FILE *f = run->book && run->selection ? fopen(path, "r") : NULL;
+    bool made = run->book && run->selection && s_tables_init(run) == 0;
+    FILE *f = made ? fopen(path, "r") : NULL;
     int rc = -1;
-    if (!run->engine || !run->book || !run->selection)
+    if (!made)
         snprintf(err, errlen, "replay: cannot create the engine");
     else if (!f)
         snprintf(err, errlen, "replay: cannot read '%.300s': %s", path, strerror(errno));
     else if (s_read(run, f, path, err, errlen) == 0) {
         venom_tracker_finish(run->tracker, s_on_decided, run); /* open at the end: marked */
-        rc = 0;
+        s_flush(run, true);
+        rc = run->tally_failed ? -1 : 0;
+        if (rc != 0)
+            snprintf(err, errlen, "replay: out of memory writing the signals");
     }
     if (f)
         fclose(f);
@@ -919,9 +925,9 @@ static int s_replay_once(s_run_t *run, const bitten_config_t *cfg, const char *p
 static json_t *s_path_bias_json(const s_run_t *a, const s_run_t *b)
 {
     const s_run_t *close_run = a->reverse_path ? b : a, *rev_run = a->reverse_path ? a : b;
-    bitten_rtable_t tc[2] = {{0}, {0}}, tr[2] = {{0}, {0}};
+    const bitten_rtable_t *tc = close_run->tables, *tr = rev_run->tables;
     json_t *o = NULL;
-    if (s_tables(close_run, tc) == 0 && s_tables(rev_run, tr) == 0) {
+    if (!close_run->tally_failed && !rev_run->tally_failed) {
         o = json_object();
         const char *scopes[2] = {"before_citadel", "after_citadel"};
         for (int k = 0; k < 2; k++) {
@@ -940,10 +946,6 @@ static json_t *s_path_bias_json(const s_run_t *a, const s_run_t *b)
                                         "for a bullish bar, reverse = high first; the truth "
                                         "is unknown without finer data"));
     }
-    for (int k = 0; k < 2; k++) {
-        bitten_rtable_free(&tc[k]);
-        bitten_rtable_free(&tr[k]);
-    }
     return o;
 }
 
@@ -954,12 +956,13 @@ int venom_replay_report(const bitten_config_t *cfg, const char *path, bool outco
     bool reverse = bar_path && strcmp(bar_path, "reverse") == 0;
     s_run_t run, other;
     memset(&other, 0, sizeof other);
-    int rc = s_replay_once(&run, cfg, path, reverse, err, errlen);
-    run.outcomes = outcomes || report != VENOM_REPORT_LINES;
+    bool lines = report == VENOM_REPORT_LINES;
+    int rc = s_replay_once(&run, cfg, path, reverse, false, outcomes || !lines, lines ? out : NULL,
+                           err, errlen);
     json_t *bias = NULL;
     //  A report on bars measures the path convention: the same file with the other one.
     if (rc == 0 && report != VENOM_REPORT_LINES && strcmp(run.format, "candle_csv") == 0) {
-        rc = s_replay_once(&other, cfg, path, !reverse, err, errlen);
+        rc = s_replay_once(&other, cfg, path, !reverse, true, true, NULL, err, errlen);
         bias = rc == 0 ? s_path_bias_json(&run, &other) : NULL;
         if (rc == 0 && !bias) {
             snprintf(err, errlen, "replay: out of memory writing the output");

@@ -22,7 +22,10 @@ typedef enum {
  *  lines of feedback frames (ticks fed in file order, candle_batch frames merged, other frames
  *  ignored), or CSV with a header: `timestamp,symbol,bid,ask` ticks, or
  *  `time,symbol,open,high,low,close[,volume]` bars expanded to four ticks each; CSV ticks are
- *  fed in time order (stable). outcomes: follow each signal forward (outcome.h).
+ *  fed in time order (stable). A CSV is streamed in two passes (csv_order.h): memory does not
+ *  grow with its rows when they are in time order (rows out of order are still fed sorted,
+ *  holding the window they stray over, and one line on stderr names the first); it must be
+ *  seekable. outcomes: follow each signal forward (outcome.h).
  *  Output depends only on the file and cfg. Returns 0, or -1 with one line in err when the
  *  file cannot be read or the configuration is not usable. */
 int venom_replay_run(const bitten_config_t *cfg, const char *path, bool outcomes, FILE *out,
