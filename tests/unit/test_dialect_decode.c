@@ -830,12 +830,12 @@ static void test_one_parse_detect_decode_equals_the_two_steps(void **state)
 {
     (void)state;
     static const char *const frames[] = {
-        "{\"type\":\"telemetry\",\"uuid\":\"A1\",\"timestamp\":\"2025-09-15T16:33:52Z\","
-        "\"account\":{\"balance\":10000.5,\"equity\":10001.25,\"margin\":12,"
-        "\"free_margin\":9989,\"positions\":2}}",
+        ("{\"type\":\"telemetry\",\"uuid\":\"A1\",\"timestamp\":\"2025-09-15T16:33:52Z\","
+         "\"account\":{\"balance\":10000.5,\"equity\":10001.25,\"margin\":12,"
+         "\"free_margin\":9989,\"positions\":2}}"),
         "{\"type\":\"heartbeat\",\"uuid\":\"A1\",\"balance\":1}",
-        "{\"type\":\"tick\",\"symbol\":\"EURUSDm\",\"bid\":1.1,\"ask\":1.2,"
-        "\"timestamp\":1757964832}",
+        ("{\"type\":\"tick\",\"symbol\":\"EURUSDm\",\"bid\":1.1,\"ask\":1.2,"
+         "\"timestamp\":1757964832}"),
         "{\"type\":\"status_report\",\"ea_version\":\"7.01\",\"balance\":5}",
         "{\"type\":\"HELLO\",\"target_uuid\":\"COMMANDER_DEV_0011\",\"version\":\"2.05\"}",
         "{\"type\":\"confirmation\",\"user_uuid\":\"U\",\"node_id\":\"n\",\"fire_id\":\"F1\"}",
