@@ -73,6 +73,23 @@ bitten_dialect_detect_t bitten_dialect_detect(const char *data, size_t len);
 bitten_dialect_t bitten_dialect_choose(bitten_dialect_t pinned, bitten_dialect_t current,
                                        const bitten_dialect_detect_t *seen);
 
+/*  Chooses the dialect a frame is decoded with from what its shape says; may change *opts
+ *  (a copy of the caller's). Called while the frame's JSON tree is held: it must not use
+ *  jansson (bitten_dialect_detect_decode). */
+typedef bitten_dialect_t (*bitten_dialect_pick_fn)(void *arg, const bitten_dialect_detect_t *seen,
+                                                   bitten_decode_opts_t *opts);
+
+/*  One parse for both: the same results as
+ *      *seen = bitten_dialect_detect(data, len);
+ *      o = *opts; d = pick(arg, seen, &o);
+ *      return bitten_dialect_decode(d, dir, data, len, &o, out, err);
+ *  but valid UTF-8 within opts->max_frame_bytes is parsed once (the feedback hot path); other
+ *  frames take exactly those three steps. opts may be NULL (no limit, offset 0). */
+int bitten_dialect_detect_decode(bitten_dir_t dir, const char *data, size_t len,
+                                 const bitten_decode_opts_t *opts, bitten_dialect_pick_fn pick,
+                                 void *arg, bitten_dialect_detect_t *seen, bitten_frame_t *out,
+                                 bitten_decode_error_t *err);
+
 /* ---------------------------------------------------------------- EA-side reading */
 
 /* ---------------------------------------------------------------- broker symbols */

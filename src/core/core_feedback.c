@@ -74,10 +74,9 @@ static int s_refuse(core_src_t *src, bitten_reason_t reason, const char *field,
 //  The dialect to decode a frame with: the account's pinned one; else the one it holds if the
 //  frame's shape allows it; else the shape's (the first of several candidates: v2.05 and v2.02
 //  write their shared frames alike); else the contract, whose decoder names what is wrong.
-static bitten_dialect_t s_dialect(const bitten_account_t *acc, const char *data, size_t len,
-                                  bitten_dialect_detect_t *seen)
+static bitten_dialect_t s_dialect(const bitten_account_t *acc,
+                                  const bitten_dialect_detect_t *seen)
 {
-    *seen = bitten_dialect_detect(data, len);
     bitten_dialect_t pinned = acc && acc->dialect_pinned ? acc->dialect : BITTEN_DIALECT_UNKNOWN;
     bitten_dialect_t current = acc ? acc->dialect : BITTEN_DIALECT_UNKNOWN;
     bitten_dialect_t d = bitten_dialect_choose(pinned, current, seen);
@@ -88,16 +87,41 @@ static bitten_dialect_t s_dialect(const bitten_account_t *acc, const char *data,
     return d == BITTEN_DIALECT_UNKNOWN ? BITTEN_DIALECT_CONTRACT : d;
 }
 
+//  The options an EA dialect's frame is decoded with: with the accounts' normalize hook, EA
+//  server time is converted there, per account.
+static void s_dialect_opts(const bitten_core_t *core, bitten_dialect_t d,
+                           bitten_decode_opts_t *opts)
+{
+    if (d != BITTEN_DIALECT_CONTRACT && core->accounts_query.normalize)
+        opts->server_utc_offset_s = 0;
+}
+
 static int s_decode(bitten_core_t *core, bitten_dialect_t d, const char *data, size_t len,
                     bitten_decode_error_t *err)
 {
-    if (d == BITTEN_DIALECT_CONTRACT)
-        return bitten_decode(BITTEN_DIR_FEEDBACK, data, len, &core->decode_opts, core->frame, err);
-    //  With the accounts' normalize hook, EA server time is converted there, per account.
     bitten_decode_opts_t opts = core->decode_opts;
-    if (core->accounts_query.normalize)
-        opts.server_utc_offset_s = 0;
+    s_dialect_opts(core, d, &opts);
     return bitten_dialect_decode(d, BITTEN_DIR_FEEDBACK, data, len, &opts, core->frame, err);
+}
+
+//  What the first decode of a frame needs to choose its dialect from the frame's shape.
+typedef struct {
+    const bitten_core_t *core;
+    const bitten_account_t *acc; /* the account the connection proves, or NULL */
+    bool v7_ok;                  /* v7 frames need an account (proven or anonymous) */
+    bitten_dialect_t chosen;
+} s_pick_t;
+
+static bitten_dialect_t s_pick(void *arg, const bitten_dialect_detect_t *seen,
+                               bitten_decode_opts_t *opts)
+{
+    s_pick_t *p = arg;
+    bitten_dialect_t d = s_dialect(p->acc, seen);
+    if (!p->v7_ok && d == BITTEN_DIALECT_V7)
+        d = BITTEN_DIALECT_CONTRACT;
+    s_dialect_opts(p->core, d, opts);
+    p->chosen = d;
+    return d;
 }
 
 static bool s_market_data(const bitten_frame_t *f)
@@ -302,20 +326,23 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
     bool anonymous = !*proven_copy && src->kind == CORE_SRC_FEEDBACK && *core->set.anonymous_account;
     if (anonymous)
         have_acc = aq->find && aq->find(aq->self, core->set.anonymous_account, &acc) == 0;
+    //  One parse: the frame's shape, then the dialect chosen from it, then the decode.
     bitten_dialect_detect_t seen;
-    bitten_dialect_t d = s_dialect(have_acc ? &acc : NULL, data, len, &seen);
-    if (!*proven_copy && !anonymous && d == BITTEN_DIALECT_V7)
-        d = BITTEN_DIALECT_CONTRACT;
+    s_pick_t pick = {core, have_acc ? &acc : NULL, *proven_copy || anonymous,
+                     BITTEN_DIALECT_UNKNOWN};
     bitten_decode_error_t err;
-    if (s_decode(core, d, data, len, &err) != 0) {
+    if (bitten_dialect_detect_decode(BITTEN_DIR_FEEDBACK, data, len, &core->decode_opts, s_pick,
+                                     &pick, &seen, core->frame, &err) != 0) {
         s_refuse(src, err.reason, err.field, err.detail, data, len);
         return;
     }
+    bitten_dialect_t d = pick.chosen;
     //  A frame that names its account on a shared socket: that account's pinned dialect wins.
     const char *named = bitten_frame_uuid(core->frame);
     bitten_account_t named_acc;
-    if (!*proven_copy && *named && aq->find && aq->find(aq->self, named, &named_acc) == 0 &&
-        named_acc.dialect_pinned && named_acc.dialect != d) {
+    bool have_named = !*proven_copy && *named && aq->find &&
+                      aq->find(aq->self, named, &named_acc) == 0;
+    if (have_named && named_acc.dialect_pinned && named_acc.dialect != d) {
         d = named_acc.dialect;
         if (s_decode(core, d, data, len, &err) != 0) {
             s_refuse(src, err.reason, err.field, err.detail, data, len);
@@ -326,9 +353,12 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
         return;
     bitten_frame_t *f = core->frame;
     const char *uuid = bitten_frame_uuid(f);
-    //  The account records what its EA speaks (pinned dialects stay; unknown uuids: no-op).
-    if (*uuid && aq->set_dialect && seen.dialect != BITTEN_DIALECT_UNKNOWN &&
-        (!have_acc || strcmp(acc.uuid, uuid) != 0 || acc.dialect != seen.dialect))
+    //  The account records what its EA speaks (pinned dialects stay; unknown uuids: no-op;
+    //  an account that already holds it, as found above: nothing to do).
+    bool holds = (have_acc && strcmp(acc.uuid, uuid) == 0 && acc.dialect == seen.dialect) ||
+                 (have_named && strcmp(named_acc.uuid, uuid) == 0 &&
+                  named_acc.dialect == seen.dialect);
+    if (*uuid && aq->set_dialect && seen.dialect != BITTEN_DIALECT_UNKNOWN && !holds)
         aq->set_dialect(aq->self, uuid, seen.dialect);
     if (aq->normalize) {
         bitten_reason_t why = BITTEN_R_OK;

@@ -96,6 +96,8 @@ typedef struct {
     bitten_decode_error_t *err;
     const s_rules_t *rules;
     bitten_frame_t *frame; /* for flags */
+    const char *hit_key;   /* s_pick found this key in obj already: its value is hit */
+    const json_t *hit;
 } s_ctx_t;
 
 /* ---------------------------------------------------------------- errors */
@@ -224,7 +226,9 @@ static int s_parse_failure(const s_ctx_t *c, const char *data, size_t len, const
 
 static const json_t *s_lookup(const s_ctx_t *c, const char *key)
 {
-    const json_t *v = json_object_get(c->obj, key);
+    const json_t *v = c->hit_key != NULL && strcmp(c->hit_key, key) == 0
+                          ? c->hit
+                          : json_object_get(c->obj, key);
     return json_is_null(v) ? NULL : v;
 }
 
@@ -445,17 +449,25 @@ static int s_enum(const s_ctx_t *c, const char *key, const char *const *names, i
 
 /* ---------------------------------------------------------------- feedback frames */
 
-/*  Optional account fields live in "account" when it is there, else at top level. */
-static const s_ctx_t *s_pick(const s_ctx_t *account, const s_ctx_t *top, const char *key)
+/*  Optional account fields live in "account" when it is there, else at top level. The
+ *  context picked remembers what it found (in *scratch), so the reader looks it up once. */
+static const s_ctx_t *s_pick(const s_ctx_t *account, const s_ctx_t *top, const char *key,
+                             s_ctx_t *scratch)
 {
-    return json_object_get(account->obj, key) != NULL ? account : top;
+    const json_t *v = json_object_get(account->obj, key);
+    if (v == NULL && account->obj != top->obj)
+        return top;
+    *scratch = v != NULL ? *account : *top;
+    scratch->hit_key = key;
+    scratch->hit = v;
+    return scratch;
 }
 
 static int s_telemetry(const s_ctx_t *c, bitten_frame_t *out)
 {
     bitten_telemetry_t *t = &out->u.telemetry;
     memset(t, 0, sizeof *t);
-    s_ctx_t a = *c;
+    s_ctx_t a = *c, k;
     const json_t *account = s_lookup(c, "account");
     if (account != NULL && !json_is_object(account))
         return s_fail(c, BITTEN_R_WRONG_TYPE, "account", "expected object");
@@ -465,16 +477,17 @@ static int s_telemetry(const s_ctx_t *c, bitten_frame_t *out)
     }
     if (s_uuid(c, true, t->uuid) || s_num(&a, "balance", true, &S_MONEY, &t->balance, NULL) ||
         s_num(&a, "equity", true, &S_MONEY, &t->equity, NULL) ||
-        s_num(s_pick(&a, c, "margin"), "margin", false, &S_MARGIN, &t->margin, &t->has_margin) ||
-        s_num(s_pick(&a, c, "free_margin"), "free_margin", false, &S_MONEY, &t->free_margin,
+        s_num(s_pick(&a, c, "margin", &k), "margin", false, &S_MARGIN, &t->margin,
+              &t->has_margin) ||
+        s_num(s_pick(&a, c, "free_margin", &k), "free_margin", false, &S_MONEY, &t->free_margin,
               &t->has_free_margin) ||
-        s_num(s_pick(&a, c, "profit"), "profit", false, &S_MONEY, &t->profit, &t->has_profit) ||
-        s_num(s_pick(&a, c, "margin_level"), "margin_level", false, &S_MONEY, &t->margin_level,
+        s_num(s_pick(&a, c, "profit", &k), "profit", false, &S_MONEY, &t->profit, &t->has_profit) ||
+        s_num(s_pick(&a, c, "margin_level", &k), "margin_level", false, &S_MONEY, &t->margin_level,
               &t->has_margin_level) ||
-        s_int(s_pick(&a, c, "positions"), "positions", false, &S_POSITIONS, &t->positions,
+        s_int(s_pick(&a, c, "positions", &k), "positions", false, &S_POSITIONS, &t->positions,
               &t->has_positions) ||
-        s_str(s_pick(&a, c, "currency"), "currency", false, t->currency, sizeof t->currency) ||
-        s_int(s_pick(&a, c, "leverage"), "leverage", false, &S_LEVERAGE, &t->leverage,
+        s_str(s_pick(&a, c, "currency", &k), "currency", false, t->currency, sizeof t->currency) ||
+        s_int(s_pick(&a, c, "leverage", &k), "leverage", false, &S_LEVERAGE, &t->leverage,
               &t->has_leverage) ||
         s_time(c, "timestamp", false, &t->timestamp))
         return -1;
@@ -1054,6 +1067,7 @@ typedef struct {
     _Alignas(16) unsigned char buf[S_ARENA_BYTES];
     size_t used;
     bool on;
+    bool spilled; /* this parse took memory from malloc too: its tree must be json_decref'd */
 } s_arena_t;
 
 static _Thread_local s_arena_t s_arena;
@@ -1068,6 +1082,8 @@ static void *s_arena_malloc(size_t size)
         a->used += need;
         return p;
     }
+    if (a->on)
+        a->spilled = true;
     return malloc(size);
 }
 
@@ -1089,12 +1105,18 @@ static void s_arena_begin(void)
     pthread_once(&s_arena_once, s_arena_install);
     s_arena.used = 0;
     s_arena.on = true;
+    s_arena.spilled = false;
 }
 
-static void s_arena_end(void)
+//  Frees the frame's tree and resets the arena. A tree that lives wholly in the arena needs
+//  no json_decref walk (it only calls s_arena_free, a no-op there): the reset frees it.
+static void s_arena_end(json_t *root)
 {
+    if (s_arena.spilled)
+        json_decref(root);
     s_arena.on = false;
     s_arena.used = 0;
+    s_arena.spilled = false;
 }
 
 /*  Parses data (already valid for the dialect's charset) and decodes it. */
@@ -1107,13 +1129,12 @@ static int s_decode_bytes(s_ctx_t *c, bitten_dialect_t dialect, bitten_dir_t dir
     s_arena_begin();
     json_t *root = json_loadb(data, len, JSON_DECODE_ANY, &je);
     if (root == NULL) {
-        s_arena_end();
+        s_arena_end(NULL);
         return s_parse_failure(c, data, len, &je);
     }
     c->obj = root;
     int rc = s_decode_root(c, dialect, dir, out);
-    json_decref(root);
-    s_arena_end();
+    s_arena_end(root);
     return rc;
 }
 
@@ -1172,6 +1193,38 @@ int bitten_dialect_decode(bitten_dialect_t dialect, bitten_dir_t dir, const char
     int rc = s_decode_bytes(&c, dialect, dir, utf8, n, out);
     free(utf8);
     out->flags |= BITTEN_FRAME_F_CP1252;
+    return rc;
+}
+
+int bitten_dialect_detect_decode(bitten_dir_t dir, const char *data, size_t len,
+                                 const bitten_decode_opts_t *opts, bitten_dialect_pick_fn pick,
+                                 void *arg, bitten_dialect_detect_t *seen, bitten_frame_t *out,
+                                 bitten_decode_error_t *err)
+{
+    bitten_decode_opts_t o = opts != NULL ? *opts : (bitten_decode_opts_t){0, 0};
+    if (data == NULL || len == 0 || (o.max_frame_bytes != 0 && len > o.max_frame_bytes) ||
+        !bitten_utf8_valid(data, len)) {
+        /* Refused before any parse, or read as cp1252 by the EA dialects only: rare. */
+        *seen = bitten_dialect_detect(data, len);
+        bitten_dialect_t d = pick(arg, seen, &o);
+        return bitten_dialect_decode(d, dir, data, len, &o, out, err);
+    }
+    /* Valid UTF-8: detection and every dialect's decode read these very bytes, so one tree
+     * (DECODE_ANY, as s_decode_bytes parses) serves both. */
+    json_error_t je;
+    s_arena_begin();
+    json_t *root = json_loadb(data, len, JSON_DECODE_ANY, &je);
+    *seen = proto_detect_tree(root);
+    bitten_dialect_t d = pick(arg, seen, &o);
+    s_ctx_t c;
+    int rc = s_begin(&c, d, data, len, &o, out, err);
+    if (rc == 0 && root == NULL)
+        rc = s_parse_failure(&c, data, len, &je);
+    else if (rc == 0) {
+        c.obj = root;
+        rc = s_decode_root(&c, d, dir, out);
+    }
+    s_arena_end(root);
     return rc;
 }
 

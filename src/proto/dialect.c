@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,16 @@ bool bitten_utf8_valid(const char *data, size_t len)
     const unsigned char *p = (const unsigned char *)data;
     size_t i = 0;
     while (i < len) {
+        //  ASCII, eight bytes at a time (a frame is mostly ASCII).
+        uint64_t word;
+        while (len - i >= sizeof word) {
+            memcpy(&word, p + i, sizeof word);
+            if (word & 0x8080808080808080ULL)
+                break;
+            i += sizeof word;
+        }
+        if (i >= len)
+            break;
         unsigned c = p[i];
         size_t n;
         unsigned min;
@@ -196,10 +207,18 @@ bitten_dialect_detect_t bitten_dialect_detect(const char *data, size_t len)
     }
     json_t *root = json_loadb(data, len, 0, NULL);
     free(utf8);
-    if (root == NULL)
+    d = proto_detect_tree(root);
+    json_decref(root);
+    return d;
+}
+
+bitten_dialect_detect_t proto_detect_tree(const json_t *root)
+{
+    bitten_dialect_detect_t d = {0, BITTEN_DIALECT_UNKNOWN, "not JSON"};
+    //  bitten_dialect_detect parses without JSON_DECODE_ANY: a scalar is "not JSON" there.
+    if (!json_is_object(root) && !json_is_array(root))
         return d;
     d.mask = s_detect_obj(root, &d.why);
-    json_decref(root);
     for (int i = BITTEN_DIALECT_CONTRACT; i < BITTEN_DIALECT_COUNT_; i++)
         if (d.mask == BITTEN_DIALECT_BIT(i))
             d.dialect = (bitten_dialect_t)i;

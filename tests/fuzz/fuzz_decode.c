@@ -373,6 +373,42 @@ static void s_dialects(const char *data, size_t size, const bitten_decode_opts_t
     }
 }
 
+/*  The core's one-parse path (bitten_dialect_detect_decode) gives exactly what detection, the
+ *  same pick and a separate decode give: detection, return code, error, every frame byte. */
+static bitten_dialect_t s_fuzz_pick(void *arg, const bitten_dialect_detect_t *seen,
+                                    bitten_decode_opts_t *opts)
+{
+    int fixed = *(const int *)arg;
+    opts->server_utc_offset_s += 3600; /* what a pick sets must reach the decoder */
+    if (fixed > BITTEN_DIALECT_UNKNOWN)
+        return (bitten_dialect_t)fixed;
+    return seen->dialect != BITTEN_DIALECT_UNKNOWN ? seen->dialect : BITTEN_DIALECT_CONTRACT;
+}
+
+static void s_one_parse(const char *data, size_t size, const bitten_decode_opts_t *opts,
+                        bitten_frame_t *a, bitten_frame_t *b)
+{
+    int fixed = (int)(size % (BITTEN_DIALECT_COUNT_ + 1)) - 1; /* -1: the detected one */
+    memset(a, 0, sizeof *a);
+    memset(b, 0, sizeof *b);
+    bitten_decode_error_t ea, eb;
+    memset(&ea, 0, sizeof ea);
+    memset(&eb, 0, sizeof eb);
+    bitten_dialect_detect_t sa, sb = bitten_dialect_detect(data, size);
+    int ra = bitten_dialect_detect_decode(BITTEN_DIR_FEEDBACK, data, size, opts, s_fuzz_pick,
+                                          &fixed, &sa, a, &ea);
+    bitten_decode_opts_t ob = *opts;
+    bitten_dialect_t d = s_fuzz_pick(&fixed, &sb, &ob);
+    int rb = bitten_dialect_decode(d, BITTEN_DIR_FEEDBACK, data, size, &ob, b, &eb);
+    if (ra != rb || sa.mask != sb.mask || sa.dialect != sb.dialect || strcmp(sa.why, sb.why) != 0)
+        s_die("one parse: detection or result differs", a, NULL, 0);
+    if (ea.reason != eb.reason || strcmp(ea.field, eb.field) != 0 ||
+        strcmp(ea.detail, eb.detail) != 0)
+        s_die("one parse: error differs", a, NULL, 0);
+    if (memcmp(a, b, sizeof *a) != 0)
+        s_die("one parse: frame differs", a, NULL, 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -398,6 +434,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             s_die("a refusal without a reason", a, NULL, 0);
     }
     s_dialects((const char *)data, size, &opts, a);
+    s_one_parse((const char *)data, size, &opts, a, b);
     free(a);
     free(b);
     return 0;

@@ -759,6 +759,124 @@ static void test_recorded_v2_ticks_all_decode(void **state)
     assert_true(last >= T_UTC_MS && last < T_UTC_MS + 10 * 60 * 1000);
 }
 
+/* ---------------------------------------------------------------- one parse for detect + decode */
+
+typedef struct {
+    int fixed;          /* the dialect to pick, or -1: the detected one (contract if none) */
+    int calls;
+    bitten_dialect_detect_t seen;
+} s_pick_arg_t;
+
+static bitten_dialect_t s_test_pick(void *arg, const bitten_dialect_detect_t *seen,
+                                    bitten_decode_opts_t *opts)
+{
+    s_pick_arg_t *p = arg;
+    p->calls++;
+    p->seen = *seen;
+    opts->server_utc_offset_s = OFFSET; /* what the pick sets must reach the decoder */
+    if (p->fixed >= 0)
+        return (bitten_dialect_t)p->fixed;
+    return seen->dialect != BITTEN_DIALECT_UNKNOWN ? seen->dialect : BITTEN_DIALECT_CONTRACT;
+}
+
+/*  bitten_dialect_detect_decode == bitten_dialect_detect + the pick + bitten_dialect_decode,
+ *  field for field: the detection, the return code, the error and every byte of the frame. */
+static void s_same_as_two_steps(const char *data, size_t len, size_t max, int fixed)
+{
+    bitten_decode_opts_t opts = {.max_frame_bytes = max, .server_utc_offset_s = 0};
+    s_pick_arg_t one = {fixed, 0, {0, 0, NULL}}, two = {fixed, 0, {0, 0, NULL}};
+    bitten_frame_t *f1 = s_frame(), *f2 = s_frame();
+    memset(f1, 0xA5, sizeof *f1);
+    memset(f2, 0xA5, sizeof *f2);
+    bitten_decode_error_t e1, e2;
+    memset(&e1, 0x5A, sizeof e1);
+    memset(&e2, 0x5A, sizeof e2);
+    bitten_dialect_detect_t seen1;
+    int rc1 = bitten_dialect_detect_decode(FB, data, len, &opts, s_test_pick, &one, &seen1, f1,
+                                           &e1);
+    bitten_dialect_detect_t seen2 = bitten_dialect_detect(data, len);
+    bitten_decode_opts_t o2 = opts;
+    bitten_dialect_t d2 = s_test_pick(&two, &seen2, &o2);
+    int rc2 = bitten_dialect_decode(d2, FB, data, len, &o2, f2, &e2);
+    if (rc1 != rc2 || seen1.mask != seen2.mask)
+        print_error("%.*s: rc %d/%d mask %u/%u\n", (int)len, data, rc1, rc2, seen1.mask,
+                    seen2.mask);
+    assert_int_equal(one.calls, 1);
+    assert_int_equal(rc1, rc2);
+    assert_int_equal(seen1.mask, seen2.mask);
+    assert_int_equal(seen1.dialect, seen2.dialect);
+    assert_string_equal(seen1.why, seen2.why);
+    assert_int_equal(one.seen.mask, seen2.mask);
+    assert_int_equal(e1.reason, e2.reason);
+    if (rc1 != 0) {
+        assert_string_equal(e1.field, e2.field);
+        assert_string_equal(e1.detail, e2.detail);
+    }
+    assert_memory_equal(f1, f2, sizeof *f1);
+    test_free(f1);
+    test_free(f2);
+}
+
+static void s_same_for_every_pick(const char *data, size_t len)
+{
+    for (int fixed = -1; fixed < BITTEN_DIALECT_COUNT_; fixed++) {
+        s_same_as_two_steps(data, len, 65536, fixed);
+        s_same_as_two_steps(data, len, 0, fixed);
+        s_same_as_two_steps(data, len, len > 1 ? len - 1 : 1, fixed); /* too large */
+    }
+}
+
+static void test_one_parse_detect_decode_equals_the_two_steps(void **state)
+{
+    (void)state;
+    static const char *const frames[] = {
+        ("{\"type\":\"telemetry\",\"uuid\":\"A1\",\"timestamp\":\"2025-09-15T16:33:52Z\","
+         "\"account\":{\"balance\":10000.5,\"equity\":10001.25,\"margin\":12,"
+         "\"free_margin\":9989,\"positions\":2}}"),
+        "{\"type\":\"heartbeat\",\"uuid\":\"A1\",\"balance\":1}",
+        ("{\"type\":\"tick\",\"symbol\":\"EURUSDm\",\"bid\":1.1,\"ask\":1.2,"
+         "\"timestamp\":1757964832}"),
+        "{\"type\":\"status_report\",\"ea_version\":\"7.01\",\"balance\":5}",
+        "{\"type\":\"HELLO\",\"target_uuid\":\"COMMANDER_DEV_0011\",\"version\":\"2.05\"}",
+        "{\"type\":\"confirmation\",\"user_uuid\":\"U\",\"node_id\":\"n\",\"fire_id\":\"F1\"}",
+        "{\"type\":\"TICK\",\"user_uuid\":\"U\",\"node_id\":\"n\",\"symbol\":\"EURUSD\"}",
+        "{\"type\":\"signal\",\"uuid\":\"A1\"}",
+        "{\"type\":\"nonsense\"}",
+        "{\"type\":7}",
+        "{\"uuid\":\"A1\"}",
+        "{\"type\":\"telemetry\",\"uuid\":\"A1\",\"balance\":1e999}",
+        "{\"type\":\"telemetry\",\"uuid\":\"A1\",\"balance\":NaN}",
+        "{\"type\":\"telemetry\",\"uuid\":\"A1\",\"positions\":123456789012345678901234}",
+        "{\"type\":\"telemetry\",\"uuid\":\"A1\",",
+        "{\"type\":\"tick\",\"type\":\"heartbeat\",\"uuid\":\"A1\"}",
+        "42",
+        "\"telemetry\"",
+        "null",
+        "[{\"type\":\"telemetry\"}]",
+        "[]",
+        "   ",
+        "not json",
+        "{\"type\":\"tick\",\"symbol\":\"EUR\x80USD\",\"bid\":1.1,\"ask\":1.2}", /* cp1252 */
+        "{\"type\":\"telemetry\",\"uuid\":\"A\xc3\xa9\"}",                        /* UTF-8 */
+    };
+    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++)
+        s_same_for_every_pick(frames[i], strlen(frames[i]));
+    s_same_for_every_pick("", 0);
+    s_same_for_every_pick(NULL, 0);
+    /* Every recorded v2.05 tick, too. */
+    FILE *fp = fopen(BITTEN_DATA_DIR "/ea_ticks_2025-09-15.jsonl", "r");
+    assert_non_null(fp);
+    char line[2048];
+    int n = 0;
+    while (fgets(line, sizeof line, fp) != NULL && n < 200) {
+        size_t len = strcspn(line, "\r\n");
+        if (len > 0 && ++n)
+            s_same_for_every_pick(line, len);
+    }
+    fclose(fp);
+    assert_int_equal(n, 200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -783,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_every_frame_of_ea_dialects_md_decodes),
         cmocka_unit_test(test_contract_frames_carry_dialect_and_evidence),
         cmocka_unit_test(test_recorded_v2_ticks_all_decode),
+        cmocka_unit_test(test_one_parse_detect_decode_equals_the_two_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

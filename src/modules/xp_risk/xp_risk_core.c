@@ -88,6 +88,17 @@ static account_state_t s_rolled(const account_state_t *s, const risk_params_t *p
     return r;
 }
 
+/*  The same without the copy while the day has not rolled (every telemetry evaluates the
+ *  halts: no copy of the positions and fire history then): s itself, else *scratch. */
+static const account_state_t *s_rolled_view(const account_state_t *s, const risk_params_t *p,
+                                            bitten_ms_t now, account_state_t *scratch)
+{
+    if (s->has_day && risk_day_index(now, p) <= s->day_index)
+        return s; /* account_roll_day would change nothing */
+    *scratch = s_rolled(s, p, now);
+    return scratch;
+}
+
 /* ================================================================ account state */
 
 void account_state_init(account_state_t *s)
@@ -563,19 +574,20 @@ void risk_halt_triggers(const risk_params_t *p, bitten_tier_t tier, const accoun
     memset(out, 0, sizeof *out);
     if (!state->has_telemetry)
         return;
-    account_state_t s = s_rolled(state, p, now);
+    account_state_t scratch;
+    const account_state_t *s = s_rolled_view(state, p, now, &scratch);
     double dd, loss;
-    if (account_drawdown_pct(&s, &dd)) {
+    if (account_drawdown_pct(s, &dd)) {
         out->drawdown_warn = s_above(dd, p->drawdown_warn_pct);
         if (s_above(dd, p->drawdown_halt_pct))
             s_add_halt(out, RISK_TRIGGER_DRAWDOWN, BITTEN_HALT_HARD);
     }
-    if (s.margin_level_state == RISK_LEVEL_KNOWN && s.margin_level < p->margin_level_alarm_pct) {
+    if (s->margin_level_state == RISK_LEVEL_KNOWN && s->margin_level < p->margin_level_alarm_pct) {
         out->margin_alarm = true;
         s_add_halt(out, RISK_TRIGGER_MARGIN, BITTEN_HALT_SOFT);
     }
     const risk_tier_params_t *t = risk_tier_params(p, tier);
-    if (t && account_daily_loss_pct(&s, &loss) && s_at_or_above(loss, t->daily_loss_pct))
+    if (t && account_daily_loss_pct(s, &loss) && s_at_or_above(loss, t->daily_loss_pct))
         s_add_halt(out, RISK_TRIGGER_DAILY_LOSS, BITTEN_HALT_SOFT);
 }
 
