@@ -17,6 +17,8 @@
 #define STORE_BUSY_TIMEOUT_MS 50
 #define STORE_FILE "bitten.db"
 #define STORE_PATH_MAX 4096
+#define STORE_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+#define STORE_KV_BOOT "store.boot_id" /* the boot the journal was last marked under */
 
 /* ---------------------------------------------------------------- schema */
 
@@ -146,6 +148,8 @@ static const char *const s_tx_sql[S_COUNT_] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
+    [S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+    [S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 };
 
 
@@ -232,7 +236,26 @@ void bitten_store_latency(const bitten_store_t *self, bitten_store_op_t op,
 int store_begin(bitten_store_t *self)
 {
     self->last_error = 0;
+    //  Every durable transaction starts at FULL, whatever a relaxed one left behind.
+    if (self->relaxed && s_simple(self, S_SYNC_FULL) != 0)
+        return -1;
+    self->relaxed = false;
     return s_simple(self, S_BEGIN);
+}
+
+int store_begin_relaxed(bitten_store_t *self)
+{
+    self->last_error = 0;
+    if (s_simple(self, S_SYNC_NORMAL) != 0)
+        return -1;
+    self->relaxed = true;
+    return s_simple(self, S_BEGIN);
+}
+
+void store_end_relaxed(bitten_store_t *self)
+{
+    if (self->relaxed && s_simple(self, S_SYNC_FULL) == 0)
+        self->relaxed = false;
 }
 
 int store_commit(bitten_store_t *self)
@@ -366,9 +389,11 @@ static int s_configure(bitten_store_t *self, const char *path, int version, char
      *  the rest, but synchronous is a per-connection setting, not per table, and one
      *  connection serves the whole loop. So the connection runs FULL: every commit is on disk
      *  before it returns, which is what lets the router send a frame right after journaling
-     *  PENDING. The cost (one fsync per commit) is bounded because high-rate data (ticks,
-     *  telemetry) is never written per frame: it lives in memory and is snapshotted on a
-     *  timer. WAL keeps FULL commits to one sequential fsync of the log. */
+     *  PENDING. The one exception is a relaxed transition (SENT after the send), which sets
+     *  NORMAL for its own commit only (store_begin_relaxed). The cost (one fsync per commit) is
+     *  bounded because high-rate data (ticks, telemetry) is never written per frame: it lives
+     *  in memory and is snapshotted on a timer. WAL keeps FULL commits to one sequential fsync
+     *  of the log. */
     char mode[16] = "";
     if (s_pragma(self, "PRAGMA journal_mode = WAL", err, errlen) != 0)
         return -1;
@@ -475,6 +500,43 @@ int bitten_store_synchronous(bitten_store_t *self)
     if (!self || s_pragma_value(self, "PRAGMA synchronous", NULL, 0, &level) != 0)
         return -1;
     return level;
+}
+
+/*  The kernel's id for this boot; it changes at every boot, never while the machine runs. */
+static int s_boot_id(char *buf, size_t size)
+{
+    FILE *f = fopen(STORE_BOOT_ID_PATH, "r");
+    if (!f)
+        return -1;
+    bool ok = fgets(buf, (int)size, f) != NULL;
+    fclose(f);
+    if (!ok)
+        return -1;
+    buf[strcspn(buf, "\n")] = '\0';
+    return *buf ? 0 : -1;
+}
+
+int bitten_store_same_boot(bitten_store_t *self, bool *same)
+{
+    char now[64], was[64];
+    if (!self || !same)
+        return -1;
+    *same = false;
+    if (s_boot_id(now, sizeof now) != 0)
+        return 0;
+    int rc = bitten_store_kv_get(self, STORE_KV_BOOT, was, sizeof was);
+    if (rc < 0)
+        return -1;
+    *same = rc == 0 && strcmp(now, was) == 0;
+    return 0;
+}
+
+int bitten_store_mark_boot(bitten_store_t *self)
+{
+    char now[64];
+    if (!self || s_boot_id(now, sizeof now) != 0)
+        return -1;
+    return bitten_store_kv_set(self, STORE_KV_BOOT, now);
 }
 
 struct sqlite3 *bitten_store_sqlite(bitten_store_t *self)
