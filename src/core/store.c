@@ -19,6 +19,7 @@
 #define STORE_PATH_MAX 4096
 #define STORE_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
 #define STORE_KV_BOOT "store.boot_id" /* the boot the journal was last marked under */
+#define STORE_WAL_CHECKPOINT_PAGES 1000 /* SQLite's default wal_autocheckpoint */
 
 /* ---------------------------------------------------------------- schema */
 
@@ -266,6 +267,25 @@ int store_commit(bitten_store_t *self)
     return -1;
 }
 
+int store_commit_before_send(bitten_store_t *self)
+{
+    self->defer_checkpoint = true;
+    int rc = store_commit(self);
+    self->defer_checkpoint = false;
+    return rc;
+}
+
+/*  SQLite's automatic checkpoint (the default WAL hook), except in the commit a fire's frame
+ *  waits for: a checkpoint copies the log into the database and fsyncs both, milliseconds that
+ *  would sit between the fire and its frame. The next commit (the SENT after the send) runs it. */
+static int s_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    bitten_store_t *self = arg;
+    if (pages >= STORE_WAL_CHECKPOINT_PAGES && !self->defer_checkpoint)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
 int store_rollback(bitten_store_t *self, int rc)
 {
     if (!sqlite3_get_autocommit(self->db))
@@ -404,6 +424,7 @@ static int s_configure(bitten_store_t *self, const char *path, int version, char
     if (s_pragma(self, "PRAGMA synchronous = FULL", err, errlen) != 0 ||
         s_pragma(self, "PRAGMA foreign_keys = ON", err, errlen) != 0)
         return -1;
+    sqlite3_wal_hook(self->db, s_wal_hook, self);
     return s_migrate(self, version, err, errlen);
 }
 

@@ -173,7 +173,8 @@ static int s_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec, int
     int rc = s_insert_row(self, rec, &id);
     if (rc != 0)
         return store_rollback(self, rc);
-    if (store_commit(self) != 0)
+    if ((rec->state == BITTEN_FIRE_PENDING ? store_commit_before_send(self) : store_commit(self)) !=
+        0)
         return -1;
     if (id_out)
         *id_out = id;
@@ -197,12 +198,14 @@ static int s_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs, siz
             return -1;
     if (store_begin(self) != 0)
         return -1;
+    bool pending = false;
     for (size_t i = 0; i < n; i++) {
         rcs[i] = s_insert_row(self, &recs[i], &recs[i].id);
         if (rcs[i] < 0)
             return store_rollback(self, -1);
+        pending = pending || (rcs[i] == 0 && recs[i].state == BITTEN_FIRE_PENDING);
     }
-    return store_commit(self) == 0 ? 0 : -1;
+    return (pending ? store_commit_before_send(self) : store_commit(self)) == 0 ? 0 : -1;
 }
 
 int bitten_store_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs, size_t n,

@@ -59,6 +59,7 @@ struct bitten_store {
     uint64_t busy, failed;         /* transactions refused: lock held elsewhere / other error */
     bitten_store_latency_t latency[BITTEN_STORE_OP_COUNT_];
     bool relaxed; /* synchronous=NORMAL is set (a relaxed commit); store_begin restores FULL */
+    bool defer_checkpoint; /* the commit under way is a fire's PENDING row: no checkpoint in it */
 };
 
 /* ---------------------------------------------------------------- store.c */
@@ -85,6 +86,9 @@ int store_commit(bitten_store_t *self);
  *  takes them along. store_end_relaxed (after the commit or rollback) restores FULL; if that
  *  fails, the next store_begin tries again and fails closed. 0 or -1. */
 int store_begin_relaxed(bitten_store_t *self);
+/*  store_commit for the commit a frame waits for (a fire's PENDING row): a WAL checkpoint due
+ *  now (the log past its threshold) waits for the next commit, after the send. 0 or -1. */
+int store_commit_before_send(bitten_store_t *self);
 void store_end_relaxed(bitten_store_t *self);
 int store_rollback(bitten_store_t *self, int rc);
 

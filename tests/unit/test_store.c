@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -366,6 +367,45 @@ static void test_same_boot_only_after_a_mark_under_this_boot(void **state)
     assert_false(same);
     assert_int_equal(bitten_store_same_boot(NULL, &same), -1);
     assert_int_equal(bitten_store_mark_boot(NULL), -1);
+    bitten_store_close(&s);
+}
+
+static long long s_file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+//  A WAL checkpoint (copy the log into the database, fsync both) never runs in the commit of a
+//  fire's PENDING row, the one durable write a frame waits for: the log grows past SQLite's
+//  1000-page threshold on PENDING inserts alone without the database file changing, and the
+//  next other commit (the SENT after the send) checkpoints.
+static void test_no_checkpoint_in_the_commit_a_frame_waits_for(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    char wal[128];
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    bitten_fire_rec_t r = s_fire("SIG_W0", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(bitten_store_fire_transition(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK, NULL, 1001,
+                                                  NULL),
+                     0);
+    long long db0 = s_file_size(f->db);
+    int i = 1;
+    for (; i < 5000 && s_file_size(wal) < 1100LL * (4096 + 24); i++) {
+        char sig[32];
+        snprintf(sig, sizeof sig, "SIG_W%d", i);
+        r = s_fire(sig, "acct_1", 1000 + i);
+        assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    }
+    assert_true(i < 5000);
+    assert_int_equal(s_file_size(f->db), db0);
+    assert_int_equal(bitten_store_fire_transition_relaxed(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          NULL, 9000, NULL),
+                     0);
+    assert_true(s_file_size(f->db) > db0);
     bitten_store_close(&s);
 }
 
@@ -792,6 +832,7 @@ int main(void)
         T(test_transitions_update_the_fire_and_record_events),
         T(test_a_relaxed_transition_journals_and_leaves_the_connection_full),
         T(test_same_boot_only_after_a_mark_under_this_boot),
+        T(test_no_checkpoint_in_the_commit_a_frame_waits_for),
         T(test_refusal_and_timeout_keep_their_reason_and_a_late_result_reconciles),
         T(test_transition_of_an_unknown_fire_fails_and_writes_nothing),
         T(test_unconfirmed_lists_pending_and_sent_oldest_first),

@@ -1220,6 +1220,7 @@ typedef struct {
     fire_router_t *self;
     zhashx_t *fanouts; /* signal_ids whose first PENDING auto fire was seen */
     bool same_boot;    /* no relaxed SENT can be lost: the machine did not reboot since */
+    int unmoved;       /* rows whose move could not be journaled */
 } s_restart_t;
 
 //  After a restart, fires journaled PENDING or SENT have an unknown outcome: they become
@@ -1243,13 +1244,20 @@ static int s_unconfirmed_cb(void *arg, const bitten_fire_rec_t *row)
                        "bittend stopped before this fan-out target's turn to be sent; not sent",
                        NULL, false) == 0)
                 self->restart_before_send++;
+            else
+                rs->unmoved++;
             return 0;
         }
         zhashx_insert(rs->fanouts, rec.signal_id, (void *)1);
     }
     if (s_move(self, &rec, BITTEN_FIRE_UNCONFIRMED, BITTEN_R_OK,
-               "bittend restarted before this fire's result; it is not resent", NULL, manual) == 0)
+               rs->same_boot ? "bittend restarted before this fire's result; it is not resent"
+                             : "bittend restarted after a reboot (or on an unmarked journal) "
+                               "before this fire's result; it may have been sent; not resent",
+               NULL, manual) == 0)
         s_open_put(self, &rec, manual);
+    else
+        rs->unmoved++;
     return 0;
 }
 
@@ -1296,14 +1304,14 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     int loaded = 0;
     for (size_t i = 0; i < sizeof waiting / sizeof *waiting && loaded >= 0; i++)
         loaded = bitten_store_fire_list(self->store, &waiting[i], s_filled_cb, self);
-    s_restart_t rs = {self, zhashx_new(), false};
+    s_restart_t rs = {self, zhashx_new(), false, 0};
     if (loaded >= 0 && bitten_store_same_boot(self->store, &rs.same_boot) != 0)
         loaded = -1;
     int walked = (loaded >= 0 && rs.fanouts) ? bitten_store_fires_unconfirmed(self->store, s_unconfirmed_cb, &rs) : -1;
     zhashx_destroy(&rs.fanouts);
     //  Every fire a lost relaxed commit could leave behind is accounted for now: mark the boot
-    //  (before any new relaxed commit). If it cannot be marked the next start is cautious.
-    if (walked >= 0 && bitten_store_mark_boot(self->store) != 0)
+    //  (before any new relaxed commit). Unmarked, the next start is cautious.
+    if (walked >= 0 && (rs.unmoved > 0 || bitten_store_mark_boot(self->store) != 0))
         BLOG_WARN(self->log, "fire_router", "store.boot_unmarked",
                   "why=\"the next start treats unsent fan-out targets as maybe sent\" error=\"%s\"",
                   bitten_store_errmsg(self->store));
