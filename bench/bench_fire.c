@@ -263,8 +263,7 @@ int main(int argc, char **argv)
         "{s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:f, "
         "s:f, s:f, s:f, s:I, s:I}",
         "bench", "fire", "mode", mode, "fallback", fallback, "accounts", accounts, "gap_ms", gap_ms,
-        "online",
-        (json_int_t)online, "fires", (json_int_t)nr, "sent", (json_int_t)nf, "refused",
+        "online", (json_int_t)online, "fires", (json_int_t)nr, "sent", (json_int_t)nf, "refused",
         (json_int_t)refused, "errors", (json_int_t)errors, "first_refusal", first_refusal,
         "frame_us_p50", bb_quantile(frame_us, nf, 0.5), "frame_us_p99",
         bb_quantile(frame_us, nf, 0.99), "frame_us_p999", bb_quantile(frame_us, nf, 0.999),

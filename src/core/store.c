@@ -18,7 +18,7 @@
 #define STORE_FILE "bitten.db"
 #define STORE_PATH_MAX 4096
 #define STORE_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
-#define STORE_KV_BOOT "store.boot_id" /* the boot the journal was last marked under */
+#define STORE_KV_BOOT "store.boot_id"   /* the boot the journal was last marked under */
 #define STORE_WAL_CHECKPOINT_PAGES 1000 /* SQLite's default wal_autocheckpoint */
 
 /* ---------------------------------------------------------------- schema */
@@ -152,7 +152,6 @@ static const char *const s_tx_sql[S_COUNT_] = {
     [S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
     [S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 };
-
 
 /* ---------------------------------------------------------------- helpers (store_internal.h) */
 
@@ -545,10 +544,8 @@ int bitten_store_same_boot(bitten_store_t *self, bool *same)
     *same = false;
     if (s_boot_id(now, sizeof now) != 0)
         return 0;
-    int rc = bitten_store_kv_get(self, STORE_KV_BOOT, was, sizeof was);
-    if (rc < 0)
-        return -1;
-    *same = rc == 0 && strcmp(now, was) == 0;
+    //  Absent, unreadable or not a boot id (too long): not the same boot, the cautious answer.
+    *same = bitten_store_kv_get(self, STORE_KV_BOOT, was, sizeof was) == 0 && strcmp(now, was) == 0;
     return 0;
 }
 

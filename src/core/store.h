@@ -43,9 +43,9 @@ int bitten_store_synchronous(bitten_store_t *self);
 /*  Whether the journal was last marked (bitten_store_mark_boot) under the running kernel boot
  *  (/proc/sys/kernel/random/boot_id): then every commit made since, relaxed ones included, is
  *  still there, since only a power loss or OS crash loses a relaxed commit. *same is false
- *  when the boot differs or either id is unknown (the cautious answer). 0, or -1 on a read
- *  error. mark: records the running boot, durably; call it once the start-up has accounted
- *  for every fire a lost commit could have left behind. 0 or -1. */
+ *  when the boot differs or either id is unknown or unreadable (the cautious answer). 0, or
+ *  -1 without a store. mark: records the running boot, durably; call it once the start-up
+ *  has accounted for every fire a lost commit could have left behind. 0 or -1. */
 int bitten_store_same_boot(bitten_store_t *self, bool *same);
 int bitten_store_mark_boot(bitten_store_t *self);
 

@@ -576,8 +576,9 @@ static void test_kill_9_between_the_send_and_its_sent_journal_is_unconfirmed(voi
     const char *more[] = {"--set", "debug.test_hooks=true", "--set",
                           "debug.crash_before_sent_journal=true", NULL};
     s_start(&e, more, true);
-    json_t *r = bt_ctl_timeout(&e.d, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\","
-                                     "\"symbol\":\"EURUSD\",\"signal_id\":\"c_gap\"}",
+    json_t *r = bt_ctl_timeout(&e.d,
+                               "{\"cmd\":\"close\",\"uuid\":\"" UUID "\","
+                               "\"symbol\":\"EURUSD\",\"signal_id\":\"c_gap\"}",
                                1000);
     json_decref(r); /* the daemon dies inside this request: usually no reply */
     assert_int_equal(s_count_frames(e.cmd, "c_gap", 1000), 1);
@@ -622,12 +623,13 @@ static void test_kill_9_between_the_send_and_its_sent_journal_is_unconfirmed(voi
 static void test_after_a_reboot_every_pending_fan_out_target_is_unconfirmed(void **state)
 {
     bt_daemon_t d;
-    const char *args[] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
+    const char *args[] = {"--set", "feedback.socket=pull",
+                          "--set", "ea.ping_interval_s=0",
                           "--set", "command.keepalive_s=100",
-                          "--set", "debug.test_hooks=true", "--set",
-                          "debug.crash_after_fanout_sends=1", NULL};
-    assert_int_equal(bt_daemon_start(&d, "accounts\n" AUTO_PAIR(1) AUTO_PAIR(2) AUTO_PAIR(3),
-                                     args),
+                          "--set", "debug.test_hooks=true",
+                          "--set", "debug.crash_after_fanout_sends=1",
+                          NULL};
+    assert_int_equal(bt_daemon_start(&d, "accounts\n" AUTO_PAIR(1) AUTO_PAIR(2) AUTO_PAIR(3), args),
                      0);
     void *fb = bt_feedback_socket(&d, true);
     void *cmds[3];
@@ -665,8 +667,9 @@ static void test_after_a_reboot_every_pending_fan_out_target_is_unconfirmed(void
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, "UPDATE kv SET value = 'another-boot' WHERE key = "
-                                      "'store.boot_id'",
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE kv SET value = 'another-boot' WHERE key = "
+                                  "'store.boot_id'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_changes(db), 1);
@@ -691,9 +694,9 @@ static void test_after_a_reboot_every_pending_fan_out_target_is_unconfirmed(void
     //  That start marked the journal under this boot again: the next one is exact.
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_stmt *q = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM kv WHERE key = 'store.boot_id'",
-                                        -1, &q, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT value FROM kv WHERE key = 'store.boot_id'", -1, &q, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_string_not_equal((const char *)sqlite3_column_text(q, 0), "another-boot");
     sqlite3_finalize(q);

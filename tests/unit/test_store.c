@@ -322,8 +322,8 @@ static void test_a_relaxed_transition_journals_and_leaves_the_connection_full(vo
                      0);
     assert_int_equal(bitten_store_synchronous(s), 2);
     //  An unknown fire: refused, nothing written, and still FULL afterwards.
-    assert_int_equal(bitten_store_fire_transition_relaxed(s, id + 99, BITTEN_FIRE_SENT,
-                                                          BITTEN_R_OK, NULL, 1020, NULL),
+    assert_int_equal(bitten_store_fire_transition_relaxed(s, id + 99, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          NULL, 1020, NULL),
                      -1);
     assert_int_equal(bitten_store_synchronous(s), 2);
     assert_int_equal(bitten_store_fire_transition_relaxed(NULL, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
@@ -365,6 +365,14 @@ static void test_same_boot_only_after_a_mark_under_this_boot(void **state)
     assert_int_equal(bitten_store_kv_set(s, "store.boot_id", "another-boot"), 0);
     assert_int_equal(bitten_store_same_boot(s, &same), 0);
     assert_false(same);
+    //  Junk too long to be a boot id: not the same boot, and not an error that stops a start.
+    assert_int_equal(bitten_store_kv_set(s, "store.boot_id",
+                                         "0123456789012345678901234567890123456789"
+                                         "0123456789012345678901234567890123456789"),
+                     0);
+    same = true;
+    assert_int_equal(bitten_store_same_boot(s, &same), 0);
+    assert_false(same);
     assert_int_equal(bitten_store_same_boot(NULL, &same), -1);
     assert_int_equal(bitten_store_mark_boot(NULL), -1);
     bitten_store_close(&s);
@@ -389,9 +397,8 @@ static void test_no_checkpoint_in_the_commit_a_frame_waits_for(void **state)
     bitten_fire_rec_t r = s_fire("SIG_W0", "acct_1", 1000);
     int64_t id = 0;
     assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
-    assert_int_equal(bitten_store_fire_transition(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK, NULL, 1001,
-                                                  NULL),
-                     0);
+    assert_int_equal(
+        bitten_store_fire_transition(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK, NULL, 1001, NULL), 0);
     long long db0 = s_file_size(f->db);
     int i = 1;
     for (; i < 5000 && s_file_size(wal) < 1100LL * (4096 + 24); i++) {

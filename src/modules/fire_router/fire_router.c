@@ -511,8 +511,7 @@ static bool s_journaled(fire_router_t *self, s_prep_t *p, int rc)
 //  test can count it (a real kill may come before that: the fire is then UNCONFIRMED unsent).
 static void s_debug_crash(fire_router_t *self, const char *signal_id, const char *where)
 {
-    BLOG_WARN(self->log, "fire_router", "debug.crash", "signal_id=%s at=\"%s\"", signal_id,
-              where);
+    BLOG_WARN(self->log, "fire_router", "debug.crash", "signal_id=%s at=\"%s\"", signal_id, where);
     struct timespec ts = {0, 200 * 1000 * 1000};
     while (nanosleep(&ts, &ts) != 0)
         ;
