@@ -95,6 +95,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "enables test-only control commands (debug.wedge blocks the loop); never in production"},
     {"debug.crash_after_fanout_sends", I, "0", 0, 1000, NULL, NULL,
      "test hook (needs debug.test_hooks): SIGKILL the daemon right after this many sends of one automatic fan-out; 0 = off"},
+    {"debug.crash_before_sent_journal", B, "false", NR, NULL, NULL,
+     "test hook (needs debug.test_hooks): SIGKILL the daemon right after a fire's frame is sent, before its SENT is journaled"},
     {"shutdown.linger_ms", I, "200", 0, 2000, NULL, NULL,
      "ZMQ_LINGER on close: how long unsent frames may delay a stop"},
     /* EAs */

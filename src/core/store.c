@@ -17,6 +17,9 @@
 #define STORE_BUSY_TIMEOUT_MS 50
 #define STORE_FILE "bitten.db"
 #define STORE_PATH_MAX 4096
+#define STORE_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+#define STORE_KV_BOOT "store.boot_id"   /* the boot the journal was last marked under */
+#define STORE_WAL_CHECKPOINT_PAGES 1000 /* SQLite's default wal_autocheckpoint */
 
 /* ---------------------------------------------------------------- schema */
 
@@ -146,8 +149,9 @@ static const char *const s_tx_sql[S_COUNT_] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
+    [S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+    [S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 };
-
 
 /* ---------------------------------------------------------------- helpers (store_internal.h) */
 
@@ -232,7 +236,26 @@ void bitten_store_latency(const bitten_store_t *self, bitten_store_op_t op,
 int store_begin(bitten_store_t *self)
 {
     self->last_error = 0;
+    //  Every durable transaction starts at FULL, whatever a relaxed one left behind.
+    if (self->relaxed && s_simple(self, S_SYNC_FULL) != 0)
+        return -1;
+    self->relaxed = false;
     return s_simple(self, S_BEGIN);
+}
+
+int store_begin_relaxed(bitten_store_t *self)
+{
+    self->last_error = 0;
+    if (s_simple(self, S_SYNC_NORMAL) != 0)
+        return -1;
+    self->relaxed = true;
+    return s_simple(self, S_BEGIN);
+}
+
+void store_end_relaxed(bitten_store_t *self)
+{
+    if (self->relaxed && s_simple(self, S_SYNC_FULL) == 0)
+        self->relaxed = false;
 }
 
 int store_commit(bitten_store_t *self)
@@ -241,6 +264,25 @@ int store_commit(bitten_store_t *self)
         return 0;
     s_simple(self, S_ROLLBACK);
     return -1;
+}
+
+int store_commit_before_send(bitten_store_t *self)
+{
+    self->defer_checkpoint = true;
+    int rc = store_commit(self);
+    self->defer_checkpoint = false;
+    return rc;
+}
+
+/*  SQLite's automatic checkpoint (the default WAL hook), except in the commit a fire's frame
+ *  waits for: a checkpoint copies the log into the database and fsyncs both, milliseconds that
+ *  would sit between the fire and its frame. The next commit (the SENT after the send) runs it. */
+static int s_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    bitten_store_t *self = arg;
+    if (pages >= STORE_WAL_CHECKPOINT_PAGES && !self->defer_checkpoint)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
 }
 
 int store_rollback(bitten_store_t *self, int rc)
@@ -366,9 +408,11 @@ static int s_configure(bitten_store_t *self, const char *path, int version, char
      *  the rest, but synchronous is a per-connection setting, not per table, and one
      *  connection serves the whole loop. So the connection runs FULL: every commit is on disk
      *  before it returns, which is what lets the router send a frame right after journaling
-     *  PENDING. The cost (one fsync per commit) is bounded because high-rate data (ticks,
-     *  telemetry) is never written per frame: it lives in memory and is snapshotted on a
-     *  timer. WAL keeps FULL commits to one sequential fsync of the log. */
+     *  PENDING. The one exception is a relaxed transition (SENT after the send), which sets
+     *  NORMAL for its own commit only (store_begin_relaxed). The cost (one fsync per commit) is
+     *  bounded because high-rate data (ticks, telemetry) is never written per frame: it lives
+     *  in memory and is snapshotted on a timer. WAL keeps FULL commits to one sequential fsync
+     *  of the log. */
     char mode[16] = "";
     if (s_pragma(self, "PRAGMA journal_mode = WAL", err, errlen) != 0)
         return -1;
@@ -379,6 +423,7 @@ static int s_configure(bitten_store_t *self, const char *path, int version, char
     if (s_pragma(self, "PRAGMA synchronous = FULL", err, errlen) != 0 ||
         s_pragma(self, "PRAGMA foreign_keys = ON", err, errlen) != 0)
         return -1;
+    sqlite3_wal_hook(self->db, s_wal_hook, self);
     return s_migrate(self, version, err, errlen);
 }
 
@@ -475,6 +520,41 @@ int bitten_store_synchronous(bitten_store_t *self)
     if (!self || s_pragma_value(self, "PRAGMA synchronous", NULL, 0, &level) != 0)
         return -1;
     return level;
+}
+
+/*  The kernel's id for this boot; it changes at every boot, never while the machine runs. */
+static int s_boot_id(char *buf, size_t size)
+{
+    FILE *f = fopen(STORE_BOOT_ID_PATH, "r");
+    if (!f)
+        return -1;
+    bool ok = fgets(buf, (int)size, f) != NULL;
+    fclose(f);
+    if (!ok)
+        return -1;
+    buf[strcspn(buf, "\n")] = '\0';
+    return *buf ? 0 : -1;
+}
+
+int bitten_store_same_boot(bitten_store_t *self, bool *same)
+{
+    char now[64], was[64];
+    if (!self || !same)
+        return -1;
+    *same = false;
+    if (s_boot_id(now, sizeof now) != 0)
+        return 0;
+    //  Absent, unreadable or not a boot id (too long): not the same boot, the cautious answer.
+    *same = bitten_store_kv_get(self, STORE_KV_BOOT, was, sizeof was) == 0 && strcmp(now, was) == 0;
+    return 0;
+}
+
+int bitten_store_mark_boot(bitten_store_t *self)
+{
+    char now[64];
+    if (!self || s_boot_id(now, sizeof now) != 0)
+        return -1;
+    return bitten_store_kv_set(self, STORE_KV_BOOT, now);
 }
 
 struct sqlite3 *bitten_store_sqlite(bitten_store_t *self)

@@ -35,9 +35,19 @@ void bitten_store_close(bitten_store_t **self_p);
 int bitten_store_schema_version(bitten_store_t *self);
 int bitten_store_latest_version(void);
 
-/*  The journal mode ("wal") and synchronous level (2 = FULL) the connection runs with. */
+/*  The journal mode ("wal") and synchronous level (2 = FULL) the connection runs with (FULL
+ *  between transactions; only a relaxed transition's own commit runs at NORMAL). */
 int bitten_store_journal_mode(bitten_store_t *self, char *buf, size_t size);
 int bitten_store_synchronous(bitten_store_t *self);
+
+/*  Whether the journal was last marked (bitten_store_mark_boot) under the running kernel boot
+ *  (/proc/sys/kernel/random/boot_id): then every commit made since, relaxed ones included, is
+ *  still there, since only a power loss or OS crash loses a relaxed commit. *same is false
+ *  when the boot differs or either id is unknown or unreadable (the cautious answer). 0, or
+ *  -1 without a store. mark: records the running boot, durably; call it once the start-up
+ *  has accounted for every fire a lost commit could have left behind. 0 or -1. */
+int bitten_store_same_boot(bitten_store_t *self, bool *same);
+int bitten_store_mark_boot(bitten_store_t *self);
 
 /*  The connection, for a module that owns its own tables in this database (the accounts
  *  module's `accounts` table): it prepares and finalizes its own statements, before the store
@@ -122,6 +132,16 @@ typedef struct {
 int bitten_store_fire_transition(bitten_store_t *self, int64_t id, bitten_fire_state_t to,
                                  bitten_reason_t reason, const char *detail, bitten_ms_t at_ms,
                                  const bitten_fire_update_t *upd);
+
+/*  As bitten_store_fire_transition, but the commit does not wait for the disk (WAL with
+ *  synchronous=NORMAL for this one transaction): it survives a kill -9 of bittend (the log
+ *  write is in the kernel) but NOT a power loss or OS crash before the next durable commit,
+ *  which fsyncs the log and takes it along. For SENT right after a send: the PENDING row
+ *  journaled durably before the send is what exactly-once needs (a restart makes it
+ *  UNCONFIRMED); bitten_store_same_boot tells a restart whether such a commit can be lost. */
+int bitten_store_fire_transition_relaxed(bitten_store_t *self, int64_t id, bitten_fire_state_t to,
+                                         bitten_reason_t reason, const char *detail,
+                                         bitten_ms_t at_ms, const bitten_fire_update_t *upd);
 
 /*  The fire for (signal_id, uuid): 0 found (in *rec), 1 not found, -1 error. */
 int bitten_store_fire_find(bitten_store_t *self, const char *signal_id, const char *uuid,

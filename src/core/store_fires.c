@@ -173,7 +173,8 @@ static int s_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec, int
     int rc = s_insert_row(self, rec, &id);
     if (rc != 0)
         return store_rollback(self, rc);
-    if (store_commit(self) != 0)
+    if ((rec->state == BITTEN_FIRE_PENDING ? store_commit_before_send(self) : store_commit(self)) !=
+        0)
         return -1;
     if (id_out)
         *id_out = id;
@@ -197,12 +198,14 @@ static int s_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs, siz
             return -1;
     if (store_begin(self) != 0)
         return -1;
+    bool pending = false;
     for (size_t i = 0; i < n; i++) {
         rcs[i] = s_insert_row(self, &recs[i], &recs[i].id);
         if (rcs[i] < 0)
             return store_rollback(self, -1);
+        pending = pending || (rcs[i] == 0 && recs[i].state == BITTEN_FIRE_PENDING);
     }
-    return store_commit(self) == 0 ? 0 : -1;
+    return (pending ? store_commit_before_send(self) : store_commit(self)) == 0 ? 0 : -1;
 }
 
 int bitten_store_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs, size_t n,
@@ -236,13 +239,13 @@ static int s_stamp_column(bitten_fire_state_t to)
 
 static int s_fire_transition(bitten_store_t *self, int64_t id, bitten_fire_state_t to,
                              bitten_reason_t reason, const char *detail, bitten_ms_t at_ms,
-                             const bitten_fire_update_t *upd)
+                             const bitten_fire_update_t *upd, bool relaxed)
 {
     if (!self || (int)to < 0 || to >= BITTEN_FIRE_STATE_COUNT_)
         return -1;
     sqlite3_stmt *get = s_stmt(self, S_FIRE_STATE);
     sqlite3_stmt *put = s_stmt(self, S_FIRE_UPDATE);
-    if (!get || !put || store_begin(self) != 0)
+    if (!get || !put || (relaxed ? store_begin_relaxed(self) : store_begin(self)) != 0)
         return -1;
 
     sqlite3_bind_int64(get, 1, id);
@@ -278,7 +281,19 @@ int bitten_store_fire_transition(bitten_store_t *self, int64_t id, bitten_fire_s
                                  const bitten_fire_update_t *upd)
 {
     double t0 = store_mono_s();
-    int rc = s_fire_transition(self, id, to, reason, detail, at_ms, upd);
+    int rc = s_fire_transition(self, id, to, reason, detail, at_ms, upd, false);
+    store_observe(self, BITTEN_STORE_OP_FIRE_TRANSITION, t0);
+    return rc;
+}
+
+int bitten_store_fire_transition_relaxed(bitten_store_t *self, int64_t id, bitten_fire_state_t to,
+                                         bitten_reason_t reason, const char *detail,
+                                         bitten_ms_t at_ms, const bitten_fire_update_t *upd)
+{
+    double t0 = store_mono_s();
+    int rc = s_fire_transition(self, id, to, reason, detail, at_ms, upd, true);
+    if (self)
+        store_end_relaxed(self);
     store_observe(self, BITTEN_STORE_OP_FIRE_TRANSITION, t0);
     return rc;
 }

@@ -16,6 +16,8 @@ typedef enum {
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
+    S_SYNC_NORMAL,
+    S_SYNC_FULL,
     /* store_fires.c */
     S_FIRE_INSERT,
     S_FIRE_EVENT_INSERT,
@@ -56,6 +58,8 @@ struct bitten_store {
     int last_error;                /* extended code of the last failed transaction step, or 0 */
     uint64_t busy, failed;         /* transactions refused: lock held elsewhere / other error */
     bitten_store_latency_t latency[BITTEN_STORE_OP_COUNT_];
+    bool relaxed; /* synchronous=NORMAL is set (a relaxed commit); store_begin restores FULL */
+    bool defer_checkpoint; /* the commit under way is a fire's PENDING row: no checkpoint in it */
 };
 
 /* ---------------------------------------------------------------- store.c */
@@ -75,6 +79,17 @@ void store_observe(bitten_store_t *self, bitten_store_op_t op, double t0);
 /*  Records why a transaction step failed (for bitten_store_failure_reason) and counts it. */
 void store_note_failure(bitten_store_t *self);
 int store_commit(bitten_store_t *self);
+/*  A transaction whose COMMIT does not wait for the disk: synchronous=NORMAL from BEGIN to
+ *  store_end_relaxed (SQLite refuses to change it inside a transaction). On WAL its frames are
+ *  written to the log, not fsynced: they survive a kill -9 of this process (the kernel holds
+ *  them), not a power loss or OS crash before the next durable commit, whose fsync of the log
+ *  takes them along. store_end_relaxed (after the commit or rollback) restores FULL; if that
+ *  fails, the next store_begin tries again and fails closed. 0 or -1. */
+int store_begin_relaxed(bitten_store_t *self);
+/*  store_commit for the commit a frame waits for (a fire's PENDING row): a WAL checkpoint due
+ *  now (the log past its threshold) waits for the next commit, after the send. 0 or -1. */
+int store_commit_before_send(bitten_store_t *self);
+void store_end_relaxed(bitten_store_t *self);
 int store_rollback(bitten_store_t *self, int rc);
 
 /*  Steps st to the end, reading each row into a growing array of elem-sized items. The

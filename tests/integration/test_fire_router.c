@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <zmq.h>
 
 #include "ea_json.h"
@@ -565,6 +566,144 @@ static void test_kill_9_after_a_send_neither_loses_nor_resends_the_fire(void **s
     s_stop(&e);
 }
 
+//  SENT is a relaxed commit (no fsync): the frame leaves after ONE durable write, the PENDING
+//  row. A kill -9 after the send and before SENT is journaled (the hook) finds PENDING on
+//  disk: the restart makes it UNCONFIRMED (it may have reached the EA: here it did), never
+//  REFUSED, never resent; the EA got exactly the one frame.
+static void test_kill_9_between_the_send_and_its_sent_journal_is_unconfirmed(void **state)
+{
+    s_env_t e;
+    const char *more[] = {"--set", "debug.test_hooks=true", "--set",
+                          "debug.crash_before_sent_journal=true", NULL};
+    s_start(&e, more, true);
+    json_t *r = bt_ctl_timeout(&e.d,
+                               "{\"cmd\":\"close\",\"uuid\":\"" UUID "\","
+                               "\"symbol\":\"EURUSD\",\"signal_id\":\"c_gap\"}",
+                               1000);
+    json_decref(r); /* the daemon dies inside this request: usually no reply */
+    assert_int_equal(s_count_frames(e.cmd, "c_gap", 1000), 1);
+    assert_true(bt_log_contains(&e.d, "at=\"sent, SENT not journaled\"", 2000));
+    assert_false(bt_daemon_alive(&e.d));
+    bt_daemon_kill(&e.d); /* reap it */
+    zmq_close(e.cmd);
+    zmq_close(e.fb);
+    assert_int_equal(bt_daemon_restart(&e.d), 0);
+    r = s_ctl(&e, "{\"cmd\":\"fires\",\"signal_id\":\"c_gap\"}");
+    json_t *fires = json_object_get(r, "fires");
+    assert_int_equal(json_array_size(fires), 1);
+    json_t *f = json_array_get(fires, 0);
+    assert_string_equal(json_string_value(json_object_get(f, "state")), "UNCONFIRMED");
+    assert_null(json_object_get(f, "reason"));
+    json_decref(r);
+    //  It came back from PENDING (SENT never reached the journal), and nothing went out again.
+    assert_true(bt_log_contains(&e.d, "from=PENDING reason=-", 2000));
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "frames_out.signal"), 0);
+    assert_int_equal(bt_json_int(st, "fires.restart_before_send"), 0);
+    json_decref(st);
+    e.fb = bt_feedback_socket(&e.d, true);
+    e.cmd = bt_command_socket(&e.d);
+    assert_int_equal(bt_wait_status(&e.d, "command.peers", 1, 3000), 1);
+    r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                  "\"signal_id\":\"c_gap\"}");
+    assert_string_equal(json_string_value(json_object_get(r, "reason")), "DUPLICATE");
+    json_decref(r);
+    assert_int_equal(s_count_frames(e.cmd, "c_gap", 300), 0);
+    //  Its late result still reconciles it.
+    bt_send(e.fb, "{\"type\":\"trade_result\",\"signal_id\":\"c_gap\",\"status\":\"success\","
+                  "\"uuid\":\"" UUID "\"}");
+    assert_true(bt_log_contains(&e.d, "fire.filled signal_id=c_gap", 3000));
+    s_stop(&e);
+}
+
+//  A relaxed SENT survives a kill -9, not a power loss. After a reboot (the journal marked
+//  under another kernel boot) the fan-out rule "only the lowest PENDING row can have been in
+//  flight" no longer holds: a lost SENT leaves a sent target PENDING. Every PENDING row is
+//  then UNCONFIRMED, none REFUSED RESTART_BEFORE_SEND.
+static void test_after_a_reboot_every_pending_fan_out_target_is_unconfirmed(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "feedback.socket=pull",
+                          "--set", "ea.ping_interval_s=0",
+                          "--set", "command.keepalive_s=100",
+                          "--set", "debug.test_hooks=true",
+                          "--set", "debug.crash_after_fanout_sends=1",
+                          NULL};
+    assert_int_equal(bt_daemon_start(&d, "accounts\n" AUTO_PAIR(1) AUTO_PAIR(2) AUTO_PAIR(3), args),
+                     0);
+    void *fb = bt_feedback_socket(&d, true);
+    void *cmds[3];
+    for (int i = 0; i < 3; i++) {
+        char uuid[16], ep_cmd[128], ep_fb[128], tel[512], peers[64];
+        snprintf(uuid, sizeof uuid, "auto_%d", i + 1);
+        assert_int_equal(bt_account_endpoints(&d, uuid, ep_cmd, ep_fb, sizeof ep_cmd), 0);
+        cmds[i] = bt_socket(&d, ZMQ_PULL, ep_cmd);
+        snprintf(peers, sizeof peers, "channels.accounts.%d.command.peers", i);
+        assert_int_equal(bt_wait_status(&d, peers, 1, 3000), 1);
+        snprintf(tel, sizeof tel,
+                 "{\"type\":\"telemetry\",\"uuid\":\"%s\",\"account\":{\"balance\":10000,"
+                 "\"equity\":10000,\"margin\":0,\"free_margin\":10000,\"margin_level\":0}}",
+                 uuid);
+        bt_send(fb, tel);
+    }
+    assert_int_equal(bt_wait_status(&d, "eas.online", 3, 3000), 3);
+    json_decref(bt_ctl_timeout(&d,
+                               "{\"cmd\":\"debug.verdict\",\"signal_id\":\"FAN_R\","
+                               "\"symbol\":\"EURUSD\",\"action\":\"buy\",\"sl_pips\":20,"
+                               "\"tp_pips\":40}",
+                               1000));
+    int got = 0;
+    for (int k = 0; k < 3; k++) {
+        got += s_count_frames(cmds[k], "FAN_R", 1000);
+        zmq_close(cmds[k]);
+    }
+    assert_int_equal(got, 1);
+    assert_false(bt_daemon_alive(&d));
+    bt_daemon_kill(&d);
+    zmq_close(fb);
+    //  What a power loss and a reboot leave: the journal marked under another boot.
+    char path[400];
+    snprintf(path, sizeof path, "%s/state/bitten.db", d.dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE kv SET value = 'another-boot' WHERE key = "
+                                  "'store.boot_id'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+    assert_int_equal(bt_daemon_restart(&d), 0);
+    json_t *r = bt_ctl(&d, "{\"cmd\":\"fires\",\"signal_id\":\"FAN_R\"}");
+    assert_non_null(r);
+    json_t *fires = json_object_get(r, "fires");
+    assert_int_equal(json_array_size(fires), 3);
+    size_t i;
+    json_t *f;
+    json_array_foreach(fires, i, f)
+    {
+        assert_string_equal(json_string_value(json_object_get(f, "state")), "UNCONFIRMED");
+    }
+    json_decref(r);
+    json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "fires.restart_before_send"), 0);
+    assert_int_equal(bt_json_int(st, "frames_out.signal"), 0);
+    json_decref(st);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    //  That start marked the journal under this boot again: the next one is exact.
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT value FROM kv WHERE key = 'store.boot_id'", -1, &q, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_not_equal((const char *)sqlite3_column_text(q, 0), "another-boot");
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    bt_daemon_cleanup(&d);
+}
+
 //  A fire that timed out before a crash still takes its late result after the restart.
 static void test_a_timed_out_fire_reconciles_its_late_result_after_a_restart(void **state)
 {
@@ -692,6 +831,8 @@ int main(void)
         cmocka_unit_test(test_timeout_then_late_result_reconciles_and_orphans_are_published),
         cmocka_unit_test(test_a_symbol_close_that_timed_out_is_filled_by_its_late_result),
         cmocka_unit_test(test_kill_9_after_a_send_neither_loses_nor_resends_the_fire),
+        cmocka_unit_test(test_kill_9_between_the_send_and_its_sent_journal_is_unconfirmed),
+        cmocka_unit_test(test_after_a_reboot_every_pending_fan_out_target_is_unconfirmed),
         cmocka_unit_test(test_a_timed_out_fire_reconciles_its_late_result_after_a_restart),
         cmocka_unit_test(test_fire_spacing_survives_a_kill_9),
         cmocka_unit_test(test_more_eas_online_than_command_peers_refuses),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -81,6 +82,8 @@ static bitten_fire_rec_t s_fire(const char *signal_id, const char *uuid, bitten_
     r.expires_at = at + 60000;
     return r;
 }
+
+static uint64_t s_latency_n(bitten_store_t *s, bitten_store_op_t op);
 
 /*  Runs one query on the file with a separate connection and returns its first integer. */
 static int64_t s_query_int(s_fixture_t *f, const char *sql)
@@ -302,6 +305,114 @@ static void test_transitions_update_the_fire_and_record_events(void **state)
     assert_string_equal(e.ev[2].detail, "Trade executed successfully");
     assert_int_equal(e.ev[2].at, 1500);
     assert_int_equal(e.ev[3].to_state, BITTEN_FIRE_CLOSED);
+    bitten_store_close(&s);
+}
+
+//  SENT is committed relaxed (synchronous=NORMAL for that one commit): journaled like any
+//  transition, and the connection is back at FULL for every other write.
+static void test_a_relaxed_transition_journals_and_leaves_the_connection_full(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_fire_rec_t r = s_fire("SIG_R", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(bitten_store_fire_transition_relaxed(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          "sent", 1010, NULL),
+                     0);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    //  An unknown fire: refused, nothing written, and still FULL afterwards.
+    assert_int_equal(bitten_store_fire_transition_relaxed(s, id + 99, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          NULL, 1020, NULL),
+                     -1);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    assert_int_equal(bitten_store_fire_transition_relaxed(NULL, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          NULL, 1020, NULL),
+                     -1);
+    assert_int_equal(s_latency_n(s, BITTEN_STORE_OP_FIRE_TRANSITION), 2);
+    bitten_store_close(&s);
+    //  Another connection sees it (committed, not only in this connection's cache).
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM fires WHERE state = 'SENT' AND "
+                                    "sent_at = 1010"),
+                     1);
+    s = s_open(f);
+    bitten_fire_rec_t got;
+    assert_int_equal(bitten_store_fire_find(s, "SIG_R", "acct_1", &got), 0);
+    assert_int_equal(got.state, BITTEN_FIRE_SENT);
+    s_events_t e = {.n = 0};
+    assert_int_equal(bitten_store_fire_events(s, id, s_on_event, &e), 2);
+    assert_int_equal(e.ev[1].to_state, BITTEN_FIRE_SENT);
+    assert_string_equal(e.ev[1].detail, "sent");
+    bitten_store_close(&s);
+}
+
+//  Whether a relaxed commit can have been lost since the last start: only a reboot loses one.
+static void test_same_boot_only_after_a_mark_under_this_boot(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bool same = true;
+    assert_int_equal(bitten_store_same_boot(s, &same), 0);
+    assert_false(same); /* never marked: the cautious answer */
+    assert_int_equal(bitten_store_mark_boot(s), 0);
+    assert_int_equal(bitten_store_same_boot(s, &same), 0);
+    assert_true(same);
+    bitten_store_close(&s);
+    s = s_open(f);
+    assert_int_equal(bitten_store_same_boot(s, &same), 0);
+    assert_true(same);
+    //  Marked under another boot (what a power loss and a reboot look like).
+    assert_int_equal(bitten_store_kv_set(s, "store.boot_id", "another-boot"), 0);
+    assert_int_equal(bitten_store_same_boot(s, &same), 0);
+    assert_false(same);
+    //  Junk too long to be a boot id: not the same boot, and not an error that stops a start.
+    assert_int_equal(bitten_store_kv_set(s, "store.boot_id",
+                                         "0123456789012345678901234567890123456789"
+                                         "0123456789012345678901234567890123456789"),
+                     0);
+    same = true;
+    assert_int_equal(bitten_store_same_boot(s, &same), 0);
+    assert_false(same);
+    assert_int_equal(bitten_store_same_boot(NULL, &same), -1);
+    assert_int_equal(bitten_store_mark_boot(NULL), -1);
+    bitten_store_close(&s);
+}
+
+static long long s_file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+//  A WAL checkpoint (copy the log into the database, fsync both) never runs in the commit of a
+//  fire's PENDING row, the one durable write a frame waits for: the log grows past SQLite's
+//  1000-page threshold on PENDING inserts alone without the database file changing, and the
+//  next other commit (the SENT after the send) checkpoints.
+static void test_no_checkpoint_in_the_commit_a_frame_waits_for(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    char wal[128];
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    bitten_fire_rec_t r = s_fire("SIG_W0", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(
+        bitten_store_fire_transition(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK, NULL, 1001, NULL), 0);
+    long long db0 = s_file_size(f->db);
+    int i = 1;
+    for (; i < 5000 && s_file_size(wal) < 1100LL * (4096 + 24); i++) {
+        char sig[32];
+        snprintf(sig, sizeof sig, "SIG_W%d", i);
+        r = s_fire(sig, "acct_1", 1000 + i);
+        assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    }
+    assert_true(i < 5000);
+    assert_int_equal(s_file_size(f->db), db0);
+    assert_int_equal(bitten_store_fire_transition_relaxed(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          NULL, 9000, NULL),
+                     0);
+    assert_true(s_file_size(f->db) > db0);
     bitten_store_close(&s);
 }
 
@@ -726,6 +837,9 @@ int main(void)
         T(test_each_durable_write_is_timed_under_its_op),
         T(test_fire_insert_refuses_an_invalid_state),
         T(test_transitions_update_the_fire_and_record_events),
+        T(test_a_relaxed_transition_journals_and_leaves_the_connection_full),
+        T(test_same_boot_only_after_a_mark_under_this_boot),
+        T(test_no_checkpoint_in_the_commit_a_frame_waits_for),
         T(test_refusal_and_timeout_keep_their_reason_and_a_late_result_reconciles),
         T(test_transition_of_an_unknown_fire_fails_and_writes_nothing),
         T(test_unconfirmed_lists_pending_and_sent_oldest_first),
