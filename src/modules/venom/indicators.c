@@ -246,10 +246,11 @@ void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, in
         last = (long)n - 1 - side;
     for (long i = first; i <= last; i++) {
         bool is_high = true, is_low = true;
-        for (long d = 1; d <= side; d++) {
-            if (!(c[i].high > c[i - d].high && c[i].high > c[i + d].high))
+        double hi = c[i].high, lo = c[i].low;
+        for (long d = 1; d <= side && (is_high || is_low); d++) { /* stop once both failed */
+            if (is_high && !(hi > c[i - d].high && hi > c[i + d].high))
                 is_high = false;
-            if (!(c[i].low < c[i - d].low && c[i].low < c[i + d].low))
+            if (is_low && !(lo < c[i - d].low && lo < c[i + d].low))
                 is_low = false;
         }
         if (is_high && out->n_highs < VENOM_SWINGS_MAX) {

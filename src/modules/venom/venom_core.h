@@ -186,6 +186,13 @@ size_t venom_candles_m5_series(const venom_candles_t *self, bitten_candle_t *buf
 const bitten_candle_t *venom_candles_m5_view(venom_candles_t *self, size_t *n, size_t *closed,
                                              uint64_t *version);
 
+/*  How the closed M5 ring came to be: *version as venom_candles_m5_view's; *epoch changes on
+ *  any change but appending a newer candle than all (the oldest dropping out of a full ring);
+ *  *first counts the candles dropped from the oldest end in this epoch, so within one epoch
+ *  the ring is candles [first, first + n) of one append-only sequence. NULL outputs skipped. */
+void venom_candles_m5_lineage(const venom_candles_t *self, uint64_t *version, uint64_t *epoch,
+                              uint64_t *first);
+
 /* ================================================================ indicators (indicators.c) */
 
 /*  Pure functions over candles oldest first. They return NAN when there is too little data. */
@@ -220,6 +227,26 @@ void venom_trend_closed(venom_trend_state_t *st, const bitten_candle_t *c, size_
 void venom_trend_finish(const venom_trend_state_t *st, const bitten_candle_t *c, size_t n,
                         int ema_fast, int ema_mid, int ema_slow, int rsi_period,
                         venom_trend_t *out);
+
+/*  venom_trend_closed carried along a sliding ring: one chain per window start the ring will
+ *  slide to (trend.c), each stepped with venom_trend_closed's own operations, so a new candle
+ *  costs one independent step per distinct chain instead of a walk over the window. cap = the
+ *  most closed candles a series holds (ring_m5). NULL when memory runs out. */
+typedef struct venom_trend_chains venom_trend_chains_t;
+
+venom_trend_chains_t *venom_trend_chains_new(size_t cap, int ema_fast, int ema_mid, int ema_slow,
+                                             int rsi_period);
+void venom_trend_chains_destroy(venom_trend_chains_t **self_p);
+
+/*  Brings the chains to the closed series c[0 .. n) and writes venom_trend_closed(c, n) into
+ *  *out, bit for bit. first and epoch: venom_candles_m5_lineage's. While the epoch stays and
+ *  the chains' newest candle is still in the series, only the candles added since are
+ *  stepped; otherwise the chains are rebuilt from c (as many steps as the window's chains). */
+void venom_trend_chains_sync(venom_trend_chains_t *self, const bitten_candle_t *c, size_t n,
+                             uint64_t first, uint64_t epoch, venom_trend_state_t *out);
+
+/*  Distinct chains kept now: which = 0 fast, 1 mid, 2 slow EMA, 3 RSI (tests, benches). */
+size_t venom_trend_chains_count(const venom_trend_chains_t *self, int which);
 
 /*  SMA(period) +/- k x population std dev of the last `period` closes. -1 if n < period. */
 int venom_bollinger(const bitten_candle_t *c, size_t n, int period, double k, double *mid,
