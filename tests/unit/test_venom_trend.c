@@ -2,7 +2,8 @@
  *  against the plain walk (venom_trend_closed) bit for bit: random walks with flat runs (ties:
  *  chains that meet and merge), rings that slide, syncs several candles apart, rebuilds
  *  (epoch changes, gaps longer than the ring), the real M5 closes of shared/data, and the
- *  ring lineage of the candle builder that tells the engine when it may carry. */
+ *  ring lineage of the candle builder that tells the engine when it may carry; the carried
+ *  ATR and swing parts (indicators.c) against the plain functions, ties included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,6 +206,79 @@ static void test_chains_equal_the_walk_on_the_shared_m5_closes(void **state)
     }
 }
 
+/*  Random bars on a coarse grid: equal highs and lows (ties) are common. */
+static void s_bars(bitten_candle_t *c, size_t n)
+{
+    double price = 1.1;
+    for (size_t i = 0; i < n; i++) {
+        price += ((int)(s_next() % 5) - 2) * 0.0002;
+        double up = (double)(s_next() % 3) * 0.0002, down = (double)(s_next() % 3) * 0.0002;
+        double close = price + ((int)(s_next() % 3) - 1) * 0.0001;
+        c[i] = (bitten_candle_t){(bitten_ms_t)i * 300000, price, fmax(price, close) + up,
+                                 fmin(price, close) - down, close, 0};
+    }
+}
+
+static void s_same_swings(const venom_swings_t *got, const venom_swings_t *want, size_t n)
+{
+    if (memcmp(got, want, sizeof *got) != 0) {
+        print_error("swings differ at n %zu: %zu/%zu highs, %zu/%zu lows\n", n, got->n_highs,
+                    want->n_highs, got->n_lows, want->n_lows);
+        fail();
+    }
+}
+
+static void test_carried_atr_and_swings_equal_the_plain_ones(void **state)
+{
+    enum { N = 260 };
+    static bitten_candle_t c[N];
+    s_bars(c, N);
+    const int params[][3] = {{2, 20, 2}, {1, 1, 0}, {3, 64, 0}, {2, 5, 9}, {1, 64, 3}};
+    for (size_t k = 0; k < sizeof params / sizeof params[0]; k++) {
+        int side = params[k][0], lookback = params[k][1], skip = params[k][2];
+        for (size_t closed = 0; closed + 1 < N; closed++) {
+            venom_swing_carry_t sk;
+            bitten_candle_t forming = c[closed];
+            c[closed] = c[N - 1]; /* the carry must not depend on the forming bar */
+            venom_swing_carry(&sk, c, closed, side, lookback, skip);
+            c[closed] = forming;
+            for (size_t n = closed; n <= closed + 1; n++) {
+                venom_swings_t got, want;
+                memset(&got, 0, sizeof got);
+                memset(&want, 0, sizeof want);
+                venom_swings_carried(&sk, c, n, side, lookback, skip, &got);
+                venom_swings(c, n, side, lookback, skip, &want);
+                s_same_swings(&got, &want, n);
+            }
+        }
+    }
+    const int periods[] = {1, 2, 14, 30};
+    for (size_t k = 0; k < sizeof periods / sizeof periods[0]; k++)
+        for (size_t closed = 0; closed + 1 < N; closed++) {
+            venom_atr_carry_t ak;
+            bitten_candle_t forming = c[closed];
+            c[closed] = c[N - 1];
+            venom_atr_carry(&ak, c, closed, periods[k]);
+            c[closed] = forming;
+            for (size_t n = closed; n <= closed + 1; n++) {
+                double got = venom_atr_pips_carried(&ak, c, n, periods[k], 0.0001);
+                double want = venom_atr_pips(c, n, periods[k], 0.0001);
+                if (memcmp(&got, &want, sizeof got) != 0) {
+                    print_error("atr %d at n %zu: %.17g != %.17g\n", periods[k], n, got, want);
+                    fail();
+                }
+            }
+        }
+    /* a carry made for other parameters is not used */
+    venom_atr_carry_t ak;
+    venom_atr_carry(&ak, c, 100, 14);
+    ak.prefix = 1e9; /* would show */
+    double plain = venom_atr_pips(c, 101, 7, 0.0001);
+    double got = venom_atr_pips_carried(&ak, c, 101, 7, 0.0001);
+    assert_memory_equal(&got, &plain, sizeof got);
+    assert_true(venom_atr_pips_carried(&ak, c, 101, 14, 0.0001) > 1e9); /* ... and is, here */
+}
+
 typedef struct {
     uint64_t version, epoch, first;
 } s_lineage_t;
@@ -282,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_equal_chains_merge_and_diverging_ones_do_not),
         cmocka_unit_test(test_chains_equal_the_walk_on_the_shared_m5_closes),
         cmocka_unit_test(test_m5_lineage_tells_appends_from_other_changes),
+        cmocka_unit_test(test_carried_atr_and_swings_equal_the_plain_ones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,23 +15,50 @@ double venom_round_digits(double x, int digits)
     return round(x * scale) / scale;
 }
 
+static double s_true_range(const bitten_candle_t *c, size_t i)
+{
+    double prev_close = c[i - 1].close;
+    double tr = c[i].high - c[i].low;
+    double up = fabs(c[i].high - prev_close);
+    double down = fabs(c[i].low - prev_close);
+    if (up > tr)
+        tr = up;
+    if (down > tr)
+        tr = down;
+    return tr;
+}
+
+/*  The running sum of the true ranges of c[from .. to), from 0.0 in index order. */
+static double s_tr_sum(const bitten_candle_t *c, size_t from, size_t to)
+{
+    double sum = 0.0;
+    for (size_t i = from; i < to; i++)
+        sum += s_true_range(c, i);
+    return sum;
+}
+
 double venom_atr_pips(const bitten_candle_t *c, size_t n, int period, double pip)
 {
     if (period < 1 || n < (size_t)period + 1 || !(pip > 0.0))
         return NAN;
-    double sum = 0.0;
-    for (size_t i = n - (size_t)period; i < n; i++) {
-        double prev_close = c[i - 1].close;
-        double tr = c[i].high - c[i].low;
-        double up = fabs(c[i].high - prev_close);
-        double down = fabs(c[i].low - prev_close);
-        if (up > tr)
-            tr = up;
-        if (down > tr)
-            tr = down;
-        sum += tr;
-    }
-    return sum / period / pip;
+    return s_tr_sum(c, n - (size_t)period, n) / period / pip;
+}
+
+void venom_atr_carry(venom_atr_carry_t *k, const bitten_candle_t *c, size_t closed, int period)
+{
+    k->closed = closed;
+    k->period = period;
+    k->valid = period >= 1 && closed >= (size_t)period;
+    k->prefix = k->valid ? s_tr_sum(c, closed + 1 - (size_t)period, closed) : NAN;
+}
+
+double venom_atr_pips_carried(const venom_atr_carry_t *k, const bitten_candle_t *c, size_t n,
+                              int period, double pip)
+{
+    if (!k || !k->valid || k->period != period || n != k->closed + 1 || !(pip > 0.0))
+        return venom_atr_pips(c, n, period, pip);
+    /* the same running sum: the closed candles' part, then the forming candle's range */
+    return (k->prefix + s_true_range(c, n - 1)) / period / pip;
 }
 
 /*  One step of each indicator: venom_ema / venom_rsi and the carried state share these, so
@@ -231,28 +258,83 @@ int venom_bollinger(const bitten_candle_t *c, size_t n, int period, double k, do
     return 0;
 }
 
+#define S_SWING_HIGH 1u
+#define S_SWING_LOW 2u
+
+/*  Whether c[i] is a swing high / low: strictly above / below `side` bars on each side. */
+static unsigned s_swing_test(const bitten_candle_t *c, long i, int side)
+{
+    bool is_high = true, is_low = true;
+    double hi = c[i].high, lo = c[i].low;
+    for (long d = 1; d <= side && (is_high || is_low); d++) { /* stop once both failed */
+        if (is_high && !(hi > c[i - d].high && hi > c[i + d].high))
+            is_high = false;
+        if (is_low && !(lo < c[i - d].low && lo < c[i + d].low))
+            is_low = false;
+    }
+    return (is_high ? S_SWING_HIGH : 0u) | (is_low ? S_SWING_LOW : 0u);
+}
+
+/*  The candidates of venom_swings over c[0 .. n): first .. last. */
+static bool s_swing_range(size_t n, int side, int lookback, int skip, long *first, long *last)
+{
+    if (side < 1 || lookback < 1 || skip < 0)
+        return false;
+    *last = (long)n - skip - 1;         /* newest candidate */
+    *first = *last - lookback + 1;      /* oldest candidate */
+    if (*first < side)
+        *first = side;
+    if (*last > (long)n - 1 - side)
+        *last = (long)n - 1 - side;
+    return true;
+}
+
+void venom_swing_carry(venom_swing_carry_t *k, const bitten_candle_t *c, size_t closed, int side,
+                       int lookback, int skip)
+{
+    k->closed = closed;
+    k->side = side;
+    k->lookback = lookback;
+    k->skip = skip;
+    k->from = 0;
+    k->count = 0;
+    long first, last, first1, last1;
+    if (!s_swing_range(closed, side, lookback, skip, &first, &last) ||
+        !s_swing_range(closed + 1, side, lookback, skip, &first1, &last1))
+        return;
+    /* the candidates over closed and closed + 1 candles whose bars are all closed */
+    long hi = last1 > last ? last1 : last;
+    if (hi > (long)closed - 1 - side)
+        hi = (long)closed - 1 - side;
+    if (hi < first || hi - first + 1 > (long)sizeof k->flags)
+        return;
+    k->from = first;
+    k->count = (size_t)(hi - first + 1);
+    for (long i = first; i <= hi; i++)
+        k->flags[i - first] = (unsigned char)s_swing_test(c, i, side);
+}
+
 void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, int skip,
                   venom_swings_t *out)
 {
+    venom_swings_carried(NULL, c, n, side, lookback, skip, out);
+}
+
+void venom_swings_carried(const venom_swing_carry_t *k, const bitten_candle_t *c, size_t n,
+                          int side, int lookback, int skip, venom_swings_t *out)
+{
     out->n_highs = out->n_lows = 0;
     out->highest = out->lowest = NAN;
-    if (side < 1 || lookback < 1 || skip < 0)
+    long first, last;
+    if (!s_swing_range(n, side, lookback, skip, &first, &last))
         return;
-    long last = (long)n - skip - 1;   /* newest candidate */
-    long first = last - lookback + 1; /* oldest candidate */
-    if (first < side)
-        first = side;
-    if (last > (long)n - 1 - side)
-        last = (long)n - 1 - side;
+    bool use = k && k->count > 0 && k->side == side && k->lookback == lookback &&
+               k->skip == skip && (n == k->closed || n == k->closed + 1);
     for (long i = first; i <= last; i++) {
-        bool is_high = true, is_low = true;
-        double hi = c[i].high, lo = c[i].low;
-        for (long d = 1; d <= side && (is_high || is_low); d++) { /* stop once both failed */
-            if (is_high && !(hi > c[i - d].high && hi > c[i + d].high))
-                is_high = false;
-            if (is_low && !(lo < c[i - d].low && lo < c[i + d].low))
-                is_low = false;
-        }
+        unsigned f = use && i >= k->from && i < k->from + (long)k->count
+                         ? k->flags[i - k->from]
+                         : s_swing_test(c, i, side);
+        bool is_high = f & S_SWING_HIGH, is_low = f & S_SWING_LOW;
         if (is_high && out->n_highs < VENOM_SWINGS_MAX) {
             out->highs[out->n_highs++] = c[i].high;
             if (isnan(out->highest) || c[i].high > out->highest)
