@@ -361,8 +361,7 @@ void venom_eval_input_init_trend(venom_eval_input_t *in, const venom_params_t *p
 void venom_eval_input_init_carried(venom_eval_input_t *in, const venom_params_t *p,
                                    const bitten_candle_t *c, size_t n, double pip,
                                    bitten_ms_t now, const venom_trend_t *t,
-                                   const venom_atr_carry_t *atr,
-                                   const venom_swing_carry_t *swings)
+                                   venom_atr_carry_t *atr, venom_swing_carry_t *swings)
 {
     in->c = c;
     in->n = n;

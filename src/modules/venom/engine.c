@@ -538,7 +538,7 @@ typedef struct {
     bool trend_valid;
     venom_trend_chains_t *chains; /* ... carried along the ring as it slides */
     venom_atr_carry_t atr_carry;     /* the closed part of the ATR and of the swing tests, */
-    venom_swing_carry_t swing_carry; /* at trend_version too */
+    venom_swing_carry_t swing_carry; /* for trend_version too (filled by the evaluations) */
 } s_symbol_state_t;
 
 struct venom_engine {
@@ -685,8 +685,8 @@ static int s_evaluate(venom_engine_t *self, s_symbol_state_t *st, bitten_ms_t no
         uint64_t epoch, first;
         venom_candles_m5_lineage(st->candles, NULL, &epoch, &first);
         venom_trend_chains_sync(st->chains, c, closed, first, epoch, &st->trend);
-        venom_atr_carry(&st->atr_carry, c, closed, p->atr_period);
-        venom_swing_carry(&st->swing_carry, c, closed, p->swing_side, p->swing_lookback,
+        venom_atr_carry(&st->atr_carry, closed, p->atr_period);
+        venom_swing_carry(&st->swing_carry, closed, p->swing_side, p->swing_lookback,
                           p->swing_skip);
         st->trend_version = version;
         st->trend_valid = true;
@@ -923,8 +923,7 @@ int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_c
             &ctx->m5_price_vs_ema_slow_pips);
     s_trend(p, ctx->m15, ctx->m15_count, NULL, pip, price, &ctx->m15_ema_mid_slope_pips,
             &ctx->m15_price_vs_ema_slow_pips);
-    venom_swings_carried(carried ? &st->swing_carry : NULL, m5, n5, p->swing_side,
-                         p->swing_lookback, p->swing_skip, &ctx->swings);
+    venom_swings(m5, n5, p->swing_side, p->swing_lookback, p->swing_skip, &ctx->swings);
     size_t first = ctx->m1_count > (size_t)p->sweep_m1_bars ? ctx->m1_count - p->sweep_m1_bars : 0;
     for (size_t i = first; i < ctx->m1_count; i++) {
         const bitten_candle_t *b = &ctx->m1[i];

@@ -3,6 +3,7 @@
 #include "modules/venom/venom_core.h"
 
 #include <math.h>
+#include <string.h>
 
 double venom_round1(double x)
 {
@@ -44,19 +45,24 @@ double venom_atr_pips(const bitten_candle_t *c, size_t n, int period, double pip
     return s_tr_sum(c, n - (size_t)period, n) / period / pip;
 }
 
-void venom_atr_carry(venom_atr_carry_t *k, const bitten_candle_t *c, size_t closed, int period)
+void venom_atr_carry(venom_atr_carry_t *k, size_t closed, int period)
 {
     k->closed = closed;
     k->period = period;
-    k->valid = period >= 1 && closed >= (size_t)period;
-    k->prefix = k->valid ? s_tr_sum(c, closed + 1 - (size_t)period, closed) : NAN;
+    k->filled = false;
+    k->prefix = NAN;
 }
 
-double venom_atr_pips_carried(const venom_atr_carry_t *k, const bitten_candle_t *c, size_t n,
+double venom_atr_pips_carried(venom_atr_carry_t *k, const bitten_candle_t *c, size_t n,
                               int period, double pip)
 {
-    if (!k || !k->valid || k->period != period || n != k->closed + 1 || !(pip > 0.0))
+    if (!k || k->period != period || n != k->closed + 1 || period < 1 ||
+        n < (size_t)period + 1 || !(pip > 0.0))
         return venom_atr_pips(c, n, period, pip);
+    if (!k->filled) { /* the closed candles' part of the running sum, once */
+        k->prefix = s_tr_sum(c, n - (size_t)period, n - 1);
+        k->filled = true;
+    }
     /* the same running sum: the closed candles' part, then the forming candle's range */
     return (k->prefix + s_true_range(c, n - 1)) / period / pip;
 }
@@ -289,62 +295,84 @@ static bool s_swing_range(size_t n, int side, int lookback, int skip, long *firs
     return true;
 }
 
-void venom_swing_carry(venom_swing_carry_t *k, const bitten_candle_t *c, size_t closed, int side,
-                       int lookback, int skip)
+/*  venom_swings' loop over the candidates from .. to, continuing *out. */
+static void s_swings_collect(const bitten_candle_t *c, long from, long to, int side,
+                             venom_swings_t *out)
+{
+    for (long i = from; i <= to; i++) {
+        unsigned f = s_swing_test(c, i, side);
+        if ((f & S_SWING_HIGH) && out->n_highs < VENOM_SWINGS_MAX) {
+            out->highs[out->n_highs++] = c[i].high;
+            if (isnan(out->highest) || c[i].high > out->highest)
+                out->highest = c[i].high;
+        }
+        if ((f & S_SWING_LOW) && out->n_lows < VENOM_SWINGS_MAX) {
+            out->lows[out->n_lows++] = c[i].low;
+            if (isnan(out->lowest) || c[i].low < out->lowest)
+                out->lowest = c[i].low;
+        }
+    }
+}
+
+static void s_swings_empty(venom_swings_t *out)
+{
+    out->n_highs = out->n_lows = 0;
+    out->highest = out->lowest = NAN;
+}
+
+static void s_swings_copy(venom_swings_t *out, const venom_swings_t *from)
+{
+    out->n_highs = from->n_highs;
+    out->n_lows = from->n_lows;
+    memcpy(out->highs, from->highs, from->n_highs * sizeof out->highs[0]);
+    memcpy(out->lows, from->lows, from->n_lows * sizeof out->lows[0]);
+    out->highest = from->highest;
+    out->lowest = from->lowest;
+}
+
+void venom_swing_carry(venom_swing_carry_t *k, size_t closed, int side, int lookback, int skip)
 {
     k->closed = closed;
     k->side = side;
     k->lookback = lookback;
     k->skip = skip;
-    k->from = 0;
-    k->count = 0;
-    long first, last, first1, last1;
-    if (!s_swing_range(closed, side, lookback, skip, &first, &last) ||
-        !s_swing_range(closed + 1, side, lookback, skip, &first1, &last1))
-        return;
-    /* the candidates over closed and closed + 1 candles whose bars are all closed */
-    long hi = last1 > last ? last1 : last;
-    if (hi > (long)closed - 1 - side)
-        hi = (long)closed - 1 - side;
-    if (hi < first || hi - first + 1 > (long)sizeof k->flags)
-        return;
-    k->from = first;
-    k->count = (size_t)(hi - first + 1);
-    for (long i = first; i <= hi; i++)
-        k->flags[i - first] = (unsigned char)s_swing_test(c, i, side);
+    k->has_closed = k->has_next = false;
 }
 
 void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, int skip,
                   venom_swings_t *out)
 {
-    venom_swings_carried(NULL, c, n, side, lookback, skip, out);
+    s_swings_empty(out);
+    long first, last;
+    if (s_swing_range(n, side, lookback, skip, &first, &last))
+        s_swings_collect(c, first, last, side, out);
 }
 
-void venom_swings_carried(const venom_swing_carry_t *k, const bitten_candle_t *c, size_t n,
-                          int side, int lookback, int skip, venom_swings_t *out)
+void venom_swings_carried(venom_swing_carry_t *k, const bitten_candle_t *c, size_t n, int side,
+                          int lookback, int skip, venom_swings_t *out)
 {
-    out->n_highs = out->n_lows = 0;
-    out->highest = out->lowest = NAN;
-    long first, last;
-    if (!s_swing_range(n, side, lookback, skip, &first, &last))
-        return;
-    bool use = k && k->count > 0 && k->side == side && k->lookback == lookback &&
-               k->skip == skip && (n == k->closed || n == k->closed + 1);
-    for (long i = first; i <= last; i++) {
-        unsigned f = use && i >= k->from && i < k->from + (long)k->count
-                         ? k->flags[i - k->from]
-                         : s_swing_test(c, i, side);
-        bool is_high = f & S_SWING_HIGH, is_low = f & S_SWING_LOW;
-        if (is_high && out->n_highs < VENOM_SWINGS_MAX) {
-            out->highs[out->n_highs++] = c[i].high;
-            if (isnan(out->highest) || c[i].high > out->highest)
-                out->highest = c[i].high;
+    long first = 0, last = -1;
+    bool use = k && k->side == side && k->lookback == lookback && k->skip == skip &&
+               (n == k->closed || n == k->closed + 1) &&
+               s_swing_range(n, side, lookback, skip, &first, &last);
+    if (use && n == k->closed) {
+        if (!k->has_closed) {
+            venom_swings(c, n, side, lookback, skip, &k->at_closed);
+            k->has_closed = true;
         }
-        if (is_low && out->n_lows < VENOM_SWINGS_MAX) {
-            out->lows[out->n_lows++] = c[i].low;
-            if (isnan(out->lowest) || c[i].low < out->lowest)
-                out->lowest = c[i].low;
+        s_swings_copy(out, &k->at_closed);
+    } else if (use) {
+        /* the tests whose bars are all closed, once; then those that reach the forming bar */
+        long upto = last < (long)k->closed - 1 - side ? last : (long)k->closed - 1 - side;
+        if (!k->has_next) {
+            s_swings_empty(&k->next_prefix);
+            s_swings_collect(c, first, upto, side, &k->next_prefix);
+            k->has_next = true;
         }
+        s_swings_copy(out, &k->next_prefix);
+        s_swings_collect(c, upto + 1 > first ? upto + 1 : first, last, side, out);
+    } else {
+        venom_swings(c, n, side, lookback, skip, out);
     }
 }
 

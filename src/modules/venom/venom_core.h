@@ -201,18 +201,19 @@ void venom_candles_m5_lineage(const venom_candles_t *self, uint64_t *version, ui
 double venom_atr_pips(const bitten_candle_t *c, size_t n, int period, double pip);
 
 /*  The part of venom_atr_pips(c, closed + 1, ...) over the closed candles c[0 .. closed):
- *  the running sum of their true ranges, kept while the closed candles stay, so that an
- *  evaluation with a forming candle adds one range. _carried is venom_atr_pips bit for bit
- *  (it falls back to it for any other n, period or an invalid k). */
+ *  the running sum of their true ranges, made on first use and kept while the closed candles
+ *  stay (venom_atr_carry starts it over for them), so that an evaluation with a forming
+ *  candle adds one range. _carried is venom_atr_pips bit for bit (it is venom_atr_pips for
+ *  any other n or period, or k NULL). */
 typedef struct {
     size_t closed;
     int period;
-    bool valid;
+    bool filled;
     double prefix;
 } venom_atr_carry_t;
 
-void venom_atr_carry(venom_atr_carry_t *k, const bitten_candle_t *c, size_t closed, int period);
-double venom_atr_pips_carried(const venom_atr_carry_t *k, const bitten_candle_t *c, size_t n,
+void venom_atr_carry(venom_atr_carry_t *k, size_t closed, int period);
+double venom_atr_pips_carried(venom_atr_carry_t *k, const bitten_candle_t *c, size_t n,
                               int period, double pip);
 
 /*  EMA of closes, alpha = 2 / (period + 1), seeded with the SMA of the first `period`. */
@@ -270,22 +271,21 @@ int venom_bollinger(const bitten_candle_t *c, size_t n, int period, double k, do
 void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, int skip,
                   venom_swings_t *out);
 
-/*  The swing tests of venom_swings over c[0 .. closed) and c[0 .. closed + 1) that need no
- *  bar past the closed ones, done once while the closed candles stay; _carried is
- *  venom_swings bit for bit over the same closed candles (k NULL or for other parameters or
- *  another n: every test done afresh). */
+/*  venom_swings over c[0 .. closed), and over c[0 .. closed + 1) as far as its tests need no
+ *  bar past the closed ones: each made on first use and kept while the closed candles stay
+ *  (venom_swing_carry starts them over). _carried is venom_swings bit for bit (for another n
+ *  or other parameters, or k NULL, it is venom_swings). */
 typedef struct {
     size_t closed;
     int side, lookback, skip;
-    long from;
-    size_t count;
-    unsigned char flags[VENOM_SWINGS_MAX + 2];
+    bool has_closed, has_next;
+    venom_swings_t at_closed;   /* venom_swings(c, closed) */
+    venom_swings_t next_prefix; /* venom_swings(c, closed + 1) over its all-closed tests */
 } venom_swing_carry_t;
 
-void venom_swing_carry(venom_swing_carry_t *k, const bitten_candle_t *c, size_t closed, int side,
-                       int lookback, int skip);
-void venom_swings_carried(const venom_swing_carry_t *k, const bitten_candle_t *c, size_t n,
-                          int side, int lookback, int skip, venom_swings_t *out);
+void venom_swing_carry(venom_swing_carry_t *k, size_t closed, int side, int lookback, int skip);
+void venom_swings_carried(venom_swing_carry_t *k, const bitten_candle_t *c, size_t n, int side,
+                          int lookback, int skip, venom_swings_t *out);
 
 venom_session_t venom_session_at(const venom_params_t *p, bitten_ms_t t);
 double venom_session_bonus(const venom_params_t *p, venom_session_t s);
@@ -328,12 +328,11 @@ void venom_eval_input_init_trend(venom_eval_input_t *in, const venom_params_t *p
                                  const venom_trend_t *t);
 
 /*  ... and with the ATR and swing parts over the closed candles carried (venom_atr_carry,
- *  venom_swing_carry over the same closed candles of c; either may be NULL). */
+ *  venom_swing_carry for the closed candles of c, filled on use; either may be NULL). */
 void venom_eval_input_init_carried(venom_eval_input_t *in, const venom_params_t *p,
                                    const bitten_candle_t *c, size_t n, double pip,
                                    bitten_ms_t now, const venom_trend_t *t,
-                                   const venom_atr_carry_t *atr,
-                                   const venom_swing_carry_t *swings);
+                                   venom_atr_carry_t *atr, venom_swing_carry_t *swings);
 
 /*  A detector's answer. Metrics per pattern:
  *          level (price)        size_pips           shape            extra
