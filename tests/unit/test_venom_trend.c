@@ -3,7 +3,8 @@
  *  chains that meet and merge), rings that slide, syncs several candles apart, rebuilds
  *  (epoch changes, gaps longer than the ring), the real M5 closes of shared/data, and the
  *  ring lineage of the candle builder that tells the engine when it may carry; the carried
- *  ATR and swing parts (indicators.c) against the plain functions, ties included. */
+ *  ATR and swing parts (indicators.c) and the per-bar ATR history behind the context's ATR
+ *  percentile against the plain functions, ties and window wrap included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -285,6 +286,78 @@ static void test_carried_atr_and_swings_equal_the_plain_ones(void **state)
     assert_true(venom_atr_pips_carried(&ak, c, 101, 14, 0.0001) > 1e9); /* ... and is, here */
 }
 
+/*  The context's ATR percentile (engine.c) over the bars' ATR values from `at`. */
+static double s_percentile(const venom_atr_history_t *h, const bitten_candle_t *c, size_t n,
+                           size_t bars)
+{
+    double now = h ? venom_atr_history_at(h, n - 1) : venom_atr_pips(c, n, 14, 0.0001);
+    if (!isfinite(now))
+        return NAN;
+    size_t counted = 0, below = 0;
+    for (size_t k = n > bars ? n - bars : 0; k < n; k++) {
+        double v = h ? venom_atr_history_at(h, k) : venom_atr_pips(c, k + 1, 14, 0.0001);
+        if (!isfinite(v))
+            continue;
+        counted++;
+        below += v <= now;
+    }
+    return 100.0 * (double)below / (double)counted;
+}
+
+static void test_atr_history_equals_the_plain_atr_of_every_bar(void **state)
+{
+    enum { N = 1500 };
+    static bitten_candle_t c[N];
+    s_bars(c, N); /* a coarse grid: many bars share their ATR (ties at the percentile) */
+    const size_t caps[] = {1, 14, 15, 16, 100, 600};
+    for (size_t ci = 0; ci < sizeof caps / sizeof caps[0]; ci++) {
+        size_t cap = caps[ci];
+        venom_atr_history_t *h = venom_atr_history_new(cap, 14, 0.0001);
+        assert_non_null(h);
+        uint64_t epoch = 0, first = 0;
+        for (size_t end = 1; end <= N; end++) {
+            size_t lo = end > cap ? end - cap : 0;
+            bool bump = end % 211 == 0; /* the ring changed inside: a new lineage */
+            if (bump) {
+                epoch++;
+                first = 0;
+            } else if (end > cap) {
+                first++;
+            }
+            if (s_next() % 3 != 0 && end != N)
+                continue; /* one to several bars between syncs */
+            assert_true(venom_atr_history_sync(h, c + lo, end - lo, first, epoch));
+            for (size_t k = 0; k <= end - lo; k++) { /* k = end - lo: past the series, NAN */
+                double got = venom_atr_history_at(h, k);
+                double want = k < end - lo ? venom_atr_pips(c + lo, k + 1, 14, 0.0001) : NAN;
+                if (memcmp(&got, &want, sizeof got) != 0) {
+                    print_error("cap %zu end %zu bar %zu: %.17g != %.17g\n", cap, end, k, got,
+                                want);
+                    fail();
+                }
+            }
+            double pg = s_percentile(h, c + lo, end - lo, 100);
+            double pw = s_percentile(NULL, c + lo, end - lo, 100);
+            assert_memory_equal(&pg, &pw, sizeof pg);
+        }
+        assert_false(venom_atr_history_sync(h, c, cap + 1, 0, epoch + 1)); /* over cap */
+        assert_true(isnan(venom_atr_history_at(h, cap - 1)));
+        venom_atr_history_destroy(&h);
+        assert_null(h);
+    }
+    /* the shared M5 closes of one symbol, through a ring of 600 that slides */
+    size_t n = s_load_real("EURUSD", c, N, 5);
+    venom_atr_history_t *h = venom_atr_history_new(600, 14, 0.0001);
+    for (size_t end = 1; end <= n; end++) {
+        size_t lo = end > 600 ? end - 600 : 0;
+        assert_true(venom_atr_history_sync(h, c + lo, end - lo, lo, 0));
+        double pg = s_percentile(h, c + lo, end - lo, 100);
+        double pw = s_percentile(NULL, c + lo, end - lo, 100);
+        assert_memory_equal(&pg, &pw, sizeof pg);
+    }
+    venom_atr_history_destroy(&h);
+}
+
 typedef struct {
     uint64_t version, epoch, first;
 } s_lineage_t;
@@ -363,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_chains_equal_the_walk_on_the_shared_m5_closes),
         cmocka_unit_test(test_m5_lineage_tells_appends_from_other_changes),
         cmocka_unit_test(test_carried_atr_and_swings_equal_the_plain_ones),
+        cmocka_unit_test(test_atr_history_equals_the_plain_atr_of_every_bar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -539,6 +539,8 @@ typedef struct {
     venom_trend_chains_t *chains; /* ... carried along the ring as it slides */
     venom_atr_carry_t atr_carry;     /* the closed part of the ATR and of the swing tests, */
     venom_swing_carry_t swing_carry; /* for trend_version too (filled by the evaluations) */
+    venom_atr_history_t *atr_hist;   /* ATR14 per closed M5 bar, at trend_version when ok */
+    bool atr_hist_ok;
 } s_symbol_state_t;
 
 struct venom_engine {
@@ -577,9 +579,10 @@ venom_engine_t *venom_engine_new(const venom_params_t *p, const bitten_symbols_t
         st->spreads = calloc((size_t)p->spread_ring, sizeof *st->spreads);
         st->chains = venom_trend_chains_new((size_t)p->ring_m5, p->ema_fast, p->ema_mid,
                                             p->ema_slow, p->rsi_period);
+        st->atr_hist = venom_atr_history_new((size_t)p->ring_m5, p->atr_period, st->sym.pip);
         st->last_price = NAN;
         st->last_id_second = -1;
-        if (!st->candles || !st->spreads || !st->chains) {
+        if (!st->candles || !st->spreads || !st->chains || !st->atr_hist) {
             venom_engine_destroy(&self);
             return NULL;
         }
@@ -600,6 +603,7 @@ void venom_engine_destroy(venom_engine_t **self_p)
         for (size_t i = 0; i < self->n_syms; i++) {
             venom_candles_destroy(&self->syms[i].candles);
             venom_trend_chains_destroy(&self->syms[i].chains);
+            venom_atr_history_destroy(&self->syms[i].atr_hist);
             free(self->syms[i].spreads);
         }
     }
@@ -685,6 +689,7 @@ static int s_evaluate(venom_engine_t *self, s_symbol_state_t *st, bitten_ms_t no
         uint64_t epoch, first;
         venom_candles_m5_lineage(st->candles, NULL, &epoch, &first);
         venom_trend_chains_sync(st->chains, c, closed, first, epoch, &st->trend);
+        st->atr_hist_ok = venom_atr_history_sync(st->atr_hist, c, closed, first, epoch);
         venom_atr_carry(&st->atr_carry, closed, p->atr_period);
         venom_swing_carry(&st->swing_carry, closed, p->swing_side, p->swing_lookback,
                           p->swing_skip);
@@ -899,12 +904,19 @@ int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_c
 
     const bitten_candle_t *m5 = ctx->m5;
     size_t n5 = ctx->m5_count;
-    ctx->atr_pips = venom_atr_pips(m5, n5, p->atr_period, pip);
+    uint64_t version;
+    venom_candles_m5_lineage(st->candles, &version, NULL, NULL);
+    bool carried = st->trend_valid && st->trend_version == version && st->trend.n == n5;
+    /* each bar's ATR14 as kept when it closed, else computed here: the same values */
+    const venom_atr_history_t *hist = carried && st->atr_hist_ok ? st->atr_hist : NULL;
+    ctx->atr_pips = hist ? venom_atr_history_at(hist, n5 - 1)
+                         : venom_atr_pips(m5, n5, p->atr_period, pip);
     ctx->atr_percentile = NAN;
     if (isfinite(ctx->atr_pips)) {
         size_t bars = (size_t)p->atr_percentile_bars, counted = 0, below = 0;
         for (size_t k = n5 > bars ? n5 - bars : 0; k < n5; k++) {
-            double v = venom_atr_pips(m5, k + 1, p->atr_period, pip);
+            double v = hist ? venom_atr_history_at(hist, k)
+                            : venom_atr_pips(m5, k + 1, p->atr_period, pip);
             if (!isfinite(v))
                 continue;
             counted++;
@@ -916,9 +928,6 @@ int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_c
     double price = st->last_price;
     if (!isfinite(price) && n5 > 0)
         price = m5[n5 - 1].close;
-    uint64_t version;
-    venom_candles_m5_lineage(st->candles, &version, NULL, NULL);
-    bool carried = st->trend_valid && st->trend_version == version && st->trend.n == n5;
     s_trend(p, m5, n5, carried ? &st->trend : NULL, pip, price, &ctx->m5_ema_mid_slope_pips,
             &ctx->m5_price_vs_ema_slow_pips);
     s_trend(p, ctx->m15, ctx->m15_count, NULL, pip, price, &ctx->m15_ema_mid_slope_pips,

@@ -316,3 +316,69 @@ size_t venom_trend_chains_count(const venom_trend_chains_t *self, int which)
                                        : &self->rsi;
     return s->k;
 }
+
+/* ================================================================ ATR per closed bar */
+
+/*  venom_atr_pips(c, k + 1) for every closed bar k: a bar's value reads its own bar and the
+ *  `period` before it, so once computed it holds while the ring slides (until the bars before
+ *  it drop out: then it is NAN, as the plain function says). Kept by absolute index modulo
+ *  cap (the ring never holds more than cap bars). */
+struct venom_atr_history {
+    size_t cap;
+    int period;
+    double pip;
+    double *v;
+    bool valid;
+    uint64_t epoch, first, end;
+};
+
+venom_atr_history_t *venom_atr_history_new(size_t cap, int period, double pip)
+{
+    venom_atr_history_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->cap = cap ? cap : 1;
+    self->period = period;
+    self->pip = pip;
+    self->v = malloc(self->cap * sizeof *self->v);
+    if (!self->v)
+        venom_atr_history_destroy(&self);
+    return self;
+}
+
+void venom_atr_history_destroy(venom_atr_history_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free((*self_p)->v);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+bool venom_atr_history_sync(venom_atr_history_t *self, const bitten_candle_t *c, size_t n,
+                            uint64_t first, uint64_t epoch)
+{
+    if (n > self->cap) {
+        self->valid = false;
+        return false;
+    }
+    uint64_t end = first + n;
+    bool carry = self->valid && epoch == self->epoch && first >= self->first && end >= self->end;
+    uint64_t from = carry && self->end > first ? self->end : first;
+    for (uint64_t e = from; e < end; e++)
+        self->v[e % self->cap] =
+            venom_atr_pips(c, (size_t)(e - first) + 1, self->period, self->pip);
+    self->valid = true;
+    self->epoch = epoch;
+    self->first = first;
+    self->end = end;
+    return true;
+}
+
+double venom_atr_history_at(const venom_atr_history_t *self, size_t k)
+{
+    if (!self->valid || self->period < 1 || k < (size_t)self->period ||
+        k >= (size_t)(self->end - self->first))
+        return NAN; /* fewer than period + 1 bars up to k in the series */
+    return self->v[(self->first + k) % self->cap];
+}

@@ -264,6 +264,18 @@ void venom_trend_chains_sync(venom_trend_chains_t *self, const bitten_candle_t *
 /*  Distinct chains kept now: which = 0 fast, 1 mid, 2 slow EMA, 3 RSI (tests, benches). */
 size_t venom_trend_chains_count(const venom_trend_chains_t *self, int which);
 
+/*  venom_atr_pips(c, k + 1, period, pip) of every bar k of a sliding closed series, each
+ *  computed once when its bar joins (trend.c), for the context's ATR percentile. sync: as
+ *  venom_trend_chains_sync (false, and nothing kept, when n > cap); _at: the value for bar k
+ *  of the series of the last sync (NAN when the plain function says so, or k out of it). */
+typedef struct venom_atr_history venom_atr_history_t;
+
+venom_atr_history_t *venom_atr_history_new(size_t cap, int period, double pip);
+void venom_atr_history_destroy(venom_atr_history_t **self_p);
+bool venom_atr_history_sync(venom_atr_history_t *self, const bitten_candle_t *c, size_t n,
+                            uint64_t first, uint64_t epoch);
+double venom_atr_history_at(const venom_atr_history_t *self, size_t k);
+
 /*  SMA(period) +/- k x population std dev of the last `period` closes. -1 if n < period. */
 int venom_bollinger(const bitten_candle_t *c, size_t n, int period, double k, double *mid,
                     double *upper, double *lower);
