@@ -81,7 +81,8 @@ static bool s_ring_put(s_ring_t *r, const bitten_candle_t *c, bool replace)
         memmove(r->base, r->c, r->n * sizeof *r->c);
         r->c = r->base;
     }
-    memmove(r->c + pos + 1, r->c + pos, (r->n - pos) * sizeof *r->c);
+    if (pos < r->n)
+        memmove(r->c + pos + 1, r->c + pos, (r->n - pos) * sizeof *r->c);
     r->c[pos] = *c;
     r->n++;
     r->version++;

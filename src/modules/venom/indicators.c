@@ -3,7 +3,6 @@
 #include "modules/venom/venom_core.h"
 
 #include <math.h>
-#include <string.h>
 
 double venom_round1(double x)
 {
@@ -324,8 +323,10 @@ static void s_swings_copy(venom_swings_t *out, const venom_swings_t *from)
 {
     out->n_highs = from->n_highs;
     out->n_lows = from->n_lows;
-    memcpy(out->highs, from->highs, from->n_highs * sizeof out->highs[0]);
-    memcpy(out->lows, from->lows, from->n_lows * sizeof out->lows[0]);
+    for (size_t i = 0; i < from->n_highs; i++) /* a few: no memcpy call */
+        out->highs[i] = from->highs[i];
+    for (size_t i = 0; i < from->n_lows; i++)
+        out->lows[i] = from->lows[i];
     out->highest = from->highest;
     out->lowest = from->lowest;
 }
