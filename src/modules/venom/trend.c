@@ -45,7 +45,7 @@ static int s_chains_init(s_chains_t *s, int period, bool rsi, size_t cap)
     s->period = period;
     s->rsi = rsi;
     s->alpha = 2.0 / (period + 1.0); /* s_alpha of indicators.c */
-    s->alloc = 2 * cap + 2;          /* groups <= cap: re-based once per >= cap drops */
+    s->alloc = cap + cap / 4 + 2;    /* groups <= cap: re-based once per >= cap / 4 drops */
     s->lo = malloc(s->alloc * sizeof *s->lo);
     s->a = malloc(s->alloc * sizeof *s->a);
     s->b = malloc(s->alloc * sizeof *s->b);
