@@ -22,8 +22,7 @@ typedef double s_v2_t __attribute__((vector_size(16))); /* two lanes, IEEE ops p
  *  last step (NAN right after the seed). RSI: a = gain, b = loss. Live groups sit at
  *  [off, off + k) of arrays of `alloc`. */
 typedef struct {
-    int period; /* < 1: never defined */
-    bool rsi;
+    int period;   /* < 1: never defined */
     double alpha; /* EMA */
     size_t off, k, alloc;
     uint64_t last;    /* newest start with a chain */
@@ -39,11 +38,10 @@ struct venom_trend_chains {
     uint64_t epoch, first, end; /* the series the chains are at: candles [first, end) */
 };
 
-static int s_chains_init(s_chains_t *s, int period, bool rsi, size_t cap)
+static int s_chains_init(s_chains_t *s, int period, size_t cap)
 {
     memset(s, 0, sizeof *s);
     s->period = period;
-    s->rsi = rsi;
     s->alpha = 2.0 / (period + 1.0); /* s_alpha of indicators.c */
     s->alloc = cap + cap / 4 + 2;    /* groups <= cap: re-based once per >= cap / 4 drops */
     s->lo = malloc(s->alloc * sizeof *s->lo);
@@ -66,10 +64,10 @@ venom_trend_chains_t *venom_trend_chains_new(size_t cap, int ema_fast, int ema_m
     if (!self)
         return NULL;
     self->cap = cap ? cap : 1;
-    if (s_chains_init(&self->fast, ema_fast, false, self->cap) ||
-        s_chains_init(&self->mid, ema_mid, false, self->cap) ||
-        s_chains_init(&self->slow, ema_slow, false, self->cap) ||
-        s_chains_init(&self->rsi, rsi_period, true, self->cap)) {
+    if (s_chains_init(&self->fast, ema_fast, self->cap) ||
+        s_chains_init(&self->mid, ema_mid, self->cap) ||
+        s_chains_init(&self->slow, ema_slow, self->cap) ||
+        s_chains_init(&self->rsi, rsi_period, self->cap)) {
         venom_trend_chains_destroy(&self);
         return NULL;
     }
