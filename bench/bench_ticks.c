@@ -15,6 +15,41 @@
 
 #define WEEK_MS (7LL * 86400 * 1000)
 
+/*  FNV-1a over raw bytes: the digest of every signal and its context, so two builds of the
+ *  engine can be compared over the whole run (bit-identical signals give the same digest). */
+static uint64_t s_fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t s_digest_signal(uint64_t h, const venom_signal_t *s)
+{
+    h = s_fnv(h, s->signal_id, strlen(s->signal_id));
+    h = s_fnv(h, &s->direction, sizeof s->direction);
+    h = s_fnv(h, &s->pattern, sizeof s->pattern);
+    const double v[] = {s->confidence, s->entry, s->sl_pips, s->tp_pips, s->sl_price,
+                        s->tp_price, s->rr, s->atr_pips, s->atr_raw_pips, s->spread_pips};
+    h = s_fnv(h, v, sizeof v);
+    return s_fnv(h, &s->created_at, sizeof s->created_at);
+}
+
+static uint64_t s_digest_context(uint64_t h, const venom_context_t *c)
+{
+    const double v[] = {c->last_price, c->last_spread_pips, c->median_spread_pips, c->atr_pips,
+                        c->atr_percentile, c->m5_ema_mid_slope_pips, c->m15_ema_mid_slope_pips,
+                        c->m5_price_vs_ema_slow_pips, c->m15_price_vs_ema_slow_pips,
+                        c->swings.highest, c->swings.lowest};
+    h = s_fnv(h, v, sizeof v);
+    const size_t z[] = {c->m1_count, c->m5_count, c->m15_count, c->spread_samples,
+                        c->swings.n_highs, c->swings.n_lows};
+    h = s_fnv(h, z, sizeof z);
+    const bool b[] = {c->sweep_for_buy, c->sweep_for_sell};
+    return s_fnv(h, b, sizeof b);
+}
+
 typedef struct {
     bitten_ms_t ts;
     long seq;
@@ -140,6 +175,7 @@ int main(int argc, char **argv)
     double *cit_ns = malloc(cit_cap * sizeof *cit_ns);
     long fed = 0, signals = 0, passed = 0, dropped = 0;
     double sink = 0;
+    uint64_t digest = 14695981039346656037ULL;
     bitten_tick_t tick;
     memset(&tick, 0, sizeof tick);
     double t0 = bb_now();
@@ -164,10 +200,15 @@ int main(int argc, char **argv)
                     double c0 = bb_now();
                     venom_context_t ctx;
                     citadel_verdict_t v;
-                    if (venom_engine_context(eng, sig.symbol, &ctx) == 0 &&
-                        citadel_evaluate(&cp, &thr, &sig, &ctx, &v) == 0 && v.passed)
-                        passed++;
+                    bool have = venom_engine_context(eng, sig.symbol, &ctx) == 0;
+                    bool ok = have && citadel_evaluate(&cp, &thr, &sig, &ctx, &v) == 0 && v.passed;
                     double c1 = bb_now();
+                    if (ok)
+                        passed++;
+                    digest = s_digest_signal(digest, &sig);
+                    if (have)
+                        digest = s_digest_context(digest, &ctx);
+                    digest = s_fnv(digest, &ok, sizeof ok);
                     if (cit_n < cit_cap)
                         cit_ns[cit_n++] = (c1 - c0) * 1e9;
                 }
@@ -199,8 +240,10 @@ int main(int argc, char **argv)
     double cit_sum = 0;
     for (size_t i = 0; i < cit_n; i++)
         cit_sum += cit_ns[i];
+    char digest_hex[17];
+    snprintf(digest_hex, sizeof digest_hex, "%016llx", (unsigned long long)digest);
     json_t *out = json_pack(
-        "{s:s, s:i, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:f, s:f, s:f}", "bench",
+        "{s:s, s:i, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:f, s:f, s:f, s:s}", "bench",
         "ticks", "per_minute", per_minute, "ticks", (json_int_t)fed, "ticks_per_loop", (json_int_t)(seg[0].n + seg[1].n),
         "seconds", t1 - t0, "tps", (double)fed / (t1 - t0), "evaluations",
         (json_int_t)st.evaluations, "signals", (json_int_t)signals, "citadel_passed",
@@ -208,7 +251,7 @@ int main(int argc, char **argv)
         (double)fed2 / (b1 - b0), "citadel_n", (json_int_t)cit_n, "citadel_ns_p50",
         cit_n ? bb_quantile(cit_ns, cit_n, 0.5) : 0.0, "citadel_ns_p99",
         cit_n ? bb_quantile(cit_ns, cit_n, 0.99) : 0.0, "citadel_ns_mean",
-        cit_n ? cit_sum / (double)cit_n : 0.0, "sink", fmod(sink, 1.0));
+        cit_n ? cit_sum / (double)cit_n : 0.0, "sink", fmod(sink, 1.0), "signals_digest", digest_hex);
     bb_emit(out);
     venom_engine_destroy(&eng);
     bitten_symbols_destroy(&symbols);

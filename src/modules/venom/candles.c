@@ -19,6 +19,8 @@ typedef struct {
     bitten_candle_t *base, *c;
     size_t n, cap, alloc;
     uint64_t version;
+    uint64_t epoch; /* bumped by any change but an append at the newest end */
+    uint64_t first; /* oldest candles dropped in this epoch */
 } s_ring_t;
 
 struct venom_candles {
@@ -59,6 +61,8 @@ static bool s_ring_put(s_ring_t *r, const bitten_candle_t *c, bool replace)
             return false;
         r->c[pos] = *c;
         r->version++;
+        r->epoch++;
+        r->first = 0;
         return true;
     }
     if (r->n == r->cap) {
@@ -66,13 +70,19 @@ static bool s_ring_put(s_ring_t *r, const bitten_candle_t *c, bool replace)
             return false; /* older than everything a full ring keeps */
         r->c++;
         r->n--;
+        r->first++;
         pos--;
+    }
+    if (pos < r->n) { /* inside the ring: not an append */
+        r->epoch++;
+        r->first = 0;
     }
     if ((size_t)(r->c - r->base) + r->n + 2 > r->alloc) { /* keep c[n + 1] as the spare */
         memmove(r->base, r->c, r->n * sizeof *r->c);
         r->c = r->base;
     }
-    memmove(r->c + pos + 1, r->c + pos, (r->n - pos) * sizeof *r->c);
+    if (pos < r->n)
+        memmove(r->c + pos + 1, r->c + pos, (r->n - pos) * sizeof *r->c);
     r->c[pos] = *c;
     r->n++;
     r->version++;
@@ -357,4 +367,15 @@ const bitten_candle_t *venom_candles_m5_view(venom_candles_t *self, size_t *n, s
     if (version)
         *version = r->version;
     return r->c;
+}
+
+void venom_candles_m5_lineage(const venom_candles_t *self, uint64_t *version, uint64_t *epoch,
+                              uint64_t *first)
+{
+    if (version)
+        *version = self->m5.version;
+    if (epoch)
+        *epoch = self->m5.epoch;
+    if (first)
+        *first = self->m5.first;
 }

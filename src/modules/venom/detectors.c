@@ -355,10 +355,18 @@ void venom_eval_input_init_trend(venom_eval_input_t *in, const venom_params_t *p
                                  const bitten_candle_t *c, size_t n, double pip, bitten_ms_t now,
                                  const venom_trend_t *t)
 {
+    venom_eval_input_init_carried(in, p, c, n, pip, now, t, NULL, NULL);
+}
+
+void venom_eval_input_init_carried(venom_eval_input_t *in, const venom_params_t *p,
+                                   const bitten_candle_t *c, size_t n, double pip,
+                                   bitten_ms_t now, const venom_trend_t *t,
+                                   venom_atr_carry_t *atr, venom_swing_carry_t *swings)
+{
     in->c = c;
     in->n = n;
     in->pip = pip;
-    in->atr_pips = venom_atr_pips(c, n, p->atr_period, pip);
+    in->atr_pips = venom_atr_pips_carried(atr, c, n, p->atr_period, pip);
     in->a = isfinite(in->atr_pips) ? fmax(p->atr_floor_pips, in->atr_pips) : NAN;
     in->rsi = t->rsi;
     in->ema_fast = t->ema_fast;
@@ -368,7 +376,8 @@ void venom_eval_input_init_trend(venom_eval_input_t *in, const venom_params_t *p
     if (venom_bollinger(c, n, p->bb_period, p->bb_k, &in->bb_mid, &in->bb_upper, &in->bb_lower) !=
         0)
         in->bb_mid = in->bb_upper = in->bb_lower = NAN;
-    venom_swings(c, n, p->swing_side, p->swing_lookback, p->swing_skip, &in->swings);
+    venom_swings_carried(swings, c, n, p->swing_side, p->swing_lookback, p->swing_skip,
+                         &in->swings);
     in->session = venom_session_at(p, now);
     in->session_bonus = venom_session_bonus(p, in->session);
 }

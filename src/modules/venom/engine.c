@@ -536,16 +536,25 @@ typedef struct {
     venom_trend_state_t trend; /* EMAs / RSI over the closed M5 ring at trend_version */
     uint64_t trend_version;
     bool trend_valid;
+    venom_trend_chains_t *chains; /* ... carried along the ring as it slides */
+    venom_atr_carry_t atr_carry;     /* the closed part of the ATR and of the swing tests, */
+    venom_swing_carry_t swing_carry; /* for trend_version too (filled by the evaluations) */
+    venom_atr_history_t *atr_hist;   /* ATR14 per closed M5 bar, at trend_version when ok */
+    bool atr_hist_ok;
 } s_symbol_state_t;
 
 struct venom_engine {
     venom_params_t p;
     s_symbol_state_t *syms;
     size_t n_syms;
+    size_t *slots; /* name hash -> index into syms + 1 (0: empty), open addressing */
+    size_t n_slots; /* a power of two >= 2 x n_syms */
     bitten_ms_t newest_tick;
     venom_daily_t daily;
     venom_stats_t stats;
 };
+
+static int s_index_names(venom_engine_t *self);
 
 venom_engine_t *venom_engine_new(const venom_params_t *p, const bitten_symbols_t *symbols)
 {
@@ -568,12 +577,19 @@ venom_engine_t *venom_engine_new(const venom_params_t *p, const bitten_symbols_t
         st->candles =
             venom_candles_new((size_t)p->ring_m1, (size_t)p->ring_m5, (size_t)p->ring_m15);
         st->spreads = calloc((size_t)p->spread_ring, sizeof *st->spreads);
+        st->chains = venom_trend_chains_new((size_t)p->ring_m5, p->ema_fast, p->ema_mid,
+                                            p->ema_slow, p->rsi_period);
+        st->atr_hist = venom_atr_history_new((size_t)p->ring_m5, p->atr_period, st->sym.pip);
         st->last_price = NAN;
         st->last_id_second = -1;
-        if (!st->candles || !st->spreads) {
+        if (!st->candles || !st->spreads || !st->chains || !st->atr_hist) {
             venom_engine_destroy(&self);
             return NULL;
         }
+    }
+    if (s_index_names(self) != 0) {
+        venom_engine_destroy(&self);
+        return NULL;
     }
     return self;
 }
@@ -586,22 +602,56 @@ void venom_engine_destroy(venom_engine_t **self_p)
     if (self->syms) {
         for (size_t i = 0; i < self->n_syms; i++) {
             venom_candles_destroy(&self->syms[i].candles);
+            venom_trend_chains_destroy(&self->syms[i].chains);
+            venom_atr_history_destroy(&self->syms[i].atr_hist);
             free(self->syms[i].spreads);
         }
     }
     free(self->syms);
+    free(self->slots);
     free(self);
     *self_p = NULL;
 }
 
+static size_t s_name_hash(const char *name)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (const unsigned char *b = (const unsigned char *)name; *b; b++)
+        h = (h ^ *b) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/*  The first symbol of the table with this name (as a scan in table order would find):
+ *  the slots are filled in table order, so an earlier duplicate sits earlier on the probe. */
 static s_symbol_state_t *s_find(const venom_engine_t *self, const char *name)
 {
     if (!name)
         return NULL;
-    for (size_t i = 0; i < self->n_syms; i++)
-        if (strcmp(self->syms[i].sym.name, name) == 0)
-            return &self->syms[i];
+    size_t mask = self->n_slots - 1;
+    for (size_t at = s_name_hash(name) & mask; self->slots[at]; at = (at + 1) & mask) {
+        s_symbol_state_t *st = &self->syms[self->slots[at] - 1];
+        if (strcmp(st->sym.name, name) == 0)
+            return st;
+    }
     return NULL;
+}
+
+static int s_index_names(venom_engine_t *self)
+{
+    self->n_slots = 4;
+    while (self->n_slots < 2 * self->n_syms)
+        self->n_slots *= 2;
+    self->slots = calloc(self->n_slots, sizeof *self->slots);
+    if (!self->slots)
+        return -1;
+    size_t mask = self->n_slots - 1;
+    for (size_t i = 0; i < self->n_syms; i++) {
+        size_t at = s_name_hash(self->syms[i].sym.name) & mask;
+        while (self->slots[at])
+            at = (at + 1) & mask;
+        self->slots[at] = i + 1;
+    }
+    return 0;
 }
 
 static int s_drop(bitten_reason_t *reason, bitten_reason_t why)
@@ -633,11 +683,16 @@ static int s_evaluate(venom_engine_t *self, s_symbol_state_t *st, bitten_ms_t no
         self->stats.skipped[skip]++;
         return 0;
     }
-    /* the closed ring changes once per M5 (or per merge): walk it then, step the forming bar
-     * on every M1 close */
+    /* the closed ring changes once per M5 (or per merge): bring the chains along then (one
+     * step per distinct chain for an appended candle), step the forming bar on every M1 close */
     if (!st->trend_valid || st->trend_version != version || st->trend.n != closed) {
-        venom_trend_closed(&st->trend, c, closed, p->ema_fast, p->ema_mid, p->ema_slow,
-                           p->rsi_period);
+        uint64_t epoch, first;
+        venom_candles_m5_lineage(st->candles, NULL, &epoch, &first);
+        venom_trend_chains_sync(st->chains, c, closed, first, epoch, &st->trend);
+        st->atr_hist_ok = venom_atr_history_sync(st->atr_hist, c, closed, first, epoch);
+        venom_atr_carry(&st->atr_carry, closed, p->atr_period);
+        venom_swing_carry(&st->swing_carry, closed, p->swing_side, p->swing_lookback,
+                          p->swing_skip);
         st->trend_version = version;
         st->trend_valid = true;
     }
@@ -645,7 +700,8 @@ static int s_evaluate(venom_engine_t *self, s_symbol_state_t *st, bitten_ms_t no
     venom_trend_finish(&st->trend, c, n, p->ema_fast, p->ema_mid, p->ema_slow, p->rsi_period,
                        &trend);
     venom_eval_input_t in;
-    venom_eval_input_init_trend(&in, p, c, n, st->sym.pip, now, &trend);
+    venom_eval_input_init_carried(&in, p, c, n, st->sym.pip, now, &trend, &st->atr_carry,
+                                  &st->swing_carry);
     venom_detection_t found[VENOM_PATTERN_COUNT];
     venom_detect_all(p, &in, found);
     int any = venom_select(found, VENOM_PATTERN_COUNT, -INFINITY);
@@ -806,13 +862,19 @@ static double s_median(const double *v, size_t n)
     return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2.0;
 }
 
-static void s_trend(const venom_params_t *p, const bitten_candle_t *c, size_t n, double pip,
-                    double price, double *slope, double *vs_slow)
+/*  EMA(mid) now minus one bar ago and price - EMA(slow), in pips: from t (venom_ema(c, n, mid),
+ *  venom_ema(c, n - 1, mid), venom_ema(c, n, slow), bit for bit) when given, else one pass. */
+static void s_trend(const venom_params_t *p, const bitten_candle_t *c, size_t n,
+                    const venom_trend_state_t *t, double pip, double price, double *slope,
+                    double *vs_slow)
 {
-    double now = venom_ema(c, n, p->ema_mid);
-    double before = n > 0 ? venom_ema(c, n - 1, p->ema_mid) : NAN;
-    *slope = (now - before) / pip;
-    *vs_slow = (price - venom_ema(c, n, p->ema_slow)) / pip;
+    venom_trend_state_t walked;
+    if (!t) {
+        venom_trend_closed(&walked, c, n, 0, p->ema_mid, p->ema_slow, 0);
+        t = &walked;
+    }
+    *slope = (t->ema_mid - t->ema_mid_prev) / pip;
+    *vs_slow = (price - t->ema_slow) / pip;
 }
 
 int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_context_t *ctx)
@@ -842,12 +904,19 @@ int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_c
 
     const bitten_candle_t *m5 = ctx->m5;
     size_t n5 = ctx->m5_count;
-    ctx->atr_pips = venom_atr_pips(m5, n5, p->atr_period, pip);
+    uint64_t version;
+    venom_candles_m5_lineage(st->candles, &version, NULL, NULL);
+    bool carried = st->trend_valid && st->trend_version == version && st->trend.n == n5;
+    /* each bar's ATR14 as kept when it closed, else computed here: the same values */
+    const venom_atr_history_t *hist = carried && st->atr_hist_ok ? st->atr_hist : NULL;
+    ctx->atr_pips = hist ? venom_atr_history_at(hist, n5 - 1)
+                         : venom_atr_pips(m5, n5, p->atr_period, pip);
     ctx->atr_percentile = NAN;
     if (isfinite(ctx->atr_pips)) {
         size_t bars = (size_t)p->atr_percentile_bars, counted = 0, below = 0;
         for (size_t k = n5 > bars ? n5 - bars : 0; k < n5; k++) {
-            double v = venom_atr_pips(m5, k + 1, p->atr_period, pip);
+            double v = hist ? venom_atr_history_at(hist, k)
+                            : venom_atr_pips(m5, k + 1, p->atr_period, pip);
             if (!isfinite(v))
                 continue;
             counted++;
@@ -859,8 +928,9 @@ int venom_engine_context(const venom_engine_t *self, const char *symbol, venom_c
     double price = st->last_price;
     if (!isfinite(price) && n5 > 0)
         price = m5[n5 - 1].close;
-    s_trend(p, m5, n5, pip, price, &ctx->m5_ema_mid_slope_pips, &ctx->m5_price_vs_ema_slow_pips);
-    s_trend(p, ctx->m15, ctx->m15_count, pip, price, &ctx->m15_ema_mid_slope_pips,
+    s_trend(p, m5, n5, carried ? &st->trend : NULL, pip, price, &ctx->m5_ema_mid_slope_pips,
+            &ctx->m5_price_vs_ema_slow_pips);
+    s_trend(p, ctx->m15, ctx->m15_count, NULL, pip, price, &ctx->m15_ema_mid_slope_pips,
             &ctx->m15_price_vs_ema_slow_pips);
     venom_swings(m5, n5, p->swing_side, p->swing_lookback, p->swing_skip, &ctx->swings);
     size_t first = ctx->m1_count > (size_t)p->sweep_m1_bars ? ctx->m1_count - p->sweep_m1_bars : 0;

@@ -15,23 +15,55 @@ double venom_round_digits(double x, int digits)
     return round(x * scale) / scale;
 }
 
+static double s_true_range(const bitten_candle_t *c, size_t i)
+{
+    double prev_close = c[i - 1].close;
+    double tr = c[i].high - c[i].low;
+    double up = fabs(c[i].high - prev_close);
+    double down = fabs(c[i].low - prev_close);
+    if (up > tr)
+        tr = up;
+    if (down > tr)
+        tr = down;
+    return tr;
+}
+
+/*  The running sum of the true ranges of c[from .. to), from 0.0 in index order. */
+static double s_tr_sum(const bitten_candle_t *c, size_t from, size_t to)
+{
+    double sum = 0.0;
+    for (size_t i = from; i < to; i++)
+        sum += s_true_range(c, i);
+    return sum;
+}
+
 double venom_atr_pips(const bitten_candle_t *c, size_t n, int period, double pip)
 {
     if (period < 1 || n < (size_t)period + 1 || !(pip > 0.0))
         return NAN;
-    double sum = 0.0;
-    for (size_t i = n - (size_t)period; i < n; i++) {
-        double prev_close = c[i - 1].close;
-        double tr = c[i].high - c[i].low;
-        double up = fabs(c[i].high - prev_close);
-        double down = fabs(c[i].low - prev_close);
-        if (up > tr)
-            tr = up;
-        if (down > tr)
-            tr = down;
-        sum += tr;
+    return s_tr_sum(c, n - (size_t)period, n) / period / pip;
+}
+
+void venom_atr_carry(venom_atr_carry_t *k, size_t closed, int period)
+{
+    k->closed = closed;
+    k->period = period;
+    k->filled = false;
+    k->prefix = NAN;
+}
+
+double venom_atr_pips_carried(venom_atr_carry_t *k, const bitten_candle_t *c, size_t n,
+                              int period, double pip)
+{
+    if (!k || k->period != period || n != k->closed + 1 || period < 1 ||
+        n < (size_t)period + 1 || !(pip > 0.0))
+        return venom_atr_pips(c, n, period, pip);
+    if (!k->filled) { /* the closed candles' part of the running sum, once */
+        k->prefix = s_tr_sum(c, n - (size_t)period, n - 1);
+        k->filled = true;
     }
-    return sum / period / pip;
+    /* the same running sum: the closed candles' part, then the forming candle's range */
+    return (k->prefix + s_true_range(c, n - 1)) / period / pip;
 }
 
 /*  One step of each indicator: venom_ema / venom_rsi and the carried state share these, so
@@ -231,37 +263,117 @@ int venom_bollinger(const bitten_candle_t *c, size_t n, int period, double k, do
     return 0;
 }
 
-void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, int skip,
-                  venom_swings_t *out)
+#define S_SWING_HIGH 1u
+#define S_SWING_LOW 2u
+
+/*  Whether c[i] is a swing high / low: strictly above / below `side` bars on each side. */
+static unsigned s_swing_test(const bitten_candle_t *c, long i, int side)
 {
-    out->n_highs = out->n_lows = 0;
-    out->highest = out->lowest = NAN;
+    bool is_high = true, is_low = true;
+    double hi = c[i].high, lo = c[i].low;
+    for (long d = 1; d <= side && (is_high || is_low); d++) { /* stop once both failed */
+        if (is_high && !(hi > c[i - d].high && hi > c[i + d].high))
+            is_high = false;
+        if (is_low && !(lo < c[i - d].low && lo < c[i + d].low))
+            is_low = false;
+    }
+    return (is_high ? S_SWING_HIGH : 0u) | (is_low ? S_SWING_LOW : 0u);
+}
+
+/*  The candidates of venom_swings over c[0 .. n): first .. last. */
+static bool s_swing_range(size_t n, int side, int lookback, int skip, long *first, long *last)
+{
     if (side < 1 || lookback < 1 || skip < 0)
-        return;
-    long last = (long)n - skip - 1;   /* newest candidate */
-    long first = last - lookback + 1; /* oldest candidate */
-    if (first < side)
-        first = side;
-    if (last > (long)n - 1 - side)
-        last = (long)n - 1 - side;
-    for (long i = first; i <= last; i++) {
-        bool is_high = true, is_low = true;
-        for (long d = 1; d <= side; d++) {
-            if (!(c[i].high > c[i - d].high && c[i].high > c[i + d].high))
-                is_high = false;
-            if (!(c[i].low < c[i - d].low && c[i].low < c[i + d].low))
-                is_low = false;
-        }
-        if (is_high && out->n_highs < VENOM_SWINGS_MAX) {
+        return false;
+    *last = (long)n - skip - 1;         /* newest candidate */
+    *first = *last - lookback + 1;      /* oldest candidate */
+    if (*first < side)
+        *first = side;
+    if (*last > (long)n - 1 - side)
+        *last = (long)n - 1 - side;
+    return true;
+}
+
+/*  venom_swings' loop over the candidates from .. to, continuing *out. */
+static void s_swings_collect(const bitten_candle_t *c, long from, long to, int side,
+                             venom_swings_t *out)
+{
+    for (long i = from; i <= to; i++) {
+        unsigned f = s_swing_test(c, i, side);
+        if ((f & S_SWING_HIGH) && out->n_highs < VENOM_SWINGS_MAX) {
             out->highs[out->n_highs++] = c[i].high;
             if (isnan(out->highest) || c[i].high > out->highest)
                 out->highest = c[i].high;
         }
-        if (is_low && out->n_lows < VENOM_SWINGS_MAX) {
+        if ((f & S_SWING_LOW) && out->n_lows < VENOM_SWINGS_MAX) {
             out->lows[out->n_lows++] = c[i].low;
             if (isnan(out->lowest) || c[i].low < out->lowest)
                 out->lowest = c[i].low;
         }
+    }
+}
+
+static void s_swings_empty(venom_swings_t *out)
+{
+    out->n_highs = out->n_lows = 0;
+    out->highest = out->lowest = NAN;
+}
+
+static void s_swings_copy(venom_swings_t *out, const venom_swings_t *from)
+{
+    out->n_highs = from->n_highs;
+    out->n_lows = from->n_lows;
+    for (size_t i = 0; i < from->n_highs; i++) /* a few: no memcpy call */
+        out->highs[i] = from->highs[i];
+    for (size_t i = 0; i < from->n_lows; i++)
+        out->lows[i] = from->lows[i];
+    out->highest = from->highest;
+    out->lowest = from->lowest;
+}
+
+void venom_swing_carry(venom_swing_carry_t *k, size_t closed, int side, int lookback, int skip)
+{
+    k->closed = closed;
+    k->side = side;
+    k->lookback = lookback;
+    k->skip = skip;
+    k->has_closed = k->has_next = false;
+}
+
+void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, int skip,
+                  venom_swings_t *out)
+{
+    s_swings_empty(out);
+    long first, last;
+    if (s_swing_range(n, side, lookback, skip, &first, &last))
+        s_swings_collect(c, first, last, side, out);
+}
+
+void venom_swings_carried(venom_swing_carry_t *k, const bitten_candle_t *c, size_t n, int side,
+                          int lookback, int skip, venom_swings_t *out)
+{
+    long first = 0, last = -1;
+    bool use = k && k->side == side && k->lookback == lookback && k->skip == skip &&
+               (n == k->closed || n == k->closed + 1) &&
+               s_swing_range(n, side, lookback, skip, &first, &last);
+    if (use && n == k->closed) {
+        if (!k->has_closed) {
+            venom_swings(c, n, side, lookback, skip, &k->at_closed);
+            k->has_closed = true;
+        }
+        s_swings_copy(out, &k->at_closed);
+    } else if (use) {
+        /* the tests whose bars are all closed, once; then those that reach the forming bar */
+        long upto = last < (long)k->closed - 1 - side ? last : (long)k->closed - 1 - side;
+        if (!k->has_next) {
+            s_swings_empty(&k->next_prefix);
+            s_swings_collect(c, first, upto, side, &k->next_prefix);
+            k->has_next = true;
+        }
+        s_swings_copy(out, &k->next_prefix);
+        s_swings_collect(c, upto + 1 > first ? upto + 1 : first, last, side, out);
+    } else {
+        venom_swings(c, n, side, lookback, skip, out);
     }
 }
 

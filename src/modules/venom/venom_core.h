@@ -186,12 +186,35 @@ size_t venom_candles_m5_series(const venom_candles_t *self, bitten_candle_t *buf
 const bitten_candle_t *venom_candles_m5_view(venom_candles_t *self, size_t *n, size_t *closed,
                                              uint64_t *version);
 
+/*  How the closed M5 ring came to be: *version as venom_candles_m5_view's; *epoch changes on
+ *  any change but appending a newer candle than all (the oldest dropping out of a full ring);
+ *  *first counts the candles dropped from the oldest end in this epoch, so within one epoch
+ *  the ring is candles [first, first + n) of one append-only sequence. NULL outputs skipped. */
+void venom_candles_m5_lineage(const venom_candles_t *self, uint64_t *version, uint64_t *epoch,
+                              uint64_t *first);
+
 /* ================================================================ indicators (indicators.c) */
 
 /*  Pure functions over candles oldest first. They return NAN when there is too little data. */
 
 /*  Mean of the last `period` true ranges, in pips (needs period + 1 candles). */
 double venom_atr_pips(const bitten_candle_t *c, size_t n, int period, double pip);
+
+/*  The part of venom_atr_pips(c, closed + 1, ...) over the closed candles c[0 .. closed):
+ *  the running sum of their true ranges, made on first use and kept while the closed candles
+ *  stay (venom_atr_carry starts it over for them), so that an evaluation with a forming
+ *  candle adds one range. _carried is venom_atr_pips bit for bit (it is venom_atr_pips for
+ *  any other n or period, or k NULL). */
+typedef struct {
+    size_t closed;
+    int period;
+    bool filled;
+    double prefix;
+} venom_atr_carry_t;
+
+void venom_atr_carry(venom_atr_carry_t *k, size_t closed, int period);
+double venom_atr_pips_carried(venom_atr_carry_t *k, const bitten_candle_t *c, size_t n,
+                              int period, double pip);
 
 /*  EMA of closes, alpha = 2 / (period + 1), seeded with the SMA of the first `period`. */
 double venom_ema(const bitten_candle_t *c, size_t n, int period);
@@ -221,12 +244,60 @@ void venom_trend_finish(const venom_trend_state_t *st, const bitten_candle_t *c,
                         int ema_fast, int ema_mid, int ema_slow, int rsi_period,
                         venom_trend_t *out);
 
+/*  venom_trend_closed carried along a sliding ring: one chain per window start the ring will
+ *  slide to (trend.c), each stepped with venom_trend_closed's own operations, so a new candle
+ *  costs one independent step per distinct chain instead of a walk over the window. cap = the
+ *  most closed candles a series holds (ring_m5). NULL when memory runs out. */
+typedef struct venom_trend_chains venom_trend_chains_t;
+
+venom_trend_chains_t *venom_trend_chains_new(size_t cap, int ema_fast, int ema_mid, int ema_slow,
+                                             int rsi_period);
+void venom_trend_chains_destroy(venom_trend_chains_t **self_p);
+
+/*  Brings the chains to the closed series c[0 .. n) and writes venom_trend_closed(c, n) into
+ *  *out, bit for bit. first and epoch: venom_candles_m5_lineage's. While the epoch stays and
+ *  the chains' newest candle is still in the series, only the candles added since are
+ *  stepped; otherwise the chains are rebuilt from c (as many steps as the window's chains). */
+void venom_trend_chains_sync(venom_trend_chains_t *self, const bitten_candle_t *c, size_t n,
+                             uint64_t first, uint64_t epoch, venom_trend_state_t *out);
+
+/*  Distinct chains kept now: which = 0 fast, 1 mid, 2 slow EMA, 3 RSI (tests, benches). */
+size_t venom_trend_chains_count(const venom_trend_chains_t *self, int which);
+
+/*  venom_atr_pips(c, k + 1, period, pip) of every bar k of a sliding closed series, each
+ *  computed once when its bar joins (trend.c), for the context's ATR percentile. sync: as
+ *  venom_trend_chains_sync (false, and nothing kept, when n > cap); _at: the value for bar k
+ *  of the series of the last sync (NAN when the plain function says so, or k out of it). */
+typedef struct venom_atr_history venom_atr_history_t;
+
+venom_atr_history_t *venom_atr_history_new(size_t cap, int period, double pip);
+void venom_atr_history_destroy(venom_atr_history_t **self_p);
+bool venom_atr_history_sync(venom_atr_history_t *self, const bitten_candle_t *c, size_t n,
+                            uint64_t first, uint64_t epoch);
+double venom_atr_history_at(const venom_atr_history_t *self, size_t k);
+
 /*  SMA(period) +/- k x population std dev of the last `period` closes. -1 if n < period. */
 int venom_bollinger(const bitten_candle_t *c, size_t n, int period, double k, double *mid,
                     double *upper, double *lower);
 
 void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, int skip,
                   venom_swings_t *out);
+
+/*  venom_swings over c[0 .. closed), and over c[0 .. closed + 1) as far as its tests need no
+ *  bar past the closed ones: each made on first use and kept while the closed candles stay
+ *  (venom_swing_carry starts them over). _carried is venom_swings bit for bit (for another n
+ *  or other parameters, or k NULL, it is venom_swings). */
+typedef struct {
+    size_t closed;
+    int side, lookback, skip;
+    bool has_closed, has_next;
+    venom_swings_t at_closed;   /* venom_swings(c, closed) */
+    venom_swings_t next_prefix; /* venom_swings(c, closed + 1) over its all-closed tests */
+} venom_swing_carry_t;
+
+void venom_swing_carry(venom_swing_carry_t *k, size_t closed, int side, int lookback, int skip);
+void venom_swings_carried(venom_swing_carry_t *k, const bitten_candle_t *c, size_t n, int side,
+                          int lookback, int skip, venom_swings_t *out);
 
 venom_session_t venom_session_at(const venom_params_t *p, bitten_ms_t t);
 double venom_session_bonus(const venom_params_t *p, venom_session_t s);
@@ -267,6 +338,13 @@ void venom_eval_input_init(venom_eval_input_t *in, const venom_params_t *p,
 void venom_eval_input_init_trend(venom_eval_input_t *in, const venom_params_t *p,
                                  const bitten_candle_t *c, size_t n, double pip, bitten_ms_t now,
                                  const venom_trend_t *t);
+
+/*  ... and with the ATR and swing parts over the closed candles carried (venom_atr_carry,
+ *  venom_swing_carry for the closed candles of c, filled on use; either may be NULL). */
+void venom_eval_input_init_carried(venom_eval_input_t *in, const venom_params_t *p,
+                                   const bitten_candle_t *c, size_t n, double pip,
+                                   bitten_ms_t now, const venom_trend_t *t,
+                                   venom_atr_carry_t *atr, venom_swing_carry_t *swings);
 
 /*  A detector's answer. Metrics per pattern:
  *          level (price)        size_pips           shape            extra
