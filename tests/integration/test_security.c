@@ -155,6 +155,19 @@ static void test_an_ea_without_an_allowed_key_gets_nothing_and_is_not_heard(void
     assert_int_equal(bt_json_int(st, "frames_in.telemetry"), counted);
     json_decref(st);
     assert_true(bt_log_contains(&e.d, "peer.auth_failed channel=command", 1000));
+    //  Control and events stay plain loopback sockets under CURVE: never asked of the ZAP
+    //  handler (no domain), so every status call and a subscriber get through.
+    void *events = bt_events_socket(&e.d);
+    assert_non_null(events);
+    st = bt_status(&e.d);
+    assert_true(bt_json_int(st, "zap.requests") >= 3);
+    assert_true(bt_json_int(st, "zap.allowed") >= 2);
+    assert_int_equal(bt_json_int(st, "zap.refused_by_reason.unknown_domain"), 0);
+    assert_int_equal(bt_json_int(st, "zap.refused_by_reason.not_curve"), 0);
+    assert_int_equal(bt_json_int(st, "zap.refused_by_reason.malformed_request"), 0);
+    assert_true(bt_json_int(st, "zap.refused_by_reason.key_not_allowed") >= 1);
+    json_decref(st);
+    zmq_close(events);
     zmq_close(good_cmd);
     zmq_close(good_fb);
     zmq_close(plain_cmd);
