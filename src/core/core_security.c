@@ -62,7 +62,7 @@ bool bitten_endpoint_is_local(const char *endpoint)
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* libzmq draft option: no handler means refused, not open */
 #endif
 #define ZAP_MAX_PARTS 10 /* a CURVE request has 9 (with the ROUTER's routing id) */
-#define ZAP_TEXT_MAX 256
+#define ZAP_TEXT_MAX BITTEN_ZAP_TEXT_MAX
 
 //  Our own ZAP handler (RFC 27) in place of czmq's zauth: zauth admits every allowed key on
 //  every socket, so a PUSH (which cannot tell its peers apart) would take any account's key.
@@ -153,22 +153,6 @@ static int s_load_clients(bitten_core_t *core)
     return 0;
 }
 
-static const char *s_part(zmq_msg_t *part, char *out, size_t size)
-{
-    size_t n = zmq_msg_size(part);
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, zmq_msg_data(part), n);
-    out[n] = '\0';
-    return out;
-}
-
-static bool s_part_is(zmq_msg_t *part, const char *text)
-{
-    size_t n = strlen(text);
-    return zmq_msg_size(part) == n && memcmp(zmq_msg_data(part), text, n) == 0;
-}
-
 //  Counts and logs a refusal: one zap.refused line per reason per reject.log_interval_ms,
 //  with the refusals it stands for. Names the socket and the key's account, never a secret.
 static void s_zap_refused(core_zap_t *zap, bitten_zap_verdict_t verdict, const char *domain,
@@ -232,39 +216,33 @@ static void s_zap_reply(core_zap_t *zap, zmq_msg_t *rid, zmq_msg_t *request_id, 
 //  mechanism, credentials...] (libzmq sends the CURVE client's 32-byte public key).
 static void s_zap_handle(core_zap_t *zap, zmq_msg_t *p, int n, bool overflow)
 {
-    //  Without the ROUTER's id and the delimiter there is nobody to answer.
-    if (n < 4 || zmq_msg_size(&p[1]) != 0)
-        return;
+    bitten_zap_part_t parts[ZAP_MAX_PARTS];
+    for (int i = 1; i < n; i++)
+        parts[i - 1] = (bitten_zap_part_t){zmq_msg_data(&p[i]), zmq_msg_size(&p[i])};
+    bitten_zap_request_t req;
+    int parsed = n >= 1 ? bitten_zap_parse(parts, (size_t)n - 1, &req) : -1;
+    if (parsed < 0)
+        return; /* no delimiter or request id: nobody to answer */
     zap->requests++;
-    char domain[ZAP_TEXT_MAX] = "", address[ZAP_TEXT_MAX] = "", mechanism[32] = "", key[41] = "";
-    bitten_zap_verdict_t verdict = BITTEN_ZAP_MALFORMED;
+    char key[41] = "";
     const char *uuid = NULL;
-    if (!overflow && n >= 8 && s_part_is(&p[2], "1.0")) {
-        s_part(&p[4], domain, sizeof domain);
-        s_part(&p[5], address, sizeof address);
-        s_part(&p[7], mechanism, sizeof mechanism);
-        bool curve = strcmp(mechanism, "CURVE") == 0;
-        if (curve && (n != 9 || zmq_msg_size(&p[8]) != 32))
-            verdict = BITTEN_ZAP_MALFORMED;
-        else {
-            if (curve && zmq_z85_encode(key, zmq_msg_data(&p[8]), 32))
-                uuid = zhashx_lookup(zap->keys, key);
-            verdict =
-                zmq_msg_size(&p[4]) < sizeof domain
-                    ? bitten_zap_decide(domain, mechanism, uuid, zap->core->set.command_account)
-                    : BITTEN_ZAP_UNKNOWN_DOMAIN;
-        }
+    bitten_zap_verdict_t verdict = BITTEN_ZAP_MALFORMED;
+    if (parsed == 1 && !overflow) {
+        if (req.has_key && zmq_z85_encode(key, req.key, sizeof req.key))
+            uuid = zhashx_lookup(zap->keys, key);
+        verdict =
+            bitten_zap_decide(req.domain, req.mechanism, uuid, zap->core->set.command_account);
     }
     unsigned char meta[1 + 4 + 4 + BITTEN_ID_MAX];
     if (verdict == BITTEN_ZAP_ALLOW) {
         zap->allowed++;
-        BLOG_DEBUG(zap->core->log, "core", "zap.allowed", "domain=%s key_uuid=%s key=%s", domain,
-                   uuid, key);
+        BLOG_DEBUG(zap->core->log, "core", "zap.allowed", "domain=%s key_uuid=%s key=%s",
+                   req.domain, uuid, key);
         s_zap_reply(zap, &p[0], &p[3], "200", "OK", uuid, meta,
                     bitten_zap_metadata(uuid, meta, sizeof meta));
         return;
     }
-    s_zap_refused(zap, verdict, domain, uuid, key, address);
+    s_zap_refused(zap, verdict, req.domain, uuid, key, req.address);
     s_zap_reply(zap, &p[0], &p[3], verdict == BITTEN_ZAP_MALFORMED ? "500" : "400",
                 bitten_zap_verdict_str(verdict), "", meta, 0);
 }

@@ -40,6 +40,29 @@ typedef enum {
 bitten_zap_verdict_t bitten_zap_decide(const char *domain, const char *mechanism,
                                        const char *key_uuid, const char *command_account);
 
+/*  One frame of a ZAP request as received (data need not be NUL-terminated). */
+typedef struct {
+    const void *data;
+    size_t size;
+} bitten_zap_part_t;
+
+#define BITTEN_ZAP_TEXT_MAX 256
+
+/*  A ZAP request's fields, NUL-terminated (longer ones are malformed: no domain of ours is). */
+typedef struct {
+    char domain[BITTEN_ZAP_TEXT_MAX];
+    char address[BITTEN_ZAP_TEXT_MAX];
+    char mechanism[32];
+    unsigned char key[32]; /* the CURVE client's public key (has_key) */
+    bool has_key;
+} bitten_zap_request_t;
+
+/*  Pure: reads a ZAP 1.0 request (RFC 27) from its frames after the handler's routing id:
+ *  [empty delimiter, version, request id, domain, address, identity, mechanism, credentials...].
+ *  1: well-formed (*req filled; CURVE carries exactly one 32-byte key); 0: malformed but
+ *  answerable (delimiter and request id present: reply 500); -1: no reply is possible. */
+int bitten_zap_parse(const bitten_zap_part_t *parts, size_t n, bitten_zap_request_t *req);
+
 /*  "allowed", "key_not_allowed", "key_names_no_account", "another_accounts_socket", ... */
 const char *bitten_zap_verdict_str(bitten_zap_verdict_t verdict);
 

@@ -84,6 +84,37 @@ bitten_zap_verdict_t bitten_zap_decide(const char *domain, const char *mechanism
     return strcmp(owner, key_uuid) == 0 ? BITTEN_ZAP_ALLOW : BITTEN_ZAP_ANOTHER_ACCOUNT;
 }
 
+//  part as text into out; false when it does not fit or holds a NUL.
+static bool s_text(const bitten_zap_part_t *part, char *out, size_t size)
+{
+    if (part->size >= size || (part->size && memchr(part->data, '\0', part->size)))
+        return false;
+    if (part->size)
+        memcpy(out, part->data, part->size);
+    out[part->size] = '\0';
+    return true;
+}
+
+int bitten_zap_parse(const bitten_zap_part_t *parts, size_t n, bitten_zap_request_t *req)
+{
+    memset(req, 0, sizeof *req);
+    //  Without the delimiter and a request id there is nothing to answer.
+    if (n < 3 || parts[0].size != 0)
+        return -1;
+    if (n < 7 || parts[1].size != 3 || memcmp(parts[1].data, "1.0", 3) != 0 ||
+        !s_text(&parts[3], req->domain, sizeof req->domain) ||
+        !s_text(&parts[4], req->address, sizeof req->address) ||
+        !s_text(&parts[6], req->mechanism, sizeof req->mechanism))
+        return 0;
+    if (strcmp(req->mechanism, "CURVE") == 0) {
+        if (n != 8 || parts[7].size != sizeof req->key)
+            return 0;
+        memcpy(req->key, parts[7].data, sizeof req->key);
+        req->has_key = true;
+    }
+    return 1;
+}
+
 size_t bitten_zap_metadata(const char *uuid, unsigned char *out, size_t size)
 {
     static const char name[] = "uuid";

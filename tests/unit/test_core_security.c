@@ -205,6 +205,73 @@ static void test_zap_metadata_is_one_uuid_property(void **state)
     assert_int_equal(big[8], 64);
 }
 
+//  A well-formed CURVE request as libzmq sends it (after the handler's routing id).
+static const unsigned char s_key[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                        12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                        23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+#define PART(text)                                                                                 \
+    {                                                                                              \
+        text, sizeof text - 1                                                                      \
+    }
+
+static void test_zap_parse_reads_a_curve_request(void **state)
+{
+    bitten_zap_part_t parts[] = {
+        PART(""),          PART("1.0"), PART("1"),     PART("bitten.command"),
+        PART("127.0.0.1"), PART(""),    PART("CURVE"), {s_key, sizeof s_key}};
+    bitten_zap_request_t req;
+    assert_int_equal(bitten_zap_parse(parts, 8, &req), 1);
+    assert_string_equal(req.domain, "bitten.command");
+    assert_string_equal(req.address, "127.0.0.1");
+    assert_string_equal(req.mechanism, "CURVE");
+    assert_true(req.has_key);
+    assert_memory_equal(req.key, s_key, sizeof s_key);
+    //  Another mechanism carries no key (and is then refused by the decision).
+    bitten_zap_part_t null_mech[] = {
+        PART(""),          PART("1.0"), PART("1"),   PART("bitten.feedback"),
+        PART("127.0.0.1"), PART(""),    PART("NULL")};
+    assert_int_equal(bitten_zap_parse(null_mech, 7, &req), 1);
+    assert_false(req.has_key);
+    assert_int_equal(bitten_zap_decide(req.domain, req.mechanism, NULL, ""), BITTEN_ZAP_NOT_CURVE);
+}
+
+//  Every way a request can be wrong: answered 500 when it can be answered, never allowed.
+static void test_zap_parse_refuses_malformed_requests(void **state)
+{
+    bitten_zap_request_t req;
+    bitten_zap_part_t ok[] = {PART(""),          PART("1.0"), PART("1"),     PART("bitten.command"),
+                              PART("127.0.0.1"), PART(""),    PART("CURVE"), {s_key, sizeof s_key}};
+    //  No delimiter, or too short to hold a request id: nothing to answer.
+    bitten_zap_part_t no_delim[] = {PART("x"), PART("1.0"), PART("1")};
+    assert_int_equal(bitten_zap_parse(no_delim, 3, &req), -1);
+    assert_int_equal(bitten_zap_parse(ok, 2, &req), -1);
+    assert_int_equal(bitten_zap_parse(ok, 0, &req), -1);
+    //  Too few frames, a key missing, an extra frame, a short key.
+    assert_int_equal(bitten_zap_parse(ok, 6, &req), 0);
+    assert_int_equal(bitten_zap_parse(ok, 7, &req), 0);
+    bitten_zap_part_t extra[9];
+    memcpy(extra, ok, sizeof ok);
+    extra[8] = (bitten_zap_part_t)PART("x");
+    assert_int_equal(bitten_zap_parse(extra, 9, &req), 0);
+    bitten_zap_part_t bad[8];
+    memcpy(bad, ok, sizeof ok);
+    bad[7] = (bitten_zap_part_t){s_key, 31};
+    assert_int_equal(bitten_zap_parse(bad, 8, &req), 0);
+    //  Another version.
+    memcpy(bad, ok, sizeof ok);
+    bad[1] = (bitten_zap_part_t)PART("2.0");
+    assert_int_equal(bitten_zap_parse(bad, 8, &req), 0);
+    //  A domain with a NUL inside, or longer than any of ours.
+    memcpy(bad, ok, sizeof ok);
+    bad[3] = (bitten_zap_part_t){"bitten.command\0x", 16};
+    assert_int_equal(bitten_zap_parse(bad, 8, &req), 0);
+    static char longest[BITTEN_ZAP_TEXT_MAX + 1];
+    memset(longest, 'a', sizeof longest);
+    bad[3] = (bitten_zap_part_t){longest, sizeof longest};
+    assert_int_equal(bitten_zap_parse(bad, 8, &req), 0);
+    assert_false(req.has_key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +288,8 @@ int main(void)
         cmocka_unit_test(test_zap_unknown_domains_and_mechanisms_fail_closed),
         cmocka_unit_test(test_zap_domains_and_verdict_names),
         cmocka_unit_test(test_zap_metadata_is_one_uuid_property),
+        cmocka_unit_test(test_zap_parse_reads_a_curve_request),
+        cmocka_unit_test(test_zap_parse_refuses_malformed_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
