@@ -486,6 +486,58 @@ static void test_a_removed_key_is_refused_at_the_next_handshake(void **state)
     s_stop(&e);
 }
 
+//  A key that names no account, or that two certificates give to different accounts, speaks
+//  for nobody: refused at the handshake (here on the shared feedback; every socket: the unit
+//  tests). An allowed key gets onto the shared ROUTER and confirm sockets.
+static void test_a_key_that_names_no_single_account_is_refused(void **state)
+{
+    s_env_t e;
+    s_start_with(&e, NULL, true, false);
+    char cmd[1200], c_secret[300];
+    //  acct_C's public half without its uuid line; acct_B's public half once more, for acct_A.
+    snprintf(cmd, sizeof cmd,
+             "%s keygen --uuid acct_C --dir %s/pending >/dev/null && "
+             "grep -v 'uuid = ' %s/pending/acct_C.cert > %s/clients/no_account.cert && "
+             "sed 's/uuid = \"acct_B\"/uuid = \"acct_A\"/' %s/clients/acct_B.cert > "
+             "%s/clients/b_as_a.cert",
+             BITTENCTL_PATH, e.keys, e.keys, e.keys, e.keys, e.keys);
+    assert_int_equal(system(cmd), 0);
+    snprintf(c_secret, sizeof c_secret, "%s/pending/acct_C.cert_secret", e.keys);
+    kill(e.d.pid, SIGHUP);
+    assert_int_equal(bt_wait_status(&e.d, "zap.keys", 3, 5000), 3);
+    char want[400];
+    snprintf(want, sizeof want, "WARN core keys.conflict path=%s/clients/", e.keys);
+    assert_true(bt_log_contains(&e.d, want, 2000));
+
+    void *c_fb = s_socket(&e, ZMQ_PUSH, e.d.feedback, c_secret);
+    void *b_fb = s_socket(&e, ZMQ_PUSH, e.d.feedback, e.b_secret);
+    for (int i = 0; i < 5; i++) {
+        bt_send(c_fb, "{\"type\":\"heartbeat\",\"balance\":1000,\"equity\":1000}");
+        bt_send(b_fb, TELEMETRY("acct_B"));
+    }
+    assert_true(bt_wait_status(&e.d, "zap.refused_by_reason.key_names_no_account", 2, BT_WAIT_MS) >=
+                2);
+    assert_true(bt_log_contains(&e.d, "reason=key_names_no_account", 1000));
+    //  A's key still gets onto the ROUTER and the confirm PULL (nothing of C's or B's counted).
+    json_t *st = bt_status(&e.d);
+    int64_t allowed = bt_json_int(st, "zap.allowed");
+    json_decref(st);
+    void *a_dealer = s_socket(&e, ZMQ_DEALER, e.d.router, e.a_secret);
+    void *a_confirm = s_socket(&e, ZMQ_PUSH, e.d.confirm, e.a_secret);
+    assert_true(bt_wait_status(&e.d, "zap.allowed", allowed + 2, BT_WAIT_MS) >= allowed + 2);
+    st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "channels.router.auth_failures"), 0);
+    assert_int_equal(bt_json_int(st, "channels.confirm.auth_failures"), 0);
+    assert_int_equal(bt_json_int(st, "frames_in.heartbeat"), 0);
+    assert_int_equal(bt_json_int(st, "frames_in.telemetry"), 0);
+    json_decref(st);
+    zmq_close(c_fb);
+    zmq_close(b_fb);
+    zmq_close(a_dealer);
+    zmq_close(a_confirm);
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_a_stolen_key_on_an_accounts_own_pair_is_refused_and_gets_no_fire),
         cmocka_unit_test(test_the_shared_push_without_an_owner_admits_no_key),
         cmocka_unit_test(test_a_removed_key_is_refused_at_the_next_handshake),
+        cmocka_unit_test(test_a_key_that_names_no_single_account_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
