@@ -263,6 +263,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "v2.x fires need the account's quote of the symbol (absolute stops): none, or older than this, is NO_QUOTE"},
     {"fire.manual_lot_risk_tolerance", D, "1.1", 1, 100, NULL, NULL,
      "an explicit manual lot risking more than this x the tier's risk % is RISK_LOT_TOO_LARGE unless the request sets override_risk"},
+    {"fire.reconcile_heartbeats", I, "2", 2, 100, NULL, NULL,
+     "EAs that never report closes (v7): this many heartbeats in a row with positions 0 close the account's FILLED fires, profit unknown (one heartbeat may be stale)"},
     {"symbols", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
      "one child per symbol (its name) overriding or adding: digits, point, pip, pip_value, min_lot, max_lot, lot_step, typical_spread, min_stop_pips"},
     /* accounts (src/modules/fire_router/accounts.c) */

@@ -564,6 +564,28 @@ static void test_fills_are_tracked_once_and_need_a_side(void **state)
     assert_int_equal(s.position_count, 0);
 }
 
+//  EA v7 never says a close's profit: the position goes, nothing is invented (no P/L, no
+//  streak move), and the day counts the closes its realised P/L lacks until the day rolls.
+static void test_a_close_with_unknown_profit_untracks_and_invents_nothing(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    assert_int_equal(account_apply_fill(&s, "U1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 7), 0);
+    assert_int_equal(account_apply_fill(&s, "U2", "GBPUSD", BITTEN_ACTION_SELL, 0.1, 8), 0);
+    assert_int_equal(account_apply_close(&s, "L", 0, -20.0, T0, &p, NULL), 1); /* a loss */
+    assert_int_equal(s.consecutive_losses, 1);
+    assert_int_equal(account_apply_close_unknown(&s, "U1", 0, T0 + SEC, &p), 0);
+    assert_int_equal(account_apply_close_unknown(&s, "", 8, T0 + SEC, &p), 0); /* by ticket */
+    assert_int_equal(account_apply_close_unknown(&s, "U9", 0, T0 + SEC, &p), 1);
+    assert_int_equal(s.position_count, 0);
+    assert_int_equal(s.closes_unknown_today, 3);
+    assert_double_equal(s.realised_pl_today, -20.0, 1e-9);
+    assert_int_equal(s.consecutive_losses, 1); /* not reset as a breakeven would */
+    assert_int_equal(s.win_streak, 0);
+    account_roll_day(&s, T0 + DAY_MS, &p);
+    assert_int_equal(s.closes_unknown_today, 0);
+}
+
 static void test_hedge_refuses_the_opposite_side_on_the_same_symbol(void **state)
 {
     risk_params_t p = risk_params_default();
@@ -1056,6 +1078,7 @@ int main(void)
         cmocka_unit_test(test_max_open_positions_per_tier),
         cmocka_unit_test(test_the_eas_position_count_counts_and_zero_clears_tracked_positions),
         cmocka_unit_test(test_fills_are_tracked_once_and_need_a_side),
+        cmocka_unit_test(test_a_close_with_unknown_profit_untracks_and_invents_nothing),
         cmocka_unit_test(test_hedge_refuses_the_opposite_side_on_the_same_symbol),
         cmocka_unit_test(test_cooldown_after_two_losses_ends_exactly_at_its_length),
         cmocka_unit_test(test_a_win_or_breakeven_between_losses_breaks_the_run),

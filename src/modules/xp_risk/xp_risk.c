@@ -147,6 +147,7 @@ static json_t *s_account_json(xp_risk_t *self, const s_account_t *acc, bitten_ms
         s->realised_pl_today, "medic", risk_is_medic(s, &self->params), "open_positions",
         (json_int_t)account_open_positions(s), "fires_today", s->fires_today, "loss_streak",
         s->consecutive_losses, "win_streak", s->win_streak, "free_margin", s->free_margin);
+    json_object_set_new(o, "closes_profit_unknown_today", json_integer(s->closes_unknown_today));
     json_object_set_new(o, "daily_loss_pct", has_loss ? json_real(loss) : json_null());
     json_object_set_new(o, "drawdown_pct", has_dd ? json_real(dd) : json_null());
     //  One type per field (docs/events.md): a number or null, the state says which null.
@@ -226,6 +227,7 @@ static json_t *s_snapshot_json(xp_risk_t *self, const s_account_t *acc)
     if (s->has_day_start)
         json_object_set_new(o, "day_start_balance", json_real(s->day_start_balance));
     json_object_set_new(o, "realised_today", json_real(s->realised_pl_today));
+    json_object_set_new(o, "closes_unknown_today", json_integer(s->closes_unknown_today));
     json_object_set_new(o, "fires_today", json_integer(s->fires_today));
     json_object_set_new(o, "loss_streak", json_integer(s->consecutive_losses));
     json_object_set_new(o, "win_streak", json_integer(s->win_streak));
@@ -296,6 +298,7 @@ static void s_snapshot_restore(s_account_t *acc, const json_t *o)
     s->day_index = s_get_int(o, "day_index");
     s->has_day_start = s_get_num(o, "day_start_balance", &s->day_start_balance);
     s_get_num(o, "realised_today", &s->realised_pl_today);
+    s->closes_unknown_today = (int)s_get_int(o, "closes_unknown_today");
     s->fires_today = (int)s_get_int(o, "fires_today");
     s->consecutive_losses = (int)s_get_int(o, "loss_streak");
     s->win_streak = (int)s_get_int(o, "win_streak");
@@ -838,14 +841,14 @@ static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
     } else {
         if (!f->has_profit) {
             //  The position is gone whatever its P/L: untracking it keeps the max-positions and
-            //  hedge checks true. Without a profit it counts as breakeven and pays no XP.
+            //  hedge checks true. Its profit is unknown (EA v7 never says it): no P/L, no
+            //  streak, no XP paid or charged; today's P/L is marked incomplete.
             BLOG_WARN(self->log, "xp_risk", "close.no_profit",
-                      "uuid=%s signal_id=%s why=\"closed result without profit: position removed, "
-                      "no P/L or XP for it\"",
+                      "uuid=%s signal_id=%s profit_known=0 why=\"closed without a profit: position "
+                      "removed, no P/L, streak or XP for it\"",
                       f->uuid, f->signal_id);
-            risk_close_outcome_t ignored;
-            account_apply_close(&acc->state, f->signal_id, f->has_ticket ? f->ticket : 0, 0.0, now,
-                                p, &ignored);
+            account_apply_close_unknown(&acc->state, f->signal_id, f->has_ticket ? f->ticket : 0,
+                                        now, p);
             s_changed(self, acc, now);
             s_snapshot_all(self, false, "fire");
             return;

@@ -110,6 +110,7 @@ bool account_roll_day(account_state_t *s, bitten_ms_t now, const risk_params_t *
     s->day_start_balance = 0.0;
     s->has_day_start = false;
     s->realised_pl_today = 0.0;
+    s->closes_unknown_today = 0;
     s->fires_today = 0;
     return true;
 }
@@ -272,17 +273,24 @@ const char *risk_close_outcome_str(risk_close_outcome_t o)
     return "?";
 }
 
+/*  Removes the position matched by signal_id (or ticket > 0); its index, or -1 when none. */
+static int s_untrack(account_state_t *s, const char *signal_id, int64_t ticket)
+{
+    int at = s_find_position(s, signal_id, ticket);
+    if (at >= 0) {
+        s->positions[at] = s->positions[s->position_count - 1];
+        s->position_count--;
+    }
+    return at;
+}
+
 int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticket, double profit,
                         bitten_ms_t now, const risk_params_t *p, risk_close_outcome_t *outcome)
 {
     if (!isfinite(profit))
         return -1;
     account_roll_day(s, now, p);
-    int at = s_find_position(s, signal_id, ticket);
-    if (at >= 0) {
-        s->positions[at] = s->positions[s->position_count - 1];
-        s->position_count--;
-    }
+    int at = s_untrack(s, signal_id, ticket);
     s->realised_pl_today += profit;
 
     risk_close_outcome_t o = risk_close_outcome(profit, s->balance, p);
@@ -303,6 +311,15 @@ int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticke
     }
     if (outcome)
         *outcome = o;
+    return at >= 0 ? 0 : 1;
+}
+
+int account_apply_close_unknown(account_state_t *s, const char *signal_id, int64_t ticket,
+                                bitten_ms_t now, const risk_params_t *p)
+{
+    account_roll_day(s, now, p);
+    int at = s_untrack(s, signal_id, ticket);
+    s->closes_unknown_today++;
     return at >= 0 ? 0 : 1;
 }
 

@@ -118,6 +118,7 @@ typedef struct {
     double day_start_balance; /* the first balance seen after the day rolled */
     bool has_day_start;
     double realised_pl_today;
+    int closes_unknown_today; /* closes whose profit the EA never said: P/L today lacks them */
     int fires_today;
 
     /* closes */
@@ -187,6 +188,15 @@ const char *risk_close_outcome_str(risk_close_outcome_t o); /* "WIN", "LOSS", "B
  *  is not finite. *outcome (may be NULL) gets the outcome. */
 int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticket, double profit,
                         bitten_ms_t now, const risk_params_t *p, risk_close_outcome_t *outcome);
+
+/*  A close whose profit is unknown (EA v7 closes reconciled from its heartbeats or the answer
+ *  to our close; any close result without a profit): untracks the position matched by
+ *  signal_id (or ticket when > 0); today's P/L and the streaks stay as they are (a number for
+ *  them would be invented) and closes_unknown_today + 1 says today's realised P/L is
+ *  incomplete. The daily loss stays the balance's (an account-level fact the EA reports).
+ *  Returns 0 when a tracked position closed, 1 when none matched. */
+int account_apply_close_unknown(account_state_t *s, const char *signal_id, int64_t ticket,
+                                bitten_ms_t now, const risk_params_t *p);
 
 /*  A fire sent at now: fires today + 1, remembered for the rate window and spacing. */
 void account_record_fire(account_state_t *s, bitten_ms_t now, const risk_params_t *p);

@@ -1,0 +1,326 @@
+/*  test_v7_reconcile.c: EA v7 never reports a close (OnTrade() is empty); its FILLED fires are
+ *  closed, profit unknown, from what it does say, over real sockets: its heartbeats' positions
+ *  count (0, twice in a row, after the last fill) and its answer to our own close / close_all
+ *  ("Closed N positions", N covering the fires in scope). The account pins v7 and owns the
+ *  shared pair (command.account); its uuid-less frames are attributed by
+ *  feedback.anonymous_account, stamped in server time (offset pinned to 0). Also: nothing pays
+ *  or charges XP on an unknown profit, the day's P/L says it is incomplete, and all of it
+ *  survives a kill -9. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <zmq.h>
+
+#include "harness.h"
+
+#define UUID "acct_v7r_1"
+
+typedef struct {
+    bt_daemon_t d;
+    void *fb, *cmd;
+} s_env_t;
+
+static const char *s_server_now(void)
+{
+    static char ts[32];
+    time_t now = time(NULL);
+    strftime(ts, sizeof ts, "%Y.%m.%d %H:%M:%S", gmtime(&now));
+    return ts;
+}
+
+static void s_connect(s_env_t *e)
+{
+    e->fb = bt_feedback_socket(&e->d, true);
+    e->cmd = bt_command_socket(&e->d);
+    assert_int_equal(bt_wait_status(&e->d, "command.peers", 1, 5000), 1);
+}
+
+static void s_disconnect(s_env_t *e)
+{
+    zmq_close(e->cmd);
+    zmq_close(e->fb);
+}
+
+//  One v7 heartbeat, returned once the daemon has counted (and so handled) it.
+static void s_hb(s_env_t *e, int positions)
+{
+    char hb[256];
+    snprintf(hb, sizeof hb,
+             "{\"type\":\"heartbeat\",\"balance\":10000.00,\"equity\":10000.00,"
+             "\"positions\":%d,\"timestamp\":\"%s\"}",
+             positions, s_server_now());
+    json_t *st = bt_status(&e->d);
+    int64_t n = bt_json_int(st, "frames_in.heartbeat");
+    json_decref(st);
+    bt_send(e->fb, hb);
+    assert_int_equal(bt_wait_status(&e->d, "frames_in.heartbeat", n + 1, 5000), n + 1);
+}
+
+static void s_start(s_env_t *e)
+{
+    const char *zpl = "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"
+                      "        mode = \"manual\"\n        dialect = \"v7\"\n"
+                      "        server_utc_offset_s = 0\n"
+                      "command\n    account = \"" UUID "\"\n"
+                      "feedback\n    anonymous_account = \"" UUID "\"\n";
+    const char *args[] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
+                          "--set", "command.keepalive_s=100", "--set", "risk.fire_spacing_s=0",
+                          NULL};
+    assert_int_equal(bt_daemon_start(&e->d, zpl, args), 0);
+    s_connect(e);
+    s_hb(e, 0);
+    assert_int_equal(bt_wait_status(&e->d, "eas.online", 1, 5000), 1);
+}
+
+static void s_stop(s_env_t *e)
+{
+    s_disconnect(e);
+    assert_int_equal(bt_daemon_stop(&e->d, NULL), 0);
+    bt_daemon_cleanup(&e->d);
+}
+
+static json_t *s_ctl(s_env_t *e, const char *req)
+{
+    json_t *r = bt_ctl(&e->d, req);
+    assert_non_null(r);
+    return r;
+}
+
+//  The journaled fire of signal_id (a new reference), or fails.
+static json_t *s_fire_row(s_env_t *e, const char *signal_id)
+{
+    char req[256];
+    snprintf(req, sizeof req, "{\"cmd\":\"fires\",\"signal_id\":\"%s\"}", signal_id);
+    json_t *r = s_ctl(e, req);
+    json_t *row = json_array_get(json_object_get(r, "fires"), 0);
+    assert_non_null(row);
+    json_incref(row);
+    json_decref(r);
+    return row;
+}
+
+static void s_assert_state(s_env_t *e, const char *signal_id, const char *state)
+{
+    json_t *row = s_fire_row(e, signal_id);
+    const char *got = json_string_value(json_object_get(row, "state"));
+    if (!got || strcmp(got, state) != 0)
+        fail_msg("%s is %s, want %s", signal_id, got ? got : "(none)", state);
+    json_decref(row);
+}
+
+//  CLOSED with the profit marked unknown: no profit field, profit_known false.
+static void s_assert_closed_unknown(s_env_t *e, const char *signal_id)
+{
+    json_t *row = s_fire_row(e, signal_id);
+    assert_string_equal(json_string_value(json_object_get(row, "state")), "CLOSED");
+    assert_null(json_object_get(row, "profit"));
+    assert_true(json_is_false(json_object_get(row, "profit_known")));
+    json_decref(row);
+}
+
+//  An operator fire, read off the command socket as v7 would, answered with v7's fill.
+static void s_fire_and_fill(s_env_t *e, const char *signal_id, const char *symbol,
+                            const char *action, long ticket)
+{
+    char req[512], buf[4096], res[512];
+    snprintf(req, sizeof req,
+             "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"%s\",\"action\":\"%s\","
+             "\"sl_pips\":20,\"tp_pips\":30,\"lot\":0.05,\"signal_id\":\"%s\"}",
+             symbol, action, signal_id);
+    json_t *r = s_ctl(e, req);
+    const char *st = json_string_value(json_object_get(r, "state"));
+    if (!st || strcmp(st, "SENT") != 0)
+        fail_msg("fire %s: %s %s", signal_id, st ? st : "-",
+                 json_string_value(json_object_get(r, "reason")));
+    json_decref(r);
+    assert_true(bt_recv(e->cmd, buf, sizeof buf, 3000) > 0);
+    assert_non_null(strstr(buf, signal_id));
+    json_t *s = bt_status(&e->d);
+    int64_t filled = bt_json_int(s, "fires.transitions.FILLED");
+    json_decref(s);
+    snprintf(res, sizeof res,
+             "{\"type\":\"trade_result\",\"signal_id\":\"%s\",\"status\":\"success\","
+             "\"ticket\":%ld,\"price\":1.17619,\"message\":\"\",\"balance\":10000.00,"
+             "\"equity\":10000.00,\"margin\":50.00,\"timestamp\":\"%s\"}",
+             signal_id, ticket, s_server_now());
+    bt_send(e->fb, res);
+    assert_int_equal(bt_wait_status(&e->d, "fires.transitions.FILLED", filled + 1, 5000),
+                     filled + 1);
+}
+
+static int64_t s_xp(s_env_t *e)
+{
+    json_t *r = s_ctl(e, "{\"cmd\":\"xp\",\"uuid\":\"" UUID "\"}");
+    int64_t xp = bt_json_int(r, "xp");
+    json_decref(r);
+    return xp;
+}
+
+//  The account's row of accounts_risk.
+static json_t *s_risk(s_env_t *e)
+{
+    json_t *r = s_ctl(e, "{\"cmd\":\"accounts_risk\"}");
+    json_t *row = json_array_get(json_object_get(r, "accounts"), 0);
+    assert_non_null(row);
+    assert_string_equal(json_string_value(json_object_get(row, "uuid")), UUID);
+    json_incref(row);
+    json_decref(r);
+    return row;
+}
+
+static void test_heartbeats_at_zero_twice_after_the_fill_close_all_profit_unknown(void **state)
+{
+    (void)state;
+    s_env_t e;
+    s_start(&e);
+    s_fire_and_fill(&e, "r1", "EURUSD", "buy", 1001);
+    s_hb(&e, 0); /* one 0: it may be stale */
+    s_assert_state(&e, "r1", "FILLED");
+    //  r2 fills; a heartbeat counted before its position existed (another chart's v7) may
+    //  still arrive: the 0 before the fill and one after it are not "two in a row".
+    s_fire_and_fill(&e, "r2", "GBPUSD", "sell", 1002);
+    s_hb(&e, 0);
+    s_assert_state(&e, "r1", "FILLED");
+    s_assert_state(&e, "r2", "FILLED");
+    //  A count at or above the FILLED fires: nothing; a lower one that is not 0: which closed
+    //  is unknown, nothing closes, reported once.
+    s_hb(&e, 2);
+    s_hb(&e, 1);
+    s_hb(&e, 1);
+    s_assert_state(&e, "r1", "FILLED");
+    s_assert_state(&e, "r2", "FILLED");
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.reconciled.partial_mismatches"), 1);
+    assert_int_equal(bt_json_int(st, "fires.reconciled.closed_by_heartbeats"), 0);
+    json_decref(st);
+    assert_true(bt_log_contains(&e.d, "reconcile.partial", 3000));
+    int64_t xp_before = s_xp(&e);
+    assert_true(xp_before > 0); /* the fills paid */
+    //  0 twice in a row: no position of any kind is open, so none of ours.
+    s_hb(&e, 0);
+    s_assert_state(&e, "r1", "FILLED");
+    s_hb(&e, 0);
+    s_assert_closed_unknown(&e, "r1");
+    s_assert_closed_unknown(&e, "r2");
+    st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.reconciled.closed_by_heartbeats"), 2);
+    assert_int_equal(bt_json_int(st, "fires.open"), 0);
+    json_decref(st);
+    //  XP & risk: the positions are gone, no XP paid or charged, no P/L invented, and the
+    //  day's realised P/L says two closes are missing from it.
+    assert_int_equal(s_xp(&e), xp_before);
+    json_t *risk = s_risk(&e);
+    assert_int_equal(json_integer_value(json_object_get(risk, "open_positions")), 0);
+    assert_int_equal(json_integer_value(json_object_get(risk, "closes_profit_unknown_today")), 2);
+    assert_true(json_real_value(json_object_get(risk, "realised_today")) == 0.0);
+    assert_int_equal(json_integer_value(json_object_get(risk, "loss_streak")), 0);
+    json_decref(risk);
+    assert_true(bt_log_contains(&e.d, "by=heartbeats closed=2", 3000));
+    //  kill -9: what was journaled stays, and nothing reopens.
+    s_disconnect(&e);
+    bt_daemon_kill(&e.d);
+    assert_int_equal(bt_daemon_restart(&e.d), 0);
+    s_connect(&e);
+    s_assert_closed_unknown(&e, "r1");
+    s_assert_closed_unknown(&e, "r2");
+    risk = s_risk(&e);
+    assert_int_equal(json_integer_value(json_object_get(risk, "closes_profit_unknown_today")), 2);
+    json_decref(risk);
+    st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.open"), 0);
+    json_decref(st);
+    s_stop(&e);
+}
+
+//  A FILLED fire survives a kill -9 and is reconciled by the heartbeats after the restart.
+static void test_a_restart_keeps_filled_fires_until_the_heartbeats_say_zero(void **state)
+{
+    (void)state;
+    s_env_t e;
+    s_start(&e);
+    s_fire_and_fill(&e, "k1", "EURUSD", "buy", 2001);
+    s_hb(&e, 0); /* one 0: not yet */
+    s_disconnect(&e);
+    bt_daemon_kill(&e.d);
+    assert_int_equal(bt_daemon_restart(&e.d), 0);
+    s_connect(&e);
+    s_assert_state(&e, "k1", "FILLED");
+    //  The streak is memory: after the restart it starts again (two more are needed).
+    s_hb(&e, 0);
+    s_assert_state(&e, "k1", "FILLED");
+    s_hb(&e, 0);
+    s_assert_closed_unknown(&e, "k1");
+    s_stop(&e);
+}
+
+//  Answers to our own close / close_all: "Closed N positions" closes the fires in scope when
+//  N covers them; a short N closes nothing (a PositionClose may have failed).
+static void test_the_answer_to_our_close_closes_its_symbol_or_all(void **state)
+{
+    (void)state;
+    s_env_t e;
+    s_start(&e);
+    s_fire_and_fill(&e, "c_eu", "EURUSD", "buy", 3001);
+    s_fire_and_fill(&e, "c_gu", "GBPUSD", "sell", 3002);
+    char buf[4096], res[512];
+    struct {
+        const char *req, *signal_id, *message;
+    } steps[] = {
+        {"{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"signal_id\":\"x_eu\"}",
+         "x_eu", "Closed 1 positions"},
+        {"{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"x_all0\"}", "x_all0",
+         "Closed 0 positions"},
+        {"{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"x_all1\"}", "x_all1",
+         "Closed 1 positions"},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        json_t *r = s_ctl(&e, steps[i].req);
+        assert_string_equal(json_string_value(json_object_get(r, "state")), "SENT");
+        json_decref(r);
+        assert_true(bt_recv(e.cmd, buf, sizeof buf, 3000) > 0);
+        assert_non_null(strstr(buf, steps[i].signal_id));
+        json_t *s = bt_status(&e.d);
+        int64_t filled = bt_json_int(s, "fires.transitions.FILLED");
+        json_decref(s);
+        snprintf(res, sizeof res,
+                 "{\"type\":\"trade_result\",\"signal_id\":\"%s\",\"status\":\"success\","
+                 "\"ticket\":0,\"price\":0.00000,\"message\":\"%s\",\"balance\":10000.00,"
+                 "\"equity\":10000.00,\"margin\":0.00,\"timestamp\":\"%s\"}",
+                 steps[i].signal_id, steps[i].message, s_server_now());
+        bt_send(e.fb, res);
+        assert_int_equal(bt_wait_status(&e.d, "fires.transitions.FILLED", filled + 1, 5000),
+                         filled + 1);
+        if (i == 0) {
+            s_assert_closed_unknown(&e, "c_eu");
+            s_assert_state(&e, "c_gu", "FILLED"); /* another symbol */
+        } else if (i == 1) {
+            s_assert_state(&e, "c_gu", "FILLED"); /* 0 closed while 1 is FILLED: proves nothing */
+            assert_true(bt_log_contains(&e.d, "reconcile.close_short", 3000));
+        } else {
+            s_assert_closed_unknown(&e, "c_gu");
+        }
+    }
+    json_t *st = bt_status(&e.d);
+    assert_int_equal(bt_json_int(st, "fires.reconciled.closed_by_close_answer"), 2);
+    assert_int_equal(bt_json_int(st, "fires.open"), 0);
+    json_decref(st);
+    s_stop(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_heartbeats_at_zero_twice_after_the_fill_close_all_profit_unknown),
+        cmocka_unit_test(test_a_restart_keeps_filled_fires_until_the_heartbeats_say_zero),
+        cmocka_unit_test(test_the_answer_to_our_close_closes_its_symbol_or_all),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
