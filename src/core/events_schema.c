@@ -178,6 +178,8 @@ static const bitten_event_field_t s_account_update[] = {
     {"peak_equity", N, REQ, "highest equity seen"},
     {"day_start_balance", N, REQ, "balance at the day's rollover"},
     {"realised_today", N, REQ, "realised P/L today (without the closes_profit_unknown_today)"},
+    {"telemetry_max_age_s", I, REQ, "the account state's freshness limit in force: its EA "
+                                    "dialect's (risk.telemetry_max_age_*)"},
     {"closes_profit_unknown_today", I, REQ, "closes today whose profit the EA never said (EA "
                                             "v7): realised_today lacks them; the daily loss is "
                                             "the balance's"},

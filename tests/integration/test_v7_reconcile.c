@@ -5,7 +5,7 @@
  *  shared pair (command.account); its uuid-less frames are attributed by
  *  feedback.anonymous_account, stamped in server time (offset pinned to 0). Also: nothing pays
  *  or charges XP on an unknown profit, the day's P/L says it is incomplete, and all of it
- *  survives a kill -9. */
+ *  survives a kill -9. And v7's account state is fresh by v7's own cadence. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -64,7 +64,7 @@ static void s_hb(s_env_t *e, int positions)
     assert_int_equal(bt_wait_status(&e->d, "frames_in.heartbeat", n + 1, 5000), n + 1);
 }
 
-static void s_start(s_env_t *e)
+static void s_start_with(s_env_t *e, const char *extra)
 {
     const char *zpl = "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"
                       "        mode = \"manual\"\n        dialect = \"v7\"\n"
@@ -73,11 +73,16 @@ static void s_start(s_env_t *e)
                       "feedback\n    anonymous_account = \"" UUID "\"\n";
     const char *args[] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
                           "--set", "command.keepalive_s=100", "--set", "risk.fire_spacing_s=0",
-                          NULL};
+                          "--set", extra, NULL};
     assert_int_equal(bt_daemon_start(&e->d, zpl, args), 0);
     s_connect(e);
     s_hb(e, 0);
     assert_int_equal(bt_wait_status(&e->d, "eas.online", 1, 5000), 1);
+}
+
+static void s_start(s_env_t *e)
+{
+    s_start_with(e, "risk.telemetry_max_age_s=60");
 }
 
 static void s_stop(s_env_t *e)
@@ -315,12 +320,52 @@ static void test_the_answer_to_our_close_closes_its_symbol_or_all(void **state)
     s_stop(&e);
 }
 
+//  An operator fire's state and reason ("-" when none), not read off the command socket.
+static void s_fire_only(s_env_t *e, const char *signal_id, char *state, char *reason, size_t n)
+{
+    char req[300];
+    snprintf(req, sizeof req,
+             "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\",\"action\":\"buy\","
+             "\"sl_pips\":20,\"tp_pips\":30,\"lot\":0.05,\"signal_id\":\"%s\"}",
+             signal_id);
+    json_t *r = s_ctl(e, req);
+    const char *st = json_string_value(json_object_get(r, "state"));
+    const char *why = json_string_value(json_object_get(r, "reason"));
+    snprintf(state, n, "%s", st ? st : "-");
+    snprintf(reason, n, "%s", why ? why : "-");
+    json_decref(r);
+}
+
+//  v7's account state is fresh by v7's cadence (risk.telemetry_max_age_v7_s), not by the
+//  contract telemetry's limit (risk.telemetry_max_age_s, 60 s).
+static void test_v7_account_state_goes_stale_by_the_v7_limit(void **state)
+{
+    (void)state;
+    s_env_t e;
+    s_start_with(&e, "risk.telemetry_max_age_v7_s=3"); /* its first heartbeat: now */
+    char st[32], why[32];
+    s_fire_only(&e, "fr_1", st, why, sizeof st);
+    assert_string_equal(st, "SENT");
+    json_t *risk = s_risk(&e);
+    assert_int_equal(json_integer_value(json_object_get(risk, "telemetry_max_age_s")), 3);
+    json_decref(risk);
+    bt_sleep_ms(4000); /* older than v7's 3 s, far inside the contract's 60 s */
+    s_fire_only(&e, "fr_2", st, why, sizeof st);
+    assert_string_equal(st, "REFUSED");
+    assert_string_equal(why, "RISK_STALE_TELEMETRY");
+    s_hb(&e, 0);
+    s_fire_only(&e, "fr_3", st, why, sizeof st);
+    assert_string_equal(st, "SENT");
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heartbeats_at_zero_twice_after_the_fill_close_all_profit_unknown),
         cmocka_unit_test(test_a_restart_keeps_filled_fires_until_the_heartbeats_say_zero),
         cmocka_unit_test(test_the_answer_to_our_close_closes_its_symbol_or_all),
+        cmocka_unit_test(test_v7_account_state_goes_stale_by_the_v7_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,6 +173,39 @@ static void test_telemetry_60_s_old_is_fresh_60_001_s_is_stale(void **state)
     }
 }
 
+//  Each EA's account state is fresh by its own cadence: v7 heartbeats every 5 s (20 s), v2.x
+//  every 30 s (90 s); contract telemetry (and a state of unknown origin) 60 s.
+static void test_freshness_follows_the_dialect_the_state_came_in(void **state)
+{
+    risk_params_t p = risk_params_default();
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_V7), 20);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_V205), 90);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_V202), 90);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_CONTRACT), 60);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_UNKNOWN), 60);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_COUNT_), 60);
+    const struct {
+        bitten_dialect_t d;
+        int limit_s;
+    } rows[] = {{BITTEN_DIALECT_V7, 20}, {BITTEN_DIALECT_V205, 90}, {BITTEN_DIALECT_V202, 90},
+                {BITTEN_DIALECT_CONTRACT, 60}};
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        account_state_t s = s_account(&p);
+        s.telemetry_dialect = rows[i].d;
+        bitten_ms_t limit = rows[i].limit_s * SEC;
+        assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + limit), R(OK));
+        assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + limit + 1),
+                         R(RISK_STALE_TELEMETRY));
+    }
+    //  Configured per dialect: a v7 limit does not move the others.
+    p.telemetry_max_age_v7_s = 7;
+    account_state_t s = s_account(&p);
+    s.telemetry_dialect = BITTEN_DIALECT_V7;
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + 7 * SEC + 1), R(RISK_STALE_TELEMETRY));
+    s.telemetry_dialect = BITTEN_DIALECT_V205;
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + 7 * SEC + 1), R(OK));
+}
+
 static void test_a_heartbeat_does_not_make_telemetry_fresh(void **state)
 {
     risk_params_t p = risk_params_default();
@@ -1079,6 +1112,7 @@ int main(void)
         cmocka_unit_test(test_the_eas_position_count_counts_and_zero_clears_tracked_positions),
         cmocka_unit_test(test_fills_are_tracked_once_and_need_a_side),
         cmocka_unit_test(test_a_close_with_unknown_profit_untracks_and_invents_nothing),
+        cmocka_unit_test(test_freshness_follows_the_dialect_the_state_came_in),
         cmocka_unit_test(test_hedge_refuses_the_opposite_side_on_the_same_symbol),
         cmocka_unit_test(test_cooldown_after_two_losses_ends_exactly_at_its_length),
         cmocka_unit_test(test_a_win_or_breakeven_between_losses_breaks_the_run),

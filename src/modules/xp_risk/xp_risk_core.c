@@ -18,6 +18,20 @@
 
 /*  risk_params_default(): xp_risk_params.c, from the key table. */
 
+int risk_telemetry_max_age_s(const risk_params_t *p, bitten_dialect_t dialect)
+{
+    switch (dialect) {
+    case BITTEN_DIALECT_V7:
+        return p->telemetry_max_age_v7_s;
+    case BITTEN_DIALECT_V205:
+        return p->telemetry_max_age_v205_s;
+    case BITTEN_DIALECT_V202:
+        return p->telemetry_max_age_v202_s;
+    default:
+        return p->telemetry_max_age_s;
+    }
+}
+
 const risk_tier_params_t *risk_tier_params(const risk_params_t *p, bitten_tier_t tier)
 {
     switch (tier) {
@@ -77,7 +91,8 @@ static bool s_telemetry_fresh(const account_state_t *s, const risk_params_t *p, 
 {
     //  now < last_telemetry_at (restored from a run whose clock was ahead) is not fresh.
     return s->has_telemetry && now >= s->last_telemetry_at &&
-           now - s->last_telemetry_at <= (int64_t)p->telemetry_max_age_s * S_MS_PER_S;
+           now - s->last_telemetry_at <=
+               (int64_t)risk_telemetry_max_age_s(p, s->telemetry_dialect) * S_MS_PER_S;
 }
 
 /*  A copy of the state as it is at now: the day rolled if it has. */
