@@ -753,13 +753,14 @@ static void s_ea_state(xp_risk_t *self, const char *uuid, bitten_dialect_t diale
     if (!acc)
         return;
     bitten_ms_t now = bitten_core_now_ms(self->core);
+    //  Fresh by this EA's own cadence (risk_telemetry_max_age_s); v7's counts do not clear
+    //  positions (the fire router reconciles them).
+    acc->state.telemetry_dialect = dialect;
     if (account_apply_telemetry(&acc->state, &t, now, &self->params) != 0) {
         BLOG_WARN(self->log, "xp_risk", "telemetry.ignored",
                   "uuid=%s from=%s why=\"a number is not finite\"", acc->uuid, what);
         return;
     }
-    //  Fresh by this EA's own cadence (risk_telemetry_max_age_s).
-    acc->state.telemetry_dialect = dialect;
     s_changed(self, acc, now);
     s_evaluate_halts(self, acc, now);
 }

@@ -151,14 +151,16 @@ static void s_see_balance_equity(account_state_t *s, bool has_balance, double ba
 }
 
 /*  The EA's position count; 0 means nothing is open, so tracked positions whose close result
- *  never came are dropped (else they would block max positions and hedges for ever). */
+ *  never came are dropped (else they would block max positions and hedges for ever). Not for
+ *  EA v7's count: one heartbeat may be stale, and the fire router reconciles v7's closes (0
+ *  twice in a row, fire_reconcile.h), each reaching here as a CLOSED fire. */
 static void s_see_positions(account_state_t *s, bool has_positions, int64_t positions)
 {
     if (!has_positions)
         return;
     s->reported_positions = positions;
     s->has_reported_positions = true;
-    if (positions == 0)
+    if (positions == 0 && s->telemetry_dialect != BITTEN_DIALECT_V7)
         s->position_count = 0;
 }
 

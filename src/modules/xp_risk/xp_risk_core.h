@@ -115,7 +115,8 @@ typedef struct {
     double peak_equity; /* high-water mark; 0 = none yet */
     bitten_ms_t last_telemetry_at;
     bool has_telemetry;
-    bitten_dialect_t telemetry_dialect; /* whose frames the last telemetry came in (its limit) */
+    bitten_dialect_t telemetry_dialect; /* whose frames the telemetry comes in: its freshness
+                                           limit; v7: a count of 0 does not clear positions */
 
     /* positions opened by fires (from results); an EA count of 0 clears them */
     risk_position_t positions[RISK_POSITIONS_MAX];
