@@ -5,7 +5,8 @@
  *  shared pair (command.account); its uuid-less frames are attributed by
  *  feedback.anonymous_account, stamped in server time (offset pinned to 0). Also: nothing pays
  *  or charges XP on an unknown profit, the day's P/L says it is incomplete, and all of it
- *  survives a kill -9. And v7's account state is fresh by v7's own cadence. */
+ *  survives a kill -9. And v7's account state is fresh by v7's own cadence, and its quotes'
+ *  decimals raise a symbol's digits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -359,6 +360,69 @@ static void test_v7_account_state_goes_stale_by_the_v7_limit(void **state)
     s_stop(&e);
 }
 
+//  The v7 command's stop in points for an XAUUSD buy of sl_pips 40 (read as v7 reads it).
+static long s_xau_sl_points(s_env_t *e, const char *signal_id)
+{
+    char req[300], buf[4096];
+    snprintf(req, sizeof req,
+             "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"XAUUSD\",\"action\":\"buy\","
+             "\"sl_pips\":40,\"tp_pips\":60,\"lot\":0.05,\"signal_id\":\"%s\"}",
+             signal_id);
+    json_t *r = s_ctl(e, req);
+    assert_string_equal(json_string_value(json_object_get(r, "state")), "SENT");
+    json_decref(r);
+    assert_true(bt_recv(e->cmd, buf, sizeof buf, 3000) > 0);
+    assert_non_null(strstr(buf, signal_id));
+    const char *sl = strstr(buf, "\"sl\":");
+    assert_non_null(sl);
+    long points = strtol(sl + 5, NULL, 10);
+    //  v7's error frees the position slot for the next one.
+    json_t *st = bt_status(&e->d);
+    int64_t failed = bt_json_int(st, "fires.transitions.FAILED");
+    json_decref(st);
+    char err[256];
+    snprintf(err, sizeof err,
+             "{\"type\":\"error\",\"signal_id\":\"%s\",\"error\":\"Trade failed: test\","
+             "\"timestamp\":\"%s\"}",
+             signal_id, s_server_now());
+    bt_send(e->fb, err);
+    assert_int_equal(bt_wait_status(&e->d, "fires.transitions.FAILED", failed + 1, 5000),
+                     failed + 1);
+    return points;
+}
+
+//  No EA sends digits; a v7 quote of XAUUSD with 3 decimals (this broker quotes 3, the symbol
+//  table says 2) proves them: the point follows, so v7's stops in points stay 40 pips.
+static void test_quote_decimals_raise_the_symbols_digits(void **state)
+{
+    (void)state;
+    s_env_t e;
+    s_start(&e);
+    assert_int_equal(s_xau_sl_points(&e, "xau_1"), 400); /* the table: point 0.01 */
+    char tick[256];
+    snprintf(tick, sizeof tick,
+             "{\"type\":\"tick\",\"symbol\":\"XAUUSD\",\"bid\":3678.55500,\"ask\":3678.72500,"
+             "\"spread\":170.0,\"volume\":0,\"timestamp\":%lld}",
+             (long long)time(NULL));
+    json_t *st = bt_status(&e.d);
+    int64_t ticks = bt_json_int(st, "frames_in.tick");
+    json_decref(st);
+    bt_send(e.fb, tick);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.tick", ticks + 1, 5000), ticks + 1);
+    assert_true(bt_log_contains(&e.d, "symbol.digits_learned uuid=" UUID " symbol=XAUUSD digits=3",
+                                3000));
+    assert_int_equal(s_xau_sl_points(&e, "xau_2"), 4000); /* point 0.001 */
+    //  A later quote with fewer decimals (a trailing zero) does not lower them.
+    snprintf(tick, sizeof tick,
+             "{\"type\":\"tick\",\"symbol\":\"XAUUSD\",\"bid\":3678.50000,\"ask\":3678.70000,"
+             "\"spread\":200.0,\"volume\":0,\"timestamp\":%lld}",
+             (long long)time(NULL));
+    bt_send(e.fb, tick);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.tick", ticks + 2, 5000), ticks + 2);
+    assert_int_equal(s_xau_sl_points(&e, "xau_3"), 4000);
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_a_restart_keeps_filled_fires_until_the_heartbeats_say_zero),
         cmocka_unit_test(test_the_answer_to_our_close_closes_its_symbol_or_all),
         cmocka_unit_test(test_v7_account_state_goes_stale_by_the_v7_limit),
+        cmocka_unit_test(test_quote_decimals_raise_the_symbols_digits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

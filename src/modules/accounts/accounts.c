@@ -1,6 +1,7 @@
 /*  accounts.c: the accounts module shell: the table (account_table.h) filled from config and
  *  on first contact, written to the store (accounts_store.h), answered through the core's
  *  accounts query, listed by the `accounts` control command. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,36 @@ static account_norm_t *s_norm(accounts_t *self, const bitten_account_t *acc)
     return st;
 }
 
+//  An EA's quote (its symbol canonical now) proves at least as many digits as its prices
+//  show (account_digits_evidence): raised into the account's broker facts, never lowered.
+static void s_learn_digits(accounts_t *self, const char *uuid, const bitten_tick_t *t)
+{
+    const bitten_symbol_t *base = bitten_symbols_find(self->symbols, t->symbol);
+    if (!base)
+        return;
+    const bitten_broker_symbol_t *known = account_table_symbol_facts(self->table, uuid, t->symbol);
+    int current = known && known->facts.digits > 0 ? known->facts.digits : base->digits;
+    int seen = account_digits_evidence(current, t->bid, t->ask);
+    //  One more than the symbol table's at most: a broker quoting a fractional digit more is
+    //  real (XAUUSD 3), a price with float noise is not evidence of 8 digits.
+    if (seen <= current || seen > base->digits + 1)
+        return;
+    bitten_broker_symbol_t facts;
+    if (known)
+        facts = *known;
+    else
+        memset(&facts, 0, sizeof facts);
+    snprintf(facts.symbol, sizeof facts.symbol, "%s", t->symbol);
+    facts.facts.digits = seen;
+    if (facts.facts.point > 0)
+        facts.facts.point = pow(10.0, -seen); /* a point said before is one of fewer digits */
+    if (account_table_put_symbol(self->table, uuid, &facts) == 0)
+        BLOG_WARN(self->log, "accounts", "symbol.digits_learned",
+                  "uuid=%s symbol=%s digits=%d was=%d bid=%.*f why=\"the EA's prices have more "
+                  "decimals than the symbol's digits: raised (points follow)\"",
+                  uuid, t->symbol, seen, current, seen, t->bid);
+}
+
 static int s_query_normalize(void *arg, bitten_frame_t *frame, bitten_ms_t recv_wall_ms,
                              bitten_reason_t *reason)
 {
@@ -175,6 +206,10 @@ static int s_query_normalize(void *arg, bitten_frame_t *frame, bitten_ms_t recv_
             BLOG_INFO(self->log, "accounts", "symbol.learned", "uuid=%s symbol=%s broker_name=%s",
                       uuid, news.canonical, news.broker);
     }
+    if (rc == 0 && frame->type == BITTEN_FRAME_TICK &&
+        (frame->dialect == BITTEN_DIALECT_V7 || frame->dialect == BITTEN_DIALECT_V205 ||
+         frame->dialect == BITTEN_DIALECT_V202))
+        s_learn_digits(self, uuid, &frame->u.tick);
     if (rc != 0)
         self->normalize_refused++;
     return rc;
