@@ -6,7 +6,7 @@
  *  feedback.anonymous_account, stamped in server time (offset pinned to 0). Also: nothing pays
  *  or charges XP on an unknown profit, the day's P/L says it is incomplete, and all of it
  *  survives a kill -9. And v7's account state is fresh by v7's own cadence, and its quotes'
- *  decimals raise a symbol's digits. */
+ *  decimals raise a symbol's digits; a `brokers` entry named by its status gives them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -65,13 +65,16 @@ static void s_hb(s_env_t *e, int positions)
     assert_int_equal(bt_wait_status(&e->d, "frames_in.heartbeat", n + 1, 5000), n + 1);
 }
 
-static void s_start_with(s_env_t *e, const char *extra)
+static void s_start_cfg(s_env_t *e, const char *extra, const char *extra_zpl)
 {
-    const char *zpl = "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"
-                      "        mode = \"manual\"\n        dialect = \"v7\"\n"
-                      "        server_utc_offset_s = 0\n"
-                      "command\n    account = \"" UUID "\"\n"
-                      "feedback\n    anonymous_account = \"" UUID "\"\n";
+    char zpl[1024];
+    snprintf(zpl, sizeof zpl,
+             "accounts\n    main\n        uuid = \"" UUID "\"\n        tier = \"FANG\"\n"
+             "        mode = \"manual\"\n        dialect = \"v7\"\n"
+             "        server_utc_offset_s = 0\n"
+             "command\n    account = \"" UUID "\"\n"
+             "feedback\n    anonymous_account = \"" UUID "\"\n%s",
+             extra_zpl);
     const char *args[] = {"--set", "feedback.socket=pull", "--set", "ea.ping_interval_s=0",
                           "--set", "command.keepalive_s=100", "--set", "risk.fire_spacing_s=0",
                           "--set", extra, NULL};
@@ -79,6 +82,11 @@ static void s_start_with(s_env_t *e, const char *extra)
     s_connect(e);
     s_hb(e, 0);
     assert_int_equal(bt_wait_status(&e->d, "eas.online", 1, 5000), 1);
+}
+
+static void s_start_with(s_env_t *e, const char *extra)
+{
+    s_start_cfg(e, extra, "");
 }
 
 static void s_start(s_env_t *e)
@@ -423,6 +431,69 @@ static void test_quote_decimals_raise_the_symbols_digits(void **state)
     s_stop(&e);
 }
 
+//  No EA sends symbol facts: the `brokers` entry whose server v7's status names gives them;
+//  until then the symbol table's are used, and bittend says so once per account and symbol.
+static void test_a_brokers_entry_selected_by_the_status_server_gives_symbol_facts(void **state)
+{
+    (void)state;
+    s_env_t e;
+    s_start_cfg(&e, "risk.telemetry_max_age_s=60",
+                "brokers\n    demo\n        server = \"MetaQuotes-Demo\"\n"
+                "        symbols\n            XAUUSD\n                digits = 3\n");
+    assert_int_equal(s_xau_sl_points(&e, "bx_1"), 400); /* the table: point 0.01 */
+    assert_true(bt_log_contains(&e.d, "symbol.table_fallback uuid=" UUID " symbol=XAUUSD", 3000));
+    char status[512];
+    snprintf(status, sizeof status,
+             "{\"type\":\"status\",\"status\":\"startup\",\"message\":\"EA v7.01 initialized "
+             "with tick streaming\",\"ea_version\":\"7.01\",\"account\":843859,"
+             "\"server\":\"MetaQuotes-Demo\",\"timestamp\":\"%s\"}",
+             s_server_now());
+    json_t *st = bt_status(&e.d);
+    int64_t n = bt_json_int(st, "frames_in.status");
+    json_decref(st);
+    bt_send(e.fb, status);
+    assert_int_equal(bt_wait_status(&e.d, "frames_in.status", n + 1, 5000), n + 1);
+    assert_true(bt_log_contains(&e.d, "broker.selected uuid=" UUID " broker=demo", 3000));
+    assert_int_equal(s_xau_sl_points(&e, "bx_2"), 4000); /* brokers.demo: 3 digits */
+    json_t *r = s_ctl(&e, "{\"cmd\":\"accounts\"}");
+    json_t *row = json_array_get(json_object_get(r, "accounts"), 0);
+    assert_string_equal(json_string_value(json_object_get(row, "broker")), "demo");
+    json_decref(r);
+    //  Once per account and symbol.
+    FILE *f = fopen(e.d.log_path, "r");
+    assert_non_null(f);
+    char line[8192];
+    int warned = 0;
+    while (fgets(line, sizeof line, f))
+        warned += strstr(line, "symbol.table_fallback uuid=" UUID " symbol=XAUUSD") != NULL;
+    fclose(f);
+    assert_int_equal(warned, 1);
+    s_stop(&e);
+}
+
+//  An account pinned to a brokers entry that does not exist, or a bad entry, stops start-up
+//  with one line naming it (exit 2, as every config error).
+static void test_a_bad_brokers_config_stops_start_up(void **state)
+{
+    (void)state;
+    const struct {
+        const char *zpl, *want;
+    } bad[] = {
+        {"accounts\n    main\n        uuid = \"acct_x\"\n        broker = \"nope\"\n",
+         "broker 'nope' is not an entry of `brokers`"},
+        {"brokers\n    b\n        server = \"S\"\n        symbols\n            EURUSD\n"
+         "                digits = 12\n",
+         "brokers.b.symbols.EURUSD.digits"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        bt_daemon_t d;
+        int rc = bt_daemon_run_to_exit(&d, bad[i].zpl, NULL, 10000);
+        assert_int_equal(rc, 2);
+        assert_true(bt_log_contains(&d, bad[i].want, 1000));
+        bt_daemon_cleanup(&d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +502,8 @@ int main(void)
         cmocka_unit_test(test_the_answer_to_our_close_closes_its_symbol_or_all),
         cmocka_unit_test(test_v7_account_state_goes_stale_by_the_v7_limit),
         cmocka_unit_test(test_quote_decimals_raise_the_symbols_digits),
+        cmocka_unit_test(test_a_brokers_entry_selected_by_the_status_server_gives_symbol_facts),
+        cmocka_unit_test(test_a_bad_brokers_config_stops_start_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
