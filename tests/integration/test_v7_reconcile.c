@@ -238,6 +238,17 @@ static void test_heartbeats_at_zero_twice_after_the_fill_close_all_profit_unknow
     assert_int_equal(json_integer_value(json_object_get(risk, "loss_streak")), 0);
     json_decref(risk);
     assert_true(bt_log_contains(&e.d, "by=heartbeats closed=2", 3000));
+    //  bittenctl fires says it too: PROFIT "unknown", never a number.
+    char cmdline[600], out[8192];
+    snprintf(cmdline, sizeof cmdline, "%s --control %s fires --uuid " UUID, BITTENCTL_PATH,
+             e.d.control);
+    assert_int_equal(bt_run(cmdline, out, sizeof out, 10000), 0);
+    assert_non_null(strstr(out, "PROFIT"));
+    const char *r1 = strstr(out, "r1 ");
+    assert_non_null(r1);
+    const char *eol = strchr(r1, '\n');
+    const char *unknown = strstr(r1, "unknown");
+    assert_true(unknown && (!eol || unknown < eol));
     //  kill -9: what was journaled stays, and nothing reopens.
     s_disconnect(&e);
     bt_daemon_kill(&e.d);
