@@ -928,7 +928,7 @@ static void s_apply_result(fire_router_t *self, const bitten_trade_result_t *r,
         s_open_drop(self, &rec);
     if (position_open) {
         //  Heartbeats counted before this position existed must not close it.
-        fire_recon_t *recon = s_recon(self, rec.uuid);
+        fire_recon_t *recon = fire_recon_applies(dialect) ? s_recon(self, rec.uuid) : NULL;
         if (recon)
             fire_recon_fill(recon);
     } else if (to == BITTEN_FIRE_FILLED) {
