@@ -132,12 +132,36 @@ static void test_ea_frames_with_balance_and_equity_are_telemetry(void **state)
     assert_false(risk_ea_state_telemetry(&none, &t));
 }
 
+//  Prices prove digits from below: the shortest text of the double ("7.1180" reads as 7.118:
+//  3), so digits only ever rise by them.
+static void test_price_decimals_are_a_lower_bound_and_only_raise_the_digits(void **state)
+{
+    (void)state;
+    assert_int_equal(account_price_decimals(1.17617), 5);
+    assert_int_equal(account_price_decimals(147.366), 3);
+    assert_int_equal(account_price_decimals(7.1184), 4);
+    assert_int_equal(account_price_decimals(7.1180), 3); /* the trailing zero hides one */
+    assert_int_equal(account_price_decimals(3678.0), 0);
+    assert_int_equal(account_price_decimals(1.123456789), -1); /* more than 8 */
+    assert_int_equal(account_price_decimals(0.0), -1);
+    assert_int_equal(account_price_decimals(-1.5), -1);
+    assert_int_equal(account_price_decimals(0.0 / 0.0), -1);
+    assert_int_equal(account_price_decimals(1.0 / 0.0), -1);
+    //  max(current, bid's, ask's): raised, never lowered.
+    assert_int_equal(account_digits_evidence(4, 7.118, 7.1184), 4);
+    assert_int_equal(account_digits_evidence(3, 7.118, 7.1184), 4);
+    assert_int_equal(account_digits_evidence(2, 3678.555, 3678.5), 3);
+    assert_int_equal(account_digits_evidence(5, 1.1762, 1.17620), 5); /* not lowered to 4 */
+    assert_int_equal(account_digits_evidence(5, 0.0 / 0.0, -1), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_suffixed_tick_becomes_canonical_and_utc_with_a_pinned_offset),
         cmocka_unit_test(test_the_offset_is_learned_from_live_ticks_and_refused_until_then),
         cmocka_unit_test(test_ea_frames_with_balance_and_equity_are_telemetry),
+        cmocka_unit_test(test_price_decimals_are_a_lower_bound_and_only_raise_the_digits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

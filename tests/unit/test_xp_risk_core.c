@@ -173,6 +173,39 @@ static void test_telemetry_60_s_old_is_fresh_60_001_s_is_stale(void **state)
     }
 }
 
+//  Each EA's account state is fresh by its own cadence: v7 heartbeats every 5 s (20 s), v2.x
+//  every 30 s (90 s); contract telemetry (and a state of unknown origin) 60 s.
+static void test_freshness_follows_the_dialect_the_state_came_in(void **state)
+{
+    risk_params_t p = risk_params_default();
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_V7), 20);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_V205), 90);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_V202), 90);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_CONTRACT), 60);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_UNKNOWN), 60);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_COUNT_), 60);
+    const struct {
+        bitten_dialect_t d;
+        int limit_s;
+    } rows[] = {{BITTEN_DIALECT_V7, 20}, {BITTEN_DIALECT_V205, 90}, {BITTEN_DIALECT_V202, 90},
+                {BITTEN_DIALECT_CONTRACT, 60}};
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        account_state_t s = s_account(&p);
+        s.telemetry_dialect = rows[i].d;
+        bitten_ms_t limit = rows[i].limit_s * SEC;
+        assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + limit), R(OK));
+        assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + limit + 1),
+                         R(RISK_STALE_TELEMETRY));
+    }
+    //  Configured per dialect: a v7 limit does not move the others.
+    p.telemetry_max_age_v7_s = 7;
+    account_state_t s = s_account(&p);
+    s.telemetry_dialect = BITTEN_DIALECT_V7;
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + 7 * SEC + 1), R(RISK_STALE_TELEMETRY));
+    s.telemetry_dialect = BITTEN_DIALECT_V205;
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + 7 * SEC + 1), R(OK));
+}
+
 static void test_a_heartbeat_does_not_make_telemetry_fresh(void **state)
 {
     risk_params_t p = risk_params_default();
@@ -548,6 +581,16 @@ static void test_the_eas_position_count_counts_and_zero_clears_tracked_positions
     s_feed(&s, &t, T0 + SEC, &p); /* the close result never came */
     assert_int_equal(account_open_positions(&s), 0);
     assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(OK));
+
+    //  EA v7: one 0 may be stale (counted before the fill); its closes come as CLOSED fires
+    //  from the fire router's reconciliation, so its count alone clears nothing.
+    s.telemetry_dialect = BITTEN_DIALECT_V7;
+    assert_int_equal(account_apply_fill(&s, "S2", "EURUSD", BITTEN_ACTION_BUY, 0.1, 2), 0);
+    s_feed(&s, &t, T0 + 2 * SEC, &p);
+    assert_int_equal(account_open_positions(&s), 1);
+    assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(RISK_HEDGE));
+    assert_int_equal(account_apply_close_unknown(&s, "S2", 0, T0 + 3 * SEC, &p), 0);
+    assert_int_equal(account_open_positions(&s), 0);
 }
 
 static void test_fills_are_tracked_once_and_need_a_side(void **state)
@@ -562,6 +605,28 @@ static void test_fills_are_tracked_once_and_need_a_side(void **state)
     /* a close matched by ticket alone */
     assert_int_equal(account_apply_close(&s, "", 7, 1.0, T0, &p, NULL), 0);
     assert_int_equal(s.position_count, 0);
+}
+
+//  EA v7 never says a close's profit: the position goes, nothing is invented (no P/L, no
+//  streak move), and the day counts the closes its realised P/L lacks until the day rolls.
+static void test_a_close_with_unknown_profit_untracks_and_invents_nothing(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    assert_int_equal(account_apply_fill(&s, "U1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 7), 0);
+    assert_int_equal(account_apply_fill(&s, "U2", "GBPUSD", BITTEN_ACTION_SELL, 0.1, 8), 0);
+    assert_int_equal(account_apply_close(&s, "L", 0, -20.0, T0, &p, NULL), 1); /* a loss */
+    assert_int_equal(s.consecutive_losses, 1);
+    assert_int_equal(account_apply_close_unknown(&s, "U1", 0, T0 + SEC, &p), 0);
+    assert_int_equal(account_apply_close_unknown(&s, "", 8, T0 + SEC, &p), 0); /* by ticket */
+    assert_int_equal(account_apply_close_unknown(&s, "U9", 0, T0 + SEC, &p), 1);
+    assert_int_equal(s.position_count, 0);
+    assert_int_equal(s.closes_unknown_today, 3);
+    assert_double_equal(s.realised_pl_today, -20.0, 1e-9);
+    assert_int_equal(s.consecutive_losses, 1); /* not reset as a breakeven would */
+    assert_int_equal(s.win_streak, 0);
+    account_roll_day(&s, T0 + DAY_MS, &p);
+    assert_int_equal(s.closes_unknown_today, 0);
 }
 
 static void test_hedge_refuses_the_opposite_side_on_the_same_symbol(void **state)
@@ -1056,6 +1121,8 @@ int main(void)
         cmocka_unit_test(test_max_open_positions_per_tier),
         cmocka_unit_test(test_the_eas_position_count_counts_and_zero_clears_tracked_positions),
         cmocka_unit_test(test_fills_are_tracked_once_and_need_a_side),
+        cmocka_unit_test(test_a_close_with_unknown_profit_untracks_and_invents_nothing),
+        cmocka_unit_test(test_freshness_follows_the_dialect_the_state_came_in),
         cmocka_unit_test(test_hedge_refuses_the_opposite_side_on_the_same_symbol),
         cmocka_unit_test(test_cooldown_after_two_losses_ends_exactly_at_its_length),
         cmocka_unit_test(test_a_win_or_breakeven_between_losses_breaks_the_run),

@@ -48,4 +48,16 @@ int account_norm_frame(account_norm_t *st, const bitten_account_t *acc, bitten_f
                        bitten_ms_t recv_wall_ms, account_norm_news_t *news,
                        bitten_reason_t *reason);
 
+/*  Symbol digits from quotes (issue 13 §4): no EA sends its symbols' digits, but its prices
+ *  are evidence. The decimals of a price are those of the shortest text that reads back as
+ *  the same double ("7.1180" and "7.118" are one double: 3), 0..ACCOUNT_DIGITS_MAX, or -1 (not
+ *  finite, <= 0, or more decimals than that). That is a lower bound of the broker's digits: an
+ *  EA prints at most SYMBOL_DIGITS decimals (v2.x exactly that many, v7 always 5), and a
+ *  trailing zero hides one, so the digits are raised by it, never lowered. */
+#define ACCOUNT_DIGITS_MAX 8
+int account_price_decimals(double price);
+
+/*  The digits after one quote: max(current, decimals of bid, decimals of ask). */
+int account_digits_evidence(int current, double bid, double ask);
+
 #endif

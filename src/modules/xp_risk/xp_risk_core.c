@@ -18,6 +18,20 @@
 
 /*  risk_params_default(): xp_risk_params.c, from the key table. */
 
+int risk_telemetry_max_age_s(const risk_params_t *p, bitten_dialect_t dialect)
+{
+    switch (dialect) {
+    case BITTEN_DIALECT_V7:
+        return p->telemetry_max_age_v7_s;
+    case BITTEN_DIALECT_V205:
+        return p->telemetry_max_age_v205_s;
+    case BITTEN_DIALECT_V202:
+        return p->telemetry_max_age_v202_s;
+    default:
+        return p->telemetry_max_age_s;
+    }
+}
+
 const risk_tier_params_t *risk_tier_params(const risk_params_t *p, bitten_tier_t tier)
 {
     switch (tier) {
@@ -77,7 +91,8 @@ static bool s_telemetry_fresh(const account_state_t *s, const risk_params_t *p, 
 {
     //  now < last_telemetry_at (restored from a run whose clock was ahead) is not fresh.
     return s->has_telemetry && now >= s->last_telemetry_at &&
-           now - s->last_telemetry_at <= (int64_t)p->telemetry_max_age_s * S_MS_PER_S;
+           now - s->last_telemetry_at <=
+               (int64_t)risk_telemetry_max_age_s(p, s->telemetry_dialect) * S_MS_PER_S;
 }
 
 /*  A copy of the state as it is at now: the day rolled if it has. */
@@ -121,6 +136,7 @@ bool account_roll_day(account_state_t *s, bitten_ms_t now, const risk_params_t *
     s->day_start_balance = 0.0;
     s->has_day_start = false;
     s->realised_pl_today = 0.0;
+    s->closes_unknown_today = 0;
     s->fires_today = 0;
     return true;
 }
@@ -146,14 +162,16 @@ static void s_see_balance_equity(account_state_t *s, bool has_balance, double ba
 }
 
 /*  The EA's position count; 0 means nothing is open, so tracked positions whose close result
- *  never came are dropped (else they would block max positions and hedges for ever). */
+ *  never came are dropped (else they would block max positions and hedges for ever). Not for
+ *  EA v7's count: one heartbeat may be stale, and the fire router reconciles v7's closes (0
+ *  twice in a row, fire_reconcile.h), each reaching here as a CLOSED fire. */
 static void s_see_positions(account_state_t *s, bool has_positions, int64_t positions)
 {
     if (!has_positions)
         return;
     s->reported_positions = positions;
     s->has_reported_positions = true;
-    if (positions == 0)
+    if (positions == 0 && s->telemetry_dialect != BITTEN_DIALECT_V7)
         s->position_count = 0;
 }
 
@@ -283,17 +301,24 @@ const char *risk_close_outcome_str(risk_close_outcome_t o)
     return "?";
 }
 
+/*  Removes the position matched by signal_id (or ticket > 0); its index, or -1 when none. */
+static int s_untrack(account_state_t *s, const char *signal_id, int64_t ticket)
+{
+    int at = s_find_position(s, signal_id, ticket);
+    if (at >= 0) {
+        s->positions[at] = s->positions[s->position_count - 1];
+        s->position_count--;
+    }
+    return at;
+}
+
 int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticket, double profit,
                         bitten_ms_t now, const risk_params_t *p, risk_close_outcome_t *outcome)
 {
     if (!isfinite(profit))
         return -1;
     account_roll_day(s, now, p);
-    int at = s_find_position(s, signal_id, ticket);
-    if (at >= 0) {
-        s->positions[at] = s->positions[s->position_count - 1];
-        s->position_count--;
-    }
+    int at = s_untrack(s, signal_id, ticket);
     s->realised_pl_today += profit;
 
     risk_close_outcome_t o = risk_close_outcome(profit, s->balance, p);
@@ -314,6 +339,15 @@ int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticke
     }
     if (outcome)
         *outcome = o;
+    return at >= 0 ? 0 : 1;
+}
+
+int account_apply_close_unknown(account_state_t *s, const char *signal_id, int64_t ticket,
+                                bitten_ms_t now, const risk_params_t *p)
+{
+    account_roll_day(s, now, p);
+    int at = s_untrack(s, signal_id, ticket);
+    s->closes_unknown_today++;
     return at >= 0 ? 0 : 1;
 }
 

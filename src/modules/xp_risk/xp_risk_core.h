@@ -54,7 +54,10 @@ typedef struct {
     double margin_level_block_pct; /* margin level below this blocks new fires */
     double margin_level_alarm_pct; /* below this alarms and soft-halts until recovered */
     double free_margin_min;        /* free margin below this blocks */
-    int telemetry_max_age_s;       /* telemetry older than this blocks */
+    int telemetry_max_age_s;       /* telemetry older than this blocks (contract EAs) ... */
+    int telemetry_max_age_v7_s;    /* ... EA v7's account state (heartbeat every 5 s) ... */
+    int telemetry_max_age_v205_s;  /* ... v2.05's (heartbeat every 30 s) ... */
+    int telemetry_max_age_v202_s;  /* ... v2.02's (heartbeat every 30 s) */
     int max_fires_per_window;      /* this many fires ... */
     int rate_window_s;             /* ... in any rolling window this long, per account */
     int fire_spacing_s;            /* at least this long between two fires, per account */
@@ -67,6 +70,11 @@ typedef struct {
 /*  The key table's defaults (xp_risk_params.c reads them through the same bind table as
  *  xp_risk_params_from_config). */
 risk_params_t risk_params_default(void);
+
+/*  The freshness limit (s) for account state sent in dialect's frames: each EA's own cadence
+ *  (v7 heartbeats every 5 s, v2.x every 30 s); contract telemetry (and UNKNOWN) take
+ *  telemetry_max_age_s. */
+int risk_telemetry_max_age_s(const risk_params_t *p, bitten_dialect_t dialect);
 
 /*  The row for a tier, or NULL for an unknown tier. */
 const risk_tier_params_t *risk_tier_params(const risk_params_t *p, bitten_tier_t tier);
@@ -107,6 +115,8 @@ typedef struct {
     double peak_equity; /* high-water mark; 0 = none yet */
     bitten_ms_t last_telemetry_at;
     bool has_telemetry;
+    bitten_dialect_t telemetry_dialect; /* whose frames the telemetry comes in: its freshness
+                                           limit; v7: a count of 0 does not clear positions */
 
     /* positions opened by fires (from results); an EA count of 0 clears them */
     risk_position_t positions[RISK_POSITIONS_MAX];
@@ -118,6 +128,7 @@ typedef struct {
     double day_start_balance; /* the first balance seen after the day rolled */
     bool has_day_start;
     double realised_pl_today;
+    int closes_unknown_today; /* closes whose profit the EA never said: P/L today lacks them */
     int fires_today;
 
     /* closes */
@@ -188,6 +199,15 @@ const char *risk_close_outcome_str(risk_close_outcome_t o); /* "WIN", "LOSS", "B
 int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticket, double profit,
                         bitten_ms_t now, const risk_params_t *p, risk_close_outcome_t *outcome);
 
+/*  A close whose profit is unknown (EA v7 closes reconciled from its heartbeats or the answer
+ *  to our close; any close result without a profit): untracks the position matched by
+ *  signal_id (or ticket when > 0); today's P/L and the streaks stay as they are (a number for
+ *  them would be invented) and closes_unknown_today + 1 says today's realised P/L is
+ *  incomplete. The daily loss stays the balance's (an account-level fact the EA reports).
+ *  Returns 0 when a tracked position closed, 1 when none matched. */
+int account_apply_close_unknown(account_state_t *s, const char *signal_id, int64_t ticket,
+                                bitten_ms_t now, const risk_params_t *p);
+
 /*  A fire sent at now: fires today + 1, remembered for the rate window and spacing. */
 void account_record_fire(account_state_t *s, bitten_ms_t now, const risk_params_t *p);
 
@@ -221,8 +241,9 @@ typedef struct {
  *  Pass a state rolled to now (risk_gate does this on a copy). Boundaries as modules.md:
  *  "at or above" a cap refuses, "above"/"below" are strict. */
 
-/*  STALE_TELEMETRY: no telemetry, telemetry older than telemetry_max_age_s (exactly that
- *  old is fresh), or no balance seen since the day rolled (no day-start yet). */
+/*  STALE_TELEMETRY: no telemetry, telemetry older than the limit of the dialect it came in
+ *  (risk_telemetry_max_age_s; exactly that old is fresh), or no balance seen since the day
+ *  rolled (no day-start yet). */
 bitten_reason_t risk_check_stale_telemetry(const account_state_t *s, const risk_params_t *p,
                                            bitten_ms_t now);
 /*  DAILY_LOSS: daily loss >= the tier's daily_loss_pct, or not computable. */
