@@ -271,7 +271,7 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "one child per symbol (its name) overriding or adding: digits, point, pip, pip_value, min_lot, max_lot, lot_step, typical_spread, min_stop_pips"},
     {"brokers", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
      "one child per broker: name (the company its EA reports: v2.x handshake broker, HELLO company) and/or server (v7 status / v2.x handshake server), and symbols: one child per symbol with any of digits, point, lot_step, min_lot, max_lot; an account takes the one accounts.<x>.broker names, else the one its EA's handshake or status matches (read at start)"},
-    /* accounts (src/modules/fire_router/accounts.c) */
+    /* accounts (src/modules/accounts) */
     {"accounts", BITTEN_CFG_SECTION, "", NR, NULL, NULL,
      "one child per account: uuid, tier (NIBBLER|FANG|COMMANDER), mode (manual|auto), risk_pct, max_lot, symbols, dialect (contract|v7|v2.05|v2.02; pins it), symbol_prefix / symbol_suffix (the broker's names), server_utc_offset_s (pins the broker clock's offset; else learned), command_endpoint + feedback_endpoint (a PUSH + PULL pair the core binds for this account alone), broker (a `brokers` entry: its symbol facts)"},
     {"default_account.tier", S, "NIBBLER", NR, "NIBBLER|FANG|COMMANDER", NULL,
