@@ -105,9 +105,11 @@ int account_norm_frame(account_norm_t *st, const bitten_account_t *acc, bitten_f
             news->offset_s = st->est.offset_s;
             news->previous_s = news->offset_event == BITTEN_OFFSET_CHANGED ? st->est.previous_s : before;
         }
+        //  Not refused: its prices are the EA's quote (a fire's absolute stops, liveness); only
+        //  its time is not market time yet, so VENOM leaves it out (the flag).
         if (!st->est.known) {
-            *reason = BITTEN_R_SERVER_OFFSET_UNKNOWN;
-            return -1;
+            frame->flags |= BITTEN_FRAME_F_TIME_UNKNOWN;
+            return 0;
         }
         s_shift(&t->timestamp, st);
         return 0;
@@ -117,8 +119,8 @@ int account_norm_frame(account_norm_t *st, const bitten_account_t *acc, bitten_f
         if (s_symbol(st, b->symbol, news, reason) != 0)
             return -1;
         if (!st->est.known) {
-            *reason = BITTEN_R_SERVER_OFFSET_UNKNOWN;
-            return -1;
+            frame->flags |= BITTEN_FRAME_F_TIME_UNKNOWN;
+            return 0;
         }
         for (size_t i = 0; i < b->count && i < BITTEN_BATCH_MAX; i++)
             s_shift(&b->candles[i].time, st);

@@ -39,8 +39,9 @@ int account_norm_init(account_norm_t *st, const bitten_account_t *acc,
  *    - tick / candle_batch: the symbol becomes canonical (unknown -> -1 UNKNOWN_SYMBOL, two
  *      candidates -> SYMBOL_AMBIGUOUS); the broker's name is learned. Their stamps are live
  *      samples of the server clock (tick only) and become UTC with the account's offset; while
- *      no offset is pinned or learned they are refused SERVER_OFFSET_UNKNOWN (VENOM must not
- *      see a market 3 h in the future).
+ *      no offset is pinned or learned they keep their stamps and carry
+ *      BITTEN_FRAME_F_TIME_UNKNOWN: their prices are a quote, but VENOM must not see a market
+ *      3 h in the future, so it leaves them out.
  *    - handshake: its symbol_list is learned; heartbeat / trade_result / handshake / status /
  *      pong / error stamps become UTC when the offset is known (else kept: display only).
  *  Returns 0, or -1 with *reason. */
