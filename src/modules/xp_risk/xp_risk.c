@@ -745,18 +745,17 @@ static bool s_ea_dialect(const bitten_frame_t *f)
 static void s_ea_state(xp_risk_t *self, const char *uuid, bitten_dialect_t dialect,
                        const risk_ea_state_t *st, const char *what)
 {
-    bitten_telemetry_t t;
-    if (!*uuid || !risk_ea_state_telemetry(st, &t))
+    if (!*uuid || !st->has_balance || !st->has_equity)
         return;
-    snprintf(t.uuid, sizeof t.uuid, "%s", uuid);
     s_account_t *acc = s_account(self, uuid);
     if (!acc)
         return;
     bitten_ms_t now = bitten_core_now_ms(self->core);
     //  Fresh by this EA's own cadence (risk_telemetry_max_age_s); v7's counts do not clear
-    //  positions (the fire router reconciles them).
+    //  positions (the fire router reconciles them). A frame without margin carries the last
+    //  reported one only for the same positions count (account_apply_ea_state).
     acc->state.telemetry_dialect = dialect;
-    if (account_apply_telemetry(&acc->state, &t, now, &self->params) != 0) {
+    if (account_apply_ea_state(&acc->state, st, now, &self->params) != 0) {
         BLOG_WARN(self->log, "xp_risk", "telemetry.ignored",
                   "uuid=%s from=%s why=\"a number is not finite\"", acc->uuid, what);
         return;
@@ -789,7 +788,11 @@ static void s_on_result_state(void *arg, bitten_event_t event, const void *paylo
                           .has_margin = r->has_margin, .has_free_margin = r->has_free_margin,
                           .has_margin_level = r->has_margin_level, .balance = r->balance,
                           .equity = r->equity, .margin = r->margin, .free_margin = r->free_margin,
-                          .margin_level = r->margin_level};
+                          .margin_level = r->margin_level,
+                          //  A buy/sell's fill names its price (v7: ticket 0 and price 0 answer
+                          //  a close): its margin is after one more position.
+                          .opening_fill = r->status == BITTEN_RESULT_SUCCESS && !r->is_close &&
+                                          r->has_price && r->price > 0.0};
     s_ea_state(arg, r->uuid, f->dialect, &st, "trade_result");
 }
 
