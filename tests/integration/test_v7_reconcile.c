@@ -422,7 +422,8 @@ static void test_v7_margin_is_carried_while_the_positions_count_holds(void **sta
 {
     (void)state;
     s_env_t e;
-    s_start(&e); /* heartbeat 0 */
+    //  One ask per hour: the count of asks below does not depend on the machine's speed.
+    s_start_cfg(&e, "risk.telemetry_max_age_s=60", "risk\n    margin_status_interval_v7_s = 3600\n");
     char st[32], why[32], buf[4096];
     s_fire_and_fill(&e, "mg_1", "EURUSD", "buy", 4001); /* trade_result margin 50.00 */
     s_hb(&e, 1);
@@ -437,13 +438,27 @@ static void test_v7_margin_is_carried_while_the_positions_count_holds(void **sta
     assert_non_null(strstr(buf, "mg_2"));
     s_v7_error(&e, "mg_2");
     s_hb(&e, 1);
-    //  Two positions bittend did not open both: the margin is not known.
+    json_t *status = bt_status(&e.d);
+    assert_int_equal(bt_json_int(status, "risk.margin_status_asks"), 0);
+    json_decref(status);
+    //  Two positions bittend did not open both: the margin is not known, and v7 is asked for
+    //  its status_report (on its proven route), once per interval.
     s_hb(&e, 2);
     s_fire_refused(&e, "mg_3", "RISK_MARGIN");
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 3000) > 0);
+    json_t *ask = json_loads(buf, 0, NULL);
+    assert_non_null(ask);
+    assert_string_equal(json_string_value(json_object_get(ask, "type")), "command");
+    assert_string_equal(json_string_value(json_object_get(ask, "command")), "status");
+    json_decref(ask);
     //  Back to 1: which one is left is unknown, so the old margin is not carried back.
     s_hb(&e, 1);
     s_fire_refused(&e, "mg_4", "RISK_MARGIN");
-    //  v7's status_report says the margin for its count: carried again by the heartbeats.
+    status = bt_status(&e.d);
+    assert_int_equal(bt_json_int(status, "risk.margin_status_asks"), 1);
+    json_decref(status);
+    assert_true(bt_log_contains(&e.d, "margin.status_asked", 3000));
+    //  v7's answer says the margin for its count: carried again by the heartbeats.
     char rep[512];
     snprintf(rep, sizeof rep,
              "{\"type\":\"status_report\",\"connected\":true,\"uptime\":1,"

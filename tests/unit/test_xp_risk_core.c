@@ -670,6 +670,34 @@ static void test_a_fill_results_margin_binds_only_to_the_count_it_opened(void **
     assert_int_equal(n.margin_level_state, RISK_LEVEL_UNKNOWN);
 }
 
+static void test_v7_is_asked_for_its_status_while_its_margin_is_unknown(void **state)
+{
+    risk_params_t p = risk_params_default();
+    assert_int_equal(p.margin_status_interval_v7_s, 15);
+    account_state_t s = s_account(&p);
+    s.telemetry_dialect = BITTEN_DIALECT_V7;
+    s_v7_hb(&s, 10000.0, 0, &p); /* nothing open: no margin, nothing to ask */
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+    s_v7_hb(&s, 10000.0, 1, &p); /* open, margin unknown */
+    assert_true(risk_wants_margin_status(&s, &p, 0, T0));
+    /* at most once per interval; a last ask ahead of now (a clock from before) asks */
+    assert_false(risk_wants_margin_status(&s, &p, T0, T0 + 15 * SEC - 1));
+    assert_true(risk_wants_margin_status(&s, &p, T0, T0 + 15 * SEC));
+    assert_true(risk_wants_margin_status(&s, &p, T0 + MIN, T0));
+    p.margin_status_interval_v7_s = 0; /* off */
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+    p = risk_params_default();
+    /* the answer makes it known: nothing more to ask */
+    s_ea_feed(&s, s_ea(10000.0, 50.0, 1, false), &p);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+    /* other dialects name their margin in their heartbeats: never asked */
+    s.telemetry_dialect = BITTEN_DIALECT_V205;
+    s_v7_hb(&s, 10000.0, 2, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+}
+
 static void test_a_non_finite_ea_margin_is_refused_and_never_carried(void **state)
 {
     risk_params_t p = risk_params_default();
@@ -1290,6 +1318,7 @@ int main(void)
         cmocka_unit_test(test_a_changed_positions_count_makes_the_margin_unknown_again),
         cmocka_unit_test(test_a_fill_results_margin_binds_only_to_the_count_it_opened),
         cmocka_unit_test(test_a_non_finite_ea_margin_is_refused_and_never_carried),
+        cmocka_unit_test(test_v7_is_asked_for_its_status_while_its_margin_is_unknown),
         cmocka_unit_test(test_max_open_positions_per_tier),
         cmocka_unit_test(test_the_eas_position_count_counts_and_zero_clears_tracked_positions),
         cmocka_unit_test(test_fills_are_tracked_once_and_need_a_side),

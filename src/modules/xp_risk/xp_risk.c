@@ -36,6 +36,7 @@ typedef struct {
     //  A snapshot written before the fire router owned the retry said a hard halt's close_all
     //  was still owed: handed to the router (HALT) once the halts are restored.
     bool legacy_close_owed;
+    bitten_ms_t margin_status_asked_at; /* the last `command` status for its margin; 0 = never */
 } s_account_t;
 
 typedef struct {
@@ -57,6 +58,7 @@ struct xp_risk {
     bool timers_started;
     bitten_risk_query_t query;
     uint64_t gates, refused[BITTEN_R_COUNT_], xp_awards, snapshots, halts_raised;
+    uint64_t margin_status_asks; /* `command` status sent to v7 EAs whose margin is unknown */
 };
 
 /* ---------------------------------------------------------------- config */
@@ -741,6 +743,29 @@ static bool s_ea_dialect(const bitten_frame_t *f)
            f->dialect == BITTEN_DIALECT_V202;
 }
 
+//  EA v7 with positions open and its margin unknown: ask for its status_report, whose margin
+//  the heartbeats then carry (rate-limited; only on the account's proven route).
+static void s_ask_margin_status(xp_risk_t *self, s_account_t *acc, bitten_ms_t now)
+{
+    if (!risk_wants_margin_status(&acc->state, &self->params, acc->margin_status_asked_at, now))
+        return;
+    acc->margin_status_asked_at = now; /* also when it cannot go out: at most one try per interval */
+    bitten_ea_command_t cmd = {.command = BITTEN_EA_CMD_STATUS};
+    char frame[256];
+    int len = bitten_encode_ea_command(&cmd, frame, sizeof frame);
+    bitten_reason_t reason = BITTEN_R_INTERNAL;
+    if (len > 0 && bitten_core_send_to(self->core, acc->uuid, BITTEN_FRAME_COMMAND, frame,
+                                       (size_t)len, &reason) == 0) {
+        self->margin_status_asks++;
+        BLOG_INFO(self->log, "xp_risk", "margin.status_asked",
+                  "uuid=%s positions=%lld why=\"margin level unknown: asking for status_report\"",
+                  acc->uuid, (long long)acc->state.reported_positions);
+    } else {
+        BLOG_DEBUG(self->log, "xp_risk", "margin.status_not_sent", "uuid=%s reason=%s", acc->uuid,
+                   bitten_reason_str(reason));
+    }
+}
+
 //  A real EA's frame that carries the account's state is its telemetry (issue 13 §4).
 static void s_ea_state(xp_risk_t *self, const char *uuid, bitten_dialect_t dialect,
                        const risk_ea_state_t *st, const char *what)
@@ -762,6 +787,7 @@ static void s_ea_state(xp_risk_t *self, const char *uuid, bitten_dialect_t diale
     }
     s_changed(self, acc, now);
     s_evaluate_halts(self, acc, now);
+    s_ask_margin_status(self, acc, now);
 }
 
 static void s_on_handshake(void *arg, bitten_event_t event, const void *payload)
@@ -1046,6 +1072,8 @@ static void s_status(void *arg, json_t *section)
                                 json_integer((json_int_t)self->refused[i]));
     json_object_set_new(section, "refused", refused);
     json_object_set_new(section, "xp_awards", json_integer((json_int_t)self->xp_awards));
+    json_object_set_new(section, "margin_status_asks",
+                        json_integer((json_int_t)self->margin_status_asks));
     json_object_set_new(section, "snapshots", json_integer((json_int_t)self->snapshots));
     json_object_set_new(section, "accounts", s_accounts_json(self, XP_RISK_STATUS_MAX));
 }

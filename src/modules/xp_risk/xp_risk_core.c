@@ -309,6 +309,17 @@ int account_apply_ea_state(account_state_t *s, const risk_ea_state_t *in, bitten
     return 0;
 }
 
+bool risk_wants_margin_status(const account_state_t *s, const risk_params_t *p,
+                              bitten_ms_t last_asked, bitten_ms_t now)
+{
+    if (s->telemetry_dialect != BITTEN_DIALECT_V7 || p->margin_status_interval_v7_s <= 0 ||
+        s->margin_level_state != RISK_LEVEL_UNKNOWN || !s->has_reported_positions ||
+        s->reported_positions <= 0)
+        return false;
+    return last_asked <= 0 || now < last_asked ||
+           now - last_asked >= (int64_t)p->margin_status_interval_v7_s * S_MS_PER_S;
+}
+
 static int s_find_position(const account_state_t *s, const char *signal_id, int64_t ticket)
 {
     for (size_t i = 0; i < s->position_count; i++) {

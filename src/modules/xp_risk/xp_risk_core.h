@@ -58,6 +58,8 @@ typedef struct {
     int telemetry_max_age_v7_s;    /* ... EA v7's account state (heartbeat every 5 s) ... */
     int telemetry_max_age_v205_s;  /* ... v2.05's (heartbeat every 30 s) ... */
     int telemetry_max_age_v202_s;  /* ... v2.02's (heartbeat every 30 s) */
+    int margin_status_interval_v7_s; /* v7 margin unknown with positions: ask status this
+                                        often at most (0 = never) */
     int max_fires_per_window;      /* this many fires ... */
     int rate_window_s;             /* ... in any rolling window this long, per account */
     int fire_spacing_s;            /* at least this long between two fires, per account */
@@ -207,6 +209,13 @@ bool risk_ea_state_telemetry(const risk_ea_state_t *in, bitten_telemetry_t *out)
  *  is not finite (nothing changes). */
 int account_apply_ea_state(account_state_t *s, const risk_ea_state_t *in, bitten_ms_t now,
                            const risk_params_t *p);
+
+/*  Whether to ask an EA v7 for its status_report (`command` status) at now: its account state
+ *  came in v7 frames, it reports positions open, its margin level is unknown, asking is on
+ *  (margin_status_interval_v7_s > 0) and the last ask (0 = never) is at least that long ago
+ *  (or ahead of now). The answer names the margin for its count (account_apply_ea_state). */
+bool risk_wants_margin_status(const account_state_t *s, const risk_params_t *p,
+                              bitten_ms_t last_asked, bitten_ms_t now);
 
 /*  A fill (result "success") of a buy or sell: tracks the position. Returns 0, 1 when the
  *  signal_id is already tracked (a duplicated result; nothing changes), -1 when the
