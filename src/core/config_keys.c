@@ -340,6 +340,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "contract EAs: telemetry older than this (wall clock) refuses RISK_STALE_TELEMETRY; heartbeats do not refresh it"},
     {"risk.telemetry_max_age_v7_s", I, "20", 1, 3600, NULL, NULL,
      "EA v7 (account state in its heartbeat every 5 s of server time, and in trade results): older than this refuses RISK_STALE_TELEMETRY (4 heartbeats)"},
+    {"risk.margin_status_interval_v7_s", I, "15", 0, 3600, NULL, NULL,
+     "EA v7: while its margin level is unknown with positions open (its heartbeat has no margin), ask it for a status_report (command status, on its proven route) at most this often; 0 = never"},
     {"risk.telemetry_max_age_v205_s", I, "90", 1, 3600, NULL, NULL,
      "EA v2.05 (handshake, heartbeat/HEARTBEAT every 30 s of server time, confirmations): older than this refuses RISK_STALE_TELEMETRY (3 heartbeats)"},
     {"risk.telemetry_max_age_v202_s", I, "90", 1, 3600, NULL, NULL,

@@ -379,6 +379,101 @@ static void test_v7_account_state_goes_stale_by_the_v7_limit(void **state)
     s_stop(&e);
 }
 
+//  A v7 frame that is a heartbeat to the daemon (heartbeat, status_report), returned once
+//  handled.
+static void s_hb_frame(s_env_t *e, const char *frame)
+{
+    json_t *st = bt_status(&e->d);
+    int64_t n = bt_json_int(st, "frames_in.heartbeat");
+    json_decref(st);
+    bt_send(e->fb, frame);
+    assert_int_equal(bt_wait_status(&e->d, "frames_in.heartbeat", n + 1, 5000), n + 1);
+}
+
+//  v7's error for signal_id: the fire FAILED, its position slot free again.
+static void s_v7_error(s_env_t *e, const char *signal_id)
+{
+    json_t *st = bt_status(&e->d);
+    int64_t failed = bt_json_int(st, "fires.transitions.FAILED");
+    json_decref(st);
+    char err[256];
+    snprintf(err, sizeof err,
+             "{\"type\":\"error\",\"signal_id\":\"%s\",\"error\":\"Trade failed: test\","
+             "\"timestamp\":\"%s\"}",
+             signal_id, s_server_now());
+    bt_send(e->fb, err);
+    assert_int_equal(bt_wait_status(&e->d, "fires.transitions.FAILED", failed + 1, 5000),
+                     failed + 1);
+}
+
+//  An operator fire that must be refused for reason.
+static void s_fire_refused(s_env_t *e, const char *signal_id, const char *reason)
+{
+    char st[32], why[32];
+    s_fire_only(e, signal_id, st, why, sizeof st);
+    if (strcmp(st, "REFUSED") != 0 || strcmp(why, reason) != 0)
+        fail_msg("%s: %s %s, want REFUSED %s", signal_id, st, why, reason);
+}
+
+//  v7 heartbeats carry no margin: the margin of its fill's trade_result is carried while the
+//  positions count is the one that fill made, and is unknown (RISK_MARGIN) once the count
+//  changes by a trade bittend did not make, until a status_report says it again.
+static void test_v7_margin_is_carried_while_the_positions_count_holds(void **state)
+{
+    (void)state;
+    s_env_t e;
+    //  One ask per hour: the count of asks below does not depend on the machine's speed.
+    s_start_cfg(&e, "risk.telemetry_max_age_s=60", "risk\n    margin_status_interval_v7_s = 3600\n");
+    char st[32], why[32], buf[4096];
+    s_fire_and_fill(&e, "mg_1", "EURUSD", "buy", 4001); /* trade_result margin 50.00 */
+    s_hb(&e, 1);
+    json_t *risk = s_risk(&e);
+    assert_string_equal(json_string_value(json_object_get(risk, "margin_level_state")), "known");
+    json_decref(risk);
+    //  A second opening fire goes out (before: RISK_MARGIN).
+    s_fire_only(&e, "mg_2", st, why, sizeof st);
+    if (strcmp(st, "SENT") != 0)
+        fail_msg("mg_2: %s %s", st, why);
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 3000) > 0);
+    assert_non_null(strstr(buf, "mg_2"));
+    s_v7_error(&e, "mg_2");
+    s_hb(&e, 1);
+    json_t *status = bt_status(&e.d);
+    assert_int_equal(bt_json_int(status, "risk.margin_status_asks"), 0);
+    json_decref(status);
+    //  Two positions bittend did not open both: the margin is not known, and v7 is asked for
+    //  its status_report (on its proven route), once per interval.
+    s_hb(&e, 2);
+    s_fire_refused(&e, "mg_3", "RISK_MARGIN");
+    assert_true(bt_recv(e.cmd, buf, sizeof buf, 3000) > 0);
+    json_t *ask = json_loads(buf, 0, NULL);
+    assert_non_null(ask);
+    assert_string_equal(json_string_value(json_object_get(ask, "type")), "command");
+    assert_string_equal(json_string_value(json_object_get(ask, "command")), "status");
+    json_decref(ask);
+    //  Back to 1: which one is left is unknown, so the old margin is not carried back.
+    s_hb(&e, 1);
+    s_fire_refused(&e, "mg_4", "RISK_MARGIN");
+    status = bt_status(&e.d);
+    assert_int_equal(bt_json_int(status, "risk.margin_status_asks"), 1);
+    json_decref(status);
+    assert_true(bt_log_contains(&e.d, "margin.status_asked", 3000));
+    //  v7's answer says the margin for its count: carried again by the heartbeats.
+    char rep[512];
+    snprintf(rep, sizeof rep,
+             "{\"type\":\"status_report\",\"connected\":true,\"uptime\":1,"
+             "\"messages_received\":3,\"messages_sent\":9,\"trades_executed\":1,\"errors\":1,"
+             "\"open_positions\":1,\"account_balance\":10000.00,\"account_equity\":10000.00,"
+             "\"account_margin\":60.00,\"timestamp\":\"%s\"}",
+             s_server_now());
+    s_hb_frame(&e, rep);
+    s_hb(&e, 1);
+    s_fire_only(&e, "mg_5", st, why, sizeof st);
+    if (strcmp(st, "SENT") != 0)
+        fail_msg("mg_5: %s %s", st, why);
+    s_stop(&e);
+}
+
 //  The v7 command's stop in points for an XAUUSD buy of sl_pips 40 (read as v7 reads it).
 static long s_xau_sl_points(s_env_t *e, const char *signal_id)
 {
@@ -395,18 +490,7 @@ static long s_xau_sl_points(s_env_t *e, const char *signal_id)
     const char *sl = strstr(buf, "\"sl\":");
     assert_non_null(sl);
     long points = strtol(sl + 5, NULL, 10);
-    //  v7's error frees the position slot for the next one.
-    json_t *st = bt_status(&e->d);
-    int64_t failed = bt_json_int(st, "fires.transitions.FAILED");
-    json_decref(st);
-    char err[256];
-    snprintf(err, sizeof err,
-             "{\"type\":\"error\",\"signal_id\":\"%s\",\"error\":\"Trade failed: test\","
-             "\"timestamp\":\"%s\"}",
-             signal_id, s_server_now());
-    bt_send(e->fb, err);
-    assert_int_equal(bt_wait_status(&e->d, "fires.transitions.FAILED", failed + 1, 5000),
-                     failed + 1);
+    s_v7_error(e, signal_id); /* frees the position slot for the next one */
     return points;
 }
 
@@ -512,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_a_restart_keeps_filled_fires_until_the_heartbeats_say_zero),
         cmocka_unit_test(test_the_answer_to_our_close_closes_its_symbol_or_all),
         cmocka_unit_test(test_v7_account_state_goes_stale_by_the_v7_limit),
+        cmocka_unit_test(test_v7_margin_is_carried_while_the_positions_count_holds),
         cmocka_unit_test(test_quote_decimals_raise_the_symbols_digits),
         cmocka_unit_test(test_a_brokers_entry_selected_by_the_status_server_gives_symbol_facts),
         cmocka_unit_test(test_a_bad_brokers_config_stops_start_up),

@@ -532,6 +532,202 @@ static void test_free_margin_50_fires_49_99_is_refused(void **state)
     assert_int_equal(risk_check_free_margin(&d, &p), R(RISK_FREE_MARGIN));
 }
 
+/* ---------------------------------------------------------------- EA margin carried forward */
+
+#define S_NO_COUNT (-1)
+
+/*  An EA frame: margin < 0 = not said; positions S_NO_COUNT = not said (a trade result). */
+static risk_ea_state_t s_ea(double equity, double margin, int64_t positions, bool opening)
+{
+    return (risk_ea_state_t){.has_balance = true,
+                             .has_equity = true,
+                             .balance = 10000.0,
+                             .equity = equity,
+                             .has_margin = margin >= 0.0 || isnan(margin),
+                             .margin = margin,
+                             .has_positions = positions != S_NO_COUNT,
+                             .positions = positions,
+                             .opening_fill = opening};
+}
+
+static void s_ea_feed(account_state_t *s, risk_ea_state_t in, const risk_params_t *p)
+{
+    assert_int_equal(account_apply_ea_state(s, &in, T0, p), 0);
+}
+
+/*  A v7 heartbeat: balance, equity, positions, no margin. */
+static void s_v7_hb(account_state_t *s, double equity, int64_t positions, const risk_params_t *p)
+{
+    s_ea_feed(s, s_ea(equity, -1.0, positions, false), p);
+}
+
+static void test_ea_margin_is_carried_for_the_same_positions_count(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    /* v7 status_report: account_margin 500 with open_positions 1 */
+    s_ea_feed(&s, s_ea(10000.0, 500.0, 1, false), &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    assert_double_equal(s.margin_level, 2000.0, 1e-9);
+    /* heartbeats with the same count and no margin: carried, level from the fresh equity */
+    s_v7_hb(&s, 900.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    assert_double_equal(s.margin, 500.0, 0);
+    assert_double_equal(s.margin_level, 180.0, 1e-9);
+    assert_double_equal(s.free_margin, 400.0, 1e-9);
+    assert_int_equal(risk_check_margin(&s, &p), R(OK));
+    s_v7_hb(&s, 740.0, 1, &p); /* 148 %: the carried margin still refuses a low level */
+    assert_int_equal(risk_check_margin(&s, &p), R(RISK_MARGIN));
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0), R(OK));
+    /* a frame with a new margin for the same count replaces it */
+    s_ea_feed(&s, s_ea(10000.0, 8000.0, 1, false), &p);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_double_equal(s.margin_level, 125.0, 1e-9);
+    assert_int_equal(risk_check_margin(&s, &p), R(RISK_MARGIN));
+}
+
+static void test_a_changed_positions_count_makes_the_margin_unknown_again(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    s_ea_feed(&s, s_ea(10000.0, 500.0, 1, false), &p);
+    /* a human trade (or a stop-out): another count, the margin is not known */
+    s_v7_hb(&s, 10000.0, 2, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0), R(RISK_MARGIN));
+    /* back to the old count: the old margin is stale (which position left is unknown) */
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    assert_int_equal(risk_check_margin(&s, &p), R(RISK_MARGIN));
+    /* 0 positions: no margin used */
+    s_v7_hb(&s, 10000.0, 0, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_NONE);
+    assert_int_equal(risk_check_margin(&s, &p), R(OK));
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    /* a margin of 0 with positions open is never carried */
+    s_ea_feed(&s, s_ea(10000.0, 0.0, 1, false), &p);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    /* no basis ever: a margin-less count is unknown, as before */
+    account_state_t f = s_account(&p);
+    s_v7_hb(&f, 10000.0, 1, &p);
+    assert_int_equal(f.margin_level_state, RISK_LEVEL_UNKNOWN);
+}
+
+static void test_a_fill_results_margin_binds_only_to_the_count_it_opened(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    s_v7_hb(&s, 10000.0, 0, &p);
+    /* v7 trade_result of a buy: margin after the fill, no count */
+    s_ea_feed(&s, s_ea(10000.0, 50.0, S_NO_COUNT, true), &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    s_v7_hb(&s, 10000.0, 1, &p); /* 0 + one fill */
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    assert_double_equal(s.margin, 50.0, 0);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0), R(OK));
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    /* two fills before the next count: the latest margin for 1 + 2 */
+    s_ea_feed(&s, s_ea(10000.0, 100.0, S_NO_COUNT, true), &p);
+    s_ea_feed(&s, s_ea(10000.0, 150.0, S_NO_COUNT, true), &p);
+    s_v7_hb(&s, 10000.0, 3, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    assert_double_equal(s.margin, 150.0, 0);
+    /* a fill, then a count that is not one more: nothing is bound */
+    s_ea_feed(&s, s_ea(10000.0, 200.0, S_NO_COUNT, true), &p);
+    s_v7_hb(&s, 10000.0, 3, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    s_v7_hb(&s, 10000.0, 4, &p); /* the pending margin went with the first count */
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+
+    /* a close's result in between: the book changed in an unknown way */
+    account_state_t c = s_account(&p);
+    s_v7_hb(&c, 10000.0, 0, &p);
+    s_ea_feed(&c, s_ea(10000.0, 50.0, S_NO_COUNT, true), &p);
+    s_ea_feed(&c, s_ea(10000.0, 50.0, S_NO_COUNT, false), &p); /* "Closed 0 positions" */
+    s_v7_hb(&c, 10000.0, 1, &p);
+    assert_int_equal(c.margin_level_state, RISK_LEVEL_UNKNOWN);
+
+    /* a fill whose margin is not above the last known one may be from before the fill */
+    account_state_t g = s_account(&p);
+    s_ea_feed(&g, s_ea(10000.0, 100.0, 1, false), &p);
+    s_ea_feed(&g, s_ea(10000.0, 100.0, S_NO_COUNT, true), &p);
+    s_v7_hb(&g, 10000.0, 2, &p);
+    assert_int_equal(g.margin_level_state, RISK_LEVEL_UNKNOWN);
+    /* nor is a fill reporting margin 0 with a position open "no margin" */
+    account_state_t z = s_account(&p);
+    s_v7_hb(&z, 10000.0, 0, &p);
+    s_ea_feed(&z, s_ea(10000.0, 0.0, S_NO_COUNT, true), &p);
+    s_v7_hb(&z, 10000.0, 1, &p);
+    assert_int_equal(z.margin_level_state, RISK_LEVEL_UNKNOWN);
+    /* a fill before any count was seen has nothing to count from */
+    account_state_t n = s_account(&p);
+    s_ea_feed(&n, s_ea(10000.0, 50.0, S_NO_COUNT, true), &p);
+    s_v7_hb(&n, 10000.0, 1, &p);
+    assert_int_equal(n.margin_level_state, RISK_LEVEL_UNKNOWN);
+}
+
+static void test_v7_is_asked_for_its_status_while_its_margin_is_unknown(void **state)
+{
+    risk_params_t p = risk_params_default();
+    assert_int_equal(p.margin_status_interval_v7_s, 15);
+    account_state_t s = s_account(&p);
+    s.telemetry_dialect = BITTEN_DIALECT_V7;
+    s_v7_hb(&s, 10000.0, 0, &p); /* nothing open: no margin, nothing to ask */
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+    s_v7_hb(&s, 10000.0, 1, &p); /* open, margin unknown */
+    assert_true(risk_wants_margin_status(&s, &p, 0, T0));
+    /* at most once per interval; a last ask ahead of now (a clock from before) asks */
+    assert_false(risk_wants_margin_status(&s, &p, T0, T0 + 15 * SEC - 1));
+    assert_true(risk_wants_margin_status(&s, &p, T0, T0 + 15 * SEC));
+    assert_true(risk_wants_margin_status(&s, &p, T0 + MIN, T0));
+    p.margin_status_interval_v7_s = 0; /* off */
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+    p = risk_params_default();
+    /* the answer makes it known: nothing more to ask */
+    s_ea_feed(&s, s_ea(10000.0, 50.0, 1, false), &p);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+    /* other dialects name their margin in their heartbeats: never asked */
+    s.telemetry_dialect = BITTEN_DIALECT_V205;
+    s_v7_hb(&s, 10000.0, 2, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+}
+
+static void test_a_non_finite_ea_margin_is_refused_and_never_carried(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    s_v7_hb(&s, 10000.0, 0, &p);
+    risk_ea_state_t bad = s_ea(10000.0, NAN, S_NO_COUNT, true);
+    assert_int_equal(account_apply_ea_state(&s, &bad, T0, &p), -1);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0), R(RISK_MARGIN));
+
+    /* a status_report with NaN changes nothing: the basis it would replace stays */
+    s_ea_feed(&s, s_ea(10000.0, 500.0, 1, false), &p);
+    account_state_t before;
+    memcpy(&before, &s, sizeof s);
+    bad = s_ea(10000.0, NAN, 1, false);
+    assert_int_equal(account_apply_ea_state(&s, &bad, T0, &p), -1);
+    bad = s_ea(INFINITY, -1.0, 1, false);
+    assert_int_equal(account_apply_ea_state(&s, &bad, T0, &p), -1);
+    assert_memory_equal(&s, &before, sizeof s);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_double_equal(s.margin_level, 2000.0, 1e-9);
+    /* no balance or equity: not account state, nothing changes */
+    risk_ea_state_t none = s_ea(10000.0, 500.0, 2, false);
+    none.has_equity = false;
+    memcpy(&before, &s, sizeof s);
+    assert_int_equal(account_apply_ea_state(&s, &none, T0, &p), 1);
+    assert_memory_equal(&s, &before, sizeof s);
+}
+
 /* ---------------------------------------------------------------- positions and hedges */
 
 static void test_max_open_positions_per_tier(void **state)
@@ -1118,6 +1314,11 @@ int main(void)
         cmocka_unit_test(test_margin_level_150_fires_149_99_is_refused),
         cmocka_unit_test(test_no_margin_in_use_passes_unknown_margin_fails_closed),
         cmocka_unit_test(test_free_margin_50_fires_49_99_is_refused),
+        cmocka_unit_test(test_ea_margin_is_carried_for_the_same_positions_count),
+        cmocka_unit_test(test_a_changed_positions_count_makes_the_margin_unknown_again),
+        cmocka_unit_test(test_a_fill_results_margin_binds_only_to_the_count_it_opened),
+        cmocka_unit_test(test_a_non_finite_ea_margin_is_refused_and_never_carried),
+        cmocka_unit_test(test_v7_is_asked_for_its_status_while_its_margin_is_unknown),
         cmocka_unit_test(test_max_open_positions_per_tier),
         cmocka_unit_test(test_the_eas_position_count_counts_and_zero_clears_tracked_positions),
         cmocka_unit_test(test_fills_are_tracked_once_and_need_a_side),

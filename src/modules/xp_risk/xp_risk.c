@@ -36,6 +36,7 @@ typedef struct {
     //  A snapshot written before the fire router owned the retry said a hard halt's close_all
     //  was still owed: handed to the router (HALT) once the halts are restored.
     bool legacy_close_owed;
+    bitten_ms_t margin_status_asked_at; /* the last `command` status for its margin; 0 = never */
 } s_account_t;
 
 typedef struct {
@@ -57,6 +58,7 @@ struct xp_risk {
     bool timers_started;
     bitten_risk_query_t query;
     uint64_t gates, refused[BITTEN_R_COUNT_], xp_awards, snapshots, halts_raised;
+    uint64_t margin_status_asks; /* `command` status sent to v7 EAs whose margin is unknown */
 };
 
 /* ---------------------------------------------------------------- config */
@@ -741,28 +743,51 @@ static bool s_ea_dialect(const bitten_frame_t *f)
            f->dialect == BITTEN_DIALECT_V202;
 }
 
+//  EA v7 with positions open and its margin unknown: ask for its status_report, whose margin
+//  the heartbeats then carry (rate-limited; only on the account's proven route).
+static void s_ask_margin_status(xp_risk_t *self, s_account_t *acc, bitten_ms_t now)
+{
+    if (!risk_wants_margin_status(&acc->state, &self->params, acc->margin_status_asked_at, now))
+        return;
+    acc->margin_status_asked_at = now; /* also when it cannot go out: at most one try per interval */
+    bitten_ea_command_t cmd = {.command = BITTEN_EA_CMD_STATUS};
+    char frame[256];
+    int len = bitten_encode_ea_command(&cmd, frame, sizeof frame);
+    bitten_reason_t reason = BITTEN_R_INTERNAL;
+    if (len > 0 && bitten_core_send_to(self->core, acc->uuid, BITTEN_FRAME_COMMAND, frame,
+                                       (size_t)len, &reason) == 0) {
+        self->margin_status_asks++;
+        BLOG_INFO(self->log, "xp_risk", "margin.status_asked",
+                  "uuid=%s positions=%lld why=\"margin level unknown: asking for status_report\"",
+                  acc->uuid, (long long)acc->state.reported_positions);
+    } else {
+        BLOG_DEBUG(self->log, "xp_risk", "margin.status_not_sent", "uuid=%s reason=%s", acc->uuid,
+                   bitten_reason_str(reason));
+    }
+}
+
 //  A real EA's frame that carries the account's state is its telemetry (issue 13 §4).
 static void s_ea_state(xp_risk_t *self, const char *uuid, bitten_dialect_t dialect,
                        const risk_ea_state_t *st, const char *what)
 {
-    bitten_telemetry_t t;
-    if (!*uuid || !risk_ea_state_telemetry(st, &t))
+    if (!*uuid || !st->has_balance || !st->has_equity)
         return;
-    snprintf(t.uuid, sizeof t.uuid, "%s", uuid);
     s_account_t *acc = s_account(self, uuid);
     if (!acc)
         return;
     bitten_ms_t now = bitten_core_now_ms(self->core);
     //  Fresh by this EA's own cadence (risk_telemetry_max_age_s); v7's counts do not clear
-    //  positions (the fire router reconciles them).
+    //  positions (the fire router reconciles them). A frame without margin carries the last
+    //  reported one only for the same positions count (account_apply_ea_state).
     acc->state.telemetry_dialect = dialect;
-    if (account_apply_telemetry(&acc->state, &t, now, &self->params) != 0) {
+    if (account_apply_ea_state(&acc->state, st, now, &self->params) != 0) {
         BLOG_WARN(self->log, "xp_risk", "telemetry.ignored",
                   "uuid=%s from=%s why=\"a number is not finite\"", acc->uuid, what);
         return;
     }
     s_changed(self, acc, now);
     s_evaluate_halts(self, acc, now);
+    s_ask_margin_status(self, acc, now);
 }
 
 static void s_on_handshake(void *arg, bitten_event_t event, const void *payload)
@@ -789,7 +814,11 @@ static void s_on_result_state(void *arg, bitten_event_t event, const void *paylo
                           .has_margin = r->has_margin, .has_free_margin = r->has_free_margin,
                           .has_margin_level = r->has_margin_level, .balance = r->balance,
                           .equity = r->equity, .margin = r->margin, .free_margin = r->free_margin,
-                          .margin_level = r->margin_level};
+                          .margin_level = r->margin_level,
+                          //  A buy/sell's fill names its price (v7: ticket 0 and price 0 answer
+                          //  a close): its margin is after one more position.
+                          .opening_fill = r->status == BITTEN_RESULT_SUCCESS && !r->is_close &&
+                                          r->has_price && r->price > 0.0};
     s_ea_state(arg, r->uuid, f->dialect, &st, "trade_result");
 }
 
@@ -1043,6 +1072,8 @@ static void s_status(void *arg, json_t *section)
                                 json_integer((json_int_t)self->refused[i]));
     json_object_set_new(section, "refused", refused);
     json_object_set_new(section, "xp_awards", json_integer((json_int_t)self->xp_awards));
+    json_object_set_new(section, "margin_status_asks",
+                        json_integer((json_int_t)self->margin_status_asks));
     json_object_set_new(section, "snapshots", json_integer((json_int_t)self->snapshots));
     json_object_set_new(section, "accounts", s_accounts_json(self, XP_RISK_STATUS_MAX));
 }

@@ -171,6 +171,10 @@ static void s_see_positions(account_state_t *s, bool has_positions, int64_t posi
         return;
     s->reported_positions = positions;
     s->has_reported_positions = true;
+    //  A margin is known only for the count it was reported with (account_apply_ea_state).
+    if (s->has_margin_basis && positions != s->margin_basis_positions)
+        s->has_margin_basis = false;
+    s->margin_pending_opens = 0;
     if (positions == 0 && s->telemetry_dialect != BITTEN_DIALECT_V7)
         s->position_count = 0;
 }
@@ -248,6 +252,72 @@ bool risk_ea_state_telemetry(const risk_ea_state_t *in, bitten_telemetry_t *out)
         out->margin = 0.0;
     }
     return true;
+}
+
+int account_apply_ea_state(account_state_t *s, const risk_ea_state_t *in, bitten_ms_t now,
+                           const risk_params_t *p)
+{
+    bitten_telemetry_t t;
+    if (!risk_ea_state_telemetry(in, &t))
+        return 1;
+    bool says_margin = in->has_margin || in->has_free_margin || in->has_margin_level;
+    bool counted = in->has_positions && in->positions > 0;
+    bool has_basis = s->has_margin_basis;
+    double basis = s->margin_basis;
+    int64_t basis_positions = s->margin_basis_positions;
+    bool carried = false;
+    if (!says_margin && counted) {
+        //  Opening fills' margin, bound to the first count after them when it grew by exactly
+        //  one position per fill.
+        if (s->margin_pending_opens > 0 && s->has_reported_positions &&
+            in->positions == s->reported_positions + s->margin_pending_opens) {
+            has_basis = true;
+            basis = s->margin_pending;
+            basis_positions = in->positions;
+        }
+        if (has_basis && basis_positions == in->positions) {
+            t.has_margin = true;
+            t.margin = basis;
+            carried = true;
+        }
+    }
+    //  Known before this frame: an opening fill adds margin, so a result not above it is not
+    //  known to be after the fill.
+    bool known = s->has_margin && s->margin_level_state != RISK_LEVEL_UNKNOWN;
+    double margin_before = s->margin;
+    if (account_apply_telemetry(s, &t, now, p) != 0)
+        return -1;
+    if (in->has_positions) {
+        //  s_see_positions dropped a basis of another count and the pending fills.
+        s->has_margin_basis = false;
+        if (carried || (counted && in->has_margin && in->margin > 0.0)) {
+            s->has_margin_basis = true;
+            s->margin_basis = carried ? basis : in->margin;
+            s->margin_basis_positions = in->positions;
+        }
+    } else if (says_margin) {
+        //  A trade result: the book changed, its count is not said.
+        s->has_margin_basis = false;
+        if (in->opening_fill && in->has_margin && in->margin > 0.0 &&
+            (!known || in->margin > margin_before) && s->margin_pending_opens >= 0) {
+            s->margin_pending_opens++;
+            s->margin_pending = in->margin;
+        } else {
+            s->margin_pending_opens = -1;
+        }
+    }
+    return 0;
+}
+
+bool risk_wants_margin_status(const account_state_t *s, const risk_params_t *p,
+                              bitten_ms_t last_asked, bitten_ms_t now)
+{
+    if (s->telemetry_dialect != BITTEN_DIALECT_V7 || p->margin_status_interval_v7_s <= 0 ||
+        s->margin_level_state != RISK_LEVEL_UNKNOWN || !s->has_reported_positions ||
+        s->reported_positions <= 0)
+        return false;
+    return last_asked <= 0 || now < last_asked ||
+           now - last_asked >= (int64_t)p->margin_status_interval_v7_s * S_MS_PER_S;
 }
 
 static int s_find_position(const account_state_t *s, const char *signal_id, int64_t ticket)

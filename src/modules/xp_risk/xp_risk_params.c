@@ -39,6 +39,7 @@ static const bitten_cfg_bind_t s_param_keys[] = {
     {"risk.free_margin_min", S_D(free_margin_min)},
     {"risk.telemetry_max_age_s", S_I(telemetry_max_age_s)},
     {"risk.telemetry_max_age_v7_s", S_I(telemetry_max_age_v7_s)},
+    {"risk.margin_status_interval_v7_s", S_I(margin_status_interval_v7_s)},
     {"risk.telemetry_max_age_v205_s", S_I(telemetry_max_age_v205_s)},
     {"risk.telemetry_max_age_v202_s", S_I(telemetry_max_age_v202_s)},
     {"risk.max_fires_per_window", S_I(max_fires_per_window)},
