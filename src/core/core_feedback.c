@@ -187,6 +187,14 @@ static int s_learn_route(core_src_t *src, const unsigned char *rid, size_t rid_l
         return s_refuse(src, BITTEN_R_UUID_NOT_AUTHORIZED, "target_uuid",
                         "target_uuid minus its last byte is not the connection's identity", data,
                         len);
+    //  An account with its own endpoint pair is served by that PUSH alone (docs/security.md):
+    //  a route would take precedence over it (core_channels.c s_route) and send its commands
+    //  to whoever spoke first on the ROUTER.
+    if (core_pair_find(core, target))
+        return s_refuse(src, BITTEN_R_UUID_NOT_AUTHORIZED, "target_uuid",
+                        "this account has its own endpoint pair: it is never routed over the "
+                        "ROUTER",
+                        data, len);
     bitten_account_t acc;
     if (pending && aq->find && aq->normalize && aq->find(aq->self, target, &acc) != 0) {
         *pending = true;
