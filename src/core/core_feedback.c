@@ -195,6 +195,12 @@ static int s_learn_route(core_src_t *src, const unsigned char *rid, size_t rid_l
                         "this account has its own endpoint pair: it is never routed over the "
                         "ROUTER",
                         data, len);
+    //  The same for command.account: the shared PUSH's one EA (v7, v2.02) is its route.
+    if (*core->set.command_account && strcmp(core->set.command_account, target) == 0)
+        return s_refuse(src, BITTEN_R_UUID_NOT_AUTHORIZED, "target_uuid",
+                        "this account is command.account: it is served by the shared PUSH, "
+                        "never routed over the ROUTER",
+                        data, len);
     bitten_account_t acc;
     if (pending && aq->find && aq->normalize && aq->find(aq->self, target, &acc) != 0) {
         *pending = true;

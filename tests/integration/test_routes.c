@@ -220,6 +220,36 @@ static void test_a_hello_on_the_router_cannot_take_a_pair_accounts_commands(void
 }
 
 
+//  The same for command.account (the shared PUSH's one EA): a HELLO naming it from a DEALER
+//  with the right identity binds nothing, and its commands still leave on the shared PUSH.
+static void test_a_hello_on_the_router_cannot_take_the_command_accounts_commands(void **state)
+{
+    bt_daemon_t d;
+    assert_int_equal(bt_daemon_start(&d, "command\n    account = \"acct_rt_S\"\n", s_args), 0);
+    void *pull = bt_command_socket(&d), *push = bt_feedback_socket(&d, true);
+    assert_int_equal(bt_wait_status(&d, "channels.command.peers", 1, 3000), 1);
+    bt_send(push, "{\"type\":\"telemetry\",\"uuid\":\"acct_rt_S\",\"balance\":1000.0,"
+                  "\"equity\":1000.0,\"margin\":0.0,\"free_margin\":1000.0,\"positions\":0}");
+    assert_int_equal(bt_wait_status(&d, "eas.online", 1, 3000), 1);
+    void *dealer = bt_dealer_socket(&d, "acct_rt_");
+    assert_non_null(dealer);
+    assert_int_equal(bt_wait_status(&d, "channels.router.peers", 1, 3000), 1);
+    bt_send(dealer, HELLO("acct_rt_S"));
+    assert_int_equal(bt_wait_status(&d, "rejects.UUID_NOT_AUTHORIZED", 1, 3000), 1);
+    assert_true(bt_log_contains(&d, "this account is command.account", 2000));
+    json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "channels.router.routes_learned"), 0);
+    json_decref(st);
+    s_close(&d, "acct_rt_S", "rt_ca_1", "SENT", NULL);
+    assert_int_equal(s_frames(pull, "\"signal_id\":\"rt_ca_1\"", NULL, 500), 1);
+    assert_int_equal(s_frames(dealer, "rt_ca_1", NULL, 300), 0);
+    zmq_close(dealer);
+    zmq_close(pull);
+    zmq_close(push);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
 static void test_a_dealer_ea_registers_by_hello_and_gets_only_its_fires(void **state)
 {
     bt_daemon_t d;
@@ -349,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_two_accounts_on_their_own_pairs_each_get_only_their_fires),
         cmocka_unit_test(test_a_dealer_ea_registers_by_hello_and_gets_only_its_fires),
         cmocka_unit_test(test_a_hello_on_the_router_cannot_take_a_pair_accounts_commands),
+        cmocka_unit_test(test_a_hello_on_the_router_cannot_take_the_command_accounts_commands),
         cmocka_unit_test(test_a_uuid_less_heartbeat_is_refused_unless_the_operator_names_its_account),
         cmocka_unit_test(test_a_v2_confirmation_on_the_confirm_socket_reaches_the_bus),
     };
