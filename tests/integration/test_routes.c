@@ -187,9 +187,36 @@ static void test_two_accounts_on_their_own_pairs_each_get_only_their_fires(void 
     "\"leverage\":100,\"margin\":0.00,\"free_margin\":850.47,\"margin_level\":0.00,\"symbols\":15," \
     "\"version\":\"2.05\",\"timestamp\":\"2025.09.15 19:33:51\"}"
 
-//  An account served by its own pair is never routed over the ROUTER: a HELLO naming it from
-//  a DEALER with the right identity (its uuid minus the last byte) binds nothing, and its
-//  commands still go to its PUSH, not to that DEALER (the pair would otherwise be overridden).
+//  A DEALER with the right identity (uuid minus its last byte) says HELLO for uuid, an account
+//  that a PUSH serves (ea_pull reads it): the HELLO binds nothing (why: the log's reason), and
+//  a close for the account still leaves on that PUSH, never to the DEALER. Closes the sockets.
+static void s_expect_hello_refused(bt_daemon_t *d, const char *uuid, const char *why,
+                                   void *ea_pull, void *ea_push, const char *signal_id)
+{
+    char identity[64], needle[96];
+    snprintf(identity, sizeof identity, "%.*s", (int)strlen(uuid) - 1, uuid);
+    void *dealer = bt_dealer_socket(d, identity);
+    assert_non_null(dealer);
+    assert_int_equal(bt_wait_status(d, "channels.router.peers", 1, 3000), 1);
+    char hello[512];
+    snprintf(hello, sizeof hello, HELLO("%s"), uuid);
+    bt_send(dealer, hello);
+    assert_int_equal(bt_wait_status(d, "rejects.UUID_NOT_AUTHORIZED", 1, 3000), 1);
+    assert_true(bt_log_contains(d, why, 2000));
+    json_t *st = bt_status(d);
+    assert_int_equal(bt_json_int(st, "channels.router.routes_learned"), 0);
+    json_decref(st);
+    s_close(d, uuid, signal_id, "SENT", NULL);
+    snprintf(needle, sizeof needle, "\"signal_id\":\"%s\"", signal_id);
+    assert_int_equal(s_frames(ea_pull, needle, NULL, 500), 1);
+    assert_int_equal(s_frames(dealer, signal_id, NULL, 300), 0);
+    zmq_close(dealer);
+    zmq_close(ea_pull);
+    zmq_close(ea_push);
+}
+
+//  An account served by its own pair is never routed over the ROUTER (the route would
+//  otherwise override the pair's PUSH and send its commands to whoever spoke first).
 static void test_a_hello_on_the_router_cannot_take_a_pair_accounts_commands(void **state)
 {
     bt_daemon_t d;
@@ -200,28 +227,13 @@ static void test_a_hello_on_the_router_cannot_take_a_pair_accounts_commands(void
     assert_int_equal(bt_wait_status(&d, "channels.accounts.0.command.peers", 1, 3000), 1);
     bt_send(a_push, V7_HEARTBEAT);
     assert_int_equal(bt_wait_status(&d, "eas.online", 1, 3000), 1);
-    void *dealer = bt_dealer_socket(&d, "acct_rt_");
-    assert_non_null(dealer);
-    assert_int_equal(bt_wait_status(&d, "channels.router.peers", 1, 3000), 1);
-    bt_send(dealer, HELLO("acct_rt_A"));
-    assert_int_equal(bt_wait_status(&d, "rejects.UUID_NOT_AUTHORIZED", 1, 3000), 1);
-    assert_true(bt_log_contains(&d, "its own endpoint pair: it is never routed", 2000));
-    json_t *st = bt_status(&d);
-    assert_int_equal(bt_json_int(st, "channels.router.routes_learned"), 0);
-    json_decref(st);
-    s_close(&d, "acct_rt_A", "rt_pr_1", "SENT", NULL);
-    assert_int_equal(s_frames(a_pull, "\"signal_id\":\"rt_pr_1\"", NULL, 500), 1);
-    assert_int_equal(s_frames(dealer, "rt_pr_1", NULL, 300), 0);
-    zmq_close(dealer);
-    zmq_close(a_pull);
-    zmq_close(a_push);
+    s_expect_hello_refused(&d, "acct_rt_A", "its own endpoint pair: it is never routed", a_pull,
+                           a_push, "rt_pr_1");
     assert_int_equal(bt_daemon_stop(&d, NULL), 0);
     bt_daemon_cleanup(&d);
 }
 
-
-//  The same for command.account (the shared PUSH's one EA): a HELLO naming it from a DEALER
-//  with the right identity binds nothing, and its commands still leave on the shared PUSH.
+//  The same for command.account (the shared PUSH's one EA).
 static void test_a_hello_on_the_router_cannot_take_the_command_accounts_commands(void **state)
 {
     bt_daemon_t d;
@@ -231,21 +243,8 @@ static void test_a_hello_on_the_router_cannot_take_the_command_accounts_commands
     bt_send(push, "{\"type\":\"telemetry\",\"uuid\":\"acct_rt_S\",\"balance\":1000.0,"
                   "\"equity\":1000.0,\"margin\":0.0,\"free_margin\":1000.0,\"positions\":0}");
     assert_int_equal(bt_wait_status(&d, "eas.online", 1, 3000), 1);
-    void *dealer = bt_dealer_socket(&d, "acct_rt_");
-    assert_non_null(dealer);
-    assert_int_equal(bt_wait_status(&d, "channels.router.peers", 1, 3000), 1);
-    bt_send(dealer, HELLO("acct_rt_S"));
-    assert_int_equal(bt_wait_status(&d, "rejects.UUID_NOT_AUTHORIZED", 1, 3000), 1);
-    assert_true(bt_log_contains(&d, "this account is command.account", 2000));
-    json_t *st = bt_status(&d);
-    assert_int_equal(bt_json_int(st, "channels.router.routes_learned"), 0);
-    json_decref(st);
-    s_close(&d, "acct_rt_S", "rt_ca_1", "SENT", NULL);
-    assert_int_equal(s_frames(pull, "\"signal_id\":\"rt_ca_1\"", NULL, 500), 1);
-    assert_int_equal(s_frames(dealer, "rt_ca_1", NULL, 300), 0);
-    zmq_close(dealer);
-    zmq_close(pull);
-    zmq_close(push);
+    s_expect_hello_refused(&d, "acct_rt_S", "this account is command.account", pull, push,
+                           "rt_ca_1");
     assert_int_equal(bt_daemon_stop(&d, NULL), 0);
     bt_daemon_cleanup(&d);
 }
