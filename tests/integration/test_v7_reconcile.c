@@ -51,18 +51,23 @@ static void s_disconnect(s_env_t *e)
 }
 
 //  One v7 heartbeat, returned once the daemon has counted (and so handled) it.
-static void s_hb(s_env_t *e, int positions)
+static void s_hb_balance(s_env_t *e, int positions, double balance)
 {
     char hb[256];
     snprintf(hb, sizeof hb,
-             "{\"type\":\"heartbeat\",\"balance\":10000.00,\"equity\":10000.00,"
+             "{\"type\":\"heartbeat\",\"balance\":%.2f,\"equity\":%.2f,"
              "\"positions\":%d,\"timestamp\":\"%s\"}",
-             positions, s_server_now());
+             balance, balance, positions, s_server_now());
     json_t *st = bt_status(&e->d);
     int64_t n = bt_json_int(st, "frames_in.heartbeat");
     json_decref(st);
     bt_send(e->fb, hb);
     assert_int_equal(bt_wait_status(&e->d, "frames_in.heartbeat", n + 1, 5000), n + 1);
+}
+
+static void s_hb(s_env_t *e, int positions)
+{
+    s_hb_balance(e, positions, 10000.0);
 }
 
 static void s_start_cfg(s_env_t *e, const char *extra, const char *extra_zpl)
@@ -589,10 +594,44 @@ static void test_a_bad_brokers_config_stops_start_up(void **state)
     }
 }
 
+//  v7 never says a close's profit, but its heartbeats say the balance: closes reconciled from
+//  them that left the balance lower count one loss each round for the loss cooldown
+//  (risk.cooldown_after_losses 2), so a third fire is refused RISK_COOLDOWN; no XP moves.
+static void test_v7_closes_that_lost_the_balance_start_the_loss_cooldown(void **state)
+{
+    (void)state;
+    s_env_t e;
+    s_start(&e);
+    s_fire_and_fill(&e, "lc1", "EURUSD", "buy", 3001);
+    s_hb_balance(&e, 0, 9950.0);
+    s_hb_balance(&e, 0, 9950.0);
+    s_assert_closed_unknown(&e, "lc1");
+    json_t *risk = s_risk(&e);
+    assert_int_equal(json_integer_value(json_object_get(risk, "loss_streak")), 1);
+    json_decref(risk);
+    int64_t xp = s_xp(&e);
+    s_fire_and_fill(&e, "lc2", "EURUSD", "buy", 3002);
+    s_hb_balance(&e, 0, 9900.0);
+    s_hb_balance(&e, 0, 9900.0);
+    s_assert_closed_unknown(&e, "lc2");
+    risk = s_risk(&e);
+    assert_int_equal(json_integer_value(json_object_get(risk, "loss_streak")), 2);
+    json_decref(risk);
+    assert_true(s_xp(&e) >= xp); /* the fill paid; the unknown close charged nothing */
+    json_t *r = s_ctl(&e, "{\"cmd\":\"fire\",\"uuid\":\"" UUID "\",\"symbol\":\"EURUSD\","
+                          "\"action\":\"buy\",\"sl_pips\":20,\"tp_pips\":30,\"lot\":0.05,"
+                          "\"signal_id\":\"lc3\"}");
+    assert_string_equal(json_string_value(json_object_get(r, "state")), "REFUSED");
+    assert_string_equal(json_string_value(json_object_get(r, "reason")), "RISK_COOLDOWN");
+    json_decref(r);
+    s_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heartbeats_at_zero_twice_after_the_fill_close_all_profit_unknown),
+        cmocka_unit_test(test_v7_closes_that_lost_the_balance_start_the_loss_cooldown),
         cmocka_unit_test(test_a_restart_keeps_filled_fires_until_the_heartbeats_say_zero),
         cmocka_unit_test(test_the_answer_to_our_close_closes_its_symbol_or_all),
         cmocka_unit_test(test_v7_account_state_goes_stale_by_the_v7_limit),

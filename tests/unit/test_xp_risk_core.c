@@ -825,6 +825,60 @@ static void test_a_close_with_unknown_profit_untracks_and_invents_nothing(void *
     assert_int_equal(s.closes_unknown_today, 0);
 }
 
+//  v7 closes of unknown profit still feed the loss cooldown: the balance the EA reports after
+//  them, against the balance while their positions were open, is one loss (or one gain) for
+//  all of them; no XP, no P/L either way.
+static void s_v7_heartbeat(account_state_t *s, double balance, int64_t positions,
+                           bitten_ms_t now, const risk_params_t *p)
+{
+    bitten_ea_heartbeat_t h;
+    memset(&h, 0, sizeof h);
+    h.balance = h.equity = balance;
+    h.has_balance = h.has_equity = h.has_positions = true;
+    h.positions = positions;
+    assert_int_equal(account_apply_heartbeat(s, &h, now, p), 0);
+}
+
+static void test_unknown_profit_closes_that_lost_start_the_loss_cooldown(void **state)
+{
+    risk_params_t p = risk_params_default();
+    p.cooldown_after_losses = 2;
+    const risk_tier_params_t *t = risk_tier_params(&p, BITTEN_TIER_COMMANDER);
+    account_state_t s = s_account(&p); /* balance 10000 */
+    /* two positions closed together, the balance 50 lower: one loss, not two, no P/L */
+    assert_int_equal(account_apply_fill(&s, "A1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 1), 0);
+    assert_int_equal(account_apply_fill(&s, "A2", "GBPUSD", BITTEN_ACTION_BUY, 0.1, 2), 0);
+    s_v7_heartbeat(&s, 10000.0, 2, T0 + SEC, &p); /* open: the balance moves not */
+    assert_int_equal(account_apply_close_unknown(&s, "A1", 0, T0 + 2 * SEC, &p), 0);
+    assert_int_equal(account_apply_close_unknown(&s, "A2", 0, T0 + 2 * SEC, &p), 0);
+    assert_int_equal(s.consecutive_losses, 0); /* judged by the balance that follows */
+    s_v7_heartbeat(&s, 9950.0, 0, T0 + 3 * SEC, &p);
+    assert_int_equal(s.consecutive_losses, 1);
+    assert_int_equal(s.last_loss_at, T0 + 3 * SEC);
+    assert_double_equal(s.realised_pl_today, 0.0, 1e-9);
+    /* a later heartbeat with no close waiting judges nothing */
+    s_v7_heartbeat(&s, 9900.0, 0, T0 + 4 * SEC, &p);
+    assert_int_equal(s.consecutive_losses, 1);
+    /* a second losing round: two losses, the cooldown holds */
+    assert_int_equal(account_apply_fill(&s, "A3", "EURUSD", BITTEN_ACTION_BUY, 0.1, 3), 0);
+    assert_int_equal(account_apply_close_unknown(&s, "A3", 0, T0 + 5 * SEC, &p), 0);
+    s_v7_heartbeat(&s, 9800.0, 0, T0 + 6 * SEC, &p);
+    assert_int_equal(s.consecutive_losses, 2);
+    assert_int_equal(risk_check_cooldown(&s, &p, t, T0 + 7 * SEC), R(RISK_COOLDOWN));
+    /* a round at breakeven (within xp.breakeven_pct of the balance) moves nothing */
+    assert_int_equal(account_apply_fill(&s, "A4", "EURUSD", BITTEN_ACTION_BUY, 0.1, 4), 0);
+    assert_int_equal(account_apply_close_unknown(&s, "A4", 0, T0 + 8 * SEC, &p), 0);
+    s_v7_heartbeat(&s, 9800.0, 0, T0 + 9 * SEC, &p);
+    assert_int_equal(s.consecutive_losses, 2);
+    /* a round that gained ends the loss streak, with no win streak (no XP) */
+    assert_int_equal(account_apply_fill(&s, "A5", "EURUSD", BITTEN_ACTION_BUY, 0.1, 5), 0);
+    assert_int_equal(account_apply_close_unknown(&s, "A5", 0, T0 + 10 * SEC, &p), 0);
+    s_v7_heartbeat(&s, 9900.0, 0, T0 + 11 * SEC, &p);
+    assert_int_equal(s.consecutive_losses, 0);
+    assert_int_equal(s.win_streak, 0);
+    assert_int_equal(risk_check_cooldown(&s, &p, t, T0 + 12 * SEC), R(OK));
+}
+
 static void test_hedge_refuses_the_opposite_side_on_the_same_symbol(void **state)
 {
     risk_params_t p = risk_params_default();
@@ -1323,6 +1377,7 @@ int main(void)
         cmocka_unit_test(test_the_eas_position_count_counts_and_zero_clears_tracked_positions),
         cmocka_unit_test(test_fills_are_tracked_once_and_need_a_side),
         cmocka_unit_test(test_a_close_with_unknown_profit_untracks_and_invents_nothing),
+        cmocka_unit_test(test_unknown_profit_closes_that_lost_start_the_loss_cooldown),
         cmocka_unit_test(test_freshness_follows_the_dialect_the_state_came_in),
         cmocka_unit_test(test_hedge_refuses_the_opposite_side_on_the_same_symbol),
         cmocka_unit_test(test_cooldown_after_two_losses_ends_exactly_at_its_length),

@@ -179,6 +179,36 @@ static void s_see_positions(account_state_t *s, bool has_positions, int64_t posi
         s->position_count = 0;
 }
 
+//  A balance the EA just reported: judges the closes of unknown profit waiting for it (one
+//  loss or one gain for all of them: which one lost is unknown), and takes the basis for the
+//  positions still open.
+static void s_judge_unknown_closes(account_state_t *s, bitten_ms_t now, const risk_params_t *p)
+{
+    if (!s->has_balance)
+        return;
+    if (s->unknown_close_waiting && s->has_unknown_basis) {
+        s->unknown_close_waiting = false;
+        double delta = s->balance - s->unknown_basis_balance;
+        switch (risk_close_outcome(delta, s->balance, p)) {
+        case RISK_CLOSE_LOSS:
+            s->consecutive_losses++;
+            s->last_loss_at = now;
+            s->win_streak = 0;
+            break;
+        case RISK_CLOSE_WIN:
+            s->consecutive_losses = 0;
+            break;
+        case RISK_CLOSE_BREAKEVEN:
+            break;
+        }
+        s->has_unknown_basis = false;
+    }
+    if (!s->has_unknown_basis && s->position_count > 0) {
+        s->unknown_basis_balance = s->balance;
+        s->has_unknown_basis = true;
+    }
+}
+
 int account_apply_telemetry(account_state_t *s, const bitten_telemetry_t *t, bitten_ms_t now,
                             const risk_params_t *p)
 {
@@ -217,6 +247,7 @@ int account_apply_telemetry(account_state_t *s, const bitten_telemetry_t *t, bit
     s_see_positions(s, t->has_positions, t->positions);
     s->last_telemetry_at = now;
     s->has_telemetry = true;
+    s_judge_unknown_closes(s, now, p);
     return 0;
 }
 
@@ -228,6 +259,7 @@ int account_apply_heartbeat(account_state_t *s, const bitten_ea_heartbeat_t *h, 
     account_roll_day(s, now, p);
     s_see_balance_equity(s, h->has_balance, h->balance, h->has_equity, h->equity);
     s_see_positions(s, h->has_positions, h->positions);
+    s_judge_unknown_closes(s, now, p);
     return 0;
 }
 
@@ -348,6 +380,10 @@ int account_apply_fill(account_state_t *s, const char *signal_id, const char *sy
     pos->direction = direction;
     pos->ticket = ticket > 0 ? ticket : 0;
     pos->lot = lot;
+    if (!s->has_unknown_basis && s->has_balance) {
+        s->unknown_basis_balance = s->balance; /* an open adds nothing to the balance */
+        s->has_unknown_basis = true;
+    }
     return 0;
 }
 
@@ -418,6 +454,8 @@ int account_apply_close_unknown(account_state_t *s, const char *signal_id, int64
     account_roll_day(s, now, p);
     int at = s_untrack(s, signal_id, ticket);
     s->closes_unknown_today++;
+    if (s->has_unknown_basis)
+        s->unknown_close_waiting = true;
     return at >= 0 ? 0 : 1;
 }
 

@@ -147,6 +147,11 @@ typedef struct {
     /* closes */
     int consecutive_losses, win_streak; /* a breakeven close resets both */
     bitten_ms_t last_loss_at;
+    /* closes whose profit is unknown (EA v7) are judged together, for the loss cooldown only,
+       by the balance the EA reports after them against the balance while their positions were
+       open (basis; not kept in snapshots: a restart forgets it) */
+    double unknown_basis_balance;
+    bool has_unknown_basis, unknown_close_waiting;
 
     /* fires, for the per-window count and spacing: a ring of the latest times */
     bitten_ms_t recent_fires[RISK_RECENT_FIRES_MAX];
@@ -243,6 +248,9 @@ int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticke
  *  signal_id (or ticket when > 0); today's P/L and the streaks stay as they are (a number for
  *  them would be invented) and closes_unknown_today + 1 says today's realised P/L is
  *  incomplete. The daily loss stays the balance's (an account-level fact the EA reports).
+ *  For the loss cooldown only, the next balance the EA reports judges the closes since the
+ *  basis together: lower by more than breakeven counts one loss (consecutive_losses + 1,
+ *  last_loss_at, win_streak 0), higher ends the loss streak, else nothing; no XP either way.
  *  Returns 0 when a tracked position closed, 1 when none matched. */
 int account_apply_close_unknown(account_state_t *s, const char *signal_id, int64_t ticket,
                                 bitten_ms_t now, const risk_params_t *p);
