@@ -839,6 +839,15 @@ static void s_v7_heartbeat(account_state_t *s, double balance, int64_t positions
     assert_int_equal(account_apply_heartbeat(s, &h, now, p), 0);
 }
 
+//  One position filled and closed with profit unknown, then a heartbeat at balance (at s).
+static void s_v7_round(account_state_t *s, const char *id, int64_t ticket, double balance,
+                       bitten_ms_t at, const risk_params_t *p)
+{
+    assert_int_equal(account_apply_fill(s, id, "EURUSD", BITTEN_ACTION_BUY, 0.1, ticket), 0);
+    assert_int_equal(account_apply_close_unknown(s, id, 0, at, p), 0);
+    s_v7_heartbeat(s, balance, 0, at + SEC, p);
+}
+
 static void test_unknown_profit_closes_that_lost_start_the_loss_cooldown(void **state)
 {
     risk_params_t p = risk_params_default();
@@ -860,20 +869,14 @@ static void test_unknown_profit_closes_that_lost_start_the_loss_cooldown(void **
     s_v7_heartbeat(&s, 9900.0, 0, T0 + 4 * SEC, &p);
     assert_int_equal(s.consecutive_losses, 1);
     /* a second losing round: two losses, the cooldown holds */
-    assert_int_equal(account_apply_fill(&s, "A3", "EURUSD", BITTEN_ACTION_BUY, 0.1, 3), 0);
-    assert_int_equal(account_apply_close_unknown(&s, "A3", 0, T0 + 5 * SEC, &p), 0);
-    s_v7_heartbeat(&s, 9800.0, 0, T0 + 6 * SEC, &p);
+    s_v7_round(&s, "A3", 3, 9800.0, T0 + 5 * SEC, &p);
     assert_int_equal(s.consecutive_losses, 2);
     assert_int_equal(risk_check_cooldown(&s, &p, t, T0 + 7 * SEC), R(RISK_COOLDOWN));
     /* a round at breakeven (within xp.breakeven_pct of the balance) moves nothing */
-    assert_int_equal(account_apply_fill(&s, "A4", "EURUSD", BITTEN_ACTION_BUY, 0.1, 4), 0);
-    assert_int_equal(account_apply_close_unknown(&s, "A4", 0, T0 + 8 * SEC, &p), 0);
-    s_v7_heartbeat(&s, 9800.0, 0, T0 + 9 * SEC, &p);
+    s_v7_round(&s, "A4", 4, 9800.0, T0 + 8 * SEC, &p);
     assert_int_equal(s.consecutive_losses, 2);
     /* a round that gained ends the loss streak, with no win streak (no XP) */
-    assert_int_equal(account_apply_fill(&s, "A5", "EURUSD", BITTEN_ACTION_BUY, 0.1, 5), 0);
-    assert_int_equal(account_apply_close_unknown(&s, "A5", 0, T0 + 10 * SEC, &p), 0);
-    s_v7_heartbeat(&s, 9900.0, 0, T0 + 11 * SEC, &p);
+    s_v7_round(&s, "A5", 5, 9900.0, T0 + 10 * SEC, &p);
     assert_int_equal(s.consecutive_losses, 0);
     assert_int_equal(s.win_streak, 0);
     assert_int_equal(risk_check_cooldown(&s, &p, t, T0 + 12 * SEC), R(OK));
