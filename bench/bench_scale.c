@@ -19,6 +19,10 @@
 #include "bench_common.h"
 #include "bitten/proto.h"
 
+//  fds --fit leaves free in bittend besides its own and the EAs' (the bench's status
+//  requests, a reconnect that is accepted before the old connection's fd is closed).
+#define FIT_SPARE_FDS 4
+
 typedef struct {
     int n, base; /* EAs base .. base + n - 1 of the whole run live in this process */
     void **pull, **push;
@@ -240,8 +244,22 @@ static double s_cpu_sum(const pid_t *pids, int n)
 }
 
 //  The same load against a bare libzmq PULL + PUSH process (bench_baseline_recv scale).
-static int s_baseline(const char *recv, json_t *out, int n, int n0, double window, int *pipes,
-                      pid_t *workers, int nw)
+//  Soak: the baseline process's RSS every probe_s seconds.
+typedef struct {
+    pid_t pid;
+    json_t *rss;
+} s_rss_probe_t;
+
+static bool s_probe_rss(void *arg, double elapsed)
+{
+    s_rss_probe_t *r = arg;
+    json_array_append_new(r->rss,
+                          json_pack("[f, I]", elapsed, (json_int_t)bb_proc_status_kb(r->pid, "VmRSS")));
+    return false;
+}
+
+static int s_baseline(const char *recv, json_t *out, int n, int n0, double window, double rss_every,
+                      int *pipes, pid_t *workers, int nw)
 {
     int fd[2];
     if (pipe(fd) != 0)
@@ -280,7 +298,9 @@ static int s_baseline(const char *recv, json_t *out, int n, int n0, double windo
     double cpu0 = bb_proc_cpu_s(pid), wcpu0 = s_cpu_sum(workers, nw);
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
-    double took = s_load(&e, window, &sec, NULL, NULL, 1e9);
+    s_rss_probe_t rp = {pid, rss_every > 0 ? json_array() : NULL};
+    double took = s_load(&e, window, &sec, rss_every > 0 ? s_probe_rss : NULL, &rp,
+                         rss_every > 0 ? rss_every : 1e9);
     double cpu1 = bb_proc_cpu_s(pid), wcpu1 = s_cpu_sum(workers, nw);
     getrusage(RUSAGE_SELF, &ru1);
     double client = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
@@ -296,6 +316,8 @@ static int s_baseline(const char *recv, json_t *out, int n, int n0, double windo
     json_object_set_new(out, "rss_idle_kb", json_integer(rss_idle));
     json_object_set_new(out, "rss_kb", json_integer(bb_proc_status_kb(pid, "VmRSS")));
     json_object_set_new(out, "fds", json_integer(bb_proc_fds(pid)));
+    if (rp.rss)
+        json_object_set_new(out, "rss_samples", rp.rss);
     bb_emit(out);
     for (int w = 0; w < nw; w++) {
         close(pipes[w]);
@@ -315,7 +337,8 @@ static int s_baseline(const char *recv, json_t *out, int n, int n0, double windo
 int main(int argc, char **argv)
 {
     const char *bittend = "build-bench/bittend", *baseline = NULL;
-    int n = 1000, off = 10, offline_after = 10;
+    int n = 1000, off = 10, offline_after = 10, keepalive_s = 5;
+    bool fit = false;
     double window = 30, rss_every = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--bittend"))
@@ -330,23 +353,55 @@ int main(int argc, char **argv)
             baseline = argv[i + 1];
         else if (!strcmp(argv[i], "--rss-every"))
             rss_every = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--keepalive"))
+            keepalive_s = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--fit"))
+            fit = atoi(argv[i + 1]) != 0;
         else {
             fprintf(stderr, "usage: bench_scale [--bittend P] [--eas N] [--window S] "
-                            "[--offline-sample K] [--rss-every S] [--baseline RECV]\n");
+                            "[--offline-sample K] [--rss-every S] [--keepalive S] [--fit 0|1] "
+                            "[--baseline RECV]\n");
             return 2;
         }
     }
+    char extra[64], ka[64];
+    snprintf(extra, sizeof extra, "ea.offline_after_s=%d", offline_after);
+    snprintf(ka, sizeof ka, "command.keepalive_s=%d", keepalive_s);
+    const char *args[] = {"--set", extra, "--set", ka, NULL};
+    //  fds: 2 per EA in bittend (one tcp connection per socket) plus its own (listeners,
+    //  mailboxes, the store, the log: counted on an idle bittend); 4 per EA in the client (tcp
+    //  + the socket's mailbox eventfd, two sockets), so the EAs are spread over processes.
+    long nofile = bb_raise_nofile(2L * n + 4096);
+    int requested = n, own_fds = -1;
+    if (fit) {
+        bb_daemon_t probe;
+        if (bb_daemon_start(&probe, bittend, NULL, args) == 0) {
+            bb_sleep_ms(1000);
+            own_fds = bb_proc_fds(probe.pid);
+            bb_daemon_stop(&probe);
+        }
+        long room = own_fds > 0 ? (nofile - own_fds - FIT_SPARE_FDS) / 2 : n;
+        if (n > room)
+            n = (int)room; /* the baseline is given the same N by the same count */
+    }
     if (off > n / 4)
         off = n / 4;
-    //  fds: 2 per EA in bittend (one tcp connection per socket); 4 per EA in the client (tcp +
-    //  the socket's mailbox eventfd, two sockets), so the EAs are spread over processes.
-    long nofile = bb_raise_nofile(2L * n + 4096);
     int per_proc = (int)((nofile - 512) / 4);
     int procs = (n + per_proc - 1) / per_proc;
     int n0 = n - (procs - 1) * (n / procs); /* this process's share (the rest to workers) */
     json_t *out = json_pack("{s:s, s:i, s:f, s:I, s:i}", "bench", "scale", "eas", n, "window_s",
                             window, "nofile", (json_int_t)nofile, "client_procs", procs);
-    if (nofile < 2L * n + 64) {
+    if (requested != n)
+        json_object_set_new(
+            out, "fit_why",
+            json_sprintf("%d EAs need 2 x %d tcp fds + %d of bittend's own + %d spare = %ld > "
+                         "RLIMIT_NOFILE %ld (the hard limit; raising it needs CAP_SYS_RESOURCE)",
+                         requested, requested, own_fds, FIT_SPARE_FDS,
+                         2L * requested + own_fds + FIT_SPARE_FDS, nofile));
+    json_object_set_new(out, "eas_requested", json_integer(requested));
+    json_object_set_new(out, "bittend_own_fds", json_integer(own_fds));
+    json_object_set_new(out, "keepalive_s", json_integer(keepalive_s));
+    if (nofile < 2L * n + (own_fds > 0 ? own_fds + FIT_SPARE_FDS : 64)) {
         json_object_set_new(out, "ok", json_false());
         json_object_set_new(out, "why", json_sprintf("RLIMIT_NOFILE %ld (hard limit, not raisable "
                                                      "here) < %ld fds bittend needs for %d EAs "
@@ -374,13 +429,10 @@ int main(int argc, char **argv)
         pipes[nw] = fd[1];
         workers[nw++] = pid;
     }
-    char extra[64];
-    snprintf(extra, sizeof extra, "ea.offline_after_s=%d", offline_after);
-    const char *args[] = {"--set", extra, "--set", "command.keepalive_s=5", NULL};
     bb_daemon_t d;
     bb_stop_on_signals(&d);
     if (baseline)
-        return s_baseline(baseline, out, n, n0, window, pipes, workers, nw);
+        return s_baseline(baseline, out, n, n0, window, rss_every, pipes, workers, nw);
     if (bb_daemon_start(&d, bittend, NULL, args) != 0) {
         fprintf(stderr, "bench_scale: bittend did not start\n");
         return 1;

@@ -1,6 +1,7 @@
 /*  core.c: the daemon core's life cycle and loop: settings read once, bind, store, signals,
  *  keepalive / housekeeping / strict timers, the accessors and query registry of core.h. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,11 +192,35 @@ static void s_strict_cb(struct ev_loop *loop, ev_timer *w, int revents)
     s_strict_check(w->data);
 }
 
+//  Every CORE_TRIM_TICKS housekeeping ticks, the free memory inside malloc's heap goes back to
+//  the kernel. Frames come and go through libzmq's I/O thread and the loop at a high rate;
+//  what they leave free between live blocks stays resident until trimmed (1,000 EAs: ~10 MB
+//  after 5 minutes, and growing; docs/performance.md section 5).
+#define CORE_TRIM_TICKS 30
+
+static void s_trim(bitten_core_t *core)
+{
+#ifdef __GLIBC__
+    if (++core->trim_ticks < CORE_TRIM_TICKS)
+        return;
+    core->trim_ticks = 0;
+    bitten_ms_t t0 = s_clock_ms(CLOCK_MONOTONIC);
+    int released = malloc_trim(0);
+    bitten_ms_t took = s_clock_ms(CLOCK_MONOTONIC) - t0;
+    if (took >= 20)
+        BLOG_WARN(core->log, "core", "malloc.trim_slow", "ms=%lld released=%d", (long long)took,
+                  released);
+#else
+    (void)core;
+#endif
+}
+
 static void s_housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     bitten_core_t *core = w->data;
     s_clock_check(core);
     bitten_log_flush_suppressed(core->log);
+    s_trim(core);
 }
 
 //  Retention off the hot path: one bounded batch per table per pass, in one commit; while a
