@@ -279,6 +279,9 @@ static int s_move(fire_router_t *self, bitten_fire_rec_t *rec, bitten_fire_state
     //  SENT (only ever right after a send) is committed relaxed: no fsync between the frame
     //  and the reply. Its PENDING row was durable before the send; a SENT lost to a power loss
     //  leaves that PENDING row, which a restart makes UNCONFIRMED (s_unconfirmed_cb).
+    //  The move and what the bus handlers write for it (XP & risk's award and account
+    //  snapshot, VENOM's record) are one group: one commit, all or none. SENT's is relaxed.
+    bool grouped = bitten_store_group_begin(self->store, to == BITTEN_FIRE_SENT) == 0;
     int rc = 0;
     if ((to == BITTEN_FIRE_SENT ? bitten_store_fire_transition_relaxed
                                 : bitten_store_fire_transition)(self->store, rec->id, to, reason,
@@ -309,6 +312,13 @@ static int s_move(fire_router_t *self, bitten_fire_rec_t *rec, bitten_fire_state
             rec->profit = upd->profit, rec->has_profit = true;
     }
     s_announce(self, rec, from, detail, manual, 1.0);
+    if (grouped && bitten_store_group_end(self->store) != 0) {
+        BLOG_ERROR(self->log, "fire_router", "store.failed",
+                   "signal_id=%s uuid=%s fire_id=%lld to=%s alarm=1 error=\"commit: %s\"",
+                   rec->signal_id, rec->uuid, (long long)rec->id, bitten_fire_state_str(to),
+                   bitten_store_errmsg(self->store));
+        rc = -1;
+    }
     return rc;
 }
 
