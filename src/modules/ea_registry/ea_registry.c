@@ -232,6 +232,8 @@ static void s_status(void *arg, json_t *section)
     json_object_set_new(section, "anonymous_frames", json_integer((json_int_t)self->anonymous_frames));
     json_object_set_new(section, "pings_sent", json_integer((json_int_t)self->pings_sent));
     json_object_set_new(section, "pongs_matched", json_integer((json_int_t)self->pongs_matched));
+    if (!bitten_core_status_lists(self->core))
+        return; /* counts only: the list is `eas` (or status with lists) */
     json_t *list = json_array();
     size_t n = 0;
     for (s_ea_t *ea = zhashx_first(self->eas); ea; ea = zhashx_next(self->eas))

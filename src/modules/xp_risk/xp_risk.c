@@ -1063,7 +1063,15 @@ static void s_status(void *arg, json_t *section)
     json_object_set_new(section, "refused", refused);
     json_object_set_new(section, "xp_awards", json_integer((json_int_t)self->xp_awards));
     json_object_set_new(section, "snapshots", json_integer((json_int_t)self->snapshots));
-    json_object_set_new(section, "accounts", s_accounts_json(self, XP_RISK_STATUS_MAX));
+    //  Every active account halt (what an operator must see first), whatever the number of
+    //  accounts; each account's numbers only when asked (status lists, or accounts_risk).
+    json_t *account_halts = json_array();
+    for (size_t i = 0; i < self->n_halts; i++)
+        if (self->halts[i].rec.scope == BITTEN_HALT_ACCOUNT)
+            json_array_append_new(account_halts, s_halt_json(&self->halts[i]));
+    json_object_set_new(section, "account_halts", account_halts);
+    if (bitten_core_status_lists(self->core))
+        json_object_set_new(section, "accounts", s_accounts_json(self, XP_RISK_STATUS_MAX));
 }
 
 /* ---------------------------------------------------------------- start / stop */
