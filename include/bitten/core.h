@@ -88,6 +88,9 @@ typedef struct {
     void *self;
     /*  0 with *out filled, or -1 when no account has this uuid. */
     int (*find)(void *self, const char *uuid, bitten_account_t *out);
+    /*  The account's tier (a bitten_tier_t), or -1 unknown: find without the copy, for the
+     *  callers on every frame that need only that (XP & risk). NULL = use find. */
+    int (*tier)(void *self, const char *uuid);
     /*  The accounts in creation order (config first): count, then 0 / -1 per index. */
     size_t (*count)(void *self);
     int (*at)(void *self, size_t index, bitten_account_t *out);
