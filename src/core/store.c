@@ -287,8 +287,10 @@ int store_commit(bitten_store_t *self)
         s_simple(self, S_RELEASE);
         return -1;
     }
-    if (s_simple(self, S_COMMIT) == 0)
+    if (s_simple(self, S_COMMIT) == 0) {
+        self->relaxed_unsynced = self->relaxed; /* a FULL commit fsyncs the whole log */
         return 0;
+    }
     s_simple(self, S_ROLLBACK);
     return -1;
 }
@@ -308,6 +310,8 @@ static int s_group_commit(bitten_store_t *self)
     if (s_simple(self, S_COMMIT) != 0) {
         s_simple(self, S_ROLLBACK);
         rc = -1;
+    } else {
+        self->relaxed_unsynced = self->relaxed;
     }
     if (self->group_relaxed)
         store_end_relaxed(self);
@@ -318,6 +322,25 @@ void store_group_flush(bitten_store_t *self)
 {
     if (self->group_open && !self->in_savepoint && s_group_commit(self) != 0)
         self->group_failed = true;
+}
+
+int bitten_store_sync(bitten_store_t *self)
+{
+    if (!self)
+        return -1;
+    if (!self->relaxed_unsynced || self->group_open || self->in_savepoint)
+        return 0;
+    if (self->relaxed && s_simple(self, S_SYNC_FULL) != 0)
+        return -1;
+    self->relaxed = false;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char at[32];
+    snprintf(at, sizeof at, "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    if (bitten_store_kv_set(self, "store.synced_at", at) != 0)
+        return -1;
+    self->relaxed_unsynced = false;
+    return 1;
 }
 
 int bitten_store_group_begin(bitten_store_t *self, bool relaxed)

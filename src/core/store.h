@@ -113,6 +113,13 @@ void bitten_store_latency(const bitten_store_t *self, bitten_store_op_t op,
 int bitten_store_group_begin(bitten_store_t *self, bool relaxed);
 int bitten_store_group_end(bitten_store_t *self);
 
+/*  Makes the relaxed commits since the last durable one durable (one small fsync'd write, kv
+ *  `store.synced_at`), so a power loss cannot take them any more. 1 written, 0 nothing owed
+ *  (the last commit was durable, or a group is open), -1 error. For a timer shortly after a
+ *  relaxed commit: the frame never waits for it, and the window a power loss can drop a SENT
+ *  (and its account snapshot) in is bounded by that timer, not by the next fire. */
+int bitten_store_sync(bitten_store_t *self);
+
 /* ------------------------------------------------ fires (store_fires.c) */
 
 /*  Fire states, sources and the fire record are the trading vocabulary (bitten/trading.h). */

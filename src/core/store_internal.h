@@ -68,6 +68,7 @@ struct bitten_store {
     bool group_relaxed;    /* ... and its COMMIT runs at synchronous=NORMAL */
     bool in_savepoint;     /* a store_begin inside the group, not yet committed or rolled back */
     bool group_failed;     /* the group's early commit (store_group_flush) failed */
+    bool relaxed_unsynced; /* the last commit was relaxed: not yet on disk (bitten_store_sync) */
 };
 
 /* ---------------------------------------------------------------- store.c */

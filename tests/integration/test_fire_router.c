@@ -566,6 +566,40 @@ static void test_kill_9_after_a_send_neither_loses_nor_resends_the_fire(void **s
     s_stop(&e);
 }
 
+//  A SENT is a relaxed commit; when no durable commit follows (no result), the router makes it
+//  durable shortly after, off the frame's path: kv store.synced_at is written (durably) and
+//  the journal holds SENT, seen from another connection.
+static void test_a_sent_fire_without_result_is_made_durable_soon(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_sync\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    char path[400];
+    snprintf(path, sizeof path, "%s/state/bitten.db", e.d.dir);
+    int synced = 0;
+    for (int i = 0; i < 100 && !synced; i++) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *q = NULL;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 1000);
+        if (sqlite3_prepare_v2(db,
+                               "SELECT COUNT(*) FROM kv WHERE key = 'store.synced_at' AND "
+                               "EXISTS (SELECT 1 FROM fires WHERE signal_id = 'c_sync' AND "
+                               "state = 'SENT')",
+                               -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            synced = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+        if (!synced)
+            bt_sleep_ms(50);
+    }
+    assert_int_equal(synced, 1);
+    s_stop(&e);
+}
+
 //  SENT is a relaxed commit (no fsync): the frame leaves after ONE durable write, the PENDING
 //  row. A kill -9 after the send and before SENT is journaled (the hook) finds PENDING on
 //  disk: the restart makes it UNCONFIRMED (it may have reached the EA: here it did), never
@@ -884,6 +918,7 @@ int main(void)
         cmocka_unit_test(test_timeout_then_late_result_reconciles_and_orphans_are_published),
         cmocka_unit_test(test_a_symbol_close_that_timed_out_is_filled_by_its_late_result),
         cmocka_unit_test(test_kill_9_after_a_send_neither_loses_nor_resends_the_fire),
+        cmocka_unit_test(test_a_sent_fire_without_result_is_made_durable_soon),
         cmocka_unit_test(test_kill_9_between_the_send_and_its_sent_journal_is_unconfirmed),
         cmocka_unit_test(test_a_kill_9_after_a_fan_out_send_keeps_that_shot_and_only_that),
         cmocka_unit_test(test_after_a_reboot_every_pending_fan_out_target_is_unconfirmed),

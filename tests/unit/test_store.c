@@ -424,6 +424,35 @@ static void test_a_fire_insert_in_a_group_commits_the_group_first(void **state)
     bitten_store_close(&s);
 }
 
+//  bitten_store_sync makes relaxed commits durable with one small write, only when one is
+//  owed: after a relaxed transition or group, not after a durable commit, not twice.
+static void test_sync_writes_only_after_a_relaxed_commit(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_fire_rec_t r = s_fire("SIG_Y", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(bitten_store_sync(s), 0); /* the last commit was durable */
+    assert_int_equal(bitten_store_fire_transition_relaxed(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          NULL, 1010, NULL),
+                     0);
+    assert_int_equal(bitten_store_sync(s), 1);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM kv WHERE key = 'store.synced_at'"), 1);
+    assert_int_equal(bitten_store_sync(s), 0);
+    //  A relaxed group owes one; a durable commit after it takes it along.
+    assert_int_equal(bitten_store_group_begin(s, true), 0);
+    assert_int_equal(bitten_store_account_snapshot(s, "acct_1", 1010, "{\"v\":1}"), 0);
+    assert_int_equal(bitten_store_sync(s), 0); /* inside a group: nothing */
+    assert_int_equal(bitten_store_group_end(s), 0);
+    assert_int_equal(
+        bitten_store_fire_transition(s, id, BITTEN_FIRE_FILLED, BITTEN_R_OK, NULL, 1020, NULL), 0);
+    assert_int_equal(bitten_store_sync(s), 0);
+    assert_int_equal(bitten_store_sync(NULL), -1);
+    bitten_store_close(&s);
+}
+
 //  Whether a relaxed commit can have been lost since the last start: only a reboot loses one.
 static void test_same_boot_only_after_a_mark_under_this_boot(void **state)
 {
@@ -918,6 +947,7 @@ int main(void)
         T(test_a_relaxed_transition_journals_and_leaves_the_connection_full),
         T(test_a_group_is_one_transaction_and_a_failed_write_rolls_back_alone),
         T(test_a_fire_insert_in_a_group_commits_the_group_first),
+        T(test_sync_writes_only_after_a_relaxed_commit),
         T(test_same_boot_only_after_a_mark_under_this_boot),
         T(test_no_checkpoint_in_the_commit_a_frame_waits_for),
         T(test_refusal_and_timeout_keep_their_reason_and_a_late_result_reconciles),
