@@ -91,7 +91,8 @@ static void s_usage(FILE *out)
         "  accounts               every account: tier, mode, balance, equity, daily loss,\n"
         "                         drawdown, positions, fires today, telemetry age, halts\n"
         "  fires [--uuid U] [--state S] [--limit N]\n"
-        "                         the fire journal, newest first\n"
+        "                         the fire journal, newest first (PROFIT unknown: a close\n"
+        "                         the EA never reported, EA v7)\n"
         "  fire --uuid U --symbol S --action buy|sell --sl-pips N [--tp-pips N]\n"
         "       [--lot X [--override-risk] | --risk-pct X] [--id ID]\n"
         "                         an operator fire (the whole check chain applies; a --lot\n"
@@ -469,17 +470,24 @@ static void s_print_xp_reply(json_t *r)
 
 static void s_print_fires(json_t *r)
 {
-    printf("%-6s %-28s %-20s %-8s %-9s %6s %-11s %-20s %s\n", "ID", "SIGNAL", "UUID", "SYMBOL",
-           "ACTION", "LOT", "STATE", "REASON", "CREATED");
+    printf("%-6s %-28s %-20s %-8s %-9s %6s %-11s %-20s %10s %s\n", "ID", "SIGNAL", "UUID",
+           "SYMBOL", "ACTION", "LOT", "STATE", "REASON", "PROFIT", "CREATED");
     size_t i;
     json_t *f;
     json_array_foreach(json_object_get(r, "fires"), i, f)
     {
-        printf("%-6" JSON_INTEGER_FORMAT " %-28s %-20s %-8s %-9s %6.2f %-11s %-20s %s\n",
+        //  A close whose profit the EA never said (EA v7) reads "unknown", never a number.
+        char profit[32] = "-";
+        json_t *p = json_object_get(f, "profit");
+        if (json_is_number(p))
+            snprintf(profit, sizeof profit, "%.2f", json_number_value(p));
+        else if (json_is_false(json_object_get(f, "profit_known")))
+            snprintf(profit, sizeof profit, "unknown");
+        printf("%-6" JSON_INTEGER_FORMAT " %-28s %-20s %-8s %-9s %6.2f %-11s %-20s %10s %s\n",
                json_integer_value(json_object_get(f, "id")), s_str(f, "signal_id", "?"),
                s_str(f, "uuid", "?"), s_str(f, "symbol", "-"), s_str(f, "action", "?"),
                json_number_value(json_object_get(f, "lot")), s_str(f, "state", "?"),
-               s_str(f, "reason", "-"), s_str(f, "created_at", "?"));
+               s_str(f, "reason", "-"), profit, s_str(f, "created_at", "?"));
     }
 }
 

@@ -279,6 +279,9 @@ typedef struct {
 /*  bitten_frame_t.flags */
 #define BITTEN_FRAME_F_CP1252 0x1u  /* bytes were not UTF-8: read as cp1252 and transcoded */
 #define BITTEN_FRAME_F_I32_WRAP 0x2u /* a v7 "%d" 64-bit value came negative: low 32 bits kept */
+#define BITTEN_FRAME_F_TIME_UNKNOWN 0x4u /* an EA tick / candle batch whose broker server time
+                                            cannot be read as UTC yet (the account's offset is
+                                            being learned): its prices count, its time does not */
 
 typedef struct {
     bitten_frame_type_t type;

@@ -66,7 +66,6 @@
     X(TIMEOUT, "no result within fire.result_timeout_s")                                           \
     X(ACCOUNT_LIMIT, "default_account.max_auto_created reached: no account on first contact")      \
     X(RISK_LOT_TOO_LARGE, "an explicit lot risks more than the tier's risk % x tolerance")          \
-    X(SERVER_OFFSET_UNKNOWN, "the account's broker UTC offset is not pinned or learned yet")        \
     /* CITADEL */                                                                                  \
     X(SPREAD_TOO_WIDE, "spread above 3x the symbol's median")                                      \
     X(MARKET_CLOSED, "weekend: the market is closed")                                              \

@@ -273,8 +273,10 @@ static void s_events_cb(zwatch_t *watch, void *socket, int revents, void *arg)
 
 /* ---------------------------------------------------------------- set-up and tear-down */
 
-static void *s_socket(bitten_core_t *core, int type, const char *name, const char *endpoint,
-                      char *effective, char *err, size_t errlen)
+//  zap_channel: the channel whose ZAP domain an EA-facing socket gets under CURVE (NULL for
+//  control and events, which stay loopback and unauthenticated).
+static void *s_socket(bitten_core_t *core, int type, const char *name, const char *zap_channel,
+                      const char *endpoint, char *effective, char *err, size_t errlen)
 {
     const core_settings_t *set = &core->set;
     void *s = zmq_socket(core->zctx, type);
@@ -323,9 +325,13 @@ static void *s_socket(bitten_core_t *core, int type, const char *name, const cha
         zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &sub_max, sizeof sub_max);
         zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     }
-    //  The EA-facing sockets authenticate with CURVE; control and events stay loopback.
-    if (!control && type != ZMQ_XPUB)
-        core_security_apply(core, s);
+    //  The EA-facing sockets authenticate with CURVE, each in its own ZAP domain (who may
+    //  hold it: core_security.c); control and events stay loopback.
+    if (zap_channel && core_security_apply(core, s, zap_channel) != 0) {
+        snprintf(err, errlen, "%s: cannot set CURVE and ZAP domain: %s", name, zmq_strerror(errno));
+        zmq_close(s);
+        return NULL;
+    }
     //  The control socket's file is the operator's credential when there is no token: owner
     //  and group only (0660), set by the umask at creation, so it is never open in between.
     bool guard = control && strncmp(endpoint, "ipc://", 6) == 0;
@@ -397,25 +403,27 @@ static int s_pairs_bind(bitten_core_t *core, char *err, size_t errlen)
 {
     for (size_t i = 0; i < core->n_pairs; i++) {
         core_pair_t *p = &core->pairs[i];
-        char name[160];
+        char name[160], cmd_ch[96], fb_ch[96];
+        snprintf(cmd_ch, sizeof cmd_ch, "account.%s.command", p->uuid);
+        snprintf(fb_ch, sizeof fb_ch, "account.%s.feedback", p->uuid);
         snprintf(name, sizeof name, "accounts.%s.command_endpoint", p->uuid);
-        p->command = s_socket(core, ZMQ_PUSH, name, p->cfg_command, p->ep_command, err, errlen);
+        p->command =
+            s_socket(core, ZMQ_PUSH, name, cmd_ch, p->cfg_command, p->ep_command, err, errlen);
         if (!p->command)
             return -1;
         snprintf(name, sizeof name, "accounts.%s.feedback_endpoint", p->uuid);
-        p->feedback = s_socket(core, ZMQ_PULL, name, p->cfg_feedback, p->ep_feedback, err, errlen);
+        p->feedback =
+            s_socket(core, ZMQ_PULL, name, fb_ch, p->cfg_feedback, p->ep_feedback, err, errlen);
         if (!p->feedback)
             return -1;
         s_src_init(&p->src, core, CORE_SRC_ACCOUNT, "account", p->uuid);
-        char ch[96];
-        snprintf(ch, sizeof ch, "account.%s.command", p->uuid);
-        int rc = core_peers_start(core, &p->command_peers, p->command, ch);
-        snprintf(ch, sizeof ch, "account.%s.feedback", p->uuid);
-        if (rc != 0 || core_peers_start(core, &p->feedback_peers, p->feedback, ch) != 0) {
+        if (core_peers_start(core, &p->command_peers, p->command, cmd_ch) != 0 ||
+            core_peers_start(core, &p->feedback_peers, p->feedback, fb_ch) != 0) {
             snprintf(err, errlen, "cannot start socket monitors: %s", zmq_strerror(errno));
             return -1;
         }
-        p->feedback_watch = zwatch_new(core->loop, p->feedback, ZMQ_POLLIN, core_feedback_cb, &p->src);
+        p->feedback_watch =
+            zwatch_new(core->loop, p->feedback, ZMQ_POLLIN, core_feedback_cb, &p->src);
         if (!p->feedback_watch) {
             snprintf(err, errlen, "cannot watch sockets: %s", zmq_strerror(errno));
             return -1;
@@ -433,29 +441,29 @@ int core_channels_bind(bitten_core_t *core, char *err, size_t errlen)
     s_src_init(&core->src_feedback, core, CORE_SRC_FEEDBACK, "feedback", NULL);
     s_src_init(&core->src_confirm, core, CORE_SRC_CONFIRM, "confirm", NULL);
     s_src_init(&core->src_router, core, CORE_SRC_ROUTER, "router", NULL);
-    core->command = s_socket(core, ZMQ_PUSH, "command.endpoint", set->ep_command, core->ep_command,
-                             err, errlen);
+    core->command = s_socket(core, ZMQ_PUSH, "command.endpoint", "command", set->ep_command,
+                             core->ep_command, err, errlen);
     if (!core->command)
         return -1;
-    core->feedback = s_socket(core, pull ? ZMQ_PULL : ZMQ_SUB, "feedback.endpoint",
+    core->feedback = s_socket(core, pull ? ZMQ_PULL : ZMQ_SUB, "feedback.endpoint", "feedback",
                               set->ep_feedback, core->ep_feedback, err, errlen);
     if (!core->feedback)
         return -1;
-    core->router =
-        s_socket(core, ZMQ_ROUTER, "router.endpoint", set->ep_router, core->ep_router, err, errlen);
+    core->router = s_socket(core, ZMQ_ROUTER, "router.endpoint", "router", set->ep_router,
+                            core->ep_router, err, errlen);
     if (!core->router)
         return -1;
-    core->confirm = s_socket(core, ZMQ_PULL, "confirm.endpoint", set->ep_confirm,
+    core->confirm = s_socket(core, ZMQ_PULL, "confirm.endpoint", "confirm", set->ep_confirm,
                              core->ep_confirm, err, errlen);
     if (!core->confirm)
         return -1;
     //  A ROUTER answering REQs like a REP would (why: core_control.c).
-    core->control = s_socket(core, ZMQ_ROUTER, "control.endpoint", set->ep_control,
+    core->control = s_socket(core, ZMQ_ROUTER, "control.endpoint", NULL, set->ep_control,
                              core->ep_control, err, errlen);
     if (!core->control)
         return -1;
-    core->events =
-        s_socket(core, ZMQ_XPUB, "events.endpoint", set->ep_events, core->ep_events, err, errlen);
+    core->events = s_socket(core, ZMQ_XPUB, "events.endpoint", NULL, set->ep_events,
+                            core->ep_events, err, errlen);
     if (!core->events)
         return -1;
     if (s_pairs_bind(core, err, errlen) != 0)

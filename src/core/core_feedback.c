@@ -109,6 +109,8 @@ typedef struct {
     const bitten_core_t *core;
     const bitten_account_t *acc; /* the account the connection proves, or NULL */
     bool v7_ok;                  /* v7 frames need an account (proven or anonymous) */
+    bool anonymous;              /* acc is feedback.anonymous_account's, not proven */
+    bool not_anonymous;          /* set: the frame's shape is no v7's, so not that account's */
     bitten_dialect_t chosen;
 } s_pick_t;
 
@@ -116,6 +118,13 @@ static bitten_dialect_t s_pick(void *arg, const bitten_dialect_detect_t *seen,
                                bitten_decode_opts_t *opts)
 {
     s_pick_t *p = arg;
+    //  A frame whose shape no v7 writes (a v2.x TICK or handshake with its user_uuid, beside
+    //  the one v7 EA) is not the anonymous account's: read it in its own dialect, not v7's.
+    if (p->anonymous && seen->mask != 0 && !(seen->mask & BITTEN_DIALECT_BIT(BITTEN_DIALECT_V7))) {
+        p->acc = NULL;
+        p->v7_ok = false;
+        p->not_anonymous = true;
+    }
     bitten_dialect_t d = s_dialect(p->acc, seen);
     if (!p->v7_ok && d == BITTEN_DIALECT_V7)
         d = BITTEN_DIALECT_CONTRACT;
@@ -158,8 +167,11 @@ static const char *s_proven(core_src_t *src, zmq_msg_t *msg, const unsigned char
 //  A ROUTER frame from an identity no account holds: only a HELLO or HEARTBEAT whose
 //  target_uuid minus its last byte IS the routing id binds it (v2.05's own rule, v205:96-102),
 //  and only to an account that exists and does not hold another identity's place.
+//  *pending (may be NULL): the account is not known yet but may be made on first contact by
+//  this very HELLO/HEARTBEAT (the normalize hook): 0 now, and the caller learns the route
+//  again once the frame has been normalized.
 static int s_learn_route(core_src_t *src, const unsigned char *rid, size_t rid_len,
-                         const char *data, size_t len)
+                         const char *data, size_t len, bool *pending)
 {
     bitten_core_t *core = src->core;
     const bitten_accounts_query_t *aq = &core->accounts_query;
@@ -175,7 +187,19 @@ static int s_learn_route(core_src_t *src, const unsigned char *rid, size_t rid_l
         return s_refuse(src, BITTEN_R_UUID_NOT_AUTHORIZED, "target_uuid",
                         "target_uuid minus its last byte is not the connection's identity", data,
                         len);
+    //  An account with its own endpoint pair is served by that PUSH alone (docs/security.md):
+    //  a route would take precedence over it (core_channels.c s_route) and send its commands
+    //  to whoever spoke first on the ROUTER.
+    if (core_pair_find(core, target))
+        return s_refuse(src, BITTEN_R_UUID_NOT_AUTHORIZED, "target_uuid",
+                        "this account has its own endpoint pair: it is never routed over the "
+                        "ROUTER",
+                        data, len);
     bitten_account_t acc;
+    if (pending && aq->find && aq->normalize && aq->find(aq->self, target, &acc) != 0) {
+        *pending = true;
+        return 0;
+    }
     if (!aq->find || aq->find(aq->self, target, &acc) != 0 || !aq->set_route)
         return s_refuse(src, BITTEN_R_UNKNOWN_ACCOUNT, "target_uuid",
                         "no such account (config, or first contact on the feedback socket)",
@@ -251,7 +275,8 @@ static void s_forget_route(bitten_core_t *core, const char *uuid)
 
 //  Sets frame->uuid to the account the frame belongs to, or refuses it. 0 or -1.
 static int s_attribute(core_src_t *src, zmq_msg_t *msg, const char *proven,
-                       const unsigned char *rid, size_t rid_len, const char *data, size_t len)
+                       const unsigned char *rid, size_t rid_len, const char *data, size_t len,
+                       bool *route_pending)
 {
     bitten_core_t *core = src->core;
     bitten_frame_t *f = core->frame;
@@ -271,7 +296,7 @@ static int s_attribute(core_src_t *src, zmq_msg_t *msg, const char *proven,
         proven = key_uuid;
     }
     if (src->kind == CORE_SRC_ROUTER && !*proven) {
-        if (s_learn_route(src, rid, rid_len, data, len) != 0)
+        if (s_learn_route(src, rid, rid_len, data, len, route_pending) != 0)
             return -1;
         proven = f->evidence.target_uuid;
     }
@@ -328,7 +353,7 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
         have_acc = aq->find && aq->find(aq->self, core->set.anonymous_account, &acc) == 0;
     //  One parse: the frame's shape, then the dialect chosen from it, then the decode.
     bitten_dialect_detect_t seen;
-    s_pick_t pick = {core, have_acc ? &acc : NULL, *proven_copy || anonymous,
+    s_pick_t pick = {core, have_acc ? &acc : NULL, *proven_copy || anonymous, anonymous, false,
                      BITTEN_DIALECT_UNKNOWN};
     bitten_decode_error_t err;
     if (bitten_dialect_detect_decode(BITTEN_DIR_FEEDBACK, data, len, &core->decode_opts, s_pick,
@@ -336,6 +361,8 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
         s_refuse(src, err.reason, err.field, err.detail, data, len);
         return;
     }
+    if (pick.not_anonymous)
+        anonymous = have_acc = false;
     bitten_dialect_t d = pick.chosen;
     //  A frame that names its account on a shared socket: that account's pinned dialect wins.
     const char *named = bitten_frame_uuid(core->frame);
@@ -349,7 +376,8 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
             return;
         }
     }
-    if (s_attribute(src, msg, proven_copy, rid, rid_len, data, len) != 0)
+    bool route_pending = false;
+    if (s_attribute(src, msg, proven_copy, rid, rid_len, data, len, &route_pending) != 0)
         return;
     bitten_frame_t *f = core->frame;
     const char *uuid = bitten_frame_uuid(f);
@@ -368,6 +396,9 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
             return;
         }
     }
+    //  A v2.05 HELLO from a new account (it precedes the handshake): made now, route bound.
+    if (route_pending && s_learn_route(src, rid, rid_len, data, len, NULL) != 0)
+        return;
     if (s_check_time(src, data, len) != 0)
         return;
     src->frames++;

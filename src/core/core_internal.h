@@ -172,7 +172,7 @@ struct bitten_core {
     ev_timer prune_timer;    /* store retention (core.c) */
     bitten_ms_t optimized_ms; /* last PRAGMA optimize */
     bool systemd;   /* NOTIFY_SOCKET is set: we run under systemd Type=notify */
-    zactor_t *auth; /* zauth (CURVE) when security.curve is on */
+    struct core_zap *zap; /* our ZAP handler (CURVE) when security.curve is on */
     zcert_t *server_cert;
     ev_timer insecure_timer;
     bitten_decode_opts_t decode_opts;
@@ -278,12 +278,15 @@ void core_control_register_builtin(bitten_core_t *core);
 
 /* ---------------------------------------------------------------- core_security.c */
 
-/*  With security.curve: loads the server certificate and starts zauth with the allowed EA
- *  certificates. 0 (also when CURVE is off), or -1 with one line in err. */
+/*  With security.curve: loads the server certificate, binds the ZAP handler (before any
+ *  EA-facing socket exists) and loads the allowed EA certificates. 0 (also when CURVE is
+ *  off), or -1 with one line in err. */
 int core_security_start(bitten_core_t *core, char *err, size_t errlen);
 
-/*  Makes socket a CURVE server with the server key (when CURVE is on). */
-void core_security_apply(bitten_core_t *core, void *socket);
+/*  Makes socket a CURVE server with the server key and the ZAP domain of its channel
+ *  ("command", "feedback", "router", "confirm", "account.<uuid>.command"/".feedback"; see
+ *  security.h), when CURVE is on. 0, or -1 (errno set). */
+int core_security_apply(bitten_core_t *core, void *socket, const char *channel);
 
 /*  Reloads the allowed EA certificates (SIGHUP); logs a failure. No-op without CURVE. */
 void core_security_reload(bitten_core_t *core);
@@ -300,7 +303,7 @@ int core_control_token_load(bitten_core_t *core, char *err, size_t errlen);
  *  (constant time); without one, only on an ipc:// control socket. *why explains a false. */
 bool core_control_authorized(const bitten_core_t *core, const json_t *request, const char **why);
 
-/*  Stops the warning timer, zauth and frees the certificate (idempotent). */
+/*  Stops the warning timer and the ZAP handler and frees the certificate (idempotent). */
 void core_security_stop(bitten_core_t *core);
 
 /* ---------------------------------------------------------------- core_systemd.c */

@@ -35,11 +35,11 @@ static void s_peers_event(bitten_core_t *core, core_peers_t *p, uint16_t event, 
 {
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
         event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
-        //  A peer without an allowed key (auth) or without CURVE at all (protocol): it gets
+        //  A key refused by the ZAP handler (auth) or a peer without CURVE (protocol): it gets
         //  nothing and sends nothing. Counted, logged (repeats fold into log.suppressed).
         p->auth_failures++;
         BLOG_WARN(core->log, "core", "peer.auth_failed", "channel=%s kind=%s", p->channel,
-                  event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "key_not_allowed" : "handshake");
+                  event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "key_refused" : "handshake");
         return;
     }
     bool connected = event == ZMQ_EVENT_ACCEPTED;

@@ -130,7 +130,9 @@ static const bitten_event_field_t s_signal_outcome[] = {
         {"close_price", N, OPT, "close price"}, {"profit", N, OPT, "realised profit"},          \
         {"sent_at", S, OPT, "when it was sent"}, {"result_at", S, OPT, "when the EA answered"}, \
         {"closed_at", S, OPT, "when it closed"}, {"expires_at", S, OPT, "send deadline"},      \
-        {"from", S, OPT, "the previous state"}, {"detail", S, OPT, "the EA's or check's words"}
+        {"from", S, OPT, "the previous state"}, {"detail", S, OPT, "the EA's or check's words"}, \
+        {"profit_known", B, OPT, "CLOSED only: false when the EA never said the profit (EA v7 " \
+                                 "closes reconciled from heartbeats or our close's answer)"}
 
 static const bitten_event_field_t s_fire[] = {FIRE_FIELDS, END};
 
@@ -175,7 +177,12 @@ static const bitten_event_field_t s_account_update[] = {
     {"equity", N, REQ, "equity"},
     {"peak_equity", N, REQ, "highest equity seen"},
     {"day_start_balance", N, REQ, "balance at the day's rollover"},
-    {"realised_today", N, REQ, "realised P/L today"},
+    {"realised_today", N, REQ, "realised P/L today (without the closes_profit_unknown_today)"},
+    {"telemetry_max_age_s", I, REQ, "the account state's freshness limit in force: its EA "
+                                    "dialect's (risk.telemetry_max_age_*)"},
+    {"closes_profit_unknown_today", I, REQ, "closes today whose profit the EA never said (EA "
+                                            "v7): realised_today lacks them; the daily loss is "
+                                            "the balance's"},
     {"medic", B, REQ, "MEDIC mode (reduced risk) in force"},
     {"open_positions", I, REQ, "open positions"},
     {"fires_today", I, REQ, "fires today"},

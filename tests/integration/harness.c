@@ -606,6 +606,19 @@ bool bt_log_contains(bt_daemon_t *d, const char *text, int timeout_ms)
     return false;
 }
 
+int bt_log_lines(bt_daemon_t *d, const char *text)
+{
+    FILE *f = fopen(d->log_path, "r");
+    if (!f)
+        return 0;
+    char line[8192];
+    int lines = 0;
+    while (fgets(line, sizeof line, f))
+        lines += strstr(line, text) != NULL;
+    fclose(f);
+    return lines;
+}
+
 int bt_run(const char *cmdline, char *out, size_t size, int timeout_ms)
 {
     char full[4096];

@@ -110,6 +110,9 @@ int bt_recv(void *socket, char *buf, size_t size, int timeout_ms);
 /*  True when the daemon's log contains text (polls up to timeout_ms). */
 bool bt_log_contains(bt_daemon_t *d, const char *text, int timeout_ms);
 
+/*  Lines of the daemon's log that contain text, now (0 without a log). */
+int bt_log_lines(bt_daemon_t *d, const char *text);
+
 /*  Runs a command line (sh -c), captures stdout into out (may be NULL); returns exit code. */
 int bt_run(const char *cmdline, char *out, size_t size, int timeout_ms);
 

@@ -196,26 +196,13 @@ static void test_oversize_frame_drops_the_connection_and_bittend_serves_on(void 
     json_decref(st);
 }
 
-//  Lines of the daemon's log that contain text.
-static int s_log_lines(s_fixture_t *fx, const char *text)
-{
-    FILE *f = fopen(fx->d.log_path, "r");
-    assert_non_null(f);
-    char line[8192];
-    int lines = 0;
-    while (fgets(line, sizeof line, f))
-        lines += strstr(line, text) != NULL;
-    fclose(f);
-    return lines;
-}
-
 static void test_a_flood_of_garbage_is_counted_in_full_and_logged_sparingly(void **state)
 {
     s_fixture_t *fx = *state;
     json_t *st = bt_status(&fx->d);
     int64_t before = bt_json_int(st, "rejects.BAD_JSON");
     json_decref(st);
-    int lines_before = s_log_lines(fx, "reason=BAD_JSON");
+    int lines_before = bt_log_lines(&fx->d, "reason=BAD_JSON");
     int64_t t0 = bt_now_ms();
     for (int i = 0; i < 500; i++)
         bt_send(fx->pub, "garbage!");
@@ -223,7 +210,7 @@ static void test_a_flood_of_garbage_is_counted_in_full_and_logged_sparingly(void
     int64_t seconds = (bt_now_ms() - t0) / 1000 + 1;
     //  One line per reason per second (the repeats are summed up in log.suppressed): far fewer
     //  log lines than rejects, however long a busy machine took over them.
-    int lines = s_log_lines(fx, "reason=BAD_JSON") - lines_before;
+    int lines = bt_log_lines(&fx->d, "reason=BAD_JSON") - lines_before;
     fprintf(stderr, "test_rejects: 500 garbage frames in <= %lld s, %d log lines\n",
             (long long)seconds, lines);
     assert_true(lines <= 1 + seconds);

@@ -187,6 +187,39 @@ static void test_two_accounts_on_their_own_pairs_each_get_only_their_fires(void 
     "\"leverage\":100,\"margin\":0.00,\"free_margin\":850.47,\"margin_level\":0.00,\"symbols\":15," \
     "\"version\":\"2.05\",\"timestamp\":\"2025.09.15 19:33:51\"}"
 
+//  An account served by its own pair is never routed over the ROUTER: a HELLO naming it from
+//  a DEALER with the right identity (its uuid minus the last byte) binds nothing, and its
+//  commands still go to its PUSH, not to that DEALER (the pair would otherwise be overridden).
+static void test_a_hello_on_the_router_cannot_take_a_pair_accounts_commands(void **state)
+{
+    bt_daemon_t d;
+    assert_int_equal(bt_daemon_start(&d, "accounts\n" PAIR("a", "acct_rt_A"), s_args), 0);
+    char a_cmd[128], a_fb[128];
+    assert_int_equal(bt_account_endpoints(&d, "acct_rt_A", a_cmd, a_fb, sizeof a_cmd), 0);
+    void *a_pull = bt_socket(&d, ZMQ_PULL, a_cmd), *a_push = bt_socket(&d, ZMQ_PUSH, a_fb);
+    assert_int_equal(bt_wait_status(&d, "channels.accounts.0.command.peers", 1, 3000), 1);
+    bt_send(a_push, V7_HEARTBEAT);
+    assert_int_equal(bt_wait_status(&d, "eas.online", 1, 3000), 1);
+    void *dealer = bt_dealer_socket(&d, "acct_rt_");
+    assert_non_null(dealer);
+    assert_int_equal(bt_wait_status(&d, "channels.router.peers", 1, 3000), 1);
+    bt_send(dealer, HELLO("acct_rt_A"));
+    assert_int_equal(bt_wait_status(&d, "rejects.UUID_NOT_AUTHORIZED", 1, 3000), 1);
+    assert_true(bt_log_contains(&d, "its own endpoint pair: it is never routed", 2000));
+    json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "channels.router.routes_learned"), 0);
+    json_decref(st);
+    s_close(&d, "acct_rt_A", "rt_pr_1", "SENT", NULL);
+    assert_int_equal(s_frames(a_pull, "\"signal_id\":\"rt_pr_1\"", NULL, 500), 1);
+    assert_int_equal(s_frames(dealer, "rt_pr_1", NULL, 300), 0);
+    zmq_close(dealer);
+    zmq_close(a_pull);
+    zmq_close(a_push);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
+
 static void test_a_dealer_ea_registers_by_hello_and_gets_only_its_fires(void **state)
 {
     bt_daemon_t d;
@@ -317,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_a_fire_never_leaves_on_a_connection_that_is_not_its_accounts),
         cmocka_unit_test(test_two_accounts_on_their_own_pairs_each_get_only_their_fires),
         cmocka_unit_test(test_a_dealer_ea_registers_by_hello_and_gets_only_its_fires),
+        cmocka_unit_test(test_a_hello_on_the_router_cannot_take_a_pair_accounts_commands),
         cmocka_unit_test(test_a_uuid_less_heartbeat_is_refused_unless_the_operator_names_its_account),
         cmocka_unit_test(test_a_v2_confirmation_on_the_confirm_socket_reaches_the_bus),
     };

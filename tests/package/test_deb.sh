@@ -21,7 +21,7 @@ dpkg-deb -c "$deb" > "$tmp/contents.long"
 
 # Files, where the FHS and Debian put them.
 for path in /usr/sbin/bittend /usr/bin/bittenctl /usr/bin/bitten-ea-sim \
-            /lib/systemd/system/bittend.service /etc/bitten/bittend.cfg /etc/default/bittend \
+            /lib/systemd/system/bittend.service /etc/bitten/bittend.cfg /etc/bitten/stock-ea.cfg /etc/default/bittend \
             /usr/share/man/man8/bittend.8.gz /usr/share/man/man1/bittenctl.1.gz \
             /usr/share/bash-completion/completions/bittenctl \
             /usr/share/doc/bittend/copyright /usr/share/doc/bittend/README.md \
@@ -34,7 +34,7 @@ grep -q '^-rwxr-xr-x root/root .* \./usr/sbin/bittend$' "$tmp/contents.long" || 
 
 # Control: conffiles exactly, Depends from shlibdeps, maintainer scripts.
 dpkg-deb -e "$deb" "$tmp/ctrl"
-printf '/etc/bitten/bittend.cfg\n/etc/default/bittend\n' | diff - "$tmp/ctrl/conffiles" || fail "conffiles"
+printf '/etc/bitten/bittend.cfg\n/etc/bitten/stock-ea.cfg\n/etc/default/bittend\n' | diff - "$tmp/ctrl/conffiles" || fail "conffiles"
 depends=$(dpkg-deb -f "$deb" Depends)
 for lib in adduser libc6 libzmq5 libczmq4 libjansson4 libsqlite3-0 libsystemd0 libev4; do
     [[ ", $depends" == *", $lib"* ]] || fail "Depends lacks $lib: $depends"

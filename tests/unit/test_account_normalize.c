@@ -69,9 +69,10 @@ static void test_a_suffixed_tick_becomes_canonical_and_utc_with_a_pinned_offset(
     bitten_symbols_destroy(&table);
 }
 
-/*  Unpinned: ticks wait (SERVER_OFFSET_UNKNOWN) until the live stream gives the offset, which
- *  is then LEARNED once; a v7 candle batch is shifted the same way. */
-static void test_the_offset_is_learned_from_live_ticks_and_refused_until_then(void **state)
+/*  Unpinned: ticks are accepted but flagged TIME_UNKNOWN (stamps untouched, VENOM leaves them
+ *  out) until the live stream gives the offset, which is then LEARNED once; a candle batch is
+ *  flagged before and shifted after the same way. */
+static void test_the_offset_is_learned_from_live_ticks_and_flagged_until_then(void **state)
 {
     bitten_symbols_t *table = bitten_symbols_new_defaults();
     bitten_account_t acc = s_acc("", false);
@@ -79,24 +80,6 @@ static void test_the_offset_is_learned_from_live_ticks_and_refused_until_then(vo
     assert_int_equal(account_norm_init(&st, &acc, table), 0);
     account_norm_news_t news;
     bitten_reason_t why;
-    int learned = 0, refused = 0;
-    for (int i = 0; i < 40; i++) {
-        bitten_ms_t recv = T0_UTC_MS + i * 5000LL;
-        bitten_frame_t f = s_tick("EURUSD", recv + OFFSET_S * 1000LL - 300);
-        int rc = account_norm_frame(&st, &acc, &f, recv, &news, &why);
-        if (news.offset_event == BITTEN_OFFSET_LEARNED)
-            learned++;
-        if (rc != 0) {
-            assert_int_equal(why, R(SERVER_OFFSET_UNKNOWN));
-            assert_int_equal(learned, 0);
-            refused++;
-        } else {
-            assert_int_equal(f.u.tick.timestamp, recv - 300);
-        }
-    }
-    assert_int_equal(learned, 1);
-    assert_true(refused > 0 && refused < 40);
-    assert_int_equal(st.est.offset_s, OFFSET_S);
     bitten_frame_t b;
     memset(&b, 0, sizeof b);
     b.type = BITTEN_FRAME_CANDLE_BATCH;
@@ -104,7 +87,35 @@ static void test_the_offset_is_learned_from_live_ticks_and_refused_until_then(vo
     snprintf(b.u.candle_batch.symbol, sizeof b.u.candle_batch.symbol, "EURUSD");
     b.u.candle_batch.count = 1;
     b.u.candle_batch.candles[0].time = T0_UTC_MS + OFFSET_S * 1000LL;
+    /* before any tick: flagged, its time untouched */
     assert_int_equal(account_norm_frame(&st, &acc, &b, T0_UTC_MS, &news, &why), 0);
+    assert_true(b.flags & BITTEN_FRAME_F_TIME_UNKNOWN);
+    assert_int_equal(b.u.candle_batch.candles[0].time, T0_UTC_MS + OFFSET_S * 1000LL);
+    int learned = 0, flagged = 0;
+    for (int i = 0; i < 40; i++) {
+        bitten_ms_t recv = T0_UTC_MS + i * 5000LL;
+        bitten_frame_t f = s_tick("EURUSD", recv + OFFSET_S * 1000LL - 300);
+        assert_int_equal(account_norm_frame(&st, &acc, &f, recv, &news, &why), 0);
+        assert_int_equal(why, R(OK));
+        if (news.offset_event == BITTEN_OFFSET_LEARNED)
+            learned++;
+        if (f.flags & BITTEN_FRAME_F_TIME_UNKNOWN) {
+            assert_int_equal(learned, 0);
+            assert_int_equal(f.u.tick.timestamp, recv + OFFSET_S * 1000LL - 300);
+            flagged++;
+        } else {
+            assert_int_equal(learned, 1);
+            assert_int_equal(f.u.tick.timestamp, recv - 300);
+        }
+        assert_string_equal(f.u.tick.symbol, "EURUSD");
+    }
+    assert_int_equal(learned, 1);
+    assert_true(flagged > 0 && flagged < 40);
+    assert_int_equal(st.est.offset_s, OFFSET_S);
+    b.flags = 0;
+    b.u.candle_batch.candles[0].time = T0_UTC_MS + OFFSET_S * 1000LL;
+    assert_int_equal(account_norm_frame(&st, &acc, &b, T0_UTC_MS, &news, &why), 0);
+    assert_false(b.flags & BITTEN_FRAME_F_TIME_UNKNOWN);
     assert_int_equal(b.u.candle_batch.candles[0].time, T0_UTC_MS);
     bitten_symbols_destroy(&table);
 }
@@ -132,12 +143,36 @@ static void test_ea_frames_with_balance_and_equity_are_telemetry(void **state)
     assert_false(risk_ea_state_telemetry(&none, &t));
 }
 
+//  Prices prove digits from below: the shortest text of the double ("7.1180" reads as 7.118:
+//  3), so digits only ever rise by them.
+static void test_price_decimals_are_a_lower_bound_and_only_raise_the_digits(void **state)
+{
+    (void)state;
+    assert_int_equal(account_price_decimals(1.17617), 5);
+    assert_int_equal(account_price_decimals(147.366), 3);
+    assert_int_equal(account_price_decimals(7.1184), 4);
+    assert_int_equal(account_price_decimals(7.1180), 3); /* the trailing zero hides one */
+    assert_int_equal(account_price_decimals(3678.0), 0);
+    assert_int_equal(account_price_decimals(1.123456789), -1); /* more than 8 */
+    assert_int_equal(account_price_decimals(0.0), -1);
+    assert_int_equal(account_price_decimals(-1.5), -1);
+    assert_int_equal(account_price_decimals(0.0 / 0.0), -1);
+    assert_int_equal(account_price_decimals(1.0 / 0.0), -1);
+    //  max(current, bid's, ask's): raised, never lowered.
+    assert_int_equal(account_digits_evidence(4, 7.118, 7.1184), 4);
+    assert_int_equal(account_digits_evidence(3, 7.118, 7.1184), 4);
+    assert_int_equal(account_digits_evidence(2, 3678.555, 3678.5), 3);
+    assert_int_equal(account_digits_evidence(5, 1.1762, 1.17620), 5); /* not lowered to 4 */
+    assert_int_equal(account_digits_evidence(5, 0.0 / 0.0, -1), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_suffixed_tick_becomes_canonical_and_utc_with_a_pinned_offset),
-        cmocka_unit_test(test_the_offset_is_learned_from_live_ticks_and_refused_until_then),
+        cmocka_unit_test(test_the_offset_is_learned_from_live_ticks_and_flagged_until_then),
         cmocka_unit_test(test_ea_frames_with_balance_and_equity_are_telemetry),
+        cmocka_unit_test(test_price_decimals_are_a_lower_bound_and_only_raise_the_digits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*  test_account_table.c: the accounts module's pure half (src/modules/accounts/account_table.c):
  *  parsing each field, the defaults, the table from config, dialect, route and broker symbol
- *  facts; and its table in the store (accounts_store.c). */
+ *  facts; the `brokers` section (broker_table.c); and its table in the store
+ *  (accounts_store.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include "bitten/dialect.h"
 #include "modules/accounts/account_table.h"
 #include "modules/accounts/accounts_store.h"
+#include "modules/accounts/broker_table.h"
 
 /* ---------------------------------------------------------------- parsing */
 
@@ -109,6 +111,23 @@ static bitten_config_t *s_config(const char *text)
         print_error("config: %s\n", err);
     assert_int_equal(rc, 0);
     return cfg;
+}
+
+//  accounts.<x>.broker pins a `brokers` entry (its existence is checked at start).
+static void test_an_account_may_pin_a_brokers_entry(void **state)
+{
+    bitten_config_t *cfg = s_config("accounts\n"
+                                    "    a\n        uuid = \"acct_a\"\n        broker = \"demo\"\n"
+                                    "    b\n        uuid = \"acct_b\"\n");
+    char err[300] = "";
+    account_table_t *t = account_table_from_config(cfg, err, sizeof err);
+    assert_non_null(t);
+    assert_string_equal(account_table_broker_key(t, "acct_a"), "demo");
+    assert_string_equal(account_table_broker_key(t, "acct_b"), "");
+    assert_string_equal(account_table_broker_key(t, "acct_none"), "");
+    assert_string_equal(account_table_broker_key(t, NULL), "");
+    account_table_destroy(&t);
+    bitten_config_destroy(&cfg);
 }
 
 static void test_config_accounts_keep_their_order_and_defaults_make_the_rest(void **state)
@@ -412,6 +431,134 @@ static void test_the_store_row_updates_and_keeps_created_at(void **state)
     rmdir(dir);
 }
 
+/* ---------------------------------------------------------------- brokers (broker_table.c) */
+
+//  Parses text; returns the rc, the table in *t (caller frees) and the error in err.
+static int s_parse(const char *text, broker_table_t **t, char *err, size_t n)
+{
+    bitten_config_t *cfg = s_config(text);
+    bitten_symbols_t *symbols = bitten_symbols_new_defaults();
+    *t = calloc(1, sizeof **t);
+    assert_non_null(*t);
+    err[0] = '\0';
+    int rc = broker_table_from_config(cfg, symbols, *t, err, n);
+    bitten_symbols_destroy(&symbols);
+    bitten_config_destroy(&cfg);
+    return rc;
+}
+
+static void test_brokers_give_symbol_facts_matched_by_company_or_server(void **state)
+{
+    (void)state;
+    broker_table_t *t;
+    char err[300];
+    assert_int_equal(s_parse("brokers\n"
+                             "    icm\n        name = \"IC Markets\"\n"
+                             "        symbols\n            USDCNH\n                digits = 4\n"
+                             "                lot_step = 0.01\n"
+                             "    demo\n        server = \"MetaQuotes-Demo\"\n"
+                             "        symbols\n            XAUUSD\n                digits = 3\n"
+                             "                point = 0.001\n                min_lot = 0.1\n"
+                             "                max_lot = 50\n",
+                             &t, err, sizeof err),
+                     0);
+    assert_int_equal(t->count, 2);
+    assert_int_equal(broker_table_find_key(t, "demo"), 1);
+    assert_int_equal(broker_table_find_key(t, "nope"), -1);
+    assert_int_equal(broker_table_find_key(t, NULL), -1);
+    assert_int_equal(broker_table_match(t, "IC Markets", ""), 0);
+    assert_int_equal(broker_table_match(t, "", "MetaQuotes-Demo"), 1);
+    assert_int_equal(broker_table_match(t, "MetaQuotes Ltd.", "MetaQuotes-Demo"), 1);
+    assert_int_equal(broker_table_match(t, "", ""), -1); /* empty never matches */
+    assert_int_equal(broker_table_match(t, NULL, NULL), -1);
+    assert_int_equal(broker_table_match(t, "ic markets", ""), -1); /* exact */
+    const bitten_broker_symbol_t *cnh = broker_entry_symbol(&t->items[0], "USDCNH");
+    assert_non_null(cnh);
+    assert_int_equal(cnh->facts.digits, 4);
+    assert_true(cnh->facts.lot_step == 0.01);
+    assert_true(cnh->facts.point == 0); /* not said: the digits' */
+    assert_null(broker_entry_symbol(&t->items[0], "XAUUSD"));
+    assert_null(broker_entry_symbol(NULL, "XAUUSD"));
+    const bitten_broker_symbol_t *xau = broker_entry_symbol(&t->items[1], "XAUUSD");
+    assert_true(xau->facts.point == 0.001 && xau->facts.lot_min == 0.1 && xau->facts.lot_max == 50);
+    assert_true(broker_facts_any(xau));
+    free(t);
+    //  No section: no brokers.
+    assert_int_equal(s_parse("log\n    level = \"info\"\n", &t, err, sizeof err), 0);
+    assert_int_equal(t->count, 0);
+    free(t);
+}
+
+static void test_a_bad_brokers_entry_names_its_key(void **state)
+{
+    (void)state;
+    const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"brokers\n    b\n        symbols\n            EURUSD\n                digits = 5\n",
+         "give name"},
+        {"brokers\n    b\n        name = \"X\"\n        colour = \"red\"\n",
+         "unknown key 'brokers.b.colour'"},
+        {"brokers\n    b\n        name = \"X\"\n        symbols\n            EURUSDm\n"
+         "                digits = 5\n",
+         "'brokers.b.symbols.EURUSDm': not a symbol"},
+        {"brokers\n    b\n        name = \"X\"\n        symbols\n            EURUSD\n"
+         "                digits = 9\n",
+         "'brokers.b.symbols.EURUSD.digits': '9' is out of range"},
+        {"brokers\n    b\n        name = \"X\"\n        symbols\n            EURUSD\n"
+         "                digits = 4.5\n",
+         "EURUSD.digits"},
+        {"brokers\n    b\n        name = \"X\"\n        symbols\n            EURUSD\n"
+         "                lot_step = -1\n",
+         "EURUSD.lot_step"},
+        {"brokers\n    b\n        name = \"X\"\n        symbols\n            EURUSD\n"
+         "                spread = 2\n",
+         "unknown key 'brokers.b.symbols.EURUSD.spread'"},
+        {"brokers\n    b\n        name = \"X\"\n        symbols\n            EURUSD\n"
+         "                min_lot = 2\n                max_lot = 1\n",
+         "min_lot': above max_lot"},
+        {"brokers\n    a\n        name = \"X\"\n    b\n        name = \"X\"\n",
+         "'brokers.b': the same name or server as 'brokers.a'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        broker_table_t *t;
+        char err[300];
+        assert_int_equal(s_parse(bad[i].text, &t, err, sizeof err), -1);
+        if (!strstr(err, bad[i].want))
+            fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].want);
+        free(t);
+    }
+}
+
+static void test_what_the_ea_says_lies_over_the_brokers_config(void **state)
+{
+    (void)state;
+    bitten_broker_symbol_t cfg, ea, out;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&ea, 0, sizeof ea);
+    snprintf(cfg.symbol, sizeof cfg.symbol, "USDCNH");
+    cfg.facts = (bitten_symbol_facts_t){.digits = 4, .point = 0.0001, .lot_step = 0.01};
+    snprintf(ea.symbol, sizeof ea.symbol, "USDCNH");
+    snprintf(ea.broker_name, sizeof ea.broker_name, "USDCNHm");
+    assert_null(broker_facts_merge(NULL, NULL, &out));
+    assert_false(broker_facts_any(&ea)); /* a name is not a number */
+    assert_false(broker_facts_any(NULL));
+    const bitten_broker_symbol_t *m = broker_facts_merge(&cfg, &ea, &out);
+    assert_string_equal(m->broker_name, "USDCNHm");
+    assert_int_equal(m->facts.digits, 4);
+    assert_true(m->facts.point == 0.0001 && m->facts.lot_step == 0.01);
+    //  The EA's digits win, and a point said for other digits goes with them.
+    ea.facts.digits = 5;
+    m = broker_facts_merge(&cfg, &ea, &out);
+    assert_int_equal(m->facts.digits, 5);
+    assert_true(m->facts.point == 0);
+    assert_true(m->facts.lot_step == 0.01);
+    m = broker_facts_merge(NULL, &ea, &out);
+    assert_int_equal(m->facts.digits, 5);
+    m = broker_facts_merge(&cfg, NULL, &out);
+    assert_int_equal(m->facts.digits, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +566,10 @@ int main(void)
         cmocka_unit_test(test_every_field_is_parsed_and_a_dialect_in_config_pins_it),
         cmocka_unit_test(test_each_bad_field_is_refused_naming_the_field),
         cmocka_unit_test(test_config_accounts_keep_their_order_and_defaults_make_the_rest),
+        cmocka_unit_test(test_an_account_may_pin_a_brokers_entry),
+        cmocka_unit_test(test_brokers_give_symbol_facts_matched_by_company_or_server),
+        cmocka_unit_test(test_a_bad_brokers_entry_names_its_key),
+        cmocka_unit_test(test_what_the_ea_says_lies_over_the_brokers_config),
         cmocka_unit_test(test_a_bad_or_twice_listed_config_account_names_its_key),
         cmocka_unit_test(test_a_detected_dialect_is_kept_unless_config_pinned_another),
         cmocka_unit_test(test_a_route_is_recorded_for_a_known_account_only),

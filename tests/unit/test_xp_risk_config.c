@@ -30,6 +30,10 @@ static void s_risk_md_numbers(risk_params_t *p)
     p->margin_level_alarm_pct = 100.0;
     p->free_margin_min = 50.0;
     p->telemetry_max_age_s = 60;
+    p->telemetry_max_age_v7_s = 20;
+    p->margin_status_interval_v7_s = 15;
+    p->telemetry_max_age_v205_s = 90;
+    p->telemetry_max_age_v202_s = 90;
     p->max_fires_per_window = 5;
     p->rate_window_s = 60;
     p->fire_spacing_s = 30;
@@ -71,6 +75,10 @@ static void s_assert_params_equal(const risk_params_t *a, const risk_params_t *b
     assert_true(a->margin_level_alarm_pct == b->margin_level_alarm_pct);
     assert_true(a->free_margin_min == b->free_margin_min);
     assert_int_equal(a->telemetry_max_age_s, b->telemetry_max_age_s);
+    assert_int_equal(a->telemetry_max_age_v7_s, b->telemetry_max_age_v7_s);
+    assert_int_equal(a->margin_status_interval_v7_s, b->margin_status_interval_v7_s);
+    assert_int_equal(a->telemetry_max_age_v205_s, b->telemetry_max_age_v205_s);
+    assert_int_equal(a->telemetry_max_age_v202_s, b->telemetry_max_age_v202_s);
     assert_int_equal(a->max_fires_per_window, b->max_fires_per_window);
     assert_int_equal(a->rate_window_s, b->rate_window_s);
     assert_int_equal(a->fire_spacing_s, b->fire_spacing_s);
@@ -137,9 +145,10 @@ static void test_every_param_field_has_a_key(void **state)
             fail_msg("key %s does not reach any field of risk_params_t", k->key);
         bitten_config_destroy(&cfg);
     }
-    //  15 tier numbers + 15 account-wide limits + 9 XP numbers: a field added to
-    //  risk_params_t without its key breaks this count (and the risk.md numbers test).
-    assert_int_equal(keys, 39);
+    //  15 tier numbers + 19 account-wide limits (telemetry freshness: contract, v7, v2.05,
+    //  v2.02; v7's margin status asks) + 9 XP numbers: a field added to risk_params_t without its key breaks this
+    //  count (and the risk.md numbers test).
+    assert_int_equal(keys, 43);
 }
 
 static void test_a_key_changes_its_field(void **state)

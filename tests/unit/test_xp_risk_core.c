@@ -173,6 +173,39 @@ static void test_telemetry_60_s_old_is_fresh_60_001_s_is_stale(void **state)
     }
 }
 
+//  Each EA's account state is fresh by its own cadence: v7 heartbeats every 5 s (20 s), v2.x
+//  every 30 s (90 s); contract telemetry (and a state of unknown origin) 60 s.
+static void test_freshness_follows_the_dialect_the_state_came_in(void **state)
+{
+    risk_params_t p = risk_params_default();
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_V7), 20);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_V205), 90);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_V202), 90);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_CONTRACT), 60);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_UNKNOWN), 60);
+    assert_int_equal(risk_telemetry_max_age_s(&p, BITTEN_DIALECT_COUNT_), 60);
+    const struct {
+        bitten_dialect_t d;
+        int limit_s;
+    } rows[] = {{BITTEN_DIALECT_V7, 20}, {BITTEN_DIALECT_V205, 90}, {BITTEN_DIALECT_V202, 90},
+                {BITTEN_DIALECT_CONTRACT, 60}};
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        account_state_t s = s_account(&p);
+        s.telemetry_dialect = rows[i].d;
+        bitten_ms_t limit = rows[i].limit_s * SEC;
+        assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + limit), R(OK));
+        assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + limit + 1),
+                         R(RISK_STALE_TELEMETRY));
+    }
+    //  Configured per dialect: a v7 limit does not move the others.
+    p.telemetry_max_age_v7_s = 7;
+    account_state_t s = s_account(&p);
+    s.telemetry_dialect = BITTEN_DIALECT_V7;
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + 7 * SEC + 1), R(RISK_STALE_TELEMETRY));
+    s.telemetry_dialect = BITTEN_DIALECT_V205;
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0 + 7 * SEC + 1), R(OK));
+}
+
 static void test_a_heartbeat_does_not_make_telemetry_fresh(void **state)
 {
     risk_params_t p = risk_params_default();
@@ -499,6 +532,202 @@ static void test_free_margin_50_fires_49_99_is_refused(void **state)
     assert_int_equal(risk_check_free_margin(&d, &p), R(RISK_FREE_MARGIN));
 }
 
+/* ---------------------------------------------------------------- EA margin carried forward */
+
+#define S_NO_COUNT (-1)
+
+/*  An EA frame: margin < 0 = not said; positions S_NO_COUNT = not said (a trade result). */
+static risk_ea_state_t s_ea(double equity, double margin, int64_t positions, bool opening)
+{
+    return (risk_ea_state_t){.has_balance = true,
+                             .has_equity = true,
+                             .balance = 10000.0,
+                             .equity = equity,
+                             .has_margin = margin >= 0.0 || isnan(margin),
+                             .margin = margin,
+                             .has_positions = positions != S_NO_COUNT,
+                             .positions = positions,
+                             .opening_fill = opening};
+}
+
+static void s_ea_feed(account_state_t *s, risk_ea_state_t in, const risk_params_t *p)
+{
+    assert_int_equal(account_apply_ea_state(s, &in, T0, p), 0);
+}
+
+/*  A v7 heartbeat: balance, equity, positions, no margin. */
+static void s_v7_hb(account_state_t *s, double equity, int64_t positions, const risk_params_t *p)
+{
+    s_ea_feed(s, s_ea(equity, -1.0, positions, false), p);
+}
+
+static void test_ea_margin_is_carried_for_the_same_positions_count(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    /* v7 status_report: account_margin 500 with open_positions 1 */
+    s_ea_feed(&s, s_ea(10000.0, 500.0, 1, false), &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    assert_double_equal(s.margin_level, 2000.0, 1e-9);
+    /* heartbeats with the same count and no margin: carried, level from the fresh equity */
+    s_v7_hb(&s, 900.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    assert_double_equal(s.margin, 500.0, 0);
+    assert_double_equal(s.margin_level, 180.0, 1e-9);
+    assert_double_equal(s.free_margin, 400.0, 1e-9);
+    assert_int_equal(risk_check_margin(&s, &p), R(OK));
+    s_v7_hb(&s, 740.0, 1, &p); /* 148 %: the carried margin still refuses a low level */
+    assert_int_equal(risk_check_margin(&s, &p), R(RISK_MARGIN));
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0), R(OK));
+    /* a frame with a new margin for the same count replaces it */
+    s_ea_feed(&s, s_ea(10000.0, 8000.0, 1, false), &p);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_double_equal(s.margin_level, 125.0, 1e-9);
+    assert_int_equal(risk_check_margin(&s, &p), R(RISK_MARGIN));
+}
+
+static void test_a_changed_positions_count_makes_the_margin_unknown_again(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    s_ea_feed(&s, s_ea(10000.0, 500.0, 1, false), &p);
+    /* a human trade (or a stop-out): another count, the margin is not known */
+    s_v7_hb(&s, 10000.0, 2, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0), R(RISK_MARGIN));
+    /* back to the old count: the old margin is stale (which position left is unknown) */
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    assert_int_equal(risk_check_margin(&s, &p), R(RISK_MARGIN));
+    /* 0 positions: no margin used */
+    s_v7_hb(&s, 10000.0, 0, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_NONE);
+    assert_int_equal(risk_check_margin(&s, &p), R(OK));
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    /* a margin of 0 with positions open is never carried */
+    s_ea_feed(&s, s_ea(10000.0, 0.0, 1, false), &p);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    /* no basis ever: a margin-less count is unknown, as before */
+    account_state_t f = s_account(&p);
+    s_v7_hb(&f, 10000.0, 1, &p);
+    assert_int_equal(f.margin_level_state, RISK_LEVEL_UNKNOWN);
+}
+
+static void test_a_fill_results_margin_binds_only_to_the_count_it_opened(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    s_v7_hb(&s, 10000.0, 0, &p);
+    /* v7 trade_result of a buy: margin after the fill, no count */
+    s_ea_feed(&s, s_ea(10000.0, 50.0, S_NO_COUNT, true), &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    s_v7_hb(&s, 10000.0, 1, &p); /* 0 + one fill */
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    assert_double_equal(s.margin, 50.0, 0);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0), R(OK));
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    /* two fills before the next count: the latest margin for 1 + 2 */
+    s_ea_feed(&s, s_ea(10000.0, 100.0, S_NO_COUNT, true), &p);
+    s_ea_feed(&s, s_ea(10000.0, 150.0, S_NO_COUNT, true), &p);
+    s_v7_hb(&s, 10000.0, 3, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_KNOWN);
+    assert_double_equal(s.margin, 150.0, 0);
+    /* a fill, then a count that is not one more: nothing is bound */
+    s_ea_feed(&s, s_ea(10000.0, 200.0, S_NO_COUNT, true), &p);
+    s_v7_hb(&s, 10000.0, 3, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    s_v7_hb(&s, 10000.0, 4, &p); /* the pending margin went with the first count */
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+
+    /* a close's result in between: the book changed in an unknown way */
+    account_state_t c = s_account(&p);
+    s_v7_hb(&c, 10000.0, 0, &p);
+    s_ea_feed(&c, s_ea(10000.0, 50.0, S_NO_COUNT, true), &p);
+    s_ea_feed(&c, s_ea(10000.0, 50.0, S_NO_COUNT, false), &p); /* "Closed 0 positions" */
+    s_v7_hb(&c, 10000.0, 1, &p);
+    assert_int_equal(c.margin_level_state, RISK_LEVEL_UNKNOWN);
+
+    /* a fill whose margin is not above the last known one may be from before the fill */
+    account_state_t g = s_account(&p);
+    s_ea_feed(&g, s_ea(10000.0, 100.0, 1, false), &p);
+    s_ea_feed(&g, s_ea(10000.0, 100.0, S_NO_COUNT, true), &p);
+    s_v7_hb(&g, 10000.0, 2, &p);
+    assert_int_equal(g.margin_level_state, RISK_LEVEL_UNKNOWN);
+    /* nor is a fill reporting margin 0 with a position open "no margin" */
+    account_state_t z = s_account(&p);
+    s_v7_hb(&z, 10000.0, 0, &p);
+    s_ea_feed(&z, s_ea(10000.0, 0.0, S_NO_COUNT, true), &p);
+    s_v7_hb(&z, 10000.0, 1, &p);
+    assert_int_equal(z.margin_level_state, RISK_LEVEL_UNKNOWN);
+    /* a fill before any count was seen has nothing to count from */
+    account_state_t n = s_account(&p);
+    s_ea_feed(&n, s_ea(10000.0, 50.0, S_NO_COUNT, true), &p);
+    s_v7_hb(&n, 10000.0, 1, &p);
+    assert_int_equal(n.margin_level_state, RISK_LEVEL_UNKNOWN);
+}
+
+static void test_v7_is_asked_for_its_status_while_its_margin_is_unknown(void **state)
+{
+    risk_params_t p = risk_params_default();
+    assert_int_equal(p.margin_status_interval_v7_s, 15);
+    account_state_t s = s_account(&p);
+    s.telemetry_dialect = BITTEN_DIALECT_V7;
+    s_v7_hb(&s, 10000.0, 0, &p); /* nothing open: no margin, nothing to ask */
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+    s_v7_hb(&s, 10000.0, 1, &p); /* open, margin unknown */
+    assert_true(risk_wants_margin_status(&s, &p, 0, T0));
+    /* at most once per interval; a last ask ahead of now (a clock from before) asks */
+    assert_false(risk_wants_margin_status(&s, &p, T0, T0 + 15 * SEC - 1));
+    assert_true(risk_wants_margin_status(&s, &p, T0, T0 + 15 * SEC));
+    assert_true(risk_wants_margin_status(&s, &p, T0 + MIN, T0));
+    p.margin_status_interval_v7_s = 0; /* off */
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+    p = risk_params_default();
+    /* the answer makes it known: nothing more to ask */
+    s_ea_feed(&s, s_ea(10000.0, 50.0, 1, false), &p);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+    /* other dialects name their margin in their heartbeats: never asked */
+    s.telemetry_dialect = BITTEN_DIALECT_V205;
+    s_v7_hb(&s, 10000.0, 2, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    assert_false(risk_wants_margin_status(&s, &p, 0, T0));
+}
+
+static void test_a_non_finite_ea_margin_is_refused_and_never_carried(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    s_v7_hb(&s, 10000.0, 0, &p);
+    risk_ea_state_t bad = s_ea(10000.0, NAN, S_NO_COUNT, true);
+    assert_int_equal(account_apply_ea_state(&s, &bad, T0, &p), -1);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_int_equal(s.margin_level_state, RISK_LEVEL_UNKNOWN);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_FANG, &s, T0), R(RISK_MARGIN));
+
+    /* a status_report with NaN changes nothing: the basis it would replace stays */
+    s_ea_feed(&s, s_ea(10000.0, 500.0, 1, false), &p);
+    account_state_t before;
+    memcpy(&before, &s, sizeof s);
+    bad = s_ea(10000.0, NAN, 1, false);
+    assert_int_equal(account_apply_ea_state(&s, &bad, T0, &p), -1);
+    bad = s_ea(INFINITY, -1.0, 1, false);
+    assert_int_equal(account_apply_ea_state(&s, &bad, T0, &p), -1);
+    assert_memory_equal(&s, &before, sizeof s);
+    s_v7_hb(&s, 10000.0, 1, &p);
+    assert_double_equal(s.margin_level, 2000.0, 1e-9);
+    /* no balance or equity: not account state, nothing changes */
+    risk_ea_state_t none = s_ea(10000.0, 500.0, 2, false);
+    none.has_equity = false;
+    memcpy(&before, &s, sizeof s);
+    assert_int_equal(account_apply_ea_state(&s, &none, T0, &p), 1);
+    assert_memory_equal(&s, &before, sizeof s);
+}
+
 /* ---------------------------------------------------------------- positions and hedges */
 
 static void test_max_open_positions_per_tier(void **state)
@@ -548,6 +777,16 @@ static void test_the_eas_position_count_counts_and_zero_clears_tracked_positions
     s_feed(&s, &t, T0 + SEC, &p); /* the close result never came */
     assert_int_equal(account_open_positions(&s), 0);
     assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(OK));
+
+    //  EA v7: one 0 may be stale (counted before the fill); its closes come as CLOSED fires
+    //  from the fire router's reconciliation, so its count alone clears nothing.
+    s.telemetry_dialect = BITTEN_DIALECT_V7;
+    assert_int_equal(account_apply_fill(&s, "S2", "EURUSD", BITTEN_ACTION_BUY, 0.1, 2), 0);
+    s_feed(&s, &t, T0 + 2 * SEC, &p);
+    assert_int_equal(account_open_positions(&s), 1);
+    assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(RISK_HEDGE));
+    assert_int_equal(account_apply_close_unknown(&s, "S2", 0, T0 + 3 * SEC, &p), 0);
+    assert_int_equal(account_open_positions(&s), 0);
 }
 
 static void test_fills_are_tracked_once_and_need_a_side(void **state)
@@ -562,6 +801,28 @@ static void test_fills_are_tracked_once_and_need_a_side(void **state)
     /* a close matched by ticket alone */
     assert_int_equal(account_apply_close(&s, "", 7, 1.0, T0, &p, NULL), 0);
     assert_int_equal(s.position_count, 0);
+}
+
+//  EA v7 never says a close's profit: the position goes, nothing is invented (no P/L, no
+//  streak move), and the day counts the closes its realised P/L lacks until the day rolls.
+static void test_a_close_with_unknown_profit_untracks_and_invents_nothing(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    assert_int_equal(account_apply_fill(&s, "U1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 7), 0);
+    assert_int_equal(account_apply_fill(&s, "U2", "GBPUSD", BITTEN_ACTION_SELL, 0.1, 8), 0);
+    assert_int_equal(account_apply_close(&s, "L", 0, -20.0, T0, &p, NULL), 1); /* a loss */
+    assert_int_equal(s.consecutive_losses, 1);
+    assert_int_equal(account_apply_close_unknown(&s, "U1", 0, T0 + SEC, &p), 0);
+    assert_int_equal(account_apply_close_unknown(&s, "", 8, T0 + SEC, &p), 0); /* by ticket */
+    assert_int_equal(account_apply_close_unknown(&s, "U9", 0, T0 + SEC, &p), 1);
+    assert_int_equal(s.position_count, 0);
+    assert_int_equal(s.closes_unknown_today, 3);
+    assert_double_equal(s.realised_pl_today, -20.0, 1e-9);
+    assert_int_equal(s.consecutive_losses, 1); /* not reset as a breakeven would */
+    assert_int_equal(s.win_streak, 0);
+    account_roll_day(&s, T0 + DAY_MS, &p);
+    assert_int_equal(s.closes_unknown_today, 0);
 }
 
 static void test_hedge_refuses_the_opposite_side_on_the_same_symbol(void **state)
@@ -1053,9 +1314,16 @@ int main(void)
         cmocka_unit_test(test_margin_level_150_fires_149_99_is_refused),
         cmocka_unit_test(test_no_margin_in_use_passes_unknown_margin_fails_closed),
         cmocka_unit_test(test_free_margin_50_fires_49_99_is_refused),
+        cmocka_unit_test(test_ea_margin_is_carried_for_the_same_positions_count),
+        cmocka_unit_test(test_a_changed_positions_count_makes_the_margin_unknown_again),
+        cmocka_unit_test(test_a_fill_results_margin_binds_only_to_the_count_it_opened),
+        cmocka_unit_test(test_a_non_finite_ea_margin_is_refused_and_never_carried),
+        cmocka_unit_test(test_v7_is_asked_for_its_status_while_its_margin_is_unknown),
         cmocka_unit_test(test_max_open_positions_per_tier),
         cmocka_unit_test(test_the_eas_position_count_counts_and_zero_clears_tracked_positions),
         cmocka_unit_test(test_fills_are_tracked_once_and_need_a_side),
+        cmocka_unit_test(test_a_close_with_unknown_profit_untracks_and_invents_nothing),
+        cmocka_unit_test(test_freshness_follows_the_dialect_the_state_came_in),
         cmocka_unit_test(test_hedge_refuses_the_opposite_side_on_the_same_symbol),
         cmocka_unit_test(test_cooldown_after_two_losses_ends_exactly_at_its_length),
         cmocka_unit_test(test_a_win_or_breakeven_between_losses_breaks_the_run),

@@ -2,7 +2,9 @@
  *  symbol names to canonical, server time to UTC, per account (account_normalize.h). */
 #include "modules/accounts/account_normalize.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_MS 1000
@@ -22,6 +24,30 @@ int account_norm_init(account_norm_t *st, const bitten_account_t *acc,
     bitten_offset_init(&st->est, acc->has_server_offset, acc->server_utc_offset_s);
     st->ready = rc == 0;
     return rc;
+}
+
+int account_price_decimals(double price)
+{
+    if (!isfinite(price) || !(price > 0) || price >= 1e12)
+        return -1;
+    char text[64];
+    for (int d = 0; d <= ACCOUNT_DIGITS_MAX; d++) {
+        snprintf(text, sizeof text, "%.*f", d, price);
+        if (strtod(text, NULL) == price)
+            return d;
+    }
+    return -1;
+}
+
+int account_digits_evidence(int current, double bid, double ask)
+{
+    int out = current;
+    int b = account_price_decimals(bid), a = account_price_decimals(ask);
+    if (b > out)
+        out = b;
+    if (a > out)
+        out = a;
+    return out;
 }
 
 static bool s_ea_dialect(bitten_dialect_t d)
@@ -79,9 +105,11 @@ int account_norm_frame(account_norm_t *st, const bitten_account_t *acc, bitten_f
             news->offset_s = st->est.offset_s;
             news->previous_s = news->offset_event == BITTEN_OFFSET_CHANGED ? st->est.previous_s : before;
         }
+        //  Not refused: its prices are the EA's quote (a fire's absolute stops, liveness); only
+        //  its time is not market time yet, so VENOM leaves it out (the flag).
         if (!st->est.known) {
-            *reason = BITTEN_R_SERVER_OFFSET_UNKNOWN;
-            return -1;
+            frame->flags |= BITTEN_FRAME_F_TIME_UNKNOWN;
+            return 0;
         }
         s_shift(&t->timestamp, st);
         return 0;
@@ -91,8 +119,8 @@ int account_norm_frame(account_norm_t *st, const bitten_account_t *acc, bitten_f
         if (s_symbol(st, b->symbol, news, reason) != 0)
             return -1;
         if (!st->est.known) {
-            *reason = BITTEN_R_SERVER_OFFSET_UNKNOWN;
-            return -1;
+            frame->flags |= BITTEN_FRAME_F_TIME_UNKNOWN;
+            return 0;
         }
         for (size_t i = 0; i < b->count && i < BITTEN_BATCH_MAX; i++)
             s_shift(&b->candles[i].time, st);

@@ -39,13 +39,26 @@ int account_norm_init(account_norm_t *st, const bitten_account_t *acc,
  *    - tick / candle_batch: the symbol becomes canonical (unknown -> -1 UNKNOWN_SYMBOL, two
  *      candidates -> SYMBOL_AMBIGUOUS); the broker's name is learned. Their stamps are live
  *      samples of the server clock (tick only) and become UTC with the account's offset; while
- *      no offset is pinned or learned they are refused SERVER_OFFSET_UNKNOWN (VENOM must not
- *      see a market 3 h in the future).
+ *      no offset is pinned or learned they keep their stamps and carry
+ *      BITTEN_FRAME_F_TIME_UNKNOWN: their prices are a quote, but VENOM must not see a market
+ *      3 h in the future, so it leaves them out.
  *    - handshake: its symbol_list is learned; heartbeat / trade_result / handshake / status /
  *      pong / error stamps become UTC when the offset is known (else kept: display only).
  *  Returns 0, or -1 with *reason. */
 int account_norm_frame(account_norm_t *st, const bitten_account_t *acc, bitten_frame_t *frame,
                        bitten_ms_t recv_wall_ms, account_norm_news_t *news,
                        bitten_reason_t *reason);
+
+/*  Symbol digits from quotes (issue 13 §4): no EA sends its symbols' digits, but its prices
+ *  are evidence. The decimals of a price are those of the shortest text that reads back as
+ *  the same double ("7.1180" and "7.118" are one double: 3), 0..ACCOUNT_DIGITS_MAX, or -1 (not
+ *  finite, <= 0, or more decimals than that). That is a lower bound of the broker's digits: an
+ *  EA prints at most SYMBOL_DIGITS decimals (v2.x exactly that many, v7 always 5), and a
+ *  trailing zero hides one, so the digits are raised by it, never lowered. */
+#define ACCOUNT_DIGITS_MAX 8
+int account_price_decimals(double price);
+
+/*  The digits after one quote: max(current, decimals of bid, decimals of ask). */
+int account_digits_evidence(int current, double bid, double ask);
 
 #endif

@@ -19,6 +19,7 @@ typedef struct {
     bitten_account_t account;
     bitten_broker_symbol_t *facts; /* grown on first use: most accounts never have any */
     size_t n_facts, cap_facts;
+    char broker_key[BITTEN_NAME_MAX + 1]; /* config: the `brokers` entry it pins; "" = none */
 } s_entry_t;
 
 struct account_table {
@@ -325,7 +326,7 @@ static const char *s_unknown_field(zconfig_t *entry)
                                         "risk_pct",      "max_lot",       "symbols",
                                         "dialect",       "symbol_prefix", "symbol_suffix",
                                         "server_utc_offset_s", "command_endpoint",
-                                        "feedback_endpoint"};
+                                        "feedback_endpoint", "broker"};
     for (zconfig_t *c = zconfig_child(entry); c; c = zconfig_next(c)) {
         const char *name = zconfig_name(c);
         size_t i = 0;
@@ -423,11 +424,28 @@ account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err
             a.server_utc_offset_s = (int)v;
         }
         a.from_config = true;
+        const char *broker = s_child(e, "broker");
+        if (broker && strlen(broker) > BITTEN_NAME_MAX) {
+            snprintf(err, errlen, "config: file: key 'accounts.%.40s.broker': at most %d bytes",
+                     zconfig_name(e), BITTEN_NAME_MAX);
+            account_table_destroy(&self);
+            return NULL;
+        }
         if (!account_table_add(self, &a)) {
             snprintf(err, errlen, "out of memory");
             account_table_destroy(&self);
             return NULL;
         }
+        if (broker) {
+            s_entry_t *added = zhashx_lookup(self->index, a.uuid);
+            snprintf(added->broker_key, sizeof added->broker_key, "%s", broker);
+        }
     }
     return self;
+}
+
+const char *account_table_broker_key(const account_table_t *self, const char *uuid)
+{
+    const s_entry_t *e = uuid ? zhashx_lookup(self->index, uuid) : NULL;
+    return e ? e->broker_key : "";
 }

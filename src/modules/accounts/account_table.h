@@ -85,4 +85,7 @@ int account_table_put_symbol(account_table_t *self, const char *uuid,
 const bitten_broker_symbol_t *account_table_symbol_facts(const account_table_t *self,
                                                          const char *uuid, const char *symbol);
 
+/*  The `brokers` entry config pins for the account (accounts.<x>.broker), "" for none. */
+const char *account_table_broker_key(const account_table_t *self, const char *uuid);
+
 #endif

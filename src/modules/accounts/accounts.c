@@ -1,6 +1,7 @@
 /*  accounts.c: the accounts module shell: the table (account_table.h) filled from config and
  *  on first contact, written to the store (accounts_store.h), answered through the core's
  *  accounts query, listed by the `accounts` control command. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "modules/accounts/account_table.h"
 #include "modules/accounts/accounts.h"
 #include "modules/accounts/accounts_store.h"
+#include "modules/accounts/broker_table.h"
 
 struct accounts {
     bitten_core_t *core;
@@ -27,6 +29,10 @@ struct accounts {
     //  uuid -> account_norm_t (owned): each known account's broker names and clock; only
     //  accounts in the table get one, so its size is bounded like the table's.
     zhashx_t *norm;
+    //  The `brokers` section, the entry each account's EA named (uuid -> index + 1, known
+    //  accounts only), and the account+symbol pairs already warned to use the symbol table.
+    broker_table_t *brokers;
+    zhashx_t *broker_of, *table_warned;
     bitten_accounts_query_t query;
 };
 
@@ -48,8 +54,22 @@ int accounts_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
     account_table_t *table = account_table_from_config(cfg, err, errlen);
     if (!table)
         return -1;
+    bitten_symbols_t *symbols = bitten_symbols_from_config(cfg, err, errlen);
+    broker_table_t *brokers = calloc(1, sizeof *brokers);
+    int rc = symbols && brokers ? broker_table_from_config(cfg, symbols, brokers, err, errlen) : -1;
+    for (size_t i = 0; rc == 0 && i < account_table_count(table); i++) {
+        const char *uuid = account_table_at(table, i)->uuid;
+        const char *key = account_table_broker_key(table, uuid);
+        if (*key && broker_table_find_key(brokers, key) < 0) {
+            snprintf(err, errlen, "config: file: account '%.64s': broker '%.40s' is not an entry "
+                                  "of `brokers`", uuid, key);
+            rc = -1;
+        }
+    }
+    free(brokers);
+    bitten_symbols_destroy(&symbols);
     account_table_destroy(&table);
-    return 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- the store */
@@ -135,6 +155,60 @@ static account_norm_t *s_norm(accounts_t *self, const bitten_account_t *acc)
     return st;
 }
 
+static int s_resolve(accounts_t *self, const char *uuid, const char *symbol,
+                     bitten_account_symbol_t *out, bool *from_table);
+
+//  An EA's quote (its symbol canonical now) proves at least as many digits as its prices
+//  show (account_digits_evidence): raised into the account's broker facts, never lowered.
+static void s_learn_digits(accounts_t *self, const char *uuid, const bitten_tick_t *t)
+{
+    const bitten_symbol_t *base = bitten_symbols_find(self->symbols, t->symbol);
+    bitten_account_symbol_t now;
+    bool from_table;
+    if (!base || s_resolve(self, uuid, t->symbol, &now, &from_table) != 0)
+        return;
+    const bitten_broker_symbol_t *known = account_table_symbol_facts(self->table, uuid, t->symbol);
+    int current = now.spec.digits;
+    int seen = account_digits_evidence(current, t->bid, t->ask);
+    //  One more than the symbol table's at most: a broker quoting a fractional digit more is
+    //  real (XAUUSD 3), a price with float noise is not evidence of 8 digits.
+    if (seen <= current || seen > base->digits + 1)
+        return;
+    bitten_broker_symbol_t facts;
+    if (known)
+        facts = *known;
+    else
+        memset(&facts, 0, sizeof facts);
+    snprintf(facts.symbol, sizeof facts.symbol, "%s", t->symbol);
+    facts.facts.digits = seen;
+    if (facts.facts.point > 0)
+        facts.facts.point = pow(10.0, -seen); /* a point said before is one of fewer digits */
+    if (account_table_put_symbol(self->table, uuid, &facts) == 0)
+        BLOG_WARN(self->log, "accounts", "symbol.digits_learned",
+                  "uuid=%s symbol=%s digits=%d was=%d bid=%.*f why=\"the EA's prices have more "
+                  "decimals than the symbol's digits: raised (points follow)\"",
+                  uuid, t->symbol, seen, current, seen, t->bid);
+}
+
+//  The `brokers` entry the EA's handshake (company, server) or status (server) names becomes
+//  the account's, unless config pins one.
+static void s_select_broker(accounts_t *self, const char *uuid, const bitten_frame_t *frame)
+{
+    if (*account_table_broker_key(self->table, uuid))
+        return;
+    const char *company = frame->type == BITTEN_FRAME_HANDSHAKE ? frame->u.handshake.broker : "";
+    const char *server = frame->type == BITTEN_FRAME_HANDSHAKE ? frame->u.handshake.server
+                                                                : frame->u.status.server;
+    int i = broker_table_match(self->brokers, company, server);
+    if (i < 0 || (int)(intptr_t)zhashx_lookup(self->broker_of, uuid) == i + 1)
+        return;
+    zhashx_update(self->broker_of, uuid, (void *)(intptr_t)(i + 1));
+    char qc[160], qs[160];
+    BLOG_INFO(self->log, "accounts", "broker.selected", "uuid=%s broker=%s company=%s server=%s",
+              uuid, self->brokers->items[i].key, bitten_log_quote(company, qc, sizeof qc),
+              bitten_log_quote(server, qs, sizeof qs));
+}
+
 static int s_query_normalize(void *arg, bitten_frame_t *frame, bitten_ms_t recv_wall_ms,
                              bitten_reason_t *reason)
 {
@@ -180,6 +254,12 @@ static int s_query_normalize(void *arg, bitten_frame_t *frame, bitten_ms_t recv_
             BLOG_INFO(self->log, "accounts", "symbol.learned", "uuid=%s symbol=%s broker_name=%s",
                       uuid, news.canonical, news.broker);
     }
+    if (rc == 0 && (frame->type == BITTEN_FRAME_HANDSHAKE || frame->type == BITTEN_FRAME_STATUS))
+        s_select_broker(self, uuid, frame);
+    if (rc == 0 && frame->type == BITTEN_FRAME_TICK &&
+        (frame->dialect == BITTEN_DIALECT_V7 || frame->dialect == BITTEN_DIALECT_V205 ||
+         frame->dialect == BITTEN_DIALECT_V202))
+        s_learn_digits(self, uuid, &frame->u.tick);
     if (rc != 0)
         self->normalize_refused++;
     return rc;
@@ -217,12 +297,54 @@ static int s_query_at(void *arg, size_t index, bitten_account_t *out)
     return s_copy_out(account_table_at(((accounts_t *)arg)->table, index), out);
 }
 
+//  The account's `brokers` entry: the one config pins, else the one its EA named, or NULL.
+static const broker_entry_t *s_broker(accounts_t *self, const char *uuid)
+{
+    const char *key = account_table_broker_key(self->table, uuid);
+    int i = *key ? broker_table_find_key(self->brokers, key)
+                 : (int)(intptr_t)zhashx_lookup(self->broker_of, uuid) - 1;
+    return i >= 0 ? &self->brokers->items[i] : NULL;
+}
+
+//  The symbol for the account: the symbol table's spec, the broker's configured facts over
+//  it, what the EA said over those. *from_table: neither says any number.
+static int s_resolve(accounts_t *self, const char *uuid, const char *symbol,
+                     bitten_account_symbol_t *out, bool *from_table)
+{
+    const bitten_symbol_t *base = symbol ? bitten_symbols_find(self->symbols, symbol) : NULL;
+    const bitten_broker_symbol_t *configured = broker_entry_symbol(s_broker(self, uuid), symbol);
+    const bitten_broker_symbol_t *said = account_table_symbol_facts(self->table, uuid, symbol);
+    bitten_broker_symbol_t merged;
+    *from_table = !broker_facts_any(configured) && !broker_facts_any(said);
+    return account_symbol_resolve(base, broker_facts_merge(configured, said, &merged), out);
+}
+
 static int s_query_symbol(void *arg, const char *uuid, const char *symbol,
                           bitten_account_symbol_t *out)
 {
     accounts_t *self = arg;
-    const bitten_symbol_t *base = symbol ? bitten_symbols_find(self->symbols, symbol) : NULL;
-    return account_symbol_resolve(base, account_table_symbol_facts(self->table, uuid, symbol), out);
+    bool from_table = false;
+    int rc = s_resolve(self, uuid, symbol, out, &from_table);
+    const bitten_account_t *acc = account_table_find(self->table, uuid);
+    //  A real EA's broker may quote a symbol unlike the table (USDCNH in 4 digits): say once
+    //  per account and symbol that nothing broker-specific is known.
+    if (rc == 0 && from_table && acc &&
+        (acc->dialect == BITTEN_DIALECT_V7 || acc->dialect == BITTEN_DIALECT_V205 ||
+         acc->dialect == BITTEN_DIALECT_V202)) {
+        char key[2 * BITTEN_ID_MAX + 2];
+        snprintf(key, sizeof key, "%s|%s", uuid, symbol);
+        if (!zhashx_lookup(self->table_warned, key)) {
+            zhashx_insert(self->table_warned, key, (void *)1);
+            const broker_entry_t *b = s_broker(self, uuid);
+            BLOG_WARN(self->log, "accounts", "symbol.table_fallback",
+                      "uuid=%s symbol=%s broker=%s digits=%d point=%g lot_step=%g why=\"no "
+                      "facts from the EA or brokers.%s.symbols: the symbol table's are used; "
+                      "check them against the broker\"",
+                      uuid, symbol, b ? b->key : "-", out->spec.digits, out->spec.point,
+                      out->spec.lot_step, b ? b->key : "<broker>");
+        }
+    }
+    return rc;
 }
 
 static int s_query_set_dialect(void *arg, const char *uuid, bitten_dialect_t dialect)
@@ -289,6 +411,8 @@ static bitten_reason_t s_control_accounts(void *arg, const json_t *request, json
                             json_string(a->has_server_offset        ? "pinned"
                                         : (st && st->est.known) ? "learned"
                                                                 : "unknown"));
+        const broker_entry_t *b = s_broker(self, a->uuid);
+        json_object_set_new(row, "broker", b ? json_string(b->key) : json_null());
     }
     json_object_set_new(reply, "accounts", list);
     return BITTEN_R_OK;
@@ -356,11 +480,22 @@ accounts_t *accounts_new(bitten_core_t *core)
     self->norm = zhashx_new();
     if (self->norm)
         zhashx_set_destructor(self->norm, s_norm_free);
-    if (!self->table || !self->symbols || !self->store || !self->norm) {
+    self->brokers = calloc(1, sizeof *self->brokers);
+    self->broker_of = zhashx_new();
+    self->table_warned = zhashx_new();
+    if (!self->table || !self->symbols || !self->store || !self->norm || !self->brokers ||
+        !self->broker_of || !self->table_warned) {
         BLOG_ERROR(self->log, "accounts", "start_failed", "error=\"%s\"",
                    !self->table     ? err
                    : !self->symbols ? sym_err
                                     : "out of memory or no store");
+        accounts_destroy(&self);
+        return NULL;
+    }
+    //  The brokers section is read at start (a reload keeps it) and every pin must name one.
+    if (accounts_check_config(self->cfg, err, sizeof err) != 0 ||
+        broker_table_from_config(self->cfg, self->symbols, self->brokers, err, sizeof err) != 0) {
+        BLOG_ERROR(self->log, "accounts", "start_failed", "error=\"%s\"", err);
         accounts_destroy(&self);
         return NULL;
     }
@@ -402,6 +537,9 @@ void accounts_destroy(accounts_t **self_p)
     bitten_symbols_destroy(&self->symbols);
     account_table_destroy(&self->table);
     zhashx_destroy(&self->norm);
+    zhashx_destroy(&self->broker_of);
+    zhashx_destroy(&self->table_warned);
+    free(self->brokers);
     free(self);
     *self_p = NULL;
 }

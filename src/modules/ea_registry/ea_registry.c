@@ -24,11 +24,6 @@ typedef struct {
     double rtt_ms; /* < 0 until measured */
 } s_ea_t;
 
-typedef struct {
-    char ping_id[BITTEN_ID_MAX + 1];
-    bitten_ms_t sent_ms;
-} s_ping_t;
-
 struct ea_registry {
     bitten_core_t *core;
     bitten_log_t *log;
@@ -38,7 +33,7 @@ struct ea_registry {
     int online_count;
     uint64_t anonymous_frames;
     uint64_t pings_sent, pongs_matched, pongs_unmatched;
-    s_ping_t pings[REG_PINGS];
+    ea_registry_ping_t pings[REG_PINGS];
     unsigned ping_seq;
     ev_timer check_timer, ping_timer;
 };
@@ -47,6 +42,24 @@ bool ea_registry_is_live(bitten_ms_t last_seen_ms, bitten_ms_t now_ms, bitten_ms
 {
     //  A last_seen ahead of now (it cannot be on the monotonic daemon clock) is not a live EA.
     return now_ms >= last_seen_ms && now_ms - last_seen_ms < offline_after_ms;
+}
+
+int ea_registry_pong_slot(const ea_registry_ping_t *pings, size_t n, const char *uuid,
+                          const char *ping_id)
+{
+    int found = -1, outstanding = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!pings[i].ping_id[0])
+            continue;
+        if (ping_id && ping_id[0]) {
+            if (strcmp(pings[i].ping_id, ping_id) == 0)
+                return (int)i;
+        } else if (uuid && uuid[0] && strcmp(pings[i].uuid, uuid) == 0) {
+            found = (int)i;
+            outstanding++;
+        }
+    }
+    return outstanding == 1 ? found : -1;
 }
 
 static void s_ea_free(void **item)
@@ -132,16 +145,26 @@ static void s_on_frame(void *arg, bitten_event_t event, const void *payload)
         if (hs->has_account)
             ea->account = hs->account;
     } else if (frame->type == BITTEN_FRAME_PONG) {
-        for (int i = 0; i < REG_PINGS; i++)
-            if (self->pings[i].ping_id[0] &&
-                strcmp(self->pings[i].ping_id, frame->u.pong.ping_id) == 0) {
-                ea->rtt_ms = (double)(bitten_core_now_ms(self->core) - self->pings[i].sent_ms);
-                self->pings[i].ping_id[0] = '\0';
-                self->pongs_matched++;
-                BLOG_DEBUG(self->log, "ea_registry", "ea.rtt", "uuid=%s rtt_ms=%.0f", ea->uuid,
-                           ea->rtt_ms);
-                break;
-            }
+        //  Every pong is liveness (s_touch): EA v7's heartbeats stop with the market, its
+        //  pongs do not. An RTT only when the pong names its ping, or is the answer to the
+        //  account's only outstanding one.
+        const char *id = frame->u.pong.ping_id;
+        int i = ea_registry_pong_slot(self->pings, REG_PINGS, ea->uuid, id);
+        if (i >= 0) {
+            ea->rtt_ms = (double)(bitten_core_now_ms(self->core) - self->pings[i].sent_ms);
+            self->pings[i].ping_id[0] = '\0';
+            self->pongs_matched++;
+            BLOG_DEBUG(self->log, "ea_registry", "ea.rtt", "uuid=%s rtt_ms=%.0f", ea->uuid,
+                       ea->rtt_ms);
+        } else {
+            self->pongs_unmatched++;
+            //  An id-less pong while several pings of the account wait answers one of them,
+            //  which is unknown: forget them all, so the next ping measures again.
+            if (!id[0])
+                for (int k = 0; k < REG_PINGS; k++)
+                    if (strcmp(self->pings[k].uuid, ea->uuid) == 0)
+                        self->pings[k].ping_id[0] = '\0';
+        }
     }
     s_set_online(self, ea, true, ea->frames == 1 ? "first_frame" : "frame_after_silence");
 }
@@ -161,14 +184,14 @@ static void s_check_cb(struct ev_loop *loop, ev_timer *w, int revents)
             s_set_online(self, ea, false, "silent");
 }
 
-//  One ping per online EA, each on its own account's proven route (bitten_core_send_to).
+//  One ping per known EA, each on its own account's proven route (bitten_core_send_to). An
+//  offline one too: an EA whose heartbeats stop while the market is closed (v7) comes back
+//  online by its pong (a route that is gone refuses the send).
 static void s_ping_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     ea_registry_t *self = w->data;
     for (s_ea_t *ea = zhashx_first(self->eas); ea; ea = zhashx_next(self->eas)) {
-        if (!ea->online)
-            continue;
-        s_ping_t *slot = &self->pings[self->ping_seq % REG_PINGS];
+        ea_registry_ping_t *slot = &self->pings[self->ping_seq % REG_PINGS];
         bitten_ping_t ping;
         ping.timestamp = bitten_core_now_ms(self->core);
         snprintf(ping.ping_id, sizeof ping.ping_id, "ping_%lld_%u", (long long)ping.timestamp,
@@ -179,6 +202,7 @@ static void s_ping_cb(struct ev_loop *loop, ev_timer *w, int revents)
         if (len > 0 && bitten_core_send_to(self->core, ea->uuid, BITTEN_FRAME_PING, frame,
                                            (size_t)len, &reason) == 0) {
             snprintf(slot->ping_id, sizeof slot->ping_id, "%s", ping.ping_id);
+            snprintf(slot->uuid, sizeof slot->uuid, "%s", ea->uuid);
             slot->sent_ms = ping.timestamp;
             self->pings_sent++;
         }
@@ -232,6 +256,8 @@ static void s_status(void *arg, json_t *section)
     json_object_set_new(section, "anonymous_frames", json_integer((json_int_t)self->anonymous_frames));
     json_object_set_new(section, "pings_sent", json_integer((json_int_t)self->pings_sent));
     json_object_set_new(section, "pongs_matched", json_integer((json_int_t)self->pongs_matched));
+    json_object_set_new(section, "pongs_unmatched",
+                        json_integer((json_int_t)self->pongs_unmatched));
     if (!bitten_core_status_lists(self->core))
         return; /* counts only: the list is `eas` (or status with lists) */
     json_t *list = json_array();
@@ -295,6 +321,14 @@ ea_registry_t *ea_registry_new(bitten_core_t *core)
     self->ping_timer.data = self;
     if (ping_s > 0)
         ev_timer_start(loop, &self->ping_timer);
+    //  While the market is closed EA v7 sends nothing by itself (its heartbeat runs on the
+    //  stopped server clock): only its pongs keep it online.
+    if (ping_s <= 0 || ping_s * 1000 >= (double)self->offline_after_ms)
+        BLOG_WARN(self->log, "ea_registry", "ping.too_rare",
+                  "ping_interval_s=%.0f offline_after_s=%lld why=\"EAs whose heartbeats stop "
+                  "while the market is closed (v7) go offline: set ea.ping_interval_s below "
+                  "ea.offline_after_s\"",
+                  ping_s, (long long)(self->offline_after_ms / 1000));
     return self;
 }
 

@@ -11,6 +11,7 @@
 #include <ev.h>
 
 #include "modules/fire_router/fire_checks.h"
+#include "modules/fire_router/fire_reconcile.h"
 #include "modules/fire_router/fire_router.h"
 
 #define ROUTER_FRAME_MAX 1024
@@ -49,6 +50,11 @@ struct fire_router {
     uint64_t refused[BITTEN_R_COUNT_];
     uint64_t orphans, duplicate_results, auto_signals, halt_closes_owed;
     uint64_t restart_before_send; /* fan-out fires a restart found never sent: REFUSED */
+    //  EAs that never report closes (v7): heartbeat evidence per known account (uuid ->
+    //  fire_recon_t, owned), how many heartbeats of 0 positions in a row close, what it did.
+    zhashx_t *recon;
+    int recon_confirm_n;
+    uint64_t recon_closed_heartbeat, recon_closed_answer, recon_partial;
 };
 
 /* ---------------------------------------------------------------- pure rules */
@@ -214,6 +220,10 @@ static json_t *s_fire_json(const bitten_fire_rec_t *r)
         json_object_set_new(o, "close_price", json_real(r->close_price));
     if (r->has_profit)
         json_object_set_new(o, "profit", json_real(r->profit));
+    //  A close whose profit the EA never said (v7 closes reconciled from its heartbeats or the
+    //  answer to our close): marked, never invented.
+    if (r->state == BITTEN_FIRE_CLOSED)
+        json_object_set_new(o, "profit_known", json_boolean(r->has_profit));
     char ts[32];
     if (r->sent_at)
         json_object_set_new(o, "sent_at", json_string(bitten_format_time(r->sent_at, ts, sizeof ts)));
@@ -696,6 +706,130 @@ static void s_on_verdict(void *arg, bitten_event_t event, const void *payload)
     free(preps), free(recs), free(rcs), free(idx);
 }
 
+/* ---------------------------------------------------------------- reconciled closes */
+
+//  The account's heartbeat evidence; NULL for an account the accounts module does not know
+//  (so junk uuids cannot grow the map).
+static fire_recon_t *s_recon(fire_router_t *self, const char *uuid)
+{
+    fire_recon_t *r = zhashx_lookup(self->recon, uuid);
+    if (r)
+        return r;
+    const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
+    bitten_account_t acc;
+    if (!aq->find || aq->find(aq->self, uuid, &acc) != 0 || !(r = calloc(1, sizeof *r)))
+        return NULL;
+    fire_recon_init(r);
+    zhashx_update(self->recon, uuid, r);
+    return r;
+}
+
+//  How many open fires of uuid the scope covers (FILLED opening fires; on symbol for SYMBOL).
+static size_t s_recon_count(fire_router_t *self, const char *uuid, fire_recon_scope_t scope,
+                            const char *symbol)
+{
+    size_t n = 0;
+    for (s_open_t *o = zhashx_first(self->open); o; o = zhashx_next(self->open))
+        if (fire_recon_closes(&o->rec, uuid, scope, symbol))
+            n++;
+    return n;
+}
+
+//  Closes what scope covers, each CLOSED without a profit (the EA never says it): journaled,
+//  announced (XP & risk untracks the position, pays and charges nothing) and dropped. The
+//  fires are copied out first: announcing may not disturb the walk. Returns how many.
+static size_t s_recon_close(fire_router_t *self, const char *uuid, fire_recon_scope_t scope,
+                            const char *symbol, const char *detail)
+{
+    size_t cap = s_recon_count(self, uuid, scope, symbol), n = 0;
+    s_open_t *list = cap ? calloc(cap, sizeof *list) : NULL;
+    if (!list)
+        return 0;
+    for (s_open_t *o = zhashx_first(self->open); o && n < cap; o = zhashx_next(self->open))
+        if (fire_recon_closes(&o->rec, uuid, scope, symbol))
+            list[n++] = *o;
+    size_t closed = 0;
+    for (size_t i = 0; i < n; i++) {
+        bitten_fire_rec_t rec = list[i].rec;
+        if (s_move(self, &rec, BITTEN_FIRE_CLOSED, BITTEN_R_OK, detail, NULL, list[i].manual) == 0)
+            closed++;
+        //  Moved in memory either way (what the EA said happened); a failed journal write
+        //  leaves it FILLED in the store, and the next start reconciles it again.
+        s_open_drop(self, &rec);
+    }
+    free(list);
+    return closed;
+}
+
+//  A heartbeat of an EA that never reports closes: its positions count against the account's
+//  FILLED opening fires (fire_recon_heartbeat decides).
+static void s_recon_heartbeat(fire_router_t *self, const bitten_frame_t *frame)
+{
+    const bitten_ea_heartbeat_t *h = &frame->u.heartbeat;
+    if (!fire_recon_applies(frame->dialect) || !*h->uuid)
+        return;
+    fire_recon_t *r = s_recon(self, h->uuid);
+    if (!r)
+        return;
+    size_t filled = s_recon_count(self, h->uuid, FIRE_RECON_SCOPE_ALL, NULL);
+    fire_recon_action_t a =
+        fire_recon_heartbeat(r, h->has_positions, h->positions, filled, self->recon_confirm_n);
+    if (a == FIRE_RECON_PARTIAL) {
+        self->recon_partial++;
+        BLOG_WARN(self->log, "fire_router", "reconcile.partial",
+                  "uuid=%s positions=%lld filled=%zu why=\"the EA reports fewer positions than "
+                  "FILLED fires but not 0: which closed is unknown; they stay FILLED (counted by "
+                  "the risk gate) until it reports 0 or we close them\"",
+                  h->uuid, (long long)h->positions, filled);
+        return;
+    }
+    if (a != FIRE_RECON_CLOSE_ALL)
+        return;
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "reconciled: the EA's heartbeats report 0 positions (%d in a row); profit unknown",
+             self->recon_confirm_n);
+    size_t n = s_recon_close(self, h->uuid, FIRE_RECON_SCOPE_ALL, NULL, detail);
+    self->recon_closed_heartbeat += n;
+    BLOG_INFO(self->log, "fire_router", "reconcile.closed",
+              "uuid=%s by=heartbeats closed=%zu filled=%zu profit_known=0", h->uuid, n, filled);
+}
+
+//  The EA's answer to our own close / close_all (v7: "Closed N positions"): what it proves
+//  closed becomes CLOSED, profit unknown. close_rec is the close fire, already moved.
+static void s_recon_close_answer(fire_router_t *self, const bitten_fire_rec_t *close_rec,
+                                 const bitten_trade_result_t *r, bitten_dialect_t dialect)
+{
+    if (!fire_recon_applies(dialect) || close_rec->action == BITTEN_ACTION_BUY ||
+        close_rec->action == BITTEN_ACTION_SELL)
+        return;
+    fire_recon_scope_t want = close_rec->action == BITTEN_ACTION_CLOSE ? FIRE_RECON_SCOPE_SYMBOL
+                                                                       : FIRE_RECON_SCOPE_ALL;
+    size_t in_scope = s_recon_count(self, close_rec->uuid, want, close_rec->symbol);
+    int64_t said = -1;
+    fire_recon_scope_t scope =
+        fire_recon_close_answer(dialect, close_rec->action, r->status == BITTEN_RESULT_SUCCESS,
+                                r->message, in_scope, &said);
+    if (scope == FIRE_RECON_SCOPE_NONE) {
+        if (in_scope > 0)
+            BLOG_WARN(self->log, "fire_router", "reconcile.close_short",
+                      "uuid=%s signal_id=%s closed_said=%lld filled=%zu why=\"the EA closed fewer "
+                      "positions than FILLED fires in scope: they stay FILLED until its "
+                      "heartbeats report 0\"",
+                      close_rec->uuid, close_rec->signal_id, (long long)said, in_scope);
+        return;
+    }
+    char detail[300], qmsg[160];
+    bitten_log_quote(r->message, qmsg, sizeof qmsg);
+    snprintf(detail, sizeof detail, "reconciled: the EA's answer to %s %s: %.100s; profit unknown",
+             bitten_action_str(close_rec->action), close_rec->signal_id, r->message);
+    size_t n = s_recon_close(self, close_rec->uuid, scope, close_rec->symbol, detail);
+    self->recon_closed_answer += n;
+    BLOG_INFO(self->log, "fire_router", "reconcile.closed",
+              "uuid=%s by=close_answer signal_id=%s closed=%zu message=%s profit_known=0",
+              close_rec->uuid, close_rec->signal_id, n, qmsg);
+}
+
 /* ---------------------------------------------------------------- results */
 
 static void s_orphan(fire_router_t *self, const char *signal_id, const char *uuid,
@@ -843,6 +977,14 @@ static void s_apply_result(fire_router_t *self, const bitten_trade_result_t *r,
         o->rec = rec;
     else
         s_open_drop(self, &rec);
+    if (position_open) {
+        //  Heartbeats counted before this position existed must not close it.
+        fire_recon_t *recon = fire_recon_applies(dialect) ? s_recon(self, rec.uuid) : NULL;
+        if (recon)
+            fire_recon_fill(recon);
+    } else if (to == BITTEN_FIRE_FILLED) {
+        s_recon_close_answer(self, &rec, r, dialect);
+    }
 }
 
 static void s_on_ea_error(void *arg, bitten_event_t event, const void *payload)
@@ -1162,6 +1304,7 @@ static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
     fire_router_t *self = arg;
     const bitten_ea_heartbeat_t *h = &((const bitten_frame_t *)payload)->u.heartbeat;
     if (*h->uuid) {
+        s_recon_heartbeat(self, payload);
         s_retry_owed(self, h->uuid);
         return;
     }
@@ -1243,6 +1386,11 @@ static void s_status(void *arg, json_t *section)
                         json_integer((json_int_t)(aq->count ? aq->count(aq->self) : 0)));
     json_object_set_new(section, "halt_closes_owed",
                         json_integer((json_int_t)self->halt_closes_owed));
+    json_object_set_new(section, "reconciled",
+                        json_pack("{s:I, s:I, s:I}", "closed_by_heartbeats",
+                                  (json_int_t)self->recon_closed_heartbeat, "closed_by_close_answer",
+                                  (json_int_t)self->recon_closed_answer, "partial_mismatches",
+                                  (json_int_t)self->recon_partial));
 }
 
 /* ---------------------------------------------------------------- start-up */
@@ -1311,13 +1459,16 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->open = zhashx_new();
     self->owed = zhashx_new();
     self->quotes = zhashx_new();
-    if (!self->open || !self->owed || !self->quotes || !self->store) {
+    self->recon = zhashx_new();
+    if (!self->open || !self->owed || !self->quotes || !self->recon || !self->store) {
         BLOG_ERROR(self->log, "fire_router", "start_failed", "error=\"out of memory or no store\"");
         fire_router_destroy(&self);
         return NULL;
     }
     zhashx_set_destructor(self->open, s_open_free);
     zhashx_set_destructor(self->quotes, s_open_free);
+    zhashx_set_destructor(self->recon, s_open_free);
+    self->recon_confirm_n = (int)bitten_config_int(self->cfg, "fire.reconcile_heartbeats");
     self->limits = fire_limits_from_config(self->cfg);
     self->result_timeout_ms = bitten_config_int(self->cfg, "fire.result_timeout_s") * 1000;
     self->manual_ttl_ms = bitten_config_int(self->cfg, "fire.manual_ttl_s") * 1000;
@@ -1399,6 +1550,7 @@ void fire_router_destroy(fire_router_t **self_p)
     zhashx_destroy(&self->open);
     zhashx_destroy(&self->owed);
     zhashx_destroy(&self->quotes);
+    zhashx_destroy(&self->recon);
     free(self);
     *self_p = NULL;
 }

@@ -31,6 +31,7 @@ struct venom {
     bitten_log_t *log;
     venom_engine_t *engine;
     uint64_t not_selected; /* ticks and batches of symbols outside venom.symbols */
+    uint64_t time_unknown; /* EA ticks and batches before their account's server offset is known */
     uint64_t candle_batches, candles_merged, candle_batches_refused;
     char last_signal_id[BITTEN_ID_MAX + 1];
     venom_selection_t *selection; /* venom.symbols, read once at start */
@@ -416,7 +417,12 @@ static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
 static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
 {
     venom_t *self = arg;
-    const bitten_tick_t *tick = &((const bitten_frame_t *)payload)->u.tick;
+    const bitten_frame_t *frame = payload;
+    const bitten_tick_t *tick = &frame->u.tick;
+    if (frame->flags & BITTEN_FRAME_F_TIME_UNKNOWN) {
+        self->time_unknown++;
+        return;
+    }
     if (!venom_selection_has(self->selection, tick->symbol)) {
         self->not_selected++;
         return;
@@ -439,7 +445,12 @@ static void s_on_tick(void *arg, bitten_event_t event, const void *payload)
 static void s_on_candles(void *arg, bitten_event_t event, const void *payload)
 {
     venom_t *self = arg;
-    const bitten_candle_batch_t *b = &((const bitten_frame_t *)payload)->u.candle_batch;
+    const bitten_frame_t *frame = payload;
+    const bitten_candle_batch_t *b = &frame->u.candle_batch;
+    if (frame->flags & BITTEN_FRAME_F_TIME_UNKNOWN) {
+        self->time_unknown++;
+        return;
+    }
     if (!venom_selection_has(self->selection, b->symbol)) {
         self->not_selected++;
         return;
@@ -465,6 +476,8 @@ static void s_status(void *arg, json_t *section)
     venom_engine_stats(self->engine, &st);
     venom_stats_json(&st, section);
     json_object_set_new(section, "not_selected", json_integer((json_int_t)self->not_selected));
+    json_object_set_new(section, "waiting_server_offset",
+                        json_integer((json_int_t)self->time_unknown));
     json_object_set_new(section, "candle_batches", json_integer((json_int_t)self->candle_batches));
     json_object_set_new(section, "candles_merged", json_integer((json_int_t)self->candles_merged));
     json_object_set_new(section, "candle_batches_refused",

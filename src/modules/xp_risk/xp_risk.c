@@ -36,6 +36,7 @@ typedef struct {
     //  A snapshot written before the fire router owned the retry said a hard halt's close_all
     //  was still owed: handed to the router (HALT) once the halts are restored.
     bool legacy_close_owed;
+    bitten_ms_t margin_status_asked_at; /* the last `command` status for its margin; 0 = never */
 } s_account_t;
 
 typedef struct {
@@ -57,6 +58,7 @@ struct xp_risk {
     bool timers_started;
     bitten_risk_query_t query;
     uint64_t gates, refused[BITTEN_R_COUNT_], xp_awards, snapshots, halts_raised;
+    uint64_t margin_status_asks; /* `command` status sent to v7 EAs whose margin is unknown */
 };
 
 /* ---------------------------------------------------------------- config */
@@ -149,6 +151,9 @@ static json_t *s_account_json(xp_risk_t *self, const s_account_t *acc, bitten_ms
         s->realised_pl_today, "medic", risk_is_medic(s, &self->params), "open_positions",
         (json_int_t)account_open_positions(s), "fires_today", s->fires_today, "loss_streak",
         s->consecutive_losses, "win_streak", s->win_streak, "free_margin", s->free_margin);
+    json_object_set_new(o, "closes_profit_unknown_today", json_integer(s->closes_unknown_today));
+    json_object_set_new(o, "telemetry_max_age_s",
+                        json_integer(risk_telemetry_max_age_s(&self->params, s->telemetry_dialect)));
     json_object_set_new(o, "daily_loss_pct", has_loss ? json_real(loss) : json_null());
     json_object_set_new(o, "drawdown_pct", has_dd ? json_real(dd) : json_null());
     //  One type per field (docs/events.md): a number or null, the state says which null.
@@ -221,13 +226,17 @@ static json_t *s_snapshot_json(xp_risk_t *self, const s_account_t *acc)
     if (s->has_reported_positions)
         json_object_set_new(o, "reported_positions", json_integer(s->reported_positions));
     json_object_set_new(o, "peak_equity", json_real(s->peak_equity));
-    if (s->has_telemetry)
+    if (s->has_telemetry) {
         json_object_set_new(o, "last_telemetry_at", json_integer(s->last_telemetry_at));
+        json_object_set_new(o, "telemetry_dialect",
+                            json_string(bitten_dialect_str(s->telemetry_dialect)));
+    }
     if (s->has_day)
         json_object_set_new(o, "day_index", json_integer(s->day_index));
     if (s->has_day_start)
         json_object_set_new(o, "day_start_balance", json_real(s->day_start_balance));
     json_object_set_new(o, "realised_today", json_real(s->realised_pl_today));
+    json_object_set_new(o, "closes_unknown_today", json_integer(s->closes_unknown_today));
     json_object_set_new(o, "fires_today", json_integer(s->fires_today));
     json_object_set_new(o, "loss_streak", json_integer(s->consecutive_losses));
     json_object_set_new(o, "win_streak", json_integer(s->win_streak));
@@ -294,10 +303,13 @@ static void s_snapshot_restore(s_account_t *acc, const json_t *o)
     s_get_num(o, "peak_equity", &s->peak_equity);
     s->has_telemetry = json_is_integer(json_object_get(o, "last_telemetry_at"));
     s->last_telemetry_at = s_get_int(o, "last_telemetry_at");
+    int dialect = bitten_dialect_from_str(json_string_value(json_object_get(o, "telemetry_dialect")));
+    s->telemetry_dialect = dialect < 0 ? BITTEN_DIALECT_UNKNOWN : (bitten_dialect_t)dialect;
     s->has_day = json_is_integer(json_object_get(o, "day_index"));
     s->day_index = s_get_int(o, "day_index");
     s->has_day_start = s_get_num(o, "day_start_balance", &s->day_start_balance);
     s_get_num(o, "realised_today", &s->realised_pl_today);
+    s->closes_unknown_today = (int)s_get_int(o, "closes_unknown_today");
     s->fires_today = (int)s_get_int(o, "fires_today");
     s->consecutive_losses = (int)s_get_int(o, "loss_streak");
     s->win_streak = (int)s_get_int(o, "win_streak");
@@ -745,7 +757,8 @@ static double s_planned_risk(xp_risk_t *self, const bitten_fire_rec_t *f)
 static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
 {
     xp_risk_t *self = arg;
-    const bitten_telemetry_t *t = &((const bitten_frame_t *)payload)->u.telemetry;
+    const bitten_frame_t *f = payload;
+    const bitten_telemetry_t *t = &f->u.telemetry;
     s_account_t *acc = s_account(self, t->uuid);
     if (!acc)
         return;
@@ -755,6 +768,7 @@ static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
                   "uuid=%s why=\"a number is not finite\"", acc->uuid);
         return;
     }
+    acc->state.telemetry_dialect = f->dialect;
     s_changed(self, acc, now);
     s_evaluate_halts(self, acc, now);
 }
@@ -765,25 +779,51 @@ static bool s_ea_dialect(const bitten_frame_t *f)
            f->dialect == BITTEN_DIALECT_V202;
 }
 
-//  A real EA's frame that carries the account's state is its telemetry (issue 13 §4).
-static void s_ea_state(xp_risk_t *self, const char *uuid, const risk_ea_state_t *st,
-                       const char *what)
+//  EA v7 with positions open and its margin unknown: ask for its status_report, whose margin
+//  the heartbeats then carry (rate-limited; only on the account's proven route).
+static void s_ask_margin_status(xp_risk_t *self, s_account_t *acc, bitten_ms_t now)
 {
-    bitten_telemetry_t t;
-    if (!*uuid || !risk_ea_state_telemetry(st, &t))
+    if (!risk_wants_margin_status(&acc->state, &self->params, acc->margin_status_asked_at, now))
         return;
-    snprintf(t.uuid, sizeof t.uuid, "%s", uuid);
+    acc->margin_status_asked_at = now; /* also when it cannot go out: at most one try per interval */
+    bitten_ea_command_t cmd = {.command = BITTEN_EA_CMD_STATUS};
+    char frame[256];
+    int len = bitten_encode_ea_command(&cmd, frame, sizeof frame);
+    bitten_reason_t reason = BITTEN_R_INTERNAL;
+    if (len > 0 && bitten_core_send_to(self->core, acc->uuid, BITTEN_FRAME_COMMAND, frame,
+                                       (size_t)len, &reason) == 0) {
+        self->margin_status_asks++;
+        BLOG_INFO(self->log, "xp_risk", "margin.status_asked",
+                  "uuid=%s positions=%lld why=\"margin level unknown: asking for status_report\"",
+                  acc->uuid, (long long)acc->state.reported_positions);
+    } else {
+        BLOG_DEBUG(self->log, "xp_risk", "margin.status_not_sent", "uuid=%s reason=%s", acc->uuid,
+                   bitten_reason_str(reason));
+    }
+}
+
+//  A real EA's frame that carries the account's state is its telemetry (issue 13 §4).
+static void s_ea_state(xp_risk_t *self, const char *uuid, bitten_dialect_t dialect,
+                       const risk_ea_state_t *st, const char *what)
+{
+    if (!*uuid || !st->has_balance || !st->has_equity)
+        return;
     s_account_t *acc = s_account(self, uuid);
     if (!acc)
         return;
     bitten_ms_t now = bitten_core_now_ms(self->core);
-    if (account_apply_telemetry(&acc->state, &t, now, &self->params) != 0) {
+    //  Fresh by this EA's own cadence (risk_telemetry_max_age_s); v7's counts do not clear
+    //  positions (the fire router reconciles them). A frame without margin carries the last
+    //  reported one only for the same positions count (account_apply_ea_state).
+    acc->state.telemetry_dialect = dialect;
+    if (account_apply_ea_state(&acc->state, st, now, &self->params) != 0) {
         BLOG_WARN(self->log, "xp_risk", "telemetry.ignored",
                   "uuid=%s from=%s why=\"a number is not finite\"", acc->uuid, what);
         return;
     }
     s_changed(self, acc, now);
     s_evaluate_halts(self, acc, now);
+    s_ask_margin_status(self, acc, now);
 }
 
 static void s_on_handshake(void *arg, bitten_event_t event, const void *payload)
@@ -797,7 +837,7 @@ static void s_on_handshake(void *arg, bitten_event_t event, const void *payload)
                           .has_margin_level = h->has_margin_level, .balance = h->balance,
                           .equity = h->equity, .margin = h->margin, .free_margin = h->free_margin,
                           .margin_level = h->margin_level};
-    s_ea_state(arg, h->uuid, &st, "handshake");
+    s_ea_state(arg, h->uuid, f->dialect, &st, "handshake");
 }
 
 static void s_on_result_state(void *arg, bitten_event_t event, const void *payload)
@@ -810,8 +850,12 @@ static void s_on_result_state(void *arg, bitten_event_t event, const void *paylo
                           .has_margin = r->has_margin, .has_free_margin = r->has_free_margin,
                           .has_margin_level = r->has_margin_level, .balance = r->balance,
                           .equity = r->equity, .margin = r->margin, .free_margin = r->free_margin,
-                          .margin_level = r->margin_level};
-    s_ea_state(arg, r->uuid, &st, "trade_result");
+                          .margin_level = r->margin_level,
+                          //  A buy/sell's fill names its price (v7: ticket 0 and price 0 answer
+                          //  a close): its margin is after one more position.
+                          .opening_fill = r->status == BITTEN_RESULT_SUCCESS && !r->is_close &&
+                                          r->has_price && r->price > 0.0};
+    s_ea_state(arg, r->uuid, f->dialect, &st, "trade_result");
 }
 
 static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
@@ -827,7 +871,7 @@ static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
                               .equity = h->equity, .margin = h->margin,
                               .free_margin = h->free_margin, .margin_level = h->margin_level,
                               .positions = h->positions};
-        s_ea_state(self, h->uuid, &st, "heartbeat");
+        s_ea_state(self, h->uuid, frame->dialect, &st, "heartbeat");
         return;
     }
     s_account_t *acc = NULL;
@@ -874,14 +918,14 @@ static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
     } else {
         if (!f->has_profit) {
             //  The position is gone whatever its P/L: untracking it keeps the max-positions and
-            //  hedge checks true. Without a profit it counts as breakeven and pays no XP.
+            //  hedge checks true. Its profit is unknown (EA v7 never says it): no P/L, no
+            //  streak, no XP paid or charged; today's P/L is marked incomplete.
             BLOG_WARN(self->log, "xp_risk", "close.no_profit",
-                      "uuid=%s signal_id=%s why=\"closed result without profit: position removed, "
-                      "no P/L or XP for it\"",
+                      "uuid=%s signal_id=%s profit_known=0 why=\"closed without a profit: position "
+                      "removed, no P/L, streak or XP for it\"",
                       f->uuid, f->signal_id);
-            risk_close_outcome_t ignored;
-            account_apply_close(&acc->state, f->signal_id, f->has_ticket ? f->ticket : 0, 0.0, now,
-                                p, &ignored);
+            account_apply_close_unknown(&acc->state, f->signal_id, f->has_ticket ? f->ticket : 0,
+                                        now, p);
             s_changed(self, acc, now);
             s_snapshot_fire(self, acc);
             return;
@@ -1064,6 +1108,8 @@ static void s_status(void *arg, json_t *section)
                                 json_integer((json_int_t)self->refused[i]));
     json_object_set_new(section, "refused", refused);
     json_object_set_new(section, "xp_awards", json_integer((json_int_t)self->xp_awards));
+    json_object_set_new(section, "margin_status_asks",
+                        json_integer((json_int_t)self->margin_status_asks));
     json_object_set_new(section, "snapshots", json_integer((json_int_t)self->snapshots));
     //  Every active account halt (what an operator must see first), whatever the number of
     //  accounts; each account's numbers only when asked (status lists, or accounts_risk).

@@ -18,6 +18,20 @@
 
 /*  risk_params_default(): xp_risk_params.c, from the key table. */
 
+int risk_telemetry_max_age_s(const risk_params_t *p, bitten_dialect_t dialect)
+{
+    switch (dialect) {
+    case BITTEN_DIALECT_V7:
+        return p->telemetry_max_age_v7_s;
+    case BITTEN_DIALECT_V205:
+        return p->telemetry_max_age_v205_s;
+    case BITTEN_DIALECT_V202:
+        return p->telemetry_max_age_v202_s;
+    default:
+        return p->telemetry_max_age_s;
+    }
+}
+
 const risk_tier_params_t *risk_tier_params(const risk_params_t *p, bitten_tier_t tier)
 {
     switch (tier) {
@@ -77,7 +91,8 @@ static bool s_telemetry_fresh(const account_state_t *s, const risk_params_t *p, 
 {
     //  now < last_telemetry_at (restored from a run whose clock was ahead) is not fresh.
     return s->has_telemetry && now >= s->last_telemetry_at &&
-           now - s->last_telemetry_at <= (int64_t)p->telemetry_max_age_s * S_MS_PER_S;
+           now - s->last_telemetry_at <=
+               (int64_t)risk_telemetry_max_age_s(p, s->telemetry_dialect) * S_MS_PER_S;
 }
 
 /*  A copy of the state as it is at now: the day rolled if it has. */
@@ -121,6 +136,7 @@ bool account_roll_day(account_state_t *s, bitten_ms_t now, const risk_params_t *
     s->day_start_balance = 0.0;
     s->has_day_start = false;
     s->realised_pl_today = 0.0;
+    s->closes_unknown_today = 0;
     s->fires_today = 0;
     return true;
 }
@@ -146,14 +162,20 @@ static void s_see_balance_equity(account_state_t *s, bool has_balance, double ba
 }
 
 /*  The EA's position count; 0 means nothing is open, so tracked positions whose close result
- *  never came are dropped (else they would block max positions and hedges for ever). */
+ *  never came are dropped (else they would block max positions and hedges for ever). Not for
+ *  EA v7's count: one heartbeat may be stale, and the fire router reconciles v7's closes (0
+ *  twice in a row, fire_reconcile.h), each reaching here as a CLOSED fire. */
 static void s_see_positions(account_state_t *s, bool has_positions, int64_t positions)
 {
     if (!has_positions)
         return;
     s->reported_positions = positions;
     s->has_reported_positions = true;
-    if (positions == 0)
+    //  A margin is known only for the count it was reported with (account_apply_ea_state).
+    if (s->has_margin_basis && positions != s->margin_basis_positions)
+        s->has_margin_basis = false;
+    s->margin_pending_opens = 0;
+    if (positions == 0 && s->telemetry_dialect != BITTEN_DIALECT_V7)
         s->position_count = 0;
 }
 
@@ -232,6 +254,72 @@ bool risk_ea_state_telemetry(const risk_ea_state_t *in, bitten_telemetry_t *out)
     return true;
 }
 
+int account_apply_ea_state(account_state_t *s, const risk_ea_state_t *in, bitten_ms_t now,
+                           const risk_params_t *p)
+{
+    bitten_telemetry_t t;
+    if (!risk_ea_state_telemetry(in, &t))
+        return 1;
+    bool says_margin = in->has_margin || in->has_free_margin || in->has_margin_level;
+    bool counted = in->has_positions && in->positions > 0;
+    bool has_basis = s->has_margin_basis;
+    double basis = s->margin_basis;
+    int64_t basis_positions = s->margin_basis_positions;
+    bool carried = false;
+    if (!says_margin && counted) {
+        //  Opening fills' margin, bound to the first count after them when it grew by exactly
+        //  one position per fill.
+        if (s->margin_pending_opens > 0 && s->has_reported_positions &&
+            in->positions == s->reported_positions + s->margin_pending_opens) {
+            has_basis = true;
+            basis = s->margin_pending;
+            basis_positions = in->positions;
+        }
+        if (has_basis && basis_positions == in->positions) {
+            t.has_margin = true;
+            t.margin = basis;
+            carried = true;
+        }
+    }
+    //  Known before this frame: an opening fill adds margin, so a result not above it is not
+    //  known to be after the fill.
+    bool known = s->has_margin && s->margin_level_state != RISK_LEVEL_UNKNOWN;
+    double margin_before = s->margin;
+    if (account_apply_telemetry(s, &t, now, p) != 0)
+        return -1;
+    if (in->has_positions) {
+        //  s_see_positions dropped a basis of another count and the pending fills.
+        s->has_margin_basis = false;
+        if (carried || (counted && in->has_margin && in->margin > 0.0)) {
+            s->has_margin_basis = true;
+            s->margin_basis = carried ? basis : in->margin;
+            s->margin_basis_positions = in->positions;
+        }
+    } else if (says_margin) {
+        //  A trade result: the book changed, its count is not said.
+        s->has_margin_basis = false;
+        if (in->opening_fill && in->has_margin && in->margin > 0.0 &&
+            (!known || in->margin > margin_before) && s->margin_pending_opens >= 0) {
+            s->margin_pending_opens++;
+            s->margin_pending = in->margin;
+        } else {
+            s->margin_pending_opens = -1;
+        }
+    }
+    return 0;
+}
+
+bool risk_wants_margin_status(const account_state_t *s, const risk_params_t *p,
+                              bitten_ms_t last_asked, bitten_ms_t now)
+{
+    if (s->telemetry_dialect != BITTEN_DIALECT_V7 || p->margin_status_interval_v7_s <= 0 ||
+        s->margin_level_state != RISK_LEVEL_UNKNOWN || !s->has_reported_positions ||
+        s->reported_positions <= 0)
+        return false;
+    return last_asked <= 0 || now < last_asked ||
+           now - last_asked >= (int64_t)p->margin_status_interval_v7_s * S_MS_PER_S;
+}
+
 static int s_find_position(const account_state_t *s, const char *signal_id, int64_t ticket)
 {
     for (size_t i = 0; i < s->position_count; i++) {
@@ -283,17 +371,24 @@ const char *risk_close_outcome_str(risk_close_outcome_t o)
     return "?";
 }
 
+/*  Removes the position matched by signal_id (or ticket > 0); its index, or -1 when none. */
+static int s_untrack(account_state_t *s, const char *signal_id, int64_t ticket)
+{
+    int at = s_find_position(s, signal_id, ticket);
+    if (at >= 0) {
+        s->positions[at] = s->positions[s->position_count - 1];
+        s->position_count--;
+    }
+    return at;
+}
+
 int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticket, double profit,
                         bitten_ms_t now, const risk_params_t *p, risk_close_outcome_t *outcome)
 {
     if (!isfinite(profit))
         return -1;
     account_roll_day(s, now, p);
-    int at = s_find_position(s, signal_id, ticket);
-    if (at >= 0) {
-        s->positions[at] = s->positions[s->position_count - 1];
-        s->position_count--;
-    }
+    int at = s_untrack(s, signal_id, ticket);
     s->realised_pl_today += profit;
 
     risk_close_outcome_t o = risk_close_outcome(profit, s->balance, p);
@@ -314,6 +409,15 @@ int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticke
     }
     if (outcome)
         *outcome = o;
+    return at >= 0 ? 0 : 1;
+}
+
+int account_apply_close_unknown(account_state_t *s, const char *signal_id, int64_t ticket,
+                                bitten_ms_t now, const risk_params_t *p)
+{
+    account_roll_day(s, now, p);
+    int at = s_untrack(s, signal_id, ticket);
+    s->closes_unknown_today++;
     return at >= 0 ? 0 : 1;
 }
 

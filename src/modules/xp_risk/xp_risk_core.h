@@ -54,7 +54,12 @@ typedef struct {
     double margin_level_block_pct; /* margin level below this blocks new fires */
     double margin_level_alarm_pct; /* below this alarms and soft-halts until recovered */
     double free_margin_min;        /* free margin below this blocks */
-    int telemetry_max_age_s;       /* telemetry older than this blocks */
+    int telemetry_max_age_s;       /* telemetry older than this blocks (contract EAs) ... */
+    int telemetry_max_age_v7_s;    /* ... EA v7's account state (heartbeat every 5 s) ... */
+    int telemetry_max_age_v205_s;  /* ... v2.05's (heartbeat every 30 s) ... */
+    int telemetry_max_age_v202_s;  /* ... v2.02's (heartbeat every 30 s) */
+    int margin_status_interval_v7_s; /* v7 margin unknown with positions: ask status this
+                                        often at most (0 = never) */
     int max_fires_per_window;      /* this many fires ... */
     int rate_window_s;             /* ... in any rolling window this long, per account */
     int fire_spacing_s;            /* at least this long between two fires, per account */
@@ -67,6 +72,11 @@ typedef struct {
 /*  The key table's defaults (xp_risk_params.c reads them through the same bind table as
  *  xp_risk_params_from_config). */
 risk_params_t risk_params_default(void);
+
+/*  The freshness limit (s) for account state sent in dialect's frames: each EA's own cadence
+ *  (v7 heartbeats every 5 s, v2.x every 30 s); contract telemetry (and UNKNOWN) take
+ *  telemetry_max_age_s. */
+int risk_telemetry_max_age_s(const risk_params_t *p, bitten_dialect_t dialect);
 
 /*  The row for a tier, or NULL for an unknown tier. */
 const risk_tier_params_t *risk_tier_params(const risk_params_t *p, bitten_tier_t tier);
@@ -107,6 +117,19 @@ typedef struct {
     double peak_equity; /* high-water mark; 0 = none yet */
     bitten_ms_t last_telemetry_at;
     bool has_telemetry;
+    bitten_dialect_t telemetry_dialect; /* whose frames the telemetry comes in: its freshness
+                                           limit; v7: a count of 0 does not clear positions */
+
+    /* the last margin an EA reported (> 0) and the EA position count it is valid for: a later
+       EA frame with no margin and the same count carries it (account_apply_ea_state). Not
+       kept in snapshots: after a restart the margin is unknown until the EA says it again. */
+    double margin_basis;
+    int64_t margin_basis_positions;
+    bool has_margin_basis;
+    /* margins from opening fills' results (which name no count) since the last count: the
+       latest one, and how many fills (-1: another result came, nothing can be bound) */
+    double margin_pending;
+    int margin_pending_opens;
 
     /* positions opened by fires (from results); an EA count of 0 clears them */
     risk_position_t positions[RISK_POSITIONS_MAX];
@@ -118,6 +141,7 @@ typedef struct {
     double day_start_balance; /* the first balance seen after the day rolled */
     bool has_day_start;
     double realised_pl_today;
+    int closes_unknown_today; /* closes whose profit the EA never said: P/L today lacks them */
     int fires_today;
 
     /* closes */
@@ -158,14 +182,40 @@ int account_apply_heartbeat(account_state_t *s, const bitten_ea_heartbeat_t *h, 
  *  balance and equity IS the account's telemetry, with the same freshness gate. What the frame
  *  says about margin counts; a v7 frame that says nothing about margin but reports 0
  *  positions means no margin used (MT5: no position, no margin); anything else leaves margin
- *  unknown (RISK_MARGIN: fail closed). Fills *out and returns true when the frame carries
+ *  unknown (RISK_MARGIN: fail closed) here, and account_apply_ea_state may carry one. Fills *out and returns true when the frame carries
  *  account state (balance and equity), false otherwise (then it is not telemetry). */
 typedef struct {
     bool has_balance, has_equity, has_margin, has_free_margin, has_margin_level, has_positions;
     double balance, equity, margin, free_margin, margin_level;
     int64_t positions;
+    bool opening_fill; /* the result of a buy/sell that filled: its margin is after the fill */
 } risk_ea_state_t;
 bool risk_ea_state_telemetry(const risk_ea_state_t *in, bitten_telemetry_t *out);
+
+/*  An EA frame with account state at now, applied as telemetry (risk_ea_state_telemetry) with
+ *  the margin carried forward where that is provably the same book of positions:
+ *  - a frame that reports margin > 0 and a count > 0 (v7 status_report, v2.x heartbeat) makes
+ *    that margin the basis for that count;
+ *  - a later frame with no margin figure and the SAME count (a v7 heartbeat) carries the
+ *    basis: margin as the basis, free margin and level recomputed from the frame's equity;
+ *  - any other count (a human trade, a stop-out), count 0, or a margin-less frame with no
+ *    basis drops the basis: the level is unknown (RISK_MARGIN) or none (count 0) as before;
+ *  - a trade result names no count (v7 trade_result): it drops the basis; if it is an
+ *    opening fill whose margin is above the last known margin, its margin waits for the
+ *    next frame with a count, and becomes the basis for it only when that count is exactly
+ *    the last count plus the opening fills since (one position per fill, nothing else
+ *    changed); any other result in between (a close), or any other count, binds nothing.
+ *  Returns 0, 1 when the frame carries no account state (nothing changes), -1 when a number
+ *  is not finite (nothing changes). */
+int account_apply_ea_state(account_state_t *s, const risk_ea_state_t *in, bitten_ms_t now,
+                           const risk_params_t *p);
+
+/*  Whether to ask an EA v7 for its status_report (`command` status) at now: its account state
+ *  came in v7 frames, it reports positions open, its margin level is unknown, asking is on
+ *  (margin_status_interval_v7_s > 0) and the last ask (0 = never) is at least that long ago
+ *  (or ahead of now). The answer names the margin for its count (account_apply_ea_state). */
+bool risk_wants_margin_status(const account_state_t *s, const risk_params_t *p,
+                              bitten_ms_t last_asked, bitten_ms_t now);
 
 /*  A fill (result "success") of a buy or sell: tracks the position. Returns 0, 1 when the
  *  signal_id is already tracked (a duplicated result; nothing changes), -1 when the
@@ -187,6 +237,15 @@ const char *risk_close_outcome_str(risk_close_outcome_t o); /* "WIN", "LOSS", "B
  *  is not finite. *outcome (may be NULL) gets the outcome. */
 int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticket, double profit,
                         bitten_ms_t now, const risk_params_t *p, risk_close_outcome_t *outcome);
+
+/*  A close whose profit is unknown (EA v7 closes reconciled from its heartbeats or the answer
+ *  to our close; any close result without a profit): untracks the position matched by
+ *  signal_id (or ticket when > 0); today's P/L and the streaks stay as they are (a number for
+ *  them would be invented) and closes_unknown_today + 1 says today's realised P/L is
+ *  incomplete. The daily loss stays the balance's (an account-level fact the EA reports).
+ *  Returns 0 when a tracked position closed, 1 when none matched. */
+int account_apply_close_unknown(account_state_t *s, const char *signal_id, int64_t ticket,
+                                bitten_ms_t now, const risk_params_t *p);
 
 /*  A fire sent at now: fires today + 1, remembered for the rate window and spacing. */
 void account_record_fire(account_state_t *s, bitten_ms_t now, const risk_params_t *p);
@@ -221,8 +280,9 @@ typedef struct {
  *  Pass a state rolled to now (risk_gate does this on a copy). Boundaries as modules.md:
  *  "at or above" a cap refuses, "above"/"below" are strict. */
 
-/*  STALE_TELEMETRY: no telemetry, telemetry older than telemetry_max_age_s (exactly that
- *  old is fresh), or no balance seen since the day rolled (no day-start yet). */
+/*  STALE_TELEMETRY: no telemetry, telemetry older than the limit of the dialect it came in
+ *  (risk_telemetry_max_age_s; exactly that old is fresh), or no balance seen since the day
+ *  rolled (no day-start yet). */
 bitten_reason_t risk_check_stale_telemetry(const account_state_t *s, const risk_params_t *p,
                                            bitten_ms_t now);
 /*  DAILY_LOSS: daily loss >= the tier's daily_loss_pct, or not computable. */
