@@ -261,13 +261,10 @@ static void s_print_halt(json_t *h);
 static void s_print_halts_and_alarms(json_t *r)
 {
     json_t *risk = json_object_get(r, "risk");
-    size_t n = json_array_size(json_object_get(risk, "global_halts"));
-    size_t i, k;
-    json_t *a, *h;
-    json_array_foreach(json_object_get(risk, "accounts"), i, a)
-    {
-        n += json_array_size(json_object_get(a, "halts"));
-    }
+    size_t n = json_array_size(json_object_get(risk, "global_halts")) +
+               json_array_size(json_object_get(risk, "account_halts"));
+    size_t k;
+    json_t *h;
     if (n == 0)
         printf("%-14snone\n", "halts");
     else {
@@ -278,12 +275,9 @@ static void s_print_halts_and_alarms(json_t *r)
         {
             s_print_halt(h);
         }
-        json_array_foreach(json_object_get(risk, "accounts"), i, a)
+        json_array_foreach(json_object_get(risk, "account_halts"), k, h)
         {
-            json_array_foreach(json_object_get(a, "halts"), k, h)
-            {
-                s_print_halt(h);
-            }
+            s_print_halt(h);
         }
     }
     json_t *fires = json_object_get(r, "fires");
@@ -1213,7 +1207,8 @@ typedef struct {
 
 static int s_run_status(s_opts_t *o)
 {
-    return s_simple(o, "status", s_print_status);
+    //  A person's status: with the EA list (a poll without `lists` gets counts only).
+    return s_command(o, json_pack("{s:s, s:b}", "cmd", "status", "lists", 1), s_print_status);
 }
 
 static int s_run_config(s_opts_t *o)

@@ -88,6 +88,9 @@ typedef struct {
     void *self;
     /*  0 with *out filled, or -1 when no account has this uuid. */
     int (*find)(void *self, const char *uuid, bitten_account_t *out);
+    /*  The account's tier (a bitten_tier_t), or -1 unknown: find without the copy, for the
+     *  callers on every frame that need only that (XP & risk). NULL = use find. */
+    int (*tier)(void *self, const char *uuid);
     /*  The accounts in creation order (config first): count, then 0 / -1 per index. */
     size_t (*count)(void *self);
     int (*at)(void *self, size_t index, bitten_account_t *out);
@@ -190,6 +193,11 @@ bitten_reason_t bitten_control_check_args(const bitten_control_arg_t *args, cons
 typedef void(bitten_status_fn)(void *self, json_t *section);
 int bitten_core_status_register(bitten_core_t *core, const char *section, bitten_status_fn *fn,
                                 void *self);
+/*  Inside a status section's fn: whether the request asked for the per-account and per-EA
+ *  lists (`{"cmd":"status","lists":true}`). Without it a section reports counts only, so a
+ *  status poll costs the same at 10 accounts and at 10,000 (the lists have their commands:
+ *  `eas`, `accounts`, `accounts_risk`). */
+bool bitten_core_status_lists(const bitten_core_t *core);
 
 /*  Query interfaces: set by the module that answers, read by the ones that ask. */
 void bitten_core_set_ea_query(bitten_core_t *core, const bitten_ea_query_t *query);

@@ -190,6 +190,15 @@ static json_t *s_channels(bitten_core_t *core)
     return ch;
 }
 
+bool bitten_core_status_lists(const bitten_core_t *core)
+{
+    return core && core->status_lists;
+}
+
+//  lists: also every account's risk state and every EA (bounded); else counts only.
+static const bitten_control_arg_t s_status_args[] = {{"lists", BITTEN_ARG_BOOL, false},
+                                                     {NULL, 0, false}};
+
 static bitten_reason_t s_control_status(void *self, const json_t *request, json_t *reply)
 {
     bitten_core_t *core = self;
@@ -272,11 +281,13 @@ static bitten_reason_t s_control_status(void *self, const json_t *request, json_
     json_object_set_new(reply, "store",
                         json_pack("{s:i, s:I, s:I}", "busy_timeout_ms", ss.busy_timeout_ms, "busy",
                                   (json_int_t)ss.busy, "failed", (json_int_t)ss.failed));
+    core->status_lists = json_is_true(json_object_get(request, "lists"));
     for (size_t i = 0; i < core->n_statuses; i++) {
         json_t *section = json_object();
         core->statuses[i].fn(core->statuses[i].self, section);
         json_object_set_new(reply, core->statuses[i].name, section);
     }
+    core->status_lists = false;
     return BITTEN_R_OK;
 }
 
@@ -344,7 +355,8 @@ void core_control_register_builtin(bitten_core_t *core)
 {
     bitten_core_control_register(core, "commands", BITTEN_CONTROL_READ, NULL, s_control_commands,
                                  core);
-    bitten_core_control_register(core, "status", BITTEN_CONTROL_READ, NULL, s_control_status, core);
+    bitten_core_control_register(core, "status", BITTEN_CONTROL_READ, s_status_args,
+                                 s_control_status, core);
     bitten_core_control_register(core, "config", BITTEN_CONTROL_READ, NULL, s_control_config, core);
 }
 

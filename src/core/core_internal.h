@@ -183,6 +183,7 @@ struct bitten_core {
     size_t n_controls;
     core_status_t statuses[CORE_MAX_STATUS];
     size_t n_statuses;
+    bool status_lists; /* the status request under way asked for the lists */
     bitten_ea_query_t ea_query;
     bitten_risk_query_t risk_query;
     bitten_accounts_query_t accounts_query;

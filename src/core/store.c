@@ -151,6 +151,9 @@ static const char *const s_tx_sql[S_COUNT_] = {
     [S_ROLLBACK] = "ROLLBACK",
     [S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
     [S_SYNC_FULL] = "PRAGMA synchronous = FULL",
+    [S_SAVEPOINT] = "SAVEPOINT w",
+    [S_RELEASE] = "RELEASE w",
+    [S_ROLLBACK_TO] = "ROLLBACK TO w",
 };
 
 /* ---------------------------------------------------------------- helpers (store_internal.h) */
@@ -233,9 +236,21 @@ void bitten_store_latency(const bitten_store_t *self, bitten_store_op_t op,
         *out = self->latency[op];
 }
 
+//  Inside an open group a transaction is a savepoint of the group's one transaction: its
+//  commit is the group's (bitten_store_group_end), durable or relaxed as the group is.
+static int s_savepoint(bitten_store_t *self)
+{
+    if (self->in_savepoint || s_simple(self, S_SAVEPOINT) != 0)
+        return -1;
+    self->in_savepoint = true;
+    return 0;
+}
+
 int store_begin(bitten_store_t *self)
 {
     self->last_error = 0;
+    if (self->group_open)
+        return s_savepoint(self);
     //  Every durable transaction starts at FULL, whatever a relaxed one left behind.
     if (self->relaxed && s_simple(self, S_SYNC_FULL) != 0)
         return -1;
@@ -246,6 +261,8 @@ int store_begin(bitten_store_t *self)
 int store_begin_relaxed(bitten_store_t *self)
 {
     self->last_error = 0;
+    if (self->group_open)
+        return s_savepoint(self);
     if (s_simple(self, S_SYNC_NORMAL) != 0)
         return -1;
     self->relaxed = true;
@@ -254,14 +271,26 @@ int store_begin_relaxed(bitten_store_t *self)
 
 void store_end_relaxed(bitten_store_t *self)
 {
+    if (self->group_open)
+        return; /* the group's end restores FULL */
     if (self->relaxed && s_simple(self, S_SYNC_FULL) == 0)
         self->relaxed = false;
 }
 
 int store_commit(bitten_store_t *self)
 {
-    if (s_simple(self, S_COMMIT) == 0)
+    if (self->in_savepoint) {
+        self->in_savepoint = false;
+        if (s_simple(self, S_RELEASE) == 0)
+            return 0;
+        s_simple(self, S_ROLLBACK_TO);
+        s_simple(self, S_RELEASE);
+        return -1;
+    }
+    if (s_simple(self, S_COMMIT) == 0) {
+        self->relaxed_unsynced = self->relaxed; /* a FULL commit fsyncs the whole log */
         return 0;
+    }
     s_simple(self, S_ROLLBACK);
     return -1;
 }
@@ -272,6 +301,74 @@ int store_commit_before_send(bitten_store_t *self)
     int rc = store_commit(self);
     self->defer_checkpoint = false;
     return rc;
+}
+
+static int s_group_commit(bitten_store_t *self)
+{
+    self->group_open = false;
+    int rc = 0;
+    if (s_simple(self, S_COMMIT) != 0) {
+        s_simple(self, S_ROLLBACK);
+        rc = -1;
+    } else {
+        self->relaxed_unsynced = self->relaxed;
+    }
+    if (self->group_relaxed)
+        store_end_relaxed(self);
+    return rc;
+}
+
+void store_group_flush(bitten_store_t *self)
+{
+    if (self->group_open && !self->in_savepoint && s_group_commit(self) != 0)
+        self->group_failed = true;
+}
+
+int bitten_store_sync(bitten_store_t *self)
+{
+    if (!self)
+        return -1;
+    if (!self->relaxed_unsynced || self->group_open || self->in_savepoint)
+        return 0;
+    if (self->relaxed && s_simple(self, S_SYNC_FULL) != 0)
+        return -1;
+    self->relaxed = false;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char at[32];
+    snprintf(at, sizeof at, "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    if (bitten_store_kv_set(self, "store.synced_at", at) != 0)
+        return -1;
+    self->relaxed_unsynced = false;
+    return 1;
+}
+
+int bitten_store_group_begin(bitten_store_t *self, bool relaxed)
+{
+    if (!self || self->in_savepoint)
+        return -1;
+    if (self->group_depth++ > 0)
+        return 0; /* nested: the outermost group commits */
+    self->group_failed = false;
+    self->group_relaxed = relaxed;
+    if ((relaxed ? store_begin_relaxed(self) : store_begin(self)) != 0) {
+        if (relaxed)
+            store_end_relaxed(self);
+        self->group_depth = 0;
+        return -1;
+    }
+    self->group_open = true;
+    return 0;
+}
+
+int bitten_store_group_end(bitten_store_t *self)
+{
+    if (!self || self->group_depth <= 0)
+        return -1;
+    if (--self->group_depth > 0)
+        return 0;
+    int rc = self->group_open ? s_group_commit(self) : 0;
+    return (rc != 0 || self->group_failed) ? -1 : 0;
 }
 
 /*  SQLite's automatic checkpoint (the default WAL hook), except in the commit a fire's frame
@@ -287,8 +384,13 @@ static int s_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 int store_rollback(bitten_store_t *self, int rc)
 {
-    if (!sqlite3_get_autocommit(self->db))
+    if (self->in_savepoint) {
+        self->in_savepoint = false;
+        s_simple(self, S_ROLLBACK_TO);
+        s_simple(self, S_RELEASE);
+    } else if (!self->group_open && !sqlite3_get_autocommit(self->db)) {
         s_simple(self, S_ROLLBACK);
+    }
     return rc;
 }
 

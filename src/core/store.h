@@ -100,6 +100,26 @@ const char *bitten_store_op_str(bitten_store_op_t op);
 void bitten_store_latency(const bitten_store_t *self, bitten_store_op_t op,
                           bitten_store_latency_t *out);
 
+/*  A group: the writes made between begin and end (any module's: fire transitions, XP awards,
+ *  snapshots, key/values) are ONE transaction, so they cost one commit (one fsync; none when
+ *  relaxed: synchronous=NORMAL, it survives a kill -9, not a power loss before the next
+ *  durable commit) and land all or none. Inside it each write's own transaction is a savepoint:
+ *  a write that fails rolls back alone, the rest stay. Each write's 0 means "in the group";
+ *  the group's end says whether they reached the journal. A fire insert (its PENDING row must
+ *  be durable before its send) commits the open group first and is its own transaction; the
+ *  group's later writes are then each their own too. Nested begins join the outermost group.
+ *  begin: 0, or -1 (nothing opened: the writes are each their own transaction; do not call
+ *  end). end: 0, or -1 when the group's commit failed (its writes are not in the journal). */
+int bitten_store_group_begin(bitten_store_t *self, bool relaxed);
+int bitten_store_group_end(bitten_store_t *self);
+
+/*  Makes the relaxed commits since the last durable one durable (one small fsync'd write, kv
+ *  `store.synced_at`), so a power loss cannot take them any more. 1 written, 0 nothing owed
+ *  (the last commit was durable, or a group is open), -1 error. For a timer shortly after a
+ *  relaxed commit: the frame never waits for it, and the window a power loss can drop a SENT
+ *  (and its account snapshot) in is bounded by that timer, not by the next fire. */
+int bitten_store_sync(bitten_store_t *self);
+
 /* ------------------------------------------------ fires (store_fires.c) */
 
 /*  Fire states, sources and the fire record are the trading vocabulary (bitten/trading.h). */

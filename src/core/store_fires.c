@@ -167,7 +167,10 @@ static int s_insert_row(bitten_store_t *self, const bitten_fire_rec_t *rec, int6
 
 static int s_fire_insert(bitten_store_t *self, const bitten_fire_rec_t *rec, int64_t *id_out)
 {
-    if (!self || !s_rec_ok(rec) || store_begin(self) != 0)
+    if (!self || !s_rec_ok(rec))
+        return -1;
+    store_group_flush(self); /* a PENDING row is durable on its own, before its send */
+    if (store_begin(self) != 0)
         return -1;
     int64_t id = 0;
     int rc = s_insert_row(self, rec, &id);
@@ -196,6 +199,7 @@ static int s_fire_insert_many(bitten_store_t *self, bitten_fire_rec_t *recs, siz
     for (size_t i = 0; i < n; i++)
         if (!s_rec_ok(&recs[i]))
             return -1;
+    store_group_flush(self);
     if (store_begin(self) != 0)
         return -1;
     bool pending = false;

@@ -18,6 +18,9 @@ typedef enum {
     S_ROLLBACK,
     S_SYNC_NORMAL,
     S_SYNC_FULL,
+    S_SAVEPOINT,
+    S_RELEASE,
+    S_ROLLBACK_TO,
     /* store_fires.c */
     S_FIRE_INSERT,
     S_FIRE_EVENT_INSERT,
@@ -60,6 +63,12 @@ struct bitten_store {
     bitten_store_latency_t latency[BITTEN_STORE_OP_COUNT_];
     bool relaxed; /* synchronous=NORMAL is set (a relaxed commit); store_begin restores FULL */
     bool defer_checkpoint; /* the commit under way is a fire's PENDING row: no checkpoint in it */
+    int group_depth;       /* bitten_store_group_begin calls not yet ended */
+    bool group_open;       /* the group's transaction is open: store_begin is a SAVEPOINT in it */
+    bool group_relaxed;    /* ... and its COMMIT runs at synchronous=NORMAL */
+    bool in_savepoint;     /* a store_begin inside the group, not yet committed or rolled back */
+    bool group_failed;     /* the group's early commit (store_group_flush) failed */
+    bool relaxed_unsynced; /* the last commit was relaxed: not yet on disk (bitten_store_sync) */
 };
 
 /* ---------------------------------------------------------------- store.c */
@@ -91,6 +100,11 @@ int store_begin_relaxed(bitten_store_t *self);
 int store_commit_before_send(bitten_store_t *self);
 void store_end_relaxed(bitten_store_t *self);
 int store_rollback(bitten_store_t *self, int rc);
+/*  Ends an open group's transaction now (its own commit), so that the transaction that follows
+ *  is a transaction of its own: a fire's PENDING row is durable before its send whatever group
+ *  is open around it. The group's later writes are then each their own transaction. No-op when
+ *  no group is open. */
+void store_group_flush(bitten_store_t *self);
 
 /*  Steps st to the end, reading each row into a growing array of elem-sized items. The
  *  statement is reset before returning, so callers may write to the store while they walk

@@ -566,6 +566,40 @@ static void test_kill_9_after_a_send_neither_loses_nor_resends_the_fire(void **s
     s_stop(&e);
 }
 
+//  A SENT is a relaxed commit; when no durable commit follows (no result), the router makes it
+//  durable shortly after, off the frame's path: kv store.synced_at is written (durably) and
+//  the journal holds SENT, seen from another connection.
+static void test_a_sent_fire_without_result_is_made_durable_soon(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL, true);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"close\",\"uuid\":\"" UUID "\",\"signal_id\":\"c_sync\"}");
+    s_expect(r, "SENT", NULL);
+    json_decref(r);
+    char path[400];
+    snprintf(path, sizeof path, "%s/state/bitten.db", e.d.dir);
+    int synced = 0;
+    for (int i = 0; i < 100 && !synced; i++) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *q = NULL;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 1000);
+        if (sqlite3_prepare_v2(db,
+                               "SELECT COUNT(*) FROM kv WHERE key = 'store.synced_at' AND "
+                               "EXISTS (SELECT 1 FROM fires WHERE signal_id = 'c_sync' AND "
+                               "state = 'SENT')",
+                               -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            synced = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+        if (!synced)
+            bt_sleep_ms(50);
+    }
+    assert_int_equal(synced, 1);
+    s_stop(&e);
+}
+
 //  SENT is a relaxed commit (no fsync): the frame leaves after ONE durable write, the PENDING
 //  row. A kill -9 after the send and before SENT is journaled (the hook) finds PENDING on
 //  disk: the restart makes it UNCONFIRMED (it may have reached the EA: here it did), never
@@ -616,6 +650,95 @@ static void test_kill_9_between_the_send_and_its_sent_journal_is_unconfirmed(voi
     s_stop(&e);
 }
 
+//  Three healthy auto accounts with their own command endpoints, a verdict, and the kill -9
+//  right after the fan-out's first send (the hook): exactly one frame left; the daemon is dead
+//  and reaped. *sent_to: the account whose EA got it.
+static void s_fan_out_killed_after_one_send(bt_daemon_t *d, const char *signal_id, char *sent_to,
+                                            size_t size)
+{
+    const char *args[] = {"--set", "feedback.socket=pull",
+                          "--set", "ea.ping_interval_s=0",
+                          "--set", "command.keepalive_s=100",
+                          "--set", "debug.test_hooks=true",
+                          "--set", "debug.crash_after_fanout_sends=1",
+                          NULL};
+    assert_int_equal(bt_daemon_start(d, "accounts\n" AUTO_PAIR(1) AUTO_PAIR(2) AUTO_PAIR(3), args),
+                     0);
+    void *fb = bt_feedback_socket(d, true);
+    void *cmds[3];
+    for (int i = 0; i < 3; i++) {
+        char uuid[16], ep_cmd[128], ep_fb[128], tel[512], peers[64];
+        snprintf(uuid, sizeof uuid, "auto_%d", i + 1);
+        assert_int_equal(bt_account_endpoints(d, uuid, ep_cmd, ep_fb, sizeof ep_cmd), 0);
+        cmds[i] = bt_socket(d, ZMQ_PULL, ep_cmd);
+        snprintf(peers, sizeof peers, "channels.accounts.%d.command.peers", i);
+        assert_int_equal(bt_wait_status(d, peers, 1, 3000), 1);
+        snprintf(tel, sizeof tel,
+                 "{\"type\":\"telemetry\",\"uuid\":\"%s\",\"account\":{\"balance\":10000,"
+                 "\"equity\":10000,\"margin\":0,\"free_margin\":10000,\"margin_level\":0}}",
+                 uuid);
+        bt_send(fb, tel);
+    }
+    assert_int_equal(bt_wait_status(d, "eas.online", 3, 3000), 3);
+    char req[256];
+    snprintf(req, sizeof req,
+             "{\"cmd\":\"debug.verdict\",\"signal_id\":\"%s\",\"symbol\":\"EURUSD\","
+             "\"action\":\"buy\",\"sl_pips\":20,\"tp_pips\":40}",
+             signal_id);
+    json_decref(bt_ctl_timeout(d, req, 1000));
+    int got = 0;
+    for (int k = 0; k < 3; k++) {
+        int n = s_count_frames(cmds[k], signal_id, 1000);
+        if (n > 0)
+            snprintf(sent_to, size, "auto_%d", k + 1);
+        got += n;
+        zmq_close(cmds[k]);
+    }
+    assert_int_equal(got, 1);
+    assert_false(bt_daemon_alive(d));
+    bt_daemon_kill(d);
+    zmq_close(fb);
+}
+
+//  XP & risk's account snapshot of a SENT is written in the SENT's own (relaxed) commit: a
+//  kill -9 right after the send keeps both, so the shot is counted after the restart for the
+//  account that got the frame, and for no other (its fire is UNCONFIRMED, never resent).
+static void test_a_kill_9_after_a_fan_out_send_keeps_that_shot_and_only_that(void **state)
+{
+    bt_daemon_t d;
+    char sent_to[16] = "";
+    s_fan_out_killed_after_one_send(&d, "FAN_S", sent_to, sizeof sent_to);
+    assert_true(sent_to[0] != '\0');
+    assert_int_equal(bt_daemon_restart(&d), 0);
+    json_t *r = bt_ctl(&d, "{\"cmd\":\"accounts_risk\"}");
+    assert_non_null(r);
+    //  The others' telemetry waits for the interval snapshot (absent here) or shows no shot.
+    int found = 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(r, "accounts"), i, a)
+    {
+        const char *uuid = json_string_value(json_object_get(a, "uuid"));
+        bool sent = strcmp(uuid, sent_to) == 0;
+        found += sent;
+        assert_int_equal(json_integer_value(json_object_get(a, "fires_today")), sent ? 1 : 0);
+    }
+    assert_int_equal(found, 1);
+    json_decref(r);
+    r = bt_ctl(&d, "{\"cmd\":\"fires\",\"signal_id\":\"FAN_S\"}");
+    json_array_foreach(json_object_get(r, "fires"), i, a)
+    {
+        if (strcmp(json_string_value(json_object_get(a, "uuid")), sent_to) == 0)
+            assert_string_equal(json_string_value(json_object_get(a, "state")), "UNCONFIRMED");
+    }
+    json_decref(r);
+    json_t *st = bt_status(&d);
+    assert_int_equal(bt_json_int(st, "frames_out.signal"), 0);
+    json_decref(st);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
 //  A relaxed SENT survives a kill -9, not a power loss. After a reboot (the journal marked
 //  under another kernel boot) the fan-out rule "only the lowest PENDING row can have been in
 //  flight" no longer holds: a lost SENT leaves a sent target PENDING. Every PENDING row is
@@ -623,44 +746,8 @@ static void test_kill_9_between_the_send_and_its_sent_journal_is_unconfirmed(voi
 static void test_after_a_reboot_every_pending_fan_out_target_is_unconfirmed(void **state)
 {
     bt_daemon_t d;
-    const char *args[] = {"--set", "feedback.socket=pull",
-                          "--set", "ea.ping_interval_s=0",
-                          "--set", "command.keepalive_s=100",
-                          "--set", "debug.test_hooks=true",
-                          "--set", "debug.crash_after_fanout_sends=1",
-                          NULL};
-    assert_int_equal(bt_daemon_start(&d, "accounts\n" AUTO_PAIR(1) AUTO_PAIR(2) AUTO_PAIR(3), args),
-                     0);
-    void *fb = bt_feedback_socket(&d, true);
-    void *cmds[3];
-    for (int i = 0; i < 3; i++) {
-        char uuid[16], ep_cmd[128], ep_fb[128], tel[512], peers[64];
-        snprintf(uuid, sizeof uuid, "auto_%d", i + 1);
-        assert_int_equal(bt_account_endpoints(&d, uuid, ep_cmd, ep_fb, sizeof ep_cmd), 0);
-        cmds[i] = bt_socket(&d, ZMQ_PULL, ep_cmd);
-        snprintf(peers, sizeof peers, "channels.accounts.%d.command.peers", i);
-        assert_int_equal(bt_wait_status(&d, peers, 1, 3000), 1);
-        snprintf(tel, sizeof tel,
-                 "{\"type\":\"telemetry\",\"uuid\":\"%s\",\"account\":{\"balance\":10000,"
-                 "\"equity\":10000,\"margin\":0,\"free_margin\":10000,\"margin_level\":0}}",
-                 uuid);
-        bt_send(fb, tel);
-    }
-    assert_int_equal(bt_wait_status(&d, "eas.online", 3, 3000), 3);
-    json_decref(bt_ctl_timeout(&d,
-                               "{\"cmd\":\"debug.verdict\",\"signal_id\":\"FAN_R\","
-                               "\"symbol\":\"EURUSD\",\"action\":\"buy\",\"sl_pips\":20,"
-                               "\"tp_pips\":40}",
-                               1000));
-    int got = 0;
-    for (int k = 0; k < 3; k++) {
-        got += s_count_frames(cmds[k], "FAN_R", 1000);
-        zmq_close(cmds[k]);
-    }
-    assert_int_equal(got, 1);
-    assert_false(bt_daemon_alive(&d));
-    bt_daemon_kill(&d);
-    zmq_close(fb);
+    char sent_to[16] = "";
+    s_fan_out_killed_after_one_send(&d, "FAN_R", sent_to, sizeof sent_to);
     //  What a power loss and a reboot leave: the journal marked under another boot.
     char path[400];
     snprintf(path, sizeof path, "%s/state/bitten.db", d.dir);
@@ -831,7 +918,9 @@ int main(void)
         cmocka_unit_test(test_timeout_then_late_result_reconciles_and_orphans_are_published),
         cmocka_unit_test(test_a_symbol_close_that_timed_out_is_filled_by_its_late_result),
         cmocka_unit_test(test_kill_9_after_a_send_neither_loses_nor_resends_the_fire),
+        cmocka_unit_test(test_a_sent_fire_without_result_is_made_durable_soon),
         cmocka_unit_test(test_kill_9_between_the_send_and_its_sent_journal_is_unconfirmed),
+        cmocka_unit_test(test_a_kill_9_after_a_fan_out_send_keeps_that_shot_and_only_that),
         cmocka_unit_test(test_after_a_reboot_every_pending_fan_out_target_is_unconfirmed),
         cmocka_unit_test(test_a_timed_out_fire_reconciles_its_late_result_after_a_restart),
         cmocka_unit_test(test_fire_spacing_survives_a_kill_9),

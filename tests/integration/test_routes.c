@@ -331,7 +331,9 @@ static void test_a_uuid_less_heartbeat_is_refused_unless_the_operator_names_its_
     st = bt_status(&d);
     assert_int_equal(bt_json_int(st, "channels.feedback.attributed_anonymous"), 1);
     assert_int_equal(bt_json_int(st, "rejects.UNATTRIBUTED"), 0);
-    json_t *ea = json_array_get(json_object_get(json_object_get(st, "eas"), "list"), 0);
+    json_decref(st);
+    st = bt_ctl(&d, "{\"cmd\":\"eas\"}");
+    json_t *ea = json_array_get(json_object_get(st, "eas"), 0);
     assert_string_equal(json_string_value(json_object_get(ea, "uuid")), "acct_v7_1");
     json_decref(st);
     zmq_close(fb);

@@ -254,14 +254,14 @@ static json_t *s_find(json_t *array, const char *uuid)
     return NULL;
 }
 
-//  The account's balance and equity as XP & risk holds them (status risk.accounts), once
+//  The account's balance and equity as XP & risk holds them (status lists: risk.accounts), once
 //  they equal what the EA reports.
 static void s_expect_account_state(bt_daemon_t *d, const char *uuid, double balance)
 {
     int64_t deadline = bt_now_ms() + BT_WAIT_MS;
     double b = -1, e = -1;
     while (bt_now_ms() < deadline) {
-        json_t *st = bt_status(d);
+        json_t *st = bt_ctl(d, "{\"cmd\":\"status\",\"lists\":true}");
         json_t *acc = st ? s_find(json_object_get(json_object_get(st, "risk"), "accounts"), uuid)
                          : NULL;
         b = acc ? json_number_value(json_object_get(acc, "balance")) : -1;
@@ -281,7 +281,7 @@ static void s_expect_online(bt_daemon_t *d, const char *uuid, const char *dialec
     int64_t deadline = bt_now_ms() + BT_WAIT_MS;
     bool online = false, known = false;
     while (bt_now_ms() < deadline && !(online && known)) {
-        json_t *st = bt_status(d);
+        json_t *st = bt_ctl(d, "{\"cmd\":\"status\",\"lists\":true}");
         json_t *ea = st ? s_find(json_object_get(json_object_get(st, "eas"), "list"), uuid) : NULL;
         online = ea && json_is_true(json_object_get(ea, "online"));
         json_decref(st);

@@ -183,6 +183,40 @@ static void test_daily_loss_cap_refuses_the_next_fire_and_soft_halts(void **stat
     s_stop(&e);
 }
 
+//  A status poll reports counts and the active halts, never every account's numbers: those
+//  come with "lists": true (and from accounts_risk / eas). "lists" is a boolean or refused.
+static void test_status_is_counts_and_halts_unless_the_lists_are_asked(void **state)
+{
+    s_env_t e;
+    s_start(&e, NULL);
+    s_healthy(&e, 10000);
+    json_t *r = s_ctl(&e, "{\"cmd\":\"halt\",\"uuid\":\"" UUID "\",\"why\":\"st\"}");
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    json_decref(r);
+    json_t *st = bt_status(&e.d);
+    json_t *risk = json_object_get(st, "risk");
+    assert_int_equal(bt_json_int(st, "risk.known"), 1);
+    assert_int_equal(bt_json_int(st, "eas.known"), 1);
+    assert_null(json_object_get(risk, "accounts"));
+    assert_null(json_object_get(json_object_get(st, "eas"), "list"));
+    json_t *h = json_array_get(json_object_get(risk, "account_halts"), 0);
+    assert_int_equal(json_array_size(json_object_get(risk, "account_halts")), 1);
+    assert_string_equal(json_string_value(json_object_get(h, "uuid")), UUID);
+    assert_string_equal(json_string_value(json_object_get(h, "trigger")), "OPERATOR");
+    json_decref(st);
+    st = s_ctl(&e, "{\"cmd\":\"status\",\"lists\":true}");
+    risk = json_object_get(st, "risk");
+    assert_int_equal(json_array_size(json_object_get(risk, "accounts")), 1);
+    assert_int_equal(json_array_size(json_object_get(risk, "account_halts")), 1);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(st, "eas"), "list")), 1);
+    json_decref(st);
+    st = s_ctl(&e, "{\"cmd\":\"status\",\"lists\":\"yes\"}");
+    assert_false(json_is_true(json_object_get(st, "ok")));
+    assert_string_equal(json_string_value(json_object_get(st, "reason")), "BAD_REQUEST");
+    json_decref(st);
+    s_stop(&e);
+}
+
 static void test_fire_fills_closes_and_pays_xp_once(void **state)
 {
     s_env_t e;
@@ -425,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_drawdown_hard_halt_closes_all_once_and_survives_a_restart),
         cmocka_unit_test(test_margin_alarm_soft_halts_and_lifts_on_recovery),
         cmocka_unit_test(test_restart_keeps_xp_and_peak_equity),
+        cmocka_unit_test(test_status_is_counts_and_halts_unless_the_lists_are_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -346,6 +346,113 @@ static void test_a_relaxed_transition_journals_and_leaves_the_connection_full(vo
     bitten_store_close(&s);
 }
 
+//  A group (a result: its transition, XP award, account snapshot, VENOM's record) is ONE
+//  transaction: another connection sees none of it before the end and all of it after; a
+//  write that fails inside rolls back alone.
+static void test_a_group_is_one_transaction_and_a_failed_write_rolls_back_alone(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_fire_rec_t r = s_fire("SIG_G", "acct_1", 1000);
+    int64_t id = 0, total = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(bitten_store_group_begin(s, false), 0);
+    assert_int_equal(
+        bitten_store_fire_transition(s, id, BITTEN_FIRE_FILLED, BITTEN_R_OK, "filled", 1100, NULL),
+        0);
+    assert_int_equal(bitten_store_xp_award(s, "acct_1", "SIG_G", "filled", 10, 1100, &total, NULL),
+                     0);
+    assert_int_equal(total, 10);
+    //  Awarded twice inside the group: the second is the duplicate, its savepoint rolled back.
+    assert_int_equal(bitten_store_xp_award(s, "acct_1", "SIG_G", "filled", 10, 1100, &total, NULL),
+                     1);
+    assert_int_equal(total, 10);
+    assert_int_equal(
+        bitten_store_fire_transition(s, id + 99, BITTEN_FIRE_FILLED, BITTEN_R_OK, NULL, 1100, NULL),
+        -1);
+    assert_int_equal(bitten_store_account_snapshot(s, "acct_1", 1100, "{\"v\":1}"), 0);
+    assert_int_equal(bitten_store_kv_set(s, "venom.record", "{}"), 0);
+    //  Nested: joins the outer group, whose end is the commit.
+    assert_int_equal(bitten_store_group_begin(s, true), 0);
+    assert_int_equal(bitten_store_kv_set(s, "nested", "1"), 0);
+    assert_int_equal(bitten_store_group_end(s), 0);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM fires WHERE state = 'FILLED'"), 0);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM kv"), 0);
+    assert_int_equal(bitten_store_group_end(s), 0);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM fires WHERE state = 'FILLED'"), 1);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM fire_events WHERE fire_id = 1"), 2);
+    assert_int_equal(s_query_int(f, "SELECT xp FROM xp_totals WHERE uuid = 'acct_1'"), 10);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM xp_ledger"), 1);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM account_snapshots"), 1);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM kv WHERE key IN ('venom.record', "
+                                    "'nested')"),
+                     2);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    //  Unbalanced or without a store: refused.
+    assert_int_equal(bitten_store_group_end(s), -1);
+    assert_int_equal(bitten_store_group_begin(NULL, false), -1);
+    assert_int_equal(bitten_store_group_end(NULL), -1);
+    bitten_store_close(&s);
+}
+
+//  A relaxed group (SENT and its account snapshot) commits at NORMAL and leaves the connection
+//  at FULL; a fire insert inside any group commits the group first and is durable on its own
+//  (its PENDING row before its send), the group's later writes are each their own commit.
+static void test_a_fire_insert_in_a_group_commits_the_group_first(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_fire_rec_t r = s_fire("SIG_F", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(bitten_store_group_begin(s, true), 0);
+    assert_int_equal(bitten_store_fire_transition_relaxed(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          NULL, 1010, NULL),
+                     0);
+    assert_int_equal(bitten_store_account_snapshot(s, "acct_1", 1010, "{\"v\":1}"), 0);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM account_snapshots"), 0);
+    bitten_fire_rec_t close = s_fire("SIG_F2", "acct_1", 1020);
+    assert_int_equal(bitten_store_fire_insert(s, &close, NULL), 0);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM fires WHERE state = 'SENT'"), 1);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM account_snapshots"), 1);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM fires WHERE signal_id = 'SIG_F2'"), 1);
+    assert_int_equal(bitten_store_kv_set(s, "after", "1"), 0);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM kv WHERE key = 'after'"), 1);
+    assert_int_equal(bitten_store_group_end(s), 0);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    bitten_store_close(&s);
+}
+
+//  bitten_store_sync makes relaxed commits durable with one small write, only when one is
+//  owed: after a relaxed transition or group, not after a durable commit, not twice.
+static void test_sync_writes_only_after_a_relaxed_commit(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_fire_rec_t r = s_fire("SIG_Y", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(bitten_store_sync(s), 0); /* the last commit was durable */
+    assert_int_equal(bitten_store_fire_transition_relaxed(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          NULL, 1010, NULL),
+                     0);
+    assert_int_equal(bitten_store_sync(s), 1);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM kv WHERE key = 'store.synced_at'"), 1);
+    assert_int_equal(bitten_store_sync(s), 0);
+    //  A relaxed group owes one; a durable commit after it takes it along.
+    assert_int_equal(bitten_store_group_begin(s, true), 0);
+    assert_int_equal(bitten_store_account_snapshot(s, "acct_1", 1010, "{\"v\":1}"), 0);
+    assert_int_equal(bitten_store_sync(s), 0); /* inside a group: nothing */
+    assert_int_equal(bitten_store_group_end(s), 0);
+    assert_int_equal(
+        bitten_store_fire_transition(s, id, BITTEN_FIRE_FILLED, BITTEN_R_OK, NULL, 1020, NULL), 0);
+    assert_int_equal(bitten_store_sync(s), 0);
+    assert_int_equal(bitten_store_sync(NULL), -1);
+    bitten_store_close(&s);
+}
+
 //  Whether a relaxed commit can have been lost since the last start: only a reboot loses one.
 static void test_same_boot_only_after_a_mark_under_this_boot(void **state)
 {
@@ -838,6 +945,9 @@ int main(void)
         T(test_fire_insert_refuses_an_invalid_state),
         T(test_transitions_update_the_fire_and_record_events),
         T(test_a_relaxed_transition_journals_and_leaves_the_connection_full),
+        T(test_a_group_is_one_transaction_and_a_failed_write_rolls_back_alone),
+        T(test_a_fire_insert_in_a_group_commits_the_group_first),
+        T(test_sync_writes_only_after_a_relaxed_commit),
         T(test_same_boot_only_after_a_mark_under_this_boot),
         T(test_no_checkpoint_in_the_commit_a_frame_waits_for),
         T(test_refusal_and_timeout_keep_their_reason_and_a_late_result_reconciles),

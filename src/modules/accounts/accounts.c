@@ -86,10 +86,12 @@ static void s_store_account(accounts_t *self, const bitten_account_t *acc)
 
 /* ---------------------------------------------------------------- first contact */
 
-static void s_create_from_defaults(accounts_t *self, const char *uuid)
+//  The account (found, or created now), or NULL: unknown and not creatable.
+static const bitten_account_t *s_create_from_defaults(accounts_t *self, const char *uuid)
 {
-    if (!uuid || !*uuid || account_table_find(self->table, uuid))
-        return;
+    const bitten_account_t *known = (uuid && *uuid) ? account_table_find(self->table, uuid) : NULL;
+    if (!uuid || !*uuid || known)
+        return known;
     if (self->auto_created >= self->max_auto_created) {
         //  Junk uuids must not grow memory without bound: this one stays unknown (its fires
         //  are refused UNKNOWN_ACCOUNT). Logged once loudly, then counted.
@@ -102,18 +104,18 @@ static void s_create_from_defaults(accounts_t *self, const char *uuid)
         else
             BLOG_DEBUG(self->log, "accounts", "account.refused", "uuid=%s reason=ACCOUNT_LIMIT",
                        uuid);
-        return;
+        return NULL;
     }
     bitten_account_t fresh;
     char err[200];
     if (account_from_defaults(self->cfg, uuid, &fresh, err, sizeof err) != 0)
-        return;
+        return NULL;
     fresh.created_at = bitten_core_now_ms(self->core);
     const bitten_account_t *acc = account_table_add(self->table, &fresh);
     if (!acc) {
         BLOG_ERROR(self->log, "accounts", "account.failed", "uuid=%s error=\"out of memory\"",
                    uuid);
-        return;
+        return NULL;
     }
     self->auto_created++;
     s_store_account(self, acc);
@@ -124,6 +126,7 @@ static void s_create_from_defaults(accounts_t *self, const char *uuid)
                      json_pack("{s:s, s:s, s:s}", "uuid", acc->uuid, "tier",
                                bitten_tier_str(acc->tier), "mode",
                                bitten_account_mode_str(acc->mode)));
+    return acc;
 }
 
 /* ---------------------------------------------------------------- normalize (the seam) */
@@ -217,10 +220,12 @@ static int s_query_normalize(void *arg, bitten_frame_t *frame, bitten_ms_t recv_
     //  First contact: the core calls this hook once for every attributed frame, so this is
     //  the one place a telemetry, heartbeat or handshake creates its account (bounded by
     //  default_account.max_auto_created; a bus subscriber as well counted each refusal twice).
-    if (frame->type == BITTEN_FRAME_HEARTBEAT || frame->type == BITTEN_FRAME_HANDSHAKE ||
-        frame->type == BITTEN_FRAME_TELEMETRY)
-        s_create_from_defaults(self, uuid);
-    const bitten_account_t *acc = account_table_find(self->table, uuid);
+    //  One lookup: the account found (or created) there.
+    const bitten_account_t *acc =
+        (frame->type == BITTEN_FRAME_HEARTBEAT || frame->type == BITTEN_FRAME_HANDSHAKE ||
+         frame->type == BITTEN_FRAME_TELEMETRY)
+            ? s_create_from_defaults(self, uuid)
+            : account_table_find(self->table, uuid);
     if (!acc)
         return 0; /* unknown and not creatable: the modules refuse its fires */
     if (frame->dialect != BITTEN_DIALECT_UNKNOWN && acc->dialect != frame->dialect)
@@ -274,6 +279,12 @@ static int s_copy_out(const bitten_account_t *acc, bitten_account_t *out)
 static int s_query_find(void *arg, const char *uuid, bitten_account_t *out)
 {
     return s_copy_out(account_table_find(((accounts_t *)arg)->table, uuid), out);
+}
+
+static int s_query_tier(void *arg, const char *uuid)
+{
+    const bitten_account_t *acc = account_table_find(((accounts_t *)arg)->table, uuid);
+    return acc ? (int)acc->tier : -1;
 }
 
 static size_t s_query_count(void *arg)
@@ -494,6 +505,7 @@ accounts_t *accounts_new(bitten_core_t *core)
         s_store_account(self, account_table_at(self->table, i));
     self->query = (bitten_accounts_query_t){.self = self,
                                             .find = s_query_find,
+                                            .tier = s_query_tier,
                                             .count = s_query_count,
                                             .at = s_query_at,
                                             .symbol = s_query_symbol,

@@ -258,6 +258,8 @@ static void s_status(void *arg, json_t *section)
     json_object_set_new(section, "pongs_matched", json_integer((json_int_t)self->pongs_matched));
     json_object_set_new(section, "pongs_unmatched",
                         json_integer((json_int_t)self->pongs_unmatched));
+    if (!bitten_core_status_lists(self->core))
+        return; /* counts only: the list is `eas` (or status with lists) */
     json_t *list = json_array();
     size_t n = 0;
     for (s_ea_t *ea = zhashx_first(self->eas); ea; ea = zhashx_next(self->eas))

@@ -17,6 +17,7 @@
 #define ROUTER_FRAME_MAX 1024
 #define ROUTER_KEY_MAX (2 * BITTEN_ID_MAX + 2)
 #define ROUTER_LIST_DEFAULT 50
+#define ROUTER_SYNC_S 0.1 /* a SENT is on disk at most this long after its relaxed commit */
 #define ROUTER_KV_OWED "fire_router.close_owed." /* + uuid: "1" while a halt's close_all is owed */
 #define ROUTER_KV_MAX (sizeof ROUTER_KV_OWED + BITTEN_ID_MAX + 1)
 
@@ -40,6 +41,7 @@ struct fire_router {
     //  symbols only, so junk cannot grow it.
     zhashx_t *quotes;
     ev_timer sweep;
+    ev_timer sync; /* one-shot after a SENT: makes the relaxed commits durable */
     uint64_t seq;
     //  Hard halts' close_all that could not be sent: uuid -> "1" owed / "0" not (a cache of the
     //  store's kv, filled for known accounts only, so junk uuids cannot grow it).
@@ -289,6 +291,9 @@ static int s_move(fire_router_t *self, bitten_fire_rec_t *rec, bitten_fire_state
     //  SENT (only ever right after a send) is committed relaxed: no fsync between the frame
     //  and the reply. Its PENDING row was durable before the send; a SENT lost to a power loss
     //  leaves that PENDING row, which a restart makes UNCONFIRMED (s_unconfirmed_cb).
+    //  The move and what the bus handlers write for it (XP & risk's award and account
+    //  snapshot, VENOM's record) are one group: one commit, all or none. SENT's is relaxed.
+    bool grouped = bitten_store_group_begin(self->store, to == BITTEN_FIRE_SENT) == 0;
     int rc = 0;
     if ((to == BITTEN_FIRE_SENT ? bitten_store_fire_transition_relaxed
                                 : bitten_store_fire_transition)(self->store, rec->id, to, reason,
@@ -319,6 +324,13 @@ static int s_move(fire_router_t *self, bitten_fire_rec_t *rec, bitten_fire_state
             rec->profit = upd->profit, rec->has_profit = true;
     }
     s_announce(self, rec, from, detail, manual, 1.0);
+    if (grouped && bitten_store_group_end(self->store) != 0) {
+        BLOG_ERROR(self->log, "fire_router", "store.failed",
+                   "signal_id=%s uuid=%s fire_id=%lld to=%s alarm=1 error=\"commit: %s\"",
+                   rec->signal_id, rec->uuid, (long long)rec->id, bitten_fire_state_str(to),
+                   bitten_store_errmsg(self->store));
+        rc = -1;
+    }
     return rc;
 }
 
@@ -528,6 +540,25 @@ static void s_debug_crash(fire_router_t *self, const char *signal_id, const char
     raise(SIGKILL);
 }
 
+//  ROUTER_SYNC_S after a SENT (once per burst: a fan-out's sends share it): its relaxed commit
+//  (and the account snapshot in it) goes to disk, unless a durable commit (a result, the next
+//  PENDING) took it along already. Off the frame's path; bounds what a power loss can drop.
+static void s_sync_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    fire_router_t *self = w->data;
+    if (bitten_store_sync(self->store) < 0)
+        BLOG_ERROR(self->log, "fire_router", "store.failed", "what=sync error=\"%s\"",
+                   bitten_store_errmsg(self->store));
+}
+
+static void s_sync_soon(fire_router_t *self)
+{
+    if (!ev_is_active(&self->sync)) {
+        ev_timer_set(&self->sync, ROUTER_SYNC_S, 0.0);
+        ev_timer_start(bitten_core_loop(self->core), &self->sync);
+    }
+}
+
 //  Sends a journaled PENDING fire: SENT, or REFUSED with the socket's reason. Returns -1 when
 //  that outcome could not be journaled (the row stays PENDING on disk).
 static int s_send(fire_router_t *self, s_prep_t *p)
@@ -554,6 +585,7 @@ static int s_send(fire_router_t *self, s_prep_t *p)
                         : "",
                     NULL, req->manual);
     s_open_put(self, &rec, req->manual);
+    s_sync_soon(self);
     o->state = BITTEN_FIRE_SENT;
     return rc;
 }
@@ -1495,6 +1527,8 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     ev_timer_init(&self->sweep, s_sweep_cb, sweep_s, sweep_s);
     self->sweep.data = self;
     ev_timer_start(bitten_core_loop(core), &self->sweep);
+    ev_timer_init(&self->sync, s_sync_cb, ROUTER_SYNC_S, 0.0);
+    self->sync.data = self;
     const bitten_accounts_query_t *aq = bitten_core_accounts_query(core);
     BLOG_INFO(self->log, "fire_router", "ready", "accounts=%zu waiting=%zu result_timeout_s=%lld",
               aq->count ? aq->count(aq->self) : 0, zhashx_size(self->open),
@@ -1509,6 +1543,8 @@ void fire_router_destroy(fire_router_t **self_p)
     fire_router_t *self = *self_p;
     if (self->open) {
         ev_timer_stop(bitten_core_loop(self->core), &self->sweep);
+        ev_timer_stop(bitten_core_loop(self->core), &self->sync);
+        bitten_store_sync(self->store);
         bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
     }
     zhashx_destroy(&self->open);
