@@ -88,6 +88,16 @@ static void s_arena_free(void *p)
     free(p);
 }
 
+/*  jansson's allocator hooks are process-wide and decode.c installs its own on its first
+ *  parse: each mode installs the hooks it is measured with (two stores per parse). */
+static json_malloc_t s_decode_malloc;
+static json_free_t s_decode_free;
+
+static void s_hooks_mine(void)
+{
+    json_set_alloc_funcs(s_arena_malloc, s_arena_free);
+}
+
 static void s_jansson_read(json_t *root, const bj_frame_t *f, bj_out_t *out)
 {
     for (int i = 0; i < f->nfields; i++) {
@@ -103,6 +113,7 @@ static void s_jansson_read(json_t *root, const bj_frame_t *f, bj_out_t *out)
 
 static int s_jansson(const bj_frame_t *f, bj_out_t *out)
 {
+    s_hooks_mine();
     json_t *root = json_loadb(f->text, f->len, JSON_DECODE_ANY, NULL);
     if (!root)
         return -1;
@@ -113,6 +124,7 @@ static int s_jansson(const bj_frame_t *f, bj_out_t *out)
 
 static int s_jansson_arena(const bj_frame_t *f, bj_out_t *out)
 {
+    s_hooks_mine();
     s_arena.on = true;
     s_arena.used = 0;
     json_t *root = json_loadb(f->text, f->len, JSON_DECODE_ANY, NULL);
@@ -138,6 +150,8 @@ static int s_bittend(const bj_frame_t *f, bj_out_t *out)
     static bitten_frame_t frame;
     bitten_dialect_detect_t seen;
     bitten_decode_error_t err;
+    if (s_decode_malloc)
+        json_set_alloc_funcs(s_decode_malloc, s_decode_free);
     if (bitten_dialect_detect_decode(BITTEN_DIR_FEEDBACK, f->text, f->len, NULL, s_pick, NULL,
                                      &seen, &frame, &err) != 0)
         return -1;
@@ -521,10 +535,14 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-#ifndef BJ_NO_JANSSON
-    json_set_alloc_funcs(s_arena_malloc, s_arena_free);
-#endif
     s_frames_init();
+#ifndef BJ_NO_JANSSON
+    {   //  One decode installs decode.c's hooks; keep them for the bittend_decode mode.
+        bj_out_t out = {0};
+        s_bittend(&s_frames[0], &out);
+        json_get_alloc_funcs(&s_decode_malloc, &s_decode_free);
+    }
+#endif
     if (check)
         return s_check();
     if (only) {
