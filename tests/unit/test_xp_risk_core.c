@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/store.h" /* bitten_rank_fn: xp_rank_for is the store's rank callback */
@@ -326,6 +327,8 @@ static void test_medic_mode_from_5_pct_halves_risk_and_allows_one_position(void 
         assert_int_equal(risk_check_max_positions(&calm, &p, t, 0),
                          t->max_positions > 1 ? R(OK) : R(RISK_MAX_POSITIONS));
         assert_int_equal(risk_check_max_positions(&medic, &p, t, 0), R(RISK_MAX_POSITIONS));
+        account_state_free(&calm);
+        account_state_free(&medic);
     }
 }
 
@@ -373,7 +376,7 @@ static void test_day_start_resets_to_the_first_balance_after_midnight(void **sta
     /* the second balance of the day does not move the day start */
     bitten_telemetry_t later = s_flat(9500.0, 9500.0);
     s_feed(&s, &later, midnight + 2 * SEC, &p);
-    assert_double_equal(s.day_start_balance, 9300.0, 0);
+    assert_double_equal(s.day_start_balance, 9300.0, 0);    account_state_free(&s);
 }
 
 static void test_day_rolls_at_a_non_zero_rollover_minute(void **state)
@@ -755,6 +758,7 @@ static void test_max_open_positions_per_tier(void **state)
         /* one closes: room again */
         assert_int_equal(account_apply_close(&s, "S0", 0, 10.0, T0 + SEC, &p, NULL), 0);
         assert_int_equal(risk_check_max_positions(&s, &p, t, 0), R(OK));
+        account_state_free(&s);
     }
 }
 
@@ -787,6 +791,7 @@ static void test_the_eas_position_count_counts_and_zero_clears_tracked_positions
     assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(RISK_HEDGE));
     assert_int_equal(account_apply_close_unknown(&s, "S2", 0, T0 + 3 * SEC, &p), 0);
     assert_int_equal(account_open_positions(&s), 0);
+    account_state_free(&s);
 }
 
 static void test_fills_are_tracked_once_and_need_a_side(void **state)
@@ -801,6 +806,7 @@ static void test_fills_are_tracked_once_and_need_a_side(void **state)
     /* a close matched by ticket alone */
     assert_int_equal(account_apply_close(&s, "", 7, 1.0, T0, &p, NULL), 0);
     assert_int_equal(s.position_count, 0);
+    account_state_free(&s);
 }
 
 //  EA v7 never says a close's profit: the position goes, nothing is invented (no P/L, no
@@ -823,6 +829,7 @@ static void test_a_close_with_unknown_profit_untracks_and_invents_nothing(void *
     assert_int_equal(s.win_streak, 0);
     account_roll_day(&s, T0 + DAY_MS, &p);
     assert_int_equal(s.closes_unknown_today, 0);
+    account_state_free(&s);
 }
 
 //  v7 closes of unknown profit still feed the loss cooldown: the balance the EA reports after
@@ -880,6 +887,7 @@ static void test_unknown_profit_closes_that_lost_start_the_loss_cooldown(void **
     assert_int_equal(s.consecutive_losses, 0);
     assert_int_equal(s.win_streak, 0);
     assert_int_equal(risk_check_cooldown(&s, &p, t, T0 + 12 * SEC), R(OK));
+    account_state_free(&s);
 }
 
 static void test_hedge_refuses_the_opposite_side_on_the_same_symbol(void **state)
@@ -902,6 +910,7 @@ static void test_hedge_refuses_the_opposite_side_on_the_same_symbol(void **state
 
     p.refuse_hedge = false;
     assert_int_equal(risk_check_hedge(&s, &p, "EURUSD", BITTEN_ACTION_SELL), R(OK));
+    account_state_free(&s);
 }
 
 /* ---------------------------------------------------------------- cooldown */
@@ -985,6 +994,7 @@ static void test_fires_per_day_per_tier(void **state)
         bitten_ms_t tomorrow = DAY0 + DAY_MS + HOUR;
         s_feed(&s, &tel, tomorrow, &p);
         assert_int_equal(s_gate(&p, s_tiers[i], &s, tomorrow), R(OK));
+        account_state_free(&s);
     }
 }
 
@@ -999,6 +1009,7 @@ static void test_spacing_29_999_s_refused_30_s_fires(void **state)
         assert_int_equal(s_gate(&p, s_tiers[i], &s, T0 + 30 * SEC - 1), R(RISK_RATE));
         assert_int_equal(s_gate(&p, s_tiers[i], &s, T0 + 30 * SEC), R(OK));
     }
+    account_state_free(&s);
 }
 
 static void test_at_most_5_fires_in_any_minute(void **state)
@@ -1015,6 +1026,7 @@ static void test_at_most_5_fires_in_any_minute(void **state)
     assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0 + MIN - 1), R(RISK_RATE));
     assert_int_equal(risk_check_rate(&s, &p, T0 + MIN), R(OK)); /* the first left the window */
     assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0 + MIN), R(OK));
+    account_state_free(&s);
 }
 
 static void test_the_gate_reports_the_earliest_failure_in_its_order(void **state)
@@ -1031,6 +1043,100 @@ static void test_the_gate_reports_the_earliest_failure_in_its_order(void **state
     assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &sell, T0 + SEC, NULL), R(RISK_RATE));
     assert_int_equal(risk_gate(&p, BITTEN_TIER_FANG, &s, &sell, T0 + 30 * SEC, NULL),
                      R(RISK_HEDGE));
+    account_state_free(&s);
+}
+
+/* ---------------------------------------------------------------- memory (fail closed) */
+
+static int s_allocs_left; /* allocations the failing allocator grants before it fails */
+
+static void *s_failing_realloc(void *ptr, size_t size)
+{
+    if (s_allocs_left <= 0)
+        return NULL;
+    s_allocs_left--;
+    return realloc(ptr, size);
+}
+
+//  The positions and fire times are allocated on first use: an account that never fired
+//  holds none; reserving makes room for the fill and fire a passed gate lets through.
+static void test_positions_and_fire_times_are_allocated_on_first_use(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_t s = s_account(&p);
+    assert_null(s.positions);
+    assert_null(s.recent_fires);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0), R(OK));
+    assert_int_equal(account_state_reserve(&s, 3), 0);
+    assert_non_null(s.recent_fires);
+    assert_true(s.position_cap >= 3 && s.position_cap <= RISK_POSITIONS_MAX);
+    assert_int_equal(account_state_reserve(&s, 1000), 0); /* capped at the storage size */
+    assert_int_equal(s.position_cap, RISK_POSITIONS_MAX);
+    account_state_free(&s);
+    assert_null(s.positions);
+
+    /* grown one by one up to the storage size, then full as before */
+    s = s_account(&p);
+    char id[16];
+    for (int n = 0; n < RISK_POSITIONS_MAX; n++) {
+        snprintf(id, sizeof id, "G%d", n);
+        assert_int_equal(account_apply_fill(&s, id, "EURUSD", BITTEN_ACTION_BUY, 0.1, n + 1), 0);
+    }
+    assert_int_equal(account_apply_fill(&s, "G-full", "EURUSD", BITTEN_ACTION_BUY, 0.1, 99), -1);
+    assert_false(s.untracked);
+    assert_int_equal(s.position_count, RISK_POSITIONS_MAX);
+    assert_string_equal(s.positions[RISK_POSITIONS_MAX - 1].signal_id, "G31");
+    account_state_free(&s);
+}
+
+//  A fill or a fire that cannot be kept for lack of memory would leave the limits counting
+//  less than the truth: the account is refused from then on (RISK_UNAVAILABLE).
+static void test_a_fill_or_fire_lost_to_memory_refuses_every_later_fire(void **state)
+{
+    risk_params_t p = risk_params_default();
+    account_state_set_realloc(s_failing_realloc);
+
+    /* reserve fails: nothing changes, the caller refuses */
+    account_state_t s = s_account(&p);
+    s_allocs_left = 0;
+    assert_int_equal(account_state_reserve(&s, 1), -1);
+    assert_null(s.recent_fires);
+    assert_false(s.untracked);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0), R(OK));
+
+    /* a fire whose time cannot be kept */
+    account_record_fire(&s, T0, &p);
+    assert_true(s.untracked);
+    assert_int_equal(s.fires_today, 1); /* still counted for the day */
+    assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0 + HOUR), R(RISK_UNAVAILABLE));
+    account_state_free(&s);
+
+    /* a fill that cannot be kept: the ring was granted, the positions were not */
+    s = s_account(&p);
+    s_allocs_left = 1;
+    assert_int_equal(account_apply_fill(&s, "M1", "EURUSD", BITTEN_ACTION_BUY, 0.1, 1), -2);
+    assert_true(s.untracked);
+    assert_int_equal(s.position_count, 0);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0), R(RISK_UNAVAILABLE));
+    account_state_free(&s);
+
+    /* growing past the first slots fails: the tracked positions stay as they were */
+    s = s_account(&p);
+    s_allocs_left = 2; /* the ring and the first 4 slots */
+    char id[16];
+    for (int n = 0; n < 4; n++) {
+        snprintf(id, sizeof id, "N%d", n);
+        assert_int_equal(account_apply_fill(&s, id, "EURUSD", BITTEN_ACTION_BUY, 0.1, n + 1), 0);
+    }
+    assert_false(s.untracked);
+    assert_int_equal(account_apply_fill(&s, "N4", "EURUSD", BITTEN_ACTION_BUY, 0.1, 5), -2);
+    assert_true(s.untracked);
+    assert_int_equal(s.position_count, 4);
+    assert_string_equal(s.positions[3].signal_id, "N3");
+    assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0), R(RISK_UNAVAILABLE));
+    account_state_free(&s);
+
+    account_state_set_realloc(NULL);
 }
 
 /* ---------------------------------------------------------------- halts */
@@ -1378,6 +1484,8 @@ int main(void)
         cmocka_unit_test(test_v7_is_asked_for_its_status_while_its_margin_is_unknown),
         cmocka_unit_test(test_max_open_positions_per_tier),
         cmocka_unit_test(test_the_eas_position_count_counts_and_zero_clears_tracked_positions),
+        cmocka_unit_test(test_positions_and_fire_times_are_allocated_on_first_use),
+        cmocka_unit_test(test_a_fill_or_fire_lost_to_memory_refuses_every_later_fire),
         cmocka_unit_test(test_fills_are_tracked_once_and_need_a_side),
         cmocka_unit_test(test_a_close_with_unknown_profit_untracks_and_invents_nothing),
         cmocka_unit_test(test_unknown_profit_closes_that_lost_start_the_loss_cooldown),

@@ -50,7 +50,7 @@ int account_digits_evidence(int current, double bid, double ask)
     return out;
 }
 
-static bool s_ea_dialect(bitten_dialect_t d)
+bool account_norm_applies(bitten_dialect_t d)
 {
     return d == BITTEN_DIALECT_V7 || d == BITTEN_DIALECT_V205 || d == BITTEN_DIALECT_V202;
 }
@@ -85,7 +85,7 @@ int account_norm_frame(account_norm_t *st, const bitten_account_t *acc, bitten_f
     memset(news, 0, sizeof *news);
     news->offset_event = BITTEN_OFFSET_IGNORED;
     *reason = BITTEN_R_OK;
-    if (!s_ea_dialect(frame->dialect))
+    if (!account_norm_applies(frame->dialect))
         return 0;
     if (!st->ready && account_norm_init(st, acc, NULL) != 0) {
         *reason = BITTEN_R_BAD_FORMAT;

@@ -33,6 +33,12 @@ typedef struct {
 int account_norm_init(account_norm_t *st, const bitten_account_t *acc,
                       const bitten_symbols_t *symbols);
 
+/*  Whether account_norm_frame changes frames of this dialect: the EA dialects (V7 / V2.05 /
+ *  V2.02). For the others it returns 0 at once and never reads st, so an account that only
+ *  ever sends contract frames needs no account_norm_t (~3.5 KB: the accounts module makes
+ *  one on the account's first EA frame). */
+bool account_norm_applies(bitten_dialect_t dialect);
+
 /*  Normalizes one attributed frame of an EA dialect (V7 / V2.05 / V2.02) in place; contract
  *  frames are left as they are (protocol.md: UTC and canonical already). The core decodes EA
  *  frames with server_utc_offset_s 0, so their stamps are the broker's wall clock read as UTC:
@@ -44,7 +50,7 @@ int account_norm_init(account_norm_t *st, const bitten_account_t *acc,
  *      3 h in the future, so it leaves them out.
  *    - handshake: its symbol_list is learned; heartbeat / trade_result / handshake / status /
  *      pong / error stamps become UTC when the offset is known (else kept: display only).
- *  Returns 0, or -1 with *reason. */
+ *  st may be NULL when !account_norm_applies(frame->dialect). Returns 0, or -1 with *reason. */
 int account_norm_frame(account_norm_t *st, const bitten_account_t *acc, bitten_frame_t *frame,
                        bitten_ms_t recv_wall_ms, account_norm_news_t *news,
                        bitten_reason_t *reason);

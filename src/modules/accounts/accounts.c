@@ -230,8 +230,10 @@ static int s_query_normalize(void *arg, bitten_frame_t *frame, bitten_ms_t recv_
         return 0; /* unknown and not creatable: the modules refuse its fires */
     if (frame->dialect != BITTEN_DIALECT_UNKNOWN && acc->dialect != frame->dialect)
         s_query_set_dialect(self, uuid, frame->dialect);
-    account_norm_t *st = s_norm(self, acc);
-    if (!st) {
+    //  Contract frames are canonical and UTC already: their accounts get no broker names or
+    //  clock state (account_norm_applies), made on the first EA frame instead.
+    account_norm_t *st = NULL;
+    if (account_norm_applies(frame->dialect) && !(st = s_norm(self, acc))) {
         *reason = BITTEN_R_INTERNAL;
         return -1;
     }

@@ -577,12 +577,11 @@ venom_engine_t *venom_engine_new(const venom_params_t *p, const bitten_symbols_t
         st->candles =
             venom_candles_new((size_t)p->ring_m1, (size_t)p->ring_m5, (size_t)p->ring_m15);
         st->spreads = calloc((size_t)p->spread_ring, sizeof *st->spreads);
-        st->chains = venom_trend_chains_new((size_t)p->ring_m5, p->ema_fast, p->ema_mid,
-                                            p->ema_slow, p->rsi_period);
-        st->atr_hist = venom_atr_history_new((size_t)p->ring_m5, p->atr_period, st->sym.pip);
+        //  The trend chains and ATR history (~72 KB a symbol at the defaults) wait for the
+        //  symbol's first evaluation (s_evaluate): most symbols of the table never get a tick.
         st->last_price = NAN;
         st->last_id_second = -1;
-        if (!st->candles || !st->spreads || !st->chains || !st->atr_hist) {
+        if (!st->candles || !st->spreads) {
             venom_engine_destroy(&self);
             return NULL;
         }
@@ -681,6 +680,18 @@ static int s_evaluate(venom_engine_t *self, s_symbol_state_t *st, bitten_ms_t no
     venom_skip_t skip = venom_skip_check(p, n, now, st->last_tick, self->newest_tick);
     if (skip != VENOM_SKIP_NONE) {
         self->stats.skipped[skip]++;
+        return 0;
+    }
+    /* the symbol's first evaluation past the skips: its chains and ATR history from here */
+    if (!st->chains && !(st->chains = venom_trend_chains_new((size_t)p->ring_m5, p->ema_fast,
+                                                             p->ema_mid, p->ema_slow,
+                                                             p->rsi_period))) {
+        self->stats.alloc_failed++; /* no chains, no evaluation: no signal (fail closed) */
+        return 0;
+    }
+    if (!st->atr_hist &&
+        !(st->atr_hist = venom_atr_history_new((size_t)p->ring_m5, p->atr_period, st->sym.pip))) {
+        self->stats.alloc_failed++;
         return 0;
     }
     /* the closed ring changes once per M5 (or per merge): bring the chains along then (one

@@ -475,6 +475,8 @@ static void s_status(void *arg, json_t *section)
     venom_stats_t st;
     venom_engine_stats(self->engine, &st);
     venom_stats_json(&st, section);
+    //  Status only (the replay report's stats stay as they were): a live shortage of memory.
+    json_object_set_new(section, "alloc_failed", json_integer((json_int_t)st.alloc_failed));
     json_object_set_new(section, "not_selected", json_integer((json_int_t)self->not_selected));
     json_object_set_new(section, "waiting_server_offset",
                         json_integer((json_int_t)self->time_unknown));

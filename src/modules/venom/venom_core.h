@@ -503,6 +503,8 @@ typedef struct {
     uint64_t rate_blocked_by_session[VENOM_RATE_COUNT][VENOM_SESSION_COUNT]; /* what each cap
                                                                   dropped, per session */
     uint64_t signals_by_session[VENOM_SESSION_COUNT];
+    uint64_t alloc_failed; /* evaluations skipped: a symbol's trend state (allocated at its
+                              first evaluation) could not be allocated; no signal */
 } venom_stats_t;
 
 void venom_engine_stats(const venom_engine_t *self, venom_stats_t *out);

@@ -59,6 +59,7 @@ struct xp_risk {
     bitten_risk_query_t query;
     uint64_t gates, refused[BITTEN_R_COUNT_], xp_awards, snapshots, halts_raised;
     uint64_t margin_status_asks; /* `command` status sent to v7 EAs whose margin is unknown */
+    uint64_t alloc_failures;     /* positions / fire times that could not be allocated */
 };
 
 /* ---------------------------------------------------------------- config */
@@ -75,7 +76,10 @@ int xp_risk_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
 
 static void s_account_free(void **item)
 {
-    free(*item);
+    s_account_t *acc = *item;
+    if (acc)
+        account_state_free(&acc->state);
+    free(acc);
     *item = NULL;
 }
 
@@ -288,7 +292,7 @@ static void s_copy_str(char *dst, size_t size, const json_t *v)
 static void s_snapshot_restore(s_account_t *acc, const json_t *o)
 {
     account_state_t *s = &acc->state;
-    account_state_init(s);
+    account_state_free(s);
     s->has_balance = s_get_num(o, "balance", &s->balance);
     s->has_equity = s_get_num(o, "equity", &s->equity);
     s->has_margin = s_get_num(o, "margin", &s->margin);
@@ -318,6 +322,12 @@ static void s_snapshot_restore(s_account_t *acc, const json_t *o)
     acc->legacy_close_owed = json_is_true(json_object_get(o, "close_owed"));
     size_t i;
     json_t *v;
+    size_t n_positions = json_array_size(json_object_get(o, "positions"));
+    if ((json_array_size(json_object_get(o, "recent_fires")) > 0 || n_positions > 0) &&
+        account_state_reserve(s, n_positions) != 0) {
+        s->untracked = true; /* fail closed: the gate refuses this account */
+        return;
+    }
     json_array_foreach(json_object_get(o, "recent_fires"), i, v)
     {
         if (i >= RISK_RECENT_FIRES_MAX)
@@ -683,6 +693,17 @@ static bitten_reason_t s_query_gate(void *arg, const bitten_risk_request_t *req,
         risk_view_t v;
         r = tier < 0 ? BITTEN_R_RISK_UNAVAILABLE
                      : risk_gate(&self->params, (bitten_tier_t)tier, &acc->state, req, now, &v);
+        //  Room for the fill and the fire this answer lets through, before it goes: the arrays
+        //  are allocated on first use, and memory that cannot be had refuses here.
+        size_t room = acc->state.position_count + 1 + (req->in_flight > 0 ? (size_t)req->in_flight : 0);
+        if (r == BITTEN_R_OK && account_state_reserve(&acc->state, room) != 0) {
+            r = BITTEN_R_RISK_UNAVAILABLE;
+            self->alloc_failures++;
+            BLOG_ERROR(self->log, "xp_risk", "gate.no_memory",
+                       "uuid=%s reason=RISK_UNAVAILABLE why=\"no memory for the account's "
+                       "positions or fire times: refused\"",
+                       acc->uuid);
+        }
         if (r == BITTEN_R_OK) {
             for (size_t i = 0; i < self->n_halts && r == BITTEN_R_OK; i++)
                 if (self->halts[i].trigger >= 0 && s_halt_applies(&self->halts[i], acc->uuid))
@@ -906,10 +927,23 @@ static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
     size_t n = 0;
     if (f->state == BITTEN_FIRE_SENT) {
         account_record_fire(&acc->state, now, p);
+        if (!acc->state.recent_fires) {
+            self->alloc_failures++;
+            BLOG_ERROR(self->log, "xp_risk", "fire.untracked",
+                       "uuid=%s signal_id=%s why=\"no memory for the fire times: every further "
+                       "fire of the account is refused (RISK_UNAVAILABLE) until a restart\"",
+                       f->uuid, f->signal_id);
+        }
     } else if (f->state == BITTEN_FIRE_FILLED) {
         int rc = account_apply_fill(&acc->state, f->signal_id, f->symbol, f->action, f->lot,
                                     f->has_ticket ? f->ticket : 0);
-        if (rc < 0)
+        if (rc == -2) {
+            self->alloc_failures++;
+            BLOG_ERROR(self->log, "xp_risk", "position.untracked",
+                       "uuid=%s signal_id=%s why=\"no memory for the position: every further fire "
+                       "of the account is refused (RISK_UNAVAILABLE) until a restart\"",
+                       f->uuid, f->signal_id);
+        } else if (rc < 0)
             BLOG_WARN(self->log, "xp_risk", "position.untracked",
                       "uuid=%s signal_id=%s why=\"position list full or ids missing\"", f->uuid,
                       f->signal_id);
@@ -1110,6 +1144,7 @@ static void s_status(void *arg, json_t *section)
     json_object_set_new(section, "xp_awards", json_integer((json_int_t)self->xp_awards));
     json_object_set_new(section, "margin_status_asks",
                         json_integer((json_int_t)self->margin_status_asks));
+    json_object_set_new(section, "alloc_failures", json_integer((json_int_t)self->alloc_failures));
     json_object_set_new(section, "snapshots", json_integer((json_int_t)self->snapshots));
     //  Every active account halt (what an operator must see first), whatever the number of
     //  accounts; each account's numbers only when asked (status lists, or accounts_risk).

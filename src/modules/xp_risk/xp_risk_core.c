@@ -3,6 +3,7 @@
 #include "modules/xp_risk/xp_risk_core.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*  Units, not policy. */
@@ -119,6 +120,47 @@ static const account_state_t *s_rolled_view(const account_state_t *s, const risk
 void account_state_init(account_state_t *s)
 {
     memset(s, 0, sizeof *s);
+}
+
+static void *(*s_realloc)(void *, size_t) = realloc;
+
+void account_state_set_realloc(void *(*fn)(void *, size_t))
+{
+    s_realloc = fn ? fn : realloc;
+}
+
+void account_state_free(account_state_t *s)
+{
+    free(s->positions);
+    free(s->recent_fires);
+    account_state_init(s);
+}
+
+int account_state_reserve(account_state_t *s, size_t positions)
+{
+    if (!s->recent_fires) {
+        bitten_ms_t *ring = s_realloc(NULL, RISK_RECENT_FIRES_MAX * sizeof *ring);
+        if (!ring)
+            return -1;
+        memset(ring, 0, RISK_RECENT_FIRES_MAX * sizeof *ring);
+        s->recent_fires = ring;
+    }
+    if (positions > RISK_POSITIONS_MAX)
+        positions = RISK_POSITIONS_MAX;
+    if (positions <= s->position_cap)
+        return 0;
+    //  Doubling from 4: a handful of reallocs up to the storage size.
+    size_t cap = s->position_cap ? s->position_cap * 2 : 4;
+    while (cap < positions)
+        cap *= 2;
+    if (cap > RISK_POSITIONS_MAX)
+        cap = RISK_POSITIONS_MAX;
+    risk_position_t *grown = s_realloc(s->positions, cap * sizeof *grown);
+    if (!grown)
+        return -1;
+    s->positions = grown;
+    s->position_cap = cap;
+    return 0;
 }
 
 int64_t risk_day_index(bitten_ms_t t, const risk_params_t *p)
@@ -373,6 +415,10 @@ int account_apply_fill(account_state_t *s, const char *signal_id, const char *sy
         return 1;
     if (s->position_count >= RISK_POSITIONS_MAX)
         return -1;
+    if (account_state_reserve(s, s->position_count + 1) != 0) {
+        s->untracked = true;
+        return -2;
+    }
     risk_position_t *pos = &s->positions[s->position_count++];
     memset(pos, 0, sizeof *pos);
     s_copy(pos->signal_id, sizeof pos->signal_id, signal_id);
@@ -464,6 +510,10 @@ void account_record_fire(account_state_t *s, bitten_ms_t now, const risk_params_
     account_roll_day(s, now, p);
     s->fires_today++;
     s->last_fire_at = now;
+    if (!s->recent_fires && account_state_reserve(s, 0) != 0) {
+        s->untracked = true;
+        return;
+    }
     s->recent_fires[s->recent_fire_next] = now;
     s->recent_fire_next = (s->recent_fire_next + 1) % RISK_RECENT_FIRES_MAX;
     if (s->recent_fire_count < RISK_RECENT_FIRES_MAX)
@@ -638,7 +688,7 @@ bitten_reason_t risk_gate(const risk_params_t *p, bitten_tier_t tier, const acco
     account_state_t s = s_rolled(state, p, now);
     risk_view_t local;
     s_fill_view(&s, p, t, req ? req->risk_pct : 0.0, view ? view : &local);
-    if (!t || !req || !req->symbol || !s_is_side(req->action))
+    if (!t || !req || !req->symbol || !s_is_side(req->action) || s.untracked)
         return BITTEN_R_RISK_UNAVAILABLE;
 
     bitten_reason_t r;

@@ -100,8 +100,11 @@ typedef struct {
  *  telemetry said nothing about margin (fails closed). */
 typedef enum { RISK_LEVEL_UNKNOWN, RISK_LEVEL_NONE, RISK_LEVEL_KNOWN } risk_level_state_t;
 
-/*  One account's risk state: a plain struct, copyable, zero = "nothing seen yet" (use
- *  account_state_init). Times are ms; 0 = never. */
+/*  One account's risk state: a plain struct, zero = "nothing seen yet" (use
+ *  account_state_init). Times are ms; 0 = never. The positions and the ring of fire times live
+ *  on the heap, allocated on first use (most accounts never fire: ~3.8 KB each saved); the
+ *  state owns them (account_state_free). A struct copy is a view: it shares them, must not
+ *  add a position or a fire, and is not freed. */
 typedef struct {
     /* from telemetry (margin fields: each telemetry replaces them) and heartbeats */
     double balance, equity;
@@ -131,9 +134,10 @@ typedef struct {
     double margin_pending;
     int margin_pending_opens;
 
-    /* positions opened by fires (from results); an EA count of 0 clears them */
-    risk_position_t positions[RISK_POSITIONS_MAX];
-    size_t position_count;
+    /* positions opened by fires (from results); an EA count of 0 clears them. position_cap
+       slots (<= RISK_POSITIONS_MAX), NULL until the first fill or reserve */
+    risk_position_t *positions;
+    size_t position_count, position_cap;
 
     /* the trading day (rolls at risk.day_rollover_utc) */
     int64_t day_index; /* days since the epoch, shifted by the rollover; valid when has_day */
@@ -153,14 +157,32 @@ typedef struct {
     double unknown_basis_balance;
     bool has_unknown_basis, unknown_close_waiting;
 
-    /* fires, for the per-window count and spacing: a ring of the latest times */
-    bitten_ms_t recent_fires[RISK_RECENT_FIRES_MAX];
+    /* fires, for the per-window count and spacing: a ring of the latest times
+       (RISK_RECENT_FIRES_MAX slots, NULL until the first fire or reserve) */
+    bitten_ms_t *recent_fires;
     size_t recent_fire_next, recent_fire_count;
     bitten_ms_t last_fire_at;
+
+    /* a fill or a fire could not be kept (out of memory): what the limits count is short of
+       the truth, so the gate refuses every fire (RISK_UNAVAILABLE, fail closed) from then on;
+       a restart restores the last snapshot */
+    bool untracked;
 } account_state_t;
 
-/*  Zeroes the state: nothing seen. */
+/*  Zeroes the state: nothing seen. On a new or freed state (it does not free). */
 void account_state_init(account_state_t *s);
+
+/*  Frees the positions and the fire ring and zeroes the state. */
+void account_state_free(account_state_t *s);
+
+/*  Makes room ahead for `positions` tracked positions (at most RISK_POSITIONS_MAX) and the
+ *  fire ring, so the fill and the fire that follow a passed gate cannot fail on memory.
+ *  0, or -1 when an allocation failed (the state is unchanged otherwise). */
+int account_state_reserve(account_state_t *s, size_t positions);
+
+/*  Tests only: the allocator the two arrays grow with (NULL: realloc again), to make it
+ *  fail. */
+void account_state_set_realloc(void *(*fn)(void *, size_t));
 
 /*  Rolls the trading day when now is in a later day than the state's (or the state has
  *  none): fires today and realised P/L today go to 0 and the day-start balance waits for the
@@ -224,7 +246,8 @@ bool risk_wants_margin_status(const account_state_t *s, const risk_params_t *p,
 
 /*  A fill (result "success") of a buy or sell: tracks the position. Returns 0, 1 when the
  *  signal_id is already tracked (a duplicated result; nothing changes), -1 when the
- *  direction is not buy/sell, an id is missing or the list is full. */
+ *  direction is not buy/sell, an id is missing or the list is full, -2 when the list could
+ *  not grow (out of memory: the state is marked untracked, the gate refuses from then on). */
 int account_apply_fill(account_state_t *s, const char *signal_id, const char *symbol,
                        bitten_action_t direction, double lot, int64_t ticket);
 
@@ -255,7 +278,8 @@ int account_apply_close(account_state_t *s, const char *signal_id, int64_t ticke
 int account_apply_close_unknown(account_state_t *s, const char *signal_id, int64_t ticket,
                                 bitten_ms_t now, const risk_params_t *p);
 
-/*  A fire sent at now: fires today + 1, remembered for the rate window and spacing. */
+/*  A fire sent at now: fires today + 1, remembered for the rate window and spacing (when
+ *  the ring cannot be allocated, the state is marked untracked: the gate refuses). */
 void account_record_fire(account_state_t *s, bitten_ms_t now, const risk_params_t *p);
 
 /*  Derived numbers. The bool ones return false when the number cannot be known.
@@ -322,7 +346,8 @@ bitten_reason_t risk_check_hedge(const account_state_t *s, const risk_params_t *
 bool risk_is_medic(const account_state_t *s, const risk_params_t *p);
 
 /*  Runs the limits on a copy of the state rolled to now, in this order, and returns the first
- *  failure: STALE_TELEMETRY, DAILY_LOSS, DRAWDOWN, MARGIN, FREE_MARGIN, MAX_POSITIONS,
+ *  failure (an untracked state, see account_state_t, is RISK_UNAVAILABLE before them):
+ *  STALE_TELEMETRY, DAILY_LOSS, DRAWDOWN, MARGIN, FREE_MARGIN, MAX_POSITIONS,
  *  COOLDOWN, DAILY_SHOTS, RATE, HEDGE (modules.md's list, staleness first: nothing else
  *  means anything on old numbers). An unknown tier or a request that is not buy/sell is
  *  RISK_UNAVAILABLE. view may be NULL. */
