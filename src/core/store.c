@@ -379,6 +379,9 @@ int bitten_store_group_end(bitten_store_t *self)
 static int s_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     bitten_store_t *self = arg;
+    if (pages < self->ckpt_last_pages)
+        self->ckpt_kick_pages = 0; /* the log restarted: the next pass is due at the threshold */
+    self->ckpt_last_pages = pages;
     if (pages >= STORE_CKPT_PAGES &&
         store_checkpointer_step(self, pages, self->defer_checkpoint) != STORE_CKPT_NOTHING)
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);

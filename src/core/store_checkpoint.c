@@ -71,7 +71,7 @@ store_ckpt_step_t store_checkpointer_step(bitten_store_t *self, int pages, bool 
     if (!before_send && pages >= STORE_CKPT_FINISH_PAGES && !self->ckpt_busy && !self->ckpt_due) {
         step = STORE_CKPT_FINISH; /* the log restarts at the next write */
         self->ckpt_kick_pages = 0;
-    } else if (pages >= self->ckpt_kick_pages + STORE_CKPT_PAGES || pages < self->ckpt_kick_pages) {
+    } else if (pages >= self->ckpt_kick_pages + STORE_CKPT_PAGES) {
         self->ckpt_kick_pages = pages; /* one pass per STORE_CKPT_PAGES new pages */
         self->ckpt_due = true;
         pthread_cond_signal(&self->ckpt_cv);
