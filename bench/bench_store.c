@@ -81,8 +81,7 @@ int main(int argc, char **argv)
     bitten_store_journal_mode(store, journal, sizeof journal);
     json_t *out = json_pack(
         "{s:s, s:i, s:i, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "bench",
-        "store", "n", n,
-        "failures", failures, "journal_mode", journal, "synchronous",
+        "store", "n", n, "failures", failures, "journal_mode", journal, "synchronous",
         bitten_store_synchronous(store), "insert_us_p50", bb_quantile(ins, (size_t)n, 0.5),
         "insert_us_p99", bb_quantile(ins, (size_t)n, 0.99), "insert_us_p999",
         bb_quantile(ins, (size_t)n, 0.999), "transition_us_p50", bb_quantile(tr, (size_t)n, 0.5),

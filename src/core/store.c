@@ -18,7 +18,7 @@
 #define STORE_FILE "bitten.db"
 #define STORE_PATH_MAX 4096
 #define STORE_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
-#define STORE_KV_BOOT "store.boot_id"   /* the boot the journal was last marked under */
+#define STORE_KV_BOOT "store.boot_id" /* the boot the journal was last marked under */
 
 /* ---------------------------------------------------------------- schema */
 

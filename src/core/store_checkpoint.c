@@ -6,9 +6,10 @@
  *  loop's commits (PENDING included) go on while it runs. SQLite restarts the log (back to its
  *  first page) only once all of it is copied while no one writes: when the loop is quiet for a
  *  pass, that happens by itself; under a sustained fire load the thread never catches up, so
- *  once the log reaches STORE_CKPT_FINISH_PAGES the loop copies the rest itself (a few pages:
- *  the thread copied the bulk), in a commit no frame waits for. What is journaled and when a commit is
- *  durable do not change: a checkpoint only copies committed frames, after fsyncing them. */
+ *  once the log reaches STORE_CKPT_FINISH_PAGES the loop copies the rest itself (what the
+ *  thread has not copied yet: at most its last STORE_CKPT_PAGES), in a commit no frame waits
+ *  for. What is journaled and when a commit is durable do not change: a checkpoint only copies
+ *  committed frames, after fsyncing them. */
 #include "core/store_internal.h"
 
 #include <stdio.h>
@@ -26,8 +27,8 @@ static void *s_checkpointer(void *arg)
         self->ckpt_due = false;
         self->ckpt_busy = true;
         pthread_mutex_unlock(&self->ckpt_mu);
-        int rc = sqlite3_wal_checkpoint_v2(self->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
-                                           NULL);
+        int rc =
+            sqlite3_wal_checkpoint_v2(self->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&self->ckpt_mu);
         self->ckpt_busy = false;
         if (rc == SQLITE_OK)
@@ -40,8 +41,8 @@ static void *s_checkpointer(void *arg)
 
 int store_checkpointer_start(bitten_store_t *self, const char *path)
 {
-    if (sqlite3_open_v2(path, &self->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &self->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         sqlite3_close(self->ckpt_db);
         self->ckpt_db = NULL;
         return -1;

@@ -75,12 +75,12 @@ struct bitten_store {
     pthread_t ckpt_thread;
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
-    bool ckpt_running;         /* the thread is up; else the loop checkpoints (the old way) */
-    bool ckpt_due, ckpt_busy;  /* under ckpt_mu: asked for / under way */
-    int ckpt_kick_pages;       /* loop only: the log's size when the thread was last asked */
-    int ckpt_last_pages;       /* loop only: the log's size at the last commit (a drop = restart) */
-    bool ckpt_stop;            /* under ckpt_mu: close asked the thread to end */
-    uint64_t checkpoints;      /* under ckpt_mu: done by the thread */
+    bool ckpt_running;        /* the thread is up; else the loop checkpoints (the old way) */
+    bool ckpt_due, ckpt_busy; /* under ckpt_mu: asked for / under way */
+    int ckpt_kick_pages;      /* loop only: the log's size when the thread was last asked */
+    int ckpt_last_pages;      /* loop only: the log's size at the last commit (a drop = restart) */
+    bool ckpt_stop;           /* under ckpt_mu: close asked the thread to end */
+    uint64_t checkpoints;     /* under ckpt_mu: done by the thread */
 };
 
 /* ----------------------------------------------------- store_checkpoint.c */
