@@ -258,10 +258,22 @@ int main(int argc, char **argv)
                      shot.error);
     }
     double secs = bb_now() - t_start;
+    //  The frame latency's distribution (counts per bucket, upper edges in us), so a p99 can be
+    //  read against a bound: how many frames took longer, not one quantile only.
+    static const double edges[] = {250, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 20000};
+    json_t *hist = json_array();
+    for (size_t b = 0; b <= sizeof edges / sizeof edges[0]; b++) {
+        double lo = b ? edges[b - 1] : 0;
+        double hi = b < sizeof edges / sizeof edges[0] ? edges[b] : 1e300;
+        json_int_t c = 0;
+        for (size_t k = 0; k < nf; k++)
+            c += frame_us[k] >= lo && frame_us[k] < hi;
+        json_array_append_new(hist, json_pack("[f, I]", hi < 1e300 ? hi : -1, c));
+    }
     double cpu = bb_proc_cpu_s(d.pid) - cpu0;
     json_t *out = json_pack(
         "{s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:f, "
-        "s:f, s:f, s:f, s:I, s:I}",
+        "s:f, s:f, s:f, s:I, s:I, s:f, s:o}",
         "bench", "fire", "mode", mode, "fallback", fallback, "accounts", accounts, "gap_ms", gap_ms,
         "online", (json_int_t)online, "fires", (json_int_t)nr, "sent", (json_int_t)nf, "refused",
         (json_int_t)refused, "errors", (json_int_t)errors, "first_refusal", first_refusal,
@@ -270,7 +282,8 @@ int main(int argc, char **argv)
         "reply_us_p50", bb_quantile(reply_us, nr, 0.5), "reply_us_p99",
         bb_quantile(reply_us, nr, 0.99), "reply_us_p999", bb_quantile(reply_us, nr, 0.999),
         "fires_per_s", (double)nr / secs, "daemon_cpu_s", cpu, "seconds", secs, "rss_idle_kb",
-        (json_int_t)rss_idle, "rss_after_kb", (json_int_t)bb_proc_status_kb(d.pid, "VmRSS"));
+        (json_int_t)rss_idle, "rss_after_kb", (json_int_t)bb_proc_status_kb(d.pid, "VmRSS"),
+        "frame_us_p90", bb_quantile(frame_us, nf, 0.9), "frame_us_hist", hist);
     bb_emit(out);
     for (int i = 0; i < accounts; i++)
         zmq_close(dealers[i]);

@@ -18,8 +18,7 @@
 #define STORE_FILE "bitten.db"
 #define STORE_PATH_MAX 4096
 #define STORE_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
-#define STORE_KV_BOOT "store.boot_id"   /* the boot the journal was last marked under */
-#define STORE_WAL_CHECKPOINT_PAGES 1000 /* SQLite's default wal_autocheckpoint */
+#define STORE_KV_BOOT "store.boot_id" /* the boot the journal was last marked under */
 
 /* ---------------------------------------------------------------- schema */
 
@@ -371,13 +370,20 @@ int bitten_store_group_end(bitten_store_t *self)
     return (rc != 0 || self->group_failed) ? -1 : 0;
 }
 
-/*  SQLite's automatic checkpoint (the default WAL hook), except in the commit a fire's frame
- *  waits for: a checkpoint copies the log into the database and fsyncs both, milliseconds that
- *  would sit between the fire and its frame. The next commit (the SENT after the send) runs it. */
+/*  SQLite's automatic checkpoint (the default WAL hook), moved off the loop: past the threshold
+ *  a commit asks the checkpoint thread (store_checkpoint.c) to copy the log into the database
+ *  (its fsyncs and page writes, 2-3 ms that sat in front of the next fire); only when a
+ *  sustained load keeps the log from restarting does the loop copy the rest itself. No
+ *  checkpoint runs in the commit a fire's frame waits for (its PENDING row). Without the thread
+ *  the loop checkpoints as before, in the next commit after the PENDING one. */
 static int s_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     bitten_store_t *self = arg;
-    if (pages >= STORE_WAL_CHECKPOINT_PAGES && !self->defer_checkpoint)
+    if (pages < self->ckpt_last_pages)
+        self->ckpt_kick_pages = 0; /* the log restarted: the next pass is due at the threshold */
+    self->ckpt_last_pages = pages;
+    if (pages >= STORE_CKPT_PAGES &&
+        store_checkpointer_step(self, pages, self->defer_checkpoint) != STORE_CKPT_NOTHING)
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return SQLITE_OK;
 }
@@ -563,6 +569,8 @@ bitten_store_t *bitten_store_open_at_version(const char *state_dir, int version,
         bitten_store_close(&self);
         return NULL;
     }
+    //  Without the thread (no memory, no thread) the loop checkpoints as before.
+    (void)store_checkpointer_start(self, path);
     return self;
 }
 
@@ -576,6 +584,7 @@ void bitten_store_close(bitten_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     bitten_store_t *self = *self_p;
+    store_checkpointer_stop(self); /* first: the loop's connection is then the last one */
     for (int i = 0; i < S_COUNT_; i++)
         sqlite3_finalize(self->stmts[i]);
     sqlite3_close(self->db);

@@ -120,6 +120,12 @@ int bitten_store_group_end(bitten_store_t *self);
  *  (and its account snapshot) in is bounded by that timer, not by the next fire. */
 int bitten_store_sync(bitten_store_t *self);
 
+/*  WAL checkpoints run on a thread of the store's own (its own connection), asked by the commit
+ *  that takes the log past SQLite's 1000-page threshold. Waits until that thread has nothing
+ *  asked or under way; returns how many checkpoints it has completed (0 when it is not
+ *  running). For tests and benches: the loop never waits for a checkpoint. */
+uint64_t bitten_store_checkpoint_wait(bitten_store_t *self);
+
 /* ------------------------------------------------ fires (store_fires.c) */
 
 /*  Fire states, sources and the fire record are the trading vocabulary (bitten/trading.h). */

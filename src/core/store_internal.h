@@ -3,6 +3,7 @@
 #ifndef BITTEN_STORE_INTERNAL_H
 #define BITTEN_STORE_INTERNAL_H
 
+#include <pthread.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -69,7 +70,38 @@ struct bitten_store {
     bool in_savepoint;     /* a store_begin inside the group, not yet committed or rolled back */
     bool group_failed;     /* the group's early commit (store_group_flush) failed */
     bool relaxed_unsynced; /* the last commit was relaxed: not yet on disk (bitten_store_sync) */
+    /* WAL checkpoints off the loop (store_checkpoint.c): the thread, its own connection */
+    sqlite3 *ckpt_db;
+    pthread_t ckpt_thread;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    bool ckpt_running;        /* the thread is up; else the loop checkpoints (the old way) */
+    bool ckpt_due, ckpt_busy; /* under ckpt_mu: asked for / under way */
+    int ckpt_kick_pages;      /* loop only: the log's size when the thread was last asked */
+    int ckpt_last_pages;      /* loop only: the log's size at the last commit (a drop = restart) */
+    bool ckpt_stop;           /* under ckpt_mu: close asked the thread to end */
+    uint64_t checkpoints;     /* under ckpt_mu: done by the thread */
 };
+
+/* ----------------------------------------------------- store_checkpoint.c */
+
+/*  Starts the checkpoint thread on its own connection to path (after the schema is in place).
+ *  0, or -1 (then the loop's commit hook checkpoints itself, as SQLite would). */
+int store_checkpointer_start(bitten_store_t *self, const char *path);
+/*  The log's size (pages) that asks the thread for a pass, once per that many new pages (SQLite's
+ *  default wal_autocheckpoint), and the size at which the loop copies the rest itself. */
+#define STORE_CKPT_PAGES 1000
+#define STORE_CKPT_FINISH_PAGES 4000
+/*  What a commit that leaves the log at pages (>= STORE_CKPT_PAGES) does. before_send: it is a
+ *  fire's PENDING row, which a frame waits for: no checkpoint in it, at most the thread asked.
+ *  ON_LOOP: no thread, checkpoint here (as SQLite would). NOTHING: the thread was asked (now or
+ *  before). FINISH: the log reached STORE_CKPT_FINISH_PAGES and the thread is idle: checkpoint
+ *  here what it has not copied, so the log restarts. Never blocks on a checkpoint (a mutex held
+ *  only to flip flags). */
+typedef enum { STORE_CKPT_ON_LOOP, STORE_CKPT_NOTHING, STORE_CKPT_FINISH } store_ckpt_step_t;
+store_ckpt_step_t store_checkpointer_step(bitten_store_t *self, int pages, bool before_send);
+/*  Ends the thread (a checkpoint under way finishes first) and closes its connection. */
+void store_checkpointer_stop(bitten_store_t *self);
 
 /* ---------------------------------------------------------------- store.c */
 

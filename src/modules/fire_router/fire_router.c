@@ -111,16 +111,24 @@ static s_open_t *s_open_find(fire_router_t *self, const char *signal_id, const c
     return found;
 }
 
-//  Opening fires of uuid sent but not resolved (SENT, TIMEOUT, UNCONFIRMED): each may have
-//  opened a position the EA has not reported yet (issue 14 item 8). FILLED ones are the risk
-//  module's tracked positions already.
+//  Sent and not resolved: SENT, TIMEOUT, UNCONFIRMED (FILLED ones wait for their close only).
+//  Tested first in the scans below: most open fires are FILLED positions, and the state is an
+//  int compare where the uuid is a strcmp (the scan runs before every opening fire's PENDING).
+static bool s_awaits_result(const s_open_t *o)
+{
+    return o->rec.state == BITTEN_FIRE_SENT || o->rec.state == BITTEN_FIRE_TIMEOUT ||
+           o->rec.state == BITTEN_FIRE_UNCONFIRMED;
+}
+
+//  Opening fires of uuid sent but not resolved: each may have opened a position the EA has
+//  not reported yet (issue 14 item 8). FILLED ones are the risk module's tracked positions
+//  already.
 static int s_in_flight(fire_router_t *self, const char *uuid)
 {
     int n = 0;
     for (s_open_t *o = zhashx_first(self->open); o; o = zhashx_next(self->open))
-        if (bitten_action_opens(o->rec.action) && strcmp(o->rec.uuid, uuid) == 0 &&
-            (o->rec.state == BITTEN_FIRE_SENT || o->rec.state == BITTEN_FIRE_TIMEOUT ||
-             o->rec.state == BITTEN_FIRE_UNCONFIRMED))
+        if (s_awaits_result(o) && bitten_action_opens(o->rec.action) &&
+            strcmp(o->rec.uuid, uuid) == 0)
             n++;
     return n;
 }
@@ -852,11 +860,10 @@ static s_open_t *s_only_waiting(fire_router_t *self, const char *uuid, bool clos
     s_open_t *found = NULL;
     *n = 0;
     for (s_open_t *o = zhashx_first(self->open); o; o = zhashx_next(self->open))
-        if (strcmp(o->rec.uuid, uuid) == 0 &&
+        if (s_awaits_result(o) &&
             (close_all ? o->rec.action == BITTEN_ACTION_CLOSE_ALL
                        : bitten_action_opens(o->rec.action)) &&
-            (o->rec.state == BITTEN_FIRE_SENT || o->rec.state == BITTEN_FIRE_TIMEOUT ||
-             o->rec.state == BITTEN_FIRE_UNCONFIRMED)) {
+            strcmp(o->rec.uuid, uuid) == 0) {
             (*n)++;
             found = o;
         }
