@@ -58,6 +58,8 @@ const bitten_cfg_key_t bitten_config_keys[] = {
      "Prometheus text endpoint HOST:PORT (GET /metrics; IPv4 or localhost; 0 = OS-chosen port); empty = off; not loopback needs --insecure"},
     {"metrics.render_interval_ms", I, "1000", 100, 60000, NULL, NULL,
      "how often the loop renders the metrics text that scrapes are served from"},
+    {"metrics.connection_timeout_s", I, "10", 1, 600, NULL, NULL,
+     "a scrape connection's whole life (request, answer, close); a client slower than that is cut (counted: status metrics.timeouts)"},
     /* loop and process */
     {"loop.max_frames_per_wakeup", I, "256", 1, 100000, NULL, NULL,
      "frames handled per socket per loop wakeup, so one busy socket cannot starve the others"},

@@ -1,17 +1,16 @@
 /*  metrics.c: the Prometheus text endpoint. The loop renders `status` (the same numbers as
- *  `bittenctl status`) plus two fire-path histograms into text on a timer; libmicrohttpd's own
- *  thread serves the last text under a mutex, so neither ever waits on the other's work. */
+ *  `bittenctl status`) plus two fire-path histograms into text on a timer; a scrape is
+ *  answered on the loop from the last text (metrics_http.c: non-blocking, bounded), so a
+ *  scrape costs a copy, never a render. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <microhttpd.h>
-
 #include "core/core_internal.h"
 #include "core/metrics.h"
+#include "core/metrics_http.h"
 
 #define METRICS_BUCKETS 14
 
@@ -29,13 +28,12 @@ typedef struct {
 
 struct core_metrics {
     bitten_core_t *core;
-    struct MHD_Daemon *mhd;
+    metrics_http_t *http;
     char endpoint[80]; /* effective HOST:PORT */
     ev_timer timer;
     s_histogram_t fire_send, fire_result;
     uint64_t renders, scrapes;
-    pthread_mutex_t mutex; /* guards text and scrapes: the loop writes, MHD reads */
-    char *text;
+    char *text; /* the last render, served to every scrape until the next */
     size_t len;
 };
 
@@ -247,21 +245,17 @@ static void s_render(core_metrics_t *self)
     s_render_histogram(out, "bittend_fire_result_seconds",
                        "a sent fire to the EA's result (FILLED or FAILED)", &self->fire_result);
     s_render_store(out, self->core->store);
-    pthread_mutex_lock(&self->mutex);
     fprintf(out, "# HELP bittend_metrics_scrapes_total scrapes served\n"
                  "# TYPE bittend_metrics_scrapes_total counter\n"
                  "bittend_metrics_scrapes_total %llu\n",
             (unsigned long long)self->scrapes);
-    pthread_mutex_unlock(&self->mutex);
     if (fclose(out) != 0) {
         free(text);
         return;
     }
-    pthread_mutex_lock(&self->mutex);
     free(self->text);
     self->text = text;
     self->len = len;
-    pthread_mutex_unlock(&self->mutex);
     self->renders++;
 }
 
@@ -270,40 +264,14 @@ static void s_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     s_render(w->data);
 }
 
-/* ---------------------------------------------------------------- MHD's thread */
+/* ---------------------------------------------------------------- a scrape */
 
-static enum MHD_Result s_answer(void *cls, struct MHD_Connection *conn, const char *url,
-                                const char *method, const char *version, const char *upload,
-                                size_t *upload_size, void **con_cls)
+static const char *s_body(void *arg, size_t *len)
 {
-    core_metrics_t *self = cls;
-    bool found = strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0;
-    char *body = NULL;
-    size_t len = 0;
-    if (found) {
-        pthread_mutex_lock(&self->mutex);
-        body = self->text ? malloc(self->len ? self->len : 1) : NULL;
-        if (body) {
-            memcpy(body, self->text, self->len);
-            len = self->len;
-        }
-        self->scrapes++;
-        pthread_mutex_unlock(&self->mutex);
-    }
-    static const char missing[] = "not found: GET /metrics\n";
-    struct MHD_Response *resp =
-        body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
-             : MHD_create_response_from_buffer(sizeof missing - 1, (void *)missing,
-                                               MHD_RESPMEM_PERSISTENT);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type",
-                            body ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain");
-    enum MHD_Result rc = MHD_queue_response(conn, body ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    core_metrics_t *self = arg;
+    self->scrapes++;
+    *len = self->len;
+    return self->text;
 }
 
 /* ---------------------------------------------------------------- life */
@@ -313,6 +281,13 @@ static void s_status_section(void *arg, json_t *section)
     core_metrics_t *self = arg;
     json_object_set_new(section, "endpoint", json_string(self->endpoint));
     json_object_set_new(section, "renders", json_integer((json_int_t)self->renders));
+    json_object_set_new(section, "scrapes", json_integer((json_int_t)self->scrapes));
+    metrics_http_stats_t h;
+    metrics_http_stats(self->http, &h);
+    json_object_set_new(section, "not_found", json_integer((json_int_t)h.not_found));
+    json_object_set_new(section, "bad_requests", json_integer((json_int_t)h.bad));
+    json_object_set_new(section, "connections_refused", json_integer((json_int_t)h.refused));
+    json_object_set_new(section, "timeouts", json_integer((json_int_t)h.timeouts));
 }
 
 core_metrics_t *core_metrics_new(bitten_core_t *core, char *err, size_t errlen)
@@ -334,26 +309,23 @@ core_metrics_t *core_metrics_new(bitten_core_t *core, char *err, size_t errlen)
         return NULL;
     }
     self->core = core;
-    pthread_mutex_init(&self->mutex, NULL);
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)port);
     inet_pton(AF_INET, host, &addr.sin_addr);
     s_render(self); /* a scrape before the first tick gets numbers, not nothing */
-    self->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL,
-                                 s_answer, self, MHD_OPTION_SOCK_ADDR, &addr,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
-    const union MHD_DaemonInfo *info =
-        self->mhd ? MHD_get_daemon_info(self->mhd, MHD_DAEMON_INFO_BIND_PORT) : NULL;
-    if (!info) {
+    char why_http[160];
+    double timeout_s = (double)bitten_config_int(core->cfg, "metrics.connection_timeout_s");
+    self->http =
+        metrics_http_new(core->loop, &addr, timeout_s, s_body, self, why_http, sizeof why_http);
+    if (!self->http) {
         snprintf(err, errlen, "metrics.endpoint: cannot listen on %s:%d: %s", host, port,
-                 strerror(errno));
+                 why_http);
         core_metrics_destroy(&self);
         return NULL;
     }
-    snprintf(self->endpoint, sizeof self->endpoint, "%s:%u", host, (unsigned)info->port);
+    snprintf(self->endpoint, sizeof self->endpoint, "%s:%u", host, metrics_http_port(self->http));
     bitten_bus_subscribe(core->bus, BITTEN_EV_FIRE, s_on_fire, self);
     bitten_core_status_register(core, "metrics", s_status_section, self);
     ev_timer_init(&self->timer, s_timer_cb, 0,
@@ -368,13 +340,11 @@ void core_metrics_destroy(core_metrics_t **self_p)
     if (!self_p || !*self_p)
         return;
     core_metrics_t *self = *self_p;
-    if (self->mhd)
-        MHD_stop_daemon(self->mhd); /* joins MHD's thread: nothing reads self after this */
+    metrics_http_destroy(&self->http);
     if (self->core->loop)
         ev_timer_stop(self->core->loop, &self->timer);
     if (self->core->bus)
         bitten_bus_unsubscribe_all(self->core->bus, self);
-    pthread_mutex_destroy(&self->mutex);
     free(self->text);
     free(self);
     *self_p = NULL;

@@ -1,5 +1,5 @@
-/*  metrics.h: the Prometheus endpoint (metrics.endpoint): libmicrohttpd serves, in its own
- *  thread, a text snapshot the loop renders on a timer; MHD never touches loop state. */
+/*  metrics.h: the Prometheus endpoint (metrics.endpoint): the loop renders a text snapshot on
+ *  a timer and serves scrapes from it (metrics_http.h: non-blocking, bounded). */
 #ifndef BITTEN_CORE_METRICS_H
 #define BITTEN_CORE_METRICS_H
 

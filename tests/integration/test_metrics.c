@@ -9,6 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "harness.h"
@@ -153,6 +160,178 @@ static void test_the_endpoint_parses_as_prometheus_text_and_a_fire_moves_its_cou
     bt_daemon_cleanup(&d);
 }
 
+/* ---------------------------------------------------------------- raw HTTP */
+
+static const char *s_endpoint(bt_daemon_t *d, char *out, size_t size)
+{
+    json_t *st = bt_status(d);
+    snprintf(out, size, "%s",
+             json_string_value(json_object_get(json_object_get(st, "metrics"), "endpoint")));
+    json_decref(st);
+    return out;
+}
+
+//  A blocking TCP connection to HOST:PORT.
+static int s_connect(const char *endpoint)
+{
+    char host[64];
+    const char *colon = strrchr(endpoint, ':');
+    assert_non_null(colon);
+    snprintf(host, sizeof host, "%.*s", (int)(colon - endpoint), endpoint);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)atoi(colon + 1));
+    assert_int_equal(inet_pton(AF_INET, host, &a.sin_addr), 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+//  Everything the peer sends until it closes (or timeout_ms passes: -1). NUL-terminated.
+static ssize_t s_read_all(int fd, char *buf, size_t size, int timeout_ms)
+{
+    size_t got = 0;
+    int64_t until = bt_now_ms() + timeout_ms;
+    while (got + 1 < size) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int left = (int)(until - bt_now_ms());
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            return -1;
+        ssize_t n = recv(fd, buf + got, size - 1 - got, 0);
+        if (n == 0 || (n < 0 && errno == ECONNRESET))
+            break;
+        if (n < 0)
+            return -1;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    return (ssize_t)got;
+}
+
+//  Sends request on a new connection and returns the whole answer (the server closes).
+static void s_exchange(const char *endpoint, const char *request, size_t len, char *answer,
+                       size_t size)
+{
+    int fd = s_connect(endpoint);
+    assert_int_equal(send(fd, request, len, MSG_NOSIGNAL), (ssize_t)len);
+    assert_true(s_read_all(fd, answer, size, 20000) > 0);
+    close(fd);
+}
+
+static int64_t s_metrics_stat(bt_daemon_t *d, const char *key)
+{
+    char path[64];
+    snprintf(path, sizeof path, "metrics.%s", key);
+    json_t *st = bt_status(d);
+    int64_t v = bt_json_int(st, path);
+    json_decref(st);
+    return v;
+}
+
+//  Anything but GET /metrics is answered 404 or 400 and counted; a request line longer than
+//  the bound is refused, not waited for; the endpoint serves the next scrape as before.
+static void test_bad_requests_get_a_status_code_and_a_count(void **state)
+{
+    bt_daemon_t d;
+    assert_int_equal(bt_daemon_start(&d, NULL, NULL), 0);
+    char ep[96], answer[1 << 16];
+    s_endpoint(&d, ep, sizeof ep);
+
+    static const char other[] = "GET /admin HTTP/1.1\r\nHost: x\r\n\r\n";
+    s_exchange(ep, other, sizeof other - 1, answer, sizeof answer);
+    assert_true(strncmp(answer, "HTTP/1.1 404 ", 13) == 0);
+    assert_non_null(strstr(answer, "not found: GET /metrics"));
+
+    static const char garbage[] = "\x16\x03\x01 not http\r\n\r\n"; /* e.g. a TLS hello */
+    s_exchange(ep, garbage, sizeof garbage - 1, answer, sizeof answer);
+    assert_true(strncmp(answer, "HTTP/1.1 400 ", 13) == 0);
+
+    static char big[8192];
+    memset(big, 'a', sizeof big);
+    memcpy(big, "GET /metrics HTTP/1.1\r\nX: ", 26);
+    int fd = s_connect(ep);
+    //  The server answers after its bound and closes; what it did not read may reset.
+    send(fd, big, sizeof big, MSG_NOSIGNAL);
+    assert_true(s_read_all(fd, answer, sizeof answer, 20000) >= 0);
+    close(fd);
+
+    static const char ok[] = "GET /metrics HTTP/1.0\r\n\r\n";
+    s_exchange(ep, ok, sizeof ok - 1, answer, sizeof answer);
+    assert_true(strncmp(answer, "HTTP/1.1 200 ", 13) == 0);
+    assert_non_null(strstr(answer, "\r\n\r\n# HELP bittend_frames_in_total"));
+    //  Content-Length is the body's length.
+    const char *cl = strstr(answer, "Content-Length: ");
+    assert_non_null(cl);
+    assert_int_equal((size_t)atol(cl + 16), strlen(strstr(answer, "\r\n\r\n") + 4));
+
+    assert_int_equal(s_metrics_stat(&d, "not_found"), 1);
+    assert_int_equal(s_metrics_stat(&d, "bad_requests"), 2);
+    assert_true(s_metrics_stat(&d, "scrapes") >= 1);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
+//  Clients that connect and never ask hold their slots, not the loop: control keeps answering,
+//  a connection past the limit is closed unanswered and counted, and once the silent ones are
+//  gone a scrape is served again.
+static void test_silent_scrapers_never_hold_the_loop_and_are_bounded(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "metrics.connection_timeout_s=600", NULL};
+    assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
+    char ep[96], answer[1 << 16];
+    s_endpoint(&d, ep, sizeof ep);
+    enum { SILENT = 16 };
+    int silent[SILENT];
+    for (int i = 0; i < SILENT; i++)
+        silent[i] = s_connect(ep);
+    //  Control answers while they sit there.
+    json_t *st = bt_status(&d);
+    assert_non_null(st);
+    json_decref(st);
+    //  One more: closed without an answer once the server has taken it.
+    int extra = s_connect(ep);
+    assert_true(s_read_all(extra, answer, sizeof answer, 30000) == 0);
+    close(extra);
+    assert_true(s_metrics_stat(&d, "connections_refused") >= 1);
+    for (int i = 0; i < SILENT; i++)
+        close(silent[i]);
+    //  The slots come back as the server sees the closes.
+    static const char ok[] = "GET /metrics HTTP/1.1\r\n\r\n";
+    bool served = false;
+    for (int i = 0; i < 200 && !served; i++) {
+        int fd = s_connect(ep);
+        send(fd, ok, sizeof ok - 1, MSG_NOSIGNAL);
+        served = s_read_all(fd, answer, sizeof answer, 20000) > 0 &&
+                 strncmp(answer, "HTTP/1.1 200 ", 13) == 0;
+        close(fd);
+        if (!served)
+            bt_sleep_ms(50);
+    }
+    assert_true(served);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
+//  A client that asks nothing is cut at metrics.connection_timeout_s and counted.
+static void test_a_silent_scraper_is_cut_at_the_timeout(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "metrics.connection_timeout_s=1", NULL};
+    assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
+    char ep[96], answer[256];
+    s_endpoint(&d, ep, sizeof ep);
+    int fd = s_connect(ep);
+    send(fd, "GET /metr", 9, MSG_NOSIGNAL); /* half a request, then nothing */
+    assert_true(s_read_all(fd, answer, sizeof answer, 60000) == 0);
+    close(fd);
+    assert_int_equal(s_metrics_stat(&d, "timeouts"), 1);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
 static void test_a_public_metrics_address_needs_insecure(void **state)
 {
     bt_daemon_t d;
@@ -174,6 +353,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_endpoint_parses_as_prometheus_text_and_a_fire_moves_its_counters),
+        cmocka_unit_test(test_bad_requests_get_a_status_code_and_a_count),
+        cmocka_unit_test(test_silent_scrapers_never_hold_the_loop_and_are_bounded),
+        cmocka_unit_test(test_a_silent_scraper_is_cut_at_the_timeout),
         cmocka_unit_test(test_a_public_metrics_address_needs_insecure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
