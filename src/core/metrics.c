@@ -1,12 +1,16 @@
-/*  metrics.c: the Prometheus text endpoint. The loop renders `status` (the same numbers as
- *  `bittenctl status`) plus two fire-path histograms into text on a timer; libmicrohttpd's own
- *  thread serves the last text under a mutex, so neither ever waits on the other's work. */
+/*  metrics.c: the Prometheus text endpoint. The loop renders the numbers `bittenctl status`
+ *  shows (the core's counters read directly, the fires/eas/risk sections' counts) plus the
+ *  fire-path and store histograms into text on a timer; libmicrohttpd's own thread serves the
+ *  last text under a mutex. Nobody scraping for CORE_METRICS_IDLE_INTERVALS intervals pauses
+ *  the renders; the next scrape wakes the loop and waits (at most METRICS_WAKE_WAIT_MS) for a
+ *  fresh text, so a scrape never gets a text older than one interval unless the loop is stuck. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -14,6 +18,7 @@
 #include "core/metrics.h"
 
 #define METRICS_BUCKETS 14
+#define METRICS_WAKE_WAIT_MS 1000 /* a scrape's wait for the woken loop's render, at most */
 
 //  Seconds: a fire's way from request to the command socket is sub-millisecond when healthy;
 //  an EA's answer takes a broker round trip (tens of ms to seconds).
@@ -32,9 +37,15 @@ struct core_metrics {
     struct MHD_Daemon *mhd;
     char endpoint[80]; /* effective HOST:PORT */
     ev_timer timer;
+    ev_async wake;            /* MHD -> loop: render now (the renders were paused) */
+    core_metrics_pace_t pace; /* the loop's */
     s_histogram_t fire_send, fire_result;
-    uint64_t renders, scrapes;
-    pthread_mutex_t mutex; /* guards text and scrapes: the loop writes, MHD reads */
+    uint64_t renders, skipped, wakes; /* the loop's */
+    //  Guarded by mutex: the loop writes text, generation, paused; MHD writes scrapes, stopping.
+    pthread_mutex_t mutex;
+    pthread_cond_t rendered; /* generation moved (or stopping) */
+    uint64_t scrapes, generation;
+    bool paused, stopping;
     char *text;
     size_t len;
 };
@@ -94,12 +105,44 @@ static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
         s_observe(&self->fire_result, (double)(r->result_at - r->sent_at) / 1000.0);
 }
 
+/* ---------------------------------------------------------------- pacing (pure) */
+
+void core_metrics_pace_init(core_metrics_pace_t *p, bitten_ms_t now, bitten_ms_t idle_after_ms)
+{
+    *p = (core_metrics_pace_t){.scraped_at = now, .idle_after_ms = idle_after_ms};
+}
+
+bool core_metrics_pace_due(core_metrics_pace_t *p, uint64_t scrapes, bitten_ms_t now)
+{
+    if (scrapes != p->scrapes_seen) {
+        p->scrapes_seen = scrapes;
+        p->scraped_at = now;
+    }
+    //  A clock that reads earlier than the last scrape counts as recent (render: the safe side).
+    p->paused = now >= p->scraped_at && now - p->scraped_at >= p->idle_after_ms;
+    return !p->paused;
+}
+
 /* ---------------------------------------------------------------- rendering */
 
-//  status paths -> metric families. A row with a label reads an object (one sample per key);
-//  one without reads a number.
+//  Where a family's numbers live: the core's own counters, read directly, or a module's
+//  counts-only status section (a few numbers each, whatever the number of accounts).
+typedef enum {
+    S_FRAMES_IN,
+    S_FRAMES_OUT,
+    S_REJECTS,
+    S_EVENTS_PUBLISHED,
+    S_EVENT_SUBSCRIPTIONS,
+    S_CONTROL_REQUESTS,
+    S_UPTIME,
+    S_SECTION /* path = "section.key" */
+} s_source_t;
+
+//  A row with a label reads a set of counts (one sample per non-zero count, as `status` lists
+//  them); one without reads a number.
 typedef struct {
-    const char *path; /* "fires.transitions" */
+    s_source_t src;
+    const char *path; /* S_SECTION: "fires.transitions" */
     const char *name;
     const char *type; /* counter | gauge */
     const char *label;
@@ -108,29 +151,34 @@ typedef struct {
 } s_family_t;
 
 static const s_family_t s_families[] = {
-    {"frames_in", "bittend_frames_in_total", "counter", "type", "channel=\"feedback\"",
+    {S_FRAMES_IN, NULL, "bittend_frames_in_total", "counter", "type", "channel=\"feedback\"",
      "frames received, by channel and frame type"},
-    {"frames_out", "bittend_frames_out_total", "counter", "type", "channel=\"command\"",
+    {S_FRAMES_OUT, NULL, "bittend_frames_out_total", "counter", "type", "channel=\"command\"",
      "frames sent to EAs, by channel and frame type"},
-    {"rejects", "bittend_rejects_total", "counter", "reason", NULL,
+    {S_REJECTS, NULL, "bittend_rejects_total", "counter", "reason", NULL,
      "frames refused, by reason"},
-    {"fires.transitions", "bittend_fire_transitions_total", "counter", "state", NULL,
+    {S_SECTION, "fires.transitions", "bittend_fire_transitions_total", "counter", "state", NULL,
      "fires entering each state"},
-    {"fires.refused", "bittend_fires_refused_total", "counter", "reason", NULL,
+    {S_SECTION, "fires.refused", "bittend_fires_refused_total", "counter", "reason", NULL,
      "fires refused, by reason"},
-    {"fires.open", "bittend_fires_open", "gauge", NULL, NULL, "fires not yet final"},
-    {"eas.online", "bittend_eas_online", "gauge", NULL, NULL, "EAs heard recently"},
-    {"eas.known", "bittend_eas_known", "gauge", NULL, NULL, "EAs ever heard since start"},
-    {"risk.halts_active", "bittend_halts_active", "gauge", NULL, NULL, "halts in force"},
-    {"risk.halts_raised", "bittend_halts_raised_total", "counter", NULL, NULL, "halts raised"},
-    {"events_published", "bittend_events_published_total", "counter", NULL, NULL,
+    {S_SECTION, "fires.open", "bittend_fires_open", "gauge", NULL, NULL, "fires not yet final"},
+    {S_SECTION, "eas.online", "bittend_eas_online", "gauge", NULL, NULL, "EAs heard recently"},
+    {S_SECTION, "eas.known", "bittend_eas_known", "gauge", NULL, NULL,
+     "EAs ever heard since start"},
+    {S_SECTION, "risk.halts_active", "bittend_halts_active", "gauge", NULL, NULL,
+     "halts in force"},
+    {S_SECTION, "risk.halts_raised", "bittend_halts_raised_total", "counter", NULL, NULL,
+     "halts raised"},
+    {S_EVENTS_PUBLISHED, NULL, "bittend_events_published_total", "counter", NULL, NULL,
      "events sent on the events channel"},
-    {"event_subscriptions", "bittend_event_subscriptions", "gauge", NULL, NULL,
+    {S_EVENT_SUBSCRIPTIONS, NULL, "bittend_event_subscriptions", "gauge", NULL, NULL,
      "live subscriptions on the events channel"},
-    {"control_requests", "bittend_control_requests_total", "counter", NULL, NULL,
+    {S_CONTROL_REQUESTS, NULL, "bittend_control_requests_total", "counter", NULL, NULL,
      "control requests answered"},
-    {"uptime_s", "bittend_uptime_seconds", "gauge", NULL, NULL, "seconds since start"},
+    {S_UPTIME, NULL, "bittend_uptime_seconds", "gauge", NULL, NULL, "seconds since start"},
 };
+
+#define S_N_FAMILIES (sizeof s_families / sizeof *s_families)
 
 static json_t *s_path(json_t *root, const char *path)
 {
@@ -158,25 +206,112 @@ static void s_label_value(FILE *out, const char *v)
     }
 }
 
-static void s_render_family(FILE *out, const s_family_t *f, json_t *v)
+static void s_render_head(FILE *out, const s_family_t *f)
 {
     fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
+}
+
+static void s_render_value(FILE *out, const s_family_t *f, double v)
+{
+    fprintf(out, "%s%s%s%s %.17g\n", f->name, f->fixed ? "{" : "", f->fixed ? f->fixed : "",
+            f->fixed ? "}" : "", v);
+}
+
+static void s_render_sample(FILE *out, const s_family_t *f, const char *key, double v)
+{
+    fprintf(out, "%s{%s%s%s=\"", f->name, f->fixed ? f->fixed : "", f->fixed ? "," : "",
+            f->label);
+    s_label_value(out, key);
+    fprintf(out, "\"} %.17g\n", v);
+}
+
+//  A module's family from its status section (a number, or an object of numbers).
+static void s_render_json(FILE *out, const s_family_t *f, json_t *v)
+{
     if (!f->label) {
-        fprintf(out, "%s%s%s%s %.17g\n", f->name, f->fixed ? "{" : "", f->fixed ? f->fixed : "",
-                f->fixed ? "}" : "", json_is_number(v) ? json_number_value(v) : 0.0);
+        s_render_value(out, f, json_is_number(v) ? json_number_value(v) : 0.0);
         return;
     }
     const char *key;
     json_t *n;
     json_object_foreach(v, key, n)
     {
-        if (!json_is_number(n))
-            continue;
-        fprintf(out, "%s{%s%s%s=\"", f->name, f->fixed ? f->fixed : "", f->fixed ? "," : "",
-                f->label);
-        s_label_value(out, key);
-        fprintf(out, "\"} %.17g\n", json_number_value(n));
+        if (json_is_number(n))
+            s_render_sample(out, f, key, json_number_value(n));
     }
+}
+
+static const char *s_frame_name(int i)
+{
+    return bitten_frame_type_str((bitten_frame_type_t)i);
+}
+
+static const char *s_reason_name(int i)
+{
+    return bitten_reason_str((bitten_reason_t)i);
+}
+
+//  The non-zero counts in index order: the samples `status` lists (core_control.c s_counts).
+static void s_render_counts(FILE *out, const s_family_t *f, const uint64_t *counts, int n,
+                            const char *(*name)(int))
+{
+    for (int i = 0; i < n; i++)
+        if (counts[i])
+            s_render_sample(out, f, name(i), (double)counts[i]);
+}
+
+static void s_render_family(FILE *out, const s_family_t *f, bitten_core_t *core,
+                            json_t *sections)
+{
+    const core_stats_t *st = &core->stats;
+    s_render_head(out, f);
+    switch (f->src) {
+    case S_FRAMES_IN:
+        s_render_counts(out, f, st->frames_in, BITTEN_FRAME_COUNT_, s_frame_name);
+        break;
+    case S_FRAMES_OUT:
+        s_render_counts(out, f, st->frames_out, BITTEN_FRAME_COUNT_, s_frame_name);
+        break;
+    case S_REJECTS:
+        s_render_counts(out, f, st->rejects, BITTEN_R_COUNT_, s_reason_name);
+        break;
+    case S_EVENTS_PUBLISHED:
+        s_render_value(out, f, (double)st->events_published);
+        break;
+    case S_EVENT_SUBSCRIPTIONS:
+        s_render_value(out, f, (double)core->event_subscriptions);
+        break;
+    case S_CONTROL_REQUESTS:
+        s_render_value(out, f, (double)st->control_requests);
+        break;
+    case S_UPTIME:
+        s_render_value(out, f, (double)(core_daemon_ms(core) - core->started_ms) / 1000.0);
+        break;
+    case S_SECTION:
+        s_render_json(out, f, s_path(sections, f->path));
+        break;
+    }
+}
+
+//  Only the status sections the families read (fires, eas, risk: counts, never per-account
+//  lists), not the whole `status` reply.
+static json_t *s_sections(bitten_core_t *core)
+{
+    json_t *sections = json_object();
+    for (size_t i = 0; i < core->n_statuses; i++) {
+        const char *name = core->statuses[i].name;
+        size_t len = strlen(name);
+        bool wanted = false;
+        for (size_t k = 0; k < S_N_FAMILIES && !wanted; k++)
+            wanted = s_families[k].path && strncmp(s_families[k].path, name, len) == 0 &&
+                     s_families[k].path[len] == '.';
+        if (!wanted)
+            continue;
+        json_t *section = json_object();
+        core->statuses[i].fn(core->statuses[i].self, section);
+        json_object_set_new(sections, name, section);
+    }
+    return sections;
 }
 
 //  bittend_store_write_seconds{op=...}: the store's own fixed buckets, one series per op.
@@ -218,16 +353,11 @@ static void s_render_histogram(FILE *out, const char *name, const char *help,
             (unsigned long long)h->n, name, h->sum, name, (unsigned long long)h->n);
 }
 
-//  The status command's reply, built as `bittenctl status` gets it.
-static json_t *s_status(bitten_core_t *core)
+static bitten_ms_t s_mono_ms(void)
 {
-    for (size_t i = 0; i < core->n_controls; i++)
-        if (strcmp(core->controls[i].name, "status") == 0) {
-            json_t *reply = json_object();
-            core->controls[i].fn(core->controls[i].self, NULL, reply);
-            return reply;
-        }
-    return json_object();
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (bitten_ms_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void s_render(core_metrics_t *self)
@@ -237,10 +367,10 @@ static void s_render(core_metrics_t *self)
     FILE *out = open_memstream(&text, &len);
     if (!out)
         return;
-    json_t *status = s_status(self->core);
-    for (size_t i = 0; i < sizeof s_families / sizeof *s_families; i++)
-        s_render_family(out, &s_families[i], s_path(status, s_families[i].path));
-    json_decref(status);
+    json_t *sections = s_sections(self->core);
+    for (size_t i = 0; i < S_N_FAMILIES; i++)
+        s_render_family(out, &s_families[i], self->core, sections);
+    json_decref(sections);
     s_render_histogram(out, "bittend_fire_send_seconds",
                        "a fire's request (journaled PENDING) to handed to the command socket",
                        &self->fire_send);
@@ -261,13 +391,43 @@ static void s_render(core_metrics_t *self)
     free(self->text);
     self->text = text;
     self->len = len;
+    self->generation++;
+    pthread_cond_broadcast(&self->rendered);
     pthread_mutex_unlock(&self->mutex);
     self->renders++;
 }
 
+//  The timer renders while somebody scrapes; after METRICS_IDLE_INTERVALS intervals without a
+//  scrape it skips (nothing is built for nobody) until a scrape wakes it (s_wake_cb).
 static void s_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    s_render(w->data);
+    core_metrics_t *self = w->data;
+    pthread_mutex_lock(&self->mutex);
+    uint64_t scrapes = self->scrapes;
+    pthread_mutex_unlock(&self->mutex);
+    bool due = core_metrics_pace_due(&self->pace, scrapes, s_mono_ms());
+    pthread_mutex_lock(&self->mutex);
+    self->paused = self->pace.paused;
+    pthread_mutex_unlock(&self->mutex);
+    if (due)
+        s_render(self);
+    else
+        self->skipped++;
+}
+
+//  A scrape found the renders paused: render now (the scrape waits for it, bounded).
+static void s_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+    core_metrics_t *self = w->data;
+    self->wakes++;
+    pthread_mutex_lock(&self->mutex);
+    uint64_t scrapes = self->scrapes;
+    pthread_mutex_unlock(&self->mutex);
+    core_metrics_pace_due(&self->pace, scrapes, s_mono_ms()); /* the scrape resumes the timer */
+    pthread_mutex_lock(&self->mutex);
+    self->paused = self->pace.paused;
+    pthread_mutex_unlock(&self->mutex);
+    s_render(self);
 }
 
 /* ---------------------------------------------------------------- MHD's thread */
@@ -282,12 +442,27 @@ static enum MHD_Result s_answer(void *cls, struct MHD_Connection *conn, const ch
     size_t len = 0;
     if (found) {
         pthread_mutex_lock(&self->mutex);
+        self->scrapes++;
+        if (self->paused && !self->stopping) {
+            uint64_t seen = self->generation;
+            ev_async_send(self->core->loop, &self->wake);
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_sec += METRICS_WAKE_WAIT_MS / 1000;
+            until.tv_nsec += (long)(METRICS_WAKE_WAIT_MS % 1000) * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            while (self->generation == seen && !self->stopping &&
+                   pthread_cond_timedwait(&self->rendered, &self->mutex, &until) == 0)
+                ; /* a timeout serves the text there is */
+        }
         body = self->text ? malloc(self->len ? self->len : 1) : NULL;
         if (body) {
             memcpy(body, self->text, self->len);
             len = self->len;
         }
-        self->scrapes++;
         pthread_mutex_unlock(&self->mutex);
     }
     static const char missing[] = "not found: GET /metrics\n";
@@ -313,6 +488,9 @@ static void s_status_section(void *arg, json_t *section)
     core_metrics_t *self = arg;
     json_object_set_new(section, "endpoint", json_string(self->endpoint));
     json_object_set_new(section, "renders", json_integer((json_int_t)self->renders));
+    json_object_set_new(section, "renders_skipped", json_integer((json_int_t)self->skipped));
+    json_object_set_new(section, "wakes", json_integer((json_int_t)self->wakes));
+    json_object_set_new(section, "paused", json_boolean(self->pace.paused));
 }
 
 core_metrics_t *core_metrics_new(bitten_core_t *core, char *err, size_t errlen)
@@ -335,6 +513,16 @@ core_metrics_t *core_metrics_new(bitten_core_t *core, char *err, size_t errlen)
     }
     self->core = core;
     pthread_mutex_init(&self->mutex, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&self->rendered, &ca);
+    pthread_condattr_destroy(&ca);
+    bitten_ms_t interval_ms = bitten_config_int(core->cfg, "metrics.render_interval_ms");
+    core_metrics_pace_init(&self->pace, s_mono_ms(), CORE_METRICS_IDLE_INTERVALS * interval_ms);
+    ev_async_init(&self->wake, s_wake_cb);
+    self->wake.data = self;
+    ev_async_start(core->loop, &self->wake);
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
@@ -356,8 +544,7 @@ core_metrics_t *core_metrics_new(bitten_core_t *core, char *err, size_t errlen)
     snprintf(self->endpoint, sizeof self->endpoint, "%s:%u", host, (unsigned)info->port);
     bitten_bus_subscribe(core->bus, BITTEN_EV_FIRE, s_on_fire, self);
     bitten_core_status_register(core, "metrics", s_status_section, self);
-    ev_timer_init(&self->timer, s_timer_cb, 0,
-                  (double)bitten_config_int(core->cfg, "metrics.render_interval_ms") / 1000.0);
+    ev_timer_init(&self->timer, s_timer_cb, 0, (double)interval_ms / 1000.0);
     self->timer.data = self;
     ev_timer_again(core->loop, &self->timer);
     return self;
@@ -368,12 +555,19 @@ void core_metrics_destroy(core_metrics_t **self_p)
     if (!self_p || !*self_p)
         return;
     core_metrics_t *self = *self_p;
+    pthread_mutex_lock(&self->mutex);
+    self->stopping = true; /* a scrape waiting for a render stops waiting */
+    pthread_cond_broadcast(&self->rendered);
+    pthread_mutex_unlock(&self->mutex);
     if (self->mhd)
         MHD_stop_daemon(self->mhd); /* joins MHD's thread: nothing reads self after this */
-    if (self->core->loop)
+    if (self->core->loop) {
         ev_timer_stop(self->core->loop, &self->timer);
+        ev_async_stop(self->core->loop, &self->wake);
+    }
     if (self->core->bus)
         bitten_bus_unsubscribe_all(self->core->bus, self);
+    pthread_cond_destroy(&self->rendered);
     pthread_mutex_destroy(&self->mutex);
     free(self->text);
     free(self);
