@@ -57,7 +57,7 @@ const bitten_cfg_key_t bitten_config_keys[] = {
     {"metrics.endpoint", S, "127.0.0.1:9560", NR, NULL, NULL,
      "Prometheus text endpoint HOST:PORT (GET /metrics; IPv4 or localhost; 0 = OS-chosen port); empty = off; not loopback needs --insecure"},
     {"metrics.render_interval_ms", I, "1000", 100, 60000, NULL, NULL,
-     "how often the loop renders the metrics text scrapes are served from; it pauses after 120 intervals without a scrape (the next scrape wakes it)"},
+     "how often the loop renders the metrics text scrapes are served from; paused before the first scrape and after 120 intervals without one (a scrape wakes it)"},
     /* loop and process */
     {"loop.max_frames_per_wakeup", I, "256", 1, 100000, NULL, NULL,
      "frames handled per socket per loop wakeup, so one busy socket cannot starve the others"},

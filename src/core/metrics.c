@@ -1,9 +1,10 @@
 /*  metrics.c: the Prometheus text endpoint. The loop renders the numbers `bittenctl status`
  *  shows (the core's counters read directly, the fires/eas/risk sections' counts) plus the
  *  fire-path and store histograms into text on a timer; libmicrohttpd's own thread serves the
- *  last text under a mutex. Nobody scraping for CORE_METRICS_IDLE_INTERVALS intervals pauses
- *  the renders; the next scrape wakes the loop and waits (at most METRICS_WAKE_WAIT_MS) for a
- *  fresh text, so a scrape never gets a text older than one interval unless the loop is stuck. */
+ *  last text under a mutex. The timer renders only while somebody scrapes: from the start until
+ *  the first scrape, and after CORE_METRICS_IDLE_INTERVALS intervals without one, it skips; a
+ *  scrape then wakes the loop and waits (at most METRICS_WAKE_WAIT_MS) for a fresh text, so a
+ *  scrape never gets a text older than one interval unless the loop is stuck. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
@@ -107,9 +108,9 @@ static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
 
 /* ---------------------------------------------------------------- pacing (pure) */
 
-void core_metrics_pace_init(core_metrics_pace_t *p, bitten_ms_t now, bitten_ms_t idle_after_ms)
+void core_metrics_pace_init(core_metrics_pace_t *p, bitten_ms_t idle_after_ms)
 {
-    *p = (core_metrics_pace_t){.scraped_at = now, .idle_after_ms = idle_after_ms};
+    *p = (core_metrics_pace_t){.idle_after_ms = idle_after_ms, .paused = true};
 }
 
 bool core_metrics_pace_due(core_metrics_pace_t *p, uint64_t scrapes, bitten_ms_t now)
@@ -117,9 +118,10 @@ bool core_metrics_pace_due(core_metrics_pace_t *p, uint64_t scrapes, bitten_ms_t
     if (scrapes != p->scrapes_seen) {
         p->scrapes_seen = scrapes;
         p->scraped_at = now;
+        p->scraped = true;
     }
     //  A clock that reads earlier than the last scrape counts as recent (render: the safe side).
-    p->paused = now >= p->scraped_at && now - p->scraped_at >= p->idle_after_ms;
+    p->paused = !p->scraped || (now >= p->scraped_at && now - p->scraped_at >= p->idle_after_ms);
     return !p->paused;
 }
 
@@ -397,36 +399,35 @@ static void s_render(core_metrics_t *self)
     self->renders++;
 }
 
-//  The timer renders while somebody scrapes; after METRICS_IDLE_INTERVALS intervals without a
-//  scrape it skips (nothing is built for nobody) until a scrape wakes it (s_wake_cb).
+//  The pace's decision over the scrape count now; MHD reads `paused` to know it must wake us.
+static bool s_due(core_metrics_t *self)
+{
+    bitten_ms_t now = s_mono_ms();
+    pthread_mutex_lock(&self->mutex);
+    bool due = core_metrics_pace_due(&self->pace, self->scrapes, now);
+    self->paused = self->pace.paused;
+    pthread_mutex_unlock(&self->mutex);
+    return due;
+}
+
+//  The timer renders while somebody scrapes; after CORE_METRICS_IDLE_INTERVALS intervals
+//  without a scrape it skips (nothing is built for nobody) until a scrape wakes it.
 static void s_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     core_metrics_t *self = w->data;
-    pthread_mutex_lock(&self->mutex);
-    uint64_t scrapes = self->scrapes;
-    pthread_mutex_unlock(&self->mutex);
-    bool due = core_metrics_pace_due(&self->pace, scrapes, s_mono_ms());
-    pthread_mutex_lock(&self->mutex);
-    self->paused = self->pace.paused;
-    pthread_mutex_unlock(&self->mutex);
-    if (due)
+    if (s_due(self))
         s_render(self);
     else
         self->skipped++;
 }
 
-//  A scrape found the renders paused: render now (the scrape waits for it, bounded).
+//  A scrape found the renders paused: render now (it waits for this text, bounded); the
+//  scrape it counted resumes the timer's renders.
 static void s_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
 {
     core_metrics_t *self = w->data;
     self->wakes++;
-    pthread_mutex_lock(&self->mutex);
-    uint64_t scrapes = self->scrapes;
-    pthread_mutex_unlock(&self->mutex);
-    core_metrics_pace_due(&self->pace, scrapes, s_mono_ms()); /* the scrape resumes the timer */
-    pthread_mutex_lock(&self->mutex);
-    self->paused = self->pace.paused;
-    pthread_mutex_unlock(&self->mutex);
+    s_due(self);
     s_render(self);
 }
 
@@ -519,7 +520,7 @@ core_metrics_t *core_metrics_new(bitten_core_t *core, char *err, size_t errlen)
     pthread_cond_init(&self->rendered, &ca);
     pthread_condattr_destroy(&ca);
     bitten_ms_t interval_ms = bitten_config_int(core->cfg, "metrics.render_interval_ms");
-    core_metrics_pace_init(&self->pace, s_mono_ms(), CORE_METRICS_IDLE_INTERVALS * interval_ms);
+    core_metrics_pace_init(&self->pace, CORE_METRICS_IDLE_INTERVALS * interval_ms);
     ev_async_init(&self->wake, s_wake_cb);
     self->wake.data = self;
     ev_async_start(core->loop, &self->wake);
@@ -528,7 +529,8 @@ core_metrics_t *core_metrics_new(bitten_core_t *core, char *err, size_t errlen)
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)port);
     inet_pton(AF_INET, host, &addr.sin_addr);
-    s_render(self); /* a scrape before the first tick gets numbers, not nothing */
+    s_render(self); /* a text from the start; paused until the first scrape wakes the loop */
+    self->paused = true;
     self->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL,
                                  s_answer, self, MHD_OPTION_SOCK_ADDR, &addr,
                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,

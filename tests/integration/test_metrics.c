@@ -279,9 +279,9 @@ static bool s_status_bool(bt_daemon_t *d, const char *section, const char *key)
     return v;
 }
 
-//  Nobody scrapes: after CORE_METRICS_IDLE_INTERVALS render intervals (120 x 100 ms here) the
-//  loop stops rendering; a scrape wakes it, gets a text with the numbers of now, and resumes
-//  the renders.
+//  Nobody has scraped yet: the loop does not render; a scrape wakes it, gets a text with the
+//  numbers of now and resumes the renders, which stop again after CORE_METRICS_IDLE_INTERVALS
+//  render intervals (120 x 100 ms here) without a scrape.
 static void test_renders_pause_while_nobody_scrapes_and_a_scrape_wakes_them(void **state)
 {
     bt_daemon_t d;
@@ -325,6 +325,10 @@ static void test_renders_pause_while_nobody_scrapes_and_a_scrape_wakes_them(void
     assert_true(bt_wait_status(&d, "metrics.wakes", 1, 20000) >= 1);
     assert_true(bt_wait_status(&d, "metrics.renders", renders + 2, 20000) >= renders + 2);
     assert_false(s_status_bool(&d, "metrics", "paused")); /* the timer renders again */
+    skipped = bt_json_int(st = bt_status(&d), "metrics.renders_skipped");
+    json_decref(st);
+    assert_true(bt_wait_status(&d, "metrics.renders_skipped", skipped + 1, 120000) >= skipped + 1);
+    assert_true(s_status_bool(&d, "metrics", "paused")); /* nobody scraped since: paused again */
     assert_int_equal(bt_daemon_stop(&d, NULL), 0);
     bt_daemon_cleanup(&d);
 }
