@@ -42,7 +42,7 @@ struct core_metrics {
     core_metrics_pace_t pace; /* the loop's */
     s_histogram_t fire_send, fire_result;
     uint64_t renders, skipped, wakes; /* the loop's */
-    //  Guarded by mutex: the loop writes text, generation, paused; MHD writes scrapes, stopping.
+    //  Guarded by mutex: the loop writes text, generation, paused, stopping; MHD writes scrapes.
     pthread_mutex_t mutex;
     pthread_cond_t rendered; /* generation moved (or stopping) */
     uint64_t scrapes, generation;
