@@ -57,7 +57,7 @@ const bitten_cfg_key_t bitten_config_keys[] = {
     {"metrics.endpoint", S, "127.0.0.1:9560", NR, NULL, NULL,
      "Prometheus text endpoint HOST:PORT (GET /metrics; IPv4 or localhost; 0 = OS-chosen port); empty = off; not loopback needs --insecure"},
     {"metrics.render_interval_ms", I, "1000", 100, 60000, NULL, NULL,
-     "how often the loop renders the metrics text that scrapes are served from"},
+     "how often the loop renders the metrics text scrapes are served from; paused before the first scrape and after 120 intervals without one (a scrape then renders on the spot)"},
     {"metrics.connection_timeout_s", I, "10", 1, 600, NULL, NULL,
      "a scrape connection's whole life (request, answer, close); a client slower than that is cut (counted: status metrics.timeouts)"},
     /* loop and process */

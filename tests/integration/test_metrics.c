@@ -1,6 +1,8 @@
 /*  test_metrics.c: the Prometheus endpoint fetched over loopback and read by a real
- *  Prometheus text parser (python3-prometheus-client): names, types, labels, and a fire
- *  moving the fire counters. */
+ *  Prometheus text parser (python3-prometheus-client): names, types, labels, a fire moving
+ *  the fire counters, every family carrying the numbers `status` shows, and the renders
+ *  pausing while nobody scrapes (a scrape wakes them); over raw sockets, the HTTP bounds (404,
+ *  400, too many connections, a silent client cut at the timeout). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zmq.h>
 
 #include "harness.h"
 
@@ -156,6 +159,184 @@ static void test_the_endpoint_parses_as_prometheus_text_and_a_fire_moves_its_cou
     assert_true(transitions == 1);
     //  The refusal was journaled: the fire insert's latency was observed.
     assert_true(inserts >= inserts0 + 1);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
+//  Every family the endpoint has exported (names and types are an interface: dashboards and
+//  alerts read them), and where `status` shows the same numbers (NULL: no status path).
+typedef struct {
+    const char *name, *type, *status, *label;
+} s_expected_t;
+
+static const s_expected_t s_expected[] = {
+    {"bittend_frames_in_total", "counter", "frames_in", "type"},
+    {"bittend_frames_out_total", "counter", "frames_out", "type"},
+    {"bittend_rejects_total", "counter", "rejects", "reason"},
+    {"bittend_fire_transitions_total", "counter", "fires.transitions", "state"},
+    {"bittend_fires_refused_total", "counter", "fires.refused", "reason"},
+    {"bittend_fires_open", "gauge", "fires.open", NULL},
+    {"bittend_eas_online", "gauge", "eas.online", NULL},
+    {"bittend_eas_known", "gauge", "eas.known", NULL},
+    {"bittend_halts_active", "gauge", "risk.halts_active", NULL},
+    {"bittend_halts_raised_total", "counter", "risk.halts_raised", NULL},
+    {"bittend_events_published_total", "counter", "events_published", NULL},
+    {"bittend_event_subscriptions", "gauge", "event_subscriptions", NULL},
+    {"bittend_control_requests_total", "counter", NULL, NULL}, /* moves with each status */
+    {"bittend_uptime_seconds", "gauge", NULL, NULL},
+    {"bittend_fire_send_seconds", "histogram", NULL, NULL},
+    {"bittend_fire_result_seconds", "histogram", NULL, NULL},
+    {"bittend_store_write_seconds", "histogram", NULL, NULL},
+    {"bittend_metrics_scrapes_total", "counter", NULL, NULL},
+};
+
+#define S_N_EXPECTED (sizeof s_expected / sizeof *s_expected)
+
+static json_t *s_status_at(json_t *st, const char *path)
+{
+    char part[64];
+    json_t *node = st;
+    for (const char *p = path; node && *p;) {
+        size_t n = strcspn(p, ".");
+        snprintf(part, sizeof part, "%.*s", (int)n, p);
+        node = json_object_get(node, part);
+        p += n + (p[n] == '.');
+    }
+    return node;
+}
+
+//  True when family e of the scrape holds exactly status' numbers at e->status: one sample
+//  per labelled count (status lists the non-zero ones), or the one number.
+static bool s_matches(json_t *fams, const s_expected_t *e, json_t *st)
+{
+    char sample[128];
+    snprintf(sample, sizeof sample, "%s", e->name);
+    json_t *f = s_family(fams, e->name, e->type);
+    json_t *v = s_status_at(st, e->status);
+    bool found;
+    if (!e->label) {
+        double got = s_sample(f, sample, NULL, NULL, &found);
+        return found && json_is_number(v) && got == json_number_value(v);
+    }
+    if (!json_is_object(v) || json_array_size(json_object_get(f, "samples")) != json_object_size(v))
+        return false;
+    const char *key;
+    json_t *n;
+    json_object_foreach(v, key, n)
+    {
+        double got = s_sample(f, sample, e->label, key, &found);
+        if (!found || got != json_number_value(n))
+            return false;
+    }
+    return true;
+}
+
+static void test_every_family_carries_the_numbers_status_shows(void **state)
+{
+    bt_daemon_t d;
+    assert_int_equal(bt_daemon_start(&d, NULL, NULL), 0);
+    json_t *st = bt_status(&d);
+    char endpoint[96];
+    snprintf(endpoint, sizeof endpoint, "%s",
+             json_string_value(json_object_get(json_object_get(st, "metrics"), "endpoint")));
+    json_decref(st);
+    //  Labelled families with samples: a frame refused, a tick received, a fire refused.
+    void *fb = bt_feedback_socket(&d, true);
+    assert_non_null(fb);
+    assert_int_equal(bt_send(fb, "not json"), 0);
+    assert_true(bt_wait_status(&d, "rejects_total", 1, 20000) >= 1);
+    assert_int_equal(bt_send_tick(fb, BT_LSR_TB, 1.1), 0);
+    json_decref(bt_ctl(&d, "{\"cmd\":\"fire\",\"uuid\":\"nobody_m\",\"symbol\":\"EURUSD\","
+                           "\"action\":\"buy\",\"sl_pips\":20}"));
+    assert_true(bt_wait_status(&d, "fires.transitions.REFUSED", 1, 20000) >= 1);
+
+    bool all = false;
+    for (int i = 0; i < 100 && !all; i++) { /* the text is up to one render interval old */
+        json_t *fams = s_scrape(endpoint);
+        st = bt_status(&d);
+        //  Exactly these families, with these types.
+        assert_int_equal(json_object_size(fams), S_N_EXPECTED);
+        all = true;
+        for (size_t k = 0; k < S_N_EXPECTED; k++) {
+            s_family(fams, s_expected[k].name, s_expected[k].type);
+            if (s_expected[k].status && !s_matches(fams, &s_expected[k], st))
+                all = false;
+        }
+        //  The samples are not all empty: this compares numbers, not absences.
+        all = all &&
+              json_array_size(json_object_get(
+                  s_family(fams, "bittend_rejects_total", "counter"), "samples")) >= 1 &&
+              json_array_size(json_object_get(
+                  s_family(fams, "bittend_fires_refused_total", "counter"), "samples")) >= 1;
+        json_decref(st);
+        json_decref(fams);
+        if (!all)
+            bt_sleep_ms(100);
+    }
+    assert_true(all);
+    zmq_close(fb);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
+static bool s_status_bool(bt_daemon_t *d, const char *section, const char *key)
+{
+    json_t *st = bt_status(d);
+    bool v = json_is_true(json_object_get(json_object_get(st, section), key));
+    json_decref(st);
+    return v;
+}
+
+//  Nobody has scraped yet: the loop does not render; a scrape wakes it, gets a text with the
+//  numbers of now and resumes the renders, which stop again after CORE_METRICS_IDLE_INTERVALS
+//  render intervals (120 x 100 ms here) without a scrape.
+static void test_renders_pause_while_nobody_scrapes_and_a_scrape_wakes_them(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "metrics.render_interval_ms=100", NULL};
+    assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
+    json_t *st = bt_status(&d);
+    char endpoint[96];
+    snprintf(endpoint, sizeof endpoint, "%s",
+             json_string_value(json_object_get(json_object_get(st, "metrics"), "endpoint")));
+    json_decref(st);
+    assert_true(bt_wait_status(&d, "metrics.renders_skipped", 1, 120000) >= 1);
+    assert_true(s_status_bool(&d, "metrics", "paused"));
+    int64_t renders = bt_json_int(st = bt_status(&d), "metrics.renders");
+    json_decref(st);
+    int64_t skipped = bt_wait_status(&d, "metrics.renders_skipped", 1, 1000);
+    //  While paused, ticks pass and nothing is rendered.
+    assert_true(bt_wait_status(&d, "metrics.renders_skipped", skipped + 5, 60000) >= skipped + 5);
+    assert_int_equal(bt_json_int(st = bt_status(&d), "metrics.renders"), renders);
+    json_decref(st);
+    assert_int_equal(bt_json_int(st = bt_status(&d), "metrics.wakes"), 0);
+    json_decref(st);
+
+    //  A fire refused while paused; the scrape wakes the loop, which renders it.
+    json_t *r = bt_ctl(&d, "{\"cmd\":\"fire\",\"uuid\":\"nobody_m\",\"symbol\":\"EURUSD\","
+                           "\"action\":\"buy\",\"sl_pips\":20}");
+    assert_non_null(r);
+    char reason[64];
+    snprintf(reason, sizeof reason, "%s", json_string_value(json_object_get(r, "reason")));
+    json_decref(r);
+    bool found;
+    double refused = 0;
+    for (int i = 0; i < 100 && refused < 1; i++) {
+        json_t *fams = s_scrape(endpoint);
+        refused = s_sample(s_family(fams, "bittend_fires_refused_total", "counter"),
+                           "bittend_fires_refused_total", "reason", reason, &found);
+        json_decref(fams);
+        if (refused < 1)
+            bt_sleep_ms(100);
+    }
+    assert_true(refused == 1);
+    assert_true(bt_wait_status(&d, "metrics.wakes", 1, 20000) >= 1);
+    assert_true(bt_wait_status(&d, "metrics.renders", renders + 2, 20000) >= renders + 2);
+    assert_false(s_status_bool(&d, "metrics", "paused")); /* the timer renders again */
+    skipped = bt_json_int(st = bt_status(&d), "metrics.renders_skipped");
+    json_decref(st);
+    assert_true(bt_wait_status(&d, "metrics.renders_skipped", skipped + 1, 120000) >= skipped + 1);
+    assert_true(s_status_bool(&d, "metrics", "paused")); /* nobody scraped since: paused again */
     assert_int_equal(bt_daemon_stop(&d, NULL), 0);
     bt_daemon_cleanup(&d);
 }
@@ -353,6 +534,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_endpoint_parses_as_prometheus_text_and_a_fire_moves_its_counters),
+        cmocka_unit_test(test_every_family_carries_the_numbers_status_shows),
+        cmocka_unit_test(test_renders_pause_while_nobody_scrapes_and_a_scrape_wakes_them),
         cmocka_unit_test(test_bad_requests_get_a_status_code_and_a_count),
         cmocka_unit_test(test_silent_scrapers_never_hold_the_loop_and_are_bounded),
         cmocka_unit_test(test_a_silent_scraper_is_cut_at_the_timeout),
