@@ -513,6 +513,58 @@ static void test_a_silent_scraper_is_cut_at_the_timeout(void **state)
     bt_daemon_cleanup(&d);
 }
 
+//  A client that keeps sending after its answer (the drain that keeps the close from resetting
+//  the answer) is cut once it has sent far more than any request: it cannot keep the loop
+//  reading for the whole connection timeout. The timeout is 600 s here: only the bound can end
+//  it within the test.
+static void test_a_client_flooding_after_its_answer_is_cut(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "metrics.connection_timeout_s=600", NULL};
+    assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
+    char ep[96];
+    s_endpoint(&d, ep, sizeof ep);
+    int fd = s_connect(ep);
+    static const char ok[] = "GET /metrics HTTP/1.1\r\n\r\n";
+    assert_int_equal(send(fd, ok, sizeof ok - 1, MSG_NOSIGNAL), (ssize_t)(sizeof ok - 1));
+    static char junk[65536];
+    memset(junk, 'x', sizeof junk);
+    //  Send up to 16 MB while reading the answer (then the server's half-close, EOF); the
+    //  server must end the connection (a reset, or a send refused) long before that.
+    size_t sent = 0;
+    bool ended = false, eof = false;
+    int64_t until = bt_now_ms() + 20000;
+    while (!ended && bt_now_ms() < until) {
+        short events = (short)((eof ? 0 : POLLIN) | (sent < (16u << 20) ? POLLOUT : 0));
+        struct pollfd p = {.fd = fd, .events = events};
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        if (p.revents & (POLLIN | POLLERR | POLLHUP)) {
+            char sink[65536];
+            ssize_t n = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+            if (n == 0)
+                eof = true; /* the answer is whole: the server shut its side */
+            else if (n < 0 && errno != EAGAIN && errno != EINTR)
+                ended = true;
+        }
+        if (!ended && (p.revents & POLLOUT)) {
+            ssize_t n = send(fd, junk, sizeof junk, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0)
+                sent += (size_t)n;
+            else if (n < 0 && errno != EAGAIN && errno != EINTR)
+                ended = true;
+        }
+    }
+    close(fd);
+    assert_true(ended);
+    //  And the next scrape is served as before.
+    char answer[1 << 16];
+    s_exchange(ep, ok, sizeof ok - 1, answer, sizeof answer);
+    assert_true(strncmp(answer, "HTTP/1.1 200 ", 13) == 0);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
 static void test_a_public_metrics_address_needs_insecure(void **state)
 {
     bt_daemon_t d;
@@ -539,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_bad_requests_get_a_status_code_and_a_count),
         cmocka_unit_test(test_silent_scrapers_never_hold_the_loop_and_are_bounded),
         cmocka_unit_test(test_a_silent_scraper_is_cut_at_the_timeout),
+        cmocka_unit_test(test_a_client_flooding_after_its_answer_is_cut),
         cmocka_unit_test(test_a_public_metrics_address_needs_insecure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
