@@ -265,6 +265,9 @@ static void s_accept(struct ev_loop *loop, ev_io *w, int revents)
             //  level-triggered, that would spin the loop. Wait, then try again.
             self->stats.refused++;
             ev_io_stop(self->loop, &self->accept_io);
+            //  Set again each time: a one-shot timer that has fired keeps an "after" of ~0, and
+            //  restarted as it is it fires at once (the spin this pause is there to prevent).
+            ev_timer_set(&self->accept_pause, 1.0, 0.0);
             ev_timer_start(self->loop, &self->accept_pause);
             return;
         }
