@@ -81,6 +81,11 @@ metrics_http_req_t metrics_http_classify(const char *buf, size_t len)
 
 /* ---------------------------------------------------------------- the server */
 
+/*  What a connection may still send after its answer before it is cut: a scraper sends
+ *  nothing more (a pipelined request or two at most); one that keeps sending would keep the
+ *  loop reading for its whole timeout. */
+#define S_DRAIN_MAX (16 * METRICS_HTTP_REQUEST_MAX)
+
 typedef enum { S_READING, S_WRITING, S_DRAINING } s_phase_t;
 
 typedef struct s_conn {
@@ -91,6 +96,7 @@ typedef struct s_conn {
     ev_timer timer;
     char in[METRICS_HTTP_REQUEST_MAX];
     size_t in_len;
+    size_t drained; /* bytes read after the answer (S_DRAIN_MAX) */
     char *out;
     size_t out_len, out_sent;
     struct s_conn *prev, *next;
@@ -213,7 +219,10 @@ static void s_conn_io(struct ev_loop *loop, ev_io *w, int revents)
     if (c->phase == S_DRAINING) {
         char sink[1024];
         ssize_t n = recv(c->fd, sink, sizeof sink, 0);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        if (n > 0)
+            c->drained += (size_t)n;
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
+            c->drained > S_DRAIN_MAX)
             s_conn_close(c);
         return;
     }
@@ -256,6 +265,9 @@ static void s_accept(struct ev_loop *loop, ev_io *w, int revents)
             //  level-triggered, that would spin the loop. Wait, then try again.
             self->stats.refused++;
             ev_io_stop(self->loop, &self->accept_io);
+            //  Set again each time: a one-shot timer that has fired keeps an "after" of ~0, and
+            //  restarted as it is it fires at once (the spin this pause is there to prevent).
+            ev_timer_set(&self->accept_pause, 1.0, 0.0);
             ev_timer_start(self->loop, &self->accept_pause);
             return;
         }

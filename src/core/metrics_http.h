@@ -2,7 +2,8 @@
  *  sockets. It answers one request per connection (GET /metrics: the text the caller hands
  *  over; anything else 404; a request line it cannot read 400), then closes. Bounded: at most
  *  METRICS_HTTP_MAX_CONNS connections at once (more are closed unanswered, counted), a request
- *  of at most METRICS_HTTP_REQUEST_MAX bytes, and every connection ends within its timeout
+ *  of at most METRICS_HTTP_REQUEST_MAX bytes (and at most 16 times that sent after the
+ *  answer), and every connection ends within its timeout
  *  however slowly the client reads or writes: a scraper can never hold the loop. */
 #ifndef BITTEN_CORE_METRICS_HTTP_H
 #define BITTEN_CORE_METRICS_HTTP_H

@@ -15,6 +15,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -88,8 +91,8 @@ static double s_sample(json_t *family, const char *name, const char *label, cons
     {
         if (strcmp(json_string_value(json_array_get(s, 0)), name) != 0)
             continue;
-        const char *got = label ? json_string_value(json_object_get(json_array_get(s, 1), label))
-                                : NULL;
+        const char *got =
+            label ? json_string_value(json_object_get(json_array_get(s, 1), label)) : NULL;
         if (label && (!got || strcmp(got, value) != 0))
             continue;
         *found = true;
@@ -131,8 +134,7 @@ static void test_the_endpoint_parses_as_prometheus_text_and_a_fire_moves_its_cou
     h = s_family(fams, "bittend_store_write_seconds", "histogram");
     s_sample(h, "bittend_store_write_seconds_bucket", "op", "snapshot", &found);
     assert_true(found);
-    double inserts0 =
-        s_sample(h, "bittend_store_write_seconds_count", "op", "fire_insert", &found);
+    double inserts0 = s_sample(h, "bittend_store_write_seconds_count", "op", "fire_insert", &found);
     assert_true(found);
     json_decref(fams);
 
@@ -264,8 +266,8 @@ static void test_every_family_carries_the_numbers_status_shows(void **state)
         }
         //  The samples are not all empty: this compares numbers, not absences.
         all = all &&
-              json_array_size(json_object_get(
-                  s_family(fams, "bittend_rejects_total", "counter"), "samples")) >= 1 &&
+              json_array_size(json_object_get(s_family(fams, "bittend_rejects_total", "counter"),
+                                              "samples")) >= 1 &&
               json_array_size(json_object_get(
                   s_family(fams, "bittend_fires_refused_total", "counter"), "samples")) >= 1;
         json_decref(st);
@@ -513,6 +515,122 @@ static void test_a_silent_scraper_is_cut_at_the_timeout(void **state)
     bt_daemon_cleanup(&d);
 }
 
+//  A client that keeps sending after its answer (the drain that keeps the close from resetting
+//  the answer) is cut once it has sent far more than any request: it cannot keep the loop
+//  reading for the whole connection timeout. The timeout is 600 s here: only the bound can end
+//  it within the test.
+static void test_a_client_flooding_after_its_answer_is_cut(void **state)
+{
+    bt_daemon_t d;
+    const char *args[] = {"--set", "metrics.connection_timeout_s=600", NULL};
+    assert_int_equal(bt_daemon_start(&d, NULL, args), 0);
+    char ep[96];
+    s_endpoint(&d, ep, sizeof ep);
+    int fd = s_connect(ep);
+    static const char ok[] = "GET /metrics HTTP/1.1\r\n\r\n";
+    assert_int_equal(send(fd, ok, sizeof ok - 1, MSG_NOSIGNAL), (ssize_t)(sizeof ok - 1));
+    static char junk[65536];
+    memset(junk, 'x', sizeof junk);
+    //  Send up to 16 MB while reading the answer (then the server's half-close, EOF); the
+    //  server must end the connection (a reset, or a send refused) long before that.
+    size_t sent = 0;
+    bool ended = false, eof = false;
+    int64_t until = bt_now_ms() + 20000;
+    while (!ended && bt_now_ms() < until) {
+        short events = (short)((eof ? 0 : POLLIN) | (sent < (16u << 20) ? POLLOUT : 0));
+        struct pollfd p = {.fd = fd, .events = events};
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        if (p.revents & (POLLIN | POLLERR | POLLHUP)) {
+            char sink[65536];
+            ssize_t n = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+            if (n == 0)
+                eof = true; /* the answer is whole: the server shut its side */
+            else if (n < 0 && errno != EAGAIN && errno != EINTR)
+                ended = true;
+        }
+        if (!ended && (p.revents & POLLOUT)) {
+            ssize_t n = send(fd, junk, sizeof junk, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0)
+                sent += (size_t)n;
+            else if (n < 0 && errno != EAGAIN && errno != EINTR)
+                ended = true;
+        }
+    }
+    close(fd);
+    assert_true(ended);
+    //  And the next scrape is served as before.
+    char answer[1 << 16];
+    s_exchange(ep, ok, sizeof ok - 1, answer, sizeof answer);
+    assert_true(strncmp(answer, "HTTP/1.1 200 ", 13) == 0);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
+static int s_fd_count(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *dir = opendir(path);
+    if (!dir)
+        return -1;
+    int n = 0;
+    while (readdir(dir))
+        n++;
+    closedir(dir);
+    return n - 2; /* . and .. */
+}
+
+//  Out of fds (EMFILE), the endpoint stops accepting for a second at a time, not in a spin: a
+//  scrape waiting in the listen queue is refused at most once per second it waits (counted:
+//  connections_refused), and is served once fds are free again.
+static void test_out_of_fds_the_endpoint_waits_a_second_each_time(void **state)
+{
+    enum { LIMIT = 80 };
+    struct rlimit was, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+    low = was;
+    low.rlim_cur = LIMIT; /* the daemon inherits it; this process gets its own back below */
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    bt_daemon_t d;
+    int started = bt_daemon_start(&d, NULL, NULL);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+    assert_int_equal(started, 0);
+    char ep[96], fb[128], answer[1 << 16];
+    s_endpoint(&d, ep, sizeof ep);
+    json_t *st = bt_status(&d);
+    bt_connectable(json_string_value(json_object_get(json_object_get(st, "endpoints"), "feedback")),
+                   fb, sizeof fb);
+    json_decref(st);
+    //  Take the daemon's fds with plain TCP connections to its feedback socket: LIMIT of them,
+    //  more than it has fds left for (libzmq takes what it can, the rest wait in its queue).
+    int hold[LIMIT];
+    for (int i = 0; i < LIMIT; i++)
+        hold[i] = s_connect(fb + strlen("tcp://"));
+    int n_hold = LIMIT;
+    int64_t until = bt_now_ms() + 20000;
+    while (s_fd_count(d.pid) < LIMIT && bt_now_ms() < until)
+        bt_sleep_ms(10);
+    assert_true(s_fd_count(d.pid) >= LIMIT);
+    //  A scrape now waits in the listen queue; hold it there a few seconds.
+    int64_t t0 = bt_now_ms();
+    int fd = s_connect(ep);
+    static const char ok[] = "GET /metrics HTTP/1.1\r\n\r\n";
+    assert_int_equal(send(fd, ok, sizeof ok - 1, MSG_NOSIGNAL), (ssize_t)(sizeof ok - 1));
+    bt_sleep_ms(3000);
+    for (int i = 0; i < n_hold; i++)
+        close(hold[i]);
+    assert_true(s_read_all(fd, answer, sizeof answer, 30000) > 0);
+    int64_t waited_s = (bt_now_ms() - t0) / 1000;
+    close(fd);
+    assert_true(strncmp(answer, "HTTP/1.1 200 ", 13) == 0);
+    int64_t refused = s_metrics_stat(&d, "connections_refused");
+    assert_true(refused >= 1);            /* it did run out */
+    assert_true(refused <= waited_s + 2); /* once a second at most, not in a spin */
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
+}
+
 static void test_a_public_metrics_address_needs_insecure(void **state)
 {
     bt_daemon_t d;
@@ -524,8 +642,13 @@ static void test_a_public_metrics_address_needs_insecure(void **state)
     assert_int_equal(bt_daemon_run_to_exit(&d, NULL, bad, 10000), 2);
     assert_true(bt_log_contains(&d, "'metrics.endpoint'", 100));
     bt_daemon_cleanup(&d);
-    const char *ok[] = {"--check-config", "--insecure", "--set", "metrics.endpoint=0.0.0.0:9560",
-                        "--set", "command.endpoint=tcp://127.0.0.1:*", NULL};
+    const char *ok[] = {"--check-config",
+                        "--insecure",
+                        "--set",
+                        "metrics.endpoint=0.0.0.0:9560",
+                        "--set",
+                        "command.endpoint=tcp://127.0.0.1:*",
+                        NULL};
     assert_int_equal(bt_daemon_run_to_exit(&d, NULL, ok, 10000), 0);
     bt_daemon_cleanup(&d);
 }
@@ -539,6 +662,8 @@ int main(void)
         cmocka_unit_test(test_bad_requests_get_a_status_code_and_a_count),
         cmocka_unit_test(test_silent_scrapers_never_hold_the_loop_and_are_bounded),
         cmocka_unit_test(test_a_silent_scraper_is_cut_at_the_timeout),
+        cmocka_unit_test(test_a_client_flooding_after_its_answer_is_cut),
+        cmocka_unit_test(test_out_of_fds_the_endpoint_waits_a_second_each_time),
         cmocka_unit_test(test_a_public_metrics_address_needs_insecure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
