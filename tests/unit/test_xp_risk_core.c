@@ -1134,9 +1134,20 @@ static void test_a_fill_or_fire_lost_to_memory_refuses_every_later_fire(void **s
     assert_int_equal(s.position_count, 4);
     assert_string_equal(s.positions[3].signal_id, "N3");
     assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0), R(RISK_UNAVAILABLE));
-    account_state_free(&s);
-
     account_state_set_realloc(NULL);
+
+    /* the EA reports positions still open: still refused; nothing open: tracked again */
+    bitten_ea_heartbeat_t hb = {.has_balance = true, .balance = 10000.0, .has_equity = true,
+                                .equity = 10000.0, .has_positions = true, .positions = 2};
+    assert_int_equal(account_apply_heartbeat(&s, &hb, T0 + 1000, &p), 0);
+    assert_true(s.untracked);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0 + 1000), R(RISK_UNAVAILABLE));
+    hb.positions = 0;
+    assert_int_equal(account_apply_heartbeat(&s, &hb, T0 + 2000, &p), 0);
+    assert_false(s.untracked);
+    assert_int_equal(s.position_count, 0);
+    assert_int_equal(s_gate(&p, BITTEN_TIER_COMMANDER, &s, T0 + 2000), R(OK));
+    account_state_free(&s);
 }
 
 /* ---------------------------------------------------------------- halts */

@@ -260,6 +260,8 @@ static json_t *s_snapshot_json(xp_risk_t *self, const s_account_t *acc)
                                                    (json_int_t)p->ticket, "lot", p->lot));
     }
     json_object_set_new(o, "positions", positions);
+    if (s->untracked) /* a fill or fire lost to memory: refused across the restart too */
+        json_object_set_new(o, "untracked", json_true());
     json_t *suppressed = json_array();
     for (int t = 0; t < RISK_TRIGGER_COUNT; t++)
         if (acc->suppressed[t])
@@ -322,6 +324,7 @@ static void s_snapshot_restore(s_account_t *acc, const json_t *o)
     acc->legacy_close_owed = json_is_true(json_object_get(o, "close_owed"));
     size_t i;
     json_t *v;
+    s->untracked = json_is_true(json_object_get(o, "untracked"));
     size_t n_positions = json_array_size(json_object_get(o, "positions"));
     if ((json_array_size(json_object_get(o, "recent_fires")) > 0 || n_positions > 0) &&
         account_state_reserve(s, n_positions) != 0) {
@@ -931,7 +934,8 @@ static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
             self->alloc_failures++;
             BLOG_ERROR(self->log, "xp_risk", "fire.untracked",
                        "uuid=%s signal_id=%s why=\"no memory for the fire times: every further "
-                       "fire of the account is refused (RISK_UNAVAILABLE) until a restart\"",
+                       "fire of the account is refused (RISK_UNAVAILABLE) until the EA reports "
+                       "no position open\"",
                        f->uuid, f->signal_id);
         }
     } else if (f->state == BITTEN_FIRE_FILLED) {
@@ -941,7 +945,8 @@ static void s_on_fire(void *arg, bitten_event_t event, const void *payload)
             self->alloc_failures++;
             BLOG_ERROR(self->log, "xp_risk", "position.untracked",
                        "uuid=%s signal_id=%s why=\"no memory for the position: every further fire "
-                       "of the account is refused (RISK_UNAVAILABLE) until a restart\"",
+                       "of the account is refused (RISK_UNAVAILABLE) until the EA reports no "
+                       "position open\"",
                        f->uuid, f->signal_id);
         } else if (rc < 0)
             BLOG_WARN(self->log, "xp_risk", "position.untracked",

@@ -219,6 +219,11 @@ static void s_see_positions(account_state_t *s, bool has_positions, int64_t posi
     s->margin_pending_opens = 0;
     if (positions == 0 && s->telemetry_dialect != BITTEN_DIALECT_V7)
         s->position_count = 0;
+    //  Nothing open on the EA and nothing tracked: what memory lost (a fill, a fire time) no
+    //  longer hides a position, so the account is tracked again (the fire times lost may still
+    //  make the rate window count short until it passes).
+    if (positions == 0 && s->position_count == 0)
+        s->untracked = false;
 }
 
 //  A balance the EA just reported: judges the closes of unknown profit waiting for it (one

@@ -164,8 +164,9 @@ typedef struct {
     bitten_ms_t last_fire_at;
 
     /* a fill or a fire could not be kept (out of memory): what the limits count is short of
-       the truth, so the gate refuses every fire (RISK_UNAVAILABLE, fail closed) from then on;
-       a restart restores the last snapshot */
+       the truth, so the gate refuses every fire (RISK_UNAVAILABLE, fail closed) from then on,
+       across restarts (the snapshot keeps it), until the EA reports no position open while
+       none is tracked */
     bool untracked;
 } account_state_t;
 
