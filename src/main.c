@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -693,6 +694,25 @@ static int s_run(s_daemon_t *dm)
     return rc;
 }
 
+//  Every EA holds one or two fds: the soft limit goes up to the hard one (the unit sets both,
+//  LimitNOFILE; a shell's soft 1024 would cap a manual start at ~500 EAs, and libzmq aborts
+//  on EMFILE in some listeners). Logged either way, so an operator sees the ceiling.
+static void s_raise_nofile(bitten_log_t *log)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t was = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = was;
+    }
+    BLOG_INFO(log, "core", "process.nofile", "soft=%llu hard=%llu was=%llu",
+              (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+              (unsigned long long)was);
+}
+
 int main(int argc, char **argv)
 {
     s_args_t args = {0};
@@ -750,6 +770,7 @@ int main(int argc, char **argv)
         return EXIT_CONFIG;
     }
     signal(SIGPIPE, SIG_IGN);
+    s_raise_nofile(log);
     //  A file size limit (RLIMIT_FSIZE) must not kill the daemon silently: the write fails
     //  with EFBIG instead, the store reports it, and the fire is refused (fail closed).
     signal(SIGXFSZ, SIG_IGN);

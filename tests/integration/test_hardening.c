@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+
 #include <cmocka.h>
 #include <sqlite3.h>
 #include <zmq.h>
@@ -246,6 +248,41 @@ static json_t *s_wrong_value(const char *type)
     if (strcmp(type, "bool") == 0)
         return json_string("true");
     return json_string("1");
+}
+
+//  Started from a shell with a low soft fd limit, bittend raises it to the hard one (each EA
+//  holds fds) and logs both; the test process keeps its own limits.
+static void test_the_soft_fd_limit_is_raised_to_the_hard_one_and_logged(void **state)
+{
+    struct rlimit was, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+    if (was.rlim_max < 512)
+        skip(); /* nothing to raise into */
+    low = was;
+    low.rlim_cur = 256; /* the daemon inherits it */
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    bt_daemon_t d;
+    int started = bt_daemon_start(&d, NULL, NULL);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+    assert_int_equal(started, 0);
+    char line[128];
+    snprintf(line, sizeof line, "process.nofile soft=%llu hard=%llu was=256",
+             (unsigned long long)was.rlim_max, (unsigned long long)was.rlim_max);
+    assert_true(bt_log_contains(&d, line, 5000));
+    char path[64], text[4096] = "";
+    snprintf(path, sizeof path, "/proc/%d/limits", (int)d.pid);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *row = strstr(text, "Max open files");
+    assert_non_null(row);
+    unsigned long long soft = 0, hard = 0;
+    assert_int_equal(sscanf(row + strlen("Max open files"), "%llu %llu", &soft, &hard), 2);
+    assert_true(soft == hard && hard == (unsigned long long)was.rlim_max);
+    assert_int_equal(bt_daemon_stop(&d, NULL), 0);
+    bt_daemon_cleanup(&d);
 }
 
 static void test_every_command_refuses_wrong_types_unknown_and_missing_fields(void **state)
@@ -541,13 +578,17 @@ static void test_a_subscription_flood_is_bounded_and_never_blocks_a_fire(void **
     assert_true(bt_json_int(st, "events.refused") >= 1);
     json_decref(st);
     assert_true(bt_log_contains(&e.d, "channel=events reason=EVENTS_SUBSCRIPTIONS_FULL", 1000));
-    //  Memory stays bounded while the flood goes on: without the bound it grew by 155 MB
-    //  here and on with every subscription; with it, it levels off (1-75 MB seen: what
-    //  malloc keeps of the first burst). The limit is loose: no machine-speed dependence.
+    //  Memory stays bounded while the flood goes on. libzmq's I/O thread files a peer's
+    //  subscriptions into its trie before the loop counts them, so how much of the junk set is
+    //  in memory when the cut comes depends on the scheduler: 1-75 MB usually, and the whole
+    //  set (~158 MB: 50,000 distinct 100-byte topics, a trie node per byte) when the I/O thread
+    //  got there first (seen 1 run in 4 on a quiet machine). The bound is what stops it going
+    //  past one set (without it the trie keeps every subscription of every connection). So:
+    //  under two whole sets, whatever the scheduler did.
     long grown_mb = (s_rss_kb(e.d.pid) - rss_before) / 1024;
     fprintf(stderr, "daemon RSS grew %ld MB under the flood\n", grown_mb);
 #if !S_ASAN
-    assert_true(grown_mb < 120); /* ASan's quarantine keeps freed memory: no RSS bound there */
+    assert_true(grown_mb < 320); /* ASan's quarantine keeps freed memory: no RSS bound there */
 #endif
 
     //  Junk gone: the real subscriber (reconnected by libzmq) hears events again.
@@ -572,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_second_daemon_on_the_same_state_dir_refuses_naming_the_holder),
         cmocka_unit_test(test_a_locked_database_refuses_the_fire_store_busy_and_the_loop_answers),
         cmocka_unit_test(test_a_file_size_limit_fails_the_write_not_the_daemon),
+        cmocka_unit_test(test_the_soft_fd_limit_is_raised_to_the_hard_one_and_logged),
         cmocka_unit_test(test_every_command_refuses_wrong_types_unknown_and_missing_fields),
         cmocka_unit_test(test_acting_commands_need_the_operator_token_reading_does_not),
         cmocka_unit_test(test_without_a_token_file_tcp_control_is_read_only_and_ipc_is_0660),
