@@ -84,6 +84,10 @@ int bb_daemon_start(bb_daemon_t *d, const char *bittend, const char *extra_zpl,
         fputs(extra_zpl, f);
     fclose(f);
     d->zctx = zmq_ctx_new();
+    //  libzmq's default is 1,023 sockets per context: a bench with one EA socket per account
+    //  past that got NULL sockets (bench_fire at 2,000 accounts stalled on its 1,022nd fire).
+    if (d->zctx)
+        zmq_ctx_set(d->zctx, ZMQ_MAX_SOCKETS, 65536);
 
     const char *argv[64] = {bittend, "--config", d->cfg_path};
     int n = 3;

@@ -190,6 +190,11 @@ int main(int argc, char **argv)
         char id[64], hello[256];
         snprintf(id, sizeof id, "bench_acct_%05d", i);
         dealers[i] = zmq_socket(d.zctx, ZMQ_DEALER);
+        if (!dealers[i]) {
+            fprintf(stderr, "bench_fire: EA socket %d of %d: %s\n", i, accounts,
+                    zmq_strerror(zmq_errno()));
+            return 2;
+        }
         zmq_setsockopt(dealers[i], ZMQ_LINGER, &zero, sizeof zero);
         zmq_setsockopt(dealers[i], ZMQ_ROUTING_ID, id, strlen(id));
         zmq_connect(dealers[i], d.router);
