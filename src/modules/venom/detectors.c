@@ -110,20 +110,26 @@ venom_detection_t venom_detect_fair_value_gap(const venom_params_t *p, const ven
     if (first < 2)
         first = 2;
     for (long k = n - 2; k >= first; k--) {
-        double body = venom_body_ratio(&c[k - 1]);
-        if (!s_at_least(body, p->fvg.middle_body_min))
-            continue;
+        /* the tests in order of cost (all must hold): cur's close inside, the body, the gap,
+         * then the walk for a fill */
+        double body = NAN;
         for (int dir = 0; dir < 2; dir++) {
             bool bull = dir == 0;
             double bottom = bull ? c[k - 2].high : c[k].high;
             double top = bull ? c[k].low : c[k - 2].low;
+            if (cur->close < bottom || cur->close > top)
+                continue;
+            if (isnan(body))
+                body = venom_body_ratio(&c[k - 1]);
+            if (!s_at_least(body, p->fvg.middle_body_min))
+                break; /* the same middle candle for both directions */
             double gap = (top - bottom) / in->pip;
             if (!(gap > 0.0) || !s_at_least(gap, min_gap))
                 continue;
             bool filled = false;
             for (long j = k + 1; j < n && !filled; j++)
                 filled = bull ? c[j].low <= bottom : c[j].high >= top;
-            if (filled || cur->close < bottom || cur->close > top)
+            if (filled)
                 continue;
             d.fired = true;
             d.direction = bull ? VENOM_BUY : VENOM_SELL;
@@ -182,16 +188,19 @@ venom_detection_t venom_detect_order_block(const venom_params_t *p, const venom_
     const bitten_candle_t *cur = &in->c[in->n - 1];
     for (int dir = 0; dir < 2; dir++) {
         bool bull = dir == 0;
+        /* cur's wick first: it needs no block, and the search is the detector's cost */
+        double wick = bull ? venom_lower_wick_ratio(cur) : venom_upper_wick_ratio(cur);
+        if (!s_at_least(wick, p->obb.wick_min))
+            continue;
         long b;
         double impulse;
         if (!s_find_block(p, in, bull, &b, &impulse))
             continue;
         const bitten_candle_t *blk = &in->c[b];
-        double wick = bull ? venom_lower_wick_ratio(cur) : venom_upper_wick_ratio(cur);
         bool into = bull ? cur->low <= blk->high && cur->low >= blk->low
                          : cur->high >= blk->low && cur->high <= blk->high;
         bool out = bull ? cur->close > blk->high : cur->close < blk->low;
-        if (!into || !out || !s_at_least(wick, p->obb.wick_min))
+        if (!into || !out)
             continue;
         d.fired = true;
         d.direction = bull ? VENOM_BUY : VENOM_SELL;
@@ -255,6 +264,9 @@ venom_detection_t venom_detect_momentum_burst(const venom_params_t *p, const ven
     if (p->mb.window < 1 || in->n < (size_t)p->mb.window + 1 || !isfinite(in->a))
         return d;
     const bitten_candle_t *cur = &in->c[in->n - 1];
+    double body = venom_body_ratio(cur); /* cur's own test first: the window loop is the cost */
+    if (!s_at_least(body, p->mb.body_min))
+        return d;
     const bitten_candle_t *w = &in->c[in->n - 1 - (size_t)p->mb.window];
     double hi = w[0].high, lo = w[0].low, ranges = 0.0;
     for (int i = 0; i < p->mb.window; i++) {
@@ -268,8 +280,7 @@ venom_detection_t venom_detect_momentum_burst(const venom_params_t *p, const ven
         !(mean_range > 0.0))
         return d;
     double ratio = (cur->high - cur->low) / mean_range;
-    double body = venom_body_ratio(cur);
-    if (!s_at_least(ratio, p->mb.range_ratio_min) || !s_at_least(body, p->mb.body_min))
+    if (!s_at_least(ratio, p->mb.range_ratio_min))
         return d;
     double up = (cur->close - hi) / in->pip, down = (lo - cur->close) / in->pip;
     double slope = in->ema_mid - in->ema_mid_prev;
