@@ -11,10 +11,10 @@
 #define S_M15_MS 900000
 
 /*  Closed candles, oldest first, at most cap (the oldest drops out). c[0 .. n) sits inside
- *  base[0 .. cap + cap / 4 + 2): dropping the oldest moves c forward (O(1)), and c is moved
- *  back to base only when the room after it is used up (once per cap / 4 drops). c[n] is always a spare
- *  slot, so closed + forming can be handed out contiguous without a copy. version counts the
- *  changes. */
+ *  base[0 .. 2 cap + 2): dropping the oldest moves c forward (O(1)), and c is moved back to
+ *  base only when the room after it is used up (once per cap drops: one candle copied per
+ *  drop). c[n] is always a spare slot, so closed + forming can be handed out contiguous
+ *  without a copy. version counts the changes. */
 typedef struct {
     bitten_candle_t *base, *c;
     size_t n, cap, alloc;
@@ -42,7 +42,7 @@ static bitten_ms_t s_floor(bitten_ms_t t, bitten_ms_t size)
 static int s_ring_init(s_ring_t *r, size_t cap)
 {
     r->cap = cap ? cap : 1;
-    r->alloc = r->cap + r->cap / 4 + 2;
+    r->alloc = 2 * r->cap + 2;
     r->base = r->c = calloc(r->alloc, sizeof *r->c);
     r->n = 0;
     r->version = 0;
