@@ -15,15 +15,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef double s_v2_t __attribute__((vector_size(16))); /* two lanes, IEEE ops per lane */
+/*  Four lanes, IEEE ops per lane (no contraction: ISO C11): the same bits at any width. The
+ *  steps are built twice (target_clones): AVX where the CPU has it (one 256-bit op for four
+ *  chains), else SSE2 (two 128-bit ops); the loader picks one at start. */
+typedef double s_v4_t __attribute__((vector_size(32)));
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define S_WIDE_STEPS __attribute__((target_clones("avx", "default")))
+#endif
+#endif
+#ifndef S_WIDE_STEPS
+#define S_WIDE_STEPS
+#endif
 
 /*  The distinct chains of one indicator, ordered by window start: group j serves the starts
  *  lo[j] .. lo[j + 1] - 1 (the last one up to `last`). EMA: a = value, b = value before the
  *  last step (NAN right after the seed). RSI: a = gain, b = loss. Live groups sit at
  *  [off, off + k) of arrays of `alloc`. */
 typedef struct {
-    int period;   /* < 1: never defined */
-    double alpha; /* EMA */
+    int period;     /* < 1: never defined */
+    double alpha;   /* EMA */
+    bool keep_prev; /* EMA: b is read (the mid EMA's previous value); else b stays NAN */
     size_t off, k, alloc;
     uint64_t last;    /* newest start with a chain */
     uint64_t appends; /* candles stepped in, for the merge pass */
@@ -38,10 +50,11 @@ struct venom_trend_chains {
     uint64_t epoch, first, end; /* the series the chains are at: candles [first, end) */
 };
 
-static int s_chains_init(s_chains_t *s, int period, size_t cap)
+static int s_chains_init(s_chains_t *s, int period, bool keep_prev, size_t cap)
 {
     memset(s, 0, sizeof *s);
     s->period = period;
+    s->keep_prev = keep_prev;
     s->alpha = 2.0 / (period + 1.0); /* s_alpha of indicators.c */
     s->alloc = cap + cap / 4 + 2;    /* groups <= cap: re-based once per >= cap / 4 drops */
     s->lo = malloc(s->alloc * sizeof *s->lo);
@@ -64,10 +77,10 @@ venom_trend_chains_t *venom_trend_chains_new(size_t cap, int ema_fast, int ema_m
     if (!self)
         return NULL;
     self->cap = cap ? cap : 1;
-    if (s_chains_init(&self->fast, ema_fast, self->cap) ||
-        s_chains_init(&self->mid, ema_mid, self->cap) ||
-        s_chains_init(&self->slow, ema_slow, self->cap) ||
-        s_chains_init(&self->rsi, rsi_period, self->cap)) {
+    if (s_chains_init(&self->fast, ema_fast, false, self->cap) ||
+        s_chains_init(&self->mid, ema_mid, true, self->cap) ||
+        s_chains_init(&self->slow, ema_slow, false, self->cap) ||
+        s_chains_init(&self->rsi, rsi_period, true, self->cap)) {
         venom_trend_chains_destroy(&self);
         return NULL;
     }
@@ -161,36 +174,42 @@ static void s_merge(s_chains_t *s)
     s->k = w;
 }
 
-/*  venom_ema's step on every chain: alpha * close + (1 - alpha) * ema, prev kept in b. */
-static void s_step_ema(s_chains_t *s, double close)
+/*  venom_ema's step on every chain: alpha * close + (1 - alpha) * ema. The value before the
+ *  step goes to b only where it is read: an EMA's state is its value alone, so chains with
+ *  equal values merge (b NAN in both) one step earlier, which changes no value. */
+S_WIDE_STEPS static void s_step_ema(s_chains_t *s, double close)
 {
     double *restrict a = s->a + s->off, *restrict b = s->b + s->off;
     const double ax = s->alpha * close, om = 1.0 - s->alpha;
-    const s_v2_t vax = {ax, ax}, vom = {om, om};
+    const s_v4_t vax = {ax, ax, ax, ax}, vom = {om, om, om, om};
+    const bool keep = s->keep_prev;
     size_t j = 0, k = s->k;
-    for (; j + 2 <= k; j += 2) {
-        s_v2_t v;
+    for (; j + 4 <= k; j += 4) {
+        s_v4_t v;
         memcpy(&v, a + j, sizeof v);
-        memcpy(b + j, &v, sizeof v);
+        if (keep)
+            memcpy(b + j, &v, sizeof v);
         v = vax + vom * v;
         memcpy(a + j, &v, sizeof v);
     }
     for (; j < k; j++) {
-        b[j] = a[j];
+        if (keep)
+            b[j] = a[j];
         a[j] = ax + om * a[j];
     }
 }
 
 /*  s_rsi_step on every chain: (avg * (period - 1) + move) / period, for gain and loss. */
-static void s_step_rsi(s_chains_t *s, double d)
+S_WIDE_STEPS static void s_step_rsi(s_chains_t *s, double d)
 {
     double *restrict g = s->a + s->off, *restrict l = s->b + s->off;
     const double up = d > 0 ? d : 0.0, dn = d < 0 ? -d : 0.0;
     const double pm1 = s->period - 1, pd = s->period;
-    const s_v2_t vup = {up, up}, vdn = {dn, dn}, vpm1 = {pm1, pm1}, vpd = {pd, pd};
+    const s_v4_t vup = {up, up, up, up}, vdn = {dn, dn, dn, dn};
+    const s_v4_t vpm1 = {pm1, pm1, pm1, pm1}, vpd = {pd, pd, pd, pd};
     size_t j = 0, k = s->k;
-    for (; j + 2 <= k; j += 2) {
-        s_v2_t vg, vl;
+    for (; j + 4 <= k; j += 4) {
+        s_v4_t vg, vl;
         memcpy(&vg, g + j, sizeof vg);
         memcpy(&vl, l + j, sizeof vl);
         vg = (vg * vpm1 + vup) / vpd;
