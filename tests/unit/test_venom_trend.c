@@ -237,14 +237,18 @@ static void test_carried_atr_and_swings_equal_the_plain_ones(void **state)
     const int params[][3] = {{2, 20, 2}, {1, 1, 0}, {3, 64, 0}, {2, 5, 9}, {1, 64, 3}};
     for (size_t k = 0; k < sizeof params / sizeof params[0]; k++) {
         int side = params[k][0], lookback = params[k][1], skip = params[k][2];
-        for (size_t closed = 0; closed + 1 < N; closed++) {
+        for (size_t at = 0; at < 2 * (N - 1); at++) {
+            /* closed first (the forming bar's prefix then reuses its tests), or forming first */
+            size_t closed = at / 2;
+            bool forming_first = at % 2;
             venom_swing_carry_t sk;
             venom_swing_carry(&sk, closed, side, lookback, skip);
             /* filled while another bar was forming: what it keeps must not depend on it */
             bitten_candle_t forming = c[closed];
             for (int round = 0; round < 2; round++) {
                 c[closed] = round == 0 ? c[N - 1] : forming;
-                for (size_t n = closed; n <= closed + 1; n++) {
+                for (size_t m = 0; m < 2; m++) {
+                    size_t n = forming_first ? closed + 1 - m : closed + m;
                     venom_swings_t got, want;
                     memset(&got, 0, sizeof got);
                     memset(&want, 0, sizeof want);

@@ -295,21 +295,30 @@ static bool s_swing_range(size_t n, int side, int lookback, int skip, long *firs
 }
 
 /*  venom_swings' loop over the candidates from .. to, continuing *out. */
+/*  Candidate ci with test result f, appended to *out. */
+static void s_swings_add(venom_swings_t *out, const bitten_candle_t *ci, unsigned f)
+{
+    if ((f & S_SWING_HIGH) && out->n_highs < VENOM_SWINGS_MAX) {
+        out->highs[out->n_highs++] = ci->high;
+        if (isnan(out->highest) || ci->high > out->highest)
+            out->highest = ci->high;
+    }
+    if ((f & S_SWING_LOW) && out->n_lows < VENOM_SWINGS_MAX) {
+        out->lows[out->n_lows++] = ci->low;
+        if (isnan(out->lowest) || ci->low < out->lowest)
+            out->lowest = ci->low;
+    }
+}
+
+/*  ... each test kept in tests[i - from] when tests is not NULL. */
 static void s_swings_collect(const bitten_candle_t *c, long from, long to, int side,
-                             venom_swings_t *out)
+                             venom_swings_t *out, unsigned char *tests)
 {
     for (long i = from; i <= to; i++) {
         unsigned f = s_swing_test(c, i, side);
-        if ((f & S_SWING_HIGH) && out->n_highs < VENOM_SWINGS_MAX) {
-            out->highs[out->n_highs++] = c[i].high;
-            if (isnan(out->highest) || c[i].high > out->highest)
-                out->highest = c[i].high;
-        }
-        if ((f & S_SWING_LOW) && out->n_lows < VENOM_SWINGS_MAX) {
-            out->lows[out->n_lows++] = c[i].low;
-            if (isnan(out->lowest) || c[i].low < out->lowest)
-                out->lowest = c[i].low;
-        }
+        if (tests)
+            tests[i - from] = (unsigned char)f;
+        s_swings_add(out, &c[i], f);
     }
 }
 
@@ -337,7 +346,7 @@ void venom_swing_carry(venom_swing_carry_t *k, size_t closed, int side, int look
     k->side = side;
     k->lookback = lookback;
     k->skip = skip;
-    k->has_closed = k->has_next = false;
+    k->has_closed = k->has_next = k->has_tests = false;
 }
 
 void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, int skip,
@@ -346,7 +355,7 @@ void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, in
     s_swings_empty(out);
     long first, last;
     if (s_swing_range(n, side, lookback, skip, &first, &last))
-        s_swings_collect(c, first, last, side, out);
+        s_swings_collect(c, first, last, side, out, NULL);
 }
 
 void venom_swings_carried(venom_swing_carry_t *k, const bitten_candle_t *c, size_t n, int side,
@@ -358,7 +367,13 @@ void venom_swings_carried(venom_swing_carry_t *k, const bitten_candle_t *c, size
                s_swing_range(n, side, lookback, skip, &first, &last);
     if (use && n == k->closed) {
         if (!k->has_closed) {
-            venom_swings(c, n, side, lookback, skip, &k->at_closed);
+            /* venom_swings, its tests kept for the next prefix */
+            k->has_tests = last - first + 1 <= VENOM_SWING_TESTS_MAX;
+            k->tests_first = first;
+            k->tests_last = last;
+            s_swings_empty(&k->at_closed);
+            s_swings_collect(c, first, last, side, &k->at_closed,
+                             k->has_tests ? k->tests : NULL);
             k->has_closed = true;
         }
         s_swings_copy(out, &k->at_closed);
@@ -367,11 +382,15 @@ void venom_swings_carried(venom_swing_carry_t *k, const bitten_candle_t *c, size
         long upto = last < (long)k->closed - 1 - side ? last : (long)k->closed - 1 - side;
         if (!k->has_next) {
             s_swings_empty(&k->next_prefix);
-            s_swings_collect(c, first, upto, side, &k->next_prefix);
+            if (k->has_tests && first >= k->tests_first && upto <= k->tests_last)
+                for (long i = first; i <= upto; i++)
+                    s_swings_add(&k->next_prefix, &c[i], k->tests[i - k->tests_first]);
+            else
+                s_swings_collect(c, first, upto, side, &k->next_prefix, NULL);
             k->has_next = true;
         }
         s_swings_copy(out, &k->next_prefix);
-        s_swings_collect(c, upto + 1 > first ? upto + 1 : first, last, side, out);
+        s_swings_collect(c, upto + 1 > first ? upto + 1 : first, last, side, out, NULL);
     } else {
         venom_swings(c, n, side, lookback, skip, out);
     }

@@ -285,14 +285,18 @@ void venom_swings(const bitten_candle_t *c, size_t n, int side, int lookback, in
 
 /*  venom_swings over c[0 .. closed), and over c[0 .. closed + 1) as far as its tests need no
  *  bar past the closed ones: each made on first use and kept while the closed candles stay
- *  (venom_swing_carry starts them over). _carried is venom_swings bit for bit (for another n
- *  or other parameters, or k NULL, it is venom_swings). */
+ *  (venom_swing_carry starts them over); the second takes its tests from the first's when it
+ *  was made before (they read the same closed bars). _carried is venom_swings bit for bit
+ *  (for another n or other parameters, or k NULL, it is venom_swings). */
+#define VENOM_SWING_TESTS_MAX 64 /* tests kept (venom.swing_lookback's bound) */
 typedef struct {
     size_t closed;
     int side, lookback, skip;
-    bool has_closed, has_next;
+    bool has_closed, has_next, has_tests;
     venom_swings_t at_closed;   /* venom_swings(c, closed) */
     venom_swings_t next_prefix; /* venom_swings(c, closed + 1) over its all-closed tests */
+    long tests_first, tests_last; /* at_closed's candidates, and each one's swing test */
+    unsigned char tests[VENOM_SWING_TESTS_MAX];
 } venom_swing_carry_t;
 
 void venom_swing_carry(venom_swing_carry_t *k, size_t closed, int side, int lookback, int skip);
