@@ -771,7 +771,8 @@ int venom_engine_on_tick(venom_engine_t *self, const bitten_tick_t *tick, venom_
     st->last_price = mid;
     double spread = s_tick_spread_pips(&st->sym, tick);
     st->spreads[st->spread_next] = spread;
-    st->spread_next = (st->spread_next + 1) % (size_t)self->p.spread_ring;
+    if (++st->spread_next >= (size_t)self->p.spread_ring) /* no division per tick */
+        st->spread_next = 0;
     if (st->spread_count < (size_t)self->p.spread_ring)
         st->spread_count++;
     if (reason)

@@ -406,7 +406,9 @@ venom_session_t venom_session_at(const venom_params_t *p, bitten_ms_t t)
     venom_session_t best = VENOM_SESSION_ASIAN;
     long best_since = day_hours;
     for (int s = 0; s < VENOM_SESSION_COUNT; s++) {
-        long since = (long)((h - p->session_start_hour[s]) % day_hours + day_hours) % day_hours;
+        long since = (long)((h - p->session_start_hour[s]) % day_hours); /* into [0, 24) */
+        if (since < 0)
+            since += day_hours;
         if (since < best_since) {
             best_since = since;
             best = (venom_session_t)s;
