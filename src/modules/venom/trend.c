@@ -17,11 +17,14 @@
 
 /*  Four lanes, IEEE ops per lane (no contraction: ISO C11): the same bits at any width. The
  *  steps are built twice (target_clones): AVX where the CPU has it (one 256-bit op for four
- *  chains), else SSE2 (two 128-bit ops); the loader picks one at start. */
+ *  chains), else SSE2 (two 128-bit ops); the loader picks one at start. -DS_WIDE_STEPS=
+ *  builds the SSE2 steps only (to check that they give the same bits). */
 typedef double s_v4_t __attribute__((vector_size(32)));
+#ifndef S_WIDE_STEPS
 #if defined(__x86_64__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
 #define S_WIDE_STEPS __attribute__((target_clones("avx", "default")))
+#endif
 #endif
 #endif
 #ifndef S_WIDE_STEPS
