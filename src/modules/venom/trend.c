@@ -185,21 +185,17 @@ S_WIDE_STEPS static void s_step_ema(s_chains_t *s, double close)
     double *restrict a = s->a + s->off, *restrict b = s->b + s->off;
     const double ax = s->alpha * close, om = 1.0 - s->alpha;
     const s_v4_t vax = {ax, ax, ax, ax}, vom = {om, om, om, om};
-    const bool keep = s->keep_prev;
     size_t j = 0, k = s->k;
+    if (s->keep_prev)
+        memcpy(b, a, k * sizeof *a);
     for (; j + 4 <= k; j += 4) {
         s_v4_t v;
         memcpy(&v, a + j, sizeof v);
-        if (keep)
-            memcpy(b + j, &v, sizeof v);
         v = vax + vom * v;
         memcpy(a + j, &v, sizeof v);
     }
-    for (; j < k; j++) {
-        if (keep)
-            b[j] = a[j];
+    for (; j < k; j++)
         a[j] = ax + om * a[j];
-    }
 }
 
 /*  s_rsi_step on every chain: (avg * (period - 1) + move) / period, for gain and loss. */
