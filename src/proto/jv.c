@@ -141,6 +141,18 @@ static int s_from_tree(const json_t *v, uint32_t at)
     }
 }
 
+//  Once the array stops growing, each container points at its members (the readers then need
+//  no lookup of the thread's array). Members always follow their container.
+static const proto_jv_t *s_link(uint32_t top)
+{
+    proto_jv_t *nodes = proto_jv_nodes();
+    size_t used = proto_jv_used();
+    for (size_t i = top; i < used; i++)
+        if (nodes[i].type == PROTO_JV_ARRAY || nodes[i].type == PROTO_JV_OBJECT)
+            nodes[i].u.kids = nodes + nodes[i].u.first;
+    return nodes + top;
+}
+
 static int s_fallback(const char *data, size_t len, const proto_jv_t **root, json_error_t *je)
 {
     s_state.stats.fallback++;
@@ -158,11 +170,12 @@ static int s_fallback(const char *data, size_t len, const proto_jv_t **root, jso
     int64_t top = proto_jv_reserve(1);
     if (top < 0 || s_from_tree(s_state.tree, (uint32_t)top) != 0)
         return -2;
-    *root = proto_jv_nodes() + top;
+    *root = s_link((uint32_t)top);
     return 0;
 }
 
 /* ---------------------------------------------------------------- the entry */
+
 
 static void s_trim(void)
 {
@@ -183,7 +196,7 @@ int proto_jv_parse(const char *data, size_t len, const proto_jv_t **root, json_e
     int rc = proto_jv_simd_build(data, len, &top);
     if (rc == 0) {
         s_state.stats.fast++;
-        *root = proto_jv_nodes() + top;
+        *root = s_link(top);
         return 0;
     }
     return s_fallback(data, len, root, je);

@@ -33,7 +33,8 @@ typedef struct {
         int64_t i;     /* INTEGER */
         double d;      /* REAL */
         const char *s; /* STRING */
-        uint32_t first; /* ARRAY, OBJECT: index of the first member */
+        uint32_t first; /* ARRAY, OBJECT while the array is built: the first member's index */
+        const void *kids; /* ARRAY, OBJECT once parsed: the first member */
     } u;
     uint32_t key_len;
     uint32_t len; /* STRING: bytes; ARRAY, OBJECT: members */
@@ -68,6 +69,8 @@ proto_jv_stats_t proto_jv_stats(void);
 proto_jv_t *proto_jv_nodes(void);
 /*  Reserves n consecutive zeroed values; returns the first's index or -1 (out of memory). */
 int64_t proto_jv_reserve(size_t n);
+/*  How many values the array holds. */
+size_t proto_jv_used(void);
 /*  Empties the array (and gives back an outsized one). */
 void proto_jv_reset(void);
 
@@ -78,9 +81,10 @@ int proto_jv_simd_build(const char *data, size_t len, uint32_t *root_index);
 
 /* ---------------------------------------------------------------- readers (jansson-like) */
 
+/*  Member i of a container of a finished parse. */
 static inline const proto_jv_t *proto_jv_at(const proto_jv_t *v, size_t i)
 {
-    return proto_jv_nodes() + v->u.first + i;
+    return (const proto_jv_t *)v->u.kids + i;
 }
 
 static inline bool proto_jv_is_null(const proto_jv_t *v)
@@ -162,7 +166,7 @@ static inline const proto_jv_t *proto_jv_get(const proto_jv_t *v, const char *ke
     size_t n = strlen(key);
     const proto_jv_t *m = proto_jv_at(v, 0);
     for (uint32_t i = v->len; i-- > 0;)
-        if (m[i].key_len == n && memcmp(m[i].key, key, n) == 0)
+        if (m[i].key_len == n && m[i].key[0] == key[0] && memcmp(m[i].key, key, n) == 0)
             return &m[i];
     return NULL;
 }

@@ -156,6 +156,11 @@ extern "C" int64_t proto_jv_reserve(size_t n)
     return static_cast<int64_t>(first);
 }
 
+extern "C" size_t proto_jv_used(void)
+{
+    return nodes.used;
+}
+
 extern "C" void proto_jv_reset(void)
 {
     nodes.used = 0;
