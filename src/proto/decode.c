@@ -1,5 +1,5 @@
 /*  decode.c: one JSON frame -> a validated bitten_frame_t, field by field.
- *  Every refusal names a reason code and the field at fault; only jansson allocates. */
+ *  Every refusal names a reason code and the field at fault; the parse is jv.h's. */
 
 #include <float.h>
 #include <jansson.h>
@@ -7,13 +7,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bitten/dialect.h"
 #include "bitten/proto.h"
+#include "proto/jv.h"
 #include "proto_internal.h"
 
 /*  Accepted values. Wide enough for any real account, narrow enough to catch garbage
@@ -90,14 +90,14 @@ static const s_rules_t S_RULES[BITTEN_DIALECT_COUNT_] = {
 
 /*  Where fields are read from, and how to name them in an error. */
 typedef struct {
-    const json_t *obj;
+    const proto_jv_t *obj;
     const char *prefix; /* "", "account." or "candles[3]." */
     int utc_offset_s;   /* MT5 server time = UTC + this */
     bitten_decode_error_t *err;
     const s_rules_t *rules;
     bitten_frame_t *frame; /* for flags */
     const char *hit_key;   /* s_pick found this key in obj already: its value is hit */
-    const json_t *hit;
+    const proto_jv_t *hit;
 } s_ctx_t;
 
 /* ---------------------------------------------------------------- errors */
@@ -224,27 +224,27 @@ static int s_parse_failure(const s_ctx_t *c, const char *data, size_t len, const
 
 /*  Each reader writes its default when the field is absent and returns 0 or -1 (err set). */
 
-static const json_t *s_lookup(const s_ctx_t *c, const char *key)
+static const proto_jv_t *s_lookup(const s_ctx_t *c, const char *key)
 {
-    const json_t *v = c->hit_key != NULL && strcmp(c->hit_key, key) == 0
+    const proto_jv_t *v = c->hit_key != NULL && strcmp(c->hit_key, key) == 0
                           ? c->hit
-                          : json_object_get(c->obj, key);
-    return json_is_null(v) ? NULL : v;
+                          : proto_jv_get(c->obj, key);
+    return proto_jv_is_null(v) ? NULL : v;
 }
 
 /*  A string of at most cap - 1 bytes copied into dst. */
 static int s_str(const s_ctx_t *c, const char *key, bool required, char *dst, size_t cap)
 {
     dst[0] = '\0';
-    const json_t *v = s_lookup(c, key);
+    const proto_jv_t *v = s_lookup(c, key);
     if (v == NULL)
         return s_absent(c, key, required);
-    if (!json_is_string(v))
+    if (!proto_jv_is_string(v))
         return s_fail(c, BITTEN_R_WRONG_TYPE, key, "expected string");
-    size_t n = json_string_length(v);
+    size_t n = proto_jv_string_length(v);
     if (n >= cap)
         return s_fail(c, BITTEN_R_STRING_TOO_LONG, key, "%zu bytes > %zu", n, cap - 1);
-    memcpy(dst, json_string_value(v), n + 1);
+    memcpy(dst, proto_jv_string(v), n + 1);
     return 0;
 }
 
@@ -253,13 +253,13 @@ static int s_str(const s_ctx_t *c, const char *key, bool required, char *dst, si
 static int s_text(const s_ctx_t *c, const char *key, bool required, char *dst, size_t cap)
 {
     dst[0] = '\0';
-    const json_t *v = s_lookup(c, key);
+    const proto_jv_t *v = s_lookup(c, key);
     if (v == NULL)
         return s_absent(c, key, required);
-    if (!json_is_string(v))
+    if (!proto_jv_is_string(v))
         return s_fail(c, BITTEN_R_WRONG_TYPE, key, "expected string");
-    size_t n = json_string_length(v);
-    const char *text = json_string_value(v);
+    size_t n = proto_jv_string_length(v);
+    const char *text = proto_jv_string(v);
     if (n >= cap) {
         n = cap - 1;
         while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
@@ -332,12 +332,12 @@ static int s_num(const s_ctx_t *c, const char *key, bool required, const s_range
     *out = 0.0;
     if (has != NULL)
         *has = false;
-    const json_t *v = s_lookup(c, key);
+    const proto_jv_t *v = s_lookup(c, key);
     if (v == NULL)
         return s_absent(c, key, required);
-    if (!json_is_number(v))
+    if (!proto_jv_is_number(v))
         return s_fail(c, BITTEN_R_WRONG_TYPE, key, "expected number");
-    double d = json_number_value(v);
+    double d = proto_jv_number(v);
     if (!isfinite(d))
         return s_fail(c, BITTEN_R_NOT_FINITE, key, "not finite");
     if (!s_in_range(r, d))
@@ -365,14 +365,14 @@ static int s_int(const s_ctx_t *c, const char *key, bool required, const s_irang
     *out = 0;
     if (has != NULL)
         *has = false;
-    const json_t *v = s_lookup(c, key);
+    const proto_jv_t *v = s_lookup(c, key);
     if (v == NULL)
         return s_absent(c, key, required);
     int64_t i;
-    if (json_is_integer(v)) {
-        i = json_integer_value(v);
-    } else if (json_is_real(v)) {
-        double d = json_real_value(v);
+    if (proto_jv_is_integer(v)) {
+        i = proto_jv_integer(v);
+    } else if (proto_jv_is_real(v)) {
+        double d = proto_jv_real(v);
         if (!isfinite(d))
             return s_fail(c, BITTEN_R_NOT_FINITE, key, "not finite");
         if (d != trunc(d))
@@ -410,16 +410,16 @@ static int s_ticket(const s_ctx_t *c, const char *key, int64_t *out, bool *has)
 static int s_time(const s_ctx_t *c, const char *key, bool required, bitten_ms_t *out)
 {
     *out = 0;
-    const json_t *v = s_lookup(c, key);
+    const proto_jv_t *v = s_lookup(c, key);
     if (v == NULL)
         return s_absent(c, key, required);
     bitten_ms_t ms;
-    if (json_is_string(v))
-        ms = bitten_parse_time_str(json_string_value(v), c->utc_offset_s);
-    else if (json_is_number(v) && c->rules->server_int_time)
-        ms = bitten_time_from_epoch(json_number_value(v) - (double)c->utc_offset_s);
-    else if (json_is_number(v))
-        ms = bitten_time_from_epoch(json_number_value(v));
+    if (proto_jv_is_string(v))
+        ms = bitten_parse_time_str(proto_jv_string(v), c->utc_offset_s);
+    else if (proto_jv_is_number(v) && c->rules->server_int_time)
+        ms = bitten_time_from_epoch(proto_jv_number(v) - (double)c->utc_offset_s);
+    else if (proto_jv_is_number(v))
+        ms = bitten_time_from_epoch(proto_jv_number(v));
     else
         return s_fail(c, BITTEN_R_WRONG_TYPE, key, "expected time string or epoch seconds");
     if (ms < 0)
@@ -432,19 +432,19 @@ static int s_time(const s_ctx_t *c, const char *key, bool required, bitten_ms_t 
 /*  A required string naming one of names (any case); *out is its index. */
 static int s_enum(const s_ctx_t *c, const char *key, const char *const *names, int count, int *out)
 {
-    const json_t *v = s_lookup(c, key);
+    const proto_jv_t *v = s_lookup(c, key);
     if (v == NULL)
         return s_absent(c, key, true);
-    if (!json_is_string(v))
+    if (!proto_jv_is_string(v))
         return s_fail(c, BITTEN_R_WRONG_TYPE, key, "expected string");
     for (int i = 0; i < count; i++) {
-        if (s_ieq(json_string_value(v), names[i])) {
+        if (s_ieq(proto_jv_string(v), names[i])) {
             *out = i;
             return 0;
         }
     }
     return s_fail(c, BITTEN_R_BAD_FORMAT, key, "'%.40s' is not an accepted value",
-                  json_string_value(v));
+                  proto_jv_string(v));
 }
 
 /* ---------------------------------------------------------------- feedback frames */
@@ -454,7 +454,7 @@ static int s_enum(const s_ctx_t *c, const char *key, const char *const *names, i
 static const s_ctx_t *s_pick(const s_ctx_t *account, const s_ctx_t *top, const char *key,
                              s_ctx_t *scratch)
 {
-    const json_t *v = json_object_get(account->obj, key);
+    const proto_jv_t *v = proto_jv_get(account->obj, key);
     if (v == NULL && account->obj != top->obj)
         return top;
     *scratch = v != NULL ? *account : *top;
@@ -468,8 +468,8 @@ static int s_telemetry(const s_ctx_t *c, bitten_frame_t *out)
     bitten_telemetry_t *t = &out->u.telemetry;
     memset(t, 0, sizeof *t);
     s_ctx_t a = *c, k;
-    const json_t *account = s_lookup(c, "account");
-    if (account != NULL && !json_is_object(account))
+    const proto_jv_t *account = s_lookup(c, "account");
+    if (account != NULL && !proto_jv_is_object(account))
         return s_fail(c, BITTEN_R_WRONG_TYPE, "account", "expected object");
     if (account != NULL) {
         a.obj = account;
@@ -600,12 +600,12 @@ static int s_candle_fields(const s_ctx_t *e, bitten_candle_t *k)
 }
 
 /*  One element of the array named array; errors name it "array[i].field". */
-static int s_candle(const s_ctx_t *c, const char *array, const json_t *v, size_t i,
+static int s_candle(const s_ctx_t *c, const char *array, const proto_jv_t *v, size_t i,
                     bitten_candle_t *k)
 {
     char prefix[24];
     snprintf(prefix, sizeof prefix, "%s[%zu].", array, i);
-    if (!json_is_object(v)) {
+    if (!proto_jv_is_object(v)) {
         prefix[strlen(prefix) - 1] = '\0'; /* "candles[i]" names the element itself */
         return s_fail(c, BITTEN_R_WRONG_TYPE, prefix, "expected object");
     }
@@ -619,19 +619,19 @@ static int s_candle(const s_ctx_t *c, const char *array, const json_t *v, size_t
 static int s_candle_series(const s_ctx_t *c, const char *key, int timeframe_s,
                            bitten_candle_batch_t *b)
 {
-    const json_t *candles = s_lookup(c, key);
+    const proto_jv_t *candles = s_lookup(c, key);
     if (candles == NULL)
         return s_absent(c, key, true);
-    if (!json_is_array(candles))
+    if (!proto_jv_is_array(candles))
         return s_fail(c, BITTEN_R_WRONG_TYPE, key, "expected array");
     size_t first = b->series_count == 0 ? 0 : b->series[b->series_count - 1].first +
                                                   b->series[b->series_count - 1].count;
-    size_t n = json_array_size(candles);
+    size_t n = proto_jv_array_size(candles);
     if (n > BITTEN_BATCH_MAX - first)
         return s_fail(c, BITTEN_R_OUT_OF_RANGE, key, "%zu candles > %d", first + n,
                       BITTEN_BATCH_MAX);
     for (size_t i = 0; i < n; i++) {
-        if (s_candle(c, key, json_array_get(candles, i), i, &b->candles[first + i]) != 0)
+        if (s_candle(c, key, proto_jv_array_get(candles, i), i, &b->candles[first + i]) != 0)
             return -1;
     }
     b->series[b->series_count++] = (bitten_candle_series_t){timeframe_s, first, n};
@@ -938,7 +938,7 @@ static int s_evidence(const s_ctx_t *c, bitten_frame_t *out)
     if (s_id(c, "user_uuid", false, ev->user_uuid) ||
         s_id(c, "target_uuid", false, ev->target_uuid) || s_id(c, "node_id", false, ev->node_id))
         return -1;
-    if (ev->user_uuid[0] == '\0' && json_is_string(json_object_get(c->obj, "uuid")) &&
+    if (ev->user_uuid[0] == '\0' && proto_jv_is_string(proto_jv_get(c->obj, "uuid")) &&
         s_id(c, "uuid", false, ev->user_uuid) != 0)
         return -1;
     s_evidence_login(out);
@@ -1001,15 +1001,15 @@ static const s_route_t *s_find_route(bitten_dialect_t dialect, bitten_dir_t dir,
     return NULL;
 }
 
-static const char *s_json_kind(const json_t *v)
+static const char *s_json_kind(const proto_jv_t *v)
 {
-    switch (json_typeof(v)) {
-    case JSON_ARRAY:
+    switch (v->type) {
+    case PROTO_JV_ARRAY:
         return "an array";
-    case JSON_STRING:
+    case PROTO_JV_STRING:
         return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
+    case PROTO_JV_INTEGER:
+    case PROTO_JV_REAL:
         return "a number";
     default:
         return "a literal";
@@ -1027,20 +1027,20 @@ static void s_copy(char *dst, size_t cap, const char *src)
 static int s_decode_root(const s_ctx_t *c, bitten_dialect_t dialect, bitten_dir_t dir,
                          bitten_frame_t *out)
 {
-    if (!json_is_object(c->obj))
+    if (!proto_jv_is_object(c->obj))
         return s_fail(c, BITTEN_R_NOT_OBJECT, "", "top level is %s", s_json_kind(c->obj));
-    const json_t *type = json_object_get(c->obj, "type");
-    if (!json_is_string(type))
+    const proto_jv_t *type = proto_jv_get(c->obj, "type");
+    if (!proto_jv_is_string(type))
         return s_fail(c, BITTEN_R_MISSING_TYPE, "type", type ? "not a string" : "absent");
-    const s_route_t *route = s_find_route(dialect, dir, json_string_value(type));
+    const s_route_t *route = s_find_route(dialect, dir, proto_jv_string(type));
     if (route == NULL)
         return s_fail(c, BITTEN_R_UNKNOWN_TYPE, "type", "'%.40s' on the %s channel (%s)",
-                      json_string_value(type), dir == BITTEN_DIR_COMMAND ? "command" : "feedback",
+                      proto_jv_string(type), dir == BITTEN_DIR_COMMAND ? "command" : "feedback",
                       bitten_dialect_str(dialect));
     out->type = route->type;
     out->dir = dir;
     out->dialect = dialect;
-    s_copy(out->wire_type, sizeof out->wire_type, json_string_value(type));
+    s_copy(out->wire_type, sizeof out->wire_type, proto_jv_string(type));
     if (route->decode(c, out) != 0)
         return -1;
     if (dialect != BITTEN_DIALECT_CONTRACT)
@@ -1051,90 +1051,24 @@ static int s_decode_root(const s_ctx_t *c, bitten_dialect_t dialect, bitten_dir_
     return 0;
 }
 
-/* ---------------------------------------------------------------- per-frame arena */
-
-/*  jansson allocates every value, key and hash table of a frame and frees them all again at
- *  json_decref; malloc/free of those was ~20 % of a telemetry decode. While this thread
- *  parses a frame, jansson's allocations come from a per-thread bump arena that is reset
- *  when the frame's tree is freed; past the arena (a big candle_batch) they fall back to
- *  malloc. The hooks are process-wide (json_set_alloc_funcs), so they serve every other
- *  jansson user too: outside a parse (or on another thread) they are malloc and free, and
- *  free is a no-op only for addresses inside this thread's arena. Nothing of a parsed tree
- *  outlives s_decode_bytes (fields are copied into the frame struct). */
-#define S_ARENA_BYTES 32768
-
-typedef struct {
-    _Alignas(16) unsigned char buf[S_ARENA_BYTES];
-    size_t used;
-    bool on;
-    bool spilled; /* this parse took memory from malloc too: its tree must be json_decref'd */
-} s_arena_t;
-
-static _Thread_local s_arena_t s_arena;
-static pthread_once_t s_arena_once = PTHREAD_ONCE_INIT;
-
-static void *s_arena_malloc(size_t size)
-{
-    s_arena_t *a = &s_arena;
-    size_t need = (size + 15) & ~(size_t)15;
-    if (a->on && need >= size && need <= S_ARENA_BYTES - a->used) {
-        void *p = a->buf + a->used;
-        a->used += need;
-        return p;
-    }
-    if (a->on)
-        a->spilled = true;
-    return malloc(size);
-}
-
-static void s_arena_free(void *p)
-{
-    const unsigned char *b = p, *buf = s_arena.buf;
-    if (b >= buf && b < buf + S_ARENA_BYTES)
-        return; /* reclaimed all at once when the frame is done */
-    free(p);
-}
-
-static void s_arena_install(void)
-{
-    json_set_alloc_funcs(s_arena_malloc, s_arena_free);
-}
-
-static void s_arena_begin(void)
-{
-    pthread_once(&s_arena_once, s_arena_install);
-    s_arena.used = 0;
-    s_arena.on = true;
-    s_arena.spilled = false;
-}
-
-//  Frees the frame's tree and resets the arena. A tree that lives wholly in the arena needs
-//  no json_decref walk (it only calls s_arena_free, a no-op there): the reset frees it.
-static void s_arena_end(json_t *root)
-{
-    if (s_arena.spilled)
-        json_decref(root);
-    s_arena.on = false;
-    s_arena.used = 0;
-    s_arena.spilled = false;
-}
+/* ---------------------------------------------------------------- the parse */
 
 /*  Parses data (already valid for the dialect's charset) and decodes it. */
 static int s_decode_bytes(s_ctx_t *c, bitten_dialect_t dialect, bitten_dir_t dir,
                           const char *data, size_t len, bitten_frame_t *out)
 {
     json_error_t je;
-    /* DECODE_ANY so that "42" is NOT_OBJECT rather than BAD_JSON. Duplicate keys are not
-     * fatal: the last one wins, as in most JSON readers the EA side may be tested with. */
-    s_arena_begin();
-    json_t *root = json_loadb(data, len, JSON_DECODE_ANY, &je);
-    if (root == NULL) {
-        s_arena_end(NULL);
-        return s_parse_failure(c, data, len, &je);
+    const proto_jv_t *root;
+    int rc = proto_jv_parse(data, len, &root, &je);
+    if (rc == 0) {
+        c->obj = root;
+        rc = s_decode_root(c, dialect, dir, out);
+    } else if (rc == -2) {
+        rc = s_fail(c, BITTEN_R_INTERNAL, "", "out of memory parsing %zu bytes", len);
+    } else {
+        rc = s_parse_failure(c, data, len, &je);
     }
-    c->obj = root;
-    int rc = s_decode_root(c, dialect, dir, out);
-    s_arena_end(root);
+    proto_jv_done();
     return rc;
 }
 
@@ -1212,19 +1146,21 @@ int bitten_dialect_detect_decode(bitten_dir_t dir, const char *data, size_t len,
     /* Valid UTF-8: detection and every dialect's decode read these very bytes, so one tree
      * (DECODE_ANY, as s_decode_bytes parses) serves both. */
     json_error_t je;
-    s_arena_begin();
-    json_t *root = json_loadb(data, len, JSON_DECODE_ANY, &je);
+    const proto_jv_t *root = NULL;
+    int parsed = proto_jv_parse(data, len, &root, &je);
     *seen = proto_detect_tree(root);
     bitten_dialect_t d = pick(arg, seen, &o);
     s_ctx_t c;
     int rc = s_begin(&c, d, data, len, &o, out, err);
-    if (rc == 0 && root == NULL)
+    if (rc == 0 && parsed == -2)
+        rc = s_fail(&c, BITTEN_R_INTERNAL, "", "out of memory parsing %zu bytes", len);
+    else if (rc == 0 && parsed != 0)
         rc = s_parse_failure(&c, data, len, &je);
     else if (rc == 0) {
         c.obj = root;
         rc = s_decode_root(&c, d, dir, out);
     }
-    s_arena_end(root);
+    proto_jv_done();
     return rc;
 }
 

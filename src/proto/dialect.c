@@ -1,7 +1,6 @@
 /*  dialect.c: the EA dialects' names, charset repair, shape detection, the EAs' own JSON
  *  reader, broker symbol names and server time. Pure functions over plain structs. */
 
-#include <jansson.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -120,16 +119,16 @@ size_t bitten_cp1252_to_utf8(const char *in, size_t len, char *out, size_t cap)
 #define S_BIT(d) BITTEN_DIALECT_BIT(BITTEN_DIALECT_##d)
 #define S_V2 (S_BIT(V205) | S_BIT(V202))
 
-static const char *s_get_str(const json_t *o, const char *key)
+static const char *s_get_str(const proto_jv_t *o, const char *key)
 {
-    const json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
+    const proto_jv_t *v = proto_jv_get(o, key);
+    return proto_jv_is_string(v) ? proto_jv_string(v) : NULL;
 }
 
-static bool s_has(const json_t *o, const char *key)
+static bool s_has(const proto_jv_t *o, const char *key)
 {
-    const json_t *v = json_object_get(o, key);
-    return v != NULL && !json_is_null(v);
+    const proto_jv_t *v = proto_jv_get(o, key);
+    return v != NULL && !proto_jv_is_null(v);
 }
 
 static bool s_eq(const char *a, const char *b)
@@ -139,7 +138,7 @@ static bool s_eq(const char *a, const char *b)
 
 /*  The mask and the reason for one parsed frame. The rules follow ea-dialects.md 3.2, 4.3, 5
  *  and protocol.md: the first decisive shape wins. */
-static unsigned s_detect_obj(const json_t *o, const char **why)
+static unsigned s_detect_obj(const proto_jv_t *o, const char **why)
 {
     const char *type = s_get_str(o, "type");
     if (type == NULL)
@@ -180,7 +179,7 @@ static unsigned s_detect_obj(const json_t *o, const char **why)
         return *why = "candle_batch with M1/M5/M15", S_BIT(V7);
     if (s_eq(type, "status_report"))
         return *why = "status_report", S_BIT(V7);
-    if (!has_uuid && s_eq(type, "tick") && json_is_integer(json_object_get(o, "timestamp")))
+    if (!has_uuid && s_eq(type, "tick") && proto_jv_is_integer(proto_jv_get(o, "timestamp")))
         return *why = "uuid-less tick with integer timestamp", S_BIT(V7);
     if (!has_uuid && s_eq(type, "heartbeat") && s_has(o, "balance") && s_has(o, "positions"))
         return *why = "uuid-less heartbeat with balance/positions", S_BIT(V7);
@@ -205,18 +204,21 @@ bitten_dialect_detect_t bitten_dialect_detect(const char *data, size_t len)
         len = bitten_cp1252_to_utf8(data, len, utf8, cap);
         data = utf8;
     }
-    json_t *root = json_loadb(data, len, 0, NULL);
-    free(utf8);
+    json_error_t je;
+    const proto_jv_t *root = NULL;
+    if (proto_jv_parse(data, len, &root, &je) != 0)
+        root = NULL;
     d = proto_detect_tree(root);
-    json_decref(root);
+    proto_jv_done();
+    free(utf8);
     return d;
 }
 
-bitten_dialect_detect_t proto_detect_tree(const json_t *root)
+bitten_dialect_detect_t proto_detect_tree(const proto_jv_t *root)
 {
     bitten_dialect_detect_t d = {0, BITTEN_DIALECT_UNKNOWN, "not JSON"};
     //  bitten_dialect_detect parses without JSON_DECODE_ANY: a scalar is "not JSON" there.
-    if (!json_is_object(root) && !json_is_array(root))
+    if (!proto_jv_is_object(root) && !proto_jv_is_array(root))
         return d;
     d.mask = s_detect_obj(root, &d.why);
     for (int i = BITTEN_DIALECT_CONTRACT; i < BITTEN_DIALECT_COUNT_; i++)

@@ -22,8 +22,8 @@ bool proto_time_in_window(bitten_ms_t ms);
 
 /*  What bitten_dialect_detect says of a frame already parsed (root NULL when it did not
  *  parse; a scalar root is "not JSON", as without JSON_DECODE_ANY). */
-struct json_t;
-bitten_dialect_detect_t proto_detect_tree(const struct json_t *root);
+#include "proto/jv.h"
+bitten_dialect_detect_t proto_detect_tree(const proto_jv_t *root);
 
 /*  Wire names of the enums, indexed by value (defined in encode.c). The decoder matches
  *  them case-insensitively; the public *_str functions read them. */

@@ -1,6 +1,7 @@
 /*  fuzz_decode.c: libFuzzer target for src/proto: every input is decoded as a feedback and as a
  *  command frame; what decodes is re-encoded, decoded again and must come back the same. It is
- *  also decoded under every EA dialect, shape-detected and read by the EAs' substring reader. */
+ *  also decoded under every EA dialect, shape-detected and read by the EAs' substring reader,
+ *  and parsed by simdjson's fast path and by jansson alone, which must agree (src/proto/jv.h). */
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include "bitten/dialect.h"
 #include "bitten/proto.h"
 #include "ea_json.h"
+#include "jv_canon.h"
 
 /*  Well above any frame the encoders write (a handshake with a full symbol list is ~1.5 kB). */
 #define S_ENC_BUF 16384
@@ -409,6 +411,33 @@ static void s_one_parse(const char *data, size_t size, const bitten_decode_opts_
         s_die("one parse: frame differs", a, NULL, 0);
 }
 
+/*  The fast path accepts exactly what jansson accepts, with the same tree, and a refusal is
+ *  jansson's own (same words, same byte). */
+static void s_parsers_agree(const char *data, size_t size)
+{
+    static char fast[1 << 21], judge[1 << 21];
+    const proto_jv_t *root;
+    json_error_t je_fast, je_judge;
+    int rc_fast = proto_jv_parse(data, size, &root, &je_fast);
+    bool fit = rc_fast != 0 || jv_canon(root, fast, sizeof fast);
+    int rc_judge = proto_jv_parse_jansson(data, size, &root, &je_judge);
+    if (rc_fast != rc_judge) {
+        fprintf(stderr, "fuzz_decode: parsers disagree: fast %d, jansson %d (%s)\n", rc_fast,
+                rc_judge, rc_judge ? je_judge.text : "accepted");
+        abort();
+    }
+    if (rc_judge == 0 && fit && jv_canon(root, judge, sizeof judge) && strcmp(fast, judge) != 0) {
+        fprintf(stderr, "fuzz_decode: trees differ:\nfast    %.300s\njansson %.300s\n", fast, judge);
+        abort();
+    }
+    if (rc_judge == -1 && (strcmp(je_fast.text, je_judge.text) != 0 ||
+                           je_fast.position != je_judge.position)) {
+        fprintf(stderr, "fuzz_decode: refusals differ: %s / %s\n", je_fast.text, je_judge.text);
+        abort();
+    }
+    proto_jv_done();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -435,6 +464,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     s_dialects((const char *)data, size, &opts, a);
     s_one_parse((const char *)data, size, &opts, a, b);
+    s_parsers_agree((const char *)data, size);
     free(a);
     free(b);
     return 0;
