@@ -80,6 +80,18 @@ typedef struct {
     int (*halt_count)(void *self);
 } bitten_risk_query_t;
 
+/*  The frame path's answer about an account (issue 17): its slot and the few fields read on
+ *  every frame, without find's 2 KB copy. A slot is the account's place in the accounts
+ *  module: >= 0, fixed for the daemon's life (accounts are never removed or renumbered) and
+ *  never given to another account. Modules may index per-account records by it, but they
+ *  check the record's uuid on every use (bitten/slots.h): a slot is a hint, never a proof. */
+typedef struct {
+    int slot; /* -1: no account */
+    bitten_tier_t tier;
+    bitten_dialect_t dialect;
+    bool dialect_pinned;
+} bitten_account_ref_t;
+
 /*  Filled in by the accounts module, the one owner of "who is this account" (uuid, tier, mode,
  *  per-account config, dialect, route, broker symbol facts). Everyone else asks here; nobody
  *  else reads its table. Answers are copies: nothing borrowed outlives the call. With no
@@ -91,6 +103,9 @@ typedef struct {
     /*  The account's tier (a bitten_tier_t), or -1 unknown: find without the copy, for the
      *  callers on every frame that need only that (XP & risk). NULL = use find. */
     int (*tier)(void *self, const char *uuid);
+    /*  The account's slot and per-frame fields (bitten_account_ref_t): 0, or -1 with
+     *  out->slot -1 when no account has this uuid. One hash lookup, no copy of the account. */
+    int (*resolve)(void *self, const char *uuid, bitten_account_ref_t *out);
     /*  The accounts in creation order (config first): count, then 0 / -1 per index. */
     size_t (*count)(void *self);
     int (*at)(void *self, size_t index, bitten_account_t *out);
@@ -112,9 +127,12 @@ typedef struct {
      *  broker's name kept for the wire), converts server-time stamps to UTC with the account's
      *  offset (pinned, else learned; changes logged), records the detected dialect, creates
      *  the account on a first heartbeat/handshake. EA-dialect frames must be decoded with
-     *  server_utc_offset_s 0. 0, or -1 to refuse the frame with *reason. NULL = no-op. */
+     *  server_utc_offset_s 0. 0, or -1 to refuse the frame with *reason. NULL = no-op.
+     *  *ref: in, the frame's account as the core already resolved it (slot -1: not found, or
+     *  not looked up), so the hook does not hash the uuid again; out, the frame's account
+     *  after the hook (made now on first contact), slot -1 when there is none. */
     int (*normalize)(void *self, bitten_frame_t *frame, bitten_ms_t recv_wall_ms,
-                     bitten_reason_t *reason);
+                     bitten_reason_t *reason, bitten_account_ref_t *ref);
 } bitten_accounts_query_t;
 
 /* ---------------------------------------------------------------- the core */
@@ -130,6 +148,18 @@ bitten_log_t *bitten_core_log(bitten_core_t *core);
  *  bad NTP server). A step is detected, logged (clock.step, ERROR) and counted in status ->
  *  clock; the daemon clock keeps its course until a restart (docs/troubleshooting.md). */
 bitten_ms_t bitten_core_now_ms(bitten_core_t *core);
+
+/*  What the core resolved once for the feedback frame it is publishing now, for all the
+ *  frame's bus handlers (issue 17): the frame's account (account.slot -1 when no account has
+ *  the frame's uuid: then look it up by uuid as before) and the daemon clock when the core
+ *  handed the frame to the bus. NULL unless payload is that frame and the call is made while
+ *  it is being published (a frame published by anyone else, a replay, a nested event). */
+typedef struct {
+    bitten_account_ref_t account;
+    bitten_ms_t now_ms; /* bitten_core_now_ms() read once for the frame */
+} bitten_frame_ctx_t;
+
+const bitten_frame_ctx_t *bitten_core_frame_ctx(const bitten_core_t *core, const void *payload);
 
 /*  Sends one command frame to one account's EA, without blocking, and only on a connection
  *  proven to belong to that account (docs/security.md):

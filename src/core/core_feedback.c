@@ -74,7 +74,7 @@ static int s_refuse(core_src_t *src, bitten_reason_t reason, const char *field,
 //  The dialect to decode a frame with: the account's pinned one; else the one it holds if the
 //  frame's shape allows it; else the shape's (the first of several candidates: v2.05 and v2.02
 //  write their shared frames alike); else the contract, whose decoder names what is wrong.
-static bitten_dialect_t s_dialect(const bitten_account_t *acc,
+static bitten_dialect_t s_dialect(const bitten_account_ref_t *acc,
                                   const bitten_dialect_detect_t *seen)
 {
     bitten_dialect_t pinned = acc && acc->dialect_pinned ? acc->dialect : BITTEN_DIALECT_UNKNOWN;
@@ -107,7 +107,7 @@ static int s_decode(bitten_core_t *core, bitten_dialect_t d, const char *data, s
 //  What the first decode of a frame needs to choose its dialect from the frame's shape.
 typedef struct {
     const bitten_core_t *core;
-    const bitten_account_t *acc; /* the account the connection proves, or NULL */
+    const bitten_account_ref_t *acc; /* the account the connection proves, or NULL */
     bool v7_ok;                  /* v7 frames need an account (proven or anonymous) */
     bool anonymous;              /* acc is feedback.anonymous_account's, not proven */
     bool not_anonymous;          /* set: the frame's shape is no v7's, so not that account's */
@@ -138,16 +138,27 @@ static bool s_market_data(const bitten_frame_t *f)
     return f->type == BITTEN_FRAME_TICK || f->type == BITTEN_FRAME_CANDLE_BATCH;
 }
 
+//  An id (uuid) into a BITTEN_ID_MAX + 1 buffer, cut there: snprintf's formatting costs more
+//  than the rest of the frame's account work.
+static void s_copy_id(char *dst, const char *src)
+{
+    size_t n = strnlen(src, BITTEN_ID_MAX);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 //  The account the connection proves before the frame is read: per-account socket, CURVE key
-//  metadata, or a ROUTER routing id an account holds. "" when the connection proves none.
+//  metadata, or a ROUTER routing id an account holds. "" when the connection proves none;
+//  else its uuid in uuid_buf (ROUTER) or src, with *acc its slot and dialect (*have_acc).
 static const char *s_proven(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid,
-                            size_t rid_len, bitten_account_t *acc, bool *have_acc)
+                            size_t rid_len, char *uuid_buf, bitten_account_ref_t *acc,
+                            bool *have_acc)
 {
     bitten_core_t *core = src->core;
     const bitten_accounts_query_t *aq = &core->accounts_query;
     *have_acc = false;
     if (src->kind == CORE_SRC_ACCOUNT) {
-        *have_acc = aq->find && aq->find(aq->self, src->uuid, acc) == 0;
+        *have_acc = aq->resolve && aq->resolve(aq->self, src->uuid, acc) == 0;
         return src->uuid;
     }
     if (src->kind == CORE_SRC_ROUTER && rid && aq->find_by_route) {
@@ -156,9 +167,11 @@ static const char *s_proven(core_src_t *src, zmq_msg_t *msg, const unsigned char
         route.has_routing_id = true;
         route.routing_id_len = rid_len;
         memcpy(route.routing_id, rid, rid_len);
-        if (aq->find_by_route(aq->self, &route, acc) == 0) {
-            *have_acc = true;
-            return acc->uuid;
+        bitten_account_t found;
+        if (aq->find_by_route(aq->self, &route, &found) == 0) {
+            s_copy_id(uuid_buf, found.uuid);
+            *have_acc = aq->resolve && aq->resolve(aq->self, uuid_buf, acc) == 0;
+            return uuid_buf;
         }
     }
     return "";
@@ -247,10 +260,9 @@ bool core_frame_time_ok(const bitten_frame_t *f, bitten_ms_t wall, int64_t max_a
 
 //  Account state stamped far from now (telemetry from 2001, an EA whose clock is off) is
 //  refused, so it can never count as fresh. Ages still run from the receipt, not the stamp.
-static int s_check_time(core_src_t *src, const char *data, size_t len)
+static int s_check_time(core_src_t *src, bitten_ms_t wall, const char *data, size_t len)
 {
     bitten_core_t *core = src->core;
-    bitten_ms_t wall = core_wall_ms(core);
     if (core_frame_time_ok(core->frame, wall, core->set.max_frame_age_ms,
                            core->set.max_frame_future_ms))
         return 0;
@@ -347,16 +359,19 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
     bitten_core_t *core = src->core;
     const bitten_accounts_query_t *aq = &core->accounts_query;
     core->stats.bytes_in += len;
-    bitten_account_t acc;
+    //  One account lookup per frame (issue 17): the account the connection proves, or the one
+    //  the frame names, is resolved once here; normalize and every bus handler get its slot.
+    bitten_account_ref_t acc = {.slot = -1};
     bool have_acc;
-    const char *proven = s_proven(src, msg, rid, rid_len, &acc, &have_acc);
     char proven_copy[BITTEN_ID_MAX + 1];
-    snprintf(proven_copy, sizeof proven_copy, "%s", proven);
+    const char *proven = s_proven(src, msg, rid, rid_len, proven_copy, &acc, &have_acc);
+    if (proven != proven_copy)
+        s_copy_id(proven_copy, proven);
     //  A shared socket with no account proven: uuid-less frames are feedback.anonymous_account's
     //  (its dialect decides), or nobody's, and then they are read as the contract's.
     bool anonymous = !*proven_copy && src->kind == CORE_SRC_FEEDBACK && *core->set.anonymous_account;
     if (anonymous)
-        have_acc = aq->find && aq->find(aq->self, core->set.anonymous_account, &acc) == 0;
+        have_acc = aq->resolve && aq->resolve(aq->self, core->set.anonymous_account, &acc) == 0;
     //  One parse: the frame's shape, then the dialect chosen from it, then the decode.
     bitten_dialect_detect_t seen;
     s_pick_t pick = {core, have_acc ? &acc : NULL, *proven_copy || anonymous, anonymous, false,
@@ -371,10 +386,13 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
         anonymous = have_acc = false;
     bitten_dialect_t d = pick.chosen;
     //  A frame that names its account on a shared socket: that account's pinned dialect wins.
-    const char *named = bitten_frame_uuid(core->frame);
-    bitten_account_t named_acc;
-    bool have_named = !*proven_copy && *named && aq->find &&
-                      aq->find(aq->self, named, &named_acc) == 0;
+    char named[BITTEN_ID_MAX + 1] = "";
+    bitten_account_ref_t named_acc = {.slot = -1};
+    bool have_named = false;
+    if (!*proven_copy && *bitten_frame_uuid(core->frame) && aq->resolve) {
+        s_copy_id(named, bitten_frame_uuid(core->frame));
+        have_named = aq->resolve(aq->self, named, &named_acc) == 0;
+    }
     if (have_named && named_acc.dialect_pinned && named_acc.dialect != d) {
         d = named_acc.dialect;
         if (s_decode(core, d, data, len, &err) != 0) {
@@ -387,16 +405,24 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
         return;
     bitten_frame_t *f = core->frame;
     const char *uuid = bitten_frame_uuid(f);
+    //  The frame's account as found above: the proven (or anonymous) one, or the named one,
+    //  whichever the frame now speaks for; none found: normalize looks it up (or makes it).
+    const char *acc_uuid = anonymous ? core->set.anonymous_account : proven_copy;
+    bitten_account_ref_t ref = {.slot = -1};
+    if (have_acc && strcmp(acc_uuid, uuid) == 0)
+        ref = acc;
+    else if (have_named && strcmp(named, uuid) == 0)
+        ref = named_acc;
     //  The account records what its EA speaks (pinned dialects stay; unknown uuids: no-op;
     //  an account that already holds it, as found above: nothing to do).
-    bool holds = (have_acc && strcmp(acc.uuid, uuid) == 0 && acc.dialect == seen.dialect) ||
-                 (have_named && strcmp(named_acc.uuid, uuid) == 0 &&
-                  named_acc.dialect == seen.dialect);
+    bool holds = ref.slot >= 0 && ref.dialect == seen.dialect;
     if (*uuid && aq->set_dialect && seen.dialect != BITTEN_DIALECT_UNKNOWN && !holds)
         aq->set_dialect(aq->self, uuid, seen.dialect);
+    //  One wall-clock read serves the account's clock (normalize) and the stamp check.
+    bitten_ms_t wall = core_wall_ms(core);
     if (aq->normalize) {
         bitten_reason_t why = BITTEN_R_OK;
-        if (aq->normalize(aq->self, f, core_wall_ms(core), &why) != 0) {
+        if (aq->normalize(aq->self, f, wall, &why, &ref) != 0) {
             s_refuse(src, why == BITTEN_R_OK ? BITTEN_R_INTERNAL : why, "",
                      "refused by the account's normalization", data, len);
             return;
@@ -405,11 +431,20 @@ static void s_handle(core_src_t *src, zmq_msg_t *msg, const unsigned char *rid, 
     //  A v2.05 HELLO from a new account (it precedes the handshake): made now, route bound.
     if (route_pending && s_learn_route(src, rid, rid_len, data, len, NULL) != 0)
         return;
-    if (s_check_time(src, data, len) != 0)
+    if (s_check_time(src, wall, data, len) != 0)
         return;
     src->frames++;
     core->stats.frames_in[f->type]++;
+    //  What the handlers read through bitten_core_frame_ctx(), valid during this publish only.
+    core->frame_ctx = (bitten_frame_ctx_t){ref, core_daemon_ms(core)};
+    core->frame_ctx_of = f;
     bitten_bus_publish(core->bus, s_frame_events[f->type], f);
+    core->frame_ctx_of = NULL;
+}
+
+const bitten_frame_ctx_t *bitten_core_frame_ctx(const bitten_core_t *core, const void *payload)
+{
+    return payload && payload == core->frame_ctx_of ? &core->frame_ctx : NULL;
 }
 
 /* ---------------------------------------------------------------- receiving */

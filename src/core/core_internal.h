@@ -178,6 +178,10 @@ struct bitten_core {
     ev_timer insecure_timer;
     bitten_decode_opts_t decode_opts;
     bitten_frame_t *frame; /* decoded feedback frame, reused: it holds a candle batch */
+    //  The frame being published and what was resolved for it (bitten_core_frame_ctx); NULL
+    //  outside that publish, so nothing read from it can outlive the frame.
+    const bitten_frame_t *frame_ctx_of;
+    bitten_frame_ctx_t frame_ctx;
     core_stats_t stats;
     core_control_t controls[CORE_MAX_CONTROL];
     size_t n_controls;

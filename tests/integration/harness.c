@@ -216,6 +216,22 @@ int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *ex
     return s_spawn_watched(d, NULL);
 }
 
+int bt_edit_config(bt_daemon_t *d, const char *from, const char *to)
+{
+    static char text[16384];
+    FILE *f = fopen(d->cfg_path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    char *at = strstr(text, from);
+    if (!at || !(f = fopen(d->cfg_path, "w")))
+        return -1;
+    fprintf(f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+    return fclose(f) == 0 ? 0 : -1;
+}
+
 int bt_daemon_restart(bt_daemon_t *d)
 {
     bt_daemon_kill(d);

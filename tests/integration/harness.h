@@ -43,6 +43,10 @@ int bt_daemon_start(bt_daemon_t *d, const char *extra_zpl, const char *const *ex
  *  means starting again, the state kept). Returns 0. */
 int bt_daemon_restart(bt_daemon_t *d);
 
+/*  Rewrites the daemon's config file with the first `from` replaced by `to` (a reload or a
+ *  restart reads it). 0, or -1 when the file cannot be read or written or has no `from`. */
+int bt_edit_config(bt_daemon_t *d, const char *from, const char *to);
+
 /*  Runs bittend to completion with the harness config + args, for start-up refusal tests.
  *  Returns its exit code; its stderr goes to d->log_path. */
 int bt_daemon_run_to_exit(bt_daemon_t *d, const char *extra_zpl, const char *const *extra_args,

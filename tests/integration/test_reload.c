@@ -22,18 +22,7 @@
 //  Rewrites the daemon's config file with `from` replaced by `to` (once).
 static void s_edit_config(bt_daemon_t *d, const char *from, const char *to)
 {
-    static char text[16384];
-    FILE *f = fopen(d->cfg_path, "r");
-    assert_non_null(f);
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    char *at = strstr(text, from);
-    assert_non_null(at);
-    f = fopen(d->cfg_path, "w");
-    assert_non_null(f);
-    fprintf(f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-    fclose(f);
+    assert_int_equal(bt_edit_config(d, from, to), 0);
 }
 
 //  The recorded-style market over a PUSH: one signal that CITADEL passes.

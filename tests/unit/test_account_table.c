@@ -387,6 +387,41 @@ static void test_vocabulary_names_round_trip(void **state)
 
 /* ---------------------------------------------------------------- the table in the store */
 
+//  Issue 17: the frame path's slot is the account's insertion index, the same for the table's
+//  whole life, and a slot is only honoured for the uuid it names.
+static void test_a_slot_names_one_account_for_the_tables_life(void **state)
+{
+    account_table_t *t = account_table_new();
+    assert_non_null(t);
+    bitten_account_t a;
+    char err[160], uuid[16];
+    int slot = 99;
+    assert_null(account_table_find_slot(t, "slot_0", &slot));
+    assert_int_equal(slot, -1);
+    for (int i = 0; i < 50; i++) {
+        snprintf(uuid, sizeof uuid, "slot_%d", i);
+        assert_int_equal(
+            account_parse(uuid, NULL, NULL, NULL, NULL, NULL, NULL, &a, err, sizeof err), 0);
+        const bitten_account_t *added = account_table_add(t, &a);
+        assert_non_null(added);
+        //  Growing the table moves no account to another slot.
+        assert_ptr_equal(account_table_find_slot(t, uuid, &slot), added);
+        assert_int_equal(slot, i);
+        assert_ptr_equal(account_table_find_slot(t, "slot_0", &slot), account_table_at(t, 0));
+        assert_int_equal(slot, 0);
+    }
+    assert_null(account_table_add(t, &a)); /* a uuid listed twice takes no second slot */
+    assert_int_equal(account_table_count(t), 50);
+    assert_ptr_equal(account_table_at_slot(t, 7, "slot_7"), account_table_at(t, 7));
+    assert_null(account_table_at_slot(t, 7, "slot_8"));   /* another account's slot */
+    assert_null(account_table_at_slot(t, 50, "slot_50")); /* beyond the table */
+    assert_null(account_table_at_slot(t, -1, "slot_0"));
+    assert_null(account_table_at_slot(t, 0, NULL));
+    assert_null(account_table_find_slot(t, NULL, &slot));
+    assert_int_equal(slot, -1);
+    account_table_destroy(&t);
+}
+
 static void test_the_store_row_updates_and_keeps_created_at(void **state)
 {
     char dir[] = "/tmp/bitten_accounts_store_XXXXXX";
@@ -577,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_broker_facts_lay_over_the_symbol_table_and_fall_back_to_it),
         cmocka_unit_test(test_vocabulary_names_round_trip),
         cmocka_unit_test(test_the_store_row_updates_and_keeps_created_at),
+        cmocka_unit_test(test_a_slot_names_one_account_for_the_tables_life),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@ typedef struct {
     bitten_broker_symbol_t *facts; /* grown on first use: most accounts never have any */
     size_t n_facts, cap_facts;
     char broker_key[BITTEN_NAME_MAX + 1]; /* config: the `brokers` entry it pins; "" = none */
+    int slot;                             /* its index in items: fixed, entries are never removed */
 } s_entry_t;
 
 struct account_table {
@@ -194,6 +195,23 @@ const bitten_account_t *account_table_find(const account_table_t *self, const ch
     return e ? &e->account : NULL;
 }
 
+const bitten_account_t *account_table_find_slot(const account_table_t *self, const char *uuid,
+                                                int *slot)
+{
+    s_entry_t *e = s_entry(self, uuid);
+    *slot = e ? e->slot : -1;
+    return e ? &e->account : NULL;
+}
+
+const bitten_account_t *account_table_at_slot(const account_table_t *self, int slot,
+                                              const char *uuid)
+{
+    if (slot < 0 || (size_t)slot >= self->count || !uuid)
+        return NULL;
+    const bitten_account_t *a = &self->items[slot]->account;
+    return strcmp(a->uuid, uuid) == 0 ? a : NULL;
+}
+
 const bitten_account_t *account_table_add(account_table_t *self, const bitten_account_t *account)
 {
     if (s_entry(self, account->uuid))
@@ -210,6 +228,7 @@ const bitten_account_t *account_table_add(account_table_t *self, const bitten_ac
     if (!e)
         return NULL;
     e->account = *account;
+    e->slot = (int)self->count;
     if (zhashx_insert(self->index, e->account.uuid, e) != 0) {
         free(e);
         return NULL;

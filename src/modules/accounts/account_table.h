@@ -45,6 +45,18 @@ account_table_t *account_table_from_config(const bitten_config_t *cfg, char *err
 /*  The account, or NULL. The pointer stays valid until the table is destroyed. */
 const bitten_account_t *account_table_find(const account_table_t *self, const char *uuid);
 
+/*  The frame path's lookup (issue 17): the account and its slot (*slot -1 and NULL when
+ *  unknown). A slot is the account's index in insertion order (account_table_at): entries are
+ *  never removed or reordered, so a slot names one account for the table's whole life and is
+ *  never given to another. */
+const bitten_account_t *account_table_find_slot(const account_table_t *self, const char *uuid,
+                                                int *slot);
+
+/*  The account in that slot if its uuid is uuid, else NULL (a slot out of range, or a slot
+ *  that names another account: whoever handed it out was wrong, nothing is trusted). No hash. */
+const bitten_account_t *account_table_at_slot(const account_table_t *self, int slot,
+                                              const char *uuid);
+
 /*  Adds a copy (its uuid must not be in the table). Returns the stored copy, or NULL when the
  *  uuid is there already or memory ran out. */
 const bitten_account_t *account_table_add(account_table_t *self, const bitten_account_t *account);

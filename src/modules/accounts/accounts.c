@@ -86,10 +86,12 @@ static void s_store_account(accounts_t *self, const bitten_account_t *acc)
 
 /* ---------------------------------------------------------------- first contact */
 
-//  The account (found, or created now), or NULL: unknown and not creatable.
-static const bitten_account_t *s_create_from_defaults(accounts_t *self, const char *uuid)
+//  The account (found, or created now) and its *slot, or NULL: unknown and not creatable.
+static const bitten_account_t *s_create_from_defaults(accounts_t *self, const char *uuid, int *slot)
 {
-    const bitten_account_t *known = (uuid && *uuid) ? account_table_find(self->table, uuid) : NULL;
+    *slot = -1;
+    const bitten_account_t *known =
+        (uuid && *uuid) ? account_table_find_slot(self->table, uuid, slot) : NULL;
     if (!uuid || !*uuid || known)
         return known;
     if (self->auto_created >= self->max_auto_created) {
@@ -118,6 +120,7 @@ static const bitten_account_t *s_create_from_defaults(accounts_t *self, const ch
         return NULL;
     }
     self->auto_created++;
+    *slot = (int)account_table_count(self->table) - 1; /* the one just added */
     s_store_account(self, acc);
     BLOG_INFO(self->log, "accounts", "account.created",
               "uuid=%s tier=%s mode=%s from=default_account", acc->uuid, bitten_tier_str(acc->tier),
@@ -209,23 +212,35 @@ static void s_select_broker(accounts_t *self, const char *uuid, const bitten_fra
               bitten_log_quote(server, qs, sizeof qs));
 }
 
+static void s_ref_of(const bitten_account_t *acc, int slot, bitten_account_ref_t *out)
+{
+    out->slot = acc ? slot : -1;
+    out->tier = acc ? acc->tier : BITTEN_TIER_NIBBLER;
+    out->dialect = acc ? acc->dialect : BITTEN_DIALECT_UNKNOWN;
+    out->dialect_pinned = acc && acc->dialect_pinned;
+}
+
 static int s_query_normalize(void *arg, bitten_frame_t *frame, bitten_ms_t recv_wall_ms,
-                             bitten_reason_t *reason)
+                             bitten_reason_t *reason, bitten_account_ref_t *ref)
 {
     accounts_t *self = arg;
     const char *uuid = bitten_frame_uuid(frame);
     *reason = BITTEN_R_OK;
+    int slot = ref->slot;
+    ref->slot = -1;
     if (!uuid || !*uuid)
         return 0;
-    //  First contact: the core calls this hook once for every attributed frame, so this is
+    //  The account the core already resolved for this frame (checked against the uuid), else
+    //  first contact: the core calls this hook once for every attributed frame, so this is
     //  the one place a telemetry, heartbeat or handshake creates its account (bounded by
     //  default_account.max_auto_created; a bus subscriber as well counted each refusal twice).
-    //  One lookup: the account found (or created) there.
-    const bitten_account_t *acc =
-        (frame->type == BITTEN_FRAME_HEARTBEAT || frame->type == BITTEN_FRAME_HANDSHAKE ||
-         frame->type == BITTEN_FRAME_TELEMETRY)
-            ? s_create_from_defaults(self, uuid)
-            : account_table_find(self->table, uuid);
+    //  One lookup at most: the account found (or created) there.
+    const bitten_account_t *acc = account_table_at_slot(self->table, slot, uuid);
+    if (!acc)
+        acc = (frame->type == BITTEN_FRAME_HEARTBEAT || frame->type == BITTEN_FRAME_HANDSHAKE ||
+               frame->type == BITTEN_FRAME_TELEMETRY)
+                  ? s_create_from_defaults(self, uuid, &slot)
+                  : account_table_find_slot(self->table, uuid, &slot);
     if (!acc)
         return 0; /* unknown and not creatable: the modules refuse its fires */
     if (frame->dialect != BITTEN_DIALECT_UNKNOWN && acc->dialect != frame->dialect)
@@ -264,6 +279,7 @@ static int s_query_normalize(void *arg, bitten_frame_t *frame, bitten_ms_t recv_
         s_learn_digits(self, uuid, &frame->u.tick);
     if (rc != 0)
         self->normalize_refused++;
+    s_ref_of(acc, slot, ref); /* read now: set_dialect above may have changed it */
     return rc;
 }
 
@@ -281,6 +297,14 @@ static int s_copy_out(const bitten_account_t *acc, bitten_account_t *out)
 static int s_query_find(void *arg, const char *uuid, bitten_account_t *out)
 {
     return s_copy_out(account_table_find(((accounts_t *)arg)->table, uuid), out);
+}
+
+static int s_query_resolve(void *arg, const char *uuid, bitten_account_ref_t *out)
+{
+    int slot;
+    const bitten_account_t *acc = account_table_find_slot(((accounts_t *)arg)->table, uuid, &slot);
+    s_ref_of(acc, slot, out);
+    return acc ? 0 : -1;
 }
 
 static int s_query_tier(void *arg, const char *uuid)
@@ -508,6 +532,7 @@ accounts_t *accounts_new(bitten_core_t *core)
     self->query = (bitten_accounts_query_t){.self = self,
                                             .find = s_query_find,
                                             .tier = s_query_tier,
+                                            .resolve = s_query_resolve,
                                             .count = s_query_count,
                                             .at = s_query_at,
                                             .symbol = s_query_symbol,

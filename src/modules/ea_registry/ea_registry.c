@@ -7,6 +7,8 @@
 #include <czmq.h>
 #include <ev.h>
 
+#include "bitten/slots.h"
+
 #include "modules/ea_registry/ea_registry.h"
 
 #define REG_PINGS 16
@@ -27,7 +29,8 @@ typedef struct {
 struct ea_registry {
     bitten_core_t *core;
     bitten_log_t *log;
-    zhashx_t *eas; /* uuid -> s_ea_t* (owned) */
+    zhashx_t *eas;          /* uuid -> s_ea_t* (owned; never removed before destroy) */
+    bitten_slots_t by_slot; /* account slot -> s_ea_t* (borrowed from eas): the frame path */
     bitten_ms_t offline_after_ms;
     int command_peers;
     int online_count;
@@ -97,9 +100,17 @@ static void s_set_online(ea_registry_t *self, s_ea_t *ea, bool online, const cha
 static s_ea_t *s_touch(ea_registry_t *self, const bitten_frame_t *frame)
 {
     const char *uuid = bitten_frame_uuid(frame);
-    bitten_ms_t now = bitten_core_now_ms(self->core);
+    //  The core resolved the frame's account once: its slot finds the entry without hashing
+    //  the uuid (checked: a slot is a hint); an unknown account's frame is looked up by uuid.
+    const bitten_frame_ctx_t *fx = bitten_core_frame_ctx(self->core, frame);
+    int slot = fx && *uuid ? fx->account.slot : -1;
+    bitten_ms_t now = fx ? fx->now_ms : bitten_core_now_ms(self->core);
+    s_ea_t *ea = bitten_slots_get(&self->by_slot, slot);
+    if (ea && strcmp(ea->uuid, uuid) != 0)
+        ea = NULL;
     //  The core attributes every account frame; a uuid-less one is market data of nobody.
-    s_ea_t *ea = *uuid ? zhashx_lookup(self->eas, uuid) : NULL;
+    if (!ea && *uuid && (ea = zhashx_lookup(self->eas, uuid)) != NULL)
+        bitten_slots_put(&self->by_slot, slot, ea);
     if (!ea && !*uuid) {
         self->anonymous_frames++;
         return NULL;
@@ -112,6 +123,7 @@ static s_ea_t *s_touch(ea_registry_t *self, const bitten_frame_t *frame)
         ea->first_seen = now;
         ea->rtt_ms = -1;
         zhashx_insert(self->eas, ea->uuid, ea);
+        bitten_slots_put(&self->by_slot, slot, ea);
     }
     ea->last_seen = now;
     ea->frames++;
@@ -343,6 +355,7 @@ void ea_registry_destroy(ea_registry_t **self_p)
     bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
     bitten_ea_query_t none = {0};
     bitten_core_set_ea_query(self->core, &none);
+    bitten_slots_free(&self->by_slot);
     zhashx_destroy(&self->eas);
     free(self);
     *self_p = NULL;

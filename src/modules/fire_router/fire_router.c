@@ -10,6 +10,8 @@
 #include <czmq.h>
 #include <ev.h>
 
+#include "bitten/slots.h"
+
 #include "modules/fire_router/fire_checks.h"
 #include "modules/fire_router/fire_reconcile.h"
 #include "modules/fire_router/fire_router.h"
@@ -43,9 +45,11 @@ struct fire_router {
     ev_timer sweep;
     ev_timer sync; /* one-shot after a SENT: makes the relaxed commits durable */
     uint64_t seq;
-    //  Hard halts' close_all that could not be sent: uuid -> "1" owed / "0" not (a cache of the
-    //  store's kv, filled for known accounts only, so junk uuids cannot grow it).
+    //  Hard halts' close_all that could not be sent: uuid -> s_owed_t (owned; a cache of the
+    //  store's kv, filled for known accounts only, so junk uuids cannot grow it; never removed
+    //  before destroy), and the same records by account slot for the frame path.
     zhashx_t *owed;
+    bitten_slots_t owed_by_slot;
     uint64_t by_state[BITTEN_FIRE_STATE_COUNT_];
     uint64_t refused[BITTEN_R_COUNT_];
     uint64_t orphans, duplicate_results, auto_signals, halt_closes_owed;
@@ -1209,18 +1213,58 @@ static int s_close_all_for_halt(fire_router_t *self, const char *uuid, const cha
 
 /* ---------------------------------------------------------------- halts */
 
+typedef struct {
+    char uuid[BITTEN_ID_MAX + 1];
+    bool owed;
+} s_owed_t;
+
+static void s_owed_free(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
 static void s_owed_key(const char *uuid, char *key)
 {
     snprintf(key, ROUTER_KV_MAX, ROUTER_KV_OWED "%s", uuid);
 }
 
-//  Whether a hard halt's close_all is owed to the account: the cache, else the store (read
-//  once per known account; an unknown uuid is never owed anything and is not cached).
-static bool s_owed(fire_router_t *self, const char *uuid)
+//  The account's cached record, or NULL: by its slot when the caller has one (checked against
+//  the uuid: a slot is a hint), else by uuid.
+static s_owed_t *s_owed_cached(fire_router_t *self, const char *uuid, int slot)
 {
-    const char *cached = zhashx_lookup(self->owed, uuid);
+    s_owed_t *o = bitten_slots_get(&self->owed_by_slot, slot);
+    if (o && strcmp(o->uuid, uuid) == 0)
+        return o;
+    if ((o = zhashx_lookup(self->owed, uuid)) != NULL)
+        bitten_slots_put(&self->owed_by_slot, slot, o);
+    return o;
+}
+
+//  Caches what the store says. No memory: not cached, the next ask reads the store again.
+static void s_owed_cache(fire_router_t *self, const char *uuid, int slot, bool owed)
+{
+    s_owed_t *o = s_owed_cached(self, uuid, slot);
+    if (!o && (o = calloc(1, sizeof *o)) != NULL) {
+        snprintf(o->uuid, sizeof o->uuid, "%s", uuid);
+        if (zhashx_insert(self->owed, o->uuid, o) != 0) {
+            free(o);
+            return;
+        }
+        bitten_slots_put(&self->owed_by_slot, slot, o);
+    }
+    if (o)
+        o->owed = owed;
+}
+
+//  Whether a hard halt's close_all is owed to the account: the cache, else the store (read
+//  once per known account; an unknown uuid is never owed anything and is not cached). slot:
+//  the account's when the caller has it from the frame (-1: none).
+static bool s_owed_at(fire_router_t *self, const char *uuid, int slot)
+{
+    const s_owed_t *cached = s_owed_cached(self, uuid, slot);
     if (cached)
-        return *cached == '1';
+        return cached->owed;
     const bitten_accounts_query_t *aq = bitten_core_accounts_query(self->core);
     bitten_account_t acc;
     if (!aq->find || aq->find(aq->self, uuid, &acc) != 0)
@@ -1235,13 +1279,18 @@ static bool s_owed(fire_router_t *self, const char *uuid)
         return false;
     }
     bool owed = rc == 0 && strcmp(value, "1") == 0;
-    zhashx_update(self->owed, uuid, owed ? "1" : "0");
+    s_owed_cache(self, uuid, slot, owed);
     return owed;
+}
+
+static bool s_owed(fire_router_t *self, const char *uuid)
+{
+    return s_owed_at(self, uuid, -1);
 }
 
 static void s_set_owed(fire_router_t *self, const char *uuid, bool owed)
 {
-    zhashx_update(self->owed, uuid, owed ? "1" : "0");
+    s_owed_cache(self, uuid, -1, owed);
     char key[ROUTER_KV_MAX];
     s_owed_key(uuid, key);
     if (bitten_store_kv_set(self->store, key, owed ? "1" : "0") != 0)
@@ -1267,10 +1316,23 @@ static void s_halt_close(fire_router_t *self, const char *uuid, const char *why)
                "uuid=%s alarm=1 why=\"close_all refused; retried when the EA is heard\"", uuid);
 }
 
+//  slot: the account's, from the frame being published (-1: none).
+static void s_retry_owed_at(fire_router_t *self, const char *uuid, int slot)
+{
+    if (uuid && *uuid && s_owed_at(self, uuid, slot))
+        s_halt_close(self, uuid, "retry: a hard halt's close_all is owed");
+}
+
 static void s_retry_owed(fire_router_t *self, const char *uuid)
 {
-    if (uuid && *uuid && s_owed(self, uuid))
-        s_halt_close(self, uuid, "retry: a hard halt's close_all is owed");
+    s_retry_owed_at(self, uuid, -1);
+}
+
+//  A frame's account heard: its slot from the core spares hashing the uuid on every frame.
+static void s_retry_owed_frame(fire_router_t *self, const bitten_frame_t *f, const char *uuid)
+{
+    const bitten_frame_ctx_t *fx = bitten_core_frame_ctx(self->core, f);
+    s_retry_owed_at(self, uuid, fx && uuid == bitten_frame_uuid(f) ? fx->account.slot : -1);
 }
 
 //  HALT from XP & risk: a raised hard halt closes the account's positions, or every account's
@@ -1303,7 +1365,8 @@ static void s_on_ea_online(void *arg, bitten_event_t event, const void *payload)
 
 static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
 {
-    s_retry_owed(arg, ((const bitten_frame_t *)payload)->u.telemetry.uuid);
+    const bitten_frame_t *f = payload;
+    s_retry_owed_frame(arg, f, f->u.telemetry.uuid);
 }
 
 static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
@@ -1312,7 +1375,7 @@ static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
     const bitten_ea_heartbeat_t *h = &((const bitten_frame_t *)payload)->u.heartbeat;
     if (*h->uuid) {
         s_recon_heartbeat(self, payload);
-        s_retry_owed(self, h->uuid);
+        s_retry_owed_frame(self, payload, h->uuid);
         return;
     }
     //  EA v7 omits the uuid: only when one account exists can it be that account's EA.
@@ -1465,6 +1528,8 @@ fire_router_t *fire_router_new(bitten_core_t *core)
     self->cfg = bitten_core_config(core);
     self->open = zhashx_new();
     self->owed = zhashx_new();
+    if (self->owed)
+        zhashx_set_destructor(self->owed, s_owed_free);
     self->quotes = zhashx_new();
     self->recon = zhashx_new();
     if (!self->open || !self->owed || !self->quotes || !self->recon || !self->store) {
@@ -1556,6 +1621,7 @@ void fire_router_destroy(fire_router_t **self_p)
     }
     zhashx_destroy(&self->open);
     zhashx_destroy(&self->owed);
+    bitten_slots_free(&self->owed_by_slot);
     zhashx_destroy(&self->quotes);
     zhashx_destroy(&self->recon);
     free(self);

@@ -10,6 +10,7 @@
 #include <czmq.h>
 #include <ev.h>
 
+#include "bitten/slots.h"
 #include "bitten/symbols.h"
 #include "core/store.h"
 #include "core/symbols_config.h"
@@ -51,7 +52,8 @@ struct xp_risk {
     risk_params_t params;
     bitten_ms_t snapshot_interval_ms;
     bitten_symbols_t *symbols;
-    zhashx_t *accounts; /* uuid -> s_account_t* (owned) */
+    zhashx_t *accounts;     /* uuid -> s_account_t* (owned; never removed before destroy) */
+    bitten_slots_t by_slot; /* account slot -> s_account_t* (borrowed): the frame path */
     s_halt_t *halts;    /* active halts, oldest first */
     size_t n_halts, cap_halts;
     ev_timer snapshot_timer, update_timer;
@@ -114,6 +116,26 @@ static int s_account_tier(xp_risk_t *self, const char *uuid)
     if (!aq->find || aq->find(aq->self, uuid, &acc) != 0)
         return -1;
     return (int)acc.tier;
+}
+
+//  A frame's account and its tier, from what the core resolved once for the frame (its slot:
+//  no hashing of the uuid, the record checked against the uuid), else by uuid as any caller.
+//  *now: the frame's daemon clock. Finds or creates like s_account.
+static s_account_t *s_frame_account(xp_risk_t *self, const bitten_frame_t *frame, const char *uuid,
+                                    int *tier, bitten_ms_t *now)
+{
+    const bitten_frame_ctx_t *fx = bitten_core_frame_ctx(self->core, frame);
+    //  The slot is the account of the frame's own uuid field: only for that uuid.
+    int slot = fx && *uuid && uuid == bitten_frame_uuid(frame) ? fx->account.slot : -1;
+    *now = fx ? fx->now_ms : bitten_core_now_ms(self->core);
+    s_account_t *acc = bitten_slots_get(&self->by_slot, slot);
+    if (!acc || strcmp(acc->uuid, uuid) != 0) {
+        acc = s_account(self, uuid);
+        if (acc)
+            bitten_slots_put(&self->by_slot, slot, acc);
+    }
+    *tier = slot >= 0 ? (int)fx->account.tier : acc ? s_account_tier(self, acc->uuid) : -1;
+    return acc;
 }
 
 static const char *s_tier_name(xp_risk_t *self, const char *uuid)
@@ -607,7 +629,7 @@ static void s_trigger_why(xp_risk_t *self, const s_account_t *acc, risk_trigger_
 
 //  After each telemetry: lift the automatic halts that may lift, raise the ones the numbers
 //  call for, warn once per crossing of the drawdown warning line.
-static void s_evaluate_halts(xp_risk_t *self, s_account_t *acc, bitten_ms_t now)
+static void s_evaluate_halts(xp_risk_t *self, s_account_t *acc, int tier, bitten_ms_t now)
 {
     const risk_params_t *p = &self->params;
     for (size_t i = self->n_halts; i-- > 0;) {
@@ -621,7 +643,6 @@ static void s_evaluate_halts(xp_risk_t *self, s_account_t *acc, bitten_ms_t now)
                            h->trigger == RISK_TRIGGER_MARGIN ? "margin level recovered"
                                                              : "the trading day rolled");
     }
-    int tier = s_account_tier(self, acc->uuid);
     risk_halt_decision_t d;
     risk_halt_triggers(p, tier < 0 ? XP_RISK_NO_TIER : (bitten_tier_t)tier, &acc->state, now, &d);
     bool wanted[RISK_TRIGGER_COUNT] = {false};
@@ -783,10 +804,11 @@ static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
     xp_risk_t *self = arg;
     const bitten_frame_t *f = payload;
     const bitten_telemetry_t *t = &f->u.telemetry;
-    s_account_t *acc = s_account(self, t->uuid);
+    int tier;
+    bitten_ms_t now;
+    s_account_t *acc = s_frame_account(self, f, t->uuid, &tier, &now);
     if (!acc)
         return;
-    bitten_ms_t now = bitten_core_now_ms(self->core);
     if (account_apply_telemetry(&acc->state, t, now, &self->params) != 0) {
         BLOG_WARN(self->log, "xp_risk", "telemetry.ignored",
                   "uuid=%s why=\"a number is not finite\"", acc->uuid);
@@ -794,7 +816,7 @@ static void s_on_telemetry(void *arg, bitten_event_t event, const void *payload)
     }
     acc->state.telemetry_dialect = f->dialect;
     s_changed(self, acc, now);
-    s_evaluate_halts(self, acc, now);
+    s_evaluate_halts(self, acc, tier, now);
 }
 
 static bool s_ea_dialect(const bitten_frame_t *f)
@@ -827,15 +849,17 @@ static void s_ask_margin_status(xp_risk_t *self, s_account_t *acc, bitten_ms_t n
 }
 
 //  A real EA's frame that carries the account's state is its telemetry (issue 13 §4).
-static void s_ea_state(xp_risk_t *self, const char *uuid, bitten_dialect_t dialect,
+static void s_ea_state(xp_risk_t *self, const bitten_frame_t *f, const char *uuid,
                        const risk_ea_state_t *st, const char *what)
 {
     if (!*uuid || !st->has_balance || !st->has_equity)
         return;
-    s_account_t *acc = s_account(self, uuid);
+    int tier;
+    bitten_ms_t now;
+    s_account_t *acc = s_frame_account(self, f, uuid, &tier, &now);
     if (!acc)
         return;
-    bitten_ms_t now = bitten_core_now_ms(self->core);
+    bitten_dialect_t dialect = f->dialect;
     //  Fresh by this EA's own cadence (risk_telemetry_max_age_s); v7's counts do not clear
     //  positions (the fire router reconciles them). A frame without margin carries the last
     //  reported one only for the same positions count (account_apply_ea_state).
@@ -846,7 +870,7 @@ static void s_ea_state(xp_risk_t *self, const char *uuid, bitten_dialect_t diale
         return;
     }
     s_changed(self, acc, now);
-    s_evaluate_halts(self, acc, now);
+    s_evaluate_halts(self, acc, tier, now);
     s_ask_margin_status(self, acc, now);
 }
 
@@ -861,7 +885,7 @@ static void s_on_handshake(void *arg, bitten_event_t event, const void *payload)
                           .has_margin_level = h->has_margin_level, .balance = h->balance,
                           .equity = h->equity, .margin = h->margin, .free_margin = h->free_margin,
                           .margin_level = h->margin_level};
-    s_ea_state(arg, h->uuid, f->dialect, &st, "handshake");
+    s_ea_state(arg, f, h->uuid, &st, "handshake");
 }
 
 static void s_on_result_state(void *arg, bitten_event_t event, const void *payload)
@@ -879,7 +903,7 @@ static void s_on_result_state(void *arg, bitten_event_t event, const void *paylo
                           //  a close): its margin is after one more position.
                           .opening_fill = r->status == BITTEN_RESULT_SUCCESS && !r->is_close &&
                                           r->has_price && r->price > 0.0};
-    s_ea_state(arg, r->uuid, f->dialect, &st, "trade_result");
+    s_ea_state(arg, f, r->uuid, &st, "trade_result");
 }
 
 static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
@@ -895,17 +919,20 @@ static void s_on_heartbeat(void *arg, bitten_event_t event, const void *payload)
                               .equity = h->equity, .margin = h->margin,
                               .free_margin = h->free_margin, .margin_level = h->margin_level,
                               .positions = h->positions};
-        s_ea_state(self, h->uuid, frame->dialect, &st, "heartbeat");
+        s_ea_state(self, frame, h->uuid, &st, "heartbeat");
         return;
     }
     s_account_t *acc = NULL;
-    if (*h->uuid)
-        acc = s_account(self, h->uuid);
-    else if (zhashx_size(self->accounts) == 1)
+    int tier;
+    bitten_ms_t now = 0;
+    if (*h->uuid) {
+        acc = s_frame_account(self, frame, h->uuid, &tier, &now);
+    } else if (zhashx_size(self->accounts) == 1) {
         acc = zhashx_first(self->accounts); /* EA v7 omits the uuid: only one account can be it */
+        now = bitten_core_now_ms(self->core);
+    }
     if (!acc)
         return;
-    bitten_ms_t now = bitten_core_now_ms(self->core);
     if (account_apply_heartbeat(&acc->state, h, now, &self->params) == 0)
         s_changed(self, acc, now);
 }
@@ -1282,6 +1309,7 @@ void xp_risk_destroy(xp_risk_t **self_p)
         bitten_risk_query_t none = {0};
         bitten_core_set_risk_query(self->core, &none);
     }
+    bitten_slots_free(&self->by_slot);
     zhashx_destroy(&self->accounts);
     bitten_symbols_destroy(&self->symbols);
     free(self->halts);
