@@ -325,6 +325,7 @@ static int s_baseline(const char *recv, json_t *out, int n, int n0, double windo
     s_load(&e, 5, &sec, NULL, NULL, 1e9);
     for (int j = 0; j < e.n_sample; j++)
         e.hb[j] = 0;
+    long sends0 = e.sends; /* this process's EAs' frames in the window (a slow client sends fewer) */
     double cpu0 = bb_proc_cpu_s(pid), wcpu0 = s_cpu_sum(workers, nw);
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
@@ -346,6 +347,8 @@ static int s_baseline(const char *recv, json_t *out, int n, int n0, double windo
     json_object_set_new(out, "rss_idle_kb", json_integer(rss_idle));
     json_object_set_new(out, "rss_kb", json_integer(bb_proc_status_kb(pid, "VmRSS")));
     json_object_set_new(out, "fds", json_integer(bb_proc_fds(pid)));
+    json_object_set_new(out, "window_frames", json_integer(e.sends - sends0));
+    json_object_set_new(out, "window_procs_share", json_real((double)n0 / n));
     s_hb_stats(&e, out);
     if (rp.rss)
         json_object_set_new(out, "rss_samples", rp.rss);
@@ -512,6 +515,7 @@ int main(int argc, char **argv)
         e.hb[j] = 0;
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
+    long sends0 = e.sends; /* this process's EAs' frames in the window (a slow client sends fewer) */
     double wcpu0 = 0, wcpu1 = 0;
     for (int w = 0; w < nw; w++)
         wcpu0 += bb_proc_cpu_s(workers[w]);
@@ -560,6 +564,8 @@ int main(int argc, char **argv)
     json_object_set_new(out, "cpu_pct", json_real((cpu1 - cpu0) / took * 100.0));
     json_object_set_new(out, "client_cpu_pct", json_real(client_cpu / took * 100.0));
     json_object_set_new(out, "frames_sent", json_integer(e.sends));
+    json_object_set_new(out, "window_frames", json_integer(e.sends - sends0));
+    json_object_set_new(out, "window_procs_share", json_real((double)n0 / n));
     json_object_set_new(out, "eagain", json_integer(e.eagain));
     json_object_set_new(out, "rss_idle_kb", json_integer(rss_idle));
     json_object_set_new(out, "rss_kb", json_integer(rss_load));
