@@ -524,6 +524,7 @@ int main(int argc, char **argv)
     double took = s_load(&e, window, &sec, rss_every > 0 ? s_probe_status : NULL, &soak,
                          rss_every > 0 ? rss_every : 1e9);
     double cpu1 = bb_proc_cpu_s(d.pid);
+    long window_frames = e.sends - sends0;
     getrusage(RUSAGE_SELF, &ru1);
     for (int w = 0; w < nw; w++)
         wcpu1 += bb_proc_cpu_s(workers[w]);
@@ -564,7 +565,7 @@ int main(int argc, char **argv)
     json_object_set_new(out, "cpu_pct", json_real((cpu1 - cpu0) / took * 100.0));
     json_object_set_new(out, "client_cpu_pct", json_real(client_cpu / took * 100.0));
     json_object_set_new(out, "frames_sent", json_integer(e.sends));
-    json_object_set_new(out, "window_frames", json_integer(e.sends - sends0));
+    json_object_set_new(out, "window_frames", json_integer(window_frames));
     json_object_set_new(out, "window_procs_share", json_real((double)n0 / n));
     json_object_set_new(out, "eagain", json_integer(e.eagain));
     json_object_set_new(out, "rss_idle_kb", json_integer(rss_idle));
