@@ -525,6 +525,7 @@ int main(int argc, char **argv)
                          rss_every > 0 ? rss_every : 1e9);
     double cpu1 = bb_proc_cpu_s(d.pid);
     long window_frames = e.sends - sends0;
+    s_hb_stats(&e, out); /* the window's keepalives, before the liveness phase adds more */
     getrusage(RUSAGE_SELF, &ru1);
     for (int w = 0; w < nw; w++)
         wcpu1 += bb_proc_cpu_s(workers[w]);
@@ -576,7 +577,6 @@ int main(int argc, char **argv)
     json_object_set_new(out, "online", json_integer(online));
     json_object_set_new(out, "rejects", json_integer(rejects));
     json_object_set_new(out, "keepalives_sent", json_integer(keepalives));
-    s_hb_stats(&e, out);
     json_object_set_new(out, "stopped", json_integer(off));
     json_object_set_new(out, "offline_after_s", json_integer(offline_after));
     json_object_set_new(out, "offline_seen_s", json_real(wo.last <= n - off ? wo.at : -1));
