@@ -258,8 +258,33 @@ static bool s_probe_rss(void *arg, double elapsed)
     return false;
 }
 
+//  Keepalives counted on n_sample of this process's PULLs (never one that --fit stops).
+static void s_sample_eas(s_eas_t *e, int off)
+{
+    e->n_sample = e->n < 20 ? e->n : 20;
+    e->sample = calloc((size_t)e->n_sample, sizeof *e->sample);
+    e->hb = calloc((size_t)e->n_sample, sizeof *e->hb);
+    for (int j = 0; j < e->n_sample; j++)
+        e->sample[j] = (int)((long)j * (e->n - off) / e->n_sample);
+}
+
+static void s_hb_stats(const s_eas_t *e, json_t *out)
+{
+    long hb_min = -1, hb_sum = 0;
+    for (int j = 0; j < e->n_sample; j++) {
+        hb_sum += e->hb[j];
+        if (hb_min < 0 || e->hb[j] < hb_min)
+            hb_min = e->hb[j];
+    }
+    json_object_set_new(out, "hb_sample", json_integer(e->n_sample));
+    json_object_set_new(out, "hb_min", json_integer(hb_min));
+    json_object_set_new(out, "hb_mean", json_real((double)hb_sum / (e->n_sample ? e->n_sample : 1)));
+}
+
+//  The baseline does bittend's transport work for these EAs: it drains the PULL and sends
+//  bittend's keepalive to every PUSH peer every keepalive_s (bench_baseline_recv.c s_scale).
 static int s_baseline(const char *recv, json_t *out, int n, int n0, double window, double rss_every,
-                      int *pipes, pid_t *workers, int nw)
+                      int keepalive_s, int *pipes, pid_t *workers, int nw)
 {
     int fd[2];
     if (pipe(fd) != 0)
@@ -270,7 +295,9 @@ static int s_baseline(const char *recv, json_t *out, int n, int n0, double windo
         dup2(fd[1], 1);
         close(fd[0]);
         close(fd[1]);
-        execl(recv, recv, "scale", (char *)NULL);
+        char ka[32];
+        snprintf(ka, sizeof ka, "%d", keepalive_s);
+        execl(recv, recv, "scale", ka, (char *)NULL);
         _exit(127);
     }
     close(fd[1]);
@@ -285,6 +312,7 @@ static int s_baseline(const char *recv, json_t *out, int n, int n0, double windo
         dprintf(pipes[w], "%s %s\n", command, feedback);
     s_eas_t e;
     s_alloc_eas(&e, 0, n0);
+    s_sample_eas(&e, 0);
     void *ctx = zmq_ctx_new();
     zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, 2 * n0 + 64);
     char why[200];
@@ -295,6 +323,9 @@ static int s_baseline(const char *recv, json_t *out, int n, int n0, double windo
     double connect_s = bb_now() - tc0;
     long sec = 0;
     s_load(&e, 5, &sec, NULL, NULL, 1e9);
+    for (int j = 0; j < e.n_sample; j++)
+        e.hb[j] = 0;
+    long sends0 = e.sends; /* this process's EAs' frames in the window (a slow client sends fewer) */
     double cpu0 = bb_proc_cpu_s(pid), wcpu0 = s_cpu_sum(workers, nw);
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
@@ -316,8 +347,19 @@ static int s_baseline(const char *recv, json_t *out, int n, int n0, double windo
     json_object_set_new(out, "rss_idle_kb", json_integer(rss_idle));
     json_object_set_new(out, "rss_kb", json_integer(bb_proc_status_kb(pid, "VmRSS")));
     json_object_set_new(out, "fds", json_integer(bb_proc_fds(pid)));
+    json_object_set_new(out, "window_frames", json_integer(e.sends - sends0));
+    json_object_set_new(out, "window_procs_share", json_real((double)n0 / n));
+    s_hb_stats(&e, out);
     if (rp.rss)
         json_object_set_new(out, "rss_samples", rp.rss);
+    //  Its keepalive count over its whole life (bittend's status counts the same way).
+    long long ka_sent = -1;
+    kill(pid, SIGTERM);
+    if (fscanf(in, " keepalives_sent %lld", &ka_sent) != 1)
+        ka_sent = -1;
+    waitpid(pid, NULL, 0);
+    fclose(in);
+    json_object_set_new(out, "keepalives_sent", json_integer(ka_sent));
     bb_emit(out);
     for (int w = 0; w < nw; w++) {
         close(pipes[w]);
@@ -328,9 +370,6 @@ static int s_baseline(const char *recv, json_t *out, int n, int n0, double windo
         zmq_close(e.push[i]);
     }
     zmq_ctx_term(ctx);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
-    fclose(in);
     return 0;
 }
 
@@ -432,7 +471,8 @@ int main(int argc, char **argv)
     bb_daemon_t d;
     bb_stop_on_signals(&d);
     if (baseline)
-        return s_baseline(baseline, out, n, n0, window, rss_every, pipes, workers, nw);
+        return s_baseline(baseline, out, n, n0, window, rss_every, keepalive_s, pipes, workers,
+                          nw);
     if (bb_daemon_start(&d, bittend, NULL, args) != 0) {
         fprintf(stderr, "bench_scale: bittend did not start\n");
         return 1;
@@ -443,11 +483,7 @@ int main(int argc, char **argv)
 
     s_eas_t e;
     s_alloc_eas(&e, 0, n0);
-    e.n_sample = n0 < 20 ? n0 : 20;
-    e.sample = calloc((size_t)e.n_sample, sizeof *e.sample);
-    e.hb = calloc((size_t)e.n_sample, sizeof *e.hb);
-    for (int j = 0; j < e.n_sample; j++)
-        e.sample[j] = (int)((long)j * (n0 - off) / e.n_sample); /* never one that is stopped */
+    s_sample_eas(&e, off);
     double tc0 = bb_now();
     for (int w = 0; w < nw; w++)
         dprintf(pipes[w], "%s %s\n", d.command, d.feedback);
@@ -479,6 +515,7 @@ int main(int argc, char **argv)
         e.hb[j] = 0;
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
+    long sends0 = e.sends; /* this process's EAs' frames in the window (a slow client sends fewer) */
     double wcpu0 = 0, wcpu1 = 0;
     for (int w = 0; w < nw; w++)
         wcpu0 += bb_proc_cpu_s(workers[w]);
@@ -487,6 +524,8 @@ int main(int argc, char **argv)
     double took = s_load(&e, window, &sec, rss_every > 0 ? s_probe_status : NULL, &soak,
                          rss_every > 0 ? rss_every : 1e9);
     double cpu1 = bb_proc_cpu_s(d.pid);
+    long window_frames = e.sends - sends0;
+    s_hb_stats(&e, out); /* the window's keepalives, before the liveness phase adds more */
     getrusage(RUSAGE_SELF, &ru1);
     for (int w = 0; w < nw; w++)
         wcpu1 += bb_proc_cpu_s(workers[w]);
@@ -498,12 +537,6 @@ int main(int argc, char **argv)
     int64_t keepalives = st ? bb_json_int(st, "command.keepalives_sent") : -1;
     int64_t rejects = st ? bb_json_int(st, "rejects_total") : -1;
     json_decref(st);
-    long hb_min = -1, hb_sum = 0;
-    for (int j = 0; j < e.n_sample; j++) {
-        hb_sum += e.hb[j];
-        if (hb_min < 0 || e.hb[j] < hb_min)
-            hb_min = e.hb[j];
-    }
     double client_cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
                         (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
                         (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6 +
@@ -533,6 +566,8 @@ int main(int argc, char **argv)
     json_object_set_new(out, "cpu_pct", json_real((cpu1 - cpu0) / took * 100.0));
     json_object_set_new(out, "client_cpu_pct", json_real(client_cpu / took * 100.0));
     json_object_set_new(out, "frames_sent", json_integer(e.sends));
+    json_object_set_new(out, "window_frames", json_integer(window_frames));
+    json_object_set_new(out, "window_procs_share", json_real((double)n0 / n));
     json_object_set_new(out, "eagain", json_integer(e.eagain));
     json_object_set_new(out, "rss_idle_kb", json_integer(rss_idle));
     json_object_set_new(out, "rss_kb", json_integer(rss_load));
@@ -542,9 +577,6 @@ int main(int argc, char **argv)
     json_object_set_new(out, "online", json_integer(online));
     json_object_set_new(out, "rejects", json_integer(rejects));
     json_object_set_new(out, "keepalives_sent", json_integer(keepalives));
-    json_object_set_new(out, "hb_sample", json_integer(e.n_sample));
-    json_object_set_new(out, "hb_min", json_integer(hb_min));
-    json_object_set_new(out, "hb_mean", json_real((double)hb_sum / (e.n_sample ? e.n_sample : 1)));
     json_object_set_new(out, "stopped", json_integer(off));
     json_object_set_new(out, "offline_after_s", json_integer(offline_after));
     json_object_set_new(out, "offline_seen_s", json_real(wo.last <= n - off ? wo.at : -1));

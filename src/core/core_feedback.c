@@ -482,6 +482,9 @@ void core_feedback_cb(zwatch_t *watch, void *socket, int revents, void *arg)
             if (errno != EAGAIN && errno != EINTR)
                 BLOG_ERROR(core->log, "core", "feedback.recv_failed", "channel=%s error=\"%s\"",
                            src->channel, zmq_strerror(errno));
+            //  The PULLs are read here only; the ROUTER is also sent on (fires, pings).
+            else if (errno == EAGAIN && src->kind != CORE_SRC_ROUTER)
+                zwatch_drained(watch);
             return;
         }
         if (src->kind == CORE_SRC_ROUTER) {

@@ -1,5 +1,6 @@
 /*  core_peers.c: the peer monitor: ZeroMQ socket monitors on every EA-facing socket count
  *  connected peers by fd, log auth failures and publish COMMAND_PEERS (shared PUSH) on the bus. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,12 +61,13 @@ static void s_peers_event(bitten_core_t *core, core_peers_t *p, uint16_t event, 
     }
 }
 
-static void s_monitor_read(bitten_core_t *core, core_peers_t *p, void *socket, int max)
+//  True when the monitor was read until it had nothing more.
+static bool s_monitor_read(bitten_core_t *core, core_peers_t *p, void *socket, int max)
 {
     for (int n = 0; n < max; n++) {
         zmq_msg_t head, addr;
         if (!core_recv_next(socket, &head))
-            return;
+            return errno == EAGAIN;
         zmq_msg_init(&addr);
         //  Monitor messages are two frames: [event u16, value u32] and the endpoint.
         zmq_msg_recv(&addr, socket, 0);
@@ -86,12 +88,15 @@ static void s_monitor_read(bitten_core_t *core, core_peers_t *p, void *socket, i
         zmq_msg_close(&head);
         zmq_msg_close(&addr);
     }
+    return false;
 }
 
 static void s_monitor_cb(zwatch_t *watch, void *socket, int revents, void *arg)
 {
     core_peers_t *p = arg;
-    s_monitor_read(p->core, p, socket, p->core->set.max_frames);
+    //  The monitor PAIR is read here and by core_peers_drain (to EAGAIN too), nowhere else.
+    if (s_monitor_read(p->core, p, socket, p->core->set.max_frames))
+        zwatch_drained(watch);
 }
 
 void core_peers_drain(bitten_core_t *core, core_peers_t *p)
