@@ -403,10 +403,13 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    char extra[64], ka[64];
+    char extra[64], ka[64], auto_max[64];
     snprintf(extra, sizeof extra, "ea.offline_after_s=%d", offline_after);
     snprintf(ka, sizeof ka, "command.keepalive_s=%d", keepalive_s);
-    const char *args[] = {"--set", extra, "--set", ka, NULL};
+    //  Every EA is an account of bittend's (created on its first frame), not a uuid refused
+    //  past the default limit of 1,000 auto-created accounts.
+    snprintf(auto_max, sizeof auto_max, "default_account.max_auto_created=%d", n > 1000 ? n : 1000);
+    const char *args[] = {"--set", extra, "--set", ka, "--set", auto_max, NULL};
     //  fds: 2 per EA in bittend (one tcp connection per socket) plus its own (listeners,
     //  mailboxes, the store, the log: counted on an idle bittend); 4 per EA in the client (tcp
     //  + the socket's mailbox eventfd, two sockets), so the EAs are spread over processes.
@@ -509,6 +512,10 @@ int main(int argc, char **argv)
     s_wait_t wu = {&d, n, "eas.online", false, 0, 0, NULL};
     double warm_s = s_load(&e, 60, &sec, s_probe_status, &wu, 0.5);
     int64_t online_warm = wu.last;
+    //  Every EA's account exists by now (created on its first frame, before it counts online).
+    json_t *ast = bb_status(&d);
+    json_object_set_new(out, "accounts_created", json_integer(bb_json_int(ast, "accounts.auto_created")));
+    json_decref(ast);
 
     //  The measured window.
     for (int j = 0; j < e.n_sample; j++)
