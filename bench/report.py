@@ -181,7 +181,7 @@ def main():
                 "online = N; keepalive each 5 s; offline after 10 s",
                 "online %d; keepalives min %d mean %.1f per %.0f s; offline seen at %.1f s (online %d after)" % (
                     r.get("online", -1), r.get("hb_min", -1), r.get("hb_mean", 0), r.get("measured_s", 0), r.get("offline_seen_s", -1), r.get("online_after_stop", -1)),
-                "fds %d (idle %d); status command.peers %d" % (r.get("fds", -1), r.get("fds_idle", -1), r.get("command_peers", -1)),
+                "fds %d (idle %d); status command.peers %d; accounts %s" % (r.get("fds", -1), r.get("fds_idle", -1), r.get("command_peers", -1), r.get("accounts_created", "?")),
                 "", ok and r.get("hb_min", 0) >= max(1, int(r.get("measured_s", 0) / 5) - 1))
 
     # 5. memory
@@ -353,7 +353,8 @@ moves every figure:
    `bitten_store_fire_transition` in a temp dir on the same filesystem.
 4. **Scale** (`bench/bench_scale.c`): N simulated EAs, each with its own command PULL and
    feedback PUSH, telemetry every second (spread evenly) and a heartbeat every 5 s;
-   `ea.offline_after_s = 10`, `command.keepalive_s = 5`. bittend CPU from `/proc/PID/stat`
+   `ea.offline_after_s = 10`, `command.keepalive_s = 5`, and `default_account.max_auto_created`
+   at least N, so every EA is an account of bittend's (created on its first frame). bittend CPU from `/proc/PID/stat`
    (utime+stime) over the window, RSS from `VmRSS`, fds from `/proc/PID/fd`; liveness: `status`
    `eas.online` = N, keepalive frames counted on 20 sampled PULLs, then 10 EAs stopped and
    timed until `eas.online` drops by 10 (and no further). Baseline: the same client against a
