@@ -15,6 +15,8 @@ namespace {
 constexpr size_t KEEP_NODES = 8192;
 // Past this the parser's buffers (a few times the frame) are given back the same way.
 constexpr size_t KEEP_PARSER_BYTES = 262144;
+// simdjson's DOM keeps a container's member count in 24 bits: size() saturates there.
+constexpr size_t COUNT_SATURATED = 0xFFFFFF;
 
 struct Nodes {
     proto_jv_t *v = nullptr;
@@ -49,6 +51,19 @@ Built build_members(const simdjson::dom::element &e, uint32_t at, bool object)
     if (object ? e.get_object().get(o) != simdjson::SUCCESS : e.get_array().get(a) != simdjson::SUCCESS)
         return JANSSON;
     size_t n = object ? o.size() : a.size();
+    if (n >= COUNT_SATURATED) { // size() says "this many or more": count them
+        n = 0;
+        if (object)
+            for (simdjson::dom::key_value_pair m : o) {
+                (void)m;
+                n++;
+            }
+        else
+            for (simdjson::dom::element m : a) {
+                (void)m;
+                n++;
+            }
+    }
     int64_t first = proto_jv_reserve(n);
     if (first < 0)
         return NO_MEMORY;

@@ -248,6 +248,32 @@ static void test_a_large_frame_then_a_small_one(void **state)
     assert_true(ok);
 }
 
+/*  simdjson's DOM counts a container's members in 24 bits: past 0xFFFFFF its size() says
+ *  0xFFFFFF. An array of 2^24 + 100 values (33 MB, only without feedback.max_frame_bytes,
+ *  e.g. bitten_decode with no options) must still be read whole, inside the value array. */
+static void test_more_members_than_simdjson_counts(void **state)
+{
+    size_t n = (1u << 24) + 100, len = 0;
+    char *f = malloc(2 * n + 2);
+    assert_non_null(f);
+    f[len++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            f[len++] = ',';
+        f[len++] = i + 1 == n ? '9' : '7';
+    }
+    f[len++] = ']';
+    const proto_jv_t *root;
+    json_error_t je;
+    assert_int_equal(proto_jv_parse(f, len, &root, &je), 0);
+    assert_int_equal(proto_jv_array_size(root), n);
+    assert_int_equal(proto_jv_used(), n + 1);
+    assert_int_equal(proto_jv_integer(proto_jv_array_get(root, n - 1)), 9);
+    assert_int_equal(proto_jv_integer(proto_jv_array_get(root, 0xFFFFFF)), 7);
+    proto_jv_done();
+    free(f);
+}
+
 /*  Every frame the live EA recorded: the fast path takes each one and reads it as jansson. */
 static void test_recorded_ea_frames_take_the_fast_path(void **state)
 {
@@ -279,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_every_edge_gets_the_judges_answer),
         cmocka_unit_test(test_depth_past_simdjson_is_jansson_s),
         cmocka_unit_test(test_a_large_frame_then_a_small_one),
+        cmocka_unit_test(test_more_members_than_simdjson_counts),
         cmocka_unit_test(test_recorded_ea_frames_take_the_fast_path),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
