@@ -37,7 +37,8 @@ typedef struct {
         const void *kids; /* ARRAY, OBJECT once parsed: the first member */
     } u;
     uint32_t key_len;
-    uint32_t len; /* STRING: bytes; ARRAY, OBJECT: members */
+    uint32_t len; /* STRING: bytes; ARRAY, OBJECT: members (an object's duplicate keys
+                   * count on simdjson's way, not on jansson's: read members by key only) */
     uint8_t type; /* proto_jv_type_t */
 } proto_jv_t;
 

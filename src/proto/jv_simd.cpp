@@ -186,6 +186,11 @@ extern "C" void proto_jv_reset(void)
     }
     if (parser.capacity() > KEEP_PARSER_BYTES)
         parser = simdjson::dom::parser();
+    if (padded.cap > KEEP_PARSER_BYTES) {
+        std::free(padded.buf);
+        padded.buf = nullptr;
+        padded.cap = 0;
+    }
 }
 
 extern "C" int proto_jv_simd_build(const char *data, size_t len, uint32_t *root_index)

@@ -1,5 +1,5 @@
 /*  jv_canon.h: a parsed tree (src/proto/jv.h) as one canonical text, so two parses of the same
- *  frame can be compared byte for byte (test_jv.c, fuzz_jv.c). Header-only, tests only. */
+ *  frame can be compared byte for byte (test_jv.c, fuzz_decode.c). Header-only, tests only. */
 #ifndef BITTEN_TEST_JV_CANON_H
 #define BITTEN_TEST_JV_CANON_H
 
