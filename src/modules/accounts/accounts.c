@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include <czmq.h>
+#include <ev.h>
 
 #include "bitten/dialect.h"
+#include "core/store.h"
 #include "core/symbols_config.h"
 #include "modules/accounts/account_normalize.h"
 #include "modules/accounts/account_table.h"
@@ -34,7 +36,16 @@ struct accounts {
     broker_table_t *brokers;
     zhashx_t *broker_of, *table_warned;
     bitten_accounts_query_t query;
+    ev_timer sync; /* ACCOUNTS_SYNC_S after an account created on first contact */
 };
+
+//  An account created on first contact is written in a relaxed commit (no fsync: a creation
+//  storm of thousands of EAs stalled the loop 3.8 ms per account, and libzmq queued their
+//  frames meanwhile) and on disk at most this long after, unless a durable commit took it
+//  along already. A kill -9 loses none of it (the log is in the kernel's cache); a power loss
+//  inside this window loses only rows nobody reads back: the account is re-created from the
+//  same defaults on its EA's next frame (docs/design.md "What survives a restart").
+#define ACCOUNTS_SYNC_S 1.0
 
 /* ---------------------------------------------------------------- config */
 
@@ -74,14 +85,56 @@ int accounts_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------- the store */
 
-//  The account as the store keeps it (operators audit it; nobody else reads the table).
-static void s_store_account(accounts_t *self, const bitten_account_t *acc)
+static void s_sync_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)loop;
+    (void)revents;
+    accounts_t *self = w->data;
+    bitten_store_t *store = bitten_core_store(self->core);
+    if (bitten_store_sync(store) < 0)
+        BLOG_ERROR(self->log, "accounts", "store.failed", "what=sync error=\"%s\"",
+                   bitten_store_errmsg(store));
+}
+
+//  The account as the store keeps it (operators audit it; nobody else reads the table).
+//  relaxed: an account created on first contact (see ACCOUNTS_SYNC_S); configured accounts
+//  and reloads are written durably, inside the caller's group when it opened one.
+static void s_store_account(accounts_t *self, const bitten_account_t *acc, bool relaxed)
+{
+    bitten_store_t *store = bitten_core_store(self->core);
+    bool grouped = relaxed && bitten_store_group_begin(store, true) == 0;
     accounts_store_row_t row;
     accounts_store_row_of(acc, bitten_core_now_ms(self->core), &row);
-    if (accounts_store_put(self->store, &row) != 0)
+    int rc = accounts_store_put(self->store, &row);
+    if (rc != 0)
         BLOG_ERROR(self->log, "accounts", "store.failed", "what=account uuid=%s error=\"%s\"",
                    acc->uuid, accounts_store_errmsg(self->store));
+    if (grouped && bitten_store_group_end(store) != 0 && rc == 0)
+        BLOG_ERROR(self->log, "accounts", "store.failed", "what=account uuid=%s error=\"%s\"",
+                   acc->uuid, bitten_store_errmsg(store));
+    if (grouped && !ev_is_active(&self->sync)) {
+        ev_timer_set(&self->sync, ACCOUNTS_SYNC_S, 0.0);
+        ev_timer_start(bitten_core_loop(self->core), &self->sync);
+    }
+}
+
+//  The configured accounts (start, reload): one durable commit for all of them.
+static bool s_group_begin(accounts_t *self)
+{
+    bitten_store_t *store = bitten_core_store(self->core);
+    if (bitten_store_group_begin(store, false) == 0)
+        return true;
+    BLOG_ERROR(self->log, "accounts", "store.failed", "what=accounts error=\"%s\"",
+               bitten_store_errmsg(store));
+    return false;
+}
+
+static void s_group_end(accounts_t *self, bool begun)
+{
+    bitten_store_t *store = bitten_core_store(self->core);
+    if (begun && bitten_store_group_end(store) != 0)
+        BLOG_ERROR(self->log, "accounts", "store.failed", "what=accounts error=\"%s\"",
+                   bitten_store_errmsg(store));
 }
 
 /* ---------------------------------------------------------------- first contact */
@@ -121,7 +174,7 @@ static const bitten_account_t *s_create_from_defaults(accounts_t *self, const ch
     }
     self->auto_created++;
     *slot = (int)account_table_count(self->table) - 1; /* the one just added */
-    s_store_account(self, acc);
+    s_store_account(self, acc, true);
     BLOG_INFO(self->log, "accounts", "account.created",
               "uuid=%s tier=%s mode=%s from=default_account", acc->uuid, bitten_tier_str(acc->tier),
               bitten_account_mode_str(acc->mode));
@@ -464,6 +517,7 @@ int accounts_reload(accounts_t *self, const bitten_config_t *cfg, char *err, siz
     account_table_t *fresh = account_table_from_config(cfg, err, errlen);
     if (!fresh)
         return -1;
+    bool grouped = s_group_begin(self);
     for (size_t i = 0; i < account_table_count(fresh); i++) {
         const bitten_account_t *a = account_table_at(fresh, i);
         int rc = account_table_update_settings(self->table, a);
@@ -471,6 +525,7 @@ int accounts_reload(accounts_t *self, const bitten_config_t *cfg, char *err, siz
                                              : account_table_find(self->table, a->uuid);
         if (!now) {
             snprintf(err, errlen, "out of memory");
+            s_group_end(self, grouped);
             account_table_destroy(&fresh);
             return -1;
         }
@@ -479,9 +534,10 @@ int accounts_reload(accounts_t *self, const bitten_config_t *cfg, char *err, siz
                       "uuid=%s tier=%s mode=%s risk_pct=%g max_lot=%g", now->uuid,
                       bitten_tier_str(now->tier), bitten_account_mode_str(now->mode),
                       now->risk_pct, now->max_lot);
-            s_store_account(self, now);
+            s_store_account(self, now, false);
         }
     }
+    s_group_end(self, grouped);
     account_table_destroy(&fresh);
     self->cfg = cfg;
     self->max_auto_created = (size_t)bitten_config_int(cfg, "default_account.max_auto_created");
@@ -527,8 +583,12 @@ accounts_t *accounts_new(bitten_core_t *core)
     }
     self->max_auto_created =
         (size_t)bitten_config_int(self->cfg, "default_account.max_auto_created");
+    ev_timer_init(&self->sync, s_sync_cb, ACCOUNTS_SYNC_S, 0.0);
+    self->sync.data = self;
+    bool grouped = s_group_begin(self);
     for (size_t i = 0; i < account_table_count(self->table); i++)
-        s_store_account(self, account_table_at(self->table, i));
+        s_store_account(self, account_table_at(self->table, i), false);
+    s_group_end(self, grouped);
     self->query = (bitten_accounts_query_t){.self = self,
                                             .find = s_query_find,
                                             .tier = s_query_tier,
@@ -556,6 +616,10 @@ void accounts_destroy(accounts_t **self_p)
         return;
     accounts_t *self = *self_p;
     if (self->query.self) {
+        if (ev_is_active(&self->sync)) {
+            ev_timer_stop(bitten_core_loop(self->core), &self->sync);
+            bitten_store_sync(bitten_core_store(self->core));
+        }
         bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
         bitten_accounts_query_t none = {0};
         bitten_core_set_accounts_query(self->core, &none);
