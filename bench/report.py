@@ -268,12 +268,12 @@ $B/bench_fire --bittend build-bench/bittend --accounts {accounts} --fires {fires
     --set risk.fire_spacing_s=0 --set risk.max_fires_per_window=64 --set risk.rate_window_s=1 \\
     --set risk.commander.fires_per_day=1000 --set risk.commander.max_positions=32
 # 4. scale, for N in {sizes} (--fit 1: N cut to what bittend's fd limit holds, same N for both)
-$B/bench_scale --eas N --window {bwin} --fit 1 --bittend build-bench/bittend --baseline $B/bench_baseline_recv
+$B/bench_scale --eas N --window {window} --fit 1 --bittend build-bench/bittend --baseline $B/bench_baseline_recv
 $B/bench_scale --eas N --window {window} --fit 1 --bittend build-bench/bittend
 # 5. soak (--soak-minutes M): both at once, then bench/soak_plot writes docs/soak-rss.png
 $B/bench_scale --eas 1000 --window $((M * 60)) --rss-every 10 --keepalive 30 --baseline $B/bench_baseline_recv &
 $B/bench_scale --eas 1000 --window $((M * 60)) --rss-every 10 --keepalive 30 --bittend build-bench/bittend
-```""".format(runs=a.runs, bwin=max(5, P["window"] // 3), **P)
+```""".format(runs=a.runs, **P)
     verdicts = [t for t in table if t[5]]
     met = [t[0] for t in verdicts if t[5] == "met"]
     short = [t[0] for t in verdicts if t[5] != "met"]

@@ -172,26 +172,10 @@ static void test_max_auto_created_0_creates_no_account_on_first_contact(void **s
     s_stop(&e);
 }
 
-//  The accounts table of a stopped or killed daemon (or a running one: WAL readers see the
-//  committed rows): how many rows match `where`, or the kv value of key (NULL: none).
-static int s_count(const char *dir, const char *where)
-{
-    char path[400], sql[300];
-    snprintf(path, sizeof path, "%s/state/bitten.db", dir);
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM accounts WHERE %s", where);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 2000);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
-static char *s_kv(const char *dir, const char *key)
+//  The first column of the first row sql answers in the daemon's store (NULL: no row), with
+//  one text parameter bound when param is not NULL. A running daemon's store is read as well
+//  as a stopped or killed one's: WAL readers see every committed row.
+static char *s_db_text(const char *dir, const char *sql, const char *param)
 {
     char path[400];
     snprintf(path, sizeof path, "%s/state/bitten.db", dir);
@@ -199,15 +183,32 @@ static char *s_kv(const char *dir, const char *key)
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 2000);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM kv WHERE key = ?", -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (param)
+        sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
     char *value = NULL;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
         value = strdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     sqlite3_close(db);
     return value;
+}
+
+//  How many rows of the accounts table match `where`.
+static int s_count(const char *dir, const char *where)
+{
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM accounts WHERE %s", where);
+    char *n = s_db_text(dir, sql, NULL);
+    assert_non_null(n);
+    int count = atoi(n);
+    free(n);
+    return count;
+}
+
+static char *s_kv(const char *dir, const char *key)
+{
+    return s_db_text(dir, "SELECT value FROM kv WHERE key = ?", key);
 }
 
 static void s_send_tels(s_env_t *e, const char *prefix, int from, int to)
