@@ -158,22 +158,44 @@ def main():
     scale_rows = []
     for r in rows:
         lab = r.get("label", "")
-        if lab.startswith("scale.") and not lab.startswith("scale.baseline") and r.get("bench") == "scale":
+        if (lab.startswith("scale.") and not lab.startswith("scale.baseline") and r.get("bench") == "scale"
+                and len(lab.split(".")) == 2):
             n = r["eas"]
             asked = lab.split(".")[1]
             b = one("scale.baseline.%s" % asked)
             scale_rows.append((n, r, b))
             big = n >= 9000
             cut = " (%s asked: %s)" % (asked, r["fit_why"]) if r.get("fit_why") else ""
-            rc = ratio(r.get("cpu_pct"), b.get("cpu_pct")) if b else None
-            rr = ratio(r.get("rss_kb"), b.get("rss_kb")) if b else None
+            # Rounds (bench/run --scale-runs): round k is scale[.baseline].N.rk, run back to back;
+            # each round's ratio, then the median of them and of each figure.
+            pairs = [(r, b)] if b else []
+            for k in range(2, 100):
+                rk, bk = one("scale.%s.r%d" % (asked, k)), one("scale.baseline.%s.r%d" % (asked, k))
+                if not rk:
+                    break
+                if bk and rk.get("bench") == "scale" and bk.get("bench") == "scale":
+                    pairs.append((rk, bk))
+            rcs = [x for x in (ratio(p.get("cpu_pct"), q.get("cpu_pct")) for p, q in pairs) if x is not None]
+            rrs = [x for x in (ratio(p.get("rss_kb"), q.get("rss_kb")) for p, q in pairs) if x is not None]
+            rc = statistics.median(rcs) if rcs else None
+            rr = statistics.median(rrs) if rrs else None
+            if len(pairs) > 1:
+                cpu_of = lambda xs: statistics.median([x.get("cpu_pct", 0) for x in xs])
+                rss_of = lambda xs: statistics.median([x.get("rss_kb", 0) for x in xs])
+                r = dict(r, cpu_pct=cpu_of([p for p, _ in pairs]), rss_kb=rss_of([p for p, _ in pairs]))
+                b = dict(b, cpu_pct=cpu_of([q for _, q in pairs]), rss_kb=rss_of([q for _, q in pairs]))
+                rounds = " (median of %d alternated rounds; each round's ratio: %s)"
+                cpu_rounds = rounds % (len(pairs), " / ".join("%.2f" % x for x in rcs))
+                rss_rounds = rounds % (len(pairs), " / ".join("%.2f" % x for x in rrs))
+            else:
+                cpu_rounds = rss_rounds = ""
             # The baseline does bittend's transport work, not less: it drains the same PULL and
             # sends bittend's keepalive frame to every PUSH peer at the same interval.
             bka = " (same transport: PULL drained, keepalive to each PUSH peer every %s s)" % b.get("keepalive_s", "?") if b else ""
-            row("%d EAs: bittend CPU (%.0f s window)%s" % (n, r.get("measured_s", 0), cut), "<= 1.3 x bare libzmq" if big else "",
+            row("%d EAs: bittend CPU (%.0f s window)%s%s" % (n, r.get("measured_s", 0), cut, cpu_rounds), "<= 1.3 x bare libzmq" if big else "",
                 fmt(r.get("cpu_pct"), "%", 1), "bare libzmq %s%s" % (fmt(b.get("cpu_pct"), "%", 1), bka) if b else "",
                 fmt(rc, " x", 2) if b else "", (rc is not None and rc <= 1.3) if big else None)
-            row("%d EAs: bittend RSS" % n, "<= 1.1 x bare libzmq" if big else "", fmt(r.get("rss_kb", 0) / 1024, " MB", 0),
+            row("%d EAs: bittend RSS%s" % (n, rss_rounds), "<= 1.1 x bare libzmq" if big else "", fmt(r.get("rss_kb", 0) / 1024, " MB", 0),
                 "bare libzmq %s" % fmt(b.get("rss_kb", 0) / 1024, " MB", 0) if b else "",
                 fmt(rr, " x", 2) if b else "", (rr is not None and rr <= 1.1) if big else None)
             ok = r.get("online") == n and r.get("online_after_stop") == n - r.get("stopped", 0)
@@ -267,7 +289,8 @@ $B/bench_store {store}
 $B/bench_fire --bittend build-bench/bittend --accounts {accounts} --fires {fires} \\
     --set risk.fire_spacing_s=0 --set risk.max_fires_per_window=64 --set risk.rate_window_s=1 \\
     --set risk.commander.fires_per_day=1000 --set risk.commander.max_positions=32
-# 4. scale, for N in {sizes} (--fit 1: N cut to what bittend's fd limit holds, same N for both)
+# 4. scale, for N in {sizes} (--fit 1: N cut to what bittend's fd limit holds, same N for both);
+#    the largest N: --scale-runs rounds (3 in full mode) of the pair, alternated
 $B/bench_scale --eas N --window {window} --fit 1 --bittend build-bench/bittend --baseline $B/bench_baseline_recv
 $B/bench_scale --eas N --window {window} --fit 1 --bittend build-bench/bittend
 # 5. soak (--soak-minutes M): both at once, then bench/soak_plot writes docs/soak-rss.png

@@ -36,7 +36,7 @@ grep -q '^-rwxr-xr-x root/root .* \./usr/sbin/bittend$' "$tmp/contents.long" || 
 dpkg-deb -e "$deb" "$tmp/ctrl"
 printf '/etc/bitten/bittend.cfg\n/etc/bitten/stock-ea.cfg\n/etc/default/bittend\n' | diff - "$tmp/ctrl/conffiles" || fail "conffiles"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in adduser libc6 libzmq5 libczmq4 libjansson4 libsqlite3-0 libsystemd0 libev4; do
+for lib in adduser libc6 libzmq5 libczmq4 libjansson4 libsimdjson14 libstdc++6 libsqlite3-0 libsystemd0 libev4; do
     [[ ", $depends" == *", $lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 [ -n "$(dpkg-deb -f "$deb" Description)" ] || fail "no Description"
