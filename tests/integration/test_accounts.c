@@ -271,8 +271,9 @@ static void test_first_contact_rows_are_synced_after_and_survive_a_kill_9(void *
 }
 
 //  A database another process holds locked when an EA first connects: the account is created
-//  (its EA trades), the row's failure is logged with its uuid, nothing blocks for longer than
-//  the store's busy timeout, and the next account after the lock is written.
+//  (its EA trades), the row's failure is logged with its uuid (after the store's busy timeout,
+//  twice: the group's BEGIN, then the row's own INSERT), and the next account after the lock
+//  is written.
 static void test_a_locked_store_at_first_contact_is_logged_and_the_account_still_trades(
     void **state)
 {
@@ -282,6 +283,7 @@ static void test_a_locked_store_at_first_contact_is_logged_and_the_account_still
     snprintf(path, sizeof path, "%s/state/bitten.db", e.d.dir);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000); /* the daemon may be committing right now */
     assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     bt_send(e.fb, TEL("locked_1", "10000"));
     assert_int_equal(bt_wait_status(&e.d, "accounts.auto_created", 1, 5000), 1);
@@ -292,7 +294,8 @@ static void test_a_locked_store_at_first_contact_is_logged_and_the_account_still
     json_t *r = bt_ctl(&e.d, "{\"cmd\":\"fire\",\"uuid\":\"locked_1\",\"symbol\":\"EURUSD\","
                             "\"action\":\"buy\",\"sl_pips\":20}");
     assert_non_null(r);
-    assert_string_not_equal(s_str(r, "reason"), "UNKNOWN_ACCOUNT");
+    const char *why = s_str(r, "reason"); /* none: it went out */
+    assert_true(!why || strcmp(why, "UNKNOWN_ACCOUNT") != 0);
     json_decref(r);
     bt_send(e.fb, TEL("locked_2", "10000"));
     assert_int_equal(bt_wait_status(&e.d, "accounts.auto_created", 2, 5000), 2);

@@ -455,6 +455,40 @@ static void test_sync_writes_only_after_a_relaxed_commit(void **state)
     bitten_store_close(&s);
 }
 
+//  A group that cannot begin because another process holds the write lock (an account created
+//  on first contact is a relaxed group: accounts.c) leaves nothing behind: no group to end, the
+//  connection at FULL, and once the lock is gone the next group is one transaction of its own
+//  and a fire insert after it is durable, as if the failure never happened.
+static void test_a_group_refused_by_a_lock_leaves_no_group_and_full_sync(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    sqlite3 *other = NULL;
+    assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
+    sqlite3_busy_timeout(other, 5000);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(bitten_store_group_begin(s, true), -1);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    assert_int_equal(bitten_store_group_end(s), -1); /* nothing was begun */
+    assert_int_equal(bitten_store_group_begin(s, false), -1);
+    assert_int_equal(bitten_store_group_end(s), -1);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+
+    assert_int_equal(bitten_store_group_begin(s, true), 0);
+    assert_int_equal(bitten_store_kv_set(s, "after_lock", "1"), 0);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM kv WHERE key = 'after_lock'"), 0);
+    assert_int_equal(bitten_store_group_end(s), 0);
+    assert_int_equal(s_query_int(f, "SELECT COUNT(*) FROM kv WHERE key = 'after_lock'"), 1);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    bitten_fire_rec_t r = s_fire("SIG_LOCK", "acct_1", 1000);
+    assert_int_equal(bitten_store_fire_insert(s, &r, NULL), 0);
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    assert_int_equal(bitten_store_sync(s), 0); /* the durable insert took the relaxed group */
+    bitten_store_close(&s);
+}
+
 //  Whether a relaxed commit can have been lost since the last start: only a reboot loses one.
 static void test_same_boot_only_after_a_mark_under_this_boot(void **state)
 {
@@ -1012,6 +1046,7 @@ int main(void)
         T(test_a_group_is_one_transaction_and_a_failed_write_rolls_back_alone),
         T(test_a_fire_insert_in_a_group_commits_the_group_first),
         T(test_sync_writes_only_after_a_relaxed_commit),
+        T(test_a_group_refused_by_a_lock_leaves_no_group_and_full_sync),
         T(test_same_boot_only_after_a_mark_under_this_boot),
         T(test_checkpoints_run_on_the_store_thread_not_in_a_commit),
         T(test_a_kill_9_during_a_checkpoint_keeps_every_committed_fire),

@@ -44,7 +44,7 @@ struct accounts {
 //  frames meanwhile) and on disk at most this long after, unless a durable commit took it
 //  along already. A kill -9 loses none of it (the log is in the kernel's cache); a power loss
 //  inside this window loses only rows nobody reads back: the account is re-created from the
-//  same defaults on its EA's next frame (docs/design.md "What survives a restart").
+//  same defaults on its EA's next frame (docs/design.md "Accounts").
 #define ACCOUNTS_SYNC_S 1.0
 
 /* ---------------------------------------------------------------- config */
