@@ -272,8 +272,8 @@ static void test_first_contact_rows_are_synced_after_and_survive_a_kill_9(void *
 
 //  A database another process holds locked when an EA first connects: the account is created
 //  (its EA trades), the row's failure is logged with its uuid (after the store's busy timeout,
-//  twice: the group's BEGIN, then the row's own INSERT), and the next account after the lock
-//  is written.
+//  once: the refused group's BEGIN; no second try), and the next account after the lock is
+//  written.
 static void test_a_locked_store_at_first_contact_is_logged_and_the_account_still_trades(
     void **state)
 {

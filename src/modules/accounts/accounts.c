@@ -103,6 +103,14 @@ static void s_store_account(accounts_t *self, const bitten_account_t *acc, bool 
 {
     bitten_store_t *store = bitten_core_store(self->core);
     bool grouped = relaxed && bitten_store_group_begin(store, true) == 0;
+    if (relaxed && !grouped) {
+        //  Refused (another connection holds the lock past the busy timeout): a plain write
+        //  now would wait that timeout a second time on the loop. The row is written when
+        //  the account is next created (the next start).
+        BLOG_ERROR(self->log, "accounts", "store.failed", "what=account uuid=%s error=\"%s\"",
+                   acc->uuid, bitten_store_errmsg(store));
+        return;
+    }
     accounts_store_row_t row;
     accounts_store_row_of(acc, bitten_core_now_ms(self->core), &row);
     int rc = accounts_store_put(self->store, &row);
