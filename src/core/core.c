@@ -215,11 +215,31 @@ static void s_trim(bitten_core_t *core)
 #endif
 }
 
+//  A relaxed commit (an account created on first contact, a SENT the fire router's own 0.1 s
+//  timer has not synced yet) is on disk within one tick, unless a durable commit took it
+//  along already: a no-op when none is pending. A failure is logged once, then retried every
+//  tick until it succeeds.
+static void s_sync_relaxed(bitten_core_t *core)
+{
+    if (!core->store)
+        return;
+    int rc = bitten_store_sync(core->store);
+    if (rc < 0 && !core->sync_failing)
+        BLOG_ERROR(core->log, "core", "store.failed", "what=sync error=\"%s\" why=\"relaxed "
+                   "commits not yet on disk; retried every second\"",
+                   bitten_store_errmsg(core->store));
+    else if (rc > 0 && core->sync_failing)
+        BLOG_INFO(core->log, "core", "store.synced", "why=\"the relaxed commits are on disk\"");
+    if (rc != 0)
+        core->sync_failing = rc < 0;
+}
+
 static void s_housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     bitten_core_t *core = w->data;
     s_clock_check(core);
     bitten_log_flush_suppressed(core->log);
+    s_sync_relaxed(core);
     s_trim(core);
 }
 

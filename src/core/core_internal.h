@@ -171,6 +171,7 @@ struct bitten_core {
     ev_timer keepalive_timer, housekeeping_timer, strict_timer, watchdog_timer, status_timer;
     ev_timer prune_timer;    /* store retention (core.c) */
     int trim_ticks;          /* housekeeping ticks since the last malloc_trim (core.c) */
+    bool sync_failing;       /* the last housekeeping sync of relaxed commits failed (core.c) */
     bitten_ms_t optimized_ms; /* last PRAGMA optimize */
     bool systemd;   /* NOTIFY_SOCKET is set: we run under systemd Type=notify */
     struct core_zap *zap; /* our ZAP handler (CURVE) when security.curve is on */

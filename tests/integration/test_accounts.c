@@ -211,6 +211,18 @@ static char *s_kv(const char *dir, const char *key)
     return s_db_text(dir, "SELECT value FROM kv WHERE key = ?", key);
 }
 
+//  A second connection to the daemon's store, to take its write lock (BEGIN IMMEDIATE); it
+//  waits for a commit the daemon may be making right now.
+static sqlite3 *s_lock_holder(s_env_t *e)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/state/bitten.db", e->d.dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+}
+
 static void s_send_tels(s_env_t *e, const char *prefix, int from, int to)
 {
     for (int i = from; i < to; i++) {
@@ -279,11 +291,7 @@ static void test_a_locked_store_at_first_contact_is_logged_and_the_account_still
 {
     s_env_t e;
     s_start(&e, ACCOUNTS, NULL);
-    char path[400];
-    snprintf(path, sizeof path, "%s/state/bitten.db", e.d.dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000); /* the daemon may be committing right now */
+    sqlite3 *db = s_lock_holder(&e);
     assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     bt_send(e.fb, TEL("locked_1", "10000"));
     assert_int_equal(bt_wait_status(&e.d, "accounts.auto_created", 1, 5000), 1);
@@ -303,6 +311,36 @@ static void test_a_locked_store_at_first_contact_is_logged_and_the_account_still
     assert_int_equal(bt_daemon_stop(&e.d, NULL), 0);
     assert_int_equal(s_count(e.d.dir, "uuid = 'locked_2'"), 1);
     bt_daemon_cleanup(&e.d);
+}
+
+//  A lock taken between an account's relaxed commit and the housekeeping sync that makes it
+//  durable: the failed sync is logged once (not every second), retried, and reported when
+//  the relaxed commits are on disk. The lock must come before the next tick (within 1 s of
+//  the commit): when the tick wins, the test tries again with a new account.
+static void test_a_sync_refused_by_a_lock_is_logged_once_and_retried(void **state)
+{
+    s_env_t e;
+    s_start(&e, ACCOUNTS, NULL);
+    sqlite3 *db = s_lock_holder(&e);
+    bool failed = false;
+    for (int i = 0; i < 20 && !failed; i++) {
+        char frame[300];
+        snprintf(frame, sizeof frame,
+                 "{\"type\":\"telemetry\",\"uuid\":\"sync_%d\",\"account\":{\"balance\":1000,"
+                 "\"equity\":1000,\"margin\":0,\"free_margin\":1000}}", i);
+        bt_send(e.fb, frame);
+        assert_int_equal(bt_wait_status(&e.d, "accounts.auto_created", i + 1, 5000), i + 1);
+        assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        failed = bt_log_contains(&e.d, "store.failed what=sync", 2500);
+        if (failed)
+            bt_sleep_ms(2500); /* two more ticks under the lock: still one line */
+        assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    }
+    sqlite3_close(db);
+    assert_true(failed);
+    assert_int_equal(bt_log_lines(&e.d, "store.failed what=sync"), 1);
+    assert_true(bt_log_contains(&e.d, "store.synced", 5000));
+    s_stop(&e);
 }
 
 /* ---------------------------------------------------------------- halts as events */
@@ -430,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_first_contact_rows_are_synced_after_and_survive_a_kill_9),
         cmocka_unit_test(
             test_a_locked_store_at_first_contact_is_logged_and_the_account_still_trades),
+        cmocka_unit_test(test_a_sync_refused_by_a_lock_is_logged_once_and_retried),
         cmocka_unit_test(test_a_global_hard_halt_closes_every_account_once),
         cmocka_unit_test(
             test_an_owed_close_all_survives_a_restart_and_goes_out_when_the_ea_is_online),

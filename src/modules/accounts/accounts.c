@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include <czmq.h>
-#include <ev.h>
 
 #include "bitten/dialect.h"
 #include "core/store.h"
@@ -36,16 +35,7 @@ struct accounts {
     broker_table_t *brokers;
     zhashx_t *broker_of, *table_warned;
     bitten_accounts_query_t query;
-    ev_timer sync; /* ACCOUNTS_SYNC_S after an account created on first contact */
 };
-
-//  An account created on first contact is written in a relaxed commit (no fsync: a creation
-//  storm of thousands of EAs stalled the loop 3.8 ms per account, and libzmq queued their
-//  frames meanwhile) and on disk at most this long after, unless a durable commit took it
-//  along already. A kill -9 loses none of it (the log is in the kernel's cache); a power loss
-//  inside this window loses only rows nobody reads back: the account is re-created from the
-//  same defaults on its EA's next frame (docs/design.md "Accounts").
-#define ACCOUNTS_SYNC_S 1.0
 
 /* ---------------------------------------------------------------- config */
 
@@ -85,20 +75,14 @@ int accounts_check_config(const bitten_config_t *cfg, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------- the store */
 
-static void s_sync_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    accounts_t *self = w->data;
-    bitten_store_t *store = bitten_core_store(self->core);
-    if (bitten_store_sync(store) < 0)
-        BLOG_ERROR(self->log, "accounts", "store.failed", "what=sync error=\"%s\"",
-                   bitten_store_errmsg(store));
-}
-
 //  The account as the store keeps it (operators audit it; nobody else reads the table).
-//  relaxed: an account created on first contact (see ACCOUNTS_SYNC_S); configured accounts
-//  and reloads are written durably, inside the caller's group when it opened one.
+//  relaxed: an account created on first contact, written in a relaxed commit (no fsync: a
+//  creation storm of thousands of EAs stalled the loop 3.8 ms per account while libzmq queued
+//  their frames) and on disk within a second (the core's housekeeping sync), unless a durable
+//  commit took it along already. A kill -9 loses none of it (the log is in the kernel's
+//  cache); a power loss in that second loses only rows nobody reads back: the account is
+//  re-created from the same defaults on its EA's next frame (docs/design.md "Accounts").
+//  Configured accounts and reloads are written durably, inside the caller's group.
 static void s_store_account(accounts_t *self, const bitten_account_t *acc, bool relaxed)
 {
     bitten_store_t *store = bitten_core_store(self->core);
@@ -120,10 +104,6 @@ static void s_store_account(accounts_t *self, const bitten_account_t *acc, bool 
     if (grouped && bitten_store_group_end(store) != 0 && rc == 0)
         BLOG_ERROR(self->log, "accounts", "store.failed", "what=account uuid=%s error=\"%s\"",
                    acc->uuid, bitten_store_errmsg(store));
-    if (grouped && !ev_is_active(&self->sync)) {
-        ev_timer_set(&self->sync, ACCOUNTS_SYNC_S, 0.0);
-        ev_timer_start(bitten_core_loop(self->core), &self->sync);
-    }
 }
 
 //  The configured accounts (start, reload): one durable commit for all of them.
@@ -591,8 +571,6 @@ accounts_t *accounts_new(bitten_core_t *core)
     }
     self->max_auto_created =
         (size_t)bitten_config_int(self->cfg, "default_account.max_auto_created");
-    ev_timer_init(&self->sync, s_sync_cb, ACCOUNTS_SYNC_S, 0.0);
-    self->sync.data = self;
     bool grouped = s_group_begin(self);
     for (size_t i = 0; i < account_table_count(self->table); i++)
         s_store_account(self, account_table_at(self->table, i), false);
@@ -624,10 +602,6 @@ void accounts_destroy(accounts_t **self_p)
         return;
     accounts_t *self = *self_p;
     if (self->query.self) {
-        if (ev_is_active(&self->sync)) {
-            ev_timer_stop(bitten_core_loop(self->core), &self->sync);
-            bitten_store_sync(bitten_core_store(self->core));
-        }
         bitten_bus_unsubscribe_all(bitten_core_bus(self->core), self);
         bitten_accounts_query_t none = {0};
         bitten_core_set_accounts_query(self->core, &none);
