@@ -228,10 +228,9 @@ static void s_sync_relaxed(bitten_core_t *core)
         BLOG_ERROR(core->log, "core", "store.failed", "what=sync error=\"%s\" why=\"relaxed "
                    "commits not yet on disk; retried every second\"",
                    bitten_store_errmsg(core->store));
-    else if (rc > 0 && core->sync_failing)
+    else if (rc >= 0 && core->sync_failing) /* synced now, or by a durable commit since */
         BLOG_INFO(core->log, "core", "store.synced", "why=\"the relaxed commits are on disk\"");
-    if (rc != 0)
-        core->sync_failing = rc < 0;
+    core->sync_failing = rc < 0;
 }
 
 static void s_housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)

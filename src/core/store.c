@@ -254,6 +254,7 @@ int store_begin(bitten_store_t *self)
     if (self->relaxed && s_simple(self, S_SYNC_FULL) != 0)
         return -1;
     self->relaxed = false;
+    self->changes_at_begin = sqlite3_total_changes64(self->db);
     return s_simple(self, S_BEGIN);
 }
 
@@ -265,6 +266,7 @@ int store_begin_relaxed(bitten_store_t *self)
     if (s_simple(self, S_SYNC_NORMAL) != 0)
         return -1;
     self->relaxed = true;
+    self->changes_at_begin = sqlite3_total_changes64(self->db);
     return s_simple(self, S_BEGIN);
 }
 
@@ -274,6 +276,15 @@ void store_end_relaxed(bitten_store_t *self)
         return; /* the group's end restores FULL */
     if (self->relaxed && s_simple(self, S_SYNC_FULL) == 0)
         self->relaxed = false;
+}
+
+//  After a COMMIT: a FULL one fsyncs the whole log (earlier relaxed commits included), a
+//  relaxed one leaves its rows unsynced. A commit that changed no row writes and fsyncs
+//  nothing (SQLite returns early), so it leaves the debt as it was.
+static void s_committed(bitten_store_t *self)
+{
+    if (sqlite3_total_changes64(self->db) != self->changes_at_begin)
+        self->relaxed_unsynced = self->relaxed;
 }
 
 int store_commit(bitten_store_t *self)
@@ -287,7 +298,7 @@ int store_commit(bitten_store_t *self)
         return -1;
     }
     if (s_simple(self, S_COMMIT) == 0) {
-        self->relaxed_unsynced = self->relaxed; /* a FULL commit fsyncs the whole log */
+        s_committed(self);
         return 0;
     }
     s_simple(self, S_ROLLBACK);
@@ -310,7 +321,7 @@ static int s_group_commit(bitten_store_t *self)
         s_simple(self, S_ROLLBACK);
         rc = -1;
     } else {
-        self->relaxed_unsynced = self->relaxed;
+        s_committed(self);
     }
     if (self->group_relaxed)
         store_end_relaxed(self);
@@ -336,7 +347,12 @@ int bitten_store_sync(bitten_store_t *self)
     clock_gettime(CLOCK_REALTIME, &ts);
     char at[32];
     snprintf(at, sizeof at, "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-    if (bitten_store_kv_set(self, "store.synced_at", at) != 0)
+    //  Nobody waits for a sync: under another connection's lock it fails at once (its caller
+    //  retries) rather than holding the loop for the busy timeout.
+    sqlite3_busy_timeout(self->db, 0);
+    int rc = bitten_store_kv_set(self, "store.synced_at", at);
+    sqlite3_busy_timeout(self->db, self->busy_timeout_ms);
+    if (rc != 0)
         return -1;
     self->relaxed_unsynced = false;
     return 1;
@@ -675,7 +691,12 @@ struct sqlite3 *bitten_store_sqlite(bitten_store_t *self)
 
 const char *bitten_store_errmsg(bitten_store_t *self)
 {
-    return self ? sqlite3_errmsg(self->db) : "no store";
+    if (!self)
+        return "no store";
+    //  A rollback or PRAGMA after the failed step succeeded and cleared SQLite's own message.
+    if (sqlite3_errcode(self->db) == SQLITE_OK && self->last_error)
+        return sqlite3_errstr(self->last_error);
+    return sqlite3_errmsg(self->db);
 }
 
 void bitten_store_set_busy_timeout(bitten_store_t *self, int ms)

@@ -69,7 +69,8 @@ struct bitten_store {
     bool group_relaxed;    /* ... and its COMMIT runs at synchronous=NORMAL */
     bool in_savepoint;     /* a store_begin inside the group, not yet committed or rolled back */
     bool group_failed;     /* the group's early commit (store_group_flush) failed */
-    bool relaxed_unsynced; /* the last commit was relaxed: not yet on disk (bitten_store_sync) */
+    bool relaxed_unsynced; /* a relaxed commit wrote rows not yet on disk (bitten_store_sync) */
+    long long changes_at_begin; /* sqlite3_total_changes64 when the transaction began */
     /* WAL checkpoints off the loop (store_checkpoint.c): the thread, its own connection */
     sqlite3 *ckpt_db;
     pthread_t ckpt_thread;

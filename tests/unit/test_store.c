@@ -468,6 +468,8 @@ static void test_a_group_refused_by_a_lock_leaves_no_group_and_full_sync(void **
     sqlite3_busy_timeout(other, 5000);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(bitten_store_group_begin(s, true), -1);
+    //  The reason is the refused BEGIN's, not the PRAGMA's that restored FULL after it.
+    assert_string_equal(bitten_store_errmsg(s), "database is locked");
     assert_int_equal(bitten_store_synchronous(s), 2);
     assert_int_equal(bitten_store_group_end(s), -1); /* nothing was begun */
     assert_int_equal(bitten_store_group_begin(s, false), -1);
@@ -486,6 +488,35 @@ static void test_a_group_refused_by_a_lock_leaves_no_group_and_full_sync(void **
     assert_int_equal(bitten_store_fire_insert(s, &r, NULL), 0);
     assert_int_equal(bitten_store_synchronous(s), 2);
     assert_int_equal(bitten_store_sync(s), 0); /* the durable insert took the relaxed group */
+    bitten_store_close(&s);
+}
+
+//  A durable commit that changed no row fsyncs nothing (SQLite skips it), so a relaxed commit
+//  before it is still owed; a sync under another connection's lock fails (with SQLite's reason,
+//  not "not an error") and leaves the debt for the next try.
+static void test_an_empty_durable_commit_leaves_the_relaxed_debt(void **state)
+{
+    s_fixture_t *f = *state;
+    bitten_store_t *s = s_open(f);
+    bitten_fire_rec_t r = s_fire("SIG_E", "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(bitten_store_fire_transition_relaxed(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          NULL, 1010, NULL),
+                     0);
+    assert_int_equal(bitten_store_group_begin(s, false), 0); /* e.g. a prune deleting nothing */
+    assert_int_equal(bitten_store_group_end(s), 0);
+    sqlite3 *other = NULL;
+    assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
+    sqlite3_busy_timeout(other, 5000);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(bitten_store_sync(s), -1);
+    assert_string_equal(bitten_store_errmsg(s), "database is locked");
+    assert_int_equal(bitten_store_synchronous(s), 2);
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    assert_int_equal(bitten_store_sync(s), 1);
+    assert_int_equal(bitten_store_sync(s), 0);
     bitten_store_close(&s);
 }
 
@@ -1047,6 +1078,7 @@ int main(void)
         T(test_a_fire_insert_in_a_group_commits_the_group_first),
         T(test_sync_writes_only_after_a_relaxed_commit),
         T(test_a_group_refused_by_a_lock_leaves_no_group_and_full_sync),
+        T(test_an_empty_durable_commit_leaves_the_relaxed_debt),
         T(test_same_boot_only_after_a_mark_under_this_boot),
         T(test_checkpoints_run_on_the_store_thread_not_in_a_commit),
         T(test_a_kill_9_during_a_checkpoint_keeps_every_committed_fire),
