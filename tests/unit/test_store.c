@@ -310,18 +310,25 @@ static void test_transitions_update_the_fire_and_record_events(void **state)
     bitten_store_close(&s);
 }
 
+//  A fire journaled PENDING (durable) at 1000, then SENT in a relaxed commit at 1010: its id.
+static int64_t s_sent_relaxed(bitten_store_t *s, const char *signal_id, const char *detail)
+{
+    bitten_fire_rec_t r = s_fire(signal_id, "acct_1", 1000);
+    int64_t id = 0;
+    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
+    assert_int_equal(bitten_store_fire_transition_relaxed(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
+                                                          detail, 1010, NULL),
+                     0);
+    return id;
+}
+
 //  SENT is committed relaxed (synchronous=NORMAL for that one commit): journaled like any
 //  transition, and the connection is back at FULL for every other write.
 static void test_a_relaxed_transition_journals_and_leaves_the_connection_full(void **state)
 {
     s_fixture_t *f = *state;
     bitten_store_t *s = s_open(f);
-    bitten_fire_rec_t r = s_fire("SIG_R", "acct_1", 1000);
-    int64_t id = 0;
-    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
-    assert_int_equal(bitten_store_fire_transition_relaxed(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
-                                                          "sent", 1010, NULL),
-                     0);
+    int64_t id = s_sent_relaxed(s, "SIG_R", "sent");
     assert_int_equal(bitten_store_synchronous(s), 2);
     //  An unknown fire: refused, nothing written, and still FULL afterwards.
     assert_int_equal(bitten_store_fire_transition_relaxed(s, id + 99, BITTEN_FIRE_SENT, BITTEN_R_OK,
@@ -498,12 +505,7 @@ static void test_an_empty_durable_commit_leaves_the_relaxed_debt(void **state)
 {
     s_fixture_t *f = *state;
     bitten_store_t *s = s_open(f);
-    bitten_fire_rec_t r = s_fire("SIG_E", "acct_1", 1000);
-    int64_t id = 0;
-    assert_int_equal(bitten_store_fire_insert(s, &r, &id), 0);
-    assert_int_equal(bitten_store_fire_transition_relaxed(s, id, BITTEN_FIRE_SENT, BITTEN_R_OK,
-                                                          NULL, 1010, NULL),
-                     0);
+    s_sent_relaxed(s, "SIG_E", NULL);
     assert_int_equal(bitten_store_group_begin(s, false), 0); /* e.g. a prune deleting nothing */
     assert_int_equal(bitten_store_group_end(s), 0);
     sqlite3 *other = NULL;
